@@ -1,0 +1,95 @@
+/**
+ * The admin listener: health and readiness for orchestrators, and read-only views of the live
+ * config and routes for SREs. Loopback by default; when it listens anywhere else a token is
+ * mandatory (the schema refuses the config otherwise). Probes stay open so kubelets need no secret.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { timingSafeEqual } from 'node:crypto';
+import type { ConfigManager } from '../config/manager.js';
+import { FL_ADMIN_NOT_FOUND, FL_ADMIN_UNAUTHORIZED, FL_INTERNAL } from '../errors.js';
+import { sendLocalReply } from '../ingress/local-reply.js';
+import { redact } from './redact.js';
+
+/** What the admin API reads from the running app. */
+export interface AdminDeps {
+  readonly config: ConfigManager;
+  /** True once listeners are up and until shutdown starts. */
+  ready(): boolean;
+  readonly startedAt: Date;
+}
+
+type Handler = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
+
+/** Sends a JSON body with status 200 (or `status`). */
+export function sendJson(res: ServerResponse, body: unknown, status = 200): void {
+  const text = `${JSON.stringify(body, null, 2)}\n`;
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), 'cache-control': 'no-store' });
+  res.end(text);
+}
+
+function authorized(req: IncomingMessage, token: string | undefined): boolean {
+  if (!token) return true;
+  const given = Buffer.from(req.headers.authorization?.replace(/^Bearer\s+/i, '') ?? '');
+  const want = Buffer.from(token);
+  return given.length === want.length && timingSafeEqual(given, want);
+}
+
+/**
+ * Creates (but does not start) the admin server.
+ * @example createAdminServer({ config, ready: () => true, startedAt: new Date() }).listen(9901)
+ */
+export function createAdminServer(deps: AdminDeps): Server {
+  const open: Record<string, Handler> = {
+    'GET /healthz': (_q, res) => sendJson(res, { status: 'ok' }),
+    'GET /readyz': (_q, res) => (deps.ready() ? sendJson(res, { status: 'ready' }) : sendJson(res, { status: 'not ready' }, 503)),
+  };
+  const guarded: Record<string, Handler> = {
+    'GET /config': (_q, res) => {
+      const snap = deps.config.current();
+      sendJson(res, {
+        version: snap.version,
+        file: snap.file,
+        digest: snap.digest,
+        loadedAt: snap.loadedAt,
+        startedAt: deps.startedAt,
+        lastReload: deps.config.lastReload() ?? null,
+        config: redact(snap.config),
+      });
+    },
+    'GET /routes': (_q, res) => sendJson(res, { version: deps.config.current().version, routes: describeRoutes(deps.config) }),
+    'POST /reload': async (_q, res) => {
+      const result = await deps.config.reload('admin');
+      sendJson(res, result, result.ok ? 200 : 422);
+    },
+  };
+  return createServer((req, res) => {
+    const key = `${req.method} ${(req.url ?? '/').split('?')[0]}`;
+    const handler = open[key] ?? guarded[key];
+    if (!handler) return sendLocalReply(res, FL_ADMIN_NOT_FOUND, undefined);
+    if (!open[key] && !authorized(req, deps.config.current().config.admin.token)) {
+      return sendLocalReply(res, FL_ADMIN_UNAUTHORIZED, undefined);
+    }
+    Promise.resolve(handler(req, res)).catch(() => sendLocalReply(res, FL_INTERNAL, undefined));
+  });
+}
+
+function describeRoutes(config: ConfigManager): unknown[] {
+  const snap = config.current();
+  return snap.routes.map((route, i) => {
+    const raw = snap.config.routes[i]!;
+    return {
+      name: route.name,
+      match: raw.match,
+      sticky: raw.sticky,
+      seed: route.seed,
+      force: raw.force ?? null,
+      arms: route.arms.map((arm, index) => ({
+        name: arm.name,
+        percent: arm.percent,
+        buckets: index === 0 ? null : [route.ranges.starts[index - 1], route.ranges.ends[index - 1]],
+        upstream: arm.upstream.name,
+        endpoints: arm.upstream.endpoints.map((ep) => ({ origin: redact(ep.origin), ejected: ep.ejectedUntil > Date.now() })),
+      })),
+    };
+  });
+}

@@ -1,0 +1,127 @@
+/**
+ * The composition root: wires config, pools, the proxy listener, the admin listener and reloads
+ * together. No request logic lives here.
+ */
+import type { Server } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { createAdminServer } from './admin/server.js';
+import { createConfigManager, type ConfigManager, type ReloadResult } from './config/manager.js';
+import { watchConfig } from './config/watch.js';
+import { createPoolRegistry } from './forward/pools.js';
+import { applyLimits, createProxyServer } from './ingress/listener.js';
+import { createLogger, type Logger } from './telemetry/logger.js';
+
+/** How to build an app. */
+export interface AppOptions {
+  readonly configFile: string;
+  readonly env?: Record<string, string | undefined>;
+  /** Defaults to a JSON logger on stdout at the config's level. */
+  readonly logger?: Logger;
+  /** Watch the file for changes (default true). */
+  readonly watch?: boolean;
+}
+
+/** A running Fieldlab. */
+export interface App {
+  readonly config: ConfigManager;
+  readonly log: Logger;
+  /** Bound proxy port (useful with `listen: 127.0.0.1:0`). */
+  proxyPort(): number;
+  adminPort(): number;
+  reload(trigger?: string): Promise<ReloadResult>;
+  /** Graceful stop: refuse new connections, let in-flight requests finish up to `deadlineMs`. */
+  stop(deadlineMs?: number): Promise<void>;
+}
+
+/**
+ * Loads the config and starts both listeners. Rejects with StartupConfigError on an invalid file.
+ * @example const app = await startApp({ configFile: 'config/fieldlab.yaml' })
+ */
+export async function startApp(opts: AppOptions): Promise<App> {
+  const env = opts.env ?? process.env;
+  const pools = createPoolRegistry();
+  const log = opts.logger ?? createLogger('info');
+  const config = createConfigManager({
+    file: opts.configFile,
+    env,
+    pools,
+    log,
+    onSwap: (next) => {
+      applyLimits(proxy, next.config.limits);
+      if (!opts.logger) log.level = next.config.log.level;
+    },
+  });
+  const cfg = config.current().config;
+  if (!opts.logger) log.level = cfg.log.level;
+  const startedAt = new Date();
+  let draining = false;
+  let listening = false;
+
+  const proxy = createProxyServer(cfg.limits, { current: config.current, log, draining: () => draining });
+  const sockets = new Set<Socket>();
+  proxy.on('connection', (s: Socket) => {
+    sockets.add(s);
+    s.once('close', () => sockets.delete(s));
+  });
+  const admin = createAdminServer({ config, ready: () => listening && !draining, startedAt });
+
+  await listen(proxy, cfg.listen.host, cfg.listen.port);
+  try {
+    await listen(admin, cfg.admin.listen.host, cfg.admin.listen.port);
+  } catch (err) {
+    proxy.close();
+    throw err;
+  }
+  listening = true;
+  const stopWatch = opts.watch === false ? () => undefined : watchConfig(opts.configFile, () => void config.reload('watch'));
+  log.info({ listen: address(proxy), admin: address(admin), config: opts.configFile, version: config.current().version }, 'fieldlab started');
+
+  return {
+    config,
+    log,
+    proxyPort: () => (proxy.address() as AddressInfo).port,
+    adminPort: () => (admin.address() as AddressInfo).port,
+    reload: (trigger = 'api') => config.reload(trigger),
+    async stop(deadlineMs = config.current().config.drainTimeout) {
+      if (draining) return;
+      draining = true;
+      stopWatch();
+      log.info({ deadlineMs, open: sockets.size }, 'draining');
+      const closed = new Promise<void>((resolve) => proxy.close(() => resolve()));
+      // Connections become idle as their last response ends; close each one as soon as it does
+      // instead of waiting out the keep-alive timeout.
+      const sweep = setInterval(() => proxy.closeIdleConnections(), 50);
+      proxy.closeIdleConnections();
+      let timer: NodeJS.Timeout | undefined;
+      const deadline = new Promise<'deadline'>((resolve) => (timer = setTimeout(() => resolve('deadline'), deadlineMs)));
+      const how = await Promise.race([closed, deadline]);
+      clearTimeout(timer);
+      clearInterval(sweep);
+      if (how === 'deadline') {
+        log.warn({ open: sockets.size }, 'drain deadline reached; closing remaining connections');
+        for (const s of sockets) s.destroy();
+        proxy.closeAllConnections();
+      }
+      await pools.closeAll(how === 'deadline');
+      await new Promise<void>((resolve) => admin.close(() => resolve()));
+      admin.closeAllConnections();
+      log.info('stopped');
+      log.flush();
+    },
+  };
+}
+
+function listen(server: Server, host: string, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}
+
+function address(server: Server): string {
+  const a = server.address() as AddressInfo;
+  return a.family === 'IPv6' ? `[${a.address}]:${a.port}` : `${a.address}:${a.port}`;
+}

@@ -1,0 +1,50 @@
+#!/usr/bin/env node
+/**
+ * The `fieldlab` command. Each subcommand lives in its own file and returns an exit code
+ * (or undefined for long-running ones).
+ */
+import { runDemo } from './demo.js';
+import { runSchema } from './schema.js';
+import { runStart, type CliIo } from './start.js';
+import { runValidate } from './validate.js';
+
+const HELP = `fieldlab — traffic-splitting reverse proxy for experimenting in production
+
+Usage:
+  fieldlab start [--config FILE] [--no-watch]
+                                   run the proxy (default config/fieldlab.yaml);
+                                   --no-watch: reload only on SIGHUP / POST /reload
+  fieldlab demo                    run the proxy with bundled demo services (what \`npm start\` does)
+  fieldlab validate FILE           check a config; prints file:line:col path: reason per error
+  fieldlab schema                  print the config's JSON Schema (for editor autocompletion)
+  fieldlab --help                  this text
+
+Signals (start/demo): SIGHUP reloads the config; SIGTERM/SIGINT drain and exit 0.
+Docs: README.md`;
+
+const commands: Record<string, (args: string[], io: CliIo) => number | undefined | Promise<number | undefined>> = {
+  start: runStart,
+  demo: runDemo,
+  validate: runValidate,
+  schema: runSchema,
+};
+
+async function main(argv: string[]): Promise<void> {
+  const [name, ...args] = argv;
+  const io: CliIo = { out: (s) => process.stdout.write(`${s}\n`), err: (s) => process.stderr.write(`${s}\n`), env: process.env };
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    io.out(HELP);
+    process.exitCode = name ? 0 : 2;
+    return;
+  }
+  const command = commands[name];
+  if (!command) {
+    io.err(`fieldlab: unknown command "${name}"\n\n${HELP}`);
+    process.exitCode = 2;
+    return;
+  }
+  const code = await command(args, io);
+  if (code !== undefined) process.exitCode = code;
+}
+
+void main(process.argv.slice(2));

@@ -1,0 +1,98 @@
+/**
+ * Compiles a validated config into an immutable snapshot: matchers, sticky extractors, bucket
+ * ranges and upstream pools are all built here once, so per-request work is lookups and compares.
+ * A request captures the snapshot current when it arrives and finishes on it, whatever reloads do.
+ */
+import { createHash } from 'node:crypto';
+import { createTrustedProxies, type TrustedProxies } from '../ingress/client-ip.js';
+import { buildRanges, type ArmRanges } from '../routing/assign.js';
+import { compileMatch, type RouteMatcher } from '../routing/route-table.js';
+import { compileSource, compileSticky, type StickyInput, type StickyKey } from '../routing/sticky.js';
+import type { PoolRegistry } from '../forward/pools.js';
+import { createUpstream, type Upstream } from '../forward/upstream.js';
+import type { RawConfig, RawRoute } from './schema.js';
+
+/** One arm of a route: its name and where its traffic goes. Arm 0 is always control. */
+export interface Arm {
+  readonly name: string;
+  readonly upstream: Upstream;
+  /** Configured percent (control: the remainder). */
+  readonly percent: number;
+}
+
+/** A route ready for the hot path. */
+export interface CompiledRoute {
+  readonly name: string;
+  readonly matcher: RouteMatcher;
+  /** arms[0] is control, then variants in config order. */
+  readonly arms: readonly Arm[];
+  readonly armIndex: ReadonlyMap<string, number>;
+  readonly ranges: ArmRanges;
+  readonly seed: string;
+  readonly sticky: (req: StickyInput) => StickyKey;
+  readonly force: ((req: StickyInput) => string | undefined) | undefined;
+  readonly exposeArm: boolean;
+}
+
+/** Everything a request needs, frozen at compile time. */
+export interface Snapshot {
+  /** Increments with every successful (re)load. */
+  readonly version: number;
+  readonly loadedAt: Date;
+  readonly file: string | undefined;
+  /** sha256 of the config text, to tell which file is live. */
+  readonly digest: string;
+  readonly config: RawConfig;
+  readonly routes: readonly CompiledRoute[];
+  readonly upstreams: ReadonlyMap<string, Upstream>;
+  readonly trustedProxies: TrustedProxies;
+  /** Pool keys this snapshot uses (the registry closes the rest after a swap). */
+  readonly poolKeys: ReadonlySet<string>;
+}
+
+/**
+ * Compiles a config. Never fails for a config that passed the schema.
+ * @example const snap = compileSnapshot(cfg, text, 'fieldlab.yaml', 1, pools)
+ */
+export function compileSnapshot(config: RawConfig, text: string, file: string | undefined, version: number, pools: PoolRegistry): Snapshot {
+  const poolKeys = new Set<string>();
+  const upstreams = new Map<string, Upstream>();
+  for (const [name, raw] of Object.entries(config.upstreams)) {
+    const opts = {
+      timeouts: { ...config.defaults.timeouts, ...raw.timeouts },
+      connections: raw.connections ?? config.defaults.connections,
+    };
+    const endpoints = raw.endpoints.map((origin) => pools.endpoint(origin, opts));
+    endpoints.forEach((ep) => poolKeys.add(ep.key));
+    upstreams.set(name, createUpstream(name, endpoints, raw.host));
+  }
+  return Object.freeze({
+    version,
+    loadedAt: new Date(),
+    file,
+    digest: createHash('sha256').update(text).digest('hex'),
+    config,
+    routes: config.routes.map((r) => compileRoute(r, upstreams)),
+    upstreams,
+    trustedProxies: createTrustedProxies(config.trustedProxies),
+    poolKeys,
+  });
+}
+
+function compileRoute(route: RawRoute, upstreams: ReadonlyMap<string, Upstream>): CompiledRoute {
+  const variants = Object.keys(route.arms).filter((a) => a !== 'control');
+  const percents = variants.map((v) => route.split[v] ?? 0);
+  const control: Arm = { name: 'control', upstream: upstreams.get(route.arms.control!)!, percent: 100 - percents.reduce((a, b) => a + b, 0) };
+  const arms = [control, ...variants.map((v, i) => ({ name: v, upstream: upstreams.get(route.arms[v]!)!, percent: percents[i]! }))];
+  return Object.freeze({
+    name: route.name,
+    matcher: compileMatch(route.match),
+    arms,
+    armIndex: new Map(arms.map((a, i) => [a.name, i])),
+    ranges: buildRanges(percents),
+    seed: route.seed ?? route.name,
+    sticky: compileSticky(route.sticky),
+    force: route.force ? compileSource(route.force) : undefined,
+    exposeArm: route.exposeArm,
+  });
+}

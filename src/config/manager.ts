@@ -1,0 +1,95 @@
+/**
+ * Owns the live snapshot. A reload loads, validates and compiles the file, then swaps the snapshot
+ * in one assignment; requests already running keep the one they started with. An invalid file never
+ * replaces a good one: the error is logged and kept for the admin API, and the old config serves on.
+ */
+import { compileSnapshot, type Snapshot } from './compile.js';
+import { formatConfigError, loadConfigFile } from './load.js';
+import type { PoolRegistry } from '../forward/pools.js';
+import type { Logger } from '../telemetry/logger.js';
+
+/** The outcome of the last reload attempt, as shown on `/config`. */
+export interface ReloadResult {
+  readonly at: Date;
+  readonly ok: boolean;
+  /** True when the file was unchanged and nothing was swapped. */
+  readonly unchanged: boolean;
+  readonly version: number;
+  readonly trigger: string;
+  /** `file:line:col path: reason` lines when the reload was rejected. */
+  readonly errors: readonly string[];
+  /** Settings that changed but only apply after a restart (listen addresses, header size). */
+  readonly restartRequired: readonly string[];
+}
+
+/** The live config. */
+export interface ConfigManager {
+  current(): Snapshot;
+  lastReload(): ReloadResult | undefined;
+  /** Reloads from disk; resolves once the swap happened (or was refused). */
+  reload(trigger: string): Promise<ReloadResult>;
+}
+
+/** Thrown only at startup, when there is no running config to fall back on. */
+export class StartupConfigError extends Error {
+  constructor(readonly lines: readonly string[]) {
+    super(`invalid config:\n${lines.join('\n')}`);
+  }
+}
+
+/**
+ * Loads the initial config (throws StartupConfigError when invalid) and returns the manager.
+ * @example const cfg = createConfigManager({ file, env: process.env, pools, log, onSwap })
+ */
+export function createConfigManager(opts: {
+  file: string;
+  env: Record<string, string | undefined>;
+  pools: PoolRegistry;
+  log: Logger;
+  onSwap?: (next: Snapshot, prev: Snapshot) => void;
+}): ConfigManager {
+  const first = loadConfigFile(opts.file, opts.env);
+  if (!first.ok) throw new StartupConfigError(first.errors.map(formatConfigError));
+  let snapshot = compileSnapshot(first.config, first.text, opts.file, 1, opts.pools);
+  let last: ReloadResult | undefined;
+
+  const result = (ok: boolean, trigger: string, extra: Partial<ReloadResult> = {}): ReloadResult =>
+    (last = { at: new Date(), ok, unchanged: false, version: snapshot.version, trigger, errors: [], restartRequired: [], ...extra });
+
+  return {
+    current: () => snapshot,
+    lastReload: () => last,
+    async reload(trigger) {
+      const loaded = loadConfigFile(opts.file, opts.env);
+      if (!loaded.ok) {
+        const errors = loaded.errors.map(formatConfigError);
+        opts.log.error({ type: 'reload', trigger, errors, version: snapshot.version }, 'config reload rejected; keeping the running config');
+        return result(false, trigger, { errors });
+      }
+      const prev = snapshot;
+      const next = compileSnapshot(loaded.config, loaded.text, opts.file, prev.version + 1, opts.pools);
+      if (next.digest === prev.digest) {
+        // Editors fire several events per save; an identical file is not a new version.
+        await opts.pools.retain(new Set([...prev.poolKeys]));
+        return result(true, trigger, { unchanged: true });
+      }
+      snapshot = next;
+      const restartRequired = restartOnly(prev, next);
+      opts.onSwap?.(next, prev);
+      opts.log.info({ type: 'reload', trigger, version: next.version, digest: next.digest.slice(0, 12), restartRequired }, 'config reloaded');
+      // Pools the new snapshot no longer uses close after their in-flight requests finish.
+      void opts.pools.retain(next.poolKeys);
+      return result(true, trigger, { restartRequired });
+    },
+  };
+}
+
+function restartOnly(prev: Snapshot, next: Snapshot): string[] {
+  const changed: string[] = [];
+  const a = prev.config;
+  const b = next.config;
+  if (a.listen.host !== b.listen.host || a.listen.port !== b.listen.port) changed.push('listen');
+  if (a.admin.listen.host !== b.admin.listen.host || a.admin.listen.port !== b.admin.listen.port) changed.push('admin.listen');
+  if (a.limits.maxHeaderSize !== b.limits.maxHeaderSize) changed.push('limits.maxHeaderSize');
+  return changed;
+}

@@ -1,0 +1,231 @@
+/**
+ * The config contract as one zod definition: the YAML users write, its defaults, its units and its
+ * cross-references. The JSON Schema shipped for editors is generated from this same definition.
+ */
+import { z } from 'zod';
+import { isLoopback, parseDuration, parseListen, parsePercent, parseSize, type Parsed } from './units.js';
+import { parseCidr } from '../ingress/client-ip.js';
+
+/** Wraps a unit parser as a zod type accepting a string or a number. */
+function unit<T>(parse: (v: string | number) => Parsed<T>, description: string) {
+  return z
+    .union([z.string(), z.number()])
+    .transform((v, ctx) => {
+      const r = parse(v);
+      if (r.ok) return r.value;
+      ctx.addIssue({ code: 'custom', message: r.error });
+      return z.NEVER;
+    })
+    .describe(description);
+}
+
+const Duration = unit(parseDuration, 'A duration: 500ms, 30s, 2m, 1h (bare numbers are milliseconds)');
+const Size = unit(parseSize, 'A size: 512KiB, 1MiB, 10MB (bare numbers are bytes)');
+const Percent = unit(parsePercent, 'A percent between 0 and 100: 10, 10%, 99.9%');
+const Listen = unit(parseListen, 'host:port to listen on, e.g. 0.0.0.0:8080');
+
+const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
+const Name = z.string().regex(NAME, 'names use letters, digits, "_", "." and "-"');
+
+const UpstreamUrl = z
+  .string()
+  .transform((v, ctx) => {
+    let url: URL;
+    try {
+      url = new URL(v);
+    } catch {
+      ctx.addIssue({ code: 'custom', message: `invalid upstream URL "${v}" (use http://host:port)` });
+      return z.NEVER;
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+      ctx.addIssue({ code: 'custom', message: `upstream URL "${v}" must use http:// or https://` });
+      return z.NEVER;
+    }
+    if ((url.pathname !== '/' && url.pathname !== '') || url.search) {
+      ctx.addIssue({ code: 'custom', message: `upstream URL "${v}" must be an origin without a path` });
+      return z.NEVER;
+    }
+    return url.origin;
+  })
+  .describe('An upstream endpoint origin, e.g. http://10.0.0.11:8080');
+
+const Timeouts = z
+  .strictObject({
+    connect: Duration.prefault('5s').describe('Time allowed to open a connection'),
+    headers: Duration.prefault('30s').describe('Time allowed from sending the request to receiving response headers'),
+    idle: Duration.prefault('60s').describe('Longest pause between two chunks of the response body'),
+  })
+  .describe('Upstream timeouts; a timeout becomes a 504 (FL_UPSTREAM_TIMEOUT)');
+
+const UpstreamObject = z.strictObject({
+  endpoints: z.array(UpstreamUrl).describe('Endpoints, balanced round-robin'),
+  timeouts: Timeouts.optional(),
+  connections: z.number().int().positive().optional().describe('Max connections per endpoint'),
+  host: z.string().optional().describe('Rewrite the Host header sent to this upstream (default: keep the client\'s)'),
+});
+
+/** `name: url`, `name: [url, url]` and `name: { endpoints: … }` all normalize to the object form. */
+const Upstream = z.preprocess((v) => {
+  if (typeof v === 'string') return { endpoints: [v] };
+  if (Array.isArray(v)) return { endpoints: v };
+  if (v && typeof v === 'object' && typeof (v as { endpoints?: unknown }).endpoints === 'string') {
+    return { ...v, endpoints: [(v as { endpoints: string }).endpoints] };
+  }
+  return v;
+}, UpstreamObject);
+
+const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'TRACE', 'CONNECT'] as const;
+const Method = z.preprocess((v) => (typeof v === 'string' ? v.toUpperCase() : v), z.enum(METHODS));
+
+const StickySource = z
+  .string()
+  .regex(/^(?:(?:header|cookie|query):[^\s:]+|ip)$/, 'use header:NAME, cookie:NAME, query:NAME or ip')
+  .describe('Where the sticky key comes from: header:NAME, cookie:NAME, query:NAME or ip');
+
+const ForceSource = z
+  .string()
+  .regex(/^(?:header|cookie):[^\s:]+$/, 'use header:NAME or cookie:NAME')
+  .describe('Where a QA override naming an arm comes from: header:NAME or cookie:NAME');
+
+const Match = z.strictObject({
+  host: z
+    .union([z.string(), z.array(z.string())])
+    .optional()
+    .describe('Host(s) to match; "*.example.com" matches subdomains; port ignored'),
+  path: z
+    .string()
+    .regex(/^\//, 'paths start with "/"')
+    .prefault('/*')
+    .describe('Exact (/a/b), prefix (/api/*) or templated (/users/:id) path'),
+  methods: z.array(Method).optional().describe('Methods to match (default: all)'),
+  headers: z
+    .record(z.string(), z.string())
+    .optional()
+    .describe('Headers that must be present with exactly this value ("*" = any value)'),
+});
+
+const Route = z.strictObject({
+  name: Name.describe('Route name, used in metrics, logs and x-fieldlab-route'),
+  match: Match.prefault({}),
+  arms: z
+    .record(Name, z.string())
+    .describe('Arm name → upstream name; "control" is required, every other arm is a variant'),
+  split: z.record(Name, Percent).prefault({}).describe('Percent of sticky units per variant; control gets the rest'),
+  sticky: z
+    .array(StickySource)
+    .min(1)
+    .prefault(['cookie:fl_uid'])
+    .describe('Ordered sticky key sources; first present wins; none present → a fl_uid cookie is issued'),
+  seed: z.string().optional().describe('Hash seed (default: the route name); change it to re-randomize'),
+  force: ForceSource.optional(),
+  exposeArm: z.boolean().prefault(false).describe('Send x-fieldlab-arm to the client too'),
+});
+
+const Limits = z
+  .strictObject({
+    maxHeaderSize: Size.prefault('16KiB').describe('Largest request head accepted (431 above)'),
+    maxHeaders: z.number().int().positive().prefault(100).describe('Most request headers accepted (431 above)'),
+    headersTimeout: Duration.prefault('10s').describe('Time a client has to send the request head (slowloris)'),
+    requestTimeout: Duration.prefault('5m').describe('Time a client has to send the whole request'),
+    keepAliveTimeout: Duration.prefault('5s').describe('Idle time before a client keep-alive connection is closed'),
+  })
+  .describe('Client-side protections');
+
+/** The whole file. */
+export const ConfigSchema = z
+  .strictObject({
+    listen: Listen.prefault('0.0.0.0:8080'),
+    admin: z
+      .strictObject({
+        listen: Listen.prefault('127.0.0.1:9901'),
+        token: z.string().optional().describe('Bearer token; required when admin listens beyond loopback'),
+      })
+      .prefault({}),
+    trustedProxies: z
+      .array(
+        z.string().refine((v) => parseCidr(v) !== undefined, { message: 'invalid CIDR (use e.g. 10.0.0.0/8)' }),
+      )
+      .prefault([])
+      .describe('CIDRs of proxies whose X-Forwarded-For is believed'),
+    limits: Limits.prefault({}),
+    drainTimeout: Duration.prefault('30s').describe('On SIGTERM, how long in-flight requests may take'),
+    log: z
+      .strictObject({
+        level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).prefault('info'),
+        access: z.boolean().prefault(true).describe('One access-log line per request'),
+      })
+      .prefault({}),
+    defaults: z
+      .strictObject({ timeouts: Timeouts.prefault({}), connections: z.number().int().positive().prefault(128) })
+      .prefault({})
+      .describe('Defaults for every upstream'),
+    upstreams: z.record(Name, Upstream).describe('Named upstreams'),
+    routes: z.array(Route).prefault([]).describe('Routes, first match wins'),
+  })
+  .superRefine(checkReferences);
+
+type Shape = z.output<typeof ConfigSchema>;
+
+/** Cross-references the per-field schema can't see: arms → upstreams, split → arms, lanes. */
+function checkReferences(cfg: Shape, ctx: z.RefinementCtx): void {
+  if (!isLoopback(cfg.admin.listen.host) && !cfg.admin.token) {
+    ctx.addIssue({ code: 'custom', path: ['admin', 'listen'], message: 'admin listens beyond loopback, so admin.token is required' });
+  }
+  const seen = new Set<string>();
+  cfg.routes.forEach((route, i) => {
+    const at = (...p: (string | number)[]) => ['routes', i, ...p];
+    if (seen.has(route.name)) ctx.addIssue({ code: 'custom', path: at('name'), message: `duplicate route name "${route.name}"` });
+    seen.add(route.name);
+    if (!Object.hasOwn(route.arms, 'control')) ctx.addIssue({ code: 'custom', path: at('arms'), message: 'arms must include "control"' });
+    for (const [arm, upstream] of Object.entries(route.arms)) {
+      if (!Object.hasOwn(cfg.upstreams, upstream)) {
+        ctx.addIssue({ code: 'custom', path: at('arms', arm), message: `unknown upstream "${upstream}"${suggest(upstream, Object.keys(cfg.upstreams))}` });
+      }
+    }
+    const variants = Object.keys(route.arms).filter((a) => a !== 'control');
+    const lane = variants.length > 0 ? 100 / variants.length : 100;
+    for (const [arm, pct] of Object.entries(route.split)) {
+      if (arm === 'control') {
+        ctx.addIssue({ code: 'custom', path: at('split', arm), message: 'control gets the rest; split lists variants only' });
+      } else if (!variants.includes(arm)) {
+        ctx.addIssue({ code: 'custom', path: at('split', arm), message: `unknown arm "${arm}"${suggest(arm, variants)}` });
+      } else if (pct > lane + 1e-9) {
+        ctx.addIssue({
+          code: 'custom',
+          path: at('split', arm),
+          message: `${pct}% exceeds this variant's lane of ${+lane.toFixed(2)}% (${variants.length} variants share the bucket space equally so ramps never move users between variants)`,
+        });
+      }
+    }
+  });
+}
+
+/** `, did you mean "x"?` when a close candidate exists (edit distance 1 for short words, up to 3 for long ones). */
+export function suggest(word: string, candidates: readonly string[]): string {
+  let best: string | undefined;
+  let bestScore = Infinity;
+  for (const c of candidates) {
+    const d = editDistance(word.toLowerCase(), c.toLowerCase());
+    if (d < bestScore) [best, bestScore] = [c, d];
+  }
+  const allowed = word.length <= 3 ? 1 : word.length <= 8 ? 2 : 3;
+  return best !== undefined && bestScore <= allowed ? `, did you mean "${best}"?` : '';
+}
+
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) {
+      cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    prev = cur;
+  }
+  return prev[b.length]!;
+}
+
+/** The validated, defaulted config as users wrote it (before compilation). */
+export type RawConfig = Shape;
+export type RawRoute = Shape['routes'][number];
+export type RawUpstream = Shape['upstreams'][string];
+export type UpstreamTimeouts = z.output<typeof Timeouts>;

@@ -1,0 +1,61 @@
+/**
+ * The one error registry. Every failure Fieldlab reports to a client, an operator or a log line has a
+ * stable code defined here; README's "Error codes" table is checked against this list by a test.
+ */
+
+/** A registered error: stable code, HTTP status for local replies, and a human message. */
+export interface FieldlabErrorDef {
+  readonly code: string;
+  readonly status: number;
+  readonly message: string;
+}
+
+const registry = new Map<string, FieldlabErrorDef>();
+
+/**
+ * Registers an error code. Codes are unique; defining one twice is a programming error caught at import.
+ * @example const FL_X = defineError('FL_X', 502, 'upstream said no');
+ */
+export function defineError(code: string, status: number, message: string): FieldlabErrorDef {
+  if (registry.has(code)) throw new Error(`error code ${code} defined twice`);
+  const def = Object.freeze({ code, status, message });
+  registry.set(code, def);
+  return def;
+}
+
+/** Every registered error, in definition order (used by docs and the README sync test). */
+export function allErrors(): readonly FieldlabErrorDef[] {
+  return [...registry.values()];
+}
+
+// --- ingress: what the client sent ---
+export const FL_NO_ROUTE = defineError('FL_NO_ROUTE', 404, 'no route matches this request');
+export const FL_BAD_REQUEST = defineError('FL_BAD_REQUEST', 400, 'malformed HTTP request');
+export const FL_AMBIGUOUS_FRAMING = defineError(
+  'FL_AMBIGUOUS_FRAMING',
+  400,
+  'request has ambiguous framing (Content-Length with Transfer-Encoding, or conflicting Content-Length)',
+);
+export const FL_HEADERS_TOO_LARGE = defineError('FL_HEADERS_TOO_LARGE', 431, 'request headers too large or too many');
+export const FL_REQUEST_TIMEOUT = defineError('FL_REQUEST_TIMEOUT', 408, 'client did not send the request in time');
+export const FL_CLIENT_ABORTED = defineError('FL_CLIENT_ABORTED', 499, 'client closed the connection before the response ended (logged, never sent)');
+export const FL_DRAINING = defineError('FL_DRAINING', 503, 'proxy is shutting down');
+
+// --- forward: what the upstream did ---
+export const FL_UPSTREAM_CONNECT = defineError('FL_UPSTREAM_CONNECT', 502, 'could not connect to upstream');
+export const FL_UPSTREAM_RESET = defineError('FL_UPSTREAM_RESET', 502, 'upstream closed the connection');
+export const FL_UPSTREAM_PROTOCOL = defineError('FL_UPSTREAM_PROTOCOL', 502, 'upstream sent an invalid response');
+export const FL_UPSTREAM_CONNECT_TIMEOUT = defineError(
+  'FL_UPSTREAM_CONNECT_TIMEOUT',
+  504,
+  'timed out connecting to upstream',
+);
+export const FL_UPSTREAM_TIMEOUT = defineError('FL_UPSTREAM_TIMEOUT', 504, 'upstream did not answer in time');
+export const FL_NO_ENDPOINT = defineError('FL_NO_ENDPOINT', 503, 'upstream has no available endpoint');
+export const FL_UPGRADE_FAILED = defineError('FL_UPGRADE_FAILED', 502, 'upstream refused the protocol upgrade');
+export const FL_INTERNAL = defineError('FL_INTERNAL', 500, 'internal proxy error');
+
+// --- config and admin ---
+export const FL_CONFIG_INVALID = defineError('FL_CONFIG_INVALID', 400, 'configuration is invalid');
+export const FL_ADMIN_UNAUTHORIZED = defineError('FL_ADMIN_UNAUTHORIZED', 401, 'admin token missing or wrong');
+export const FL_ADMIN_NOT_FOUND = defineError('FL_ADMIN_NOT_FOUND', 404, 'no such admin endpoint');

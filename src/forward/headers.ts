@@ -1,0 +1,99 @@
+/**
+ * Header rewriting between client and upstream. Hop-by-hop fields (RFC 9110 §7.6.1: Connection and
+ * every field it names, plus Proxy-Connection, Keep-Alive, TE, Transfer-Encoding, Upgrade) belong to
+ * one connection and are never forwarded. Works on Node's flat `rawHeaders` arrays to keep the
+ * client's casing and duplicates and to avoid building objects per request.
+ */
+
+const HOP_BY_HOP = new Set(['connection', 'proxy-connection', 'keep-alive', 'te', 'transfer-encoding', 'upgrade']);
+
+/**
+ * Request fields we drop besides hop-by-hop: `expect` (Node's server already answered
+ * `100-continue`; undici refuses to send it), `host` (re-added explicitly), and the headers
+ * Fieldlab itself sets, so a client can't spoof its arm or route.
+ */
+const REQUEST_DROP = new Set([
+  'expect',
+  'host',
+  'via',
+  'x-forwarded-for',
+  'x-forwarded-proto',
+  'x-forwarded-host',
+  'x-fieldlab-route',
+  'x-fieldlab-arm',
+  'x-request-id',
+  'http2-settings',
+]);
+
+/** What the proxy adds to the upstream request. */
+export interface ForwardedInfo {
+  readonly host: string | undefined;
+  readonly requestId: string;
+  readonly route: string;
+  readonly arm: string;
+  /** X-Forwarded-For value to send (already includes the peer). */
+  readonly forwardedFor: string;
+  readonly proto: string;
+  readonly forwardedHost: string | undefined;
+  /** Client's Via, if any; ours is appended (RFC 9110 §7.6.3). */
+  readonly via: string | undefined;
+  /** Send Upgrade/Connection for protocol switches (websocket) — undici adds them itself. */
+}
+
+/** Names listed in Connection (RFC 9110 §7.6.1), lower-cased; undefined when none. */
+function connectionNamed(raw: readonly string[]): Set<string> | undefined {
+  let named: Set<string> | undefined;
+  for (let i = 0; i < raw.length; i += 2) {
+    if (raw[i]!.length === 10 && raw[i]!.toLowerCase() === 'connection') {
+      for (const token of raw[i + 1]!.split(',')) {
+        const t = token.trim().toLowerCase();
+        if (t) (named ??= new Set()).add(t);
+      }
+    }
+  }
+  return named;
+}
+
+/**
+ * Builds the upstream request header list from the client's raw headers.
+ * @example upstreamRequestHeaders(req.rawHeaders, info) // ['accept', '*\/*', 'host', 'shop', ...]
+ */
+export function upstreamRequestHeaders(raw: readonly string[], info: ForwardedInfo): string[] {
+  const named = connectionNamed(raw);
+  const out: string[] = [];
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!;
+    const lower = name.toLowerCase();
+    if (HOP_BY_HOP.has(lower) || REQUEST_DROP.has(lower) || named?.has(lower)) continue;
+    out.push(name, raw[i + 1]!);
+  }
+  if (info.host) out.push('host', info.host);
+  out.push(
+    'x-forwarded-for', info.forwardedFor,
+    'x-forwarded-proto', info.proto,
+    'via', info.via ? `${info.via}, 1.1 fieldlab` : '1.1 fieldlab',
+    'x-request-id', info.requestId,
+    'x-fieldlab-route', info.route,
+    'x-fieldlab-arm', info.arm,
+  );
+  if (info.forwardedHost) out.push('x-forwarded-host', info.forwardedHost);
+  return out;
+}
+
+/**
+ * Filters upstream response headers (undici's parsed object) into what the client may see.
+ * @example clientResponseHeaders({ connection: 'close', 'content-type': 'text/plain' }) // { 'content-type': 'text/plain' }
+ */
+export function clientResponseHeaders(
+  headers: Record<string, string | string[] | undefined>,
+): Record<string, string | string[]> {
+  const conn = headers.connection;
+  const named = conn ? new Set(String(conn).toLowerCase().split(',').map((s) => s.trim())) : undefined;
+  const out: Record<string, string | string[]> = {};
+  for (const name in headers) {
+    const value = headers[name];
+    if (value === undefined || HOP_BY_HOP.has(name) || named?.has(name)) continue;
+    out[name] = value;
+  }
+  return out;
+}

@@ -1,0 +1,22 @@
+/**
+ * The sticky hash. Documented exactly so anyone can reproduce an assignment offline:
+ *
+ *   bucket = uint32_be(sha256(seed + "\n" + key)[0..4]) mod 10000
+ *
+ * SHA-256 rather than a fast non-cryptographic hash: it is available in every language's standard
+ * library, has no seed-correlation artefacts between experiments, and costs ~1µs, which is noise next
+ * to a proxied request. The 2^32 mod 10000 bias is < 3e-6 per bucket.
+ */
+import { createHash } from 'node:crypto';
+
+/** Size of the bucket space; a bucket is one hundredth of a percent. */
+export const BUCKETS = 10_000;
+
+/**
+ * Maps (seed, key) to a bucket in [0, 10000).
+ * @example bucketOf('checkout-2026-11', 'user-42') // the same number on every machine, forever
+ */
+export function bucketOf(seed: string, key: string): number {
+  const digest = createHash('sha256').update(seed).update('\n').update(key).digest();
+  return digest.readUInt32BE(0) % BUCKETS;
+}

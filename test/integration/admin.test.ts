@@ -1,0 +1,87 @@
+// The admin listener: probes, config and route views with secrets redacted, token enforcement.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { request } from 'undici';
+import { StartupConfigError } from '../../src/config/manager.js';
+import { startFieldlab, startUpstream, type TestFieldlab, type TestUpstream } from '../helpers/servers.js';
+
+describe('admin API', () => {
+  let up: TestUpstream;
+  let fl: TestFieldlab;
+  const get = async (path: string, token?: string) => {
+    const res = await request(`${fl.adminUrl}${path}`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
+    return { status: res.statusCode, headers: res.headers, body: (await res.body.json()) as Record<string, any> };
+  };
+  beforeAll(async () => {
+    up = await startUpstream('a');
+    fl = await startFieldlab(
+      `
+admin: { listen: 127.0.0.1:0, token: \${ADMIN_TOKEN} }
+upstreams:
+  a: ${up.url}
+  b: { endpoints: [http://user:hunter2@127.0.0.1:1], host: b.internal }
+routes:
+  - name: checkout
+    match: { path: /api/checkout/* }
+    arms: { control: a, variant: b }
+    split: { variant: 25 }
+`,
+      { env: { ADMIN_TOKEN: 's3cret-token' } },
+    );
+  });
+  afterAll(async () => {
+    await fl.close();
+    await up.close();
+  });
+
+  it('serves open health and readiness probes', async () => {
+    expect(await get('/healthz')).toMatchObject({ status: 200, body: { status: 'ok' } });
+    expect(await get('/readyz')).toMatchObject({ status: 200, body: { status: 'ready' } });
+  });
+
+  it('requires the bearer token for everything else', async () => {
+    const denied = await get('/config');
+    expect(denied.status).toBe(401);
+    expect(denied.headers['x-fieldlab-error']).toBe('FL_ADMIN_UNAUTHORIZED');
+    expect((await get('/config', 'wrong-token!')).status).toBe(401);
+    expect((await get('/config', 's3cret-token')).status).toBe(200);
+  });
+
+  it('shows the live config with secrets redacted', async () => {
+    const { body } = await get('/config', 's3cret-token');
+    expect(body.version).toBe(1);
+    expect(body.digest).toMatch(/^[0-9a-f]{64}$/);
+    expect(body.config.admin.token).toBe('***');
+    expect(JSON.stringify(body)).not.toContain('s3cret-token');
+    expect(JSON.stringify(body)).not.toContain('hunter2');
+    expect(body.lastReload).toBeNull();
+  });
+
+  it('lists routes with arms, weights, bucket ranges and upstreams', async () => {
+    const { body } = await get('/routes', 's3cret-token');
+    expect(body.routes).toHaveLength(1);
+    expect(body.routes[0]).toMatchObject({
+      name: 'checkout',
+      seed: 'checkout',
+      sticky: ['cookie:fl_uid'],
+      arms: [
+        { name: 'control', percent: 75, upstream: 'a', buckets: null },
+        { name: 'variant', percent: 25, upstream: 'b', buckets: [0, 2500] },
+      ],
+    });
+  });
+
+  it('reloads on POST /reload and answers 404 with a code for unknown paths', async () => {
+    const res = await request(`${fl.adminUrl}/reload`, { method: 'POST', headers: { authorization: 'Bearer s3cret-token' } });
+    expect(res.statusCode).toBe(200);
+    expect(await res.body.json()).toMatchObject({ ok: true, unchanged: true, trigger: 'admin' });
+    const missing = await get('/nope', 's3cret-token');
+    expect(missing.status).toBe(404);
+    expect(missing.headers['x-fieldlab-error']).toBe('FL_ADMIN_NOT_FOUND');
+  });
+
+  it('refuses to start when admin listens beyond loopback without a token', async () => {
+    const started = startFieldlab(`admin: { listen: 0.0.0.0:0 }\nupstreams: { a: ${up.url} }\n`);
+    await expect(started).rejects.toBeInstanceOf(StartupConfigError);
+    await expect(started).rejects.toThrow(/admin\.listen: admin listens beyond loopback, so admin\.token is required/);
+  });
+});
