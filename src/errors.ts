@@ -39,7 +39,6 @@ export const FL_AMBIGUOUS_FRAMING = defineError(
 export const FL_HEADERS_TOO_LARGE = defineError('FL_HEADERS_TOO_LARGE', 431, 'request headers too large or too many');
 export const FL_REQUEST_TIMEOUT = defineError('FL_REQUEST_TIMEOUT', 408, 'client did not send the request in time');
 export const FL_CLIENT_ABORTED = defineError('FL_CLIENT_ABORTED', 499, 'client closed the connection before the response ended (logged, never sent)');
-export const FL_DRAINING = defineError('FL_DRAINING', 503, 'proxy is shutting down');
 
 // --- forward: what the upstream did ---
 export const FL_UPSTREAM_CONNECT = defineError('FL_UPSTREAM_CONNECT', 502, 'could not connect to upstream');
@@ -52,10 +51,8 @@ export const FL_UPSTREAM_CONNECT_TIMEOUT = defineError(
 );
 export const FL_UPSTREAM_TIMEOUT = defineError('FL_UPSTREAM_TIMEOUT', 504, 'upstream did not answer in time');
 export const FL_NO_ENDPOINT = defineError('FL_NO_ENDPOINT', 503, 'upstream has no available endpoint');
-export const FL_UPGRADE_FAILED = defineError('FL_UPGRADE_FAILED', 502, 'upstream refused the protocol upgrade');
 export const FL_INTERNAL = defineError('FL_INTERNAL', 500, 'internal proxy error');
 
-// --- config and admin ---
-export const FL_CONFIG_INVALID = defineError('FL_CONFIG_INVALID', 400, 'configuration is invalid');
+// --- admin ---
 export const FL_ADMIN_UNAUTHORIZED = defineError('FL_ADMIN_UNAUTHORIZED', 401, 'admin token missing or wrong');
 export const FL_ADMIN_NOT_FOUND = defineError('FL_ADMIN_NOT_FOUND', 404, 'no such admin endpoint');
