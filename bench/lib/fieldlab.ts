@@ -1,0 +1,89 @@
+/** Starts the real Fieldlab CLI against the bench upstream, with a route that exercises sticky splitting. */
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import http from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { spawnNode, type Child } from './children.js';
+import { freePort } from './free-port.js';
+import { FIELDLAB_CLI, ROOT } from './paths.js';
+
+/** A running Fieldlab; `stop` also removes its temp config dir. */
+export interface RunningFieldlab {
+  child: Child;
+  port: number;
+  stop(): Promise<void>;
+}
+
+/**
+ * Route matching + a 50/50 sticky split on x-user-id, so every request pays for the match, the key
+ * extraction, the hash and the arm assignment. Both arms point at the same upstream so the split itself
+ * cannot change the upstream's cost. Access logs are off: we measure the proxy, not stdout.
+ */
+function configYaml(listen: number, admin: number, upstream: number): string {
+  return `listen: 127.0.0.1:${listen}
+admin: { listen: 127.0.0.1:${admin} }
+log: { level: warn, access: false }
+drainTimeout: 2s
+upstreams:
+  control: http://127.0.0.1:${upstream}
+  variant: http://127.0.0.1:${upstream}
+routes:
+  - name: bench
+    match: { path: /api/* }
+    arms: { control: control, variant: variant }
+    split: { variant: 50 }
+    sticky: [header:x-user-id]
+`;
+}
+
+/**
+ * Writes the config to a temp dir, spawns `node dist/src/cli/main.js start --config …` and waits for the
+ * admin `/readyz` to answer 200. Rejects (after killing the child) if it exits or isn't ready in time.
+ *
+ * @example
+ * const fl = await startFieldlab(upstreamPort, 15_000);
+ */
+export async function startFieldlab(upstreamPort: number, timeoutMs: number): Promise<RunningFieldlab> {
+  if (!existsSync(FIELDLAB_CLI)) throw new Error(`Fieldlab CLI not built: ${FIELDLAB_CLI} is missing`);
+  const dir = await mkdtemp(join(tmpdir(), 'fieldlab-bench-'));
+  const [port, adminPort] = [await freePort(), await freePort()];
+  const config = join(dir, 'fieldlab.yaml');
+  await writeFile(config, configYaml(port, adminPort, upstreamPort));
+  const child = spawnNode('fieldlab', [FIELDLAB_CLI, 'start', '--config', config], ROOT);
+  const stop = async (): Promise<void> => {
+    await child.stop();
+    await rm(dir, { recursive: true, force: true });
+  };
+  try {
+    await waitReady(child, adminPort, timeoutMs);
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return { child, port, stop };
+}
+
+async function waitReady(child: Child, adminPort: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let exited: string | undefined;
+  void child.exited.then((how) => (exited = how));
+  while (Date.now() < deadline) {
+    if (exited !== undefined) throw new Error(`fieldlab exited (${exited}) during startup\n${child.tail()}`);
+    if ((await probe(adminPort)) === 200) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`fieldlab not ready: /readyz on admin port ${adminPort} gave no 200 within ${timeoutMs} ms\n${child.tail()}`);
+}
+
+/** One GET /readyz; 0 on any connection error. `agent: false` so no socket outlives the probe. */
+function probe(port: number): Promise<number> {
+  return new Promise((resolve) => {
+    const req = http.get({ host: '127.0.0.1', port, path: '/readyz', agent: false, timeout: 1000 }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on('timeout', () => req.destroy());
+    req.on('error', () => resolve(0));
+  });
+}
