@@ -5,6 +5,8 @@
  * on 'drain'). Nothing is buffered beyond socket buffers. Never throws: every failure ends in `done`.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Readable } from 'node:stream';
+import type { CaptureSink } from '../mirror/capture.js';
 import type { Dispatcher } from 'undici';
 import { sendLocalReply } from '../ingress/local-reply.js';
 import { FL_CLIENT_ABORTED, type FieldlabErrorDef } from '../errors.js';
@@ -35,6 +37,10 @@ export interface ForwardTarget {
   readonly requestId: string;
   /** Extra headers for the client response (sticky cookie, exposed arm). Set-Cookie is appended. */
   readonly extraHeaders: readonly (readonly [string, string])[] | undefined;
+  /** Mirrored requests only: observes the response as it streams (never delays it). */
+  readonly capture?: CaptureSink | undefined;
+  /** Mirrored writes only: the body tee to send instead of `req`. */
+  readonly body?: Readable | undefined;
 }
 
 /**
@@ -50,7 +56,7 @@ export function forward(req: IncomingMessage, res: ServerResponse, target: Forwa
         method: target.method as Dispatcher.HttpMethod,
         path: target.path,
         headers: target.headers,
-        body: hasBody ? req : null,
+        body: hasBody ? (target.body ?? req) : null,
         // Let undici retry idempotent requests on a stale keep-alive socket only when no body was read.
         idempotent: !hasBody && (target.method === 'GET' || target.method === 'HEAD'),
       },
@@ -113,10 +119,12 @@ class ForwardHandler implements Dispatcher.DispatchHandler {
     }
     res.writeHead(statusCode, statusMessage || undefined, out);
     res.on('drain', () => controller.resume());
+    this.#target.capture?.start(statusCode, headers);
   }
 
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
     this.#bytes += chunk.length;
+    this.#target.capture?.data(chunk);
     if (!this.#res.write(chunk)) controller.pause();
   }
 
@@ -149,6 +157,8 @@ class ForwardHandler implements Dispatcher.DispatchHandler {
   #finish(status: number, code: string | undefined): void {
     if (this.#finished) return;
     this.#finished = true;
+    const capture = this.#target.capture;
+    if (capture) code ? capture.fail(code) : capture.end();
     this.#done({ status, code, bytes: this.#bytes, upstreamMs: this.#upstreamMs });
   }
 }

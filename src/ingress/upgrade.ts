@@ -43,6 +43,7 @@ export function createUpgradeHandler(deps: HandlerDeps): (req: IncomingMessage, 
       const log = (status: number, code?: string) =>
         deps.log.info({ type: 'access', rid: p.requestId, method: req.method, path: req.url, route: p.route.name, arm: p.arm, upstream: p.endpoint.origin, status, code, upgrade: req.headers.upgrade }, 'access');
       let controller: Dispatcher.DispatchController | undefined;
+      let refused = false;
       client.once('close', () => controller?.abort(new Error('client closed')));
       const handler: Dispatcher.DispatchHandler = {
         onRequestStart(c) {
@@ -63,6 +64,7 @@ export function createUpgradeHandler(deps: HandlerDeps): (req: IncomingMessage, 
           if (status < 200) return;
           recordConnect(p.endpoint, true, Date.now());
           const out = clientResponseHeaders(headers as Headers);
+          refused = true;
           client.write(head(status, out, [['connection', 'close']]));
           log(status);
         },
@@ -75,6 +77,9 @@ export function createUpgradeHandler(deps: HandlerDeps): (req: IncomingMessage, 
         onResponseError(_c, err) {
           const { def, connectFailure } = classifyUpstreamError(err);
           if (connectFailure) recordConnect(p.endpoint, false, Date.now());
+          // The refusal's head is already out: a second response would read as its body (and could
+          // even fill its Content-Length), so cut the connection to make the truncation visible.
+          if (refused) return void client.destroy();
           sendRawReply(client, def, p.requestId);
           log(def.status, def.code);
         },
