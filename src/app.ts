@@ -8,6 +8,8 @@ import { createAdminServer } from './admin/server.js';
 import { createConfigManager, type ConfigManager, type ReloadResult } from './config/manager.js';
 import { watchConfig } from './config/watch.js';
 import { createPoolRegistry } from './forward/pools.js';
+import { createShadowDispatcher } from './mirror/dispatcher.js';
+import type { PairSink } from './mirror/mirror.js';
 import { applyLimits, createProxyServer } from './ingress/listener.js';
 import { createLogger, type Logger } from './telemetry/logger.js';
 
@@ -40,11 +42,16 @@ export interface App {
 export async function startApp(opts: AppOptions): Promise<App> {
   const env = opts.env ?? process.env;
   const pools = createPoolRegistry();
+  // Shadows get pools of their own so mirrored traffic never takes a primary connection.
+  const shadowPools = createPoolRegistry();
+  const dispatcher = createShadowDispatcher();
+  const sink: PairSink = { pair: () => undefined, skip: () => undefined };
   const log = opts.logger ?? createLogger('info');
   const config = createConfigManager({
     file: opts.configFile,
     env,
     pools,
+    shadowPools,
     log,
     onSwap: (next) => {
       applyLimits(proxy, next.config.limits);
@@ -57,7 +64,7 @@ export async function startApp(opts: AppOptions): Promise<App> {
   let draining = false;
   let listening = false;
 
-  const proxy = createProxyServer(cfg.limits, { current: config.current, log, draining: () => draining });
+  const proxy = createProxyServer(cfg.limits, { current: config.current, log, draining: () => draining, mirror: { dispatcher, sink } });
   const sockets = new Set<Socket>();
   proxy.on('connection', (s: Socket) => {
     sockets.add(s);
@@ -102,7 +109,7 @@ export async function startApp(opts: AppOptions): Promise<App> {
         for (const s of sockets) s.destroy();
         proxy.closeAllConnections();
       }
-      await pools.closeAll(how === 'deadline');
+      await Promise.all([pools.closeAll(how === 'deadline'), shadowPools.closeAll(true)]);
       await new Promise<void>((resolve) => admin.close(() => resolve()));
       admin.closeAllConnections();
       log.info('stopped');

@@ -11,6 +11,7 @@ import { compileSource, compileSticky, type StickyInput, type StickyKey } from '
 import type { PoolRegistry } from '../forward/pools.js';
 import { createUpstream, type Upstream } from '../forward/upstream.js';
 import type { RawConfig, RawRoute } from './schema.js';
+import { compileShadow, type CompiledShadow } from '../mirror/shadow-spec.js';
 
 /** One arm of a route: its name and where its traffic goes. Arm 0 is always control. */
 export interface Arm {
@@ -32,6 +33,10 @@ export interface CompiledRoute {
   readonly sticky: (req: StickyInput) => StickyKey;
   readonly force: ((req: StickyInput) => string | undefined) | undefined;
   readonly exposeArm: boolean;
+  /** Dark-launch targets; empty when the route mirrors nothing (then mirroring costs nothing). */
+  readonly shadows: readonly CompiledShadow[];
+  /** The match path when it has :params (endpoint template for reports), else undefined. */
+  readonly template: string | undefined;
 }
 
 /** Everything a request needs, frozen at compile time. */
@@ -48,14 +53,23 @@ export interface Snapshot {
   readonly trustedProxies: TrustedProxies;
   /** Pool keys this snapshot uses (the registry closes the rest after a swap). */
   readonly poolKeys: ReadonlySet<string>;
+  readonly shadowPoolKeys: ReadonlySet<string>;
 }
 
 /**
  * Compiles a config. Never fails for a config that passed the schema.
  * @example const snap = compileSnapshot(cfg, text, 'fieldlab.yaml', 1, pools)
  */
-export function compileSnapshot(config: RawConfig, text: string, file: string | undefined, version: number, pools: PoolRegistry): Snapshot {
+export function compileSnapshot(
+  config: RawConfig,
+  text: string,
+  file: string | undefined,
+  version: number,
+  pools: PoolRegistry,
+  shadowPools: PoolRegistry,
+): Snapshot {
   const poolKeys = new Set<string>();
+  const shadowPoolKeys = new Set<string>();
   const upstreams = new Map<string, Upstream>();
   for (const [name, raw] of Object.entries(config.upstreams)) {
     const opts = {
@@ -72,14 +86,15 @@ export function compileSnapshot(config: RawConfig, text: string, file: string | 
     file,
     digest: createHash('sha256').update(text).digest('hex'),
     config,
-    routes: config.routes.map((r) => compileRoute(r, upstreams)),
+    routes: config.routes.map((r) => compileRoute(r, upstreams, (raw) => compileShadow(r.name, raw, config, shadowPools, shadowPoolKeys))),
     upstreams,
     trustedProxies: createTrustedProxies(config.trustedProxies),
     poolKeys,
+    shadowPoolKeys,
   });
 }
 
-function compileRoute(route: RawRoute, upstreams: ReadonlyMap<string, Upstream>): CompiledRoute {
+function compileRoute(route: RawRoute, upstreams: ReadonlyMap<string, Upstream>, shadow: (raw: RawRoute['shadow'][number]) => CompiledShadow): CompiledRoute {
   const variants = Object.keys(route.arms).filter((a) => a !== 'control');
   const percents = variants.map((v) => route.split[v] ?? 0);
   const control: Arm = { name: 'control', upstream: upstreams.get(route.arms.control!)!, percent: 100 - percents.reduce((a, b) => a + b, 0) };
@@ -94,5 +109,7 @@ function compileRoute(route: RawRoute, upstreams: ReadonlyMap<string, Upstream>)
     sticky: compileSticky(route.sticky),
     force: route.force ? compileSource(route.force) : undefined,
     exposeArm: route.exposeArm,
+    shadows: route.shadow.map(shadow),
+    template: route.match.path.includes(':') ? route.match.path.replace(/\/\*$/, '') : undefined,
   });
 }

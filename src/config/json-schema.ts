@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { ConfigSchema } from './schema.js';
+import { METHODS } from './schema-primitives.js';
 
 type Json = Record<string, unknown>;
 
@@ -17,13 +18,15 @@ export function configJsonSchema(): Json {
   const { $schema, ...rest } = z.toJSONSchema(ConfigSchema, { io: 'input', unrepresentable: 'any' }) as Json;
   const schema: Json = { $schema, title: 'Fieldlab config', ...rest };
   widenUpstreams(schema);
+  widenStore(schema);
   widenMethods(schema);
   return schema;
 }
 
 /*
  * For a preprocess, zod emits only the schema after it, so the generated JSON Schema is stricter than
- * the loader. The two patches below restore what the preprocesses in schema.ts accept; each is a
+ * the loader. The patches below restore what the preprocesses in schema-primitives.ts and
+ * schema-shadow.ts accept; each is a
  * no-op if the shape it expects is absent (the committed-file test then shows the difference).
  */
 
@@ -42,10 +45,22 @@ function widenUpstreams(schema: Json): void {
   };
 }
 
-/** Methods are upper-cased before the enum check, so `get` is as valid as `GET`. */
-function widenMethods(schema: Json): void {
-  const items = get(schema, 'properties', 'routes', 'items', 'properties', 'match', 'properties', 'methods', 'items');
-  if (Array.isArray(items?.enum)) items.enum = [...items.enum, ...items.enum.map((m) => String(m).toLowerCase())];
+/** `store: sqlite:PATH` is accepted as well as `store: { url, retention }`. */
+function widenStore(schema: Json): void {
+  const props = get(schema, 'properties');
+  const store = get(props, 'store');
+  if (!props || !store) return;
+  props.store = { description: store.description, anyOf: [{ type: 'string' }, store] };
+}
+
+/** Methods are upper-cased before the enum check, so `get` is as valid as `GET`, wherever a method list appears. */
+function widenMethods(node: unknown): void {
+  if (!node || typeof node !== 'object') return;
+  const obj = node as Json;
+  if (Array.isArray(obj.enum) && obj.enum.length === METHODS.length && METHODS.every((m, i) => obj.enum && (obj.enum as unknown[])[i] === m)) {
+    obj.enum = [...METHODS, ...METHODS.map((m) => m.toLowerCase())];
+  }
+  for (const value of Object.values(obj)) widenMethods(value);
 }
 
 function get(value: Json | undefined, ...keys: string[]): Json | undefined {

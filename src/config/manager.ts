@@ -45,12 +45,13 @@ export function createConfigManager(opts: {
   file: string;
   env: Record<string, string | undefined>;
   pools: PoolRegistry;
+  shadowPools: PoolRegistry;
   log: Logger;
   onSwap?: (next: Snapshot, prev: Snapshot) => void;
 }): ConfigManager {
   const first = loadConfigFile(opts.file, opts.env);
   if (!first.ok) throw new StartupConfigError(first.errors.map(formatConfigError));
-  let snapshot = compileSnapshot(first.config, first.text, opts.file, 1, opts.pools);
+  let snapshot = compileSnapshot(first.config, first.text, opts.file, 1, opts.pools, opts.shadowPools);
   let last: ReloadResult | undefined;
 
   const result = (ok: boolean, trigger: string, extra: Partial<ReloadResult> = {}): ReloadResult =>
@@ -67,10 +68,10 @@ export function createConfigManager(opts: {
         return result(false, trigger, { errors });
       }
       const prev = snapshot;
-      const next = compileSnapshot(loaded.config, loaded.text, opts.file, prev.version + 1, opts.pools);
+      const next = compileSnapshot(loaded.config, loaded.text, opts.file, prev.version + 1, opts.pools, opts.shadowPools);
       if (next.digest === prev.digest) {
         // Editors fire several events per save; an identical file is not a new version.
-        await opts.pools.retain(new Set([...prev.poolKeys]));
+        await Promise.all([opts.pools.retain(prev.poolKeys), opts.shadowPools.retain(prev.shadowPoolKeys)]);
         return result(true, trigger, { unchanged: true });
       }
       snapshot = next;
@@ -79,6 +80,7 @@ export function createConfigManager(opts: {
       opts.log.info({ type: 'reload', trigger, version: next.version, digest: next.digest.slice(0, 12), restartRequired }, 'config reloaded');
       // Pools the new snapshot no longer uses close after their in-flight requests finish.
       void opts.pools.retain(next.poolKeys);
+      void opts.shadowPools.retain(next.shadowPoolKeys);
       return result(true, trigger, { restartRequired });
     },
   };

@@ -3,79 +3,10 @@
  * cross-references. The JSON Schema shipped for editors is generated from this same definition.
  */
 import { z } from 'zod';
-import { isLoopback, parseDuration, parseListen, parsePercent, parseSize, type Parsed } from './units.js';
+import { isLoopback } from './units.js';
+import { Duration, Listen, Method, Name, Percent, Size, Timeouts, Upstream } from './schema-primitives.js';
+import { Shadow, Store } from './schema-shadow.js';
 import { parseCidr } from '../ingress/client-ip.js';
-
-/** Wraps a unit parser as a zod type accepting a string or a number. */
-function unit<T>(parse: (v: string | number) => Parsed<T>, description: string) {
-  return z
-    .union([z.string(), z.number()])
-    .transform((v, ctx) => {
-      const r = parse(v);
-      if (r.ok) return r.value;
-      ctx.addIssue({ code: 'custom', message: r.error });
-      return z.NEVER;
-    })
-    .describe(description);
-}
-
-const Duration = unit(parseDuration, 'A duration: 500ms, 30s, 2m, 1h (bare numbers are milliseconds)');
-const Size = unit(parseSize, 'A size: 512KiB, 1MiB, 10MB (bare numbers are bytes)');
-const Percent = unit(parsePercent, 'A percent between 0 and 100: 10, 10%, 99.9%');
-const Listen = unit(parseListen, 'host:port to listen on, e.g. 0.0.0.0:8080');
-
-const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
-const Name = z.string().regex(NAME, 'names use letters, digits, "_", "." and "-"');
-
-const UpstreamUrl = z
-  .string()
-  .transform((v, ctx) => {
-    let url: URL;
-    try {
-      url = new URL(v);
-    } catch {
-      ctx.addIssue({ code: 'custom', message: `invalid upstream URL "${v}" (use http://host:port)` });
-      return z.NEVER;
-    }
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-      ctx.addIssue({ code: 'custom', message: `upstream URL "${v}" must use http:// or https://` });
-      return z.NEVER;
-    }
-    if ((url.pathname !== '/' && url.pathname !== '') || url.search) {
-      ctx.addIssue({ code: 'custom', message: `upstream URL "${v}" must be an origin without a path` });
-      return z.NEVER;
-    }
-    return url.origin;
-  })
-  .describe('An upstream endpoint origin, e.g. http://10.0.0.11:8080');
-
-const Timeouts = z
-  .strictObject({
-    connect: Duration.prefault('5s').describe('Time allowed to open a connection'),
-    headers: Duration.prefault('30s').describe('Time allowed from sending the request to receiving response headers'),
-    idle: Duration.prefault('60s').describe('Longest pause between two chunks of the response body'),
-  })
-  .describe('Upstream timeouts; a timeout becomes a 504 (FL_UPSTREAM_TIMEOUT)');
-
-const UpstreamObject = z.strictObject({
-  endpoints: z.array(UpstreamUrl).describe('Endpoints, balanced round-robin'),
-  timeouts: Timeouts.optional(),
-  connections: z.number().int().positive().optional().describe('Max connections per endpoint'),
-  host: z.string().optional().describe('Rewrite the Host header sent to this upstream (default: keep the client\'s)'),
-});
-
-/** `name: url`, `name: [url, url]` and `name: { endpoints: … }` all normalize to the object form. */
-const Upstream = z.preprocess((v) => {
-  if (typeof v === 'string') return { endpoints: [v] };
-  if (Array.isArray(v)) return { endpoints: v };
-  if (v && typeof v === 'object' && typeof (v as { endpoints?: unknown }).endpoints === 'string') {
-    return { ...v, endpoints: [(v as { endpoints: string }).endpoints] };
-  }
-  return v;
-}, UpstreamObject);
-
-const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'TRACE', 'CONNECT'] as const;
-const Method = z.preprocess((v) => (typeof v === 'string' ? v.toUpperCase() : v), z.enum(METHODS));
 
 const StickySource = z
   .string()
@@ -119,6 +50,7 @@ const Route = z.strictObject({
   seed: z.string().optional().describe('Hash seed (default: the route name); change it to re-randomize'),
   force: ForceSource.optional(),
   exposeArm: z.boolean().prefault(false).describe('Send x-fieldlab-arm to the client too'),
+  shadow: z.array(Shadow).prefault([]).describe('Dark-launch targets: mirrored copies whose answers are compared, then discarded'),
 });
 
 const Limits = z
@@ -135,6 +67,7 @@ const Limits = z
 export const ConfigSchema = z
   .strictObject({
     listen: Listen.prefault('0.0.0.0:8080'),
+    store: Store.prefault({}),
     admin: z
       .strictObject({
         listen: Listen.prefault('127.0.0.1:9901'),
@@ -182,6 +115,18 @@ function checkReferences(cfg: Shape, ctx: z.RefinementCtx): void {
         ctx.addIssue({ code: 'custom', path: at('arms', arm), message: `unknown upstream "${upstream}"${suggest(upstream, Object.keys(cfg.upstreams))}` });
       }
     }
+    route.shadow.forEach((sh, j) => {
+      const upstreams = Object.keys(cfg.upstreams);
+      if (!Object.hasOwn(cfg.upstreams, sh.to)) {
+        ctx.addIssue({ code: 'custom', path: at('shadow', j, 'to'), message: `unknown upstream "${sh.to}"${suggest(sh.to, upstreams)}` });
+      }
+      if (sh.compare.noiseFrom !== undefined && !Object.hasOwn(cfg.upstreams, sh.compare.noiseFrom)) {
+        ctx.addIssue({ code: 'custom', path: at('shadow', j, 'compare', 'noiseFrom'), message: `unknown upstream "${sh.compare.noiseFrom}"${suggest(sh.compare.noiseFrom, upstreams)}` });
+      }
+      if (sh.arm !== '*' && !Object.hasOwn(route.arms, sh.arm)) {
+        ctx.addIssue({ code: 'custom', path: at('shadow', j, 'arm'), message: `unknown arm "${sh.arm}" (use an arm of this route or "*")${suggest(sh.arm, Object.keys(route.arms))}` });
+      }
+    });
     const variants = Object.keys(route.arms).filter((a) => a !== 'control');
     const lane = variants.length > 0 ? 100 / variants.length : 100;
     for (const [arm, pct] of Object.entries(route.split)) {
@@ -229,3 +174,4 @@ export type RawConfig = Shape;
 export type RawRoute = Shape['routes'][number];
 export type RawUpstream = Shape['upstreams'][string];
 export type UpstreamTimeouts = z.output<typeof Timeouts>;
+export type RawShadow = RawRoute['shadow'][number];

@@ -1,7 +1,9 @@
 /**
- * The bundled demo services `npm start` puts behind Fieldlab: a control and a variant build of a
- * small checkout API, so a newcomer sees a sticky split with nothing else installed.
+ * The bundled demo services `npm start` puts behind Fieldlab: builds of a small checkout API. Every
+ * build stamps its answers with a time and a nonce (noise a shadow diff must learn to ignore); the
+ * dark build also carries a deliberate regression and a latency shift for the report to find.
  */
+import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -19,6 +21,25 @@ export interface DemoBehaviour {
   readonly extra?: Record<string, unknown>;
   /** Added latency in ms. */
   readonly delayMs?: number;
+  /** Rewrites the cart (the dark build's regression). */
+  readonly cart?: (cart: DemoCart) => DemoCart;
+}
+
+/** The cart every build answers with. */
+export interface DemoCart {
+  id: number;
+  items: { sku: string; qty: number; price: number }[];
+  total: number;
+  currency: string;
+}
+
+/** The cart for an id: deterministic, so only real changes and noise fields differ between builds. */
+export function demoCart(id: number): DemoCart {
+  const items = [
+    { sku: 'tea', qty: 1 + (id % 3), price: 4.5 },
+    { sku: 'honey', qty: 1, price: 7 + (id % 5) },
+  ];
+  return { id, items, total: items.reduce((s, i) => s + i.qty * i.price, 0), currency: 'EUR' };
 }
 
 /**
@@ -27,21 +48,24 @@ export interface DemoBehaviour {
  */
 export async function startDemoService(name: string, behaviour: DemoBehaviour): Promise<DemoService> {
   const server: Server = createServer((req, res) => {
-    const id = /\/(\d+)(?:\?|$)/.exec(req.url ?? '')?.[1] ?? '0';
+    const id = Number(/\/(\d+)(?:\?|$)/.exec(req.url ?? '')?.[1] ?? '0');
+    const cart = behaviour.cart ? behaviour.cart(demoCart(id)) : demoCart(id);
     const body = JSON.stringify({
       service: 'checkout',
-      version: behaviour.version,
-      cart: { id: Number(id), items: [{ sku: 'tea', qty: 2, price: 4.5 }], total: 9 },
-      servedBy: name,
+      cart,
+      servedAt: new Date().toISOString(),
+      nonce: randomUUID(),
       arm: req.headers['x-fieldlab-arm'] ?? null,
+      version: behaviour.version,
       ...behaviour.extra,
     });
     const send = () => {
       res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
       res.end(body);
     };
-    if (behaviour.delayMs) setTimeout(send, behaviour.delayMs);
-    else send();
+    // Drain any request body first so writes (POST) behave like a real service.
+    req.resume();
+    req.on('end', () => (behaviour.delayMs ? setTimeout(send, behaviour.delayMs + Math.random() * 5) : send()));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;

@@ -1,12 +1,13 @@
 /**
  * One request's whole path, on one screen: take the current snapshot, prepare (route → sticky key →
- * arm → endpoint → headers), forward with streaming, then log. Later stages (mirror, compare,
- * guardrails) hook in here. Never throws: failures become coded local replies.
+ * arm → endpoint → headers), plan mirroring to shadows (which pair up and get compared off the
+ * request path), forward with streaming, then log. Guardrails hook in here next. Never throws: failures become coded local replies.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Snapshot } from '../config/compile.js';
 import { FL_INTERNAL } from '../errors.js';
 import { forward, type ForwardOutcome } from '../forward/forwarder.js';
+import { beginMirror, type MirrorDeps } from '../mirror/mirror.js';
 import type { Logger } from '../telemetry/logger.js';
 import { sendLocalReply } from './local-reply.js';
 import { prepareRequest } from './prepare.js';
@@ -18,6 +19,8 @@ export interface HandlerDeps {
   readonly log: Logger;
   /** True once shutdown started: responses then ask clients to close their connection. */
   draining(): boolean;
+  /** Shadow dispatch and pairing; only touched by routes that have `shadow:`. */
+  readonly mirror: MirrorDeps;
 }
 
 /** Per-request fields of the access log line. */
@@ -46,7 +49,9 @@ export function createRequestHandler(deps: HandlerDeps): (req: IncomingMessage, 
         return;
       }
       const fields = { rid: p.requestId, route: p.route.name, arm: p.arm, upstream: p.endpoint.origin };
-      forward(req, res, { endpoint: p.endpoint, method: req.method ?? 'GET', path: p.path, headers: p.headers, requestId: p.requestId, extraHeaders: p.extraHeaders }, (outcome) => {
+      const mirror = p.route.shadows.length > 0 ? beginMirror(req, p, deps.mirror) : undefined;
+      const target = { endpoint: p.endpoint, method: req.method ?? 'GET', path: p.path, headers: p.headers, requestId: p.requestId, extraHeaders: p.extraHeaders, capture: mirror?.capture, body: mirror?.body };
+      forward(req, res, target, (outcome) => {
         if (accessLog) logAccess(deps.log, req, started, fields, outcome);
       });
     } catch (err) {

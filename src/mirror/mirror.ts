@@ -1,0 +1,171 @@
+/**
+ * Decides, per request, which shadows get a copy, tees the request body (bounded) when writes are
+ * mirrored, sends the copies at the same moment as the primary, and pairs each shadow's response
+ * with the captured primary. Every skip has a reason and is counted; nothing here can delay, fail
+ * or alter the client's response.
+ */
+import type { IncomingMessage } from 'node:http';
+import { Transform, pipeline, type Readable } from 'node:stream';
+import type { CapturedResponse, ComparePair } from '../compare/types.js';
+import { bucketOf } from '../routing/hash.js';
+import type { Prepared } from '../ingress/prepare.js';
+import { createCapture, type CaptureSink } from './capture.js';
+import type { ShadowDispatcher } from './dispatcher.js';
+import type { CompiledShadow } from './shadow-spec.js';
+
+/** Why a mirror copy was not sent or not compared. */
+export type SkipReason = 'method' | 'body_too_large' | 'queue_full' | 'client_aborted' | 'compare_dropped';
+
+/** Where completed pairs and skips go (the compare pipeline). */
+export interface PairSink {
+  /** A primary/candidate pair; `noise` pairs compare primary with a second copy of control. */
+  pair(pair: ComparePair, shadow: CompiledShadow, kind: 'shadow' | 'noise'): void;
+  skip(route: string, shadow: string, reason: SkipReason): void;
+}
+
+/** What the forwarder needs for a mirrored request. */
+export interface MirrorPlan {
+  /** Captures the primary response as it streams to the client. */
+  readonly capture: CaptureSink;
+  /** The request body to forward instead of `req` (a tee), when writes are mirrored. */
+  readonly body: Readable | undefined;
+}
+
+/** Mirror dependencies (long-lived across reloads). */
+export interface MirrorDeps {
+  readonly dispatcher: ShadowDispatcher;
+  readonly sink: PairSink;
+}
+
+const TRACEPARENT = /^[\da-f]{2}-([\da-f]{32})-[\da-f]{16}-[\da-f]{2}$/;
+
+/**
+ * Plans mirroring for a prepared request; undefined when nothing is mirrored (the common, free case).
+ * @example const plan = beginMirror(req, prepared, deps); forward(..., { capture: plan?.capture, body: plan?.body })
+ */
+export function beginMirror(req: IncomingMessage, p: Prepared, deps: MirrorDeps): MirrorPlan | undefined {
+  const method = req.method ?? 'GET';
+  let chosen: CompiledShadow[] | undefined;
+  for (const s of p.route.shadows) {
+    if ((s.arm !== '*' && s.arm !== p.arm) || bucketOf(`mirror:${s.name}`, p.requestId) >= s.sampleBelow) continue;
+    if (!s.methods.has(method)) {
+      deps.sink.skip(p.route.name, s.name, 'method');
+      continue;
+    }
+    (chosen ??= []).push(s);
+  }
+  if (!chosen) return undefined;
+
+  const declared = req.headers['content-length'];
+  const hasBody = req.headers['transfer-encoding'] !== undefined || (declared !== undefined && declared !== '0');
+  if (hasBody && declared !== undefined) {
+    chosen = chosen.filter((s) => Number(declared) <= s.maxBody || (deps.sink.skip(p.route.name, s.name, 'body_too_large'), false));
+    if (chosen.length === 0) return undefined;
+  }
+
+  const startedAt = performance.now();
+  const capture = createCapture(Math.max(...chosen.map((s) => s.rules.maxBody)), startedAt);
+  const base = pairBase(req, p);
+  // body: null when the request has none, undefined when it outgrew every shadow's cap.
+  const sendAll = (body: Buffer | null | undefined) => {
+    for (const s of chosen!) {
+      if (body === undefined || (body && body.length > s.maxBody)) {
+        deps.sink.skip(p.route.name, s.name, 'body_too_large');
+        continue;
+      }
+      send(deps, s, 'shadow', s.upstream, req, p, body ?? null, capture, base);
+      if (s.noise) send(deps, s, 'noise', s.noise, req, p, body ?? null, capture, base);
+    }
+  };
+  if (!hasBody) {
+    sendAll(null);
+    return { capture, body: undefined };
+  }
+  return { capture, body: teeBody(req, Math.max(...chosen.map((s) => s.maxBody)), sendAll, () => chosen!.forEach((s) => deps.sink.skip(p.route.name, s.name, 'client_aborted'))) };
+}
+
+type PairBase = Omit<ComparePair, 'shadow' | 'primary' | 'candidate'>;
+
+function pairBase(req: IncomingMessage, p: Prepared): PairBase {
+  const url = req.url ?? '/';
+  const q = url.indexOf('?');
+  const tp = req.headers.traceparent;
+  return {
+    route: p.route.name,
+    method: req.method ?? 'GET',
+    path: q === -1 ? url : url.slice(0, q),
+    routeTemplate: p.route.template,
+    requestId: p.requestId,
+    traceId: typeof tp === 'string' ? TRACEPARENT.exec(tp)?.[1] : undefined,
+    at: Date.now(),
+  };
+}
+
+function send(deps: MirrorDeps, s: CompiledShadow, kind: 'shadow' | 'noise', upstream: CompiledShadow['upstream'], req: IncomingMessage, p: Prepared, body: Buffer | null, capture: CaptureSink, base: PairBase): void {
+  let settle!: (res: CapturedResponse) => void;
+  const candidate = new Promise<CapturedResponse>((r) => (settle = r));
+  const accepted = deps.dispatcher.submit({
+    key: kind === 'shadow' ? s.key : `${s.key}/noise`,
+    upstream,
+    method: req.method ?? 'GET',
+    path: p.path,
+    headers: shadowHeaders(p.headers, req.headers.host, s, kind),
+    body,
+    timeoutMs: s.timeoutMs,
+    concurrency: s.concurrency,
+    queue: s.queue,
+    captureCap: s.rules.maxBody,
+    onDone: (res) => settle(res),
+  });
+  if (!accepted) return deps.sink.skip(p.route.name, s.name, 'queue_full');
+  // Pair once both sides are in; the shadow always settles (it has its own timeout).
+  void Promise.all([capture.done, candidate]).then(([primary, shadow]) => {
+    if (primary.error === 'FL_CLIENT_ABORTED') return deps.sink.skip(p.route.name, s.name, 'client_aborted');
+    deps.sink.pair({ ...base, shadow: s.name, primary, candidate: shadow }, s, kind);
+  });
+}
+
+/** The primary's upstream headers, re-aimed at the shadow: original Host, rewrites, a marker. */
+function shadowHeaders(primary: readonly string[], clientHost: string | undefined, s: CompiledShadow, kind: 'shadow' | 'noise'): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < primary.length; i += 2) {
+    const name = primary[i]!.toLowerCase();
+    if (name === 'host' || s.removeHeaders.has(name) || s.setHeaders.some(([k]) => k === name)) continue;
+    out.push(primary[i]!, primary[i + 1]!);
+  }
+  const host = kind === 'shadow' ? (s.host ?? clientHost) : clientHost;
+  if (host) out.push('host', host);
+  for (const [k, v] of s.setHeaders) out.push(k, v);
+  out.push('x-fieldlab-shadow', kind === 'shadow' ? '1' : 'noise');
+  return out;
+}
+
+/**
+ * Streams the client body to the primary unchanged while keeping a copy up to `cap` for the
+ * shadows, which are sent once the body is complete. Past the cap the copy is dropped and
+ * `onComplete(undefined)` says so; a client abort drops it too (`onAbort`).
+ */
+function teeBody(req: IncomingMessage, cap: number, onComplete: (body: Buffer | undefined) => void, onAbort: () => void): Readable {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  let overflow = false;
+  const tee = new Transform({
+    transform(chunk: Buffer, _enc, cb) {
+      size += chunk.length;
+      if (!overflow && size <= cap) chunks.push(chunk);
+      else if (!overflow) {
+        overflow = true;
+        chunks.length = 0;
+      }
+      cb(null, chunk);
+    },
+    flush(cb) {
+      onComplete(overflow ? undefined : Buffer.concat(chunks, size));
+      cb();
+    },
+  });
+  pipeline(req, tee, (err) => {
+    if (err) onAbort();
+  });
+  return tee;
+}
