@@ -1,0 +1,253 @@
+/**
+ * The in-memory aggregator between the request path and storage. Compare results become O(1) map
+ * updates keyed by a string; an unref'd timer hands everything to `store.write` in one call, so no
+ * request ever waits for SQLite. Bounded everywhere: past its limits it drops and counts.
+ */
+import { DELTA_BOUNDS, LATENCY_BOUNDS, emptyHistogram, observe } from '../compare/histogram.js';
+import type { DiffKind } from '../compare/types.js';
+import type { DiffBatch, DiffExample, DiffScope, DiffStore } from './types.js';
+
+/** What a diff is counted against; the batcher adds the hour from its clock. */
+export interface DiffTarget {
+  readonly route: string;
+  readonly shadow: string;
+  readonly endpoint: string;
+}
+
+/**
+ * Why data was dropped: `keys` — observations of a new key while `maxKeys` were pending; `examples` —
+ * examples over the per-flush cap; `write` — rows (keys + examples) of a batch the store refused.
+ */
+export type DropReason = 'keys' | 'examples' | 'write';
+
+/** Counters for metrics and the admin API. */
+export interface DiffBatcherStats {
+  /** Successful `store.write` calls. */
+  readonly flushes: number;
+  /** Failed `store.write` calls (their batch is dropped). */
+  readonly failures: number;
+  /** Rows (keys + examples) written. */
+  readonly written: number;
+  readonly dropped: Readonly<Record<DropReason, number>>;
+  /** Duration of the last `store.write`, ms (undefined before the first). */
+  readonly lastFlushMs: number | undefined;
+  /** Message of the last failed write. */
+  readonly lastError: string | undefined;
+  /** Keys and examples waiting for the next flush. */
+  readonly pending: number;
+}
+
+/** The request path's handle on storage: every method returns at once and never throws. */
+export interface DiffBatcher {
+  pair(target: DiffTarget): void;
+  /** One compared field; `compared` sums over kinds give the field's denominator. */
+  field(target: DiffTarget, field: string, kind: DiffKind, differed: boolean): void;
+  /** One noise observation (target.shadow may be '*' for route-wide noise). */
+  noise(target: DiffTarget, field: string, differed: boolean): void;
+  status(target: DiffTarget, primary: number, candidate: number): void;
+  latency(target: DiffTarget, primaryMs: number, candidateMs: number): void;
+  /** False once this signature had its examples this hour: lets callers skip rendering bodies. */
+  wantsExample(target: DiffTarget, field: string, kind: DiffKind): boolean;
+  example(ex: Omit<DiffExample, 'hour'>): void;
+  skip(route: string, shadow: string, reason: string): void;
+  /** Writes everything pending now (shutdown, tests). */
+  flush(): void;
+  /** Stops the timer and flushes what is pending. */
+  stop(): void;
+  stats(): DiffBatcherStats;
+}
+
+export interface DiffBatcherOptions {
+  readonly store: Pick<DiffStore, 'write'>;
+  readonly flushMs?: number;
+  /** Most distinct pending keys (all kinds together) between flushes. */
+  readonly maxKeys?: number;
+  readonly maxExamplesPerFlush?: number;
+  /** Examples passed on per signature per hour; the store keeps only the first few anyway. */
+  readonly maxExamplesPerSignature?: number;
+  readonly now?: () => number;
+  readonly onError?: (err: unknown) => void;
+}
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+type Row<K extends keyof DiffBatch> = Mutable<DiffBatch[K][number]>;
+interface LatencyRow extends DiffScope {
+  primary: number[];
+  candidate: number[];
+  delta: number[];
+}
+
+const HOUR_MS = 3_600_000;
+
+/**
+ * Creates a batcher flushing to `store` every `flushMs`.
+ * @example
+ * const diffs = createDiffBatcher({ store, onError: (err) => log.warn({ err }, 'diff flush failed') });
+ * diffs.pair({ route: 'checkout', shadow: 'v2', endpoint: 'GET /cart' });
+ * process.on('SIGTERM', () => diffs.stop());
+ */
+export function createDiffBatcher(opts: DiffBatcherOptions): DiffBatcher {
+  const { store, flushMs = 1000, maxKeys = 10_000, now = Date.now, onError } = opts;
+  const maxExamplesPerFlush = opts.maxExamplesPerFlush ?? 200;
+  const maxPerSignature = opts.maxExamplesPerSignature ?? 3;
+
+  let pairs = new Map<string, Row<'pairs'>>();
+  let fields = new Map<string, Row<'fields'>>();
+  let noise = new Map<string, Row<'noise'>>();
+  let statuses = new Map<string, Row<'statuses'>>();
+  let latency = new Map<string, LatencyRow>();
+  let skips = new Map<string, Row<'skips'>>();
+  let examples: DiffExample[] = [];
+  let keys = 0;
+  // Examples passed on per signature this hour; cleared each hour so pruned signatures get new ones.
+  let quota = new Map<string, number>();
+  let quotaHour = 0;
+
+  const dropped: Record<DropReason, number> = { keys: 0, examples: 0, write: 0 };
+  let flushes = 0;
+  let failures = 0;
+  let written = 0;
+  let lastFlushMs: number | undefined;
+  let lastError: string | undefined;
+
+  const hourNow = () => Math.floor(now() / HOUR_MS) * HOUR_MS;
+  const scopeKey = (hour: number, t: DiffTarget) => `${hour}\0${t.route}\0${t.shadow}\0${t.endpoint}`;
+  // A copy, not the caller's object: targets may carry more properties than a stored row should.
+  const scopeOf = (hour: number, t: DiffTarget): DiffScope => ({ hour, route: t.route, shadow: t.shadow, endpoint: t.endpoint });
+
+  /** The pending row for `key`, made on first use unless `maxKeys` are pending (then dropped). */
+  function slot<T>(map: Map<string, T>, key: string, make: () => T): T | undefined {
+    const row = map.get(key);
+    if (row !== undefined) return row;
+    if (keys >= maxKeys) {
+      dropped.keys++;
+      return undefined;
+    }
+    keys++;
+    const made = make();
+    map.set(key, made);
+    return made;
+  }
+
+  function signatureQuota(t: DiffTarget, field: string, kind: DiffKind): { sig: string; used: number } {
+    const hour = hourNow();
+    // Bounded like everything else: a full map is cleared, which at worst passes on extra examples.
+    if (hour !== quotaHour || quota.size >= maxKeys) [quota, quotaHour] = [new Map(), hour];
+    const sig = `${t.route}\0${t.shadow}\0${t.endpoint}\0${field}\0${kind}`;
+    return { sig, used: quota.get(sig) ?? 0 };
+  }
+
+  function takeBatch(): DiffBatch {
+    const batch: DiffBatch = {
+      pairs: [...pairs.values()],
+      fields: [...fields.values()],
+      noise: [...noise.values()],
+      statuses: [...statuses.values()],
+      latency: [...latency.values()],
+      skips: [...skips.values()],
+      examples,
+    };
+    [pairs, fields, noise, statuses, latency, skips] = [new Map(), new Map(), new Map(), new Map(), new Map(), new Map()];
+    examples = [];
+    keys = 0;
+    return batch;
+  }
+
+  function flush(): void {
+    if (keys === 0 && examples.length === 0) return;
+    const rows = keys + examples.length;
+    const batch = takeBatch();
+    const started = performance.now();
+    try {
+      store.write(batch);
+      flushes++;
+      written += rows;
+    } catch (err) {
+      // Disk full, database locked past busy_timeout, …: this batch is lost, the next one may land.
+      failures++;
+      dropped.write += rows;
+      lastError = err instanceof Error ? err.message : String(err);
+      try {
+        onError?.(err);
+      } catch {
+        // A throwing error handler must not take the timer (or shutdown) down with it.
+      }
+    }
+    lastFlushMs = performance.now() - started;
+  }
+
+  let timer: NodeJS.Timeout | undefined = setInterval(flush, flushMs);
+  // Pending diffs alone never keep the process alive; shutdown calls stop() to write them.
+  timer.unref();
+
+  return {
+    pair(t) {
+      const hour = hourNow();
+      const row = slot(pairs, scopeKey(hour, t), () => ({ ...scopeOf(hour, t), count: 0 }));
+      if (row) row.count++;
+    },
+    field(t, field, kind, differed) {
+      const hour = hourNow();
+      const key = `${scopeKey(hour, t)}\0${field}\0${kind}`;
+      const row = slot(fields, key, () => ({ ...scopeOf(hour, t), field, kind, compared: 0, differed: 0 }));
+      if (!row) return;
+      row.compared++;
+      if (differed) row.differed++;
+    },
+    noise(t, field, differed) {
+      const hour = hourNow();
+      const key = `${scopeKey(hour, t)}\0${field}`;
+      const row = slot(noise, key, () => ({ ...scopeOf(hour, t), field, compared: 0, differed: 0 }));
+      if (!row) return;
+      row.compared++;
+      if (differed) row.differed++;
+    },
+    status(t, primary, candidate) {
+      const hour = hourNow();
+      const key = `${scopeKey(hour, t)}\0${primary}\0${candidate}`;
+      const row = slot(statuses, key, () => ({ ...scopeOf(hour, t), primary, candidate, count: 0 }));
+      if (row) row.count++;
+    },
+    latency(t, primaryMs, candidateMs) {
+      const hour = hourNow();
+      const row = slot(latency, scopeKey(hour, t), () => ({
+        ...scopeOf(hour, t),
+        primary: emptyHistogram(LATENCY_BOUNDS),
+        candidate: emptyHistogram(LATENCY_BOUNDS),
+        delta: emptyHistogram(DELTA_BOUNDS),
+      }));
+      if (!row) return;
+      observe(row.primary, LATENCY_BOUNDS, primaryMs);
+      observe(row.candidate, LATENCY_BOUNDS, candidateMs);
+      observe(row.delta, DELTA_BOUNDS, candidateMs - primaryMs);
+    },
+    wantsExample(t, field, kind) {
+      return signatureQuota(t, field, kind).used < maxPerSignature;
+    },
+    example(ex) {
+      const { sig, used } = signatureQuota(ex, ex.field, ex.kind);
+      if (used >= maxPerSignature) return; // the store would keep the earlier ones anyway: not a loss
+      if (examples.length >= maxExamplesPerFlush) {
+        dropped.examples++;
+        return;
+      }
+      quota.set(sig, used + 1);
+      examples.push({ ...ex, hour: hourNow() });
+    },
+    skip(route, shadow, reason) {
+      const hour = hourNow();
+      const key = `${hour}\0${route}\0${shadow}\0${reason}`;
+      const row = slot(skips, key, () => ({ hour, route, shadow, reason, count: 0 }));
+      if (row) row.count++;
+    },
+    flush,
+    stop() {
+      if (timer) clearInterval(timer);
+      timer = undefined;
+      flush();
+    },
+    stats: () => ({
+      flushes, failures, written, dropped: { ...dropped }, lastFlushMs, lastError, pending: keys + examples.length,
+    }),
+  };
+}

@@ -1,0 +1,88 @@
+/**
+ * Schema migrations, versioned by SQLite's `PRAGMA user_version`. Append only: a released migration
+ * is never edited, because databases already at that version would never see the change.
+ */
+import type BetterSqlite3 from 'better-sqlite3';
+
+/** One migration: SQL statements applied in order; migration i takes the schema to version i + 1. */
+export type Migration = readonly string[];
+
+// Shared key columns of every aggregate table: one row per hour × route × shadow × endpoint (+ detail).
+const KEY = 'hour INTEGER NOT NULL, route TEXT NOT NULL, shadow TEXT NOT NULL, endpoint TEXT NOT NULL';
+
+/**
+ * Every migration this release knows. Latency histograms are stored as JSON arrays of counts (one
+ * column per histogram): readable with the sqlite3 shell, and a few hundred bytes per row.
+ */
+export const MIGRATIONS: readonly Migration[] = [
+  [
+    `CREATE TABLE diff_pairs (${KEY}, count INTEGER NOT NULL,
+      PRIMARY KEY (hour, route, shadow, endpoint)) WITHOUT ROWID`,
+    `CREATE TABLE diff_fields (${KEY}, field TEXT NOT NULL, kind TEXT NOT NULL,
+      compared INTEGER NOT NULL, differed INTEGER NOT NULL,
+      PRIMARY KEY (hour, route, shadow, endpoint, field, kind)) WITHOUT ROWID`,
+    `CREATE TABLE diff_noise (${KEY}, field TEXT NOT NULL, compared INTEGER NOT NULL, differed INTEGER NOT NULL,
+      PRIMARY KEY (hour, route, shadow, endpoint, field)) WITHOUT ROWID`,
+    `CREATE TABLE diff_statuses (${KEY}, primary_status INTEGER NOT NULL, candidate_status INTEGER NOT NULL,
+      count INTEGER NOT NULL,
+      PRIMARY KEY (hour, route, shadow, endpoint, primary_status, candidate_status)) WITHOUT ROWID`,
+    `CREATE TABLE diff_latency (${KEY}, primary_hist TEXT NOT NULL, candidate_hist TEXT NOT NULL,
+      delta_hist TEXT NOT NULL,
+      PRIMARY KEY (hour, route, shadow, endpoint)) WITHOUT ROWID`,
+    `CREATE TABLE diff_skips (hour INTEGER NOT NULL, route TEXT NOT NULL, shadow TEXT NOT NULL,
+      reason TEXT NOT NULL, count INTEGER NOT NULL,
+      PRIMARY KEY (hour, route, shadow, reason)) WITHOUT ROWID`,
+    `CREATE TABLE diff_examples (id INTEGER PRIMARY KEY, ${KEY}, field TEXT NOT NULL, kind TEXT NOT NULL,
+      at INTEGER NOT NULL, request_id TEXT NOT NULL, trace_id TEXT, method TEXT NOT NULL, path TEXT NOT NULL,
+      primary_status INTEGER NOT NULL, candidate_status INTEGER NOT NULL,
+      primary_body TEXT NOT NULL, candidate_body TEXT NOT NULL, paths TEXT NOT NULL,
+      primary_latency_ms REAL NOT NULL, candidate_latency_ms REAL NOT NULL)`,
+    // The per-signature cap is a count over this index (at most N rows to visit).
+    'CREATE INDEX diff_examples_signature ON diff_examples (route, shadow, endpoint, field, kind)',
+    // Newest-first listing, age pruning and the global cap all walk `at`.
+    'CREATE INDEX diff_examples_at ON diff_examples (at)',
+  ],
+];
+
+/** Opening a database written by a newer Fieldlab: refused rather than guessed at. */
+export class StorageSchemaError extends Error {
+  constructor(
+    readonly file: string,
+    readonly found: number,
+    readonly known: number,
+  ) {
+    super(
+      `storage ${file} has schema version ${found} but this Fieldlab knows versions up to ${known}; ` +
+        'it was written by a newer release: upgrade Fieldlab, or point storage at another file',
+    );
+    this.name = 'StorageSchemaError';
+  }
+}
+
+/** The schema version stored in the database file (0 for a new one). */
+export function schemaVersion(db: BetterSqlite3.Database): number {
+  return db.pragma('user_version', { simple: true }) as number;
+}
+
+/**
+ * Applies the pending migrations in one IMMEDIATE transaction (so two processes opening the same new
+ * file cannot both migrate it) and returns the versions before and after. Throws StorageSchemaError
+ * when the file is newer than `migrations`; a failing statement rolls back every pending migration.
+ * @example migrate(db) // { from: 0, to: 1 }
+ */
+export function migrate(
+  db: BetterSqlite3.Database,
+  migrations: readonly Migration[] = MIGRATIONS,
+): { from: number; to: number } {
+  const apply = db.transaction(() => {
+    const from = schemaVersion(db);
+    if (from > migrations.length) throw new StorageSchemaError(db.name, from, migrations.length);
+    for (let v = from; v < migrations.length; v++) {
+      for (const sql of migrations[v]!) db.exec(sql);
+    }
+    // user_version lives in the file header, so it commits (or rolls back) with the statements.
+    if (from < migrations.length) db.pragma(`user_version = ${migrations.length}`);
+    return { from, to: migrations.length };
+  });
+  return apply.immediate();
+}

@@ -1,0 +1,94 @@
+/**
+ * The storage repository interface. The proxy writes aggregated increments in batches off the
+ * request path; reports read them back. SQLite implements it now; a PostgreSQL implementation for
+ * fleets of replicas will implement the same interface and pass the same shared test suite.
+ */
+import type { DiffKind } from '../compare/types.js';
+
+/** Aggregation key shared by every diff row: one hour × route × shadow × endpoint. */
+export interface DiffScope {
+  /** Start of the hour, epoch ms. */
+  readonly hour: number;
+  readonly route: string;
+  readonly shadow: string;
+  readonly endpoint: string;
+}
+
+/** Increments accumulated in memory and written in one transaction. */
+export interface DiffBatch {
+  /** Pairs compared per scope. */
+  readonly pairs: readonly (DiffScope & { readonly count: number })[];
+  /** Per field: how many pairs compared it and how many differed (by kind). */
+  readonly fields: readonly (DiffScope & { readonly field: string; readonly kind: DiffKind; readonly compared: number; readonly differed: number })[];
+  /** Noise observations per field (primary vs primary-copy, or repeated primary responses). */
+  readonly noise: readonly (DiffScope & { readonly field: string; readonly compared: number; readonly differed: number })[];
+  /** Status transitions primary → candidate. */
+  readonly statuses: readonly (DiffScope & { readonly primary: number; readonly candidate: number; readonly count: number })[];
+  /** Latency histograms to merge (see compare/histogram.ts for the bucket layout). */
+  readonly latency: readonly (DiffScope & { readonly primary: readonly number[]; readonly candidate: readonly number[]; readonly delta: readonly number[] })[];
+  /** Example pairs (already redacted and capped); the store keeps a few per signature. */
+  readonly examples: readonly DiffExample[];
+  /** Skipped or dropped mirror work, by reason, per route and shadow. */
+  readonly skips: readonly { readonly hour: number; readonly route: string; readonly shadow: string; readonly reason: string; readonly count: number }[];
+}
+
+/** A stored example of one differing field signature. */
+export interface DiffExample extends DiffScope {
+  readonly field: string;
+  readonly kind: DiffKind;
+  readonly at: number;
+  readonly requestId: string;
+  readonly traceId: string | undefined;
+  readonly method: string;
+  readonly path: string;
+  readonly primaryStatus: number;
+  readonly candidateStatus: number;
+  /** Decoded bodies as text, capped; redacted fields replaced by "[redacted]". */
+  readonly primaryBody: string;
+  readonly candidateBody: string;
+  /** All differing field paths of this pair, for highlighting. */
+  readonly paths: readonly string[];
+  readonly primaryLatencyMs: number;
+  readonly candidateLatencyMs: number;
+}
+
+/** Report filters; all optional. */
+export interface DiffFilter {
+  readonly route?: string;
+  readonly shadow?: string;
+  readonly endpoint?: string;
+  /** Inclusive lower bound, epoch ms. */
+  readonly since?: number;
+  readonly until?: number;
+}
+
+/** Raw aggregated rows for a filter; the report layer turns them into rates and verdicts. */
+export interface DiffRows {
+  readonly pairs: readonly { route: string; shadow: string; endpoint: string; count: number }[];
+  readonly fields: readonly { route: string; shadow: string; endpoint: string; field: string; kind: DiffKind; compared: number; differed: number }[];
+  readonly noise: readonly { route: string; shadow: string; endpoint: string; field: string; compared: number; differed: number }[];
+  readonly statuses: readonly { route: string; shadow: string; endpoint: string; primary: number; candidate: number; count: number }[];
+  readonly latency: readonly { route: string; shadow: string; endpoint: string; primary: number[]; candidate: number[]; delta: number[] }[];
+  readonly skips: readonly { route: string; shadow: string; reason: string; count: number }[];
+}
+
+/** Retention limits every DiffStore implementation honours (the shared contract suite checks them). */
+export interface DiffStoreLimits {
+  /** Examples kept per (route, shadow, endpoint, field, kind) signature — the first ones seen. Default 3. */
+  readonly maxExamplesPerSignature?: number;
+  /** Examples kept in total; `prune()` trims the oldest beyond it. Default 5000. */
+  readonly maxExamples?: number;
+}
+
+/** The repository. Writes are synchronous (better-sqlite3) and only ever called off the request path. */
+export interface DiffStore {
+  /** Applies a batch in one transaction. */
+  write(batch: DiffBatch): void;
+  /** Aggregated rows summed over the filter's hours. */
+  rows(filter: DiffFilter): DiffRows;
+  /** Examples for an endpoint/field, newest first. */
+  examples(filter: DiffFilter & { field?: string; limit?: number }): DiffExample[];
+  /** Deletes data older than `before` (epoch ms) and trims examples; returns rows deleted. */
+  prune(before: number): number;
+  close(): void;
+}
