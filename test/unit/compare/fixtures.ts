@@ -7,7 +7,7 @@ export const RULES: CompareRules = { ignoreHeaders: [], ignoreBody: [], numericT
 export function resp(body: unknown, over: Partial<CapturedResponse> = {}): CapturedResponse {
   const isBuf = Buffer.isBuffer(body);
   const buf = isBuf ? body : typeof body === 'string' ? Buffer.from(body) : Buffer.from(JSON.stringify(body));
-  const headers = isBuf || typeof body === 'string' ? {} : { 'content-type': 'application/json' };
+  const headers: Record<string, string> = isBuf || typeof body === 'string' ? {} : { 'content-type': 'application/json' };
   return { status: 200, headers, body: buf, truncated: false, bodyBytes: buf.length, latencyMs: 10, ...over };
 }
 
