@@ -8,10 +8,20 @@ import { createAdminServer } from './admin/server.js';
 import { createConfigManager, type ConfigManager, type ReloadResult } from './config/manager.js';
 import { watchConfig } from './config/watch.js';
 import { createPoolRegistry } from './forward/pools.js';
-import { createShadowDispatcher } from './mirror/dispatcher.js';
-import type { PairSink } from './mirror/mirror.js';
+import { createShadowDispatcher, type DispatcherStats } from './mirror/dispatcher.js';
+import { diffRoutes } from './admin/diffs-api.js';
+import { createComparePipeline, type PipelineStats } from './compare/pipeline.js';
+import { createDiffBatcher, type DiffBatcherStats } from './storage/batcher.js';
+import { openStore } from './storage/open.js';
 import { applyLimits, createProxyServer } from './ingress/listener.js';
 import { createLogger, type Logger } from './telemetry/logger.js';
+
+/** Counters of the shadow path: dispatch, compare and storage. */
+export interface MirrorStats {
+  readonly dispatcher: DispatcherStats;
+  readonly compare: PipelineStats;
+  readonly storage: DiffBatcherStats;
+}
 
 /** How to build an app. */
 export interface AppOptions {
@@ -31,6 +41,10 @@ export interface App {
   proxyPort(): number;
   adminPort(): number;
   reload(trigger?: string): Promise<ReloadResult>;
+  /** Mirror pipeline counters (also on GET /mirror). */
+  mirrorStats(): MirrorStats;
+  /** Writes pending shadow-diff aggregates now (tests, CLI). */
+  flushDiffs(): Promise<void>;
   /** Graceful stop: refuse new connections, let in-flight requests finish up to `deadlineMs`. */
   stop(deadlineMs?: number): Promise<void>;
 }
@@ -45,7 +59,6 @@ export async function startApp(opts: AppOptions): Promise<App> {
   // Shadows get pools of their own so mirrored traffic never takes a primary connection.
   const shadowPools = createPoolRegistry();
   const dispatcher = createShadowDispatcher();
-  const sink: PairSink = { pair: () => undefined, skip: () => undefined };
   const log = opts.logger ?? createLogger('info');
   const config = createConfigManager({
     file: opts.configFile,
@@ -60,17 +73,29 @@ export async function startApp(opts: AppOptions): Promise<App> {
   });
   const cfg = config.current().config;
   if (!opts.logger) log.level = cfg.log.level;
+  // Shadow-diff storage: opened once (restart to change `store`), written only by the batcher's timer.
+  const store = openStore(cfg.store.url);
+  const batcher = createDiffBatcher({ store, onError: (err) => log.warn({ err }, 'shadow-diff batch not stored (dropped and counted)') });
+  const pipeline = createComparePipeline({ batcher, onError: (err) => log.error({ err }, 'shadow compare failed') });
+  const prune = setInterval(() => {
+    try {
+      store.prune(Date.now() - config.current().config.store.retention);
+    } catch (err) {
+      log.warn({ err }, 'shadow-diff retention prune failed');
+    }
+  }, 3_600_000).unref();
   const startedAt = new Date();
   let draining = false;
   let listening = false;
 
-  const proxy = createProxyServer(cfg.limits, { current: config.current, log, draining: () => draining, mirror: { dispatcher, sink } });
+  const proxy = createProxyServer(cfg.limits, { current: config.current, log, draining: () => draining, mirror: { dispatcher, sink: pipeline } });
   const sockets = new Set<Socket>();
   proxy.on('connection', (s: Socket) => {
     sockets.add(s);
     s.once('close', () => sockets.delete(s));
   });
-  const admin = createAdminServer({ config, ready: () => listening && !draining, startedAt });
+  const diffStats = (): MirrorStats => ({ dispatcher: dispatcher.stats(), compare: pipeline.stats(), storage: batcher.stats() });
+  const admin = createAdminServer({ config, ready: () => listening && !draining, startedAt, routes: diffRoutes({ store, stats: diffStats }) });
 
   await listen(proxy, cfg.listen.host, cfg.listen.port);
   try {
@@ -89,6 +114,11 @@ export async function startApp(opts: AppOptions): Promise<App> {
     proxyPort: () => (proxy.address() as AddressInfo).port,
     adminPort: () => (admin.address() as AddressInfo).port,
     reload: (trigger = 'api') => config.reload(trigger),
+    mirrorStats: diffStats,
+    async flushDiffs() {
+      await pipeline.idle();
+      batcher.flush();
+    },
     async stop(deadlineMs = config.current().config.drainTimeout) {
       if (draining) return;
       draining = true;
@@ -110,6 +140,11 @@ export async function startApp(opts: AppOptions): Promise<App> {
         proxy.closeAllConnections();
       }
       await Promise.all([pools.closeAll(how === 'deadline'), shadowPools.closeAll(true)]);
+      // Pairs already captured are compared and stored before the process goes away.
+      await Promise.race([pipeline.idle(), new Promise((r) => setTimeout(r, 2_000))]);
+      clearInterval(prune);
+      batcher.stop();
+      store.close();
       await new Promise<void>((resolve) => admin.close(() => resolve()));
       admin.closeAllConnections();
       log.info('stopped');

@@ -23,6 +23,7 @@ export interface RunningFieldlab {
 function configYaml(listen: number, admin: number, upstream: number): string {
   return `listen: 127.0.0.1:${listen}
 admin: { listen: 127.0.0.1:${admin} }
+store: "sqlite::memory:"
 log: { level: warn, access: false }
 drainTimeout: 2s
 upstreams:

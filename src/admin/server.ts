@@ -16,6 +16,8 @@ export interface AdminDeps {
   /** True once listeners are up and until shutdown starts. */
   ready(): boolean;
   readonly startedAt: Date;
+  /** More guarded routes (e.g. the shadow-diff API), keyed `METHOD /path`. */
+  readonly routes?: Readonly<Record<string, Handler>>;
 }
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
@@ -61,6 +63,7 @@ export function createAdminServer(deps: AdminDeps): Server {
       const result = await deps.config.reload('admin');
       sendJson(res, result, result.ok ? 200 : 422);
     },
+    ...deps.routes,
   };
   return createServer((req, res) => {
     const key = `${req.method} ${(req.url ?? '/').split('?')[0]}`;

@@ -93,5 +93,6 @@ function restartOnly(prev: Snapshot, next: Snapshot): string[] {
   if (a.listen.host !== b.listen.host || a.listen.port !== b.listen.port) changed.push('listen');
   if (a.admin.listen.host !== b.admin.listen.host || a.admin.listen.port !== b.admin.listen.port) changed.push('admin.listen');
   if (a.limits.maxHeaderSize !== b.limits.maxHeaderSize) changed.push('limits.maxHeaderSize');
+  if (a.store.url !== b.store.url) changed.push('store');
   return changed;
 }

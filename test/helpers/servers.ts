@@ -80,7 +80,10 @@ export async function startFieldlab(yaml: string, opts: { watch?: boolean; env?:
   const tmp = tempDir();
   const file = join(tmp.dir, 'fieldlab.yaml');
   const withDefaults = (text: string) =>
-    (/^listen:/m.test(text) ? '' : 'listen: 127.0.0.1:0\n') + (/^admin:/m.test(text) ? '' : 'admin: { listen: 127.0.0.1:0 }\n') + text;
+    (/^listen:/m.test(text) ? '' : 'listen: 127.0.0.1:0\n') +
+    (/^admin:/m.test(text) ? '' : 'admin: { listen: 127.0.0.1:0 }\n') +
+    (/^store:/m.test(text) ? '' : `store: sqlite:${join(tmp.dir, 'fieldlab.db')}\n`) +
+    text;
   writeFileSync(file, withDefaults(yaml));
   const app = await startApp({ configFile: file, logger: pino({ level: 'silent' }), watch: opts.watch ?? false, env: { ...process.env, ...opts.env } });
   return {

@@ -81,7 +81,7 @@ describe('hot reload', () => {
     fl.writeConfig(conf(ups[0]!.url, ups[1]!.url, 50).replace('split:', 'spilt:'));
     const r = await fl.app.reload('test');
     expect(r.ok).toBe(false);
-    expect(r.errors).toEqual([`${fl.file}:9:5 routes[0].spilt: unknown key "spilt", did you mean "split"?`]);
+    expect(r.errors).toEqual([`${fl.file}:10:5 routes[0].spilt: unknown key "spilt", did you mean "split"?`]);
     expect(fl.app.config.current().version).toBe(good);
     const res = await request(`${fl.url}/api/x`, { headers: { 'x-user-id': 'z' } });
     expect(res.statusCode).toBe(200);

@@ -1,0 +1,195 @@
+/**
+ * The compare stage: mirrored pairs wait in a bounded queue and are diffed in small time slices on
+ * the event loop, never inline with a request; when the queue is full, pairs are dropped and
+ * counted. Results become aggregated counts, noise observations and a few redacted examples in the
+ * storage batcher.
+ */
+import type { DiffBatcher, DiffTarget } from '../storage/batcher.js';
+import type { CompiledShadow } from '../mirror/shadow-spec.js';
+import type { PairSink, SkipReason } from '../mirror/mirror.js';
+import { comparePair } from './compare.js';
+import { contentClass } from './content.js';
+import { decodeBody } from './decode.js';
+import { flattenLeaves } from './flatten.js';
+import { createRepeatNoise, repeatKey, type RepeatLearner } from './repeat-noise.js';
+import { redactJson } from './redact.js';
+import type { CapturedResponse, ComparePair, PairDiff } from './types.js';
+
+/** Pipeline counters (admin API, tests). */
+export interface PipelineStats {
+  readonly queued: number;
+  readonly compared: number;
+  readonly dropped: number;
+  readonly failed: number;
+}
+
+/** The pipeline: a PairSink plus introspection. */
+export interface ComparePipeline extends PairSink {
+  stats(): PipelineStats;
+  /** Resolves when the queue is empty (tests, shutdown). */
+  idle(): Promise<void>;
+}
+
+interface Job {
+  readonly pair: ComparePair;
+  readonly shadow: CompiledShadow;
+  readonly kind: 'shadow' | 'noise';
+}
+
+const EXAMPLE_BODY_MAX = 16 * 1024;
+const SAFE = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/**
+ * Creates the compare pipeline over a batcher.
+ * @example const pipeline = createComparePipeline({ batcher }); beginMirror(req, p, { dispatcher, sink: pipeline })
+ */
+export function createComparePipeline(opts: { batcher: DiffBatcher; maxQueue?: number; sliceMs?: number; repeat?: RepeatLearner; onError?: (err: unknown) => void }): ComparePipeline {
+  const { batcher } = opts;
+  const maxQueue = opts.maxQueue ?? 1000;
+  const sliceMs = opts.sliceMs ?? 5;
+  const repeat = opts.repeat ?? createRepeatNoise();
+  const queue: Job[] = [];
+  let scheduled = false;
+  let idleWaiters: (() => void)[] = [];
+  const totals = { compared: 0, dropped: 0, failed: 0 };
+
+  const drain = () => {
+    scheduled = false;
+    const until = performance.now() + sliceMs;
+    while (queue.length > 0 && performance.now() < until) {
+      const job = queue.shift()!;
+      try {
+        handle(job, batcher, repeat);
+        totals.compared++;
+      } catch (err) {
+        totals.failed++;
+        batcher.skip(job.pair.route, job.shadow.name, 'internal-error');
+        opts.onError?.(err);
+      }
+    }
+    if (queue.length > 0) schedule();
+    else {
+      const waiters = idleWaiters;
+      idleWaiters = [];
+      waiters.forEach((w) => w());
+    }
+  };
+  // setImmediate yields to pending I/O between slices, so client traffic always goes first.
+  const schedule = () => {
+    if (!scheduled) {
+      scheduled = true;
+      setImmediate(drain);
+    }
+  };
+
+  return {
+    pair(pair, shadow, kind) {
+      if (queue.length >= maxQueue) {
+        totals.dropped++;
+        batcher.skip(pair.route, shadow.name, 'compare_dropped' satisfies SkipReason);
+        return;
+      }
+      queue.push({ pair, shadow, kind });
+      schedule();
+    },
+    skip(route, shadow, reason) {
+      batcher.skip(route, shadow, reason);
+    },
+    stats: () => ({ queued: queue.length, ...totals }),
+    idle: () => (queue.length === 0 && !scheduled ? Promise.resolve() : new Promise<void>((r) => idleWaiters.push(r))),
+  };
+}
+
+function handle({ pair, shadow, kind }: Job, batcher: DiffBatcher, repeat: RepeatLearner): void {
+  const diff = comparePair(pair, shadow.rules);
+  const target: DiffTarget = { route: pair.route, shadow: pair.shadow, endpoint: diff.endpoint };
+  const differing = new Map(diff.fields.map((f) => [f.field, f]));
+  if (kind === 'noise') {
+    // primary vs a second copy of control: every difference here is noise by definition.
+    for (const field of diff.compared) batcher.noise(target, field, differing.has(field));
+    return;
+  }
+  batcher.pair(target);
+  if (diff.skipped) batcher.skip(pair.route, pair.shadow, diff.skipped);
+  const compared = new Set(diff.compared);
+  for (const field of compared) {
+    const d = differing.get(field);
+    batcher.field(target, field, d?.kind ?? 'same', d !== undefined);
+  }
+  for (const d of diff.fields) if (!compared.has(d.field)) batcher.field(target, d.field, d.kind, true);
+  batcher.status(target, diff.primaryStatus, diff.candidateStatus);
+  batcher.latency(target, pair.primary.latencyMs, pair.candidate.latencyMs);
+  learnRepeatNoise(pair, shadow, target, batcher, repeat);
+  recordExamples(pair, shadow, diff, target, batcher);
+}
+
+/** Repeats of the same safe request to the primary teach which fields change on their own. */
+function learnRepeatNoise(pair: ComparePair, shadow: CompiledShadow, target: DiffTarget, batcher: DiffBatcher, repeat: RepeatLearner): void {
+  if (!SAFE.has(pair.method) || pair.primary.status < 200 || pair.primary.status >= 300) return;
+  const json = parseJson(pair.primary, shadow.rules.maxBody);
+  if (json === undefined) return;
+  const seen = repeat.noiseFromRepeat(repeatKey(pair.method, `${pair.route}${pair.path}`), flattenLeaves(json, shadow.rules));
+  const changed = new Set(seen.differed);
+  // Route-wide ('*'): repeat noise is a property of the primary, whichever shadow is compared.
+  for (const field of seen.compared) batcher.noise({ ...target, shadow: '*' }, field, changed.has(field));
+}
+
+function recordExamples(pair: ComparePair, shadow: CompiledShadow, diff: PairDiff, target: DiffTarget, batcher: DiffBatcher): void {
+  const wanted = diff.fields.filter((f) => batcher.wantsExample(target, f.field, f.kind));
+  if (wanted.length === 0) return;
+  const primaryBody = exampleBody(pair.primary, shadow);
+  const candidateBody = exampleBody(pair.candidate, shadow);
+  const paths = diff.fields.map((f) => f.field);
+  for (const f of wanted) {
+    batcher.example({
+      route: pair.route,
+      shadow: pair.shadow,
+      endpoint: diff.endpoint,
+      field: f.field,
+      kind: f.kind,
+      at: pair.at,
+      requestId: pair.requestId,
+      traceId: pair.traceId,
+      method: pair.method,
+      path: pair.path,
+      primaryStatus: diff.primaryStatus,
+      candidateStatus: diff.candidateStatus,
+      primaryBody,
+      candidateBody,
+      paths,
+      primaryLatencyMs: Math.round(pair.primary.latencyMs * 100) / 100,
+      candidateLatencyMs: Math.round(pair.candidate.latencyMs * 100) / 100,
+    });
+  }
+}
+
+function decoded(res: CapturedResponse, maxBody: number): Buffer | undefined {
+  const d = decodeBody(res.body, res.headers, { maxBody, truncated: res.truncated });
+  return d.ok ? d.body : undefined;
+}
+
+function parseJson(res: CapturedResponse, maxBody: number): unknown {
+  if (res.truncated) return undefined;
+  const body = decoded(res, maxBody);
+  if (!body || contentClass(res.headers['content-type'], body) !== 'json') return undefined;
+  try {
+    return JSON.parse(body.toString('utf8')) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A body as stored in an example: decoded, redacted when JSON, capped. */
+function exampleBody(res: CapturedResponse, shadow: CompiledShadow): string {
+  if (res.error) return `(no response: ${res.error})`;
+  const json = parseJson(res, shadow.rules.maxBody);
+  if (json !== undefined) return clip(JSON.stringify(redactJson(json, shadow.redact), null, 2));
+  const body = decoded(res, shadow.rules.maxBody);
+  if (!body) return `(${res.bodyBytes} bytes, not decodable)`;
+  const text = body.toString('utf8');
+  return /[\u0000-\u0008\u000e-\u001f]/.test(text.slice(0, 512)) ? `(${res.bodyBytes} bytes of binary)` : clip(text);
+}
+
+function clip(text: string): string {
+  return text.length > EXAMPLE_BODY_MAX ? `${text.slice(0, EXAMPLE_BODY_MAX)}\n… (truncated)` : text;
+}

@@ -1,0 +1,141 @@
+/**
+ * Turns stored aggregate rows into the shadow-diff report engineers read: endpoints ranked by their
+ * real-difference rate, each with its fields (verdict, rates, noise), status transitions and latency
+ * quantiles. One model feeds the terminal, the HTML page and the JSON API, so they always agree.
+ */
+import type { DiffKind } from './types.js';
+import type { DiffFilter, DiffRows } from '../storage/types.js';
+import { DELTA_BOUNDS, LATENCY_BOUNDS, count, quantile } from './histogram.js';
+import { classifyField, type NoiseOptions, type Verdict } from './noise.js';
+
+/** One differing field of an endpoint. */
+export interface FieldReport {
+  readonly field: string;
+  readonly kind: DiffKind;
+  /** Pairs that compared the field, and those where it differed this way. */
+  readonly compared: number;
+  readonly differed: number;
+  readonly rate: number;
+  readonly noiseCompared: number;
+  readonly noiseDiffered: number;
+  readonly noiseRate: number;
+  /** Wilson lower bound of rate, upper bound of noise rate. */
+  readonly lower: number;
+  readonly noiseUpper: number;
+  readonly verdict: Verdict;
+}
+
+/** Quantiles in ms (undefined when no samples). */
+export interface Quantiles {
+  readonly p50: number | undefined;
+  readonly p95: number | undefined;
+  readonly p99: number | undefined;
+}
+
+/** One endpoint of one shadow. */
+export interface EndpointReport {
+  readonly route: string;
+  readonly shadow: string;
+  readonly endpoint: string;
+  readonly pairs: number;
+  /** Highest rate among fields whose verdict is `real` (0 when none). */
+  readonly realRate: number;
+  /** Highest rate among `unmeasured` fields (noise unknown: shown, caveated). */
+  readonly unmeasuredRate: number;
+  readonly fields: readonly FieldReport[];
+  readonly statuses: readonly { primary: number; candidate: number; count: number }[];
+  readonly latency: { readonly samples: number; readonly primary: Quantiles; readonly candidate: Quantiles; readonly delta: Quantiles };
+}
+
+/** The whole report. */
+export interface DiffReport {
+  readonly generatedAt: string;
+  readonly filter: DiffFilter;
+  readonly endpoints: readonly EndpointReport[];
+  readonly skips: readonly { route: string; shadow: string; reason: string; count: number }[];
+  readonly totals: { readonly pairs: number; readonly endpoints: number; readonly realFields: number; readonly unmeasuredFields: number };
+}
+
+const VERDICT_ORDER: Record<Verdict, number> = { real: 0, unmeasured: 1, noise: 2 };
+
+/**
+ * Builds the report from rows (see DiffStore.rows).
+ * @example buildReport(store.rows({ route: 'checkout' }), { route: 'checkout' })
+ */
+export function buildReport(rows: DiffRows, filter: DiffFilter, opts: NoiseOptions = {}): DiffReport {
+  const key = (r: { route: string; shadow: string; endpoint: string }) => `${r.route}\u0000${r.shadow}\u0000${r.endpoint}`;
+  const noise = new Map<string, { compared: number; differed: number }>();
+  for (const n of rows.noise) {
+    // Shadow-specific noise (noiseFrom) and route-wide noise ('*', repeats) both count.
+    const k = `${n.route}\u0000${n.endpoint}\u0000${n.field}`;
+    const acc = noise.get(k) ?? { compared: 0, differed: 0 };
+    acc.compared += n.compared;
+    acc.differed += n.differed;
+    noise.set(k, acc);
+  }
+  const comparedByField = new Map<string, number>();
+  for (const f of rows.fields) {
+    const k = `${key(f)}\u0000${f.field}`;
+    comparedByField.set(k, (comparedByField.get(k) ?? 0) + f.compared);
+  }
+  const fieldsByEndpoint = new Map<string, FieldReport[]>();
+  for (const f of rows.fields) {
+    if (f.kind === 'same' || f.differed === 0) continue;
+    const compared = comparedByField.get(`${key(f)}\u0000${f.field}`) ?? f.compared;
+    const n = noise.get(`${f.route}\u0000${f.endpoint}\u0000${f.field}`) ?? { compared: 0, differed: 0 };
+    const v = classifyField({ compared, differed: f.differed, noiseCompared: n.compared, noiseDiffered: n.differed }, opts);
+    const list = fieldsByEndpoint.get(key(f)) ?? [];
+    list.push({ field: f.field, kind: f.kind, compared, differed: f.differed, noiseCompared: n.compared, noiseDiffered: n.differed, ...v });
+    fieldsByEndpoint.set(key(f), list);
+  }
+  const endpoints = rows.pairs.map((p): EndpointReport => {
+    const k = key(p);
+    const fields = (fieldsByEndpoint.get(k) ?? []).sort((a, b) => VERDICT_ORDER[a.verdict] - VERDICT_ORDER[b.verdict] || b.rate - a.rate || a.field.localeCompare(b.field));
+    const lat = rows.latency.find((l) => key(l) === k);
+    return {
+      route: p.route,
+      shadow: p.shadow,
+      endpoint: p.endpoint,
+      pairs: p.count,
+      realRate: Math.max(0, ...fields.filter((f) => f.verdict === 'real').map((f) => f.rate)),
+      unmeasuredRate: Math.max(0, ...fields.filter((f) => f.verdict === 'unmeasured').map((f) => f.rate)),
+      fields,
+      statuses: rows.statuses.filter((s) => key(s) === k).map(({ primary, candidate, count: c }) => ({ primary, candidate, count: c })).sort((a, b) => b.count - a.count),
+      latency: {
+        samples: lat ? count(lat.primary) : 0,
+        primary: quantiles(lat?.primary, LATENCY_BOUNDS),
+        candidate: quantiles(lat?.candidate, LATENCY_BOUNDS),
+        delta: quantiles(lat?.delta, DELTA_BOUNDS),
+      },
+    };
+  });
+  endpoints.sort((a, b) => b.realRate - a.realRate || b.unmeasuredRate - a.unmeasuredRate || b.pairs - a.pairs);
+  const all = endpoints.flatMap((e) => e.fields);
+  return {
+    generatedAt: new Date().toISOString(),
+    filter,
+    endpoints,
+    skips: [...rows.skips].sort((a, b) => b.count - a.count),
+    totals: {
+      pairs: endpoints.reduce((s, e) => s + e.pairs, 0),
+      endpoints: endpoints.length,
+      realFields: all.filter((f) => f.verdict === 'real').length,
+      unmeasuredFields: all.filter((f) => f.verdict === 'unmeasured').length,
+    },
+  };
+}
+
+function quantiles(hist: readonly number[] | undefined, bounds: readonly number[]): Quantiles {
+  if (!hist) return { p50: undefined, p95: undefined, p99: undefined };
+  return { p50: quantile(hist, bounds, 0.5), p95: quantile(hist, bounds, 0.95), p99: quantile(hist, bounds, 0.99) };
+}
+
+/**
+ * Fields that fail a CI gate: `real` fields above `rate` (and `unmeasured` ones too when `strict`).
+ * @example failingFields(report, 0.01).length > 0 // → exit 1
+ */
+export function failingFields(report: DiffReport, rate: number, strict = false): { endpoint: EndpointReport; field: FieldReport }[] {
+  return report.endpoints.flatMap((endpoint) =>
+    endpoint.fields.filter((f) => f.rate > rate && (f.verdict === 'real' || (strict && f.verdict === 'unmeasured'))).map((field) => ({ endpoint, field })),
+  );
+}
