@@ -1,5 +1,6 @@
 // Mirroring end to end: which requests reach a shadow, what is skipped and counted, and that a
 // slow, dead or saturated shadow never touches the client's response.
+import { Readable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Pool, request } from 'undici';
 import { bucketOf } from '../../src/routing/hash.js';
@@ -67,7 +68,7 @@ describe('mirroring', () => {
         .replace('DARK', dark.url),
     );
     const post = (path: string, body: string, chunked = false) =>
-      request(`${fl.url}${path}`, { method: 'POST', body: chunked ? (async function* () { yield body; })() : body }).then(async (r) => {
+      request(`${fl.url}${path}`, { method: 'POST', body: chunked ? Readable.from([body]) : body }).then(async (r) => {
         expect(r.statusCode).toBe(200);
         return (await r.body.json()) as { bodyBytes: number };
       });
