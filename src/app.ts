@@ -13,6 +13,7 @@ import { diffRoutes } from './admin/diffs-api.js';
 import { createComparePipeline, type PipelineStats } from './compare/pipeline.js';
 import { createDiffBatcher, type DiffBatcherStats } from './storage/batcher.js';
 import { openStore } from './storage/open.js';
+import type { DiffStore } from './storage/types.js';
 import { applyLimits, createProxyServer } from './ingress/listener.js';
 import { createLogger, type Logger } from './telemetry/logger.js';
 
@@ -43,6 +44,8 @@ export interface App {
   reload(trigger?: string): Promise<ReloadResult>;
   /** Mirror pipeline counters (also on GET /mirror). */
   mirrorStats(): MirrorStats;
+  /** The shadow-diff store (reports read it). */
+  diffs(): DiffStore;
   /** Writes pending shadow-diff aggregates now (tests, CLI). */
   flushDiffs(): Promise<void>;
   /** Graceful stop: refuse new connections, let in-flight requests finish up to `deadlineMs`. */
@@ -115,6 +118,7 @@ export async function startApp(opts: AppOptions): Promise<App> {
     adminPort: () => (admin.address() as AddressInfo).port,
     reload: (trigger = 'api') => config.reload(trigger),
     mirrorStats: diffStats,
+    diffs: () => store,
     async flushDiffs() {
       await pipeline.idle();
       batcher.flush();

@@ -1,26 +1,33 @@
 /**
  * `fieldlab demo` (what `npm start` runs): starts the bundled demo services, then Fieldlab on
- * config/demo.yaml pointed at them, drives a burst of simulated users through it and prints what
- * it saw, so the split and its stickiness are visible before the first curl.
+ * config/demo.yaml pointed at them, drives simulated users through it and prints what it saw: the
+ * split and its stickiness, then the shadow-diff report of the dark build. A light trickle of
+ * traffic keeps flowing so the admin pages stay alive while you explore.
  */
 import { fileURLToPath } from 'node:url';
 import { request } from 'undici';
+import { buildReport, type DiffReport } from '../compare/report.js';
 import { startDemoService, type DemoService } from '../demo/services.js';
 import { startWithSignals, type CliIo } from './start.js';
 
 const DEMO_CONFIG = fileURLToPath(new URL('../../../config/demo.yaml', import.meta.url));
 
+/** Starts the four demo builds: control, variant, a second control (noise reference) and the dark build. */
+async function startServices(): Promise<DemoService[]> {
+  return Promise.all([
+    startDemoService('control', { version: 'v1' }),
+    startDemoService('variant', { version: 'v2', extra: { recommendations: ['honey'] } }),
+    startDemoService('control-copy', { version: 'v1' }),
+    // The dark build forgets quantities in the total (a regression) and is ~20 ms slower.
+    startDemoService('dark', { version: 'v3-dark', delayMs: 20, cart: (c) => ({ ...c, total: c.items.reduce((s, i) => s + i.price, 0) }) }),
+  ]);
+}
+
 /** `fieldlab demo [--users N]` */
 export async function runDemo(args: string[], io: CliIo): Promise<number | undefined> {
-  const services: DemoService[] = [
-    await startDemoService('control', { version: 'v1' }),
-    await startDemoService('variant', { version: 'v2', extra: { recommendations: ['honey'] } }),
-  ];
-  const env = {
-    ...io.env,
-    DEMO_CONTROL_URL: services[0]!.url,
-    DEMO_VARIANT_URL: services[1]!.url,
-  };
+  const services = await startServices();
+  const [control, variant, copy, dark] = services as [DemoService, DemoService, DemoService, DemoService];
+  const env = { ...io.env, DEMO_CONTROL_URL: control.url, DEMO_VARIANT_URL: variant.url, DEMO_CONTROL_COPY_URL: copy.url, DEMO_DARK_URL: dark.url };
   const app = await startWithSignals(DEMO_CONFIG, { ...io, env });
   if (!app) {
     await Promise.all(services.map((s) => s.close()));
@@ -30,35 +37,63 @@ export async function runDemo(args: string[], io: CliIo): Promise<number | undef
   const admin = `http://127.0.0.1:${app.adminPort()}`;
   const users = Number(args[args.indexOf('--users') + 1]) || 500;
   const seen = await driveUsers(proxy, users);
+  await app.flushDiffs();
+  const report = buildReport(app.diffs().rows({ since: Date.now() - 3_600_000 }), { since: Date.now() - 3_600_000 });
   io.out(
     [
       '',
       'Fieldlab demo is running (Ctrl-C to stop)',
-      `  proxy    ${proxy}   route "checkout": /api/checkout/*, control 90% / variant 10%`,
-      `  admin    ${admin}/routes   ${admin}/config   ${admin}/healthz`,
-      `  control  ${services[0]!.url}   (version v1)`,
-      `  variant  ${services[1]!.url}   (version v2)`,
+      `  proxy    ${proxy}   route "checkout": /api/checkout/:id, control 90% / variant 10%`,
+      `  admin    ${admin}/routes   ${admin}/config   ${admin}/diffs   ${admin}/mirror`,
+      `  control  ${control.url} (v1)   variant ${variant.url} (v2)`,
+      `  dark     ${dark.url} (shadow: gets a copy of control traffic)   noise reference ${copy.url}`,
       '',
       `Self-check: ${users} simulated users, each asked twice:`,
       `  control ${seen.control ?? 0}, variant ${seen.variant ?? 0}, errors ${seen.errors}; ${seen.sticky}/${users} users kept their arm`,
+      '',
+      'Shadow diff of the dark build (last hour):',
+      ...summarize(report),
       '',
       'Try:',
       `  curl -s ${proxy}/api/checkout/42 -H 'x-user-id: alice'          # same user → same arm, every time`,
       `  curl -s ${proxy}/api/checkout/42 -H 'x-fieldlab-arm: variant'   # QA: force an arm`,
       `  curl -si ${proxy}/api/checkout/42 | grep -i set-cookie          # anonymous: a sticky fl_uid cookie`,
       `  curl -s ${proxy}/nope                                           # no route: coded 404`,
-      `  curl -s ${admin}/routes`,
+      `  open ${admin}/diffs                                  # the shadow-diff report (HTML)`,
+      `  npx fieldlab diffs --config config/demo.yaml               # the same report in the terminal`,
       '',
     ].join('\n'),
   );
+  trickle(proxy);
   return undefined;
+}
+
+/** A few lines per endpoint: the verdict of every differing field and the latency shift. */
+function summarize(report: DiffReport): string[] {
+  if (report.endpoints.length === 0) return ['  (no pairs compared yet)'];
+  const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
+  return report.endpoints.flatMap((e) => [
+    `  ${e.endpoint} → ${e.shadow}: ${e.pairs} pairs, latency p50 ${e.latency.primary.p50 ?? '?'} ms → ${e.latency.candidate.p50 ?? '?'} ms`,
+    ...e.fields.map((f) => `    ${f.verdict.padEnd(10)} ${f.field} (${f.kind}) differs in ${pct(f.rate)} of pairs; noise ${pct(f.noiseRate)}`),
+  ]);
+}
+
+/** Keeps a few requests a second flowing so reports and counters stay live. */
+function trickle(proxy: string): void {
+  let n = 0;
+  setInterval(() => {
+    const user = `trickle-${n++ % 200}`;
+    request(`${proxy}/api/checkout/${n % 50}`, { headers: { 'x-user-id': user } })
+      .then((r) => r.body.dump())
+      .catch(() => undefined);
+  }, 200).unref();
 }
 
 async function driveUsers(proxy: string, users: number): Promise<Record<string, number> & { errors: number; sticky: number }> {
   const counts: Record<string, number> & { errors: number; sticky: number } = { errors: 0, sticky: 0 };
-  const armOf = async (user: string) => {
+  const armOf = async (user: string, cart: number) => {
     try {
-      const res = await request(`${proxy}/api/checkout/1`, { headers: { 'x-user-id': user } });
+      const res = await request(`${proxy}/api/checkout/${cart}`, { headers: { 'x-user-id': user } });
       const body = (await res.body.json()) as { arm?: string };
       return res.statusCode === 200 ? body.arm : undefined;
     } catch {
@@ -69,8 +104,8 @@ async function driveUsers(proxy: string, users: number): Promise<Record<string, 
     await Promise.all(
       Array.from({ length: Math.min(50, users - i) }, async (_, j) => {
         const user = `demo-user-${i + j}`;
-        const first = await armOf(user);
-        const second = await armOf(user);
+        const first = await armOf(user, (i + j) % 40);
+        const second = await armOf(user, (i + j) % 40);
         if (!first) counts.errors++;
         else counts[first] = (counts[first] ?? 0) + 1;
         if (first && first === second) counts.sticky++;

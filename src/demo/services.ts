@@ -53,14 +53,13 @@ export async function startDemoService(name: string, behaviour: DemoBehaviour): 
     const body = JSON.stringify({
       service: 'checkout',
       cart,
-      servedAt: new Date().toISOString(),
+      servedAt: new Date().toISOString().slice(0, 19) + 'Z',
       nonce: randomUUID(),
       arm: req.headers['x-fieldlab-arm'] ?? null,
-      version: behaviour.version,
       ...behaviour.extra,
     });
     const send = () => {
-      res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'x-build': behaviour.version });
       res.end(body);
     };
     // Drain any request body first so writes (POST) behave like a real service.
