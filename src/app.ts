@@ -14,6 +14,7 @@ import { createComparePipeline, type PipelineStats } from './compare/pipeline.js
 import { createDiffBatcher, type DiffBatcherStats } from './storage/batcher.js';
 import { openStore } from './storage/open.js';
 import type { DiffStore } from './storage/types.js';
+import type { ExchangeObserver } from './telemetry/hooks.js';
 import { applyLimits, createProxyServer } from './ingress/listener.js';
 import { createLogger, type Logger } from './telemetry/logger.js';
 
@@ -62,6 +63,7 @@ export async function startApp(opts: AppOptions): Promise<App> {
   // Shadows get pools of their own so mirrored traffic never takes a primary connection.
   const shadowPools = createPoolRegistry();
   const dispatcher = createShadowDispatcher();
+  const observers: ExchangeObserver[] = [];
   const log = opts.logger ?? createLogger('info');
   const config = createConfigManager({
     file: opts.configFile,
@@ -91,7 +93,7 @@ export async function startApp(opts: AppOptions): Promise<App> {
   let draining = false;
   let listening = false;
 
-  const proxy = createProxyServer(cfg.limits, { current: config.current, log, draining: () => draining, mirror: { dispatcher, sink: pipeline } });
+  const proxy = createProxyServer(cfg.limits, { current: config.current, log, draining: () => draining, mirror: { dispatcher, sink: pipeline }, observers: () => observers });
   const sockets = new Set<Socket>();
   proxy.on('connection', (s: Socket) => {
     sockets.add(s);

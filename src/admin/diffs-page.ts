@@ -1,21 +1,106 @@
 /**
- * The HTML shadow-diff report (placeholder rendering; the full page is built in its own change).
+ * The HTML shadow-diff report: one self-contained page (inline CSS and script, no external assets)
+ * served at admin `GET /diffs` and written by `fieldlab diffs --html`. It reads top-down the way a
+ * review goes: totals and window, endpoints ranked by real-difference rate, then per endpoint the
+ * fields with their verdicts and the numbers behind them, status transitions, latency, and example
+ * pairs with their trace ids. Skips are listed so nothing is silently missing.
+ *
+ * Stable hooks for scripts and browser tests: `section[data-endpoint]` (with data-route,
+ * data-shadow), `tr[data-field][data-verdict]`, `article.example[data-request-id][data-trace-id]`,
+ * `mark[data-path]`, `#skips tr[data-reason]`.
  */
-import type { DiffReport } from '../compare/report.js';
-import type { DiffExample, DiffFilter } from '../storage/types.js';
+import type { DiffReport, EndpointReport } from '../compare/report.js';
+import { SKIP_REASONS, VERDICT_HELP, describeFilter, esc, pct } from './diffs-page-format.js';
+import { examplesBlock, type ExampleLookup } from './diffs-page-examples.js';
+import { fieldTable, statusMatrix } from './diffs-page-fields.js';
+import { latencyPanel } from './diffs-page-latency.js';
+import { DIFFS_CSS, DIFFS_JS } from './diffs-page-style.js';
 
-/** Looks up stored examples for an endpoint/field. */
-export type ExampleLookup = (filter: DiffFilter & { field?: string }) => DiffExample[];
+export type { ExampleLookup } from './diffs-page-examples.js';
 
-const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+function count(e: EndpointReport, verdict: string): number {
+  return e.fields.filter((f) => f.verdict === verdict).length;
+}
+
+function badges(e: EndpointReport): string {
+  const out: string[] = [];
+  const real = count(e, 'real');
+  const unm = count(e, 'unmeasured');
+  const noise = count(e, 'noise');
+  if (real > 0) out.push(`<span class="badge v-real" title="${esc(VERDICT_HELP.real)}">${real} real</span>`);
+  if (unm > 0) out.push(`<span class="badge v-unmeasured" title="${esc(VERDICT_HELP.unmeasured)}">${unm} unmeasured</span>`);
+  if (noise > 0) out.push(`<span class="badge v-noise" title="${esc(VERDICT_HELP.noise)}">${noise} noise</span>`);
+  if (out.length === 0) out.push('<span class="badge v-noise">no differences</span>');
+  return out.join(' ');
+}
+
+function key(e: EndpointReport): string {
+  return esc(`${e.route} ${e.shadow} ${e.endpoint}`.toLowerCase());
+}
+
+function header(r: DiffReport): string {
+  const skipped = r.skips.reduce((s, x) => s + x.count, 0);
+  const total = (n: number | string, label: string, cls = '') => `<div class="total ${cls}"><b>${n}</b><span>${label}</span></div>`;
+  return `<header><h1>Shadow diffs</h1>
+<div class="window" id="window">${esc(describeFilter(r.filter))} · generated ${esc(r.generatedAt)}</div>
+<div class="totals" id="totals">${total(r.totals.pairs, 'pairs compared')}${total(r.totals.endpoints, 'endpoints')}
+${total(r.totals.realFields, 'real differences', 't-real')}${total(r.totals.unmeasuredFields, 'unmeasured (noise unknown)', 't-unmeasured')}
+${total(skipped, skipped > 0 ? '<a href="#skips">skipped (see below)</a>' : 'skipped')}</div></header>`;
+}
+
+function ranking(r: DiffReport): string {
+  const rows = r.endpoints.map(
+    (e, i) => `<tr data-endpoint-key="${key(e)}" data-endpoint="${esc(e.endpoint)}" data-route="${esc(e.route)}" data-shadow="${esc(e.shadow)}">
+<td class="num">${i + 1}</td><td class="ep"><a href="#ep-${i}"><code>${esc(e.endpoint)}</code></a></td><td>${esc(e.route)}</td><td>${esc(e.shadow)}</td>
+<td class="num">${e.pairs}</td><td class="num">${e.realRate > 0 ? `<b class="changed">${pct(e.realRate)}</b>` : '0%'}</td>
+<td class="num">${e.unmeasuredRate > 0 ? pct(e.unmeasuredRate) : '–'}</td><td>${badges(e)}</td></tr>`,
+  );
+  return `<section class="card" id="ranking"><h2>Endpoints, ranked by real-difference rate</h2>
+<div class="toolbar"><input type="search" id="ep-filter" placeholder="filter endpoints, routes, shadows…" aria-label="filter endpoints">
+<label><input type="checkbox" id="show-all-noise"> show noise fields everywhere</label></div>
+<table class="ranking"><thead><tr><th>#</th><th>endpoint</th><th>route</th><th>shadow</th><th class="num">pairs</th>
+<th class="num" title="highest rate among fields judged real">real rate</th><th class="num" title="highest rate among fields whose noise is unmeasured">unmeasured rate</th><th>fields</th></tr></thead>
+<tbody>${rows.join('\n')}</tbody></table></section>`;
+}
+
+function endpointSection(e: EndpointReport, i: number, lookup: ExampleLookup): string {
+  return `<section class="card endpoint" id="ep-${i}" data-endpoint-key="${key(e)}" data-endpoint="${esc(e.endpoint)}" data-route="${esc(e.route)}" data-shadow="${esc(e.shadow)}">
+<div class="ep-head"><span class="rank">#${i + 1}</span><h2><code>${esc(e.endpoint)}</code></h2>
+<span class="where">route <b>${esc(e.route)}</b> → shadow <b>${esc(e.shadow)}</b> · ${e.pairs} pairs</span><span class="badges">${badges(e)}</span></div>
+<h3>Fields</h3>${fieldTable(e, `ep-${i}`)}
+<div class="panels"><div><h3>Status transitions</h3>${statusMatrix(e.statuses)}</div><div><h3>Latency (ms)</h3>${latencyPanel(e.latency)}</div></div>
+<h3>Examples</h3><div class="examples">${examplesBlock(e, lookup)}</div></section>`;
+}
+
+function skips(r: DiffReport): string {
+  if (r.skips.length === 0) return '<section class="card" id="skips"><h2>Skipped</h2><p class="muted">Nothing was skipped: every mirrored request was compared.</p></section>';
+  const rows = r.skips.map(
+    (s) => `<tr data-reason="${esc(s.reason)}" data-route="${esc(s.route)}" data-shadow="${esc(s.shadow)}"><td>${esc(s.route)}</td><td>${esc(s.shadow)}</td>
+<td><code>${esc(s.reason)}</code></td><td>${esc(SKIP_REASONS[s.reason] ?? '')}</td><td class="num">${s.count}</td></tr>`,
+  );
+  return `<section class="card skips" id="skips"><h2>Skipped</h2><p class="muted">Requests not mirrored, or pairs not (fully) compared — counted here so that a quiet report never hides missing data.</p>
+<table><thead><tr><th>route</th><th>shadow</th><th>reason</th><th>meaning</th><th class="num">count</th></tr></thead><tbody>${rows.join('\n')}</tbody></table></section>`;
+}
+
+function empty(r: DiffReport): string {
+  return `<section class="card" id="empty"><h2>No shadow pairs in this window</h2>
+<p class="muted">Nothing was compared${r.filter.route || r.filter.shadow || r.filter.endpoint ? ' for this filter' : ''}. Check that a route has <code>shadow: [{ to: … }]</code>, that traffic reaches it with a mirrored method (GET/HEAD/OPTIONS by default), and the skips below.</p></section>`;
+}
 
 /**
- * Renders the report as one self-contained HTML page.
+ * Renders the report as one self-contained HTML page. Every value is escaped.
  * @example res.end(renderDiffsPage(report, (f) => store.examples({ ...f, limit: 3 })))
  */
-export function renderDiffsPage(report: DiffReport, _examples: ExampleLookup): string {
-  const rows = report.endpoints
-    .flatMap((e) => e.fields.map((f) => `<tr><td>${esc(e.endpoint)}</td><td>${esc(f.field)}</td><td>${f.kind}</td><td>${f.verdict}</td><td>${(f.rate * 100).toFixed(1)}%</td></tr>`))
-    .join('');
-  return `<!doctype html><meta charset="utf-8"><title>Fieldlab shadow diffs</title><table>${rows}</table>`;
+export function renderDiffsPage(report: DiffReport, examples: ExampleLookup): string {
+  const body = report.endpoints.length === 0 ? empty(report) : ranking(report) + report.endpoints.map((e, i) => endpointSection(e, i, examples)).join('\n');
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<title>Fieldlab shadow diffs${report.totals.realFields > 0 ? ` — ${report.totals.realFields} real` : ''}</title>
+<style>${DIFFS_CSS}</style></head>
+<body><main>${header(report)}
+${body}
+${skips(report)}
+<footer class="muted"><small>real: ${esc(VERDICT_HELP.real)}. unmeasured: ${esc(VERDICT_HELP.unmeasured)}. noise: ${esc(VERDICT_HELP.noise)}.
+Rates show the Wilson 95% lower bound (≥), noise rates the upper bound (≤); the bar shows the rate interval, the black tick the noise upper bound.</small></footer></main>
+<script>${DIFFS_JS}</script></body></html>`;
 }

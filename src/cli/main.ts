@@ -4,6 +4,7 @@
  * (or undefined for long-running ones).
  */
 import { runDemo } from './demo.js';
+import { runDiffs } from './diffs.js';
 import { runSchema } from './schema.js';
 import { runStart, type CliIo } from './start.js';
 import { runValidate } from './validate.js';
@@ -17,6 +18,8 @@ Usage:
   fieldlab demo                    run the proxy with bundled demo services (what \`npm start\` does)
   fieldlab validate FILE           check a config; prints file:line:col path: reason per error
   fieldlab schema                  print the config's JSON Schema (for editor autocompletion)
+  fieldlab diffs [--since 1h] [--json | --html FILE] [--fail-on 1%]
+                                   shadow-diff report from the store; CI gate (diffs --help)
   fieldlab --help                  this text
 
 Signals (start/demo): SIGHUP reloads the config; SIGTERM/SIGINT drain and exit 0.
@@ -27,6 +30,7 @@ const commands: Record<string, (args: string[], io: CliIo) => number | undefined
   demo: runDemo,
   validate: runValidate,
   schema: runSchema,
+  diffs: runDiffs,
 };
 
 async function main(argv: string[]): Promise<void> {

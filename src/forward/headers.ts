@@ -97,3 +97,17 @@ export function clientResponseHeaders(
   }
   return out;
 }
+
+/**
+ * Replaces (or appends) one header in a flat `[name, value, …]` list; `name` is lower-case.
+ * @example setHeader(headers, 'traceparent', span.traceparent)
+ */
+export function setHeader(headers: string[], name: string, value: string): void {
+  for (let i = 0; i < headers.length; i += 2) {
+    if (headers[i]!.toLowerCase() === name) {
+      headers[i + 1] = value;
+      return;
+    }
+  }
+  headers.push(name, value);
+}

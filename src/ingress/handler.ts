@@ -4,13 +4,15 @@
  * request path), forward with streaming, then log. Guardrails hook in here next. Never throws: failures become coded local replies.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Snapshot } from '../config/compile.js';
+import type { CompiledRoute, Snapshot } from '../config/compile.js';
 import { FL_INTERNAL } from '../errors.js';
 import { forward, type ForwardOutcome } from '../forward/forwarder.js';
+import { setHeader } from '../forward/headers.js';
 import { beginMirror, type MirrorDeps } from '../mirror/mirror.js';
+import { beginExchange, type ExchangeInfo, type ExchangeObserver } from '../telemetry/hooks.js';
 import type { Logger } from '../telemetry/logger.js';
 import { sendLocalReply } from './local-reply.js';
-import { prepareRequest } from './prepare.js';
+import { prepareRequest, type Prepared } from './prepare.js';
 
 /** What the handler needs from the composition root. */
 export interface HandlerDeps {
@@ -21,6 +23,8 @@ export interface HandlerDeps {
   draining(): boolean;
   /** Shadow dispatch and pairing; only touched by routes that have `shadow:`. */
   readonly mirror: MirrorDeps;
+  /** Tracing, metrics and guardrails; empty when none is configured. */
+  observers(): readonly ExchangeObserver[];
 }
 
 /** Per-request fields of the access log line. */
@@ -45,13 +49,19 @@ export function createRequestHandler(deps: HandlerDeps): (req: IncomingMessage, 
       const p = prepareRequest(req, snap);
       if (!p.ok) {
         sendLocalReply(res, p.error, p.requestId);
-        if (accessLog) logAccess(deps.log, req, started, { rid: p.requestId, route: p.route?.name, arm: p.arm, upstream: undefined }, { status: p.error.status, code: p.error.code, bytes: 0, upstreamMs: undefined });
+        const outcome = { status: p.error.status, code: p.error.code, bytes: 0, upstreamMs: undefined };
+        // A route's arm that can't be served (no endpoint) still counts against that arm.
+        if (p.route && p.arm) beginExchange(deps.observers(), rejectedInfo(req, p.route, p.arm, p.requestId, started))?.end(outcome, performance.now() - started);
+        if (accessLog) logAccess(deps.log, req, started, { rid: p.requestId, route: p.route?.name, arm: p.arm, upstream: undefined }, outcome);
         return;
       }
-      const fields = { rid: p.requestId, route: p.route.name, arm: p.arm, upstream: p.endpoint.origin };
-      const mirror = p.route.shadows.length > 0 ? beginMirror(req, p, deps.mirror) : undefined;
+      const tracker = beginExchange(deps.observers(), exchangeInfo(req, p, started));
+      if (tracker?.traceparent) setHeader(p.headers, 'traceparent', tracker.traceparent);
+      const mirror = p.route.shadows.length > 0 ? beginMirror(req, p, deps.mirror, tracker) : undefined;
       const target = { endpoint: p.endpoint, method: req.method ?? 'GET', path: p.path, headers: p.headers, requestId: p.requestId, extraHeaders: p.extraHeaders, capture: mirror?.capture, body: mirror?.body };
+      const fields = { rid: p.requestId, route: p.route.name, arm: p.arm, upstream: p.endpoint.origin };
       forward(req, res, target, (outcome) => {
+        tracker?.end(outcome, performance.now() - started);
         if (accessLog) logAccess(deps.log, req, started, fields, outcome);
       });
     } catch (err) {
@@ -59,6 +69,44 @@ export function createRequestHandler(deps: HandlerDeps): (req: IncomingMessage, 
       deps.log.error({ err }, 'request handler failed');
       sendLocalReply(res, FL_INTERNAL, undefined);
     }
+  };
+}
+
+function exchangeInfo(req: IncomingMessage, p: Prepared, startedAt: number): ExchangeInfo {
+  const arm = p.route.arms[p.assignment.armIndex]!;
+  return {
+    route: p.route,
+    armIndex: p.assignment.armIndex,
+    arm: p.arm,
+    upstream: arm.upstream.name,
+    endpoint: p.endpoint.origin,
+    requestId: p.requestId,
+    key: p.assignment.key,
+    method: req.method ?? 'GET',
+    target: p.path,
+    headers: req.headers,
+    clientIp: p.clientIp,
+    startedAt,
+    startedAtEpoch: Date.now(),
+  };
+}
+
+function rejectedInfo(req: IncomingMessage, route: CompiledRoute, arm: string, requestId: string, startedAt: number): ExchangeInfo {
+  const armIndex = route.armIndex.get(arm) ?? 0;
+  return {
+    route,
+    armIndex,
+    arm,
+    upstream: route.arms[armIndex]!.upstream.name,
+    endpoint: undefined,
+    requestId,
+    key: requestId,
+    method: req.method ?? 'GET',
+    target: req.url ?? '/',
+    headers: req.headers,
+    clientIp: req.socket.remoteAddress ?? '',
+    startedAt,
+    startedAtEpoch: Date.now(),
   };
 }
 

@@ -12,6 +12,8 @@ import type { Prepared } from '../ingress/prepare.js';
 import { createCapture, type CaptureSink } from './capture.js';
 import type { ShadowDispatcher } from './dispatcher.js';
 import type { CompiledShadow } from './shadow-spec.js';
+import type { ExchangeTracker } from '../telemetry/hooks.js';
+import { setHeader } from '../forward/headers.js';
 
 /** Why a mirror copy was not sent or not compared. */
 export type SkipReason = 'method' | 'body_too_large' | 'queue_full' | 'client_aborted' | 'compare_dropped';
@@ -43,7 +45,7 @@ const TRACEPARENT = /^[\da-f]{2}-([\da-f]{32})-[\da-f]{16}-[\da-f]{2}$/;
  * Plans mirroring for a prepared request; undefined when nothing is mirrored (the common, free case).
  * @example const plan = beginMirror(req, prepared, deps); forward(..., { capture: plan?.capture, body: plan?.body })
  */
-export function beginMirror(req: IncomingMessage, p: Prepared, deps: MirrorDeps): MirrorPlan | undefined {
+export function beginMirror(req: IncomingMessage, p: Prepared, deps: MirrorDeps, tracker?: ExchangeTracker): MirrorPlan | undefined {
   const method = req.method ?? 'GET';
   let chosen: CompiledShadow[] | undefined;
   for (const s of p.route.shadows) {
@@ -65,7 +67,7 @@ export function beginMirror(req: IncomingMessage, p: Prepared, deps: MirrorDeps)
 
   const startedAt = performance.now();
   const capture = createCapture(Math.max(...chosen.map((s) => s.rules.maxBody)), startedAt);
-  const base = pairBase(req, p);
+  const base = pairBase(req, p, tracker?.traceId);
   // body: null when the request has none, undefined when it outgrew every shadow's cap.
   const sendAll = (body: Buffer | null | undefined) => {
     for (const s of chosen!) {
@@ -73,8 +75,8 @@ export function beginMirror(req: IncomingMessage, p: Prepared, deps: MirrorDeps)
         deps.sink.skip(p.route.name, s.name, 'body_too_large');
         continue;
       }
-      send(deps, s, 'shadow', s.upstream, req, p, body ?? null, capture, base);
-      if (s.noise) send(deps, s, 'noise', s.noise, req, p, body ?? null, capture, base);
+      send(deps, s, 'shadow', s.upstream, req, p, body ?? null, capture, base, tracker);
+      if (s.noise) send(deps, s, 'noise', s.noise, req, p, body ?? null, capture, base, tracker);
     }
   };
   if (!hasBody) {
@@ -86,7 +88,7 @@ export function beginMirror(req: IncomingMessage, p: Prepared, deps: MirrorDeps)
 
 type PairBase = Omit<ComparePair, 'shadow' | 'primary' | 'candidate'>;
 
-function pairBase(req: IncomingMessage, p: Prepared): PairBase {
+function pairBase(req: IncomingMessage, p: Prepared, traceId: string | undefined): PairBase {
   const url = req.url ?? '/';
   const q = url.indexOf('?');
   const tp = req.headers.traceparent;
@@ -96,12 +98,15 @@ function pairBase(req: IncomingMessage, p: Prepared): PairBase {
     path: q === -1 ? url : url.slice(0, q),
     routeTemplate: p.route.template,
     requestId: p.requestId,
-    traceId: typeof tp === 'string' ? TRACEPARENT.exec(tp)?.[1] : undefined,
+    traceId: traceId ?? (typeof tp === 'string' ? TRACEPARENT.exec(tp)?.[1] : undefined),
     at: Date.now(),
   };
 }
 
-function send(deps: MirrorDeps, s: CompiledShadow, kind: 'shadow' | 'noise', upstream: CompiledShadow['upstream'], req: IncomingMessage, p: Prepared, body: Buffer | null, capture: CaptureSink, base: PairBase): void {
+function send(deps: MirrorDeps, s: CompiledShadow, kind: 'shadow' | 'noise', upstream: CompiledShadow['upstream'], req: IncomingMessage, p: Prepared, body: Buffer | null, capture: CaptureSink, base: PairBase, tracker: ExchangeTracker | undefined): void {
+  const span = tracker?.shadow?.(s.name, kind);
+  const headers = shadowHeaders(p.headers, req.headers.host, s, kind);
+  if (span?.traceparent) setHeader(headers, 'traceparent', span.traceparent);
   let settle!: (res: CapturedResponse) => void;
   const candidate = new Promise<CapturedResponse>((r) => (settle = r));
   const accepted = deps.dispatcher.submit({
@@ -109,13 +114,16 @@ function send(deps: MirrorDeps, s: CompiledShadow, kind: 'shadow' | 'noise', ups
     upstream,
     method: req.method ?? 'GET',
     path: p.path,
-    headers: shadowHeaders(p.headers, req.headers.host, s, kind),
+    headers,
     body,
     timeoutMs: s.timeoutMs,
     concurrency: s.concurrency,
     queue: s.queue,
     captureCap: s.rules.maxBody,
-    onDone: (res) => settle(res),
+    onDone: (res) => {
+      span?.end(res);
+      settle(res);
+    },
   });
   if (!accepted) return deps.sink.skip(p.route.name, s.name, 'queue_full');
   // Pair once both sides are in; the shadow always settles (it has its own timeout).

@@ -1,0 +1,86 @@
+/**
+ * Example pairs of an endpoint, side by side: what the user got (primary) next to what the shadow
+ * answered, differing fields marked, with the request and trace ids an engineer needs to jump to
+ * logs and traces. Examples are picked for the fields that matter (real, then unmeasured), one
+ * request shown once even when it illustrates several fields.
+ */
+import type { EndpointReport } from '../compare/report.js';
+import type { DiffExample, DiffFilter } from '../storage/types.js';
+import { esc, ms } from './diffs-page-format.js';
+import { highlightBody } from './diffs-page-json.js';
+
+/** Looks up stored examples for an endpoint/field. */
+export type ExampleLookup = (filter: DiffFilter & { field?: string }) => DiffExample[];
+
+/** An example and the report fields it was picked for. */
+export interface PickedExample {
+  readonly example: DiffExample;
+  readonly fields: string[];
+}
+
+/**
+ * Examples for the endpoint's non-noise fields, in the report's field order, deduplicated by
+ * request, at most `max`.
+ * @example pickExamples(endpoint, (f) => store.examples({ ...f, limit: 3 }), 4)
+ */
+export function pickExamples(e: EndpointReport, lookup: ExampleLookup, max = 4, maxFields = 8): PickedExample[] {
+  const out = new Map<string, PickedExample>();
+  for (const f of e.fields.filter((x) => x.verdict !== 'noise').slice(0, maxFields)) {
+    for (const ex of lookup({ route: e.route, shadow: e.shadow, endpoint: e.endpoint, field: f.field })) {
+      const key = `${ex.requestId}\u0000${ex.at}`;
+      const seen = out.get(key);
+      if (seen) {
+        if (!seen.fields.includes(f.field)) seen.fields.push(f.field);
+      } else if (out.size < max) {
+        out.set(key, { example: ex, fields: [f.field] });
+      }
+    }
+  }
+  return [...out.values()];
+}
+
+function idRow(label: string, value: string | undefined, attr: string, missing: string): string {
+  if (!value) return `<dt>${label}</dt><dd class="muted">${missing}</dd>`;
+  return `<dt>${label}</dt><dd><code class="id" data-${attr}="${esc(value)}">${esc(value)}</code> <button type="button" class="copy" data-copy="${esc(value)}" title="copy">copy</button></dd>`;
+}
+
+function status(p: number, c: number): string {
+  const s = (n: number) => (n === 0 ? 'error' : String(n));
+  return p === c ? `${s(p)} → ${s(c)}` : `${s(p)} → <b class="changed">${s(c)}</b>`;
+}
+
+/**
+ * One example card. `verdicts` maps the endpoint's fields to their verdicts, so the differing paths
+ * of the pair show which ones are real and which are noise.
+ * @example exampleCard(picked, new Map([['body:$.total', 'real']]))
+ */
+export function exampleCard({ example: ex, fields }: PickedExample, verdicts: ReadonlyMap<string, string>): string {
+  const noise = new Set(ex.paths.filter((p) => verdicts.get(p) === 'noise'));
+  const chips = ex.paths
+    .map((p) => `<code class="chip v-${esc(verdicts.get(p) ?? 'unknown')}" data-path="${esc(p)}" title="${esc(verdicts.get(p) ?? 'not in this report window')}">${esc(p)}</code>`)
+    .join(' ');
+  return `<article class="example" data-request-id="${esc(ex.requestId)}" data-trace-id="${esc(ex.traceId ?? '')}" data-example-for="${esc(fields.join(' '))}">
+<header><code class="req">${esc(ex.method)} ${esc(ex.path)}</code>
+<span class="meta">status ${status(ex.primaryStatus, ex.candidateStatus)}</span>
+<span class="meta">latency ${ms(ex.primaryLatencyMs)} ms → ${ms(ex.candidateLatencyMs)} ms</span>
+<time class="meta" datetime="${new Date(ex.at).toISOString()}">${new Date(ex.at).toISOString()}</time></header>
+<dl class="ids">${idRow('trace id', ex.traceId, 'trace-id', 'none (the request carried no traceparent)')}${idRow('request id', ex.requestId, 'request-id', 'none')}</dl>
+<div class="paths">picked for <b>${esc(fields.join(', '))}</b> · differing in this pair: ${chips || '<span class="muted">nothing in the body</span>'}</div>
+<div class="sides"><div class="side"><h4>primary <small>(what the client got)</small></h4><pre class="body" data-side="primary">${highlightBody(ex.primaryBody, ex.candidateBody, ex.paths, noise)}</pre></div>
+<div class="side"><h4>shadow <small>(${esc(ex.shadow)}, discarded)</small></h4><pre class="body" data-side="shadow">${highlightBody(ex.candidateBody, ex.primaryBody, ex.paths, noise)}</pre></div></div>
+</article>`;
+}
+
+/**
+ * The examples block of an endpoint.
+ * @example examplesBlock(endpoint, lookup)
+ */
+export function examplesBlock(e: EndpointReport, lookup: ExampleLookup): string {
+  const picked = pickExamples(e, lookup);
+  if (picked.length === 0) {
+    const why = e.fields.some((f) => f.verdict !== 'noise') ? 'No stored examples in this window.' : 'No examples: nothing here differs beyond noise.';
+    return `<p class="muted">${why}</p>`;
+  }
+  const verdicts = new Map(e.fields.map((f) => [f.field, f.verdict as string]));
+  return picked.map((p) => exampleCard(p, verdicts)).join('\n');
+}

@@ -1,0 +1,82 @@
+/**
+ * Small formatters shared by the HTML diff report and the `fieldlab diffs` terminal output, so both
+ * print the same numbers the same way.
+ */
+import type { DiffFilter } from '../storage/types.js';
+
+/**
+ * Escapes text for HTML content and attribute values. Every stored value (bodies, paths, ids,
+ * route names) passes through here: example bodies come from upstreams and are untrusted.
+ * @example esc('<b a="1">') // '&lt;b a=&quot;1&quot;&gt;'
+ */
+export function esc(s: string | number): string {
+  return String(s).replace(/[&<>"']/g, (c) => ENTITIES[c]!);
+}
+
+const ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+
+/**
+ * A rate as a percentage; small rates keep two decimals so 0.04 % does not print as 0 %.
+ * @example pct(0.5) // '50.0%'
+ * @example pct(0.0004) // '0.04%'
+ */
+export function pct(rate: number): string {
+  if (rate === 0) return '0%';
+  if (rate === 1) return '100%';
+  const p = rate * 100;
+  return `${p < 1 ? p.toFixed(2) : p.toFixed(1)}%`;
+}
+
+/**
+ * Milliseconds, or an en dash when there were no samples.
+ * @example ms(12.345) // '12.3'
+ */
+export function ms(v: number | undefined): string {
+  if (v === undefined) return '–';
+  const a = Math.abs(v);
+  return a < 1 ? v.toFixed(2) : a < 100 ? v.toFixed(1) : String(Math.round(v));
+}
+
+/**
+ * A signed latency delta: shadow minus primary.
+ * @example signedMs(3) // '+3.0'
+ */
+export function signedMs(v: number | undefined): string {
+  if (v === undefined) return '–';
+  return v > 0 ? `+${ms(v)}` : ms(v);
+}
+
+/**
+ * The report's filter and time window in words.
+ * @example describeFilter({ route: 'checkout', since: 0 }) // 'route checkout · since 1970-01-01T00:00:00.000Z'
+ */
+export function describeFilter(f: DiffFilter): string {
+  const parts: string[] = [];
+  if (f.route) parts.push(`route ${f.route}`);
+  if (f.shadow) parts.push(`shadow ${f.shadow}`);
+  if (f.endpoint) parts.push(`endpoint ${f.endpoint}`);
+  if (f.since !== undefined) parts.push(`since ${new Date(f.since).toISOString()}`);
+  if (f.until !== undefined) parts.push(`until ${new Date(f.until).toISOString()}`);
+  if (f.since === undefined && f.until === undefined) parts.push('all stored data (no time window)');
+  return parts.join(' · ');
+}
+
+/** What each skip reason means, so a skipped request is never mistaken for a compared one. */
+export const SKIP_REASONS: Readonly<Record<string, string>> = {
+  method: 'method not mirrored (writes are only mirrored when the shadow lists them)',
+  body_too_large: 'request body above the shadow’s maxBody: not mirrored',
+  queue_full: 'shadow dispatcher queue full: not mirrored',
+  client_aborted: 'client went away before the primary answered',
+  compare_dropped: 'compare queue full: pair dropped before diffing',
+  'body-truncated': 'response body above compare.maxBody: body not compared',
+  'body-undecodable': 'content-encoding unsupported or corrupt: body not compared',
+  'body-too-large': 'decoded body above compare.maxBody: body not compared',
+  'internal-error': 'comparator failed on this pair (a Fieldlab bug — please report)',
+};
+
+/** One-line explanation of each verdict (tooltips, help text). */
+export const VERDICT_HELP = {
+  real: 'difference rate clearly above the field’s own noise (Wilson 95% lower bound > noise upper bound)',
+  noise: 'not distinguishable from how the field changes on its own (primary vs primary)',
+  unmeasured: 'too few noise observations to tell — shown as a difference, with that caveat',
+} as const;

@@ -1,0 +1,47 @@
+/**
+ * Finds and opens the diff store for `fieldlab diffs`: `--store URL`, or the `store.url` of the
+ * config. Unlike the proxy it never creates a database: a missing file is an error naming the
+ * path (and where the path came from), not an empty report that would pass a CI gate.
+ */
+import { existsSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { formatConfigError, loadConfigFile } from '../config/load.js';
+import { openSqliteStore } from '../storage/sqlite.js';
+import type { DiffStore } from '../storage/types.js';
+
+/** The opened store, or why not (one message per line). */
+export type OpenedStore = { ok: true; store: DiffStore; file: string } | { ok: false; lines: string[] };
+
+/**
+ * Opens the store named by `--store` or by the config at `configFile` (default config/fieldlab.yaml).
+ * @example const s = openReportStore({ store: 'sqlite:data/fieldlab.db' }, process.env); if (s.ok) s.store.close()
+ */
+export function openReportStore(o: { store?: string; config?: string }, env: Record<string, string | undefined>): OpenedStore {
+  let url = o.store;
+  let from = url !== undefined ? '--store' : '';
+  if (url === undefined) {
+    const file = o.config ?? 'config/fieldlab.yaml';
+    const loaded = loadConfigFile(file, env);
+    if (!loaded.ok) {
+      const hint = o.config === undefined ? ' (pass --config FILE or --store sqlite:PATH)' : '';
+      return { ok: false, lines: [`cannot read the store location from ${file}${hint}:`, ...loaded.errors.map((e) => `  ${formatConfigError(e)}`)] };
+    }
+    url = loaded.config.store.url;
+    from = `store.url in ${file}`;
+  }
+  if (!url.startsWith('sqlite:') || url.length === 'sqlite:'.length) {
+    return { ok: false, lines: [`unsupported store "${url}" (${from}): use sqlite:PATH`] };
+  }
+  const path = url.slice('sqlite:'.length);
+  if (path === ':memory:') {
+    return { ok: false, lines: [`the store is ${url} (${from}): it lives in the proxy's memory, so there is nothing to read from here; use GET /diffs.json on the admin port`] };
+  }
+  const file = resolve(path);
+  if (!existsSync(file)) return { ok: false, lines: [`store file not found: ${file} (${url}, from ${from})`] };
+  if (!statSync(file).isFile()) return { ok: false, lines: [`store is not a file: ${file} (${url}, from ${from})`] };
+  try {
+    return { ok: true, store: openSqliteStore(file), file };
+  } catch (err) {
+    return { ok: false, lines: [`cannot read store ${file}: ${err instanceof Error ? err.message : String(err)}`] };
+  }
+}
