@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { isLoopback } from './units.js';
 import { Duration, Listen, Method, Name, Percent, Size, Timeouts, Upstream } from './schema-primitives.js';
 import { Shadow, Store } from './schema-shadow.js';
+import { Guardrails, Rollout, Tracing } from './schema-guardrails.js';
 import { parseCidr } from '../ingress/client-ip.js';
 
 const StickySource = z
@@ -51,6 +52,8 @@ const Route = z.strictObject({
   force: ForceSource.optional(),
   exposeArm: z.boolean().prefault(false).describe('Send x-fieldlab-arm to the client too'),
   shadow: z.array(Shadow).prefault([]).describe('Dark-launch targets: mirrored copies whose answers are compared, then discarded'),
+  rollout: Rollout.optional(),
+  guardrails: Guardrails.optional(),
 });
 
 const Limits = z
@@ -68,6 +71,7 @@ export const ConfigSchema = z
   .strictObject({
     listen: Listen.prefault('0.0.0.0:8080'),
     store: Store.prefault({}),
+    tracing: Tracing.optional(),
     admin: z
       .strictObject({
         listen: Listen.prefault('127.0.0.1:9901'),
@@ -128,6 +132,13 @@ function checkReferences(cfg: Shape, ctx: z.RefinementCtx): void {
       }
     });
     const variants = Object.keys(route.arms).filter((a) => a !== 'control');
+    if (route.rollout) {
+      const max = 100 / Math.max(1, variants.length);
+      if (variants.length === 0) ctx.addIssue({ code: 'custom', path: at('rollout'), message: 'a rollout needs a variant arm' });
+      route.rollout.steps.forEach((step, k) => {
+        if (step > max + 1e-9) ctx.addIssue({ code: 'custom', path: at('rollout', 'steps', k), message: `${step}% exceeds the variant lane of ${+max.toFixed(2)}%` });
+      });
+    }
     const lane = variants.length > 0 ? 100 / variants.length : 100;
     for (const [arm, pct] of Object.entries(route.split)) {
       if (arm === 'control') {
@@ -175,3 +186,6 @@ export type RawRoute = Shape['routes'][number];
 export type RawUpstream = Shape['upstreams'][string];
 export type UpstreamTimeouts = z.output<typeof Timeouts>;
 export type RawShadow = RawRoute['shadow'][number];
+export type RawGuardrails = NonNullable<RawRoute['guardrails']>;
+export type RawRollout = NonNullable<RawRoute['rollout']>;
+export type RawTracing = NonNullable<Shape['tracing']>;

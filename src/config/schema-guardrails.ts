@@ -1,0 +1,62 @@
+/**
+ * The `rollout:` and `guardrails:` parts of a route, and top-level `tracing:`. Guardrails compare
+ * each variant with the concurrent control and act on breach; a rollout steps a variant's weight
+ * up while the evidence says it is safe.
+ */
+import { z } from 'zod';
+import { Duration, Percent } from './schema-primitives.js';
+
+/** `rollout: { steps: [1, 5, 25, 50, 100], minBake: 2m, maxStep: 30m }` */
+export const Rollout = z
+  .strictObject({
+    steps: z
+      .array(Percent)
+      .min(1)
+      .describe('Variant weights to step through, in percent, ascending; the last step is promotion')
+      .refine((s) => s.every((v, i) => i === 0 || v > s[i - 1]!), { message: 'steps must be strictly ascending' }),
+    minBake: Duration.prefault('2m').describe('Least time at a step before it may advance'),
+    maxStep: Duration.prefault('30m').describe('Most time at a step; after it an inconclusive step holds and notifies'),
+  })
+  .describe('Progressive rollout of the variant(s)');
+
+const Slo = z.strictObject({
+  availability: Percent.prefault('99.9%').describe('Target share of good requests; 5xx, timeouts and connect errors are bad'),
+  latency: z
+    .strictObject({
+      p99: Duration.optional().describe('Requests slower than this count as slow events'),
+    })
+    .optional(),
+});
+
+const Webhook = z.preprocess(
+  (v) => (typeof v === 'string' ? { url: v } : v),
+  z.strictObject({
+    url: z.url().describe('Receives one JSON message per state change'),
+    secret: z.string().optional().describe('Signs the body: x-fieldlab-signature: sha256=HMAC(secret, body)'),
+    timeout: Duration.prefault('5s'),
+    retries: z.number().int().min(0).max(10).prefault(5),
+  }),
+);
+
+/** `guardrails:` on a route. */
+export const Guardrails = z
+  .strictObject({
+    slo: Slo.prefault({}),
+    tolerance: z.number().min(1).prefault(1.5).describe('Largest acceptable ratio of variant to control bad-event rate'),
+    alpha: z.number().gt(0).lt(0.5).prefault(0.01).describe('False-alarm bound of the sequential test, however often it looks'),
+    onBreach: z.enum(['rollback', 'pause', 'alert']).prefault('rollback'),
+    badStatuses: z.array(z.number().int().min(100).max(599)).prefault([]).describe('Extra statuses counted as bad (5xx always are)'),
+    minSamples: z.number().int().min(0).prefault(200).describe('Least variant requests before a step can pass'),
+    keyCap: z.number().int().min(1).prefault(5).describe('Most bad events one sticky key contributes per minute'),
+    webhook: Webhook.optional(),
+  })
+  .describe('Automatic decisions for the variants of this route');
+
+/** `tracing: { endpoint, sample }` (OTLP over HTTP); the standard OTEL_* variables apply too. */
+export const Tracing = z
+  .strictObject({
+    endpoint: z.url().optional().describe('OTLP/HTTP traces endpoint (default: OTEL_EXPORTER_OTLP_TRACES_ENDPOINT or …/v1/traces)'),
+    sample: z.number().min(0).max(1).prefault(1).describe('Ratio of new traces sampled; a sampled parent is always respected'),
+    serviceName: z.string().prefault('fieldlab'),
+  })
+  .describe('OpenTelemetry tracing; omit to disable (no cost)');
