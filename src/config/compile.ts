@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { createTrustedProxies, type TrustedProxies } from '../ingress/client-ip.js';
-import { buildRanges, type ArmRanges } from '../routing/assign.js';
+import { createWeightCell, type WeightCell, type WeightOverrides } from '../routing/weights.js';
 import { compileMatch, type RouteMatcher } from '../routing/route-table.js';
 import { compileSource, compileSticky, type StickyInput, type StickyKey } from '../routing/sticky.js';
 import type { PoolRegistry } from '../forward/pools.js';
@@ -28,7 +28,8 @@ export interface CompiledRoute {
   /** arms[0] is control, then variants in config order. */
   readonly arms: readonly Arm[];
   readonly armIndex: ReadonlyMap<string, number>;
-  readonly ranges: ArmRanges;
+  /** Live variant weights and bucket ranges (guardrails may change them between reloads). */
+  readonly weights: WeightCell;
   readonly seed: string;
   readonly sticky: (req: StickyInput) => StickyKey;
   readonly force: ((req: StickyInput) => string | undefined) | undefined;
@@ -67,6 +68,7 @@ export function compileSnapshot(
   version: number,
   pools: PoolRegistry,
   shadowPools: PoolRegistry,
+  overrides?: WeightOverrides,
 ): Snapshot {
   const poolKeys = new Set<string>();
   const shadowPoolKeys = new Set<string>();
@@ -86,7 +88,7 @@ export function compileSnapshot(
     file,
     digest: createHash('sha256').update(text).digest('hex'),
     config,
-    routes: config.routes.map((r) => compileRoute(r, upstreams, (raw) => compileShadow(r.name, raw, config, shadowPools, shadowPoolKeys))),
+    routes: config.routes.map((r) => compileRoute(r, upstreams, (raw) => compileShadow(r.name, raw, config, shadowPools, shadowPoolKeys), overrides)),
     upstreams,
     trustedProxies: createTrustedProxies(config.trustedProxies),
     poolKeys,
@@ -94,9 +96,15 @@ export function compileSnapshot(
   });
 }
 
-function compileRoute(route: RawRoute, upstreams: ReadonlyMap<string, Upstream>, shadow: (raw: RawRoute['shadow'][number]) => CompiledShadow): CompiledRoute {
+function compileRoute(
+  route: RawRoute,
+  upstreams: ReadonlyMap<string, Upstream>,
+  shadow: (raw: RawRoute['shadow'][number]) => CompiledShadow,
+  overrides: WeightOverrides | undefined,
+): CompiledRoute {
   const variants = Object.keys(route.arms).filter((a) => a !== 'control');
-  const percents = variants.map((v) => route.split[v] ?? 0);
+  const percents = variants.map((v) => route.rollout?.steps[0] ?? route.split[v] ?? 0);
+  const live = overrides?.percentsFor(route.name, variants);
   const control: Arm = { name: 'control', upstream: upstreams.get(route.arms.control!)!, percent: 100 - percents.reduce((a, b) => a + b, 0) };
   const arms = [control, ...variants.map((v, i) => ({ name: v, upstream: upstreams.get(route.arms[v]!)!, percent: percents[i]! }))];
   return Object.freeze({
@@ -104,7 +112,7 @@ function compileRoute(route: RawRoute, upstreams: ReadonlyMap<string, Upstream>,
     matcher: compileMatch(route.match),
     arms,
     armIndex: new Map(arms.map((a, i) => [a.name, i])),
-    ranges: buildRanges(percents),
+    weights: live ? createWeightCell(live, 'runtime') : createWeightCell(percents),
     seed: route.seed ?? route.name,
     sticky: compileSticky(route.sticky),
     force: route.force ? compileSource(route.force) : undefined,

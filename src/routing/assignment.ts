@@ -31,5 +31,5 @@ export function assignArm(route: CompiledRoute, input: StickyInput): Assignment 
     if (index !== undefined) return { armIndex: index, key: sticky.key, bucket: -1, forced: true, issueCookie: sticky.issueCookie };
   }
   const bucket = bucketOf(route.seed, sticky.key);
-  return { armIndex: armForBucket(route.ranges, bucket), key: sticky.key, bucket, forced: false, issueCookie: sticky.issueCookie };
+  return { armIndex: armForBucket(route.weights.ranges, bucket), key: sticky.key, bucket, forced: false, issueCookie: sticky.issueCookie };
 }

@@ -1,0 +1,41 @@
+/**
+ * A route's live weights. Config sets them; guardrails and manual actions change them at run time
+ * (a rollback puts a variant to 0 at once, a rollout steps it up). The cell is the one mutable
+ * thing a snapshot holds: replacing its ranges is a single assignment, so a request sees either the
+ * old or the new layout, never a mix.
+ */
+import { buildRanges, type ArmRanges } from './assign.js';
+
+/** Live weights of a route's variants (control gets the rest). */
+export interface WeightCell {
+  /** Variant percents, in arm order (arm i + 1). */
+  readonly percents: readonly number[];
+  readonly ranges: ArmRanges;
+  /** Who set the current weights: the config file, or a guardrail/manual decision. */
+  readonly source: 'config' | 'runtime';
+  set(percents: readonly number[], source?: 'config' | 'runtime'): void;
+}
+
+/**
+ * Creates a cell holding `percents`.
+ * @example const cell = createWeightCell([10]); cell.set([0], 'runtime') // rollback
+ */
+export function createWeightCell(percents: readonly number[], source: 'config' | 'runtime' = 'config'): WeightCell {
+  const cell = {
+    percents: [...percents],
+    ranges: buildRanges(percents),
+    source,
+    set(next: readonly number[], src: 'config' | 'runtime' = 'runtime') {
+      cell.percents = [...next];
+      cell.ranges = buildRanges(next);
+      cell.source = src;
+    },
+  };
+  return cell;
+}
+
+/** Supplies run-time weights at compile time, so a reload keeps a rollback or a rollout step. */
+export interface WeightOverrides {
+  /** Variant percents for `route` (in `variants` order), or undefined to use the config's split. */
+  percentsFor(route: string, variants: readonly string[]): readonly number[] | undefined;
+}
