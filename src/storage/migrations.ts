@@ -42,6 +42,17 @@ export const MIGRATIONS: readonly Migration[] = [
     // Newest-first listing, age pruning and the global cap all walk `at`.
     'CREATE INDEX diff_examples_at ON diff_examples (at)',
   ],
+  // 2: guardrails — engine state per route, the decision log, per-minute arm rollups.
+  [
+    `CREATE TABLE guardrail_state (route TEXT PRIMARY KEY, state TEXT NOT NULL, updated_at INTEGER NOT NULL)`,
+    `CREATE TABLE decisions (id INTEGER PRIMARY KEY, at INTEGER NOT NULL, route TEXT NOT NULL, arm TEXT NOT NULL,
+      action TEXT NOT NULL, from_percent REAL NOT NULL, to_percent REAL NOT NULL, rule TEXT NOT NULL,
+      reason TEXT NOT NULL, evidence TEXT NOT NULL, actor TEXT)`,
+    'CREATE INDEX decisions_route_at ON decisions (route, at)',
+    `CREATE TABLE arm_minutes (minute INTEGER NOT NULL, route TEXT NOT NULL, arm TEXT NOT NULL,
+      requests INTEGER NOT NULL, bad INTEGER NOT NULL, slow INTEGER NOT NULL, latency TEXT NOT NULL,
+      PRIMARY KEY (minute, route, arm)) WITHOUT ROWID`,
+  ],
 ];
 
 /** Opening a database written by a newer Fieldlab: refused rather than guessed at. */

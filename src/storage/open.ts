@@ -3,14 +3,13 @@
  * store for fleets will plug in here behind the same DiffStore interface.
  */
 import { resolve } from 'node:path';
-import { openSqliteStore } from './sqlite.js';
-import type { DiffStore } from './types.js';
+import { openSqliteStores, type SqliteStores } from './sqlite.js';
 
 /**
  * Opens `sqlite:PATH` (relative to the working directory) or `sqlite::memory:`.
- * @example const store = openStore('sqlite:./data/fieldlab.db')
+ * @example const { diffs, guardrails, close } = openStore('sqlite:./data/fieldlab.db')
  */
-export function openStore(url: string): DiffStore {
+export function openStore(url: string): SqliteStores {
   const path = url.slice('sqlite:'.length);
-  return openSqliteStore(path === ':memory:' ? ':memory:' : resolve(path));
+  return openSqliteStores(path === ':memory:' ? ':memory:' : resolve(path));
 }

@@ -3,7 +3,10 @@
  * request) and read by reports, the admin API and the CLI — also after a restart.
  */
 import type { DiffStore, DiffStoreLimits } from './types.js';
+import type BetterSqlite3 from 'better-sqlite3';
 import { openDatabase } from './db.js';
+import type { GuardrailStore } from './guardrail-types.js';
+import { createSqliteGuardrailStore } from './sqlite-guardrails.js';
 import { createSqliteReader } from './sqlite-read.js';
 import { createSqliteWriter } from './sqlite-write.js';
 
@@ -19,9 +22,29 @@ const HOURLY_TABLES = ['diff_pairs', 'diff_fields', 'diff_noise', 'diff_statuses
  * store.rows({ route: 'checkout', since: Date.now() - 86_400_000 });
  */
 export function openSqliteStore(file: string, opts: DiffStoreLimits = {}): DiffStore {
+  return diffStoreOn(openDatabase(file), opts);
+}
+
+/** Both repositories on one database file; `close()` closes the file. */
+export interface SqliteStores {
+  readonly diffs: DiffStore;
+  readonly guardrails: GuardrailStore;
+  close(): void;
+}
+
+/**
+ * Opens the shadow-diff and guardrails repositories on one file.
+ * @example const { diffs, guardrails, close } = openSqliteStores('data/fieldlab.db')
+ */
+export function openSqliteStores(file: string, opts: DiffStoreLimits = {}): SqliteStores {
+  const db = openDatabase(file);
+  const diffs = diffStoreOn(db, opts);
+  return { diffs, guardrails: createSqliteGuardrailStore(db), close: () => diffs.close() };
+}
+
+function diffStoreOn(db: BetterSqlite3.Database, opts: DiffStoreLimits): DiffStore {
   const maxPerSignature = opts.maxExamplesPerSignature ?? 3;
   const maxExamples = opts.maxExamples ?? 5000;
-  const db = openDatabase(file);
   const write = createSqliteWriter(db, maxPerSignature);
   const read = createSqliteReader(db);
 
