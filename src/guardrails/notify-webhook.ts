@@ -1,0 +1,137 @@
+/**
+ * Webhook delivery for guardrail decisions: one JSON message per state change, signed, retried with
+ * backoff, never on the request path. The queue is bounded; when full, messages are dropped and
+ * counted (and still visible in the decision log and on `fieldlab status`).
+ */
+import { createHmac, randomUUID } from 'node:crypto';
+import { request } from 'undici';
+
+/** Where and how to deliver (the route's `guardrails.webhook`). */
+export interface WebhookTarget {
+  readonly url: string;
+  readonly secret?: string | undefined;
+  readonly timeout: number;
+  readonly retries: number;
+}
+
+/** Delivery counters. */
+export interface WebhookStats {
+  delivered: number;
+  failed: number;
+  retried: number;
+  dropped: number;
+  queued: number;
+}
+
+/** The notifier. */
+export interface WebhookNotifier {
+  /** Queues one message; returns false (and counts a drop) when the queue is full. */
+  notify(target: WebhookTarget, payload: unknown): boolean;
+  stats(): WebhookStats;
+  /** Resolves when nothing is queued or in flight (tests, shutdown). */
+  idle(): Promise<void>;
+  /** Stops retrying; pending messages are dropped. */
+  stop(): void;
+}
+
+interface Job {
+  readonly target: WebhookTarget;
+  readonly body: string;
+  /** Same on every attempt, so receivers can de-duplicate retries. */
+  readonly delivery: string;
+  attempt: number;
+}
+
+/**
+ * Creates a notifier. `backoffMs(attempt)` defaults to 1 s, 2 s, 4 s … capped at 30 s.
+ * @example notifier.notify(route.guardrails.webhook, { type: 'decision', decision })
+ */
+export function createWebhookNotifier(opts: { maxQueue?: number; backoffMs?: (attempt: number) => number; onError?: (err: unknown, job: { url: string; attempt: number }) => void } = {}): WebhookNotifier {
+  const maxQueue = opts.maxQueue ?? 100;
+  const backoff = opts.backoffMs ?? ((a: number) => Math.min(1000 * 2 ** (a - 1), 30_000));
+  const stats: WebhookStats = { delivered: 0, failed: 0, retried: 0, dropped: 0, queued: 0 };
+  const queue: Job[] = [];
+  const timers = new Set<NodeJS.Timeout>();
+  let busy = false;
+  let stopped = false;
+  let waiters: (() => void)[] = [];
+
+  const settleIdle = () => {
+    if (busy || queue.length > 0 || timers.size > 0) return;
+    const w = waiters;
+    waiters = [];
+    w.forEach((f) => f());
+  };
+
+  const pump = async () => {
+    if (busy || stopped) return;
+    busy = true;
+    while (queue.length > 0 && !stopped) {
+      const job = queue.shift()!;
+      stats.queued = queue.length;
+      job.attempt++;
+      const ok = await send(job).catch((err: unknown) => {
+        opts.onError?.(err, { url: job.target.url, attempt: job.attempt });
+        return false;
+      });
+      if (ok) stats.delivered++;
+      else if (job.attempt <= job.target.retries && !stopped) {
+        stats.retried++;
+        const t = setTimeout(() => {
+          timers.delete(t);
+          queue.push(job);
+          stats.queued = queue.length;
+          void pump();
+        }, backoff(job.attempt));
+        t.unref();
+        timers.add(t);
+      } else stats.failed++;
+    }
+    busy = false;
+    settleIdle();
+  };
+
+  return {
+    notify(target, payload) {
+      if (stopped || queue.length >= maxQueue) {
+        stats.dropped++;
+        return false;
+      }
+      queue.push({ target, body: JSON.stringify(payload), delivery: randomUUID(), attempt: 0 });
+      stats.queued = queue.length;
+      void pump();
+      return true;
+    },
+    stats: () => ({ ...stats }),
+    idle: () => new Promise<void>((resolve) => {
+      waiters.push(resolve);
+      settleIdle();
+    }),
+    stop() {
+      stopped = true;
+      for (const t of timers) clearTimeout(t);
+      timers.clear();
+      stats.dropped += queue.length;
+      queue.length = 0;
+      settleIdle();
+    },
+  };
+}
+
+/** One attempt: 2xx is delivered; 5xx, 408, 429 and network errors retry; other 4xx give up. */
+async function send(job: Job): Promise<boolean> {
+  const headers: Record<string, string> = {
+    'content-type': 'application/json',
+    'user-agent': 'fieldlab-webhook',
+    'x-fieldlab-delivery': job.delivery,
+    'x-fieldlab-attempt': String(job.attempt),
+  };
+  if (job.target.secret) headers['x-fieldlab-signature'] = `sha256=${createHmac('sha256', job.target.secret).update(job.body).digest('hex')}`;
+  const res = await request(job.target.url, { method: 'POST', headers, body: job.body, headersTimeout: job.target.timeout, bodyTimeout: job.target.timeout });
+  await res.body.dump();
+  if (res.statusCode >= 200 && res.statusCode < 300) return true;
+  if (res.statusCode >= 500 || res.statusCode === 408 || res.statusCode === 429) return false;
+  // A receiver that rejects the message outright won't accept it on retry either.
+  job.attempt = Number.POSITIVE_INFINITY;
+  return false;
+}
