@@ -10,6 +10,8 @@ import { watchConfig } from './config/watch.js';
 import { createPoolRegistry } from './forward/pools.js';
 import { createShadowDispatcher, type DispatcherStats } from './mirror/dispatcher.js';
 import { diffRoutes } from './admin/diffs-api.js';
+import { rollupRoutes } from './admin/rollups-api.js';
+import { createMinuteRollup } from './guardrails/minute-rollup.js';
 import { createComparePipeline, type PipelineStats } from './compare/pipeline.js';
 import { createDiffBatcher, type DiffBatcherStats } from './storage/batcher.js';
 import { openStore } from './storage/open.js';
@@ -49,6 +51,8 @@ export interface App {
   diffs(): DiffStore;
   /** Writes pending shadow-diff aggregates now (tests, CLI). */
   flushDiffs(): Promise<void>;
+  /** Writes per-minute arm rollups now (all minutes, including the current one, by default). */
+  flushRollups(all?: boolean): void;
   /** Graceful stop: refuse new connections, let in-flight requests finish up to `deadlineMs`. */
   stop(deadlineMs?: number): Promise<void>;
 }
@@ -79,12 +83,17 @@ export async function startApp(opts: AppOptions): Promise<App> {
   const cfg = config.current().config;
   if (!opts.logger) log.level = cfg.log.level;
   // Shadow-diff storage: opened once (restart to change `store`), written only by the batcher's timer.
-  const store = openStore(cfg.store.url);
+  const stores = openStore(cfg.store.url);
+  const store = stores.diffs;
   const batcher = createDiffBatcher({ store, onError: (err) => log.warn({ err }, 'shadow-diff batch not stored (dropped and counted)') });
   const pipeline = createComparePipeline({ batcher, onError: (err) => log.error({ err }, 'shadow compare failed') });
+  const rollup = createMinuteRollup(stores.guardrails, { onError: (err) => log.warn({ err }, 'minute rollup not stored') });
+  observers.push(rollup.observer);
   const prune = setInterval(() => {
     try {
-      store.prune(Date.now() - config.current().config.store.retention);
+      const before = Date.now() - config.current().config.store.retention;
+      store.prune(before);
+      stores.guardrails.prune(before);
     } catch (err) {
       log.warn({ err }, 'shadow-diff retention prune failed');
     }
@@ -100,7 +109,7 @@ export async function startApp(opts: AppOptions): Promise<App> {
     s.once('close', () => sockets.delete(s));
   });
   const diffStats = (): MirrorStats => ({ dispatcher: dispatcher.stats(), compare: pipeline.stats(), storage: batcher.stats() });
-  const admin = createAdminServer({ config, ready: () => listening && !draining, startedAt, routes: diffRoutes({ store, stats: diffStats }) });
+  const admin = createAdminServer({ config, ready: () => listening && !draining, startedAt, routes: { ...diffRoutes({ store, stats: diffStats }), ...rollupRoutes(stores.guardrails) } });
 
   await listen(proxy, cfg.listen.host, cfg.listen.port);
   try {
@@ -125,6 +134,7 @@ export async function startApp(opts: AppOptions): Promise<App> {
       await pipeline.idle();
       batcher.flush();
     },
+    flushRollups: (all = true) => rollup.flush(all),
     async stop(deadlineMs = config.current().config.drainTimeout) {
       if (draining) return;
       draining = true;
@@ -149,8 +159,9 @@ export async function startApp(opts: AppOptions): Promise<App> {
       // Pairs already captured are compared and stored before the process goes away.
       await Promise.race([pipeline.idle(), new Promise((r) => setTimeout(r, 2_000))]);
       clearInterval(prune);
+      rollup.stop();
       batcher.stop();
-      store.close();
+      stores.close();
       await new Promise<void>((resolve) => admin.close(() => resolve()));
       admin.closeAllConnections();
       log.info('stopped');

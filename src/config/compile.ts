@@ -10,7 +10,7 @@ import { compileMatch, type RouteMatcher } from '../routing/route-table.js';
 import { compileSource, compileSticky, type StickyInput, type StickyKey } from '../routing/sticky.js';
 import type { PoolRegistry } from '../forward/pools.js';
 import { createUpstream, type Upstream } from '../forward/upstream.js';
-import type { RawConfig, RawRoute } from './schema.js';
+import type { RawConfig, RawGuardrails, RawRollout, RawRoute } from './schema.js';
 import { compileShadow, type CompiledShadow } from '../mirror/shadow-spec.js';
 
 /** One arm of a route: its name and where its traffic goes. Arm 0 is always control. */
@@ -38,6 +38,8 @@ export interface CompiledRoute {
   readonly shadows: readonly CompiledShadow[];
   /** The match path when it has :params (endpoint template for reports), else undefined. */
   readonly template: string | undefined;
+  readonly guardrails: RawGuardrails | undefined;
+  readonly rollout: RawRollout | undefined;
 }
 
 /** Everything a request needs, frozen at compile time. */
@@ -119,5 +121,7 @@ function compileRoute(
     exposeArm: route.exposeArm,
     shadows: route.shadow.map(shadow),
     template: route.match.path.includes(':') ? route.match.path.replace(/\/\*$/, '') : undefined,
+    guardrails: route.guardrails,
+    rollout: route.rollout,
   });
 }

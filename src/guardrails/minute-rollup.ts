@@ -1,0 +1,99 @@
+/**
+ * Per-minute rollups of every arm (and shadow) of every route: requests, bad and slow events and a
+ * latency histogram, aggregated in memory and written to storage once a minute is complete — the
+ * time series that survives restarts and can be queried later (`GET /rollups.json`).
+ */
+import { LATENCY_BOUNDS, emptyHistogram, observe } from '../compare/histogram.js';
+import type { GuardrailStore, MinuteRow } from '../storage/guardrail-types.js';
+import type { ExchangeObserver } from '../telemetry/hooks.js';
+import { classifyOutcome, outcomeRules, type OutcomeRules } from './outcome.js';
+
+interface Cell {
+  minute: number;
+  route: string;
+  arm: string;
+  requests: number;
+  bad: number;
+  slow: number;
+  latency: number[];
+}
+
+/** The rollup observer and its flush. */
+export interface MinuteRollup {
+  readonly observer: ExchangeObserver;
+  /** Writes every minute older than the current one (or all, with `all`). */
+  flush(all?: boolean): void;
+  stop(): void;
+}
+
+const MAX_CELLS = 10_000;
+
+/**
+ * Creates the rollup; flushes complete minutes every `flushMs` (default 10 s).
+ * @example const rollup = createMinuteRollup(guardrailStore); observers.push(rollup.observer)
+ */
+export function createMinuteRollup(store: Pick<GuardrailStore, 'writeMinutes'>, opts: { now?: () => number; flushMs?: number; onError?: (err: unknown) => void } = {}): MinuteRollup {
+  const now = opts.now ?? Date.now;
+  const cells = new Map<string, Cell>();
+  const rulesByRoute = new WeakMap<object, OutcomeRules>();
+  let dropped = 0;
+
+  const add = (route: string, arm: string, at: number, status: number, latencyMs: number, rules: OutcomeRules) => {
+    const c = classifyOutcome(rules, status, latencyMs);
+    if (!c.counted) return;
+    const minute = at - (at % 60_000);
+    const key = `${minute}\u0000${route}\u0000${arm}`;
+    let cell = cells.get(key);
+    if (!cell) {
+      if (cells.size >= MAX_CELLS) {
+        dropped++;
+        return;
+      }
+      cell = { minute, route, arm, requests: 0, bad: 0, slow: 0, latency: emptyHistogram(LATENCY_BOUNDS) };
+      cells.set(key, cell);
+    }
+    cell.requests++;
+    if (c.bad) cell.bad++;
+    if (c.slow) cell.slow++;
+    observe(cell.latency, LATENCY_BOUNDS, latencyMs);
+  };
+
+  const flush = (all = false) => {
+    const current = now() - (now() % 60_000);
+    const done: MinuteRow[] = [];
+    for (const [key, cell] of cells) {
+      if (!all && cell.minute >= current) continue;
+      done.push(cell);
+      cells.delete(key);
+    }
+    if (done.length === 0) return;
+    try {
+      store.writeMinutes(done);
+    } catch (err) {
+      dropped += done.length;
+      opts.onError?.(err);
+    }
+  };
+  const timer = setInterval(() => flush(), opts.flushMs ?? 10_000);
+  timer.unref();
+
+  return {
+    observer: {
+      begin(x) {
+        let rules = rulesByRoute.get(x.route);
+        if (!rules) rulesByRoute.set(x.route, (rules = outcomeRules(x.route.guardrails)));
+        const r = rules;
+        return {
+          end: (o, totalMs) => add(x.route.name, x.arm, x.startedAtEpoch, o.status, totalMs, r),
+          shadow: (name, kind) => (kind === 'shadow' ? { end: (res) => add(x.route.name, `shadow:${name}`, x.startedAtEpoch, res.status, res.latencyMs, r) } : undefined),
+        };
+      },
+    },
+    flush,
+    stop() {
+      clearInterval(timer);
+      flush(true);
+      if (dropped > 0) opts.onError?.(new Error(`${dropped} minute rollup cells dropped`));
+    },
+  };
+}
