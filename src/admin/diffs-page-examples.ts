@@ -54,21 +54,23 @@ function status(p: number, c: number): string {
  * of the pair show which ones are real and which are noise.
  * @example exampleCard(picked, new Map([['body:$.total', 'real']]))
  */
-export function exampleCard({ example: ex, fields }: PickedExample, verdicts: ReadonlyMap<string, string>): string {
+export function exampleCard({ example: ex, fields }: PickedExample, verdicts: ReadonlyMap<string, string>, open = true): string {
   const noise = new Set(ex.paths.filter((p) => verdicts.get(p) === 'noise'));
   const chips = ex.paths
     .map((p) => `<code class="chip v-${esc(verdicts.get(p) ?? 'unknown')}" data-path="${esc(p)}" title="${esc(verdicts.get(p) ?? 'not in this report window')}">${esc(p)}</code>`)
     .join(' ');
+  // Later examples start folded: the first usually tells the story, the rest confirm it.
   return `<article class="example" data-request-id="${esc(ex.requestId)}" data-trace-id="${esc(ex.traceId ?? '')}" data-example-for="${esc(fields.join(' '))}">
-<header><code class="req">${esc(ex.method)} ${esc(ex.path)}</code>
+<details${open ? ' open' : ''}><summary><code class="req">${esc(ex.method)} ${esc(ex.path)}</code>
 <span class="meta">status ${status(ex.primaryStatus, ex.candidateStatus)}</span>
 <span class="meta">latency ${ms(ex.primaryLatencyMs)} ms → ${ms(ex.candidateLatencyMs)} ms</span>
-<time class="meta" datetime="${new Date(ex.at).toISOString()}">${new Date(ex.at).toISOString()}</time></header>
+<span class="meta">trace ${ex.traceId ? `<code>${esc(ex.traceId.slice(0, 12))}…</code>` : 'none'}</span>
+<time class="meta" datetime="${new Date(ex.at).toISOString()}">${new Date(ex.at).toISOString()}</time></summary>
 <dl class="ids">${idRow('trace id', ex.traceId, 'trace-id', 'none (the request carried no traceparent)')}${idRow('request id', ex.requestId, 'request-id', 'none')}</dl>
 <div class="paths">picked for <b>${esc(fields.join(', '))}</b> · differing in this pair: ${chips || '<span class="muted">nothing in the body</span>'}</div>
 <div class="sides"><div class="side"><h4>primary <small>(what the client got)</small></h4><pre class="body" data-side="primary">${highlightBody(ex.primaryBody, ex.candidateBody, ex.paths, noise)}</pre></div>
 <div class="side"><h4>shadow <small>(${esc(ex.shadow)}, discarded)</small></h4><pre class="body" data-side="shadow">${highlightBody(ex.candidateBody, ex.primaryBody, ex.paths, noise)}</pre></div></div>
-</article>`;
+</details></article>`;
 }
 
 /**
@@ -82,5 +84,6 @@ export function examplesBlock(e: EndpointReport, lookup: ExampleLookup): string 
     return `<p class="muted">${why}</p>`;
   }
   const verdicts = new Map(e.fields.map((f) => [f.field, f.verdict as string]));
-  return picked.map((p) => exampleCard(p, verdicts)).join('\n');
+  const legend = `<p class="legend">Marks: <mark class="hl">differs here</mark> <mark class="hl-soft">same field, differs in another element</mark> <mark class="hl-noise">noise field</mark></p>`;
+  return legend + picked.map((p, i) => exampleCard(p, verdicts, i === 0)).join('\n');
 }

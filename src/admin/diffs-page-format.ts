@@ -33,6 +33,7 @@ export function pct(rate: number): string {
  */
 export function ms(v: number | undefined): string {
   if (v === undefined) return '–';
+  if (v === 0) return '0';
   const a = Math.abs(v);
   return a < 1 ? v.toFixed(2) : a < 100 ? v.toFixed(1) : String(Math.round(v));
 }

@@ -13,7 +13,7 @@ export const DIFFS_CSS = `
 body{margin:0;background:var(--bg);color:var(--fg);font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif}
 main{max-width:1320px;margin:0 auto;padding:20px 24px 60px}
 h1{font-size:22px;margin:0 0 2px}h2{font-size:17px;margin:0}h3{font-size:13px;text-transform:uppercase;letter-spacing:.04em;color:var(--muted);margin:18px 0 8px}
-h4{margin:0 0 4px;font-size:13px}h4 small{font-weight:400;color:var(--muted)}
+h2 code{font-size:16px}h4{margin:0 0 4px;font-size:13px}h4 small{font-weight:400;color:var(--muted)}
 code,pre,.num{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:12.5px}
 .muted{color:var(--muted)}.ok{color:var(--ok)}small{color:var(--muted)}
 .window{color:var(--muted);margin-bottom:14px}
@@ -32,7 +32,6 @@ td,th{padding:5px 10px;border-bottom:1px solid var(--line);vertical-align:middle
 .badge{display:inline-block;border-radius:999px;padding:1px 9px;font-size:11.5px;font-weight:600;white-space:nowrap}
 .v-real{background:var(--real-bg);color:var(--real)}.v-unmeasured{background:var(--unm-bg);color:var(--unm)}
 .v-noise{background:var(--noise-bg);color:var(--noise)}.v-unknown{background:var(--noise-bg);color:var(--muted)}
-.v-unmeasured::after{content:" ?"}
 .ep-head{display:flex;align-items:baseline;gap:12px;flex-wrap:wrap}
 .ep-head .rank{color:var(--muted);font-weight:600}
 .ep-head .where{color:var(--muted)}
@@ -59,7 +58,9 @@ td,th{padding:5px 10px;border-bottom:1px solid var(--line);vertical-align:middle
 .lat .zero{stroke:#98a2b3;stroke-dasharray:2 2}
 .legend{font-size:12px;color:var(--muted)}.sw{display:inline-block;width:10px;height:10px;border-radius:2px;vertical-align:-1px;margin-left:6px}
 .example{border:1px solid var(--line);border-radius:8px;padding:10px 12px;margin:10px 0;background:#fcfcfd}
-.example header{display:flex;gap:14px;align-items:baseline;flex-wrap:wrap}
+.example summary{display:flex;gap:14px;align-items:baseline;flex-wrap:wrap;cursor:pointer;list-style:none}
+.example summary::before{content:"▸";color:var(--muted);width:10px}.example details[open]>summary::before{content:"▾"}
+.example summary::-webkit-details-marker{display:none}
 .example .req{font-weight:700;font-size:13px}.example .meta{color:var(--muted);font-size:12.5px}
 .changed{color:var(--real)}
 .ids{display:grid;grid-template-columns:max-content 1fr;gap:2px 10px;margin:8px 0}

@@ -37,6 +37,8 @@ interface Job {
 }
 
 const EXAMPLE_BODY_MAX = 16 * 1024;
+/** Primary responses already fed to the repeat-noise learner (weak: gone with the pair). */
+const learned = new WeakSet<CapturedResponse>();
 const SAFE = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /**
@@ -119,7 +121,11 @@ function handle({ pair, shadow, kind }: Job, batcher: DiffBatcher, repeat: Repea
   for (const d of diff.fields) if (!compared.has(d.field)) batcher.field(target, d.field, d.kind, true);
   batcher.status(target, diff.primaryStatus, diff.candidateStatus);
   batcher.latency(target, pair.primary.latencyMs, pair.candidate.latencyMs);
-  learnRepeatNoise(pair, shadow, target, batcher, repeat);
+  // One primary answer is paired with every shadow of the route; learn from it only once.
+  if (!learned.has(pair.primary)) {
+    learned.add(pair.primary);
+    learnRepeatNoise(pair, shadow, target, batcher, repeat);
+  }
   recordExamples(pair, shadow, diff, target, batcher);
 }
 

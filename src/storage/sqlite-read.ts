@@ -97,7 +97,9 @@ export function createSqliteReader(db: Database.Database): {
 
   return {
     rows(filter) {
-      const p = params(filter);
+      // Aggregates are per hour: the hour that contains `since` is partly inside the window, so it
+      // counts (rounding down), rather than dropping the newest minutes of a `--since 1h` report.
+      const p = params(filter.since === undefined ? filter : { ...filter, since: filter.since - (filter.since % 3_600_000) });
       return {
         pairs: pairs.all(p),
         fields: fields.all(p),

@@ -1,0 +1,245 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runDiffs, type DiffsIo } from '../../../src/cli/diffs.js';
+import { parseRate } from '../../../src/cli/diffs-args.js';
+import { buildReport } from '../../../src/compare/report.js';
+import { DELTA_BOUNDS, LATENCY_BOUNDS, emptyHistogram, observe } from '../../../src/compare/histogram.js';
+import { openSqliteStore } from '../../../src/storage/sqlite.js';
+import type { DiffBatch } from '../../../src/storage/types.js';
+
+const H = 3_600_000;
+const hour = Math.floor(Date.now() / H) * H;
+const cart = { hour, route: 'checkout', shadow: 'v2', endpoint: 'GET /cart/:id' };
+const health = { hour, route: 'checkout', shadow: 'v2', endpoint: 'GET /health' };
+const routeWide = (s: typeof cart) => ({ ...s, shadow: '*' });
+
+function latency(scope: typeof cart, n: number) {
+  const [p, c, d] = [emptyHistogram(LATENCY_BOUNDS), emptyHistogram(LATENCY_BOUNDS), emptyHistogram(DELTA_BOUNDS)];
+  for (let i = 0; i < n; i++) {
+    observe(p, LATENCY_BOUNDS, 10 + (i % 10));
+    observe(c, LATENCY_BOUNDS, 15 + (i % 10));
+    observe(d, DELTA_BOUNDS, 5);
+  }
+  return { ...scope, primary: p, candidate: c, delta: d };
+}
+
+/** GET /cart/:id: total differs in half the pairs (never on its own) and ts always (also on its own). */
+const regression: DiffBatch = {
+  pairs: [{ ...cart, count: 100 }, { ...health, count: 40 }],
+  fields: [
+    { ...cart, field: 'body:$.total', kind: 'same', compared: 50, differed: 0 },
+    { ...cart, field: 'body:$.total', kind: 'value', compared: 50, differed: 50 },
+    { ...cart, field: 'body:$.ts', kind: 'value', compared: 100, differed: 100 },
+    { ...health, field: 'body:$.ts', kind: 'value', compared: 40, differed: 40 },
+  ],
+  noise: [
+    { ...routeWide(cart), field: 'body:$.total', compared: 90, differed: 0 },
+    { ...routeWide(cart), field: 'body:$.ts', compared: 90, differed: 90 },
+    { ...routeWide(health), field: 'body:$.ts', compared: 30, differed: 30 },
+  ],
+  statuses: [{ ...cart, primary: 200, candidate: 200, count: 97 }, { ...cart, primary: 200, candidate: 500, count: 3 }, { ...health, primary: 200, candidate: 200, count: 40 }],
+  latency: [latency(cart, 100), latency(health, 40)],
+  examples: [
+    {
+      ...cart,
+      field: 'body:$.total',
+      kind: 'value',
+      at: hour + 1000,
+      requestId: 'req-42',
+      traceId: '4bf92f3577b34da6a3ce929d0e0e4736',
+      method: 'GET',
+      path: '/cart/42',
+      primaryStatus: 200,
+      candidateStatus: 200,
+      primaryBody: JSON.stringify({ total: 10, ts: 1 }, null, 2),
+      candidateBody: JSON.stringify({ total: 11, ts: 2 }, null, 2),
+      paths: ['body:$.total', 'body:$.ts'],
+      primaryLatencyMs: 12,
+      candidateLatencyMs: 17,
+    },
+  ],
+  skips: [{ hour, route: 'checkout', shadow: 'v2', reason: 'method', count: 4 }],
+};
+
+/** Only noise: ts differs, as much as it does on its own. */
+const noiseOnly: DiffBatch = {
+  pairs: [{ ...health, count: 40 }],
+  fields: [{ ...health, field: 'body:$.ts', kind: 'value', compared: 40, differed: 40 }],
+  noise: [{ ...routeWide(health), field: 'body:$.ts', compared: 30, differed: 30 }],
+  statuses: [],
+  latency: [],
+  examples: [],
+  skips: [],
+};
+
+const dir = mkdtempSync(join(tmpdir(), 'fieldlab-cli-diffs-'));
+const regressed = join(dir, 'regressed.db');
+const quiet = join(dir, 'quiet.db');
+
+beforeAll(() => {
+  for (const [file, batch] of [[regressed, regression], [quiet, noiseOnly]] as const) {
+    const store = openSqliteStore(file);
+    store.write(batch);
+    store.close();
+  }
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function run(...args: string[]): { code: number; out: string; err: string } {
+  const out: string[] = [];
+  const err: string[] = [];
+  const io: DiffsIo = { out: (s) => out.push(s), err: (s) => err.push(s), env: {}, isTTY: false };
+  const code = runDiffs(args, io);
+  return { code, out: out.join('\n'), err: err.join('\n') };
+}
+
+describe('fieldlab diffs (text)', () => {
+  it('ranks endpoints by real-difference rate, then lists fields, statuses, latency, examples and skips', () => {
+    const r = run('--store', `sqlite:${regressed}`);
+    expect(r.code).toBe(0);
+    expect(r.err).toBe('');
+    const out = r.out;
+    expect(out.indexOf('#1 GET /cart/:id')).toBeGreaterThan(-1);
+    expect(out.indexOf('#1 GET /cart/:id')).toBeLessThan(out.indexOf('#2 GET /health'));
+    expect(out).toContain('140 pairs · 2 endpoints · 1 real · 0 unmeasured · 4 skipped');
+    expect(out).toMatch(/REAL\s+50\.0% \(≥ 40\.4%\)\s+0% \(≤ 4\.1%\)\s+50\/100\s+0\/90\s+value\s+body:\$\.total/);
+    expect(out).toMatch(/noise\s+100% \(≥ 96\.3%\)\s+100% \(≤ 100%\)\s+100\/100\s+90\/90\s+value\s+body:\$\.ts/);
+    expect(out).toContain('statuses (primary→shadow): 200→200 ×97, 200→500 ×3');
+    expect(out).toMatch(/primary\s+\d+(\.\d)?\s+\d+(\.\d)?\s+\d+(\.\d)?/);
+    expect(out).toMatch(/delta\s+\+5\.\d\s+\+5\.\d\s+\+5\.\d\s+\(shadow − primary, 100 paired samples\)/);
+    expect(out).toContain('example body:$.total: GET /cart/42  200→200  12.0→17.0 ms');
+    expect(out).toContain('request id req-42  trace id 4bf92f3577b34da6a3ce929d0e0e4736');
+    expect(out).toContain('primary 10  shadow 11');
+    expect(out).toMatch(/checkout → v2\s+method\s+4\s+method not mirrored/);
+    expect(out).not.toContain('\u001b[');
+  });
+
+  it('colours only on a terminal, and never with NO_COLOR', () => {
+    const lines: string[] = [];
+    runDiffs(['--store', `sqlite:${regressed}`], { out: (s) => lines.push(s), err: () => undefined, env: {}, isTTY: true });
+    expect(lines.join('\n')).toContain('\u001b[1;31m   REAL');
+    const plain: string[] = [];
+    runDiffs(['--store', `sqlite:${regressed}`], { out: (s) => plain.push(s), err: () => undefined, env: { NO_COLOR: '1' }, isTTY: true });
+    expect(plain.join('\n')).not.toContain('\u001b[');
+  });
+
+  it('applies filters', () => {
+    const r = run('--store', `sqlite:${regressed}`, '--endpoint', 'GET /health', '--since', '2h');
+    expect(r.out).not.toContain('GET /cart/:id');
+    expect(r.out).toContain('#1 GET /health');
+    expect(r.out).toMatch(/endpoint GET \/health · since \d{4}-/);
+  });
+});
+
+describe('fieldlab diffs --json / --html', () => {
+  it('prints the same report buildReport makes, parseable', () => {
+    const r = run('--store', `sqlite:${regressed}`, '--json');
+    expect(r.code).toBe(0);
+    const parsed = JSON.parse(r.out) as Record<string, unknown>;
+    const store = openSqliteStore(regressed);
+    const expected = JSON.parse(JSON.stringify(buildReport(store.rows({}), {}))) as Record<string, unknown>;
+    store.close();
+    expect({ ...parsed, generatedAt: 'x' }).toEqual({ ...expected, generatedAt: 'x' });
+    expect(parsed).not.toHaveProperty('examples');
+  });
+
+  it('adds examples of non-noise fields with --examples', () => {
+    const parsed = JSON.parse(run('--store', `sqlite:${regressed}`, '--json', '--examples', '2').out) as { examples: { requestId: string; field: string }[] };
+    expect(parsed.examples.map((e) => [e.requestId, e.field])).toEqual([['req-42', 'body:$.total']]);
+  });
+
+  it('writes the admin page to a file', () => {
+    const file = join(dir, 'report.html');
+    const r = run('--store', `sqlite:${regressed}`, '--html', file);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain(`wrote ${file}`);
+    const html = readFileSync(file, 'utf8');
+    expect(html).toMatch(/<tr class="f-real" data-field="body:\$\.total" data-verdict="real"/);
+    expect(html).toContain('data-trace-id="4bf92f3577b34da6a3ce929d0e0e4736"');
+  });
+});
+
+describe('fieldlab diffs --fail-on', () => {
+  it('exits 1 naming the real fields above the rate', () => {
+    const r = run('--store', `sqlite:${regressed}`, '--fail-on', '1%');
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(/FAIL — 1 real field above 1\.0%:\n\s+checkout → v2\s+GET \/cart\/:id\s+body:\$\.total\s+real 50\.0%/);
+  });
+
+  it('exits 0 when the real rate is under the threshold, or only noise differs', () => {
+    expect(run('--store', `sqlite:${regressed}`, '--fail-on', '0.6').code).toBe(0);
+    const r = run('--store', `sqlite:${quiet}`, '--fail-on', '1%');
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('PASS');
+  });
+
+  it('keeps stdout pure JSON and reports the gate on stderr with --json', () => {
+    const r = run('--store', `sqlite:${regressed}`, '--json', '--fail-on', '0.01');
+    expect(r.code).toBe(1);
+    expect(() => JSON.parse(r.out) as unknown).not.toThrow();
+    expect(r.err).toContain('FAIL');
+  });
+
+  it('counts unmeasured fields with --strict', () => {
+    const file = join(dir, 'unmeasured.db');
+    const store = openSqliteStore(file);
+    store.write({ ...noiseOnly, noise: [], fields: [{ ...health, field: 'body:$.new', kind: 'added', compared: 40, differed: 40 }] });
+    store.close();
+    expect(run('--store', `sqlite:${file}`, '--fail-on', '1%').code).toBe(0);
+    const r = run('--store', `sqlite:${file}`, '--fail-on', '1%', '--strict');
+    expect(r.code).toBe(1);
+    expect(r.out).toContain('body:$.new  unmeasured 100%');
+  });
+
+  it('parses rates as percentages or fractions', () => {
+    expect(parseRate('1%')).toBe(0.01);
+    expect(parseRate('0.5%')).toBe(0.005);
+    expect(parseRate('0.01')).toBe(0.01);
+    expect(parseRate('1')).toBeUndefined();
+    expect(parseRate('150%')).toBeUndefined();
+    expect(parseRate('abc')).toBeUndefined();
+  });
+});
+
+describe('fieldlab diffs: where the store is, and usage errors', () => {
+  it('reads store.url from --config', () => {
+    const config = join(dir, 'fieldlab.yaml');
+    writeFileSync(config, `upstreams: { a: "http://127.0.0.1:9" }\nstore: sqlite:${regressed}\n`);
+    const r = run('--config', config, '--fail-on', '1%');
+    expect(r.code).toBe(1);
+  });
+
+  it('exits 2 with a message naming the file when the store is missing or unreadable', () => {
+    const missing = join(dir, 'nope', 'fieldlab.db');
+    const r = run('--store', `sqlite:${missing}`);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain(`store file not found: ${missing}`);
+    const junk = join(dir, 'junk.db');
+    writeFileSync(junk, 'this is not a database, just text that is long enough to have a header page or so');
+    const j = run('--store', `sqlite:${junk}`);
+    expect(j.code).toBe(2);
+    expect(j.err).toContain(`cannot read store ${junk}`);
+    const c = run('--config', join(dir, 'missing.yaml'));
+    expect(c.code).toBe(2);
+    expect(c.err).toContain('missing.yaml');
+  });
+
+  it('exits 2 on bad flag values and unknown flags', () => {
+    for (const args of [['--since', 'yesterday-ish'], ['--fail-on', 'lots'], ['--examples', '-1'], ['--bogus'], ['--route'], ['--strict'], ['extra']]) {
+      const r = run('--store', `sqlite:${regressed}`, ...args);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.err, args.join(' ')).toMatch(/^fieldlab diffs: /);
+    }
+    expect(run('--store', `sqlite:${regressed}`, '--since', 'yesterday-ish').err).toContain('invalid since "yesterday-ish"');
+  });
+
+  it('documents every flag in --help', () => {
+    const r = run('--help');
+    expect(r.code).toBe(0);
+    for (const flag of ['--config', '--store', '--route', '--shadow', '--endpoint', '--since', '--until', '--json', '--html', '--fail-on', '--strict', '--examples', '--help']) {
+      expect(r.out).toContain(flag);
+    }
+  });
+});
