@@ -1,5 +1,5 @@
 /** Starts the real Fieldlab CLI against the bench upstream, with a route that exercises sticky splitting. */
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
@@ -12,7 +12,34 @@ import { FIELDLAB_CLI, ROOT } from './paths.js';
 export interface RunningFieldlab {
   child: Child;
   port: number;
+  adminPort: number;
   stop(): Promise<void>;
+}
+
+/** Ports and the temp dir a config is written for. */
+export interface ConfigSlots {
+  listen: number;
+  admin: number;
+  /** Fresh temp dir, removed on stop: a place for a SQLite file. */
+  dir: string;
+}
+
+/** Another bench's Fieldlab: its own YAML and extra CLI args (e.g. `--no-watch`). */
+export interface FieldlabOptions {
+  config?: (slots: ConfigSlots) => string;
+  args?: string[];
+}
+
+/** Temp dirs of running Fieldlabs, removed synchronously if the bench exits (Ctrl-C, deadline) first. */
+const liveDirs = new Set<string>();
+let exitHook = false;
+
+function trackDir(dir: string): void {
+  if (!exitHook) {
+    exitHook = true;
+    process.on('exit', () => liveDirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+  }
+  liveDirs.add(dir);
 }
 
 /**
@@ -44,17 +71,20 @@ routes:
  *
  * @example
  * const fl = await startFieldlab(upstreamPort, 15_000);
+ * const mirrored = await startFieldlab(upstreamPort, 15_000, { config: ({ listen, admin, dir }) => yaml, args: ['--no-watch'] });
  */
-export async function startFieldlab(upstreamPort: number, timeoutMs: number): Promise<RunningFieldlab> {
+export async function startFieldlab(upstreamPort: number, timeoutMs: number, opts: FieldlabOptions = {}): Promise<RunningFieldlab> {
   if (!existsSync(FIELDLAB_CLI)) throw new Error(`Fieldlab CLI not built: ${FIELDLAB_CLI} is missing`);
   const dir = await mkdtemp(join(tmpdir(), 'fieldlab-bench-'));
+  trackDir(dir);
   const [port, adminPort] = [await freePort(), await freePort()];
   const config = join(dir, 'fieldlab.yaml');
-  await writeFile(config, configYaml(port, adminPort, upstreamPort));
-  const child = spawnNode('fieldlab', [FIELDLAB_CLI, 'start', '--config', config], ROOT);
+  await writeFile(config, opts.config ? opts.config({ listen: port, admin: adminPort, dir }) : configYaml(port, adminPort, upstreamPort));
+  const child = spawnNode('fieldlab', [FIELDLAB_CLI, 'start', '--config', config, ...(opts.args ?? [])], ROOT);
   const stop = async (): Promise<void> => {
     await child.stop();
     await rm(dir, { recursive: true, force: true });
+    liveDirs.delete(dir);
   };
   try {
     await waitReady(child, adminPort, timeoutMs);
@@ -62,7 +92,7 @@ export async function startFieldlab(upstreamPort: number, timeoutMs: number): Pr
     await stop();
     throw err;
   }
-  return { child, port, stop };
+  return { child, port, adminPort, stop };
 }
 
 async function waitReady(child: Child, adminPort: number, timeoutMs: number): Promise<void> {

@@ -45,11 +45,23 @@ const SAFE = new Set(['GET', 'HEAD', 'OPTIONS']);
  * Creates the compare pipeline over a batcher.
  * @example const pipeline = createComparePipeline({ batcher }); beginMirror(req, p, { dispatcher, sink: pipeline })
  */
-export function createComparePipeline(opts: { batcher: DiffBatcher; maxQueue?: number; sliceMs?: number; repeat?: RepeatLearner; onError?: (err: unknown) => void }): ComparePipeline {
+export function createComparePipeline(opts: {
+  batcher: DiffBatcher;
+  maxQueue?: number;
+  sliceMs?: number;
+  /** Most of the event loop's time comparing may take (default 0.15); beyond it pairs queue, then drop. */
+  maxShare?: number;
+  /** Most repeat-noise observations per second (default 200): noise rates need a sample, not every pair. */
+  repeatPerSecond?: number;
+  repeat?: RepeatLearner;
+  onError?: (err: unknown) => void;
+}): ComparePipeline {
   const { batcher } = opts;
   const maxQueue = opts.maxQueue ?? 1000;
-  const sliceMs = opts.sliceMs ?? 5;
+  const sliceMs = opts.sliceMs ?? 2;
+  const maxShare = opts.maxShare ?? 0.15;
   const repeat = opts.repeat ?? createRepeatNoise();
+  const learnBudget = tokenBucket(opts.repeatPerSecond ?? 200);
   const queue: Job[] = [];
   let scheduled = false;
   let idleWaiters: (() => void)[] = [];
@@ -57,11 +69,12 @@ export function createComparePipeline(opts: { batcher: DiffBatcher; maxQueue?: n
 
   const drain = () => {
     scheduled = false;
-    const until = performance.now() + sliceMs;
+    const started = performance.now();
+    const until = started + sliceMs;
     while (queue.length > 0 && performance.now() < until) {
       const job = queue.shift()!;
       try {
-        handle(job, batcher, repeat);
+        handle(job, batcher, repeat, learnBudget);
         totals.compared++;
       } catch (err) {
         totals.failed++;
@@ -69,8 +82,16 @@ export function createComparePipeline(opts: { batcher: DiffBatcher; maxQueue?: n
         opts.onError?.(err);
       }
     }
-    if (queue.length > 0) schedule();
-    else {
+    if (queue.length > 0) {
+      // Duty cycle: after a slice of `busy` ms, rest busy × (1/maxShare − 1) ms, so comparing never
+      // takes more than maxShare of the loop however much traffic is mirrored. Under saturation the
+      // queue fills and pairs are dropped and counted instead of slowing clients down.
+      const busy = performance.now() - started;
+      const rest = busy * (1 / maxShare - 1);
+      scheduled = true;
+      if (rest < 1) setImmediate(drain);
+      else setTimeout(drain, rest);
+    } else {
       const waiters = idleWaiters;
       idleWaiters = [];
       waiters.forEach((w) => w());
@@ -102,7 +123,23 @@ export function createComparePipeline(opts: { batcher: DiffBatcher; maxQueue?: n
   };
 }
 
-function handle({ pair, shadow, kind }: Job, batcher: DiffBatcher, repeat: RepeatLearner): void {
+/** A token bucket refilled continuously at `perSecond`; take() is false when empty. */
+function tokenBucket(perSecond: number): { take(): boolean } {
+  let tokens = perSecond;
+  let last = performance.now();
+  return {
+    take() {
+      const now = performance.now();
+      tokens = Math.min(perSecond, tokens + ((now - last) / 1000) * perSecond);
+      last = now;
+      if (tokens < 1) return false;
+      tokens -= 1;
+      return true;
+    },
+  };
+}
+
+function handle({ pair, shadow, kind }: Job, batcher: DiffBatcher, repeat: RepeatLearner, learnBudget: { take(): boolean }): void {
   const diff = comparePair(pair, shadow.rules);
   const target: DiffTarget = { route: pair.route, shadow: pair.shadow, endpoint: diff.endpoint };
   const differing = new Map(diff.fields.map((f) => [f.field, f]));
@@ -122,7 +159,8 @@ function handle({ pair, shadow, kind }: Job, batcher: DiffBatcher, repeat: Repea
   batcher.status(target, diff.primaryStatus, diff.candidateStatus);
   batcher.latency(target, pair.primary.latencyMs, pair.candidate.latencyMs);
   // One primary answer is paired with every shadow of the route; learn from it only once.
-  if (!learned.has(pair.primary)) {
+  // Sampled: a noise rate is estimated as well from a few hundred observations a second as from all.
+  if (!learned.has(pair.primary) && learnBudget.take()) {
     learned.add(pair.primary);
     learnRepeatNoise(pair, shadow, target, batcher, repeat);
   }
