@@ -12,6 +12,9 @@ import { createShadowDispatcher, type DispatcherStats } from './mirror/dispatche
 import { diffRoutes } from './admin/diffs-api.js';
 import { rollupRoutes } from './admin/rollups-api.js';
 import { createMinuteRollup } from './guardrails/minute-rollup.js';
+import { createMetrics } from './telemetry/metrics.js';
+import { metricsRoute } from './telemetry/metrics-route.js';
+import { collectAppState } from './telemetry/metrics-state.js';
 import { createComparePipeline, type PipelineStats } from './compare/pipeline.js';
 import { createDiffBatcher, type DiffBatcherStats } from './storage/batcher.js';
 import { openStore } from './storage/open.js';
@@ -87,6 +90,9 @@ export async function startApp(opts: AppOptions): Promise<App> {
   const store = stores.diffs;
   const batcher = createDiffBatcher({ store, onError: (err) => log.warn({ err }, 'shadow-diff batch not stored (dropped and counted)') });
   const pipeline = createComparePipeline({ batcher, onError: (err) => log.error({ err }, 'shadow compare failed') });
+  // Tracing loads the OpenTelemetry SDK only when configured: no `tracing:`, no cost.
+  const tracing = cfg.tracing ? (await import('./telemetry/tracing.js')).createTracing(cfg.tracing, env) : undefined;
+  if (tracing) observers.push(tracing.observer);
   const rollup = createMinuteRollup(stores.guardrails, { onError: (err) => log.warn({ err }, 'minute rollup not stored') });
   observers.push(rollup.observer);
   const prune = setInterval(() => {
@@ -109,7 +115,9 @@ export async function startApp(opts: AppOptions): Promise<App> {
     s.once('close', () => sockets.delete(s));
   });
   const diffStats = (): MirrorStats => ({ dispatcher: dispatcher.stats(), compare: pipeline.stats(), storage: batcher.stats() });
-  const admin = createAdminServer({ config, ready: () => listening && !draining, startedAt, routes: { ...diffRoutes({ store, stats: diffStats }), ...rollupRoutes(stores.guardrails) } });
+  const metrics = createMetrics({ collect: collectAppState({ mirror: diffStats, config, ...(tracing ? { tracing: tracing.stats } : {}) }) });
+  observers.push(metrics.observer);
+  const admin = createAdminServer({ config, ready: () => listening && !draining, startedAt, routes: { ...diffRoutes({ store, stats: diffStats }), ...rollupRoutes(stores.guardrails), 'GET /metrics': metricsRoute(metrics) } });
 
   await listen(proxy, cfg.listen.host, cfg.listen.port);
   try {
@@ -160,6 +168,8 @@ export async function startApp(opts: AppOptions): Promise<App> {
       await Promise.race([pipeline.idle(), new Promise((r) => setTimeout(r, 2_000))]);
       clearInterval(prune);
       rollup.stop();
+      metrics.close();
+      if (tracing) await Promise.race([tracing.shutdown().catch(() => undefined), new Promise((r) => setTimeout(r, 2_000))]);
       batcher.stop();
       stores.close();
       await new Promise<void>((resolve) => admin.close(() => resolve()));

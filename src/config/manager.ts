@@ -94,5 +94,6 @@ function restartOnly(prev: Snapshot, next: Snapshot): string[] {
   if (a.admin.listen.host !== b.admin.listen.host || a.admin.listen.port !== b.admin.listen.port) changed.push('admin.listen');
   if (a.limits.maxHeaderSize !== b.limits.maxHeaderSize) changed.push('limits.maxHeaderSize');
   if (a.store.url !== b.store.url) changed.push('store');
+  if (JSON.stringify(a.tracing) !== JSON.stringify(b.tracing)) changed.push('tracing');
   return changed;
 }

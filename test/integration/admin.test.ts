@@ -85,3 +85,16 @@ routes:
     await expect(started).rejects.toThrow(/admin\.listen: admin listens beyond loopback, so admin\.token is required/);
   });
 });
+
+describe('admin /metrics through the app', () => {
+  it('counts requests per route and arm in Prometheus text', async () => {
+    const up = await startUpstream('m');
+    const fl = await startFieldlab(`upstreams: { a: ${up.url} }\nroutes: [{ name: r, arms: { control: a } }]\n`);
+    for (let i = 0; i < 3; i++) await (await request(`${fl.url}/x`)).body.text();
+    const text = await (await request(`${fl.adminUrl}/metrics`)).body.text();
+    expect(text).toMatch(/^fieldlab_requests_total\{route="r",arm="control",upstream="a",status_class="2xx",code=""\} 3$/m);
+    expect(text).toContain('# TYPE fieldlab_request_duration_seconds histogram');
+    await fl.close();
+    await up.close();
+  });
+});
