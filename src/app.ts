@@ -12,6 +12,9 @@ import { createShadowDispatcher, type DispatcherStats } from './mirror/dispatche
 import { diffRoutes } from './admin/diffs-api.js';
 import { rollupRoutes } from './admin/rollups-api.js';
 import { createMinuteRollup } from './guardrails/minute-rollup.js';
+import { createWebhookNotifier } from './guardrails/notify-webhook.js';
+import { createGuardrailsRuntime, type GuardrailsRuntime } from './guardrails/runtime.js';
+import { guardrailRoutes } from './admin/guardrails-api.js';
 import { createMetrics } from './telemetry/metrics.js';
 import { metricsRoute } from './telemetry/metrics-route.js';
 import { collectAppState } from './telemetry/metrics-state.js';
@@ -54,6 +57,8 @@ export interface App {
   diffs(): DiffStore;
   /** Writes pending shadow-diff aggregates now (tests, CLI). */
   flushDiffs(): Promise<void>;
+  /** The guardrails runtime (tests drive `tick`; the CLI uses the admin API). */
+  guardrails(): GuardrailsRuntime;
   /** Writes per-minute arm rollups now (all minutes, including the current one, by default). */
   flushRollups(all?: boolean): void;
   /** Graceful stop: refuse new connections, let in-flight requests finish up to `deadlineMs`. */
@@ -70,6 +75,7 @@ export async function startApp(opts: AppOptions): Promise<App> {
   // Shadows get pools of their own so mirrored traffic never takes a primary connection.
   const shadowPools = createPoolRegistry();
   const dispatcher = createShadowDispatcher();
+  let guardrails: GuardrailsRuntime | undefined;
   const observers: ExchangeObserver[] = [];
   const log = opts.logger ?? createLogger('info');
   const config = createConfigManager({
@@ -79,6 +85,8 @@ export async function startApp(opts: AppOptions): Promise<App> {
     shadowPools,
     log,
     onSwap: (next) => {
+      // Same tick as the swap: no request sees the new routes without their run-time weights.
+      guardrails?.attach(next);
       applyLimits(proxy, next.config.limits);
       if (!opts.logger) log.level = next.config.log.level;
     },
@@ -93,6 +101,10 @@ export async function startApp(opts: AppOptions): Promise<App> {
   // Tracing loads the OpenTelemetry SDK only when configured: no `tracing:`, no cost.
   const tracing = cfg.tracing ? (await import('./telemetry/tracing.js')).createTracing(cfg.tracing, env) : undefined;
   if (tracing) observers.push(tracing.observer);
+  const notifier = createWebhookNotifier({ onError: (err, job) => log.warn({ err, url: job.url, attempt: job.attempt }, 'webhook delivery failed') });
+  guardrails = createGuardrailsRuntime({ store: stores.guardrails, notifier, log });
+  guardrails.attach(config.current());
+  observers.push(guardrails.observer);
   const rollup = createMinuteRollup(stores.guardrails, { onError: (err) => log.warn({ err }, 'minute rollup not stored') });
   observers.push(rollup.observer);
   const prune = setInterval(() => {
@@ -117,7 +129,7 @@ export async function startApp(opts: AppOptions): Promise<App> {
   const diffStats = (): MirrorStats => ({ dispatcher: dispatcher.stats(), compare: pipeline.stats(), storage: batcher.stats() });
   const metrics = createMetrics({ collect: collectAppState({ mirror: diffStats, config, ...(tracing ? { tracing: tracing.stats } : {}) }) });
   observers.push(metrics.observer);
-  const admin = createAdminServer({ config, ready: () => listening && !draining, startedAt, routes: { ...diffRoutes({ store, stats: diffStats }), ...rollupRoutes(stores.guardrails), 'GET /metrics': metricsRoute(metrics) } });
+  const admin = createAdminServer({ config, ready: () => listening && !draining, startedAt, routes: { ...diffRoutes({ store, stats: diffStats }), ...rollupRoutes(stores.guardrails), 'GET /metrics': metricsRoute(metrics), ...guardrailRoutes(guardrails, stores.guardrails) } });
 
   await listen(proxy, cfg.listen.host, cfg.listen.port);
   try {
@@ -143,6 +155,7 @@ export async function startApp(opts: AppOptions): Promise<App> {
       batcher.flush();
     },
     flushRollups: (all = true) => rollup.flush(all),
+    guardrails: () => guardrails!,
     async stop(deadlineMs = config.current().config.drainTimeout) {
       if (draining) return;
       draining = true;
@@ -167,6 +180,9 @@ export async function startApp(opts: AppOptions): Promise<App> {
       // Pairs already captured are compared and stored before the process goes away.
       await Promise.race([pipeline.idle(), new Promise((r) => setTimeout(r, 2_000))]);
       clearInterval(prune);
+      guardrails?.stop();
+      await Promise.race([notifier.idle(), new Promise((r) => setTimeout(r, 2_000))]);
+      notifier.stop();
       rollup.stop();
       metrics.close();
       if (tracing) await Promise.race([tracing.shutdown().catch(() => undefined), new Promise((r) => setTimeout(r, 2_000))]);

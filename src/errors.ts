@@ -56,3 +56,6 @@ export const FL_INTERNAL = defineError('FL_INTERNAL', 500, 'internal proxy error
 // --- admin ---
 export const FL_ADMIN_UNAUTHORIZED = defineError('FL_ADMIN_UNAUTHORIZED', 401, 'admin token missing or wrong');
 export const FL_ADMIN_NOT_FOUND = defineError('FL_ADMIN_NOT_FOUND', 404, 'no such admin endpoint');
+export const FL_ROUTE_NOT_FOUND = defineError('FL_ROUTE_NOT_FOUND', 404, 'no route with that name in the running config');
+export const FL_NO_GUARDRAILS = defineError('FL_NO_GUARDRAILS', 409, 'route has no guardrails or rollout (add `guardrails:` to control it)');
+export const FL_ADMIN_BAD_REQUEST = defineError('FL_ADMIN_BAD_REQUEST', 400, 'invalid admin request (unknown action, arm or filter)');

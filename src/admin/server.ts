@@ -67,7 +67,8 @@ export function createAdminServer(deps: AdminDeps): Server {
   };
   return createServer((req, res) => {
     const key = `${req.method} ${(req.url ?? '/').split('?')[0]}`;
-    const handler = open[key] ?? guarded[key];
+    // `METHOD /prefix/*` entries take every path under the prefix (e.g. POST /routes/NAME/ACTION).
+    const handler = open[key] ?? guarded[key] ?? guarded[Object.keys(guarded).find((k) => k.endsWith('/*') && key.startsWith(k.slice(0, -1))) ?? ''];
     if (!handler) return sendLocalReply(res, FL_ADMIN_NOT_FOUND, undefined);
     if (!open[key] && !authorized(req, deps.config.current().config.admin.token)) {
       return sendLocalReply(res, FL_ADMIN_UNAUTHORIZED, undefined);

@@ -3,6 +3,7 @@
  * The `fieldlab` command. Each subcommand lives in its own file and returns an exit code
  * (or undefined for long-running ones).
  */
+import { manualCommand, runStatus } from './control.js';
 import { runDemo } from './demo.js';
 import { runDiffs } from './diffs.js';
 import { runSchema } from './schema.js';
@@ -20,6 +21,12 @@ Usage:
   fieldlab schema                  print the config's JSON Schema (for editor autocompletion)
   fieldlab diffs [--since 1h] [--json | --html FILE] [--fail-on 1%]
                                    shadow-diff report from the store; CI gate (diffs --help)
+  fieldlab status [--route R] [--json]
+                                   guardrails: each variant's weight, phase and step, recent decisions
+  fieldlab rollback|pause|resume|promote|reset ROUTE [--arm ARM]
+                                   manual guardrail actions on a running Fieldlab
+      (status and the actions reach the admin API: --admin URL, or admin.listen of --config FILE;
+       --token TOKEN or FIELDLAB_ADMIN_TOKEN)
   fieldlab --help                  this text
 
 Signals (start/demo): SIGHUP reloads the config; SIGTERM/SIGINT drain and exit 0.
@@ -30,6 +37,12 @@ const commands: Record<string, (args: string[], io: CliIo) => number | undefined
   demo: runDemo,
   validate: runValidate,
   schema: runSchema,
+  status: runStatus,
+  rollback: manualCommand('rollback'),
+  pause: manualCommand('pause'),
+  resume: manualCommand('resume'),
+  promote: manualCommand('promote'),
+  reset: manualCommand('reset'),
   diffs: runDiffs,
 };
 

@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { createTrustedProxies, type TrustedProxies } from '../ingress/client-ip.js';
-import { createWeightCell, type WeightCell, type WeightOverrides } from '../routing/weights.js';
+import { createWeightCell, type WeightCell } from '../routing/weights.js';
 import { compileMatch, type RouteMatcher } from '../routing/route-table.js';
 import { compileSource, compileSticky, type StickyInput, type StickyKey } from '../routing/sticky.js';
 import type { PoolRegistry } from '../forward/pools.js';
@@ -70,7 +70,6 @@ export function compileSnapshot(
   version: number,
   pools: PoolRegistry,
   shadowPools: PoolRegistry,
-  overrides?: WeightOverrides,
 ): Snapshot {
   const poolKeys = new Set<string>();
   const shadowPoolKeys = new Set<string>();
@@ -90,7 +89,7 @@ export function compileSnapshot(
     file,
     digest: createHash('sha256').update(text).digest('hex'),
     config,
-    routes: config.routes.map((r) => compileRoute(r, upstreams, (raw) => compileShadow(r.name, raw, config, shadowPools, shadowPoolKeys), overrides)),
+    routes: config.routes.map((r) => compileRoute(r, upstreams, (raw) => compileShadow(r.name, raw, config, shadowPools, shadowPoolKeys))),
     upstreams,
     trustedProxies: createTrustedProxies(config.trustedProxies),
     poolKeys,
@@ -102,11 +101,9 @@ function compileRoute(
   route: RawRoute,
   upstreams: ReadonlyMap<string, Upstream>,
   shadow: (raw: RawRoute['shadow'][number]) => CompiledShadow,
-  overrides: WeightOverrides | undefined,
 ): CompiledRoute {
   const variants = Object.keys(route.arms).filter((a) => a !== 'control');
   const percents = variants.map((v) => route.rollout?.steps[0] ?? route.split[v] ?? 0);
-  const live = overrides?.percentsFor(route.name, variants);
   const control: Arm = { name: 'control', upstream: upstreams.get(route.arms.control!)!, percent: 100 - percents.reduce((a, b) => a + b, 0) };
   const arms = [control, ...variants.map((v, i) => ({ name: v, upstream: upstreams.get(route.arms[v]!)!, percent: percents[i]! }))];
   return Object.freeze({
@@ -114,7 +111,7 @@ function compileRoute(
     matcher: compileMatch(route.match),
     arms,
     armIndex: new Map(arms.map((a, i) => [a.name, i])),
-    weights: live ? createWeightCell(live, 'runtime') : createWeightCell(percents),
+    weights: createWeightCell(percents),
     seed: route.seed ?? route.name,
     sticky: compileSticky(route.sticky),
     force: route.force ? compileSource(route.force) : undefined,

@@ -82,6 +82,8 @@ function exchangeInfo(req: IncomingMessage, p: Prepared, startedAt: number): Exc
     endpoint: p.endpoint.origin,
     requestId: p.requestId,
     key: p.assignment.key,
+    forced: p.assignment.forced,
+    share: armShare(p.route, p.assignment.armIndex),
     method: req.method ?? 'GET',
     target: p.path,
     headers: req.headers,
@@ -89,6 +91,15 @@ function exchangeInfo(req: IncomingMessage, p: Prepared, startedAt: number): Exc
     startedAt,
     startedAtEpoch: Date.now(),
   };
+}
+
+/** The arm's share of the route's traffic right now (control: what the variants leave). */
+function armShare(route: CompiledRoute, armIndex: number): number {
+  const p = route.weights.percents;
+  if (armIndex > 0) return (p[armIndex - 1] ?? 0) / 100;
+  let sum = 0;
+  for (const v of p) sum += v;
+  return Math.max(0, 100 - sum) / 100;
 }
 
 function rejectedInfo(req: IncomingMessage, route: CompiledRoute, arm: string, requestId: string, startedAt: number): ExchangeInfo {
@@ -101,6 +112,8 @@ function rejectedInfo(req: IncomingMessage, route: CompiledRoute, arm: string, r
     endpoint: undefined,
     requestId,
     key: requestId,
+    forced: false,
+    share: armShare(route, armIndex),
     method: req.method ?? 'GET',
     target: req.url ?? '/',
     headers: req.headers,

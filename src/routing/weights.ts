@@ -2,7 +2,8 @@
  * A route's live weights. Config sets them; guardrails and manual actions change them at run time
  * (a rollback puts a variant to 0 at once, a rollout steps it up). The cell is the one mutable
  * thing a snapshot holds: replacing its ranges is a single assignment, so a request sees either the
- * old or the new layout, never a mix.
+ * old or the new layout, never a mix. After a reload the guardrails runtime re-applies its weights to
+ * the new snapshot's cells in the same tick as the swap.
  */
 import { buildRanges, type ArmRanges } from './assign.js';
 
@@ -32,10 +33,4 @@ export function createWeightCell(percents: readonly number[], source: 'config' |
     },
   };
   return cell;
-}
-
-/** Supplies run-time weights at compile time, so a reload keeps a rollback or a rollout step. */
-export interface WeightOverrides {
-  /** Variant percents for `route` (in `variants` order), or undefined to use the config's split. */
-  percentsFor(route: string, variants: readonly string[]): readonly number[] | undefined;
 }

@@ -20,6 +20,10 @@ export interface ExchangeInfo {
   readonly requestId: string;
   /** The sticky key the request was assigned by (guardrails cap each key's weight). */
   readonly key: string;
+  /** True when QA forced the arm: such requests say nothing about the split's users. */
+  readonly forced: boolean;
+  /** The arm's routing share (0..1) at assignment: guardrails weigh evidence by it. */
+  readonly share: number;
   readonly method: string;
   /** Request target as received (path and query). */
   readonly target: string;

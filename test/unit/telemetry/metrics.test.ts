@@ -23,6 +23,8 @@ const info = (armIndex: number): ExchangeInfo => ({
   arm: route.arms[armIndex]!.name,
   upstream: route.arms[armIndex]!.upstream.name,
   endpoint: 'http://127.0.0.1:1',
+  forced: false,
+  share: armIndex === 0 ? 0.9 : 0.1,
   requestId: 'r1',
   key: 'k',
   method: 'GET',

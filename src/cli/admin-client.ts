@@ -1,0 +1,57 @@
+/**
+ * How CLI commands reach a running Fieldlab: the admin URL from `--admin`, else from the config's
+ * `admin.listen` (`--config`, default config/fieldlab.yaml), else 127.0.0.1:9901; the token from
+ * `--token` or FIELDLAB_ADMIN_TOKEN.
+ */
+import { existsSync } from 'node:fs';
+import { request } from 'undici';
+import { loadConfigFile } from '../config/load.js';
+import { flag, type CliIo } from './start.js';
+
+/** A resolved admin endpoint. */
+export interface AdminTarget {
+  readonly base: string;
+  readonly token: string | undefined;
+}
+
+/** Resolves where the admin API is. */
+export function adminTarget(args: readonly string[], io: CliIo): AdminTarget {
+  const token = flag(args, 'token') ?? (io.env.FIELDLAB_ADMIN_TOKEN || undefined);
+  const explicit = flag(args, 'admin');
+  if (explicit) return { base: explicit.replace(/\/$/, ''), token };
+  const file = flag(args, 'config') ?? 'config/fieldlab.yaml';
+  if (existsSync(file)) {
+    const loaded = loadConfigFile(file, io.env);
+    if (loaded.ok) {
+      const { host, port } = loaded.config.admin.listen;
+      const h = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+      return { base: `http://${h}:${port}`, token: token ?? (loaded.config.admin.token || undefined) };
+    }
+  }
+  return { base: 'http://127.0.0.1:9901', token };
+}
+
+/**
+ * Calls the admin API; never throws: a connection failure comes back as status 0 with a message.
+ * @example const r = await adminCall(target, 'GET', '/status')
+ */
+export async function adminCall(target: AdminTarget, method: 'GET' | 'POST', path: string): Promise<{ status: number; body: unknown; error?: string }> {
+  try {
+    const res = await request(`${target.base}${path}`, {
+      method,
+      headers: { ...(target.token ? { authorization: `Bearer ${target.token}` } : {}), 'x-fieldlab-actor': `cli:${process.env.USER ?? 'unknown'}` },
+      headersTimeout: 10_000,
+      bodyTimeout: 10_000,
+    });
+    const text = await res.body.text();
+    let body: unknown = text;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      // not JSON: keep the text
+    }
+    return { status: res.statusCode, body };
+  } catch (err) {
+    return { status: 0, body: null, error: `cannot reach the admin API at ${target.base}: ${(err as Error).message}` };
+  }
+}
