@@ -12,22 +12,27 @@ import { startWithSignals, type CliIo } from './start.js';
 
 const DEMO_CONFIG = fileURLToPath(new URL('../../../config/demo.yaml', import.meta.url));
 
-/** Starts the four demo builds: control, variant, a second control (noise reference) and the dark build. */
+/** When the search canary starts failing, ms after the demo starts. */
+const CANARY_FAILS_AFTER_MS = 20_000;
+
+/** Starts the demo builds: control, variant, a second control (noise reference), the dark build and a canary that will fail. */
 async function startServices(): Promise<DemoService[]> {
+  const started = Date.now();
   return Promise.all([
     startDemoService('control', { version: 'v1' }),
     startDemoService('variant', { version: 'v2', extra: { recommendations: ['honey'] } }),
     startDemoService('control-copy', { version: 'v1' }),
     // The dark build forgets quantities in the total (a regression) and is ~20 ms slower.
     startDemoService('dark', { version: 'v3-dark', delayMs: 20, cart: (c) => ({ ...c, total: c.items.reduce((s, i) => s + i.price, 0) }) }),
+    startDemoService('search-canary', { version: 'search-v2', failing: () => Date.now() - started > CANARY_FAILS_AFTER_MS }),
   ]);
 }
 
 /** `fieldlab demo [--users N]` */
 export async function runDemo(args: string[], io: CliIo): Promise<number | undefined> {
   const services = await startServices();
-  const [control, variant, copy, dark] = services as [DemoService, DemoService, DemoService, DemoService];
-  const env = { ...io.env, DEMO_CONTROL_URL: control.url, DEMO_VARIANT_URL: variant.url, DEMO_CONTROL_COPY_URL: copy.url, DEMO_DARK_URL: dark.url };
+  const [control, variant, copy, dark, canary] = services as [DemoService, DemoService, DemoService, DemoService, DemoService];
+  const env = { ...io.env, DEMO_CONTROL_URL: control.url, DEMO_VARIANT_URL: variant.url, DEMO_CONTROL_COPY_URL: copy.url, DEMO_DARK_URL: dark.url, DEMO_CANARY_URL: canary.url };
   const app = await startWithSignals(DEMO_CONFIG, { ...io, env });
   if (!app) {
     await Promise.all(services.map((s) => s.close()));
@@ -47,6 +52,7 @@ export async function runDemo(args: string[], io: CliIo): Promise<number | undef
       `  admin    ${admin}/routes   ${admin}/config   ${admin}/diffs   ${admin}/mirror`,
       `  control  ${control.url} (v1)   variant ${variant.url} (v2)`,
       `  dark     ${dark.url} (shadow: gets a copy of control traffic)   noise reference ${copy.url}`,
+      `  canary   ${canary.url} (route "search", rollout 10% → 50% → 100% under guardrails; starts failing in ~${CANARY_FAILS_AFTER_MS / 1000} s)`,
       '',
       `Self-check: ${users} simulated users, each asked twice:`,
       `  control ${seen.control ?? 0}, variant ${seen.variant ?? 0}, errors ${seen.errors}; ${seen.sticky}/${users} users kept their arm`,
@@ -61,10 +67,13 @@ export async function runDemo(args: string[], io: CliIo): Promise<number | undef
       `  curl -s ${proxy}/nope                                           # no route: coded 404`,
       `  open ${admin}/diffs                                  # the shadow-diff report (HTML)`,
       `  npx fieldlab diffs --config config/demo.yaml               # the same report in the terminal`,
+      `  npx fieldlab status --config config/demo.yaml              # guardrails: weights, steps, decisions`,
       '',
+      'Guardrail decisions appear below as they happen (the search canary will fail and be rolled back):',
     ].join('\n'),
   );
   trickle(proxy);
+  watchDecisions(admin, io);
   return undefined;
 }
 
@@ -78,15 +87,34 @@ function summarize(report: DiffReport): string[] {
   ]);
 }
 
-/** Keeps a few requests a second flowing so reports and counters stay live. */
+/** Keeps traffic flowing (checkout and search, 10 req/s each) so reports, counters and guardrails stay live. */
 function trickle(proxy: string): void {
   let n = 0;
-  setInterval(() => {
-    const user = `trickle-${n++ % 200}`;
-    request(`${proxy}/api/checkout/${n % 50}`, { headers: { 'x-user-id': user } })
+  const send = (path: string, user: string) =>
+    request(`${proxy}${path}`, { headers: { 'x-user-id': user } })
       .then((r) => r.body.dump())
       .catch(() => undefined);
-  }, 200).unref();
+  setInterval(() => {
+    n++;
+    void send(`/api/checkout/${n % 50}`, `trickle-${n % 200}`);
+    void send(`/api/search/tea?page=${n % 5}`, `searcher-${n % 400}`);
+  }, 100).unref();
+}
+
+/** Prints each new guardrail decision, read from the admin API like any client would. */
+function watchDecisions(admin: string, io: CliIo): void {
+  let since = Date.now();
+  setInterval(() => {
+    request(`${admin}/decisions.json?since=${since}`)
+      .then((r) => r.body.json() as Promise<{ decisions: { at: number; route: string; arm: string; action: string; fromPercent: number; toPercent: number; reason: string }[] }>)
+      .then(({ decisions }) => {
+        for (const d of [...decisions].reverse()) {
+          io.out(`  [${new Date(d.at).toISOString().slice(11, 19)}] ${d.route}/${d.arm}: ${d.action} ${d.fromPercent}% → ${d.toPercent}% — ${d.reason}`);
+          since = Math.max(since, d.at + 1);
+        }
+      })
+      .catch(() => undefined);
+  }, 1000).unref();
 }
 
 async function driveUsers(proxy: string, users: number): Promise<Record<string, number> & { errors: number; sticky: number }> {

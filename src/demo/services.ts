@@ -23,6 +23,8 @@ export interface DemoBehaviour {
   readonly delayMs?: number;
   /** Rewrites the cart (the dark build's regression). */
   readonly cart?: (cart: DemoCart) => DemoCart;
+  /** Answers 500 once this returns true (the failing canary). */
+  readonly failing?: () => boolean;
 }
 
 /** The cart every build answers with. */
@@ -48,6 +50,12 @@ export function demoCart(id: number): DemoCart {
  */
 export async function startDemoService(name: string, behaviour: DemoBehaviour): Promise<DemoService> {
   const server: Server = createServer((req, res) => {
+    if (behaviour.failing?.()) {
+      req.resume();
+      res.writeHead(500, { 'content-type': 'application/json', 'x-build': behaviour.version });
+      res.end('{"error":"search index unavailable"}');
+      return;
+    }
     const id = Number(/\/(\d+)(?:\?|$)/.exec(req.url ?? '')?.[1] ?? '0');
     const cart = behaviour.cart ? behaviour.cart(demoCart(id)) : demoCart(id);
     const body = JSON.stringify({
