@@ -118,6 +118,7 @@ export function createComparePipeline(opts: {
     skip(route, shadow, reason) {
       batcher.skip(route, shadow, reason);
     },
+    accepting: () => queue.length < maxQueue,
     stats: () => ({ queued: queue.length, ...totals }),
     idle: () => (queue.length === 0 && !scheduled ? Promise.resolve() : new Promise<void>((r) => idleWaiters.push(r))),
   };

@@ -43,6 +43,8 @@ export interface DispatcherStats {
 export interface ShadowDispatcher {
   /** Starts or queues the job; returns false (and counts a drop) when the shadow is saturated. */
   submit(job: ShadowJob): boolean;
+  /** True when a job for `key` would be accepted now; lets callers skip building a copy that would be dropped. */
+  hasRoom(key: string, concurrency: number, queue: number): boolean;
   stats(): DispatcherStats;
 }
 
@@ -88,6 +90,12 @@ export function createShadowDispatcher(): ShadowDispatcher {
         return false;
       }
       return true;
+    },
+    hasRoom(key, concurrency, queue) {
+      const l = lanes.get(key);
+      if (!l || l.running < concurrency || l.waiting.length < queue) return true;
+      totals.dropped++;
+      return false;
     },
     stats() {
       let inFlight = 0;

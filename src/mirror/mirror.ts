@@ -7,7 +7,7 @@
 import type { IncomingMessage } from 'node:http';
 import { Transform, pipeline, type Readable } from 'node:stream';
 import type { CapturedResponse, ComparePair } from '../compare/types.js';
-import { bucketOf } from '../routing/hash.js';
+import { BUCKETS, bucketOf } from '../routing/hash.js';
 import type { Prepared } from '../ingress/prepare.js';
 import { createCapture, type CaptureSink } from './capture.js';
 import type { ShadowDispatcher } from './dispatcher.js';
@@ -22,13 +22,15 @@ export type SkipReason = 'method' | 'body_too_large' | 'queue_full' | 'client_ab
 export interface PairSink {
   /** A primary/candidate pair; `noise` pairs compare primary with a second copy of control. */
   pair(pair: ComparePair, shadow: CompiledShadow, kind: 'shadow' | 'noise'): void;
+  /** False while the compare stage is saturated: copies are still sent, but not captured or paired. */
+  accepting(): boolean;
   skip(route: string, shadow: string, reason: SkipReason): void;
 }
 
 /** What the forwarder needs for a mirrored request. */
 export interface MirrorPlan {
-  /** Captures the primary response as it streams to the client. */
-  readonly capture: CaptureSink;
+  /** Captures the primary response as it streams to the client (undefined when not compared). */
+  readonly capture: CaptureSink | undefined;
   /** The request body to forward instead of `req` (a tee), when writes are mirrored. */
   readonly body: Readable | undefined;
 }
@@ -49,9 +51,16 @@ export function beginMirror(req: IncomingMessage, p: Prepared, deps: MirrorDeps,
   const method = req.method ?? 'GET';
   let chosen: CompiledShadow[] | undefined;
   for (const s of p.route.shadows) {
-    if ((s.arm !== '*' && s.arm !== p.arm) || bucketOf(`mirror:${s.name}`, p.requestId) >= s.sampleBelow) continue;
+    if (s.arm !== '*' && s.arm !== p.arm) continue;
+    // At 100% there is nothing to sample: skip the hash.
+    if (s.sampleBelow < BUCKETS && bucketOf(`mirror:${s.name}`, p.requestId) >= s.sampleBelow) continue;
     if (!s.methods.has(method)) {
       deps.sink.skip(p.route.name, s.name, 'method');
+      continue;
+    }
+    // A saturated shadow would drop the copy anyway: skip building it (headers, capture, body tee).
+    if (!deps.dispatcher.hasRoom(s.key, s.concurrency, s.queue)) {
+      deps.sink.skip(p.route.name, s.name, 'queue_full');
       continue;
     }
     (chosen ??= []).push(s);
@@ -66,7 +75,10 @@ export function beginMirror(req: IncomingMessage, p: Prepared, deps: MirrorDeps,
   }
 
   const startedAt = performance.now();
-  const capture = createCapture(Math.max(...chosen.map((s) => s.rules.maxBody)), startedAt);
+  // When comparing can't keep up, copies still go out (the dark build still gets its load) but the
+  // primary isn't captured and nothing is paired: counted as compare_dropped.
+  const compare = deps.sink.accepting();
+  const capture = compare ? createCapture(Math.max(...chosen.map((s) => s.rules.maxBody)), startedAt) : undefined;
   const base = pairBase(req, p, tracker?.traceId);
   // body: null when the request has none, undefined when it outgrew every shadow's cap.
   const sendAll = (body: Buffer | null | undefined) => {
@@ -81,7 +93,7 @@ export function beginMirror(req: IncomingMessage, p: Prepared, deps: MirrorDeps,
   };
   if (!hasBody) {
     sendAll(null);
-    return { capture, body: undefined };
+    return capture ? { capture, body: undefined } : undefined;
   }
   return { capture, body: teeBody(req, Math.max(...chosen.map((s) => s.maxBody)), sendAll, () => chosen!.forEach((s) => deps.sink.skip(p.route.name, s.name, 'client_aborted'))) };
 }
@@ -103,7 +115,7 @@ function pairBase(req: IncomingMessage, p: Prepared, traceId: string | undefined
   };
 }
 
-function send(deps: MirrorDeps, s: CompiledShadow, kind: 'shadow' | 'noise', upstream: CompiledShadow['upstream'], req: IncomingMessage, p: Prepared, body: Buffer | null, capture: CaptureSink, base: PairBase, tracker: ExchangeTracker | undefined): void {
+function send(deps: MirrorDeps, s: CompiledShadow, kind: 'shadow' | 'noise', upstream: CompiledShadow['upstream'], req: IncomingMessage, p: Prepared, body: Buffer | null, capture: CaptureSink | undefined, base: PairBase, tracker: ExchangeTracker | undefined): void {
   const span = tracker?.shadow?.(s.name, kind);
   const headers = shadowHeaders(p.headers, req.headers.host, s, kind);
   if (span?.traceparent) setHeader(headers, 'traceparent', span.traceparent);
@@ -126,6 +138,7 @@ function send(deps: MirrorDeps, s: CompiledShadow, kind: 'shadow' | 'noise', ups
     },
   });
   if (!accepted) return deps.sink.skip(p.route.name, s.name, 'queue_full');
+  if (!capture) return deps.sink.skip(p.route.name, s.name, 'compare_dropped');
   // Pair once both sides are in; the shadow always settles (it has its own timeout).
   void Promise.all([capture.done, candidate]).then(([primary, shadow]) => {
     if (primary.error === 'FL_CLIENT_ABORTED') return deps.sink.skip(p.route.name, s.name, 'client_aborted');

@@ -63,6 +63,7 @@ export async function startTelemetryProxy(yaml: string, observers: readonly Exch
   const batcher = createDiffBatcher({ store: stores.diffs });
   const pipeline = createComparePipeline({ batcher });
   const sink: PairSink = {
+    accepting: () => pipeline.accepting(),
     pair: (p, shadow, kind) => {
       pairs.push(p);
       pipeline.pair(p, shadow, kind);
