@@ -8,15 +8,8 @@ import type { GuardrailStore, MinuteRow } from '../storage/guardrail-types.js';
 import type { ExchangeObserver } from '../telemetry/hooks.js';
 import { classifyOutcome, outcomeRules, type OutcomeRules } from './outcome.js';
 
-interface Cell {
-  minute: number;
-  route: string;
-  arm: string;
-  requests: number;
-  bad: number;
-  slow: number;
-  latency: number[];
-}
+/** A MinuteRow being filled in. */
+type Cell = { -readonly [K in keyof MinuteRow]: MinuteRow[K] } & { latency: number[] };
 
 /** The rollup observer and its flush. */
 export interface MinuteRollup {

@@ -4,15 +4,16 @@
  * request path), forward with streaming, then log. Guardrails hook in here next. Never throws: failures become coded local replies.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { CompiledRoute, Snapshot } from '../config/compile.js';
+import type { Snapshot } from '../config/compile.js';
 import { FL_INTERNAL } from '../errors.js';
 import { forward, type ForwardOutcome } from '../forward/forwarder.js';
 import { setHeader } from '../forward/headers.js';
 import { beginMirror, type MirrorDeps } from '../mirror/mirror.js';
-import { beginExchange, type ExchangeInfo, type ExchangeObserver } from '../telemetry/hooks.js';
+import { beginExchange, type ExchangeObserver } from '../telemetry/hooks.js';
+import { exchangeInfo, rejectedInfo } from './exchange-info.js';
 import type { Logger } from '../telemetry/logger.js';
 import { sendLocalReply } from './local-reply.js';
-import { prepareRequest, type Prepared } from './prepare.js';
+import { prepareRequest } from './prepare.js';
 
 /** What the handler needs from the composition root. */
 export interface HandlerDeps {
@@ -69,57 +70,6 @@ export function createRequestHandler(deps: HandlerDeps): (req: IncomingMessage, 
       deps.log.error({ err }, 'request handler failed');
       sendLocalReply(res, FL_INTERNAL, undefined);
     }
-  };
-}
-
-function exchangeInfo(req: IncomingMessage, p: Prepared, startedAt: number): ExchangeInfo {
-  const arm = p.route.arms[p.assignment.armIndex]!;
-  return {
-    route: p.route,
-    armIndex: p.assignment.armIndex,
-    arm: p.arm,
-    upstream: arm.upstream.name,
-    endpoint: p.endpoint.origin,
-    requestId: p.requestId,
-    key: p.assignment.key,
-    forced: p.assignment.forced,
-    share: armShare(p.route, p.assignment.armIndex),
-    method: req.method ?? 'GET',
-    target: p.path,
-    headers: req.headers,
-    clientIp: p.clientIp,
-    startedAt,
-    startedAtEpoch: Date.now(),
-  };
-}
-
-/** The arm's share of the route's traffic right now (control: what the variants leave). */
-function armShare(route: CompiledRoute, armIndex: number): number {
-  const p = route.weights.percents;
-  if (armIndex > 0) return (p[armIndex - 1] ?? 0) / 100;
-  let sum = 0;
-  for (const v of p) sum += v;
-  return Math.max(0, 100 - sum) / 100;
-}
-
-function rejectedInfo(req: IncomingMessage, route: CompiledRoute, arm: string, requestId: string, startedAt: number): ExchangeInfo {
-  const armIndex = route.armIndex.get(arm) ?? 0;
-  return {
-    route,
-    armIndex,
-    arm,
-    upstream: route.arms[armIndex]!.upstream.name,
-    endpoint: undefined,
-    requestId,
-    key: requestId,
-    forced: false,
-    share: armShare(route, armIndex),
-    method: req.method ?? 'GET',
-    target: req.url ?? '/',
-    headers: req.headers,
-    clientIp: req.socket.remoteAddress ?? '',
-    startedAt,
-    startedAtEpoch: Date.now(),
   };
 }
 

@@ -15,6 +15,9 @@ import { recordConnect } from '../forward/upstream.js';
 import type { HandlerDeps } from './handler.js';
 import { sendRawReply } from './local-reply.js';
 import { prepareRequest } from './prepare.js';
+import { exchangeInfo, rejectedInfo } from './exchange-info.js';
+import { beginExchange } from '../telemetry/hooks.js';
+import { setHeader } from '../forward/headers.js';
 
 type Headers = Record<string, string | string[] | undefined>;
 
@@ -37,11 +40,20 @@ export function createUpgradeHandler(deps: HandlerDeps): (req: IncomingMessage, 
   return (req, socket, headBytes) => {
     const client = socket as Socket;
     client.on('error', () => client.destroy());
+    const started = performance.now();
     try {
       const p = prepareRequest(req, deps.current());
-      if (!p.ok) return sendRawReply(client, p.error, p.requestId);
-      const log = (status: number, code?: string) =>
+      if (!p.ok) {
+        if (p.route && p.arm) beginExchange(deps.observers(), rejectedInfo(req, p.route, p.arm, p.requestId, started))?.end({ status: p.error.status, code: p.error.code, bytes: 0, upstreamMs: undefined }, performance.now() - started);
+        return sendRawReply(client, p.error, p.requestId);
+      }
+      // Upgrades count for metrics, rollups and guardrails like any exchange: 101 is a success.
+      const tracker = beginExchange(deps.observers(), exchangeInfo(req, p, started));
+      if (tracker?.traceparent) setHeader(p.headers, 'traceparent', tracker.traceparent);
+      const log = (status: number, code?: string) => {
+        tracker?.end({ status, code, bytes: 0, upstreamMs: performance.now() - started }, performance.now() - started);
         deps.log.info({ type: 'access', rid: p.requestId, method: req.method, path: req.url, route: p.route.name, arm: p.arm, upstream: p.endpoint.origin, status, code, upgrade: req.headers.upgrade }, 'access');
+      };
       let controller: Dispatcher.DispatchController | undefined;
       let refused = false;
       client.once('close', () => controller?.abort(new Error('client closed')));

@@ -162,4 +162,12 @@ routes:
   it('cuts a refusal the upstream drops halfway instead of appending a second response', async () => {
     expect(await refusal('/refuse/cut')).toEqual({ status: 400, body: 'partial', complete: false });
   });
+
+  it('counts upgrades in metrics like any exchange', async () => {
+    const c = await open('metrics-user');
+    c.ws.close();
+    await c.closed;
+    const text = await (await fetch(`${fl.adminUrl}/metrics`)).text();
+    expect(text).toMatch(/^fieldlab_requests_total\{route="[^"]+",arm="[^"]+",upstream="[^"]+",status_class="1xx",code=""\} [1-9]\d*$/m);
+  });
 });
