@@ -159,6 +159,7 @@ export async function startApp(opts: AppOptions): Promise<App> {
     async stop(deadlineMs = config.current().config.drainTimeout) {
       if (draining) return;
       draining = true;
+      config.close();
       stopWatch();
       log.info({ deadlineMs, open: sockets.size }, 'draining');
       const closed = new Promise<void>((resolve) => proxy.close(() => resolve()));
@@ -187,9 +188,12 @@ export async function startApp(opts: AppOptions): Promise<App> {
       metrics.close();
       if (tracing) await Promise.race([tracing.shutdown().catch(() => undefined), new Promise((r) => setTimeout(r, 2_000))]);
       batcher.stop();
+      // Admin goes before the store: a late admin request must not find a closed database.
+      await new Promise<void>((resolve) => {
+        admin.close(() => resolve());
+        admin.closeAllConnections();
+      });
       stores.close();
-      await new Promise<void>((resolve) => admin.close(() => resolve()));
-      admin.closeAllConnections();
       log.info('stopped');
       log.flush();
     },

@@ -43,7 +43,7 @@ export function diffRoutes(deps: DiffsApiDeps): Record<string, Handler> {
       const q = query(req);
       const parsed = parseDiffFilter(q, Date.now());
       if (!parsed.ok) return sendJson(res, { error: { code: 'FL_BAD_REQUEST', message: parsed.error } }, 400);
-      const limit = Math.min(Number(q.limit) || 20, 200);
+      const limit = Math.max(1, Math.min(Math.floor(Number(q.limit)) || 20, 200));
       sendJson(res, { examples: deps.store.examples({ ...parsed.filter, ...(q.field ? { field: q.field } : {}), limit }) });
     },
     'GET /diffs': (req, res) => {

@@ -31,10 +31,18 @@ export function guardrailRoutes(runtime: GuardrailsRuntime, store: Pick<Guardrai
       const q = query(req);
       const since = q.since ? parseTimeBound(q.since, Date.now()) : undefined;
       if (q.since && since === undefined) return sendLocalReply(res, FL_ADMIN_BAD_REQUEST, undefined, `invalid since "${q.since}"`);
-      sendJson(res, { decisions: store.decisions({ ...(q.route ? { route: q.route } : {}), ...(since !== undefined ? { since } : {}), limit: Number(q.limit) || 100 }) });
+      const limit = q.limit === undefined ? 100 : Math.floor(Number(q.limit));
+      if (!(limit >= 1)) return sendLocalReply(res, FL_ADMIN_BAD_REQUEST, undefined, `invalid limit "${q.limit}" (a whole number ≥ 1)`);
+      sendJson(res, { decisions: store.decisions({ ...(q.route ? { route: q.route } : {}), ...(since !== undefined ? { since } : {}), limit }) });
     },
     'POST /routes/*': (req, res) => {
-      const [, , name, action] = (req.url ?? '').split('?')[0]!.split('/').map(decodeURIComponent);
+      let name: string | undefined;
+      let action: string | undefined;
+      try {
+        [, , name, action] = (req.url ?? '').split('?')[0]!.split('/').map(decodeURIComponent);
+      } catch {
+        return sendLocalReply(res, FL_ADMIN_BAD_REQUEST, undefined, 'route name is not valid percent-encoding');
+      }
       if (!name || !ACTIONS.includes(action as ManualAction)) {
         return sendLocalReply(res, FL_ADMIN_BAD_REQUEST, undefined, `use POST /routes/NAME/{${ACTIONS.join('|')}}`);
       }

@@ -9,6 +9,7 @@ import type { ConfigManager } from '../config/manager.js';
 import { FL_ADMIN_NOT_FOUND, FL_ADMIN_UNAUTHORIZED, FL_INTERNAL } from '../errors.js';
 import { sendLocalReply } from '../ingress/local-reply.js';
 import { redact } from './redact.js';
+import { isLoopback } from '../config/units.js';
 
 /** What the admin API reads from the running app. */
 export interface AdminDeps {
@@ -29,8 +30,17 @@ export function sendJson(res: ServerResponse, body: unknown, status = 200): void
   res.end(text);
 }
 
-function authorized(req: IncomingMessage, token: string | undefined): boolean {
-  if (!token) return true;
+/**
+ * True when the listener is bound beyond loopback. Checked against the bound address, not the
+ * config: a reload can drop the token from the file, but `admin.listen` only changes on restart.
+ */
+function exposed(server: Server): boolean {
+  const a = server.address();
+  return a !== null && typeof a === 'object' && !isLoopback(a.address.replace(/^::ffff:/, ''));
+}
+
+function authorized(req: IncomingMessage, token: string | undefined, exposedListener: boolean): boolean {
+  if (!token) return !exposedListener;
   const given = Buffer.from(req.headers.authorization?.replace(/^Bearer\s+/i, '') ?? '');
   const want = Buffer.from(token);
   return given.length === want.length && timingSafeEqual(given, want);
@@ -65,16 +75,18 @@ export function createAdminServer(deps: AdminDeps): Server {
     },
     ...deps.routes,
   };
-  return createServer((req, res) => {
+  const server = createServer((req, res) => {
     const key = `${req.method} ${(req.url ?? '/').split('?')[0]}`;
     // `METHOD /prefix/*` entries take every path under the prefix (e.g. POST /routes/NAME/ACTION).
     const handler = open[key] ?? guarded[key] ?? guarded[Object.keys(guarded).find((k) => k.endsWith('/*') && key.startsWith(k.slice(0, -1))) ?? ''];
     if (!handler) return sendLocalReply(res, FL_ADMIN_NOT_FOUND, undefined);
-    if (!open[key] && !authorized(req, deps.config.current().config.admin.token)) {
+    if (!open[key] && !authorized(req, deps.config.current().config.admin.token, exposed(server))) {
       return sendLocalReply(res, FL_ADMIN_UNAUTHORIZED, undefined);
     }
-    Promise.resolve(handler(req, res)).catch(() => sendLocalReply(res, FL_INTERNAL, undefined));
+    // A handler that throws (synchronously or not) costs one 500, never the process.
+    new Promise<void>((resolve) => resolve(handler(req, res))).catch(() => sendLocalReply(res, FL_INTERNAL, undefined));
   });
+  return server;
 }
 
 function describeRoutes(config: ConfigManager): unknown[] {

@@ -28,6 +28,8 @@ export interface ConfigManager {
   lastReload(): ReloadResult | undefined;
   /** Reloads from disk; resolves once the swap happened (or was refused). */
   reload(trigger: string): Promise<ReloadResult>;
+  /** Refuses further reloads (shutdown has started: pools are closing). */
+  close(): void;
 }
 
 /** Thrown only at startup, when there is no running config to fall back on. */
@@ -53,6 +55,7 @@ export function createConfigManager(opts: {
   if (!first.ok) throw new StartupConfigError(first.errors.map(formatConfigError));
   let snapshot = compileSnapshot(first.config, first.text, opts.file, 1, opts.pools, opts.shadowPools);
   let last: ReloadResult | undefined;
+  let closed = false;
 
   const result = (ok: boolean, trigger: string, extra: Partial<ReloadResult> = {}): ReloadResult =>
     (last = { at: new Date(), ok, unchanged: false, version: snapshot.version, trigger, errors: [], restartRequired: [], ...extra });
@@ -60,7 +63,11 @@ export function createConfigManager(opts: {
   return {
     current: () => snapshot,
     lastReload: () => last,
+    close() {
+      closed = true;
+    },
     async reload(trigger) {
+      if (closed) return result(false, trigger, { errors: ['shutting down: reloads are refused'] });
       const loaded = loadConfigFile(opts.file, opts.env);
       if (!loaded.ok) {
         const errors = loaded.errors.map(formatConfigError);

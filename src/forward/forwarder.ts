@@ -68,6 +68,8 @@ export function forward(req: IncomingMessage, res: ServerResponse, target: Forwa
   }
 }
 
+const REASON = /^[\t\x20-\x7e\x80-\xff]*$/;
+
 class ForwardHandler implements Dispatcher.DispatchHandler {
   readonly #req: IncomingMessage;
   readonly #res: ServerResponse;
@@ -117,7 +119,9 @@ class ForwardHandler implements Dispatcher.DispatchHandler {
       const prev = out[name];
       out[name] = prev === undefined ? value : name === 'set-cookie' ? [...[prev].flat(), value] : value;
     }
-    res.writeHead(statusCode, statusMessage || undefined, out);
+    // Relay the reason phrase only when Node will accept it (RFC 9112 §4: HTAB, SP, VCHAR, obs-text);
+    // a bad one would throw here, after Node has already stored it.
+    res.writeHead(statusCode, statusMessage && REASON.test(statusMessage) ? statusMessage : undefined, out);
     res.on('drain', () => controller.resume());
     this.#target.capture?.start(statusCode, headers);
   }

@@ -21,6 +21,7 @@ const REQUEST_DROP = new Set([
   'x-forwarded-host',
   'x-fieldlab-route',
   'x-fieldlab-arm',
+  'x-fieldlab-shadow',
   'x-request-id',
   'http2-settings',
 ]);

@@ -24,7 +24,8 @@ export function sendLocalReply(res: ServerResponse, def: FieldlabErrorDef, reque
   }
   if (res.destroyed) return;
   const body = localReplyBody(def, requestId, detail);
-  res.writeHead(def.status, {
+  // The reason is given explicitly: writeHead would otherwise reuse one a failed relay left behind.
+  res.writeHead(def.status, STATUS_CODES[def.status] ?? 'Error', {
     'content-type': 'application/json',
     'content-length': Buffer.byteLength(body),
     'cache-control': 'no-store',

@@ -11,6 +11,14 @@ import { recordConnect } from '../forward/upstream.js';
 import { createCapture } from './capture.js';
 import type { CapturedResponse } from '../compare/types.js';
 
+/**
+ * The "error" of a copy whose pool a reload closed while it waited: not the shadow's fault, so the
+ * pair is skipped (reason `reload`) rather than compared as a failure.
+ */
+export const SHADOW_POOL_CLOSED = 'pool_closed';
+
+const CLOSED_CODES = new Set(['UND_ERR_CLOSED', 'UND_ERR_DESTROYED']);
+
 /** One shadow request to send. */
 export interface ShadowJob {
   /** Limits are tracked per key (route/shadow). */
@@ -143,6 +151,7 @@ function send(job: ShadowJob, done: (res: CapturedResponse) => void): void {
     onResponseError(_c, err) {
       clearTimeout(timer);
       if (timedOut) return;
+      if (CLOSED_CODES.has((err as { code?: string }).code ?? '')) return capture.fail(SHADOW_POOL_CLOSED);
       const { def, connectFailure } = classifyUpstreamError(err);
       if (connectFailure) recordConnect(endpoint, false, Date.now());
       capture.fail(def.code);
@@ -152,6 +161,6 @@ function send(job: ShadowJob, done: (res: CapturedResponse) => void): void {
     endpoint.pool.dispatch({ method: job.method as Dispatcher.HttpMethod, path: job.path, headers: job.headers, body: job.body }, handler);
   } catch (err) {
     clearTimeout(timer);
-    capture.fail(classifyUpstreamError(err).def.code);
+    capture.fail(CLOSED_CODES.has((err as { code?: string }).code ?? '') ? SHADOW_POOL_CLOSED : classifyUpstreamError(err).def.code);
   }
 }

@@ -10,13 +10,13 @@ import type { CapturedResponse, ComparePair } from '../compare/types.js';
 import { BUCKETS, bucketOf } from '../routing/hash.js';
 import type { Prepared } from '../ingress/prepare.js';
 import { createCapture, type CaptureSink } from './capture.js';
-import type { ShadowDispatcher } from './dispatcher.js';
+import { SHADOW_POOL_CLOSED, type ShadowDispatcher } from './dispatcher.js';
 import type { CompiledShadow } from './shadow-spec.js';
 import type { ExchangeTracker } from '../telemetry/hooks.js';
 import { setHeader } from '../forward/headers.js';
 
 /** Why a mirror copy was not sent or not compared. */
-export type SkipReason = 'method' | 'body_too_large' | 'queue_full' | 'client_aborted' | 'compare_dropped';
+export type SkipReason = 'method' | 'body_too_large' | 'queue_full' | 'client_aborted' | 'compare_dropped' | 'reload';
 
 /** Where completed pairs and skips go (the compare pipeline). */
 export interface PairSink {
@@ -142,6 +142,7 @@ function send(deps: MirrorDeps, s: CompiledShadow, kind: 'shadow' | 'noise', ups
   // Pair once both sides are in; the shadow always settles (it has its own timeout).
   void Promise.all([capture.done, candidate]).then(([primary, shadow]) => {
     if (primary.error === 'FL_CLIENT_ABORTED') return deps.sink.skip(p.route.name, s.name, 'client_aborted');
+    if (shadow.error === SHADOW_POOL_CLOSED) return deps.sink.skip(p.route.name, s.name, 'reload');
     deps.sink.pair({ ...base, shadow: s.name, primary, candidate: shadow }, s, kind);
   });
 }

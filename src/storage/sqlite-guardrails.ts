@@ -66,7 +66,7 @@ export function createSqliteGuardrailStore(db: BetterSqlite3.Database): Guardrai
       const sql = `SELECT * FROM decisions ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY at DESC, id DESC LIMIT @limit`;
       return db
         .prepare<Record<string, unknown>, DecisionDbRow>(sql)
-        .all({ route, since, limit: Math.min(limit ?? 100, 10_000) })
+        .all({ route, since, limit: Math.max(1, Math.min(Math.floor(limit ?? 100) || 100, 10_000)) })
         .map((r) => ({
           at: r.at,
           route: r.route,
