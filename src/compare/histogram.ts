@@ -37,11 +37,6 @@ export function observe(hist: number[], bounds: readonly number[], value: number
   hist[lo]!++;
 }
 
-/** Adds `b` into `a` (same bounds). */
-export function mergeInto(a: number[], b: readonly number[]): void {
-  for (let i = 0; i < a.length && i < b.length; i++) a[i]! += b[i]!;
-}
-
 /**
  * The q-quantile (0..1) as the upper bound of the bucket holding it; undefined when empty.
  * @example quantile(h, LATENCY_BOUNDS, 0.99)
