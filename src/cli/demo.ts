@@ -12,8 +12,8 @@ import { startWithSignals, type CliIo } from './start.js';
 
 const DEMO_CONFIG = fileURLToPath(new URL('../../../config/demo.yaml', import.meta.url));
 
-/** When the search canary starts failing, ms after the demo starts. */
-const CANARY_FAILS_AFTER_MS = 20_000;
+/** When the search canary starts failing, ms after the demo starts (FIELDLAB_DEMO_CANARY_FAILS_AFTER, seconds). */
+const CANARY_FAILS_AFTER_MS = (Number(process.env.FIELDLAB_DEMO_CANARY_FAILS_AFTER) || 20) * 1000;
 
 /** Starts the demo builds: control, variant, a second control (noise reference), the dark build and a canary that will fail. */
 async function startServices(): Promise<DemoService[]> {
