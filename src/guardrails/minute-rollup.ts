@@ -8,8 +8,8 @@ import type { GuardrailStore, MinuteRow } from '../storage/guardrail-types.js';
 import type { ExchangeObserver } from '../telemetry/hooks.js';
 import { classifyOutcome, outcomeRules, type OutcomeRules } from './outcome.js';
 
-/** A MinuteRow being filled in. */
-type Cell = { -readonly [K in keyof MinuteRow]: MinuteRow[K] } & { latency: number[] };
+/** A MinuteRow being filled in; `flushed` once written (then a new cell takes its place). */
+type Cell = { -readonly [K in keyof MinuteRow]: MinuteRow[K] } & { latency: number[]; flushed?: boolean };
 
 /** The rollup observer and its flush. */
 export interface MinuteRollup {
@@ -29,21 +29,29 @@ export function createMinuteRollup(store: Pick<GuardrailStore, 'writeMinutes'>, 
   const now = opts.now ?? Date.now;
   const cells = new Map<string, Cell>();
   const rulesByRoute = new WeakMap<object, OutcomeRules>();
+  // Hot path: the current cell of each arm, found without building a key string per request.
+  const current = new WeakMap<object, Map<string, Cell>>();
   let dropped = 0;
 
-  const add = (route: string, arm: string, at: number, status: number, latencyMs: number, rules: OutcomeRules) => {
+  const add = (owner: object, route: string, arm: string, at: number, status: number, latencyMs: number, rules: OutcomeRules) => {
     const c = classifyOutcome(rules, status, latencyMs);
     if (!c.counted) return;
     const minute = at - (at % 60_000);
-    const key = `${minute}\u0000${route}\u0000${arm}`;
-    let cell = cells.get(key);
-    if (!cell) {
-      if (cells.size >= MAX_CELLS) {
-        dropped++;
-        return;
+    let arms = current.get(owner);
+    if (!arms) current.set(owner, (arms = new Map()));
+    let cell = arms.get(arm);
+    if (!cell || cell.minute !== minute || cell.flushed) {
+      const key = `${minute}\u0000${route}\u0000${arm}`;
+      cell = cells.get(key);
+      if (!cell) {
+        if (cells.size >= MAX_CELLS) {
+          dropped++;
+          return;
+        }
+        cell = { minute, route, arm, requests: 0, bad: 0, slow: 0, latency: emptyHistogram(LATENCY_BOUNDS) };
+        cells.set(key, cell);
       }
-      cell = { minute, route, arm, requests: 0, bad: 0, slow: 0, latency: emptyHistogram(LATENCY_BOUNDS) };
-      cells.set(key, cell);
+      arms.set(arm, cell);
     }
     cell.requests++;
     if (c.bad) cell.bad++;
@@ -52,16 +60,17 @@ export function createMinuteRollup(store: Pick<GuardrailStore, 'writeMinutes'>, 
   };
 
   const flush = (all = false) => {
-    const current = now() - (now() % 60_000);
-    const done: MinuteRow[] = [];
+    const currentMinute = now() - (now() % 60_000);
+    const done: Cell[] = [];
     for (const [key, cell] of cells) {
-      if (!all && cell.minute >= current) continue;
+      if (!all && cell.minute >= currentMinute) continue;
+      cell.flushed = true;
       done.push(cell);
       cells.delete(key);
     }
     if (done.length === 0) return;
     try {
-      store.writeMinutes(done);
+      store.writeMinutes(done.map(({ flushed: _, ...row }) => row));
     } catch (err) {
       dropped += done.length;
       opts.onError?.(err);
@@ -77,8 +86,8 @@ export function createMinuteRollup(store: Pick<GuardrailStore, 'writeMinutes'>, 
         if (!rules) rulesByRoute.set(x.route, (rules = outcomeRules(x.route.guardrails)));
         const r = rules;
         return {
-          end: (o, totalMs) => add(x.route.name, x.arm, x.startedAtEpoch, o.status, totalMs, r),
-          shadow: (name, kind) => (kind === 'shadow' ? { end: (res) => add(x.route.name, `shadow:${name}`, x.startedAtEpoch, res.status, res.latencyMs, r) } : undefined),
+          end: (o, totalMs) => add(x.route, x.route.name, x.arm, x.startedAtEpoch, o.status, totalMs, r),
+          shadow: (name, kind) => (kind === 'shadow' ? { end: (res) => add(x.route, x.route.name, `shadow:${name}`, x.startedAtEpoch, res.status, res.latencyMs, r) } : undefined),
         };
       },
     },

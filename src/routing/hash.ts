@@ -7,7 +7,7 @@
  * library, has no seed-correlation artefacts between experiments, and costs ~1µs, which is noise next
  * to a proxied request. The 2^32 mod 10000 bias is < 3e-6 per bucket.
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 /** Size of the bucket space; a bucket is one hundredth of a percent. */
 export const BUCKETS = 10_000;
@@ -17,6 +17,6 @@ export const BUCKETS = 10_000;
  * @example bucketOf('checkout-2026-11', 'user-42') // the same number on every machine, forever
  */
 export function bucketOf(seed: string, key: string): number {
-  const digest = createHash('sha256').update(seed).update('\n').update(key).digest();
-  return digest.readUInt32BE(0) % BUCKETS;
+  // One-shot hash(): no Hash object per request (about a third cheaper than createHash).
+  return hash('sha256', `${seed}\n${key}`, 'buffer').readUInt32BE(0) % BUCKETS;
 }
