@@ -24,13 +24,8 @@ export function parseOptions(argv: string[]): BenchOptions {
     args: argv,
     strict: true,
     options: {
-      duration: { type: 'string', default: '10' },
-      warmup: { type: 'string', default: '2' },
-      connections: { type: 'string', default: '50' },
-      passes: { type: 'string', default: '1' },
-      users: { type: 'string', default: '1000' },
+      ...LOAD_FLAGS,
       rss: { type: 'string' },
-      json: { type: 'boolean', default: false },
       only: { type: 'string' },
     },
   });
@@ -40,11 +35,8 @@ export function parseOptions(argv: string[]): BenchOptions {
     if (!(PEERS as readonly string[]).includes(p)) throw new Error(`--only: unknown peer "${p}" (peers: ${PEERS.join(', ')})`);
   }
   return {
-    durationS: int('duration', values.duration, 1, 600),
-    warmupS: int('warmup', values.warmup, 0, 60),
-    connections: int('connections', values.connections, 1, 10_000),
+    ...loadOptions(values),
     passes,
-    users: int('users', values.users, 1, 1_000_000),
     rssS: values.rss === undefined ? 0 : int('rss', values.rss, 5, 3600),
     json: values.json,
     // Keep the canonical order whatever order --only listed them in.
@@ -52,7 +44,30 @@ export function parseOptions(argv: string[]): BenchOptions {
   };
 }
 
-function int(name: string, raw: string, min: number, max: number): number {
+/** The load flags every bench shares (parseArgs option specs). */
+export const LOAD_FLAGS = {
+  duration: { type: 'string', default: '10' },
+  warmup: { type: 'string', default: '2' },
+  connections: { type: 'string', default: '50' },
+  passes: { type: 'string', default: '1' },
+  users: { type: 'string', default: '1000' },
+  json: { type: 'boolean', default: false },
+} as const;
+
+/** The shared load settings, validated. */
+export function loadOptions(values: { duration: string; warmup: string; connections: string; passes: string; users: string; json: boolean }) {
+  return {
+    durationS: int('duration', values.duration, 1, 600),
+    warmupS: int('warmup', values.warmup, 0, 60),
+    connections: int('connections', values.connections, 1, 10_000),
+    passes: int('passes', values.passes, 1, 2) as 1 | 2,
+    users: int('users', values.users, 1, 1_000_000),
+    json: values.json,
+  };
+}
+
+/** An integer flag in [min, max], or an error naming the flag. */
+export function int(name: string, raw: string, min: number, max: number): number {
   const n = Number(raw);
   if (!Number.isInteger(n) || n < min || n > max) throw new Error(`--${name}: expected an integer in ${min}…${max}, got "${raw}"`);
   return n;

@@ -5,6 +5,7 @@ import type { MirrorOptions } from './mirror-args.js';
 import type { ScenarioName } from './mirror-scenarios.js';
 import { memoryBound, type MirrorCounters, type ShadowLimits } from './mirror-stats.js';
 import type { RssReport } from './rss.js';
+import { fmt, fmtRatio, indent } from './format.js';
 
 /** One measured run of one scenario. */
 export interface ScenarioPass {
@@ -253,17 +254,4 @@ function boundSection(r: MirrorReport): string[] {
 
 function round1(v: number): number {
   return Math.round(v * 10) / 10;
-}
-
-function fmt(v: number, kind: 'rps' | 'ms'): string {
-  if (!Number.isFinite(v)) return 'n/a';
-  return kind === 'rps' ? Math.round(v).toLocaleString('en-US') : v.toFixed(2);
-}
-
-function fmtRatio(v: number): string {
-  return Number.isFinite(v) ? `${v.toFixed(2)}×` : 'n/a';
-}
-
-function indent(text: string): string {
-  return text.replace(/\n/g, '\n    ');
 }

@@ -4,6 +4,7 @@ import type { BenchOptions } from './args.js';
 import type { LoadResult } from './load.js';
 import type { PeerName } from './peers.js';
 import type { RssReport } from './rss.js';
+import { fmt, fmtRatio, indent } from './format.js';
 
 /** One peer's measured passes, or why it couldn't be measured. */
 export interface PeerOutcome {
@@ -170,17 +171,4 @@ function splitLine(arms: Record<string, number>): string {
   if (total === 0) return '⚠ fieldlab split: the upstream saw no x-fieldlab-arm header, so the split could not be verified';
   const parts = Object.entries(arms).map(([a, n]) => `${a} ${n} (${((100 * n) / total).toFixed(1)} %)`);
   return `${Object.keys(arms).length >= 2 ? 'fieldlab split (configured 50/50)' : '⚠ fieldlab split hit one arm only'}: ${parts.join(', ')}`;
-}
-
-function fmt(v: number, kind: 'rps' | 'p99'): string {
-  if (!Number.isFinite(v)) return 'n/a';
-  return kind === 'rps' ? Math.round(v).toLocaleString('en-US') : v.toFixed(2);
-}
-
-function fmtRatio(v: number): string {
-  return Number.isFinite(v) ? `${v.toFixed(2)}×` : 'n/a';
-}
-
-function indent(text: string): string {
-  return text.replace(/\n/g, '\n    ');
 }

@@ -6,18 +6,8 @@ import { comparePair } from '../../../src/compare/compare.js';
 import { classifyField, createRepeatNoise, flattenLeaves, repeatKey } from '../../../src/compare/noise.js';
 import type { PairDiff } from '../../../src/compare/types.js';
 import { RULES, pair, resp } from './fixtures.js';
+import { mulberry32 as prng } from '../../helpers/random.js';
 
-/** Deterministic PRNG (mulberry32) so the fixture is the same on every run. */
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Counts = Map<string, { compared: number; differed: number }>;
 

@@ -7,16 +7,7 @@ import type { Decision } from '../../../src/guardrails/types.js';
 
 export const T0 = 1_800_000_000_000;
 
-export function mulberry32(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { mulberry32 } from '../../helpers/random.js';
 
 /** Poisson(λ): inversion for small λ, normal approximation above 50 (plenty for these tests). */
 export function poisson(rnd: () => number, lambda: number): number {
