@@ -1,13 +1,3 @@
-// Seeded randomness for simulation tests, so every run draws the same traffic.
-
-/** mulberry32: a tiny, fast uniform [0, 1) generator. */
-export function mulberry32(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// Seeded randomness for simulation tests: the same mulberry32 the decisions bench draws from, so a
+// test and the bench replay identical traffic for a seed.
+export { mulberry32 } from '../../bench/decisions/random.js';
