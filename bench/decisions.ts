@@ -25,7 +25,15 @@
 import { parseDecisionsOptions } from './decisions/args.js';
 import { mulberry32 } from './decisions/random.js';
 import { figures, markdown, verdict, type CellFigures, type DecisionsReport, type Row } from './decisions/report.js';
-import { BENCH_STEPS, FLAGGER_MIN_SUCCESS, runEngine, runEngineRollout, runFlagger, runFlaggerRollout, type Scenario } from './decisions/scenarios.js';
+import {
+  BENCH_STEPS,
+  FLAGGER_MIN_SUCCESS,
+  runEngine,
+  runEngineRollout,
+  runFlagger,
+  runFlaggerRollout,
+  type Scenario,
+} from './decisions/scenarios.js';
 
 const CONTROL_ERRORS = 0.005;
 const HOUR = 3600;
@@ -44,7 +52,15 @@ const cells: Cell[] = [
   cell('healthy-1', 'False rollback in 1 h: healthy 1% variant, 50 req/s', 'false-rollback', 0.01, 50, 0.01, CONTROL_ERRORS),
   cell('healthy-5', 'False rollback in 1 h: healthy 5% variant, 50 req/s', 'false-rollback', 0.01, 50, 0.05, CONTROL_ERRORS),
   cell('healthy-25', 'False rollback in 1 h: healthy 25% variant, 50 req/s', 'false-rollback', 0.01, 50, 0.25, CONTROL_ERRORS),
-  cell('promote-500', `Time to promote a healthy variant through ${BENCH_STEPS.join('/')}%, 500 req/s (info)`, 'time-to-promote', null, 500, 0.01, CONTROL_ERRORS),
+  cell(
+    'promote-500',
+    `Time to promote a healthy variant through ${BENCH_STEPS.join('/')}%, 500 req/s (info)`,
+    'time-to-promote',
+    null,
+    500,
+    0.01,
+    CONTROL_ERRORS,
+  ),
 ];
 
 function cell(id: string, label: string, kind: Row['kind'], target: number | null, rps: number, weight: number, pVariant: number): Cell {
@@ -85,7 +101,8 @@ function main(): void {
     options,
     setup: {
       'control error rate': '0.5%',
-      'Fieldlab engine': 'defaults (α 0.01, tolerance 1.5, keyCap 5, burn rules 14.4× 5m/1m and 6× 30m/6m), SLO availability 99%, evaluated every second, fed per-second buckets',
+      'Fieldlab engine':
+        'defaults (α 0.01, tolerance 1.5, keyCap 5, burn rules 14.4× 5m/1m and 6× 30m/6m), SLO availability 99%, evaluated every second, fed per-second buckets',
       'Flagger-style gate': `request-success-rate ≥ ${FLAGGER_MIN_SUCCESS}% per 1-minute interval on the canary alone, threshold 1, no canary requests in an interval = failed check`,
       'runs per cell': options.runs,
     },

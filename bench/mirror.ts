@@ -32,7 +32,15 @@ import { watchCpu } from './lib/cpu.js';
 import { startFieldlab, type RunningFieldlab } from './lib/fieldlab.js';
 import { PATH, runLoad } from './lib/load.js';
 import { parseMirrorOptions, type MirrorOptions } from './lib/mirror-args.js';
-import { RSS_INTERVAL_MS, markdown, summarise, verdicts, type MirrorReport, type ScenarioOutcome, type ScenarioPass } from './lib/mirror-report.js';
+import {
+  RSS_INTERVAL_MS,
+  markdown,
+  summarise,
+  verdicts,
+  type MirrorReport,
+  type ScenarioOutcome,
+  type ScenarioPass,
+} from './lib/mirror-report.js';
 import { SCENARIOS, mirrorConfig, startShadow, type ScenarioName } from './lib/mirror-scenarios.js';
 import { readMirror, readShadowLimits, shadowReceived, type ShadowLimits } from './lib/mirror-stats.js';
 import { STARTUP_TIMEOUT_MS, startUpstream } from './lib/peers.js';
@@ -77,13 +85,21 @@ async function measure(name: ScenarioName, primary: Server, expected: Buffer, o:
 }
 
 /** Preflight, warmup, then the measured run with RSS and CPU watched; counters read right after. */
-async function drive(fl: RunningFieldlab, primary: Server, shadow: Server | undefined, expected: Buffer, o: MirrorOptions, loadavg1m: number): Promise<ScenarioPass> {
+async function drive(
+  fl: RunningFieldlab,
+  primary: Server,
+  shadow: Server | undefined,
+  expected: Buffer,
+  o: MirrorOptions,
+  loadavg1m: number,
+): Promise<ScenarioPass> {
   const sampler = sampleRss(fl.child.proc.pid!, RSS_INTERVAL_MS);
   let rss: RssReport | undefined;
   try {
     await preflight(fl.port, PATH, expected);
     let limits: ShadowLimits | undefined;
-    if (shadow) limits = await readShadowLimits(fl.adminPort).catch((err: unknown) => void log(`  shadow limits unreadable: ${message(err)}`));
+    if (shadow)
+      limits = await readShadowLimits(fl.adminPort).catch((err: unknown) => void log(`  shadow limits unreadable: ${message(err)}`));
     const load = { port: fl.port, connections: o.connections, users: o.users };
     if (o.warmupS > 0) await runLoad({ ...load, durationS: o.warmupS });
     // autocannon runs in this process, so "loader" is this pid.
@@ -130,8 +146,13 @@ async function main(): Promise<void> {
       try {
         const p = await measure(name, upstream, expected, o);
         outcome.passes.push(p);
-        const d = typeof p.mirror === 'string' ? `GET /mirror failed: ${p.mirror}` : `mirror sent ${p.mirror.dispatcher.sent}, dropped ${p.mirror.dispatcher.dropped}`;
-        log(`  ${Math.round(p.load.rps)} req/s, p99 ${p.load.p99.toFixed(2)} ms, ${p.load.non2xx} non-2xx, ${p.load.errors} errors; RSS peak ${p.rss.peakMiB} MiB; ${d}`);
+        const d =
+          typeof p.mirror === 'string'
+            ? `GET /mirror failed: ${p.mirror}`
+            : `mirror sent ${p.mirror.dispatcher.sent}, dropped ${p.mirror.dispatcher.dropped}`;
+        log(
+          `  ${Math.round(p.load.rps)} req/s, p99 ${p.load.p99.toFixed(2)} ms, ${p.load.non2xx} non-2xx, ${p.load.errors} errors; RSS peak ${p.rss.peakMiB} MiB; ${d}`,
+        );
       } catch (err) {
         outcome.failure = message(err);
         log(`  ${name} failed: ${outcome.failure.split('\n')[0]}`);

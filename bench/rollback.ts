@@ -87,7 +87,11 @@ routes:
   await new Promise((r) => setTimeout(r, 3000));
   clearInterval(timer);
   await pool.close();
-  const stats = (await (await request(`http://127.0.0.1:${vPort}/__stats`)).body.json()) as { failures: number; firstFailureAt: number | null; lastRequestAt: number | null };
+  const stats = (await (await request(`http://127.0.0.1:${vPort}/__stats`)).body.json()) as {
+    failures: number;
+    firstFailureAt: number | null;
+    lastRequestAt: number | null;
+  };
   await fl.stop();
   await Promise.all([control.stop(), variant.stop()]);
   const first = stats.firstFailureAt;
@@ -121,7 +125,10 @@ else {
       '',
       '| run | decision | first failure → decision | first failure → last request to variant | failed requests users saw | client errors |',
       '|---:|---|---:|---:|---:|---:|',
-      ...results.map((r, i) => `| ${i + 1} | ${r.decision ?? 'none'} | ${s(r.toDecisionMs)} | ${s(r.exposureMs)} | ${r.failuresSeen} | ${r.clientErrors} |`),
+      ...results.map(
+        (r, i) =>
+          `| ${i + 1} | ${r.decision ?? 'none'} | ${s(r.toDecisionMs)} | ${s(r.exposureMs)} | ${r.failuresSeen} | ${r.clientErrors} |`,
+      ),
       '',
       `median: decision after ${s(summary.medianToDecisionMs)}, last request to the failing variant after ${s(summary.medianExposureMs)}`,
       '',

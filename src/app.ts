@@ -101,7 +101,9 @@ export async function startApp(opts: AppOptions): Promise<App> {
   // Tracing loads the OpenTelemetry SDK only when configured: no `tracing:`, no cost.
   const tracing = cfg.tracing ? (await import('./telemetry/tracing.js')).createTracing(cfg.tracing, env) : undefined;
   if (tracing) observers.push(tracing.observer);
-  const notifier = createWebhookNotifier({ onError: (err, job) => log.warn({ err, url: job.url, attempt: job.attempt }, 'webhook delivery failed') });
+  const notifier = createWebhookNotifier({
+    onError: (err, job) => log.warn({ err, url: job.url, attempt: job.attempt }, 'webhook delivery failed'),
+  });
   guardrails = createGuardrailsRuntime({ store: stores.guardrails, notifier, log });
   guardrails.attach(config.current());
   observers.push(guardrails.observer);
@@ -120,16 +122,34 @@ export async function startApp(opts: AppOptions): Promise<App> {
   let draining = false;
   let listening = false;
 
-  const proxy = createProxyServer(cfg.limits, { current: config.current, log, draining: () => draining, mirror: { dispatcher, sink: pipeline }, observers: () => observers });
+  const proxy = createProxyServer(cfg.limits, {
+    current: config.current,
+    log,
+    draining: () => draining,
+    mirror: { dispatcher, sink: pipeline },
+    observers: () => observers,
+  });
   const sockets = new Set<Socket>();
   proxy.on('connection', (s: Socket) => {
     sockets.add(s);
     s.once('close', () => sockets.delete(s));
   });
   const diffStats = (): MirrorStats => ({ dispatcher: dispatcher.stats(), compare: pipeline.stats(), storage: batcher.stats() });
-  const metrics = createMetrics({ collect: collectAppState({ mirror: diffStats, config, ...(tracing ? { tracing: tracing.stats } : {}) }) });
+  const metrics = createMetrics({
+    collect: collectAppState({ mirror: diffStats, config, ...(tracing ? { tracing: tracing.stats } : {}) }),
+  });
   observers.push(metrics.observer);
-  const admin = createAdminServer({ config, ready: () => listening && !draining, startedAt, routes: { ...diffRoutes({ store, stats: diffStats }), ...rollupRoutes(stores.guardrails), 'GET /metrics': metricsRoute(metrics), ...guardrailRoutes(guardrails, stores.guardrails) } });
+  const admin = createAdminServer({
+    config,
+    ready: () => listening && !draining,
+    startedAt,
+    routes: {
+      ...diffRoutes({ store, stats: diffStats }),
+      ...rollupRoutes(stores.guardrails),
+      'GET /metrics': metricsRoute(metrics),
+      ...guardrailRoutes(guardrails, stores.guardrails),
+    },
+  });
 
   await listen(proxy, cfg.listen.host, cfg.listen.port);
   try {
@@ -140,7 +160,10 @@ export async function startApp(opts: AppOptions): Promise<App> {
   }
   listening = true;
   const stopWatch = opts.watch === false ? () => undefined : watchConfig(opts.configFile, () => void config.reload('watch'));
-  log.info({ listen: address(proxy), admin: address(admin), config: opts.configFile, version: config.current().version }, 'fieldlab started');
+  log.info(
+    { listen: address(proxy), admin: address(admin), config: opts.configFile, version: config.current().version },
+    'fieldlab started',
+  );
 
   return {
     config,

@@ -38,17 +38,17 @@ export const FL_AMBIGUOUS_FRAMING = defineError(
 );
 export const FL_HEADERS_TOO_LARGE = defineError('FL_HEADERS_TOO_LARGE', 431, 'request headers too large or too many');
 export const FL_REQUEST_TIMEOUT = defineError('FL_REQUEST_TIMEOUT', 408, 'client did not send the request in time');
-export const FL_CLIENT_ABORTED = defineError('FL_CLIENT_ABORTED', 499, 'client closed the connection before the response ended (logged, never sent)');
+export const FL_CLIENT_ABORTED = defineError(
+  'FL_CLIENT_ABORTED',
+  499,
+  'client closed the connection before the response ended (logged, never sent)',
+);
 
 // --- forward: what the upstream did ---
 export const FL_UPSTREAM_CONNECT = defineError('FL_UPSTREAM_CONNECT', 502, 'could not connect to upstream');
 export const FL_UPSTREAM_RESET = defineError('FL_UPSTREAM_RESET', 502, 'upstream closed the connection');
 export const FL_UPSTREAM_PROTOCOL = defineError('FL_UPSTREAM_PROTOCOL', 502, 'upstream sent an invalid response');
-export const FL_UPSTREAM_CONNECT_TIMEOUT = defineError(
-  'FL_UPSTREAM_CONNECT_TIMEOUT',
-  504,
-  'timed out connecting to upstream',
-);
+export const FL_UPSTREAM_CONNECT_TIMEOUT = defineError('FL_UPSTREAM_CONNECT_TIMEOUT', 504, 'timed out connecting to upstream');
 export const FL_UPSTREAM_TIMEOUT = defineError('FL_UPSTREAM_TIMEOUT', 504, 'upstream did not answer in time');
 export const FL_NO_ENDPOINT = defineError('FL_NO_ENDPOINT', 503, 'upstream has no available endpoint');
 export const FL_INTERNAL = defineError('FL_INTERNAL', 500, 'internal proxy error');
@@ -57,5 +57,9 @@ export const FL_INTERNAL = defineError('FL_INTERNAL', 500, 'internal proxy error
 export const FL_ADMIN_UNAUTHORIZED = defineError('FL_ADMIN_UNAUTHORIZED', 401, 'admin token missing or wrong');
 export const FL_ADMIN_NOT_FOUND = defineError('FL_ADMIN_NOT_FOUND', 404, 'no such admin endpoint');
 export const FL_ROUTE_NOT_FOUND = defineError('FL_ROUTE_NOT_FOUND', 404, 'no route with that name in the running config');
-export const FL_NO_GUARDRAILS = defineError('FL_NO_GUARDRAILS', 409, 'route has no guardrails or rollout (add `guardrails:` to control it)');
+export const FL_NO_GUARDRAILS = defineError(
+  'FL_NO_GUARDRAILS',
+  409,
+  'route has no guardrails or rollout (add `guardrails:` to control it)',
+);
 export const FL_ADMIN_BAD_REQUEST = defineError('FL_ADMIN_BAD_REQUEST', 400, 'invalid admin request (unknown action, arm or filter)');

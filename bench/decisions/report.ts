@@ -53,7 +53,14 @@ export function figures(times: readonly (number | null)[]): CellFigures {
     const i = Math.ceil(q * runs) - 1;
     return i < hitTimes.length ? hitTimes[Math.max(0, i)]! : null;
   };
-  return { runs, hits: hitTimes.length, median: at(0.5), p90: at(0.9), share: hitTimes.length / runs, shareUpper: clopperPearsonUpper(hitTimes.length, runs) };
+  return {
+    runs,
+    hits: hitTimes.length,
+    median: at(0.5),
+    p90: at(0.9),
+    share: hitTimes.length / runs,
+    shareUpper: clopperPearsonUpper(hitTimes.length, runs),
+  };
 }
 
 /** Upper end of the two-sided 95 % Clopper–Pearson interval, by bisection on the binomial CDF. */
@@ -117,12 +124,16 @@ export function markdown(r: DecisionsReport): string {
     '',
     '| Scenario | Fieldlab | Flagger-style gate | Target | Fieldlab verdict |',
     '|---|---|---|---|---|',
-    ...r.rows.map((row) => `| ${row.label} | ${cell(row, row.fieldlab)} | ${cell(row, row.flagger)} | ${targetText(row)} | ${verdict(row)} |`),
+    ...r.rows.map(
+      (row) => `| ${row.label} | ${cell(row, row.fieldlab)} | ${cell(row, row.flagger)} | ${targetText(row)} | ${verdict(row)} |`,
+    ),
     '',
-    `Rules that rolled back (Fieldlab): ${r.rows
-      .filter((row) => row.fieldlab.rules && Object.keys(row.fieldlab.rules).length > 0)
-      .map((row) => `${row.id} ${JSON.stringify(row.fieldlab.rules)}`)
-      .join('; ') || 'none'}.`,
+    `Rules that rolled back (Fieldlab): ${
+      r.rows
+        .filter((row) => row.fieldlab.rules && Object.keys(row.fieldlab.rules).length > 0)
+        .map((row) => `${row.id} ${JSON.stringify(row.fieldlab.rules)}`)
+        .join('; ') || 'none'
+    }.`,
     `${r.options.runs} runs per cell, seed ${r.options.seed}, ${(r.elapsedMs / 1000).toFixed(1)} s.`,
     '',
   ];

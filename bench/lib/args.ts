@@ -30,7 +30,13 @@ export function parseOptions(argv: string[]): BenchOptions {
     },
   });
   const passes = int('passes', values.passes, 1, 2) as 1 | 2;
-  const peers = values.only === undefined ? [...PEERS] : values.only.split(',').map((p) => p.trim()).filter(Boolean);
+  const peers =
+    values.only === undefined
+      ? [...PEERS]
+      : values.only
+          .split(',')
+          .map((p) => p.trim())
+          .filter(Boolean);
   for (const p of peers) {
     if (!(PEERS as readonly string[]).includes(p)) throw new Error(`--only: unknown peer "${p}" (peers: ${PEERS.join(', ')})`);
   }
@@ -55,7 +61,14 @@ export const LOAD_FLAGS = {
 } as const;
 
 /** The shared load settings, validated. */
-export function loadOptions(values: { duration: string; warmup: string; connections: string; passes: string; users: string; json: boolean }) {
+export function loadOptions(values: {
+  duration: string;
+  warmup: string;
+  connections: string;
+  passes: string;
+  users: string;
+  json: boolean;
+}) {
   return {
     durationS: int('duration', values.duration, 1, 600),
     warmupS: int('warmup', values.warmup, 0, 60),

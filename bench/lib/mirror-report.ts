@@ -112,7 +112,12 @@ export function verdicts(summaries: ScenarioSummary[], outcomes: ScenarioOutcome
     const unit = metric === 'rps' ? 'req/s' : 'ms p99';
     const kind = metric === 'rps' ? 'rps' : 'ms';
     const warn = s.flagged || base.flagged ? ' — WARNING: client errors or non-2xx in a run' : '';
-    return { target, status: met ? 'met' : 'not met', ratio: r, detail: `${fmtRatio(r)} (${fmt(s[metric], kind)} vs ${fmt(base[metric], kind)} ${unit})${warn}` };
+    return {
+      target,
+      status: met ? 'met' : 'not met',
+      ratio: r,
+      detail: `${fmtRatio(r)} (${fmt(s[metric], kind)} vs ${fmt(base[metric], kind)} ${unit})${warn}`,
+    };
   };
   const memory = (n: ScenarioName): Verdict => {
     const target = `${n} RSS peak ≤ baseline peak + (concurrency + queue) × (request copy + capture caps)`;
@@ -155,7 +160,10 @@ export function markdown(r: MirrorReport): string {
   const base = r.summaries.find((s) => s.name === 'baseline');
   const vs = (a: number, b: number | undefined): string => (b === undefined ? 'n/a' : fmtRatio(a / b));
   for (const s of r.summaries) {
-    const loads = r.outcomes.find((x) => x.name === s.name)!.passes.map((p) => p.loadavg1m).join(' / ');
+    const loads = r.outcomes
+      .find((x) => x.name === s.name)!
+      .passes.map((p) => p.loadavg1m)
+      .join(' / ');
     out.push(
       `| ${s.name}${s.flagged ? ' ⚠' : ''} | ${fmt(s.rps, 'rps')} | ${fmt(s.p50, 'ms')} | ${fmt(s.p99, 'ms')} | ${vs(s.rps, base?.rps)} | ` +
         `${vs(s.p99, base?.p99)} | ${fmt(s.fieldlabUsPerReq, 'rps')} | ${s.non2xx} | ${s.errors} | ${s.startMiB} / ${s.peakMiB} / ${s.endMiB} | ${loads} |`,
@@ -189,26 +197,37 @@ export function markdown(r: MirrorReport): string {
   }
 
   out.push('', '## CPU during the measured run (cores = CPU seconds / wall seconds)', '');
-  out.push(`| scenario | pass | Fieldlab | primary | shadow | autocannon | not the bench's | machine busy (of ${m.cpus}) |`, `|---|---:|---:|---:|---:|---:|---:|---:|`);
+  out.push(
+    `| scenario | pass | Fieldlab | primary | shadow | autocannon | not the bench's | machine busy (of ${m.cpus}) |`,
+    `|---|---:|---:|---:|---:|---:|---:|---:|`,
+  );
   for (const x of r.outcomes) {
     x.passes.forEach((p, i) => {
       if (!p.cpu) return void out.push(`| ${x.name} | ${i + 1} | n/a (no /proc) | | | | | |`);
       const c = (sec: number | undefined): string => (sec === undefined ? '–' : (sec / p.cpu!.wallS).toFixed(2));
       const b = p.cpu.byName;
-      out.push(`| ${x.name} | ${i + 1} | ${c(b.fieldlab)} | ${c(b.primary)} | ${c(b.shadow)} | ${c(b.loader)} | ${c(p.cpu.foreignS)} | ${c(p.cpu.machineBusyS)} |`);
+      out.push(
+        `| ${x.name} | ${i + 1} | ${c(b.fieldlab)} | ${c(b.primary)} | ${c(b.shadow)} | ${c(b.loader)} | ${c(p.cpu.foreignS)} | ${c(p.cpu.machineBusyS)} |`,
+      );
     });
   }
 
   const notes: string[] = [];
   for (const s of r.summaries.filter((x) => x.foreignCores > FOREIGN_WARN_CORES)) {
-    notes.push(`⚠ ${s.name}: processes outside the bench used up to ${s.foreignCores.toFixed(2)} cores during the measured run (the kernel's loopback work counts here too): its req/s and p99 are skewed by neighbours; compare Fieldlab CPU µs/req instead`);
+    notes.push(
+      `⚠ ${s.name}: processes outside the bench used up to ${s.foreignCores.toFixed(2)} cores during the measured run (the kernel's loopback work counts here too): its req/s and p99 are skewed by neighbours; compare Fieldlab CPU µs/req instead`,
+    );
   }
   const busy = Number(m.loadavg1m) / Number(m.cpus);
   if (busy > 0.5) {
-    notes.push(`⚠ machine was already busy when the run started (1-min load ${m.loadavg1m} on ${m.cpus} CPUs): p99 ratios are noisy; prefer --passes 2 and repeat`);
+    notes.push(
+      `⚠ machine was already busy when the run started (1-min load ${m.loadavg1m} on ${m.cpus} CPUs): p99 ratios are noisy; prefer --passes 2 and repeat`,
+    );
   }
   for (const s of r.summaries.filter((x) => x.flagged)) {
-    notes.push(`⚠ ${s.name}: ${s.errors} client errors (${s.timeouts} timeouts), ${s.non2xx} non-2xx — the mirror path leaked into client responses, or the box is overloaded`);
+    notes.push(
+      `⚠ ${s.name}: ${s.errors} client errors (${s.timeouts} timeouts), ${s.non2xx} non-2xx — the mirror path leaked into client responses, or the box is overloaded`,
+    );
   }
   for (const f of r.outcomes.filter((x) => x.failure)) notes.push(`✗ ${f.name} could not be measured: ${indent(f.failure!)}`);
   if (notes.length > 0) out.push('', ...notes);
@@ -232,7 +251,9 @@ function boundSection(r: MirrorReport): string[] {
     const s = r.summaries.find((x) => x.name === n);
     if (!s) return [];
     const growth = base ? `${round1(s.peakMiB - base.peakMiB)} MiB over baseline peak` : 'no baseline';
-    return [`- ${n}: measured peak ${s.peakMiB} MiB (${growth}; ${round1(s.peakMiB - s.startMiB)} MiB over its own start) vs bound baseline + ${round1(b.bytes / MiB)} MiB`];
+    return [
+      `- ${n}: measured peak ${s.peakMiB} MiB (${growth}; ${round1(s.peakMiB - s.startMiB)} MiB over its own start) vs bound baseline + ${round1(b.bytes / MiB)} MiB`,
+    ];
   });
   return [
     '## Memory bound (per shadow)',

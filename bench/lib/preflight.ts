@@ -26,6 +26,8 @@ export async function preflight(port: number, path: string, expected: Buffer): P
   const { status, body } = await fetchOnce(port, path, { 'x-user-id': 'preflight' });
   if (status !== 200 || !body.equals(expected)) {
     const got = body.subarray(0, 200).toString('utf8');
-    throw new Error(`preflight GET ${path}: expected 200 with the upstream's ${expected.length}-byte body, got ${status} with ${body.length} bytes: ${got}`);
+    throw new Error(
+      `preflight GET ${path}: expected 200 with the upstream's ${expected.length}-byte body, got ${status} with ${body.length} bytes: ${got}`,
+    );
   }
 }

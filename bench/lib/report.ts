@@ -139,9 +139,14 @@ export function markdown(r: Report): string {
   for (const f of r.failed) out.push(`| ${f.name} ✗ | failed | | | | | | |`);
   const notes: string[] = [];
   const busy = Number(m.loadavg1m) / Number(m.cpus);
-  if (busy > 0.5) notes.push(`⚠ machine was already busy when the run started (1-min load ${m.loadavg1m} on ${m.cpus} CPUs): absolute numbers are noisy; prefer --passes 2`);
+  if (busy > 0.5)
+    notes.push(
+      `⚠ machine was already busy when the run started (1-min load ${m.loadavg1m} on ${m.cpus} CPUs): absolute numbers are noisy; prefer --passes 2`,
+    );
   for (const p of r.peers.filter((x) => x.flagged)) {
-    notes.push(`⚠ ${p.name}: ${p.errors} errors (${p.timeouts} timeouts), ${p.non2xx} non-2xx, status codes ${JSON.stringify(p.statusCodes)} — its numbers are not comparable`);
+    notes.push(
+      `⚠ ${p.name}: ${p.errors} errors (${p.timeouts} timeouts), ${p.non2xx} non-2xx, status codes ${JSON.stringify(p.statusCodes)} — its numbers are not comparable`,
+    );
   }
   const fl = r.peers.find((p) => p.name === 'fieldlab');
   if (fl) notes.push(splitLine(fl.arms));

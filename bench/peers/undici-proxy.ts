@@ -17,8 +17,15 @@ const pool = new Pool(target, { connections: 128, pipelining: 1 });
 
 /** RFC 9110 §7.6.1: connection-specific fields are not forwarded (undici also rejects most of them). */
 const HOP_BY_HOP = new Set([
-  'connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'trailer', 'upgrade',
-  'proxy-authenticate', 'proxy-authorization',
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'transfer-encoding',
+  'te',
+  'trailer',
+  'upgrade',
+  'proxy-authenticate',
+  'proxy-authorization',
 ]);
 
 function endToEnd(headers: IncomingHttpHeaders): IncomingHttpHeaders {

@@ -50,7 +50,11 @@ export function diffRoutes(deps: DiffsApiDeps): Record<string, Handler> {
       const r = report(req);
       if ('error' in r) return sendJson(res, { error: { code: 'FL_BAD_REQUEST', message: r.error } }, 400);
       const html = renderDiffsPage(r.report, (f) => deps.store.examples({ ...r.filter, ...f, limit: 3 }));
-      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-length': Buffer.byteLength(html), 'cache-control': 'no-store' });
+      res.writeHead(200, {
+        'content-type': 'text/html; charset=utf-8',
+        'content-length': Buffer.byteLength(html),
+        'cache-control': 'no-store',
+      });
       res.end(html);
     },
     'GET /mirror': (_req, res) => sendJson(res, deps.stats()),

@@ -57,7 +57,10 @@ function status(p: number, c: number): string {
 export function exampleCard({ example: ex, fields }: PickedExample, verdicts: ReadonlyMap<string, string>, open = true): string {
   const noise = new Set(ex.paths.filter((p) => verdicts.get(p) === 'noise'));
   const chips = ex.paths
-    .map((p) => `<code class="chip v-${esc(verdicts.get(p) ?? 'unknown')}" data-path="${esc(p)}" title="${esc(verdicts.get(p) ?? 'not in this report window')}">${esc(p)}</code>`)
+    .map(
+      (p) =>
+        `<code class="chip v-${esc(verdicts.get(p) ?? 'unknown')}" data-path="${esc(p)}" title="${esc(verdicts.get(p) ?? 'not in this report window')}">${esc(p)}</code>`,
+    )
     .join(' ');
   // Later examples start folded: the first usually tells the story, the rest confirm it.
   return `<article class="example" data-request-id="${esc(ex.requestId)}" data-trace-id="${esc(ex.traceId ?? '')}" data-example-for="${esc(fields.join(' '))}">
@@ -80,7 +83,9 @@ export function exampleCard({ example: ex, fields }: PickedExample, verdicts: Re
 export function examplesBlock(e: EndpointReport, lookup: ExampleLookup): string {
   const picked = pickExamples(e, lookup);
   if (picked.length === 0) {
-    const why = e.fields.some((f) => f.verdict !== 'noise') ? 'No stored examples in this window.' : 'No examples: nothing here differs beyond noise.';
+    const why = e.fields.some((f) => f.verdict !== 'noise')
+      ? 'No stored examples in this window.'
+      : 'No examples: nothing here differs beyond noise.';
     return `<p class="muted">${why}</p>`;
   }
   const verdicts = new Map(e.fields.map((f) => [f.field, f.verdict as string]));

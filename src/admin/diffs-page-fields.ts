@@ -18,7 +18,10 @@ export function verdictBadge(verdict: FieldReport['verdict']): string {
 /** Bar: the rate's Wilson interval [lower, rate] in the verdict colour, the noise upper bound as a tick. */
 function rateBar(f: FieldReport): string {
   const w = (x: number) => (Math.min(1, Math.max(0, x)) * 100).toFixed(1);
-  const noise = f.noiseCompared > 0 ? `<span class="rb-noise" style="left:${w(f.noiseUpper)}%" title="noise upper bound ${pct(f.noiseUpper)}"></span>` : '';
+  const noise =
+    f.noiseCompared > 0
+      ? `<span class="rb-noise" style="left:${w(f.noiseUpper)}%" title="noise upper bound ${pct(f.noiseUpper)}"></span>`
+      : '';
   return `<span class="rb" aria-hidden="true"><span class="rb-ci" style="left:${w(f.lower)}%;width:${w(f.rate - f.lower)}%"></span><span class="rb-rate v-${f.verdict}" style="left:${w(f.rate)}%"></span>${noise}</span>`;
 }
 

@@ -23,7 +23,9 @@ function parse(text: string): Node {
 
 function childOf(node: Node, key: string | number): Node {
   if (typeof key === 'number') return Array.isArray(node) && key < node.length ? node[key] : MISSING;
-  return node !== null && typeof node === 'object' && !Array.isArray(node) && Object.hasOwn(node, key) ? (node as Record<string, unknown>)[key] : MISSING;
+  return node !== null && typeof node === 'object' && !Array.isArray(node) && Object.hasOwn(node, key)
+    ? (node as Record<string, unknown>)[key]
+    : MISSING;
 }
 
 /** JSON with object keys sorted: object key order never counts as a difference in compare. */
@@ -31,7 +33,10 @@ function canonical(v: Node): string {
   if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
   if (v !== null && typeof v === 'object') {
     const o = v as Record<string, unknown>;
-    return `{${Object.keys(o).sort().map((k) => `${JSON.stringify(k)}:${canonical(o[k])}`).join(',')}}`;
+    return `{${Object.keys(o)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonical(o[k])}`)
+      .join(',')}}`;
   }
   return JSON.stringify(v) ?? 'null';
 }

@@ -50,7 +50,10 @@ ${total(skipped, skipped > 0 ? '<a href="#skips">skipped (see below)</a>' : 'ski
 
 function ranking(r: DiffReport): string {
   const rows = r.endpoints.map(
-    (e, i) => `<tr data-endpoint-key="${key(e)}" data-endpoint="${esc(e.endpoint)}" data-route="${esc(e.route)}" data-shadow="${esc(e.shadow)}">
+    (
+      e,
+      i,
+    ) => `<tr data-endpoint-key="${key(e)}" data-endpoint="${esc(e.endpoint)}" data-route="${esc(e.route)}" data-shadow="${esc(e.shadow)}">
 <td class="num">${i + 1}</td><td class="ep"><a href="#ep-${i}"><code>${esc(e.endpoint)}</code></a></td><td>${esc(e.route)}</td><td>${esc(e.shadow)}</td>
 <td class="num">${e.pairs}</td><td class="num">${e.realRate > 0 ? `<b class="changed">${pct(e.realRate)}</b>` : '0%'}</td>
 <td class="num">${e.unmeasuredRate > 0 ? pct(e.unmeasuredRate) : '–'}</td><td>${badges(e)}</td></tr>`,
@@ -73,9 +76,12 @@ function endpointSection(e: EndpointReport, i: number, lookup: ExampleLookup): s
 }
 
 function skips(r: DiffReport): string {
-  if (r.skips.length === 0) return '<section class="card" id="skips"><h2>Skipped</h2><p class="muted">Nothing was skipped: every mirrored request was compared.</p></section>';
+  if (r.skips.length === 0)
+    return '<section class="card" id="skips"><h2>Skipped</h2><p class="muted">Nothing was skipped: every mirrored request was compared.</p></section>';
   const rows = r.skips.map(
-    (s) => `<tr data-reason="${esc(s.reason)}" data-route="${esc(s.route)}" data-shadow="${esc(s.shadow)}"><td>${esc(s.route)}</td><td>${esc(s.shadow)}</td>
+    (
+      s,
+    ) => `<tr data-reason="${esc(s.reason)}" data-route="${esc(s.route)}" data-shadow="${esc(s.shadow)}"><td>${esc(s.route)}</td><td>${esc(s.shadow)}</td>
 <td><code>${esc(s.reason)}</code></td><td>${esc(SKIP_REASONS[s.reason] ?? '')}</td><td class="num">${s.count}</td></tr>`,
   );
   return `<section class="card skips" id="skips"><h2>Skipped</h2><p class="muted">Requests not mirrored, or pairs not (fully) compared — counted here so that a quiet report never hides missing data.</p>
@@ -92,7 +98,10 @@ function empty(r: DiffReport): string {
  * @example res.end(renderDiffsPage(report, (f) => store.examples({ ...f, limit: 3 })))
  */
 export function renderDiffsPage(report: DiffReport, examples: ExampleLookup): string {
-  const body = report.endpoints.length === 0 ? empty(report) : ranking(report) + report.endpoints.map((e, i) => endpointSection(e, i, examples)).join('\n');
+  const body =
+    report.endpoints.length === 0
+      ? empty(report)
+      : ranking(report) + report.endpoints.map((e, i) => endpointSection(e, i, examples)).join('\n');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>Fieldlab shadow diffs${report.totals.realFields > 0 ? ` — ${report.totals.realFields} real` : ''}</title>

@@ -21,7 +21,10 @@ function query(req: IncomingMessage): Record<string, string> {
  * Guarded admin routes for guardrails.
  * @example createAdminServer({ ..., routes: guardrailRoutes(runtime, stores.guardrails) })
  */
-export function guardrailRoutes(runtime: GuardrailsRuntime, store: Pick<GuardrailStore, 'decisions'>): Record<string, (req: IncomingMessage, res: ServerResponse) => void> {
+export function guardrailRoutes(
+  runtime: GuardrailsRuntime,
+  store: Pick<GuardrailStore, 'decisions'>,
+): Record<string, (req: IncomingMessage, res: ServerResponse) => void> {
   return {
     'GET /status': (req, res) => {
       const route = query(req).route;
@@ -33,7 +36,9 @@ export function guardrailRoutes(runtime: GuardrailsRuntime, store: Pick<Guardrai
       if (q.since && since === undefined) return sendLocalReply(res, FL_ADMIN_BAD_REQUEST, undefined, `invalid since "${q.since}"`);
       const limit = q.limit === undefined ? 100 : Math.floor(Number(q.limit));
       if (!(limit >= 1)) return sendLocalReply(res, FL_ADMIN_BAD_REQUEST, undefined, `invalid limit "${q.limit}" (a whole number ≥ 1)`);
-      sendJson(res, { decisions: store.decisions({ ...(q.route ? { route: q.route } : {}), ...(since !== undefined ? { since } : {}), limit }) });
+      sendJson(res, {
+        decisions: store.decisions({ ...(q.route ? { route: q.route } : {}), ...(since !== undefined ? { since } : {}), limit }),
+      });
     },
     'POST /routes/*': (req, res) => {
       let name: string | undefined;
@@ -50,8 +55,10 @@ export function guardrailRoutes(runtime: GuardrailsRuntime, store: Pick<Guardrai
       const actor = String(req.headers['x-fieldlab-actor'] ?? 'admin-api').slice(0, 100);
       const result = runtime.manual(name, action as ManualAction, { ...(q.arm ? { arm: q.arm } : {}), actor });
       if (result.ok) return sendJson(res, { route: name, action, decisions: result.decisions, status: runtime.status(name)[0] ?? null });
-      if (result.error === 'unknown-route') return sendLocalReply(res, FL_ROUTE_NOT_FOUND, undefined, `no route "${name}" in the running config`);
-      if (result.error === 'no-guardrails') return sendLocalReply(res, FL_NO_GUARDRAILS, undefined, `route "${name}" has no guardrails or rollout`);
+      if (result.error === 'unknown-route')
+        return sendLocalReply(res, FL_ROUTE_NOT_FOUND, undefined, `no route "${name}" in the running config`);
+      if (result.error === 'no-guardrails')
+        return sendLocalReply(res, FL_NO_GUARDRAILS, undefined, `route "${name}" has no guardrails or rollout`);
       sendLocalReply(res, FL_ADMIN_BAD_REQUEST, undefined, `route "${name}" has no arm "${q.arm}"`);
     },
   };

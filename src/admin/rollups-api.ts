@@ -20,9 +20,18 @@ export function rollupRoutes(store: Pick<GuardrailStore, 'minutes'>): Record<str
       const since = q.since ? parseTimeBound(q.since, now) : now - 3_600_000;
       const until = q.until ? parseTimeBound(q.until, now) : undefined;
       if (since === undefined || (q.until && until === undefined)) {
-        return sendJson(res, { error: { code: 'FL_BAD_REQUEST', message: 'since/until: use an age like 1h, an ISO date or epoch ms' } }, 400);
+        return sendJson(
+          res,
+          { error: { code: 'FL_BAD_REQUEST', message: 'since/until: use an age like 1h, an ISO date or epoch ms' } },
+          400,
+        );
       }
-      const rows = store.minutes({ ...(q.route ? { route: q.route } : {}), ...(q.arm ? { arm: q.arm } : {}), since, ...(until !== undefined ? { until } : {}) });
+      const rows = store.minutes({
+        ...(q.route ? { route: q.route } : {}),
+        ...(q.arm ? { arm: q.arm } : {}),
+        since,
+        ...(until !== undefined ? { until } : {}),
+      });
       sendJson(res, {
         minutes: rows.map((r) => ({
           minute: new Date(r.minute).toISOString(),

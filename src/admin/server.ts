@@ -26,7 +26,11 @@ type Handler = (req: IncomingMessage, res: ServerResponse) => void | Promise<voi
 /** Sends a JSON body with status 200 (or `status`). */
 export function sendJson(res: ServerResponse, body: unknown, status = 200): void {
   const text = `${JSON.stringify(body, null, 2)}\n`;
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), 'cache-control': 'no-store' });
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(text),
+    'cache-control': 'no-store',
+  });
   res.end(text);
 }
 
@@ -78,7 +82,8 @@ export function createAdminServer(deps: AdminDeps): Server {
   const server = createServer((req, res) => {
     const key = `${req.method} ${(req.url ?? '/').split('?')[0]}`;
     // `METHOD /prefix/*` entries take every path under the prefix (e.g. POST /routes/NAME/ACTION).
-    const handler = open[key] ?? guarded[key] ?? guarded[Object.keys(guarded).find((k) => k.endsWith('/*') && key.startsWith(k.slice(0, -1))) ?? ''];
+    const handler =
+      open[key] ?? guarded[key] ?? guarded[Object.keys(guarded).find((k) => k.endsWith('/*') && key.startsWith(k.slice(0, -1))) ?? ''];
     if (!handler) return sendLocalReply(res, FL_ADMIN_NOT_FOUND, undefined);
     if (!open[key] && !authorized(req, deps.config.current().config.admin.token, exposed(server))) {
       return sendLocalReply(res, FL_ADMIN_UNAUTHORIZED, undefined);

@@ -35,11 +35,18 @@ export function adminTarget(args: readonly string[], io: CliIo): AdminTarget {
  * Calls the admin API; never throws: a connection failure comes back as status 0 with a message.
  * @example const r = await adminCall(target, 'GET', '/status')
  */
-export async function adminCall(target: AdminTarget, method: 'GET' | 'POST', path: string): Promise<{ status: number; body: unknown; error?: string }> {
+export async function adminCall(
+  target: AdminTarget,
+  method: 'GET' | 'POST',
+  path: string,
+): Promise<{ status: number; body: unknown; error?: string }> {
   try {
     const res = await request(`${target.base}${path}`, {
       method,
-      headers: { ...(target.token ? { authorization: `Bearer ${target.token}` } : {}), 'x-fieldlab-actor': `cli:${process.env.USER ?? 'unknown'}` },
+      headers: {
+        ...(target.token ? { authorization: `Bearer ${target.token}` } : {}),
+        'x-fieldlab-actor': `cli:${process.env.USER ?? 'unknown'}`,
+      },
       headersTimeout: 10_000,
       bodyTimeout: 10_000,
     });

@@ -7,8 +7,29 @@ import { adminCall, adminTarget } from './admin-client.js';
 import { flag, type CliIo } from './start.js';
 
 interface StatusBody {
-  routes: { route: string; variants: { arm: string; percent: number; phase: string; stepIndex: number; steps: number[] | null; stepStartedAt: string | null; breach: string | null }[] }[];
-  decisions: { at: number; route: string; arm: string; action: string; fromPercent: number; toPercent: number; rule: string; reason: string; actor?: string }[];
+  routes: {
+    route: string;
+    variants: {
+      arm: string;
+      percent: number;
+      phase: string;
+      stepIndex: number;
+      steps: number[] | null;
+      stepStartedAt: string | null;
+      breach: string | null;
+    }[];
+  }[];
+  decisions: {
+    at: number;
+    route: string;
+    arm: string;
+    action: string;
+    fromPercent: number;
+    toPercent: number;
+    rule: string;
+    reason: string;
+    actor?: string;
+  }[];
 }
 
 function fail(io: CliIo, r: { status: number; body: unknown; error?: string }): number {
@@ -25,13 +46,17 @@ export function renderStatus(s: StatusBody): string {
     lines.push(`route ${r.route}`);
     for (const v of r.variants) {
       const step = v.steps ? `step ${v.stepIndex + 1}/${v.steps.length} (${v.steps.join(' → ')}%)` : 'no rollout';
-      lines.push(`  ${v.arm.padEnd(12)} ${String(v.percent).padStart(5)}%  ${v.phase.padEnd(12)} ${step}${v.stepStartedAt ? ` since ${v.stepStartedAt}` : ''}${v.breach ? `  breach: ${v.breach}` : ''}`);
+      lines.push(
+        `  ${v.arm.padEnd(12)} ${String(v.percent).padStart(5)}%  ${v.phase.padEnd(12)} ${step}${v.stepStartedAt ? ` since ${v.stepStartedAt}` : ''}${v.breach ? `  breach: ${v.breach}` : ''}`,
+      );
     }
   }
   if (s.decisions.length > 0) {
     lines.push('', 'recent decisions (newest first)');
     for (const d of s.decisions) {
-      lines.push(`  ${new Date(d.at).toISOString()}  ${d.route}/${d.arm}  ${d.action} ${d.fromPercent}% → ${d.toPercent}%  [${d.rule}${d.actor ? `, by ${d.actor}` : ''}]`);
+      lines.push(
+        `  ${new Date(d.at).toISOString()}  ${d.route}/${d.arm}  ${d.action} ${d.fromPercent}% → ${d.toPercent}%  [${d.rule}${d.actor ? `, by ${d.actor}` : ''}]`,
+      );
       lines.push(`      ${d.reason}`);
     }
   }
@@ -56,7 +81,11 @@ export function manualCommand(action: string): (args: string[], io: CliIo) => Pr
       return 2;
     }
     const arm = flag(args, 'arm');
-    const r = await adminCall(adminTarget(args, io), 'POST', `/routes/${encodeURIComponent(route)}/${action}${arm ? `?arm=${encodeURIComponent(arm)}` : ''}`);
+    const r = await adminCall(
+      adminTarget(args, io),
+      'POST',
+      `/routes/${encodeURIComponent(route)}/${action}${arm ? `?arm=${encodeURIComponent(arm)}` : ''}`,
+    );
     if (r.status !== 200) return fail(io, r);
     const body = r.body as { decisions: StatusBody['decisions'] };
     if (body.decisions.length === 0) io.out(`${route}: nothing to ${action} (no variant changed state)`);

@@ -32,7 +32,14 @@ async function startServices(): Promise<DemoService[]> {
 export async function runDemo(args: string[], io: CliIo): Promise<number | undefined> {
   const services = await startServices();
   const [control, variant, copy, dark, canary] = services as [DemoService, DemoService, DemoService, DemoService, DemoService];
-  const env = { ...io.env, DEMO_CONTROL_URL: control.url, DEMO_VARIANT_URL: variant.url, DEMO_CONTROL_COPY_URL: copy.url, DEMO_DARK_URL: dark.url, DEMO_CANARY_URL: canary.url };
+  const env = {
+    ...io.env,
+    DEMO_CONTROL_URL: control.url,
+    DEMO_VARIANT_URL: variant.url,
+    DEMO_CONTROL_COPY_URL: copy.url,
+    DEMO_DARK_URL: dark.url,
+    DEMO_CANARY_URL: canary.url,
+  };
   const app = await startWithSignals(DEMO_CONFIG, { ...io, env });
   if (!app) {
     await Promise.all(services.map((s) => s.close()));
@@ -83,7 +90,9 @@ function summarize(report: DiffReport): string[] {
   const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
   return report.endpoints.flatMap((e) => [
     `  ${e.endpoint} → ${e.shadow}: ${e.pairs} pairs, latency p50 ${e.latency.primary.p50 ?? '?'} ms → ${e.latency.candidate.p50 ?? '?'} ms`,
-    ...e.fields.map((f) => `    ${f.verdict.padEnd(10)} ${f.field} (${f.kind}) differs in ${pct(f.rate)} of pairs; noise ${pct(f.noiseRate)}`),
+    ...e.fields.map(
+      (f) => `    ${f.verdict.padEnd(10)} ${f.field} (${f.kind}) differs in ${pct(f.rate)} of pairs; noise ${pct(f.noiseRate)}`,
+    ),
   ]);
 }
 
@@ -106,10 +115,17 @@ function watchDecisions(admin: string, io: CliIo): void {
   let since = Date.now();
   setInterval(() => {
     request(`${admin}/decisions.json?since=${since}`)
-      .then((r) => r.body.json() as Promise<{ decisions: { at: number; route: string; arm: string; action: string; fromPercent: number; toPercent: number; reason: string }[] }>)
+      .then(
+        (r) =>
+          r.body.json() as Promise<{
+            decisions: { at: number; route: string; arm: string; action: string; fromPercent: number; toPercent: number; reason: string }[];
+          }>,
+      )
       .then(({ decisions }) => {
         for (const d of [...decisions].reverse()) {
-          io.out(`  [${new Date(d.at).toISOString().slice(11, 19)}] ${d.route}/${d.arm}: ${d.action} ${d.fromPercent}% → ${d.toPercent}% — ${d.reason}`);
+          io.out(
+            `  [${new Date(d.at).toISOString().slice(11, 19)}] ${d.route}/${d.arm}: ${d.action} ${d.fromPercent}% → ${d.toPercent}% — ${d.reason}`,
+          );
           since = Math.max(since, d.at + 1);
         }
       })

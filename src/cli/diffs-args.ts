@@ -96,7 +96,8 @@ export function parseDiffsArgs(args: readonly string[]): { ok: true; options: Di
       flags.add(name);
     } else if ((VALUED as readonly string[]).includes(name)) {
       const value = inline ?? args[++i];
-      if (value === undefined || value === '' || (inline === undefined && value.startsWith('--'))) return { ok: false, error: `--${name} needs a value` };
+      if (value === undefined || value === '' || (inline === undefined && value.startsWith('--')))
+        return { ok: false, error: `--${name} needs a value` };
       if (values[name as Valued] !== undefined) return { ok: false, error: `--${name} given twice` };
       values[name as Valued] = value;
     } else {
@@ -107,14 +108,20 @@ export function parseDiffsArgs(args: readonly string[]): { ok: true; options: Di
   let failOn: number | undefined;
   if (values['fail-on'] !== undefined) {
     failOn = parseRate(values['fail-on']);
-    if (failOn === undefined) return { ok: false, error: `invalid --fail-on "${values['fail-on']}" (use a percentage like 1% or a fraction like 0.01)` };
+    if (failOn === undefined)
+      return { ok: false, error: `invalid --fail-on "${values['fail-on']}" (use a percentage like 1% or a fraction like 0.01)` };
   }
-  if (flags.has('strict') && failOn === undefined && !flags.has('help')) return { ok: false, error: '--strict only applies with --fail-on' };
+  if (flags.has('strict') && failOn === undefined && !flags.has('help'))
+    return { ok: false, error: '--strict only applies with --fail-on' };
   let examples: number | undefined;
   if (values.examples !== undefined) {
     examples = /^\d+$/.test(values.examples) ? Number(values.examples) : NaN;
-    if (!(examples >= 0 && examples <= 100)) return { ok: false, error: `invalid --examples "${values.examples}" (a whole number, 0 to 100)` };
+    if (!(examples >= 0 && examples <= 100))
+      return { ok: false, error: `invalid --examples "${values.examples}" (a whole number, 0 to 100)` };
   }
   const { 'fail-on': _f, examples: _e, ...rest } = values;
-  return { ok: true, options: { ...rest, json: flags.has('json'), strict: flags.has('strict'), help: flags.has('help'), failOn, examples } };
+  return {
+    ok: true,
+    options: { ...rest, json: flags.has('json'), strict: flags.has('strict'), help: flags.has('help'), failOn, examples },
+  };
 }

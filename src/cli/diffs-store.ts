@@ -24,7 +24,10 @@ export function openReportStore(o: { store?: string; config?: string }, env: Rec
     const loaded = loadConfigFile(file, env);
     if (!loaded.ok) {
       const hint = o.config === undefined ? ' (pass --config FILE or --store sqlite:PATH)' : '';
-      return { ok: false, lines: [`cannot read the store location from ${file}${hint}:`, ...loaded.errors.map((e) => `  ${formatConfigError(e)}`)] };
+      return {
+        ok: false,
+        lines: [`cannot read the store location from ${file}${hint}:`, ...loaded.errors.map((e) => `  ${formatConfigError(e)}`)],
+      };
     }
     url = loaded.config.store.url;
     from = `store.url in ${file}`;
@@ -34,7 +37,12 @@ export function openReportStore(o: { store?: string; config?: string }, env: Rec
   }
   const path = url.slice('sqlite:'.length);
   if (path === ':memory:') {
-    return { ok: false, lines: [`the store is ${url} (${from}): it lives in the proxy's memory, so there is nothing to read from here; use GET /diffs.json on the admin port`] };
+    return {
+      ok: false,
+      lines: [
+        `the store is ${url} (${from}): it lives in the proxy's memory, so there is nothing to read from here; use GET /diffs.json on the admin port`,
+      ],
+    };
   }
   const file = resolve(path);
   if (!existsSync(file)) return { ok: false, lines: [`store file not found: ${file} (${url}, from ${from})`] };

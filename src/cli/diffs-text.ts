@@ -48,7 +48,15 @@ function fieldLines(e: EndpointReport, p: Paint): string[] {
   const rows = [['verdict', 'rate (≥ lower)', 'noise (≤ upper)', 'differed', 'noise', 'kind', 'field']];
   for (const f of listed) {
     const noise = f.noiseCompared > 0 ? `${pct(f.noiseRate)} (≤ ${pct(f.noiseUpper)})` : 'not observed';
-    rows.push([f.verdict === 'real' ? 'REAL' : f.verdict, `${pct(f.rate)} (≥ ${pct(f.lower)})`, noise, `${f.differed}/${f.compared}`, `${f.noiseDiffered}/${f.noiseCompared}`, f.kind, f.field]);
+    rows.push([
+      f.verdict === 'real' ? 'REAL' : f.verdict,
+      `${pct(f.rate)} (≥ ${pct(f.lower)})`,
+      noise,
+      `${f.differed}/${f.compared}`,
+      `${f.noiseDiffered}/${f.noiseCompared}`,
+      f.kind,
+      f.field,
+    ]);
   }
   const out = table(rows, '   ', (i, line) => {
     if (i === 0) return p.dim(line);
@@ -80,7 +88,10 @@ function latencyLines(e: EndpointReport, p: Paint): string[] {
   ];
   const widths = q.map((_, c) => Math.max(...rows.map((r) => r[c + 1]!.length)));
   return rows.map((r, i) => {
-    const line = `   ${r[0]!.padEnd(10)}  ${r.slice(1).map((c, j) => c.padStart(widths[j]!)).join('  ')}${i === 3 ? `   (shadow − primary, ${l.samples} paired samples)` : ''}`;
+    const line = `   ${r[0]!.padEnd(10)}  ${r
+      .slice(1)
+      .map((c, j) => c.padStart(widths[j]!))
+      .join('  ')}${i === 3 ? `   (shadow − primary, ${l.samples} paired samples)` : ''}`;
     return i === 0 ? p.dim(line) : line;
   });
 }
@@ -90,7 +101,9 @@ function exampleLines(e: EndpointReport, examples: FieldExamples, p: Paint): str
   for (const f of e.fields.filter((x) => x.verdict === 'real')) {
     for (const ex of examples(e, f)) {
       const v = fieldValues(ex, f.field);
-      out.push(`   example ${p.bold(f.field)}: ${ex.method} ${ex.path}  ${ex.primaryStatus}→${ex.candidateStatus}  ${ms(ex.primaryLatencyMs)}→${ms(ex.candidateLatencyMs)} ms`);
+      out.push(
+        `   example ${p.bold(f.field)}: ${ex.method} ${ex.path}  ${ex.primaryStatus}→${ex.candidateStatus}  ${ms(ex.primaryLatencyMs)}→${ms(ex.candidateLatencyMs)} ms`,
+      );
       out.push(`     request id ${ex.requestId}  trace id ${ex.traceId ?? '(none)'}`);
       out.push(v ? `     primary ${v.primary}  shadow ${p.red(v.candidate)}` : '     (values not in the stored bodies; see --html)');
     }
@@ -128,6 +141,7 @@ export function renderDiffsText(r: DiffReport, examples: FieldExamples, p: Paint
     `${p.bold('Fieldlab shadow diffs')} · ${describeFilter(r.filter)}`,
     `${t.pairs} pairs · ${t.endpoints} endpoint${t.endpoints === 1 ? '' : 's'} · ${t.realFields > 0 ? p.red(`${t.realFields} real`) : '0 real'} · ${t.unmeasuredFields} unmeasured · ${skipped} skipped`,
   ];
-  if (r.endpoints.length === 0) head.push('', 'No shadow pairs in this window: check the routes\' shadow config, the filter, and the skips below.');
+  if (r.endpoints.length === 0)
+    head.push('', "No shadow pairs in this window: check the routes' shadow config, the filter, and the skips below.");
   return [...head, ...r.endpoints.flatMap((e, i) => endpointLines(e, i, examples, p)), ...skipLines(r, p)];
 }

@@ -70,7 +70,9 @@ function gate(o: DiffsOptions, report: DiffReport, io: DiffsIo): number {
   }
   note(`fieldlab diffs: FAIL — ${failing.length} ${what} field${failing.length === 1 ? '' : 's'} above ${pct(o.failOn)}:`);
   for (const { endpoint: e, field: f } of failing) {
-    note(`  ${e.route} → ${e.shadow}  ${e.endpoint}  ${f.field}  ${f.verdict} ${pct(f.rate)} (${f.differed}/${f.compared}, ≥ ${pct(f.lower)}; noise ${f.noiseCompared > 0 ? pct(f.noiseRate) : 'unobserved'})`);
+    note(
+      `  ${e.route} → ${e.shadow}  ${e.endpoint}  ${f.field}  ${f.verdict} ${pct(f.rate)} (${f.differed}/${f.compared}, ≥ ${pct(f.lower)}; noise ${f.noiseCompared > 0 ? pct(f.noiseRate) : 'unobserved'})`,
+    );
   }
   return 1;
 }

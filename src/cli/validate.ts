@@ -24,7 +24,9 @@ export function runValidate(args: string[], io: ValidateIo): number {
   }
   const unknown = args.find((a) => a.startsWith('-'));
   if (args.length === 0 || unknown !== undefined) {
-    io.err(unknown === undefined ? `fieldlab validate: missing FILE\n${USAGE}` : `fieldlab validate: unknown option "${unknown}"\n${USAGE}`);
+    io.err(
+      unknown === undefined ? `fieldlab validate: missing FILE\n${USAGE}` : `fieldlab validate: unknown option "${unknown}"\n${USAGE}`,
+    );
     return 2;
   }
   let code = 0;

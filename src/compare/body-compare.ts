@@ -62,7 +62,8 @@ function classify(r: CapturedResponse, d: Extract<Decoded, { ok: true }>): Side 
 }
 
 function undecodable(p: CapturedResponse, dp: Decoded, c: CapturedResponse, dc: Decoded): BodyDiff {
-  if ((!dp.ok && dp.reason === 'too-large') || (!dc.ok && dc.reason === 'too-large')) return { fields: [], compared: [], skipped: 'body-too-large' };
+  if ((!dp.ok && dp.reason === 'too-large') || (!dc.ok && dc.reason === 'too-large'))
+    return { fields: [], compared: [], skipped: 'body-too-large' };
   if (p.truncated || c.truncated) return { fields: [], compared: [], skipped: 'body-undecodable' };
   if (!dp.ok && !dc.ok) return { fields: diffBytes(p.body, c.body, [p.body.length, c.body.length]), compared: ['body:bytes'] };
   const say = (d: Decoded): string => JSON.stringify(d.ok ? 'decoded' : `undecodable ${d.encoding}: ${d.reason}`);

@@ -21,6 +21,7 @@ export function diffBytes(primary: Buffer, candidate: Buffer, lengths?: readonly
   if (lengths !== undefined && lengths[0] !== lengths[1]) {
     out.push({ field: 'body:bytes', kind: 'length', primary: String(lengths[0]), candidate: String(lengths[1]) });
   }
-  if (!primary.equals(candidate)) out.push({ field: 'body:bytes', kind: 'content', primary: digest(primary), candidate: digest(candidate) });
+  if (!primary.equals(candidate))
+    out.push({ field: 'body:bytes', kind: 'content', primary: digest(primary), candidate: digest(candidate) });
   return out;
 }

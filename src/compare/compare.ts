@@ -45,7 +45,11 @@ export function comparePair(pair: ComparePair, rules: CompareRules): PairDiff {
   try {
     if (failed(p) || failed(c)) {
       const same = outcome(p) === outcome(c);
-      return { ...base, fields: same ? [] : [{ field: 'error', kind: 'error', primary: outcome(p), candidate: outcome(c) }], compared: ['error'] };
+      return {
+        ...base,
+        fields: same ? [] : [{ field: 'error', kind: 'error', primary: outcome(p), candidate: outcome(c) }],
+        compared: ['error'],
+      };
     }
     const fields: FieldDiff[] = [];
     const compared = ['error', 'status'];

@@ -90,7 +90,7 @@ class Flattener {
       this.#emit(key, { path, parent, value: `~${h.toString(36)}` });
       return h;
     }
-        if (Array.isArray(v)) {
+    if (Array.isArray(v)) {
       const id = alignKey(v, v, usableKey(this.ignore, st));
       const el = indexPath(path);
       let seq = fnv(id === undefined ? '[i' : '[k');

@@ -104,7 +104,8 @@ export function diffHeaders(primary: Headers, candidate: Headers, ignore: readon
     compared.push(field);
     const vb = b.get(name);
     if (vb === undefined) fields.push({ field, kind: 'removed', primary: render(name, va) });
-    else if (normalized(name, va) !== normalized(name, vb)) fields.push({ field, kind: 'value', primary: render(name, va), candidate: render(name, vb) });
+    else if (normalized(name, va) !== normalized(name, vb))
+      fields.push({ field, kind: 'value', primary: render(name, va), candidate: render(name, vb) });
   }
   for (const [name, vb] of b) {
     if (a.has(name) || ignored(ig, name)) continue;

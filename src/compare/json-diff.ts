@@ -159,7 +159,12 @@ class JsonWalker {
     const seqA = a.filter((v) => inB.has(idOf(v, key)));
     const seqB = b.filter((v) => inA.has(idOf(v, key)));
     if (seqA.some((v, i) => idOf(v, key) !== idOf(seqB[i], key))) {
-      this.report(path, 'order', seqA.map((v) => (v as Rec)[key]), seqB.map((v) => (v as Rec)[key]));
+      this.report(
+        path,
+        'order',
+        seqA.map((v) => (v as Rec)[key]),
+        seqB.map((v) => (v as Rec)[key]),
+      );
     }
     a.forEach((v, i) => {
       const next = this.ignore.step(st, i);

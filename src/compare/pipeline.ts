@@ -169,7 +169,13 @@ function handle({ pair, shadow, kind }: Job, batcher: DiffBatcher, repeat: Repea
 }
 
 /** Repeats of the same safe request to the primary teach which fields change on their own. */
-function learnRepeatNoise(pair: ComparePair, shadow: CompiledShadow, target: DiffTarget, batcher: DiffBatcher, repeat: RepeatLearner): void {
+function learnRepeatNoise(
+  pair: ComparePair,
+  shadow: CompiledShadow,
+  target: DiffTarget,
+  batcher: DiffBatcher,
+  repeat: RepeatLearner,
+): void {
   if (!SAFE.has(pair.method) || pair.primary.status < 200 || pair.primary.status >= 300) return;
   const json = parseJson(pair.primary, shadow.rules.maxBody);
   if (json === undefined) return;

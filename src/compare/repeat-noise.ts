@@ -45,7 +45,7 @@ export function repeatKey(method: string, url: string): string {
 }
 
 function tagOf(v: number | string): string {
-  return typeof v === 'number' ? '#' : v[0] ?? '';
+  return typeof v === 'number' ? '#' : (v[0] ?? '');
 }
 
 /** True when the two fingerprints differ the way diffJson would report at this node. */

@@ -18,7 +18,10 @@ export function parseTimeBound(text: string, now: number): number | undefined {
  * Builds a DiffFilter; returns an error string for an unreadable time bound.
  * @example parseDiffFilter({ route: 'checkout', since: '1h' }, Date.now())
  */
-export function parseDiffFilter(params: Readonly<Record<string, string | undefined>>, now: number): { ok: true; filter: DiffFilter } | { ok: false; error: string } {
+export function parseDiffFilter(
+  params: Readonly<Record<string, string | undefined>>,
+  now: number,
+): { ok: true; filter: DiffFilter } | { ok: false; error: string } {
   const filter: { -readonly [K in keyof DiffFilter]: DiffFilter[K] } = {};
   if (params.route) filter.route = params.route;
   if (params.shadow) filter.shadow = params.shadow;

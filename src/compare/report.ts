@@ -90,7 +90,9 @@ export function buildReport(rows: DiffRows, filter: DiffFilter, opts: NoiseOptio
   }
   const endpoints = rows.pairs.map((p): EndpointReport => {
     const k = key(p);
-    const fields = (fieldsByEndpoint.get(k) ?? []).sort((a, b) => VERDICT_ORDER[a.verdict] - VERDICT_ORDER[b.verdict] || b.rate - a.rate || a.field.localeCompare(b.field));
+    const fields = (fieldsByEndpoint.get(k) ?? []).sort(
+      (a, b) => VERDICT_ORDER[a.verdict] - VERDICT_ORDER[b.verdict] || b.rate - a.rate || a.field.localeCompare(b.field),
+    );
     const lat = rows.latency.find((l) => key(l) === k);
     return {
       route: p.route,
@@ -100,7 +102,10 @@ export function buildReport(rows: DiffRows, filter: DiffFilter, opts: NoiseOptio
       realRate: Math.max(0, ...fields.filter((f) => f.verdict === 'real').map((f) => f.rate)),
       unmeasuredRate: Math.max(0, ...fields.filter((f) => f.verdict === 'unmeasured').map((f) => f.rate)),
       fields,
-      statuses: rows.statuses.filter((s) => key(s) === k).map(({ primary, candidate, count: c }) => ({ primary, candidate, count: c })).sort((a, b) => b.count - a.count),
+      statuses: rows.statuses
+        .filter((s) => key(s) === k)
+        .map(({ primary, candidate, count: c }) => ({ primary, candidate, count: c }))
+        .sort((a, b) => b.count - a.count),
       latency: {
         samples: lat ? count(lat.primary) : 0,
         primary: quantiles(lat?.primary, LATENCY_BOUNDS),
@@ -136,6 +141,8 @@ function quantiles(hist: readonly number[] | undefined, bounds: readonly number[
  */
 export function failingFields(report: DiffReport, rate: number, strict = false): { endpoint: EndpointReport; field: FieldReport }[] {
   return report.endpoints.flatMap((endpoint) =>
-    endpoint.fields.filter((f) => f.rate > rate && (f.verdict === 'real' || (strict && f.verdict === 'unmeasured'))).map((field) => ({ endpoint, field })),
+    endpoint.fields
+      .filter((f) => f.rate > rate && (f.verdict === 'real' || (strict && f.verdict === 'unmeasured')))
+      .map((field) => ({ endpoint, field })),
   );
 }

@@ -83,7 +83,7 @@ function dropQuery(path: string): string {
 export function endpointOf(method: string, path: string, routeTemplate?: string): string {
   const m = method.toUpperCase();
   const concrete = dropQuery(path) || '/';
-  if (routeTemplate !== undefined && routeTemplate.includes(':')) {
+  if (routeTemplate?.includes(':')) {
     const tpl = dropQuery(routeTemplate);
     if (!tpl.endsWith('/*')) return `${m} ${tpl}`;
     // `/users/:id/*`: the route names the head, shapes name the tail.

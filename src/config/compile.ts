@@ -104,7 +104,11 @@ function compileRoute(
 ): CompiledRoute {
   const variants = Object.keys(route.arms).filter((a) => a !== 'control');
   const percents = variants.map((v) => route.rollout?.steps[0] ?? route.split[v] ?? 0);
-  const control: Arm = { name: 'control', upstream: upstreams.get(route.arms.control!)!, percent: 100 - percents.reduce((a, b) => a + b, 0) };
+  const control: Arm = {
+    name: 'control',
+    upstream: upstreams.get(route.arms.control!)!,
+    percent: 100 - percents.reduce((a, b) => a + b, 0),
+  };
   const arms = [control, ...variants.map((v, i) => ({ name: v, upstream: upstreams.get(route.arms[v]!)!, percent: percents[i]! }))];
   return Object.freeze({
     name: route.name,

@@ -57,7 +57,11 @@ function widenStore(schema: Json): void {
 function widenMethods(node: unknown): void {
   if (!node || typeof node !== 'object') return;
   const obj = node as Json;
-  if (Array.isArray(obj.enum) && obj.enum.length === METHODS.length && METHODS.every((m, i) => obj.enum && (obj.enum as unknown[])[i] === m)) {
+  if (
+    Array.isArray(obj.enum) &&
+    obj.enum.length === METHODS.length &&
+    METHODS.every((m, i) => obj.enum && (obj.enum as unknown[])[i] === m)
+  ) {
     obj.enum = [...METHODS, ...METHODS.map((m) => m.toLowerCase())];
   }
   for (const value of Object.values(obj)) widenMethods(value);

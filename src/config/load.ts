@@ -92,7 +92,9 @@ function fail(errors: ConfigError[]): LoadResult {
   const seen = new Set<string>();
   const unique = errors.filter((e) => {
     const key = formatConfigError(e);
-    return seen.has(key) ? false : (seen.add(key), true);
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
   });
   // Array.prototype.sort is stable, so errors at one position keep zod's order.
   return { ok: false, errors: unique.sort((a, b) => a.line - b.line || a.col - b.col) };

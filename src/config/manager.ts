@@ -71,7 +71,10 @@ export function createConfigManager(opts: {
       const loaded = loadConfigFile(opts.file, opts.env);
       if (!loaded.ok) {
         const errors = loaded.errors.map(formatConfigError);
-        opts.log.error({ type: 'reload', trigger, errors, version: snapshot.version }, 'config reload rejected; keeping the running config');
+        opts.log.error(
+          { type: 'reload', trigger, errors, version: snapshot.version },
+          'config reload rejected; keeping the running config',
+        );
         return result(false, trigger, { errors });
       }
       const prev = snapshot;
@@ -84,7 +87,10 @@ export function createConfigManager(opts: {
       snapshot = next;
       const restartRequired = restartOnly(prev, next);
       opts.onSwap?.(next, prev);
-      opts.log.info({ type: 'reload', trigger, version: next.version, digest: next.digest.slice(0, 12), restartRequired }, 'config reloaded');
+      opts.log.info(
+        { type: 'reload', trigger, version: next.version, digest: next.digest.slice(0, 12), restartRequired },
+        'config reloaded',
+      );
       // Pools the new snapshot no longer uses close after their in-flight requests finish.
       void opts.pools.retain(next.poolKeys);
       void opts.shadowPools.retain(next.shadowPoolKeys);

@@ -59,7 +59,7 @@ const UpstreamObject = z.strictObject({
   endpoints: z.array(UpstreamUrl).describe('Endpoints, balanced round-robin'),
   timeouts: Timeouts.optional(),
   connections: z.number().int().positive().optional().describe('Max connections per endpoint'),
-  host: z.string().optional().describe('Rewrite the Host header sent to this upstream (default: keep the client\'s)'),
+  host: z.string().optional().describe("Rewrite the Host header sent to this upstream (default: keep the client's)"),
 });
 
 /** `name: url`, `name: [url, url]` and `name: { endpoints: … }` all normalize to the object form. */

@@ -37,7 +37,7 @@ export const Shadow = z.strictObject({
   timeout: Duration.prefault('5s').describe('Whole-exchange timeout for the shadow'),
   concurrency: z.number().int().positive().prefault(64).describe('Shadow requests in flight at once'),
   queue: z.number().int().min(0).prefault(256).describe('Shadow requests waiting; beyond it they are dropped and counted'),
-  host: z.string().optional().describe('Host header for the shadow (default: the client\'s, unchanged)'),
+  host: z.string().optional().describe("Host header for the shadow (default: the client's, unchanged)"),
   headers: z
     .strictObject({
       set: z.record(z.string(), z.string()).prefault({}),

@@ -30,18 +30,13 @@ const Match = z.strictObject({
     .prefault('/*')
     .describe('Exact (/a/b), prefix (/api/*) or templated (/users/:id) path'),
   methods: z.array(Method).optional().describe('Methods to match (default: all)'),
-  headers: z
-    .record(z.string(), z.string())
-    .optional()
-    .describe('Headers that must be present with exactly this value ("*" = any value)'),
+  headers: z.record(z.string(), z.string()).optional().describe('Headers that must be present with exactly this value ("*" = any value)'),
 });
 
 const Route = z.strictObject({
   name: Name.describe('Route name, used in metrics, logs and x-fieldlab-route'),
   match: Match.prefault({}),
-  arms: z
-    .record(Name, z.string())
-    .describe('Arm name → upstream name; "control" is required, every other arm is a variant'),
+  arms: z.record(Name, z.string()).describe('Arm name → upstream name; "control" is required, every other arm is a variant'),
   split: z.record(Name, Percent).prefault({}).describe('Percent of sticky units per variant; control gets the rest'),
   sticky: z
     .array(StickySource)
@@ -79,9 +74,7 @@ export const ConfigSchema = z
       })
       .prefault({}),
     trustedProxies: z
-      .array(
-        z.string().refine((v) => parseCidr(v) !== undefined, { message: 'invalid CIDR (use e.g. 10.0.0.0/8)' }),
-      )
+      .array(z.string().refine((v) => parseCidr(v) !== undefined, { message: 'invalid CIDR (use e.g. 10.0.0.0/8)' }))
       .prefault([])
       .describe('CIDRs of proxies whose X-Forwarded-For is believed'),
     limits: Limits.prefault({}),
@@ -116,7 +109,11 @@ function checkReferences(cfg: Shape, ctx: z.RefinementCtx): void {
     if (!Object.hasOwn(route.arms, 'control')) ctx.addIssue({ code: 'custom', path: at('arms'), message: 'arms must include "control"' });
     for (const [arm, upstream] of Object.entries(route.arms)) {
       if (!Object.hasOwn(cfg.upstreams, upstream)) {
-        ctx.addIssue({ code: 'custom', path: at('arms', arm), message: `unknown upstream "${upstream}"${suggest(upstream, Object.keys(cfg.upstreams))}` });
+        ctx.addIssue({
+          code: 'custom',
+          path: at('arms', arm),
+          message: `unknown upstream "${upstream}"${suggest(upstream, Object.keys(cfg.upstreams))}`,
+        });
       }
     }
     route.shadow.forEach((sh, j) => {
@@ -125,10 +122,18 @@ function checkReferences(cfg: Shape, ctx: z.RefinementCtx): void {
         ctx.addIssue({ code: 'custom', path: at('shadow', j, 'to'), message: `unknown upstream "${sh.to}"${suggest(sh.to, upstreams)}` });
       }
       if (sh.compare.noiseFrom !== undefined && !Object.hasOwn(cfg.upstreams, sh.compare.noiseFrom)) {
-        ctx.addIssue({ code: 'custom', path: at('shadow', j, 'compare', 'noiseFrom'), message: `unknown upstream "${sh.compare.noiseFrom}"${suggest(sh.compare.noiseFrom, upstreams)}` });
+        ctx.addIssue({
+          code: 'custom',
+          path: at('shadow', j, 'compare', 'noiseFrom'),
+          message: `unknown upstream "${sh.compare.noiseFrom}"${suggest(sh.compare.noiseFrom, upstreams)}`,
+        });
       }
       if (sh.arm !== '*' && !Object.hasOwn(route.arms, sh.arm)) {
-        ctx.addIssue({ code: 'custom', path: at('shadow', j, 'arm'), message: `unknown arm "${sh.arm}" (use an arm of this route or "*")${suggest(sh.arm, Object.keys(route.arms))}` });
+        ctx.addIssue({
+          code: 'custom',
+          path: at('shadow', j, 'arm'),
+          message: `unknown arm "${sh.arm}" (use an arm of this route or "*")${suggest(sh.arm, Object.keys(route.arms))}`,
+        });
       }
     });
     const variants = Object.keys(route.arms).filter((a) => a !== 'control');
@@ -136,7 +141,12 @@ function checkReferences(cfg: Shape, ctx: z.RefinementCtx): void {
       const max = 100 / Math.max(1, variants.length);
       if (variants.length === 0) ctx.addIssue({ code: 'custom', path: at('rollout'), message: 'a rollout needs a variant arm' });
       route.rollout.steps.forEach((step, k) => {
-        if (step > max + 1e-9) ctx.addIssue({ code: 'custom', path: at('rollout', 'steps', k), message: `${step}% exceeds the variant lane of ${+max.toFixed(2)}%` });
+        if (step > max + 1e-9)
+          ctx.addIssue({
+            code: 'custom',
+            path: at('rollout', 'steps', k),
+            message: `${step}% exceeds the variant lane of ${+max.toFixed(2)}%`,
+          });
       });
     }
     const lane = variants.length > 0 ? 100 / variants.length : 100;

@@ -33,7 +33,11 @@ function describe(schema: z.core.$ZodType, issue: Issue, prefix: readonly PathSe
   switch (issue.code) {
     case 'unrecognized_keys': {
       const allowed = objectKeysAt(schema, path);
-      return issue.keys.map((key) => ({ path: [...path, key], at: 'key' as const, message: `unknown key "${key}"${suggest(key, allowed)}` }));
+      return issue.keys.map((key) => ({
+        path: [...path, key],
+        at: 'key' as const,
+        message: `unknown key "${key}"${suggest(key, allowed)}`,
+      }));
     }
     case 'invalid_type':
       if (issue.input === undefined && path.length > 0) {

@@ -35,7 +35,13 @@ export function classifyUpstreamError(err: unknown): FailureClass {
     return { def: FL_UPSTREAM_RESET, connectFailure: false };
   }
   // ERR_INVALID_CHAR / ERR_INVALID_HTTP_TOKEN: Node refused to relay a header the upstream sent.
-  if (code.startsWith('HPE_') || code === 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH' || code === 'UND_ERR_INFO' || code === 'ERR_INVALID_CHAR' || code === 'ERR_INVALID_HTTP_TOKEN') {
+  if (
+    code.startsWith('HPE_') ||
+    code === 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH' ||
+    code === 'UND_ERR_INFO' ||
+    code === 'ERR_INVALID_CHAR' ||
+    code === 'ERR_INVALID_HTTP_TOKEN'
+  ) {
     return { def: FL_UPSTREAM_PROTOCOL, connectFailure: false };
   }
   // The client's body did not match its own Content-Length: the client's fault, not the upstream's.

@@ -102,7 +102,12 @@ class ForwardHandler implements Dispatcher.DispatchHandler {
     if (this.#clientGone) controller.abort(new Error('client closed the connection'));
   }
 
-  onResponseStart(controller: Dispatcher.DispatchController, statusCode: number, headers: Record<string, string | string[] | undefined>, statusMessage?: string): void {
+  onResponseStart(
+    controller: Dispatcher.DispatchController,
+    statusCode: number,
+    headers: Record<string, string | string[] | undefined>,
+    statusMessage?: string,
+  ): void {
     if (statusCode < 200) return; // 1xx interim responses are not relayed
     recordConnect(this.#target.endpoint, true, Date.now());
     this.#upstreamMs = performance.now() - this.#started;
@@ -112,7 +117,12 @@ class ForwardHandler implements Dispatcher.DispatchHandler {
     // Trailers ride only on a chunked body (RFC 9112 §7.1.2). Node throws if `Trailer` is declared on
     // any other framing (HEAD, 204/304, Content-Length, an HTTP/1.0 client), so drop it there.
     // (Checked here because writeHead(obj) doesn't populate res.hasHeader().)
-    const chunked = out['content-length'] === undefined && statusCode !== 204 && statusCode !== 304 && this.#target.method !== 'HEAD' && res.useChunkedEncodingByDefault;
+    const chunked =
+      out['content-length'] === undefined &&
+      statusCode !== 204 &&
+      statusCode !== 304 &&
+      this.#target.method !== 'HEAD' &&
+      res.useChunkedEncodingByDefault;
     if (!chunked) delete out.trailer;
     this.#relayTrailers = chunked && out.trailer !== undefined;
     for (const [name, value] of this.#target.extraHeaders ?? []) {

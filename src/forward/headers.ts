@@ -70,12 +70,18 @@ export function upstreamRequestHeaders(raw: readonly string[], info: ForwardedIn
   }
   if (info.host) out.push('host', info.host);
   out.push(
-    'x-forwarded-for', info.forwardedFor,
-    'x-forwarded-proto', info.proto,
-    'via', info.via ? `${info.via}, 1.1 fieldlab` : '1.1 fieldlab',
-    'x-request-id', info.requestId,
-    'x-fieldlab-route', info.route,
-    'x-fieldlab-arm', info.arm,
+    'x-forwarded-for',
+    info.forwardedFor,
+    'x-forwarded-proto',
+    info.proto,
+    'via',
+    info.via ? `${info.via}, 1.1 fieldlab` : '1.1 fieldlab',
+    'x-request-id',
+    info.requestId,
+    'x-fieldlab-route',
+    info.route,
+    'x-fieldlab-arm',
+    info.arm,
   );
   if (info.forwardedHost) out.push('x-forwarded-host', info.forwardedHost);
   return out;
@@ -85,11 +91,16 @@ export function upstreamRequestHeaders(raw: readonly string[], info: ForwardedIn
  * Filters upstream response headers (undici's parsed object) into what the client may see.
  * @example clientResponseHeaders({ connection: 'close', 'content-type': 'text/plain' }) // { 'content-type': 'text/plain' }
  */
-export function clientResponseHeaders(
-  headers: Record<string, string | string[] | undefined>,
-): Record<string, string | string[]> {
+export function clientResponseHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string | string[]> {
   const conn = headers.connection;
-  const named = conn ? new Set(String(conn).toLowerCase().split(',').map((s) => s.trim())) : undefined;
+  const named = conn
+    ? new Set(
+        String(conn)
+          .toLowerCase()
+          .split(',')
+          .map((s) => s.trim()),
+      )
+    : undefined;
   const out: Record<string, string | string[]> = {};
   for (const name in headers) {
     const value = headers[name];

@@ -44,7 +44,9 @@ export function decide(ctx: EngineContext, all: readonly VariantRt[], v: Variant
       return breach(ctx, all, v, now, rule, burn, (ev) => {
         const t = ev.tests[i]!;
         const bad = metric === 'bad';
-        const [vn, cn] = bad ? [ev.variant.requests - ev.variant.capped, ev.control.requests - ev.control.capped] : [ev.variant.requests, ev.control.requests];
+        const [vn, cn] = bad
+          ? [ev.variant.requests - ev.variant.capped, ev.control.requests - ev.control.capped]
+          : [ev.variant.requests, ev.control.requests];
         const [vk, ck] = bad ? [ev.variant.bad, ev.control.bad] : [ev.variant.slow, ev.control.slow];
         return `${v.arm}: ${vk} of ${vn} requests ${bad ? 'bad' : 'slow'} (${pct(t.pVariant)}) vs ${ck} of ${cn} on control (${pct(t.pControl)}), ρ̂ ${num(t.rhoHat)}; e-value ${num(t.eValue)} ≥ 1/α = ${num(t.threshold)} rejects ρ ≤ ${num(ctx.tolerance)}`;
       });
@@ -64,7 +66,15 @@ export function decide(ctx: EngineContext, all: readonly VariantRt[], v: Variant
 }
 
 /** Applies onBreach; `says` gives the sentence's first half from the evidence. */
-function breach(ctx: EngineContext, all: readonly VariantRt[], v: VariantRt, now: number, rule: string, burn: BurnEvidence[], says: (ev: Decision['evidence']) => string): Decision {
+function breach(
+  ctx: EngineContext,
+  all: readonly VariantRt[],
+  v: VariantRt,
+  now: number,
+  rule: string,
+  burn: BurnEvidence[],
+  says: (ev: Decision['evidence']) => string,
+): Decision {
   const from = v.percent;
   const onBreach = ctx.guardrails.onBreach;
   let tail: string;
@@ -157,7 +167,10 @@ function passSlow(ctx: EngineContext, all: readonly VariantRt[], v: VariantRt, n
   const evidence = buildEvidence(ctx, v, now, burn);
   const why = !enoughSamples
     ? `only ${v.variant.requests} variant requests (minSamples ${ctx.guardrails.minSamples})`
-    : `${v.variant.requests} variant requests but ${evidence.tests.filter((t) => !t.passes).map((t) => `the ${t.metric}-event ratio's upper bound ${num(t.rhoUpper)} is not below tolerance ${num(ctx.tolerance)}`).join(' and ')}`;
+    : `${v.variant.requests} variant requests but ${evidence.tests
+        .filter((t) => !t.passes)
+        .map((t) => `the ${t.metric}-event ratio's upper bound ${num(t.rhoUpper)} is not below tolerance ${num(ctx.tolerance)}`)
+        .join(' and ')}`;
   return {
     at: now,
     route: ctx.route,

@@ -62,7 +62,13 @@ export interface Engine {
  */
 export function createEngine(route: string, cfg: EngineConfig, restored?: RouteState): Engine {
   const ctx = createContext(route, cfg, restored);
-  const variants: VariantRt[] = cfg.variants.map((arm) => createVariant(ctx, arm, restored?.variants.find((s) => s.arm === arm)));
+  const variants: VariantRt[] = cfg.variants.map((arm) =>
+    createVariant(
+      ctx,
+      arm,
+      restored?.variants.find((s) => s.arm === arm),
+    ),
+  );
   const byArm = new Map(variants.map((v) => [v.arm, v]));
   const caps = createKeyCap(cfg.guardrails.keyCap, restored?.keyCaps);
   for (const v of variants) ctx.shares[v.arm] ??= v.percent / 100;
@@ -198,7 +204,13 @@ function createContext(route: string, cfg: EngineConfig, restored?: RouteState):
   };
 }
 
-function count(c: { requests: number; bad: number; slow: number; capped: number }, requests: number, bad: number, slow: number, capped: number): void {
+function count(
+  c: { requests: number; bad: number; slow: number; capped: number },
+  requests: number,
+  bad: number,
+  slow: number,
+  capped: number,
+): void {
   c.requests += requests;
   c.bad += bad;
   c.slow += slow;

@@ -33,7 +33,12 @@ export function burnReadings(ctx: EngineContext, v: VariantRt): BurnEvidence[] {
  * @example for (const { metric, seq } of testsOf(v)) seq.failLogE()
  */
 export function testsOf(v: VariantRt): { metric: 'bad' | 'slow'; seq: Sequential }[] {
-  return v.slow ? [{ metric: 'bad', seq: v.bad }, { metric: 'slow', seq: v.slow }] : [{ metric: 'bad', seq: v.bad }];
+  return v.slow
+    ? [
+        { metric: 'bad', seq: v.bad },
+        { metric: 'slow', seq: v.slow },
+      ]
+    : [{ metric: 'bad', seq: v.bad }];
 }
 
 /**
@@ -48,7 +53,10 @@ export function metricPasses(ctx: EngineContext, v: VariantRt, metric: 'bad' | '
 }
 
 /** Per-request rates of `metric` on both arms since the evidence started, and their ratio. */
-function rates(v: VariantRt, metric: 'bad' | 'slow'): { vn: number; pVariant: number | null; pControl: number | null; rhoHat: number | null } {
+function rates(
+  v: VariantRt,
+  metric: 'bad' | 'slow',
+): { vn: number; pVariant: number | null; pControl: number | null; rhoHat: number | null } {
   const bad = metric === 'bad';
   const vn = v.variant.requests - (bad ? v.variant.capped : 0);
   const cn = v.control.requests - (bad ? v.control.capped : 0);

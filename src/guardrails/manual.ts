@@ -12,7 +12,14 @@ import { acknowledge, initialPlace, promotedPercent, restartEvidence, setPercent
  * Applies `action` to `v`; undefined when it changes nothing (e.g. resume while progressing).
  * @example applyManual(ctx, variants, v, 'rollback', Date.now(), 'alice')
  */
-export function applyManual(ctx: EngineContext, all: readonly VariantRt[], v: VariantRt, action: ManualAction, now: number, actor?: string): Decision | undefined {
+export function applyManual(
+  ctx: EngineContext,
+  all: readonly VariantRt[],
+  v: VariantRt,
+  action: ManualAction,
+  now: number,
+  actor?: string,
+): Decision | undefined {
   const from = v.percent;
   const who = actor ?? 'an operator';
   let act: Action;

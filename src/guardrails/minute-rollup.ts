@@ -25,7 +25,10 @@ const MAX_CELLS = 10_000;
  * Creates the rollup; flushes complete minutes every `flushMs` (default 10 s).
  * @example const rollup = createMinuteRollup(guardrailStore); observers.push(rollup.observer)
  */
-export function createMinuteRollup(store: Pick<GuardrailStore, 'writeMinutes'>, opts: { now?: () => number; flushMs?: number; onError?: (err: unknown) => void } = {}): MinuteRollup {
+export function createMinuteRollup(
+  store: Pick<GuardrailStore, 'writeMinutes'>,
+  opts: { now?: () => number; flushMs?: number; onError?: (err: unknown) => void } = {},
+): MinuteRollup {
   const now = opts.now ?? Date.now;
   const cells = new Map<string, Cell>();
   const rulesByRoute = new WeakMap<object, OutcomeRules>();
@@ -87,7 +90,10 @@ export function createMinuteRollup(store: Pick<GuardrailStore, 'writeMinutes'>, 
         const r = rules;
         return {
           end: (o, totalMs) => add(x.route, x.route.name, x.arm, x.startedAtEpoch, o.status, totalMs, r),
-          shadow: (name, kind) => (kind === 'shadow' ? { end: (res) => add(x.route, x.route.name, `shadow:${name}`, x.startedAtEpoch, res.status, res.latencyMs, r) } : undefined),
+          shadow: (name, kind) =>
+            kind === 'shadow'
+              ? { end: (res) => add(x.route, x.route.name, `shadow:${name}`, x.startedAtEpoch, res.status, res.latencyMs, r) }
+              : undefined,
         };
       },
     },

@@ -46,7 +46,13 @@ interface Job {
  * Creates a notifier. `backoffMs(attempt)` defaults to 1 s, 2 s, 4 s … capped at 30 s.
  * @example notifier.notify(route.guardrails.webhook, { type: 'decision', decision })
  */
-export function createWebhookNotifier(opts: { maxQueue?: number; backoffMs?: (attempt: number) => number; onError?: (err: unknown, job: { url: string; attempt: number }) => void } = {}): WebhookNotifier {
+export function createWebhookNotifier(
+  opts: {
+    maxQueue?: number;
+    backoffMs?: (attempt: number) => number;
+    onError?: (err: unknown, job: { url: string; attempt: number }) => void;
+  } = {},
+): WebhookNotifier {
   const maxQueue = opts.maxQueue ?? 100;
   const backoff = opts.backoffMs ?? ((a: number) => Math.min(1000 * 2 ** (a - 1), 30_000));
   const stats: WebhookStats = { delivered: 0, failed: 0, retried: 0, dropped: 0, queued: 0 };
@@ -103,10 +109,11 @@ export function createWebhookNotifier(opts: { maxQueue?: number; backoffMs?: (at
       return true;
     },
     stats: () => ({ ...stats }),
-    idle: () => new Promise<void>((resolve) => {
-      waiters.push(resolve);
-      settleIdle();
-    }),
+    idle: () =>
+      new Promise<void>((resolve) => {
+        waiters.push(resolve);
+        settleIdle();
+      }),
     stop() {
       stopped = true;
       for (const t of timers) clearTimeout(t);
@@ -126,8 +133,15 @@ async function send(job: Job): Promise<boolean> {
     'x-fieldlab-delivery': job.delivery,
     'x-fieldlab-attempt': String(job.attempt),
   };
-  if (job.target.secret) headers['x-fieldlab-signature'] = `sha256=${createHmac('sha256', job.target.secret).update(job.body).digest('hex')}`;
-  const res = await request(job.target.url, { method: 'POST', headers, body: job.body, headersTimeout: job.target.timeout, bodyTimeout: job.target.timeout });
+  if (job.target.secret)
+    headers['x-fieldlab-signature'] = `sha256=${createHmac('sha256', job.target.secret).update(job.body).digest('hex')}`;
+  const res = await request(job.target.url, {
+    method: 'POST',
+    headers,
+    body: job.body,
+    headersTimeout: job.target.timeout,
+    bodyTimeout: job.target.timeout,
+  });
   await res.body.dump();
   if (res.statusCode >= 200 && res.statusCode < 300) return true;
   if (res.statusCode >= 500 || res.statusCode === 408 || res.statusCode === 429) return false;

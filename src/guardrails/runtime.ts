@@ -19,7 +19,16 @@ import type { Decision, Evidence, ManualAction, RouteState } from './types.js';
 /** One route's guardrails as shown by `fieldlab status` and `GET /status`. */
 export interface RouteStatus {
   readonly route: string;
-  readonly variants: readonly { arm: string; percent: number; phase: string; stepIndex: number; steps: readonly number[] | null; stepStartedAt: string | null; breach: string | null; evidence: Evidence | undefined }[];
+  readonly variants: readonly {
+    arm: string;
+    percent: number;
+    phase: string;
+    stepIndex: number;
+    steps: readonly number[] | null;
+    stepStartedAt: string | null;
+    breach: string | null;
+    evidence: Evidence | undefined;
+  }[];
 }
 
 /** Why a manual action could not be applied. */
@@ -32,7 +41,11 @@ export interface GuardrailsRuntime {
   attach(snap: Snapshot): void;
   /** Runs one evaluation now (the timer calls this every second). */
   tick(now?: number): Decision[];
-  manual(route: string, action: ManualAction, opts?: { arm?: string; actor?: string }): { ok: true; decisions: Decision[] } | { ok: false; error: ManualError };
+  manual(
+    route: string,
+    action: ManualAction,
+    opts?: { arm?: string; actor?: string },
+  ): { ok: true; decisions: Decision[] } | { ok: false; error: ManualError };
   status(route?: string): RouteStatus[];
   /** Saves every engine's state now. */
   save(): void;
@@ -53,7 +66,13 @@ const SAVE_EVERY_MS = 10_000;
  * Creates the runtime; call `attach` with the first snapshot before serving.
  * @example const g = createGuardrailsRuntime({ store, notifier, log }); g.attach(config.current()); observers.push(g.observer)
  */
-export function createGuardrailsRuntime(deps: { store: GuardrailStore; notifier: WebhookNotifier; log: Logger; now?: () => number; evaluateEveryMs?: number }): GuardrailsRuntime {
+export function createGuardrailsRuntime(deps: {
+  store: GuardrailStore;
+  notifier: WebhookNotifier;
+  log: Logger;
+  now?: () => number;
+  evaluateEveryMs?: number;
+}): GuardrailsRuntime {
   const now = deps.now ?? Date.now;
   const slots = new Map<string, Slot>();
   const saved = safe(() => deps.store.loadStates(), new Map<string, unknown>(), deps.log, 'guardrail state not loaded');
@@ -62,19 +81,26 @@ export function createGuardrailsRuntime(deps: { store: GuardrailStore; notifier:
 
   const applyWeights = (slot: Slot) => {
     const variants = slot.route.arms.slice(1).map((a) => a.name);
-    slot.route.weights.set(variants.map((v) => slot.engine.percent(v)), 'runtime');
+    slot.route.weights.set(
+      variants.map((v) => slot.engine.percent(v)),
+      'runtime',
+    );
   };
 
   const record = (slot: Slot, d: Decision) => {
     applyWeights(slot);
-    deps.log[d.severity === 'error' ? 'error' : d.severity === 'warn' ? 'warn' : 'info']({ type: 'decision', route: d.route, arm: d.arm, action: d.action, from: d.fromPercent, to: d.toPercent, rule: d.rule }, d.reason);
+    deps.log[d.severity === 'error' ? 'error' : d.severity === 'warn' ? 'warn' : 'info'](
+      { type: 'decision', route: d.route, arm: d.arm, action: d.action, from: d.fromPercent, to: d.toPercent, rule: d.rule },
+      d.reason,
+    );
     safe(() => deps.store.appendDecision({ ...d }), undefined, deps.log, 'decision not stored');
     const hook = slot.route.guardrails?.webhook;
     if (hook) deps.notifier.notify(hook, { type: 'fieldlab.decision', ...d, at: new Date(d.at).toISOString() });
   };
 
   const saveAll = () => {
-    for (const [route, slot] of slots) safe(() => deps.store.saveState(route, slot.engine.state(), now()), undefined, deps.log, 'guardrail state not saved');
+    for (const [route, slot] of slots)
+      safe(() => deps.store.saveState(route, slot.engine.state(), now()), undefined, deps.log, 'guardrail state not saved');
     lastSave = now();
   };
 
@@ -91,7 +117,8 @@ export function createGuardrailsRuntime(deps: { store: GuardrailStore; notifier:
         return {
           end(outcome, totalMs) {
             const c = classifyOutcome(rules, outcome.status, totalMs);
-            if (c.counted) slot.engine.record({ at: now(), arm: x.arm, bad: c.bad, slow: c.slow, key: x.key, share: x.share, latencyMs: totalMs });
+            if (c.counted)
+              slot.engine.record({ at: now(), arm: x.arm, bad: c.bad, slow: c.slow, key: x.key, share: x.share, latencyMs: totalMs });
           },
         };
       },
@@ -112,7 +139,16 @@ export function createGuardrailsRuntime(deps: { store: GuardrailStore; notifier:
         const engine =
           prev && prev.fingerprint === fingerprint
             ? prev.engine
-            : createEngine(route.name, { guardrails: route.guardrails ?? DEFAULT_GUARDRAILS, rollout: route.rollout, variants, splitPercent: Object.fromEntries(route.arms.slice(1).map((a) => [a.name, a.percent])) }, state);
+            : createEngine(
+                route.name,
+                {
+                  guardrails: route.guardrails ?? DEFAULT_GUARDRAILS,
+                  rollout: route.rollout,
+                  variants,
+                  splitPercent: Object.fromEntries(route.arms.slice(1).map((a) => [a.name, a.percent])),
+                },
+                state,
+              );
         const slot = { engine, route, fingerprint };
         slots.set(route.name, slot);
         applyWeights(slot);

@@ -59,4 +59,3 @@ export function rejectedInfo(req: IncomingMessage, route: CompiledRoute, arm: st
     startedAtEpoch: Date.now(),
   };
 }
-

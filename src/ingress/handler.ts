@@ -52,14 +52,28 @@ export function createRequestHandler(deps: HandlerDeps): (req: IncomingMessage, 
         sendLocalReply(res, p.error, p.requestId);
         const outcome = { status: p.error.status, code: p.error.code, bytes: 0, upstreamMs: undefined };
         // A route's arm that can't be served (no endpoint) still counts against that arm.
-        if (p.route && p.arm) beginExchange(deps.observers(), rejectedInfo(req, p.route, p.arm, p.requestId, started))?.end(outcome, performance.now() - started);
-        if (accessLog) logAccess(deps.log, req, started, { rid: p.requestId, route: p.route?.name, arm: p.arm, upstream: undefined }, outcome);
+        if (p.route && p.arm)
+          beginExchange(deps.observers(), rejectedInfo(req, p.route, p.arm, p.requestId, started))?.end(
+            outcome,
+            performance.now() - started,
+          );
+        if (accessLog)
+          logAccess(deps.log, req, started, { rid: p.requestId, route: p.route?.name, arm: p.arm, upstream: undefined }, outcome);
         return;
       }
       const tracker = beginExchange(deps.observers(), exchangeInfo(req, p, started));
       if (tracker?.traceparent) setHeader(p.headers, 'traceparent', tracker.traceparent);
       const mirror = p.route.shadows.length > 0 ? beginMirror(req, p, deps.mirror, tracker) : undefined;
-      const target = { endpoint: p.endpoint, method: req.method ?? 'GET', path: p.path, headers: p.headers, requestId: p.requestId, extraHeaders: p.extraHeaders, capture: mirror?.capture, body: mirror?.body };
+      const target = {
+        endpoint: p.endpoint,
+        method: req.method ?? 'GET',
+        path: p.path,
+        headers: p.headers,
+        requestId: p.requestId,
+        extraHeaders: p.extraHeaders,
+        capture: mirror?.capture,
+        body: mirror?.body,
+      };
       const fields = { rid: p.requestId, route: p.route.name, arm: p.arm, upstream: p.endpoint.origin };
       forward(req, res, target, (outcome) => {
         tracker?.end(outcome, performance.now() - started);

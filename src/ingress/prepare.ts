@@ -88,7 +88,8 @@ export function prepareRequest(req: IncomingMessage, snap: Snapshot): Prepared |
   });
 
   let extraHeaders: (readonly [string, string])[] | undefined;
-  if (assignment.issueCookie) (extraHeaders ??= []).push(['set-cookie', stickyCookie(assignment.issueCookie, assignment.key, proto === 'https')]);
+  if (assignment.issueCookie)
+    (extraHeaders ??= []).push(['set-cookie', stickyCookie(assignment.issueCookie, assignment.key, proto === 'https')]);
   if (route.exposeArm) (extraHeaders ??= []).push(['x-fieldlab-arm', arm.name]);
   return { ok: true, requestId, clientIp, route, assignment, arm: arm.name, endpoint, path: url, headers, extraHeaders };
 }

@@ -44,7 +44,11 @@ export function createUpgradeHandler(deps: HandlerDeps): (req: IncomingMessage, 
     try {
       const p = prepareRequest(req, deps.current());
       if (!p.ok) {
-        if (p.route && p.arm) beginExchange(deps.observers(), rejectedInfo(req, p.route, p.arm, p.requestId, started))?.end({ status: p.error.status, code: p.error.code, bytes: 0, upstreamMs: undefined }, performance.now() - started);
+        if (p.route && p.arm)
+          beginExchange(deps.observers(), rejectedInfo(req, p.route, p.arm, p.requestId, started))?.end(
+            { status: p.error.status, code: p.error.code, bytes: 0, upstreamMs: undefined },
+            performance.now() - started,
+          );
         return sendRawReply(client, p.error, p.requestId);
       }
       // Upgrades count for metrics, rollups and guardrails like any exchange: 101 is a success.
@@ -52,7 +56,21 @@ export function createUpgradeHandler(deps: HandlerDeps): (req: IncomingMessage, 
       if (tracker?.traceparent) setHeader(p.headers, 'traceparent', tracker.traceparent);
       const log = (status: number, code?: string) => {
         tracker?.end({ status, code, bytes: 0, upstreamMs: performance.now() - started }, performance.now() - started);
-        deps.log.info({ type: 'access', rid: p.requestId, method: req.method, path: req.url, route: p.route.name, arm: p.arm, upstream: p.endpoint.origin, status, code, upgrade: req.headers.upgrade }, 'access');
+        deps.log.info(
+          {
+            type: 'access',
+            rid: p.requestId,
+            method: req.method,
+            path: req.url,
+            route: p.route.name,
+            arm: p.arm,
+            upstream: p.endpoint.origin,
+            status,
+            code,
+            upgrade: req.headers.upgrade,
+          },
+          'access',
+        );
       };
       let controller: Dispatcher.DispatchController | undefined;
       let refused = false;
@@ -97,7 +115,13 @@ export function createUpgradeHandler(deps: HandlerDeps): (req: IncomingMessage, 
         },
       };
       p.endpoint.pool.dispatch(
-        { method: (req.method ?? 'GET') as Dispatcher.HttpMethod, path: p.path, headers: p.headers, upgrade: String(req.headers.upgrade ?? 'websocket'), body: null },
+        {
+          method: (req.method ?? 'GET') as Dispatcher.HttpMethod,
+          path: p.path,
+          headers: p.headers,
+          upgrade: String(req.headers.upgrade ?? 'websocket'),
+          body: null,
+        },
         handler,
       );
     } catch (err) {

@@ -70,7 +70,11 @@ export function beginMirror(req: IncomingMessage, p: Prepared, deps: MirrorDeps,
   const declared = req.headers['content-length'];
   const hasBody = req.headers['transfer-encoding'] !== undefined || (declared !== undefined && declared !== '0');
   if (hasBody && declared !== undefined) {
-    chosen = chosen.filter((s) => Number(declared) <= s.maxBody || (deps.sink.skip(p.route.name, s.name, 'body_too_large'), false));
+    chosen = chosen.filter((s) => {
+      if (Number(declared) <= s.maxBody) return true;
+      deps.sink.skip(p.route.name, s.name, 'body_too_large');
+      return false;
+    });
     if (chosen.length === 0) return undefined;
   }
 
@@ -95,7 +99,12 @@ export function beginMirror(req: IncomingMessage, p: Prepared, deps: MirrorDeps,
     sendAll(null);
     return capture ? { capture, body: undefined } : undefined;
   }
-  return { capture, body: teeBody(req, Math.max(...chosen.map((s) => s.maxBody)), sendAll, () => chosen!.forEach((s) => deps.sink.skip(p.route.name, s.name, 'client_aborted'))) };
+  return {
+    capture,
+    body: teeBody(req, Math.max(...chosen.map((s) => s.maxBody)), sendAll, () =>
+      chosen!.forEach((s) => deps.sink.skip(p.route.name, s.name, 'client_aborted')),
+    ),
+  };
 }
 
 type PairBase = Omit<ComparePair, 'shadow' | 'primary' | 'candidate'>;
@@ -115,7 +124,18 @@ function pairBase(req: IncomingMessage, p: Prepared, traceId: string | undefined
   };
 }
 
-function send(deps: MirrorDeps, s: CompiledShadow, kind: 'shadow' | 'noise', upstream: CompiledShadow['upstream'], req: IncomingMessage, p: Prepared, body: Buffer | null, capture: CaptureSink | undefined, base: PairBase, tracker: ExchangeTracker | undefined): void {
+function send(
+  deps: MirrorDeps,
+  s: CompiledShadow,
+  kind: 'shadow' | 'noise',
+  upstream: CompiledShadow['upstream'],
+  req: IncomingMessage,
+  p: Prepared,
+  body: Buffer | null,
+  capture: CaptureSink | undefined,
+  base: PairBase,
+  tracker: ExchangeTracker | undefined,
+): void {
   const span = tracker?.shadow?.(s.name, kind);
   const headers = shadowHeaders(p.headers, req.headers.host, s, kind);
   if (span?.traceparent) setHeader(headers, 'traceparent', span.traceparent);

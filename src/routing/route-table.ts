@@ -37,9 +37,7 @@ export function compileMatch(spec: MatchSpec): RouteMatcher {
   const path = compilePath(spec.path);
   const hosts = spec.host === undefined ? undefined : (Array.isArray(spec.host) ? spec.host : [spec.host]).map(hostMatcher);
   const methods = spec.methods ? new Set(spec.methods) : undefined;
-  const headers = spec.headers
-    ? Object.entries(spec.headers).map(([k, v]) => [k.toLowerCase(), v] as const)
-    : undefined;
+  const headers = spec.headers ? Object.entries(spec.headers).map(([k, v]) => [k.toLowerCase(), v] as const) : undefined;
   return {
     path,
     matches(req) {

@@ -79,7 +79,10 @@ export function readCookie(header: string | undefined, name: string): string | u
     const stop = end === -1 ? header.length : end;
     const eq = header.indexOf('=', i);
     if (eq !== -1 && eq < stop && header.slice(i, eq).trim() === name) {
-      const value = header.slice(eq + 1, stop).trim().replace(/^"(.*)"$/, '$1');
+      const value = header
+        .slice(eq + 1, stop)
+        .trim()
+        .replace(/^"(.*)"$/, '$1');
       return value || undefined;
     }
     i = stop + 1;

@@ -247,7 +247,13 @@ export function createDiffBatcher(opts: DiffBatcherOptions): DiffBatcher {
       flush();
     },
     stats: () => ({
-      flushes, failures, written, dropped: { ...dropped }, lastFlushMs, lastError, pending: keys + examples.length,
+      flushes,
+      failures,
+      written,
+      dropped: { ...dropped },
+      lastFlushMs,
+      lastError,
+      pending: keys + examples.length,
     }),
   };
 }

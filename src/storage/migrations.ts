@@ -81,10 +81,7 @@ export function schemaVersion(db: BetterSqlite3.Database): number {
  * when the file is newer than `migrations`; a failing statement rolls back every pending migration.
  * @example migrate(db) // { from: 0, to: 1 }
  */
-export function migrate(
-  db: BetterSqlite3.Database,
-  migrations: readonly Migration[] = MIGRATIONS,
-): { from: number; to: number } {
+export function migrate(db: BetterSqlite3.Database, migrations: readonly Migration[] = MIGRATIONS): { from: number; to: number } {
   const apply = db.transaction(() => {
     const from = schemaVersion(db);
     if (from > migrations.length) throw new StorageSchemaError(db.name, from, migrations.length);

@@ -3,7 +3,7 @@
  */
 import type BetterSqlite3 from 'better-sqlite3';
 import { decodeHistogram, encodeHistogram, addHistograms } from './histogram-codec.js';
-import type { DecisionRecord, GuardrailStore, MinuteRow } from './guardrail-types.js';
+import type { GuardrailStore, MinuteRow } from './guardrail-types.js';
 
 interface DecisionDbRow {
   at: number;
@@ -33,13 +33,17 @@ interface MinuteDbRow {
  * @example const g = createSqliteGuardrailStore(openDatabase('data/fieldlab.db'))
  */
 export function createSqliteGuardrailStore(db: BetterSqlite3.Database): GuardrailStore {
-  const upsertState = db.prepare('INSERT INTO guardrail_state (route, state, updated_at) VALUES (?, ?, ?) ON CONFLICT(route) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at');
+  const upsertState = db.prepare(
+    'INSERT INTO guardrail_state (route, state, updated_at) VALUES (?, ?, ?) ON CONFLICT(route) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at',
+  );
   const allStates = db.prepare<[], { route: string; state: string }>('SELECT route, state FROM guardrail_state');
   const deleteState = db.prepare('DELETE FROM guardrail_state WHERE route = ?');
   const insertDecision = db.prepare(
     'INSERT INTO decisions (at, route, arm, action, from_percent, to_percent, rule, reason, evidence, actor) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
   );
-  const selectMinute = db.prepare<[number, string, string], MinuteDbRow>('SELECT * FROM arm_minutes WHERE minute = ? AND route = ? AND arm = ?');
+  const selectMinute = db.prepare<[number, string, string], MinuteDbRow>(
+    'SELECT * FROM arm_minutes WHERE minute = ? AND route = ? AND arm = ?',
+  );
   const upsertMinute = db.prepare(
     `INSERT INTO arm_minutes (minute, route, arm, requests, bad, slow, latency) VALUES (?, ?, ?, ?, ?, ?, ?)
      ON CONFLICT(minute, route, arm) DO UPDATE SET requests = requests + excluded.requests, bad = bad + excluded.bad,
@@ -60,7 +64,18 @@ export function createSqliteGuardrailStore(db: BetterSqlite3.Database): Guardrai
     loadStates: () => new Map(allStates.all().map((r) => [r.route, JSON.parse(r.state) as unknown])),
     deleteState: (route) => void deleteState.run(route),
     appendDecision: (d) =>
-      void insertDecision.run(d.at, d.route, d.arm, d.action, d.fromPercent, d.toPercent, d.rule, d.reason, JSON.stringify(d.evidence ?? null), d.actor ?? null),
+      void insertDecision.run(
+        d.at,
+        d.route,
+        d.arm,
+        d.action,
+        d.fromPercent,
+        d.toPercent,
+        d.rule,
+        d.reason,
+        JSON.stringify(d.evidence ?? null),
+        d.actor ?? null,
+      ),
     decisions({ route, since, limit }) {
       const where = [route !== undefined ? 'route = @route' : '', since !== undefined ? 'at >= @since' : ''].filter(Boolean);
       const sql = `SELECT * FROM decisions ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY at DESC, id DESC LIMIT @limit`;
@@ -92,7 +107,15 @@ export function createSqliteGuardrailStore(db: BetterSqlite3.Database): Guardrai
       return db
         .prepare<Record<string, unknown>, MinuteDbRow>(sql)
         .all({ route, arm, since, until })
-        .map((r) => ({ minute: r.minute, route: r.route, arm: r.arm, requests: r.requests, bad: r.bad, slow: r.slow, latency: decodeHistogram(r.latency) }));
+        .map((r) => ({
+          minute: r.minute,
+          route: r.route,
+          arm: r.arm,
+          requests: r.requests,
+          bad: r.bad,
+          slow: r.slow,
+          latency: decodeHistogram(r.latency),
+        }));
     },
     prune: (before) => pruneMinutes.run(before).changes + pruneDecisions.run(before).changes,
   };

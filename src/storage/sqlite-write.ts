@@ -47,10 +47,12 @@ export function createSqliteWriter(db: Database.Database, maxPerSignature: numbe
     `INSERT INTO diff_skips (hour, route, shadow, reason, count) VALUES (@hour, @route, @shadow, @reason, @count)
      ON CONFLICT (hour, route, shadow, reason) DO UPDATE SET count = count + excluded.count`,
   );
-  const examplesKept = db.prepare<[string, string, string, string, string], number>(
-    `SELECT count(*) FROM diff_examples
+  const examplesKept = db
+    .prepare<[string, string, string, string, string], number>(
+      `SELECT count(*) FROM diff_examples
      WHERE route = ? AND shadow = ? AND endpoint = ? AND field = ? AND kind = ?`,
-  ).pluck();
+    )
+    .pluck();
   const exampleInsert = db.prepare(
     `INSERT INTO diff_examples (${SCOPE}, field, kind, at, request_id, trace_id, method, path,
        primary_status, candidate_status, primary_body, candidate_body, paths, primary_latency_ms, candidate_latency_ms)

@@ -51,9 +51,7 @@ function diffStoreOn(db: BetterSqlite3.Database, opts: DiffStoreLimits): DiffSto
   const pruneHourly = HOURLY_TABLES.map((t) => db.prepare<[number]>(`DELETE FROM ${t} WHERE hour < ?`));
   const pruneExamples = db.prepare<[number]>('DELETE FROM diff_examples WHERE at < ?');
   const countExamples = db.prepare<[], number>('SELECT count(*) FROM diff_examples').pluck();
-  const trimExamples = db.prepare<[number]>(
-    'DELETE FROM diff_examples WHERE id IN (SELECT id FROM diff_examples ORDER BY at, id LIMIT ?)',
-  );
+  const trimExamples = db.prepare<[number]>('DELETE FROM diff_examples WHERE id IN (SELECT id FROM diff_examples ORDER BY at, id LIMIT ?)');
   const prune = db.transaction((before: number) => {
     let deleted = 0;
     for (const stmt of pruneHourly) deleted += stmt.run(before).changes;

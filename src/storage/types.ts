@@ -19,17 +19,32 @@ export interface DiffBatch {
   /** Pairs compared per scope. */
   readonly pairs: readonly (DiffScope & { readonly count: number })[];
   /** Per field: how many pairs compared it and how many differed (by kind). */
-  readonly fields: readonly (DiffScope & { readonly field: string; readonly kind: DiffKind; readonly compared: number; readonly differed: number })[];
+  readonly fields: readonly (DiffScope & {
+    readonly field: string;
+    readonly kind: DiffKind;
+    readonly compared: number;
+    readonly differed: number;
+  })[];
   /** Noise observations per field (primary vs primary-copy, or repeated primary responses). */
   readonly noise: readonly (DiffScope & { readonly field: string; readonly compared: number; readonly differed: number })[];
   /** Status transitions primary → candidate. */
   readonly statuses: readonly (DiffScope & { readonly primary: number; readonly candidate: number; readonly count: number })[];
   /** Latency histograms to merge (see compare/histogram.ts for the bucket layout). */
-  readonly latency: readonly (DiffScope & { readonly primary: readonly number[]; readonly candidate: readonly number[]; readonly delta: readonly number[] })[];
+  readonly latency: readonly (DiffScope & {
+    readonly primary: readonly number[];
+    readonly candidate: readonly number[];
+    readonly delta: readonly number[];
+  })[];
   /** Example pairs (already redacted and capped); the store keeps a few per signature. */
   readonly examples: readonly DiffExample[];
   /** Skipped or dropped mirror work, by reason, per route and shadow. */
-  readonly skips: readonly { readonly hour: number; readonly route: string; readonly shadow: string; readonly reason: string; readonly count: number }[];
+  readonly skips: readonly {
+    readonly hour: number;
+    readonly route: string;
+    readonly shadow: string;
+    readonly reason: string;
+    readonly count: number;
+  }[];
 }
 
 /** A stored example of one differing field signature. */
@@ -65,7 +80,15 @@ export interface DiffFilter {
 /** Raw aggregated rows for a filter; the report layer turns them into rates and verdicts. */
 export interface DiffRows {
   readonly pairs: readonly { route: string; shadow: string; endpoint: string; count: number }[];
-  readonly fields: readonly { route: string; shadow: string; endpoint: string; field: string; kind: DiffKind; compared: number; differed: number }[];
+  readonly fields: readonly {
+    route: string;
+    shadow: string;
+    endpoint: string;
+    field: string;
+    kind: DiffKind;
+    compared: number;
+    differed: number;
+  }[];
   readonly noise: readonly { route: string; shadow: string; endpoint: string; field: string; compared: number; differed: number }[];
   readonly statuses: readonly { route: string; shadow: string; endpoint: string; primary: number; candidate: number; count: number }[];
   readonly latency: readonly { route: string; shadow: string; endpoint: string; primary: number[]; candidate: number[]; delta: number[] }[];

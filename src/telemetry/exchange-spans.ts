@@ -5,7 +5,19 @@
  * (ExchangeInfo.startedAt/startedAtEpoch, totalMs, CapturedResponse.latencyMs) mapped to wall-clock
  * through one anchor per exchange, so span durations equal the latencies reports compare.
  */
-import { ROOT_CONTEXT, SpanKind, SpanStatusCode, defaultTextMapGetter, trace, type Attributes, type Context, type Span, type SpanContext, type TextMapPropagator, type Tracer } from '@opentelemetry/api';
+import {
+  ROOT_CONTEXT,
+  SpanKind,
+  SpanStatusCode,
+  defaultTextMapGetter,
+  trace,
+  type Attributes,
+  type Context,
+  type Span,
+  type SpanContext,
+  type TextMapPropagator,
+  type Tracer,
+} from '@opentelemetry/api';
 import type { CapturedResponse } from '../compare/types.js';
 import type { ForwardOutcome } from '../forward/forwarder.js';
 import type { ExchangeInfo, ExchangeObserver, ExchangeTracker, ShadowTracker } from './hooks.js';
@@ -37,7 +49,8 @@ export function createSpanObserver(deps: SpanObserverDeps): ExchangeObserver {
       const now = performance.now();
       // Wall-clock ms at arrival; every later reading is this plus a performance.now() delta.
       const anchor = x.startedAtEpoch - (now - x.startedAt);
-      const parent = x.headers.traceparent === undefined ? ROOT_CONTEXT : deps.propagator.extract(ROOT_CONTEXT, x.headers, defaultTextMapGetter);
+      const parent =
+        x.headers.traceparent === undefined ? ROOT_CONTEXT : deps.propagator.extract(ROOT_CONTEXT, x.headers, defaultTextMapGetter);
       const arm = armAttributes(x);
       // Attributes are set after the sampling decision, so unsampled exchanges never build them.
       const server = deps.tracer.startSpan(`${x.method} ${arm.route}`, { kind: SpanKind.SERVER, startTime: anchor }, parent);
@@ -47,7 +60,11 @@ export function createSpanObserver(deps: SpanObserverDeps): ExchangeObserver {
       const inServer = trace.setSpan(parent, server);
       let client: Span | undefined;
       if (x.endpoint !== undefined) {
-        client = deps.tracer.startSpan(`${x.method} ${arm.upstream}`, { kind: SpanKind.CLIENT, startTime: anchor + (now - x.startedAt) }, inServer);
+        client = deps.tracer.startSpan(
+          `${x.method} ${arm.upstream}`,
+          { kind: SpanKind.CLIENT, startTime: anchor + (now - x.startedAt) },
+          inServer,
+        );
         client.setAttributes(arm.attributes);
         client.setAttributes(endpointAttributes(x.endpoint));
         client.setAttributes({ 'http.request.method': x.method, 'fieldlab.request_id': x.requestId });
@@ -140,7 +157,12 @@ class ExchangeSpans implements ExchangeTracker {
     const span = this.#deps.ids.withNextSpanId(spanId, () =>
       this.#deps.tracer.startSpan(
         `${x.method} ${kind}:${name}`,
-        { kind: SpanKind.CLIENT, startTime: at - res.latencyMs, attributes, links: [{ context: primary, attributes: { 'fieldlab.link': 'primary' } }] },
+        {
+          kind: SpanKind.CLIENT,
+          startTime: at - res.latencyMs,
+          attributes,
+          links: [{ context: primary, attributes: { 'fieldlab.link': 'primary' } }],
+        },
         this.#context,
       ),
     );

@@ -40,7 +40,10 @@ abstract class Family<Cell> {
     let cell = this.#series.get(key);
     if (cell) return cell;
     if (this.#series.size >= this.maxSeries) {
-      key = labelPairs(this.labelNames, this.labelNames.map(() => OTHER));
+      key = labelPairs(
+        this.labelNames,
+        this.labelNames.map(() => OTHER),
+      );
       cell = this.#series.get(key);
       if (cell) return cell;
     }

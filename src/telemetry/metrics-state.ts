@@ -46,7 +46,11 @@ export function collectAppState(src: StateSources): () => MetricFamily[] {
         counter('fieldlab_storage_written_total', 'Shadow-diff rows written', one(s.written)),
         counter('fieldlab_storage_flushes_total', 'Successful storage batch writes', one(s.flushes)),
         counter('fieldlab_storage_write_failures_total', 'Failed storage batch writes (their batch is dropped)', one(s.failures)),
-        counter('fieldlab_storage_dropped_total', 'Shadow-diff data dropped, by reason', Object.entries(s.dropped).map(([reason, value]) => ({ labels: { reason }, value }))),
+        counter(
+          'fieldlab_storage_dropped_total',
+          'Shadow-diff data dropped, by reason',
+          Object.entries(s.dropped).map(([reason, value]) => ({ labels: { reason }, value })),
+        ),
         gauge('fieldlab_storage_pending', 'Keys and examples waiting for the next flush', one(s.pending)),
       );
     }
@@ -55,8 +59,16 @@ export function collectAppState(src: StateSources): () => MetricFamily[] {
       const last = src.config.lastReload();
       out.push(
         gauge('fieldlab_config_version', 'Version of the live config (increments on every applied reload)', one(snap.version)),
-        gauge('fieldlab_config_loaded_timestamp_seconds', 'When the live config was loaded, seconds since the Unix epoch', one(snap.loadedAt.getTime() / 1000)),
-        gauge('fieldlab_config_last_reload_success', '1 when the last reload attempt succeeded (or none was made), 0 when it was rejected', one(last === undefined || last.ok ? 1 : 0)),
+        gauge(
+          'fieldlab_config_loaded_timestamp_seconds',
+          'When the live config was loaded, seconds since the Unix epoch',
+          one(snap.loadedAt.getTime() / 1000),
+        ),
+        gauge(
+          'fieldlab_config_last_reload_success',
+          '1 when the last reload attempt succeeded (or none was made), 0 when it was rejected',
+          one(last === undefined || last.ok ? 1 : 0),
+        ),
       );
     }
     if (src.tracing) {

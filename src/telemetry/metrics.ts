@@ -5,7 +5,14 @@
  * cells, so `begin` allocates nothing and `end` is a few increments and one small map lookup.
  */
 import type { CompiledRoute } from '../config/compile.js';
-import { FL_NO_ENDPOINT, FL_UPSTREAM_CONNECT, FL_UPSTREAM_CONNECT_TIMEOUT, FL_UPSTREAM_PROTOCOL, FL_UPSTREAM_RESET, FL_UPSTREAM_TIMEOUT } from '../errors.js';
+import {
+  FL_NO_ENDPOINT,
+  FL_UPSTREAM_CONNECT,
+  FL_UPSTREAM_CONNECT_TIMEOUT,
+  FL_UPSTREAM_PROTOCOL,
+  FL_UPSTREAM_RESET,
+  FL_UPSTREAM_TIMEOUT,
+} from '../errors.js';
 import type { ForwardOutcome } from '../forward/forwarder.js';
 import type { CapturedResponse } from '../compare/types.js';
 import type { ExchangeObserver, ExchangeTracker, ShadowTracker } from './hooks.js';
@@ -17,7 +24,11 @@ import { renderFamily, type MetricFamily } from './prom-text.js';
 export const LATENCY_BUCKETS: readonly number[] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 
 /** Codes that mean the upstream (not the client, not the proxy) failed the exchange. */
-const UPSTREAM_ERRORS: ReadonlySet<string> = new Set([FL_UPSTREAM_CONNECT, FL_UPSTREAM_RESET, FL_UPSTREAM_PROTOCOL, FL_UPSTREAM_CONNECT_TIMEOUT, FL_UPSTREAM_TIMEOUT, FL_NO_ENDPOINT].map((e) => e.code));
+const UPSTREAM_ERRORS: ReadonlySet<string> = new Set(
+  [FL_UPSTREAM_CONNECT, FL_UPSTREAM_RESET, FL_UPSTREAM_PROTOCOL, FL_UPSTREAM_CONNECT_TIMEOUT, FL_UPSTREAM_TIMEOUT, FL_NO_ENDPOINT].map(
+    (e) => e.code,
+  ),
+);
 
 const STATUS_CLASS = ['other', '1xx', '2xx', '3xx', '4xx', '5xx'];
 
@@ -53,11 +64,33 @@ interface Families {
  */
 export function createMetrics(opts: MetricsOptions = {}): Metrics {
   const f: Families = {
-    requests: new CounterFamily('fieldlab_requests_total', 'Routed requests by how they ended (code: the FL_ code when the proxy made the response)', ['route', 'arm', 'upstream', 'status_class', 'code']),
-    duration: new HistogramFamily('fieldlab_request_duration_seconds', 'Time from request arrival to the end of the response', ['route', 'arm'], LATENCY_BUCKETS),
-    upstreamErrors: new CounterFamily('fieldlab_upstream_errors_total', 'Primary requests the upstream failed (connect, reset, timeout, protocol, no endpoint)', ['route', 'arm', 'upstream', 'code']),
-    shadowRequests: new CounterFamily('fieldlab_shadow_requests_total', 'Completed shadow copies by outcome (status class, or the FL_ code of the failure)', ['route', 'shadow', 'kind', 'outcome']),
-    shadowDuration: new HistogramFamily('fieldlab_shadow_duration_seconds', 'Shadow copy latency, dispatch to end of response', ['route', 'shadow', 'kind'], LATENCY_BUCKETS),
+    requests: new CounterFamily(
+      'fieldlab_requests_total',
+      'Routed requests by how they ended (code: the FL_ code when the proxy made the response)',
+      ['route', 'arm', 'upstream', 'status_class', 'code'],
+    ),
+    duration: new HistogramFamily(
+      'fieldlab_request_duration_seconds',
+      'Time from request arrival to the end of the response',
+      ['route', 'arm'],
+      LATENCY_BUCKETS,
+    ),
+    upstreamErrors: new CounterFamily(
+      'fieldlab_upstream_errors_total',
+      'Primary requests the upstream failed (connect, reset, timeout, protocol, no endpoint)',
+      ['route', 'arm', 'upstream', 'code'],
+    ),
+    shadowRequests: new CounterFamily(
+      'fieldlab_shadow_requests_total',
+      'Completed shadow copies by outcome (status class, or the FL_ code of the failure)',
+      ['route', 'shadow', 'kind', 'outcome'],
+    ),
+    shadowDuration: new HistogramFamily(
+      'fieldlab_shadow_duration_seconds',
+      'Shadow copy latency, dispatch to end of response',
+      ['route', 'shadow', 'kind'],
+      LATENCY_BUCKETS,
+    ),
   };
   const routes = new WeakMap<CompiledRoute, RouteMetrics>();
   const proc = opts.process === false ? undefined : createProcessCollector();

@@ -31,12 +31,37 @@ export function createProcessCollector(): ProcessCollector {
       const cpu = process.cpuUsage();
       const families: MetricFamily[] = [
         { name: 'process_resident_memory_bytes', help: 'Resident memory size in bytes', type: 'gauge', samples: [{ value: mem.rss }] },
-        { name: 'process_cpu_seconds_total', help: 'User and system CPU time spent, seconds', type: 'counter', samples: [{ value: (cpu.user + cpu.system) / 1e6 }] },
-        { name: 'process_start_time_seconds', help: 'Start time of the process since the Unix epoch, seconds', type: 'gauge', samples: [{ value: startTime }] },
+        {
+          name: 'process_cpu_seconds_total',
+          help: 'User and system CPU time spent, seconds',
+          type: 'counter',
+          samples: [{ value: (cpu.user + cpu.system) / 1e6 }],
+        },
+        {
+          name: 'process_start_time_seconds',
+          help: 'Start time of the process since the Unix epoch, seconds',
+          type: 'gauge',
+          samples: [{ value: startTime }],
+        },
         { name: 'nodejs_heap_used_bytes', help: 'V8 heap in use, bytes', type: 'gauge', samples: [{ value: mem.heapUsed }] },
-        { name: 'nodejs_eventloop_lag_p50_seconds', help: 'Median event-loop delay since the last scrape, seconds', type: 'gauge', samples: [{ value: lag(delay.percentile(50)) }] },
-        { name: 'nodejs_eventloop_lag_p99_seconds', help: '99th percentile event-loop delay since the last scrape, seconds', type: 'gauge', samples: [{ value: lag(delay.percentile(99)) }] },
-        { name: 'nodejs_eventloop_lag_max_seconds', help: 'Largest event-loop delay since the last scrape, seconds', type: 'gauge', samples: [{ value: lag(delay.max) }] },
+        {
+          name: 'nodejs_eventloop_lag_p50_seconds',
+          help: 'Median event-loop delay since the last scrape, seconds',
+          type: 'gauge',
+          samples: [{ value: lag(delay.percentile(50)) }],
+        },
+        {
+          name: 'nodejs_eventloop_lag_p99_seconds',
+          help: '99th percentile event-loop delay since the last scrape, seconds',
+          type: 'gauge',
+          samples: [{ value: lag(delay.percentile(99)) }],
+        },
+        {
+          name: 'nodejs_eventloop_lag_max_seconds',
+          help: 'Largest event-loop delay since the last scrape, seconds',
+          type: 'gauge',
+          samples: [{ value: lag(delay.max) }],
+        },
       ];
       delay.reset();
       return families;

@@ -35,7 +35,8 @@ const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
  */
 export function assertMetricName(name: string, labels: readonly string[] = []): void {
   if (!METRIC_NAME.test(name)) throw new Error(`invalid metric name ${JSON.stringify(name)}`);
-  for (const l of labels) if (!LABEL_NAME.test(l) || l.startsWith('__')) throw new Error(`invalid label name ${JSON.stringify(l)} on ${name}`);
+  for (const l of labels)
+    if (!LABEL_NAME.test(l) || l.startsWith('__')) throw new Error(`invalid label name ${JSON.stringify(l)} on ${name}`);
 }
 
 /**
@@ -99,7 +100,14 @@ export function renderFamily(f: MetricFamily): string {
   let out = header(f.name, f.help, f.type);
   for (const s of f.samples) {
     const names = s.labels ? Object.keys(s.labels) : [];
-    out += sampleLine(f.name, labelPairs(names, names.map((n) => s.labels![n]!)), s.value);
+    out += sampleLine(
+      f.name,
+      labelPairs(
+        names,
+        names.map((n) => s.labels![n]!),
+      ),
+      s.value,
+    );
   }
   return out;
 }

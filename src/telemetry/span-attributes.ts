@@ -31,12 +31,23 @@ export function armAttributes(x: ExchangeInfo): ArmAttributes {
     arms = route.arms.map((arm) => ({
       route: pattern,
       upstream: arm.upstream.name,
-      attributes: Object.freeze({ 'http.route': pattern, 'fieldlab.route': route.name, 'fieldlab.arm': arm.name, 'fieldlab.upstream': arm.upstream.name }),
+      attributes: Object.freeze({
+        'http.route': pattern,
+        'fieldlab.route': route.name,
+        'fieldlab.arm': arm.name,
+        'fieldlab.upstream': arm.upstream.name,
+      }),
     }));
     byRoute.set(route, arms);
   }
   // An arm index outside the compiled arms can't happen; fall back to what the info says.
-  return arms[x.armIndex] ?? { route: x.route.name, upstream: x.upstream, attributes: { 'fieldlab.route': x.route.name, 'fieldlab.arm': x.arm, 'fieldlab.upstream': x.upstream } };
+  return (
+    arms[x.armIndex] ?? {
+      route: x.route.name,
+      upstream: x.upstream,
+      attributes: { 'fieldlab.route': x.route.name, 'fieldlab.arm': x.arm, 'fieldlab.upstream': x.upstream },
+    }
+  );
 }
 
 /**
@@ -76,7 +87,11 @@ export function endpointAttributes(origin: string): Attributes {
     try {
       const url = new URL(origin);
       const port = url.port ? Number(url.port) : url.protocol === 'https:' ? 443 : 80;
-      attrs = Object.freeze({ 'server.address': url.hostname.replace(/^\[|\]$/g, ''), 'server.port': port, 'url.scheme': url.protocol.slice(0, -1) });
+      attrs = Object.freeze({
+        'server.address': url.hostname.replace(/^\[|\]$/g, ''),
+        'server.port': port,
+        'url.scheme': url.protocol.slice(0, -1),
+      });
     } catch {
       attrs = Object.freeze({ 'server.address': origin });
     }

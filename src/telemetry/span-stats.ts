@@ -4,7 +4,15 @@
  * (`otel.sdk.processor.span.processed`, `otel.sdk.processor.span.queue.size`) through a minimal
  * MeterProvider. No metrics SDK, no global state: three numbers and a queue-size callback.
  */
-import { createNoopMeter, type Attributes, type Counter, type Meter, type MeterProvider, type ObservableCallback, type ObservableUpDownCounter } from '@opentelemetry/api';
+import {
+  createNoopMeter,
+  type Attributes,
+  type Counter,
+  type Meter,
+  type MeterProvider,
+  type ObservableCallback,
+  type ObservableUpDownCounter,
+} from '@opentelemetry/api';
 
 /** Span export totals since start. */
 export interface SpanStats {

@@ -54,7 +54,12 @@ export interface Tracing {
   shutdown(): Promise<void>;
 }
 
-const BATCH_DEFAULTS: Required<BufferConfig> = { maxQueueSize: 2048, maxExportBatchSize: 512, scheduledDelayMillis: 1000, exportTimeoutMillis: 10_000 };
+const BATCH_DEFAULTS: Required<BufferConfig> = {
+  maxQueueSize: 2048,
+  maxExportBatchSize: 512,
+  scheduledDelayMillis: 1000,
+  exportTimeoutMillis: 10_000,
+};
 
 /**
  * The sampler: a sampled parent is always followed, an unsampled one never, new traces by ratio.
@@ -76,7 +81,11 @@ export function createTracing(cfg: RawTracing, env: Readonly<Record<string, stri
     opts.processor === 'simple'
       ? new SimpleSpanProcessor(exporter)
       : // selfObsMeterProvider is how the processor reports drops; BufferConfig doesn't declare it.
-        new BatchSpanProcessor(exporter, { ...BATCH_DEFAULTS, ...opts.batch, selfObsMeterProvider: spanStats.meterProvider } as BufferConfig);
+        new BatchSpanProcessor(exporter, {
+          ...BATCH_DEFAULTS,
+          ...opts.batch,
+          selfObsMeterProvider: spanStats.meterProvider,
+        } as BufferConfig);
   const ids = createPresetIds();
   const attributes: Record<string, string> = { 'service.name': serviceName(cfg, env) };
   if (opts.serviceVersion) attributes['service.version'] = opts.serviceVersion;

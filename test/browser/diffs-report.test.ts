@@ -27,7 +27,14 @@ function api(dark: boolean) {
         { sku: `c-${id}`, price: 3 },
       ];
       // The regression: the dark build adds a service fee to every total.
-      body = { id, currency: 'EUR', items, total: 15 + (dark ? 1.5 : 0), note: '<script>alert(1)</script>', ts: Date.now() + Math.random() };
+      body = {
+        id,
+        currency: 'EUR',
+        items,
+        total: 15 + (dark ? 1.5 : 0),
+        note: '<script>alert(1)</script>',
+        ts: Date.now() + Math.random(),
+      };
     }
     const text = JSON.stringify(body);
     res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
@@ -50,7 +57,9 @@ describe('admin /diffs in Chromium', () => {
 
   beforeAll(async () => {
     if (!existsSync(CHROMIUM)) {
-      throw new Error(`${CHROMIUM} is missing: the browser tests need Debian's Chromium. Install it with \`apt-get install chromium\` (.ci/run does).`);
+      throw new Error(
+        `${CHROMIUM} is missing: the browser tests need Debian's Chromium. Install it with \`apt-get install chromium\` (.ci/run does).`,
+      );
     }
     control = await startUpstream('control', api(false));
     dark = await startUpstream('dark', api(true));
@@ -63,7 +72,10 @@ routes:
     shadow: [{ to: dark }]
 `);
     // Six carts ten times each (repeats are how the noise of ts is learned), and two users.
-    const urls = [...Array.from({ length: 60 }, (_, i) => `/api/carts/${(i % 6) + 1}`), ...Array.from({ length: 12 }, (_, i) => `/api/users/${(i % 2) + 1}`)];
+    const urls = [
+      ...Array.from({ length: 60 }, (_, i) => `/api/carts/${(i % 6) + 1}`),
+      ...Array.from({ length: 12 }, (_, i) => `/api/users/${(i % 2) + 1}`),
+    ];
     for (const url of urls) {
       const traceId = randomBytes(16).toString('hex');
       traceIds.push(traceId);
@@ -79,7 +91,16 @@ routes:
 
     browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     });
     page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
     page.on('pageerror', (err) => pageErrors.push(err.message));

@@ -24,7 +24,13 @@ export function echo(name: string) {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      const body = JSON.stringify({ name, method: req.method, url: req.url, headers: req.headers, bodyBytes: Buffer.concat(chunks).length });
+      const body = JSON.stringify({
+        name,
+        method: req.method,
+        url: req.url,
+        headers: req.headers,
+        bodyBytes: Buffer.concat(chunks).length,
+      });
       res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
       res.end(body);
     });
@@ -85,7 +91,12 @@ export async function startFieldlab(yaml: string, opts: { watch?: boolean; env?:
     (/^store:/m.test(text) ? '' : `store: sqlite:${join(tmp.dir, 'fieldlab.db')}\n`) +
     text;
   writeFileSync(file, withDefaults(yaml));
-  const app = await startApp({ configFile: file, logger: pino({ level: 'silent' }), watch: opts.watch ?? false, env: { ...process.env, ...opts.env } });
+  const app = await startApp({
+    configFile: file,
+    logger: pino({ level: 'silent' }),
+    watch: opts.watch ?? false,
+    env: { ...process.env, ...opts.env },
+  });
   return {
     app,
     url: `http://127.0.0.1:${app.proxyPort()}`,

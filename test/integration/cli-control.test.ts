@@ -60,10 +60,19 @@ routes:
   });
 
   it('explains refusals with the error code and exits non-zero', async () => {
-    expect(await cli(['pause', 'plain', '--admin', admin, '--token', 't0k'])).toMatchObject({ code: 1, err: expect.stringContaining('FL_NO_GUARDRAILS') });
-    expect(await cli(['pause', 'nope', '--admin', admin, '--token', 't0k'])).toMatchObject({ code: 1, err: expect.stringContaining('FL_ROUTE_NOT_FOUND') });
+    expect(await cli(['pause', 'plain', '--admin', admin, '--token', 't0k'])).toMatchObject({
+      code: 1,
+      err: expect.stringContaining('FL_NO_GUARDRAILS'),
+    });
+    expect(await cli(['pause', 'nope', '--admin', admin, '--token', 't0k'])).toMatchObject({
+      code: 1,
+      err: expect.stringContaining('FL_ROUTE_NOT_FOUND'),
+    });
     expect(await cli(['status', '--admin', admin])).toMatchObject({ code: 1, err: expect.stringContaining('FL_ADMIN_UNAUTHORIZED') });
-    expect(await cli(['status', '--admin', 'http://127.0.0.1:1'])).toMatchObject({ code: 2, err: expect.stringContaining('cannot reach the admin API') });
+    expect(await cli(['status', '--admin', 'http://127.0.0.1:1'])).toMatchObject({
+      code: 2,
+      err: expect.stringContaining('cannot reach the admin API'),
+    });
     expect((await cli(['pause'])).code).toBe(2);
   });
 });

@@ -39,9 +39,17 @@ describe('fieldlab validate (built CLI)', () => {
   });
 
   it.each([
-    ['bad YAML', VALID.replace('{ path: /api/* }', '{ path: /api/*'), '8:5 invalid YAML: Flow map in block collection must be sufficiently indented and end with a }'],
+    [
+      'bad YAML',
+      VALID.replace('{ path: /api/* }', '{ path: /api/*'),
+      '8:5 invalid YAML: Flow map in block collection must be sufficiently indented and end with a }',
+    ],
     ['unknown key', VALID.replace('    split:', '    spilt:'), '9:5 routes[0].spilt: unknown key "spilt", did you mean "split"?'],
-    ['bad percent', VALID.replace('variant: 10', 'variant: 150'), '9:23 routes[0].split.variant: invalid percent "150" (must be between 0 and 100)'],
+    [
+      'bad percent',
+      VALID.replace('variant: 10', 'variant: 150'),
+      '9:23 routes[0].split.variant: invalid percent "150" (must be between 0 and 100)',
+    ],
     ['dangling upstream', VALID.replace('control: a', 'control: nope'), '8:22 routes[0].arms.control: unknown upstream "nope"'],
   ])('%s: exits 1 with the located error on stderr', (name, text, line) => {
     const file = write(`${name.replace(/ /g, '-')}.yaml`, text);

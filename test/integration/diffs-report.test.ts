@@ -44,7 +44,12 @@ routes:
   it('reports the regression as real and trips the gate, while the proxy keeps the file open', () => {
     const out: string[] = [];
     const err: string[] = [];
-    const code = runDiffs(['--config', fl.file, '--since', '1h', '--fail-on', '1%'], { out: (s) => out.push(s), err: (s) => err.push(s), env: {}, isTTY: false });
+    const code = runDiffs(['--config', fl.file, '--since', '1h', '--fail-on', '1%'], {
+      out: (s) => out.push(s),
+      err: (s) => err.push(s),
+      env: {},
+      isTTY: false,
+    });
     const text = out.join('\n');
     expect(err).toEqual([]);
     expect(code).toBe(1);

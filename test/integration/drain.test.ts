@@ -48,7 +48,9 @@ describe('fieldlab start (process)', () => {
   it('drains in-flight requests on SIGTERM, refuses new ones, and exits 0', async () => {
     up = await startUpstream('slow', (_req, res) => setTimeout(() => res.end('finished'), 600));
     const [port, admin] = [await freePort(), await freePort()];
-    const { exited } = await launch(`store: "sqlite::memory:"\nlisten: 127.0.0.1:${port}\nadmin: { listen: 127.0.0.1:${admin} }\nupstreams: { s: ${up.url} }\nroutes: [{ name: r, arms: { control: s } }]\n`);
+    const { exited } = await launch(
+      `store: "sqlite::memory:"\nlisten: 127.0.0.1:${port}\nadmin: { listen: 127.0.0.1:${admin} }\nupstreams: { s: ${up.url} }\nroutes: [{ name: r, arms: { control: s } }]\n`,
+    );
     await until(async () => ((await request(`http://127.0.0.1:${admin}/readyz`)).statusCode === 200 ? true : undefined));
     const inFlight = request(`http://127.0.0.1:${port}/work`);
     await until(async () => (up!.seen.length > 0 ? true : undefined));
@@ -69,7 +71,8 @@ describe('fieldlab start (process)', () => {
     const [port, admin] = [await freePort(), await freePort()];
     const base = `store: "sqlite::memory:"\nlisten: 127.0.0.1:${port}\nadmin: { listen: 127.0.0.1:${admin} }\nupstreams: { a: ${up.url} }\n`;
     const { file, exited } = await launch(`${base}routes: [{ name: r, match: { path: /one }, arms: { control: a } }]\n`);
-    const version = async () => ((await (await request(`http://127.0.0.1:${admin}/config`)).body.json()) as { version: number; lastReload: { ok: boolean } | null });
+    const version = async () =>
+      (await (await request(`http://127.0.0.1:${admin}/config`)).body.json()) as { version: number; lastReload: { ok: boolean } | null };
     await until(async () => ((await version()).version === 1 ? true : undefined));
     writeFileSync(file, `${base}routes: [{ name: r, match: { path: /two }, arms: { control: a } }]\n`);
     child!.kill('SIGHUP');

@@ -79,7 +79,7 @@ routes:
     expect(up.seen).toHaveLength(1);
   });
 
-  it('cuts the client\'s response when the upstream stalls mid-body past the idle timeout', async () => {
+  it("cuts the client's response when the upstream stalls mid-body past the idle timeout", async () => {
     const up = await upstream('stalls', (req, res) => {
       // Chunked and Content-Length framings: both must end truncated, never look complete.
       res.writeHead(200, req.url === '/cl' ? { 'content-length': 1000 } : {});
@@ -103,7 +103,9 @@ routes:
 
   it('answers 502 FL_UPSTREAM_RESET when the upstream drops the connection mid-request', async () => {
     // Drops a GET before answering; drops a POST as soon as its body starts arriving.
-    const up = await upstream('resets', (req) => (req.method === 'GET' ? req.socket.destroy() : req.once('data', () => req.socket.destroy())));
+    const up = await upstream('resets', (req) =>
+      req.method === 'GET' ? req.socket.destroy() : req.once('data', () => req.socket.destroy()),
+    );
     const fl = await proxy(up.url);
     const r = await get(fl.url);
     expect(r.status).toBe(502);
@@ -151,7 +153,11 @@ routes:
       // Never answers; for POST, signals once body bytes arrive (the client is still sending).
       const up = await upstream('hangs', (req) => (method === 'GET' ? arrived(req.socket) : req.once('data', () => arrived(req.socket))));
       const fl = await proxy(up.url);
-      const client = httpRequest(`${fl.url}/slow`, { method, agent: false, headers: method === 'POST' ? { 'content-length': 1_000_000 } : {} });
+      const client = httpRequest(`${fl.url}/slow`, {
+        method,
+        agent: false,
+        headers: method === 'POST' ? { 'content-length': 1_000_000 } : {},
+      });
       client.on('error', () => undefined);
       if (method === 'POST') client.write(Buffer.alloc(64 * 1024));
       else client.end();
@@ -163,7 +169,7 @@ routes:
     }
   });
 
-  it('spreads requests round-robin over an upstream\'s endpoints', async () => {
+  it("spreads requests round-robin over an upstream's endpoints", async () => {
     const one = await upstream('one');
     const two = await upstream('two');
     const fl = await proxy(`[${one.url}, ${two.url}]`);

@@ -44,7 +44,8 @@ describe('forward: headers', () => {
     const ok = (res: import('node:http').ServerResponse) => res.writeHead(200, { 'content-length': 2 }).end('ok');
     a = await startUpstream('a', (req, res) => {
       // A response naming its own hop-by-hop field in Connection.
-      if (req.url === '/resp-hop') res.writeHead(200, { connection: 'x-resp', 'x-resp': '1', 'x-keep': 'yes', 'content-length': 2 }).end('ok');
+      if (req.url === '/resp-hop')
+        res.writeHead(200, { connection: 'x-resp', 'x-resp': '1', 'x-keep': 'yes', 'content-length': 2 }).end('ok');
       else ok(res);
     });
     b = await startUpstream('b', (_req, res) => ok(res));
@@ -86,7 +87,7 @@ routes:
     expect(values(seen, 'x-end-to-end')).toEqual(['kept']);
   });
 
-  it('drops hop-by-hop response fields named in the upstream\'s Connection', async () => {
+  it("drops hop-by-hop response fields named in the upstream's Connection", async () => {
     const res = await new Promise<IncomingMessage>((resolve, reject) =>
       httpRequest(`${fl.url}/resp-hop`, { agent: false }, resolve).on('error', reject).end(),
     );
@@ -118,7 +119,7 @@ routes:
     expect(values(last(a), 'via')).toEqual(['1.1 fieldlab']);
   });
 
-  it('generates x-request-id when absent and keeps the client\'s when present', async () => {
+  it("generates x-request-id when absent and keeps the client's when present", async () => {
     await rawRequest(fl.app.proxyPort(), ['GET /rid HTTP/1.1', 'Host: shop.example']);
     const generated = values(last(a), 'x-request-id');
     expect(generated).toHaveLength(1);
@@ -130,12 +131,7 @@ routes:
   });
 
   it('sets x-fieldlab-route and x-fieldlab-arm itself, ignoring client-sent values', async () => {
-    await rawRequest(fl.app.proxyPort(), [
-      'GET /spoof HTTP/1.1',
-      'Host: shop.example',
-      'x-fieldlab-arm: evil',
-      'X-Fieldlab-Route: evil',
-    ]);
+    await rawRequest(fl.app.proxyPort(), ['GET /spoof HTTP/1.1', 'Host: shop.example', 'x-fieldlab-arm: evil', 'X-Fieldlab-Route: evil']);
     const seen = last(a);
     expect(values(seen, 'x-fieldlab-arm')).toEqual(['control']);
     expect(values(seen, 'x-fieldlab-route')).toEqual(['r']);

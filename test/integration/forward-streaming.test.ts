@@ -24,7 +24,10 @@ function within<T>(p: Promise<T>, what: string, ms = 5_000): Promise<T> {
 /** A promise with its settlers, for "tell me when X happened" signals between client and upstream. */
 function deferred<T = void>(): { promise: Promise<T>; resolve(v: T): void; reject(e: Error): void } {
   let resolve!: (v: T) => void, reject!: (e: Error) => void;
-  const promise = new Promise<T>((res, rej) => ((resolve = res), (reject = rej)));
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
   return { promise, resolve, reject };
 }
 
@@ -58,12 +61,21 @@ async function text(stream: AsyncIterable<Buffer>): Promise<string> {
 }
 
 /** Upstream handler: answers with the body's size and sha256 and the framing headers it saw. */
-const hashBodyThen = (onFirst?: () => void): Handler => (req, res) => {
-  void digest(req, onFirst).then((d) => {
-    res.writeHead(200, { 'content-type': 'application/json' });
-    res.end(JSON.stringify({ ...d, te: req.headers['transfer-encoding'] ?? null, cl: req.headers['content-length'] ?? null, expect: req.headers.expect ?? null }));
-  });
-};
+const hashBodyThen =
+  (onFirst?: () => void): Handler =>
+  (req, res) => {
+    void digest(req, onFirst).then((d) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(
+        JSON.stringify({
+          ...d,
+          te: req.headers['transfer-encoding'] ?? null,
+          cl: req.headers['content-length'] ?? null,
+          expect: req.headers.expect ?? null,
+        }),
+      );
+    });
+  };
 const hashBody = hashBodyThen();
 
 /** Sends a raw `Connection: close` request and returns everything the proxy wrote before closing. */
@@ -97,7 +109,8 @@ routes:
   // Errors surface through responseOf; the no-op keeps a failed test's leftover socket quiet.
   const post = (headers: Record<string, string | number>) =>
     httpRequest(`${fl.url}/upload`, { method: 'POST', agent: false, headers }).on('error', () => undefined);
-  const responseOf = (req: ClientRequest) => new Promise<IncomingMessage>((resolve, reject) => req.on('response', resolve).on('error', reject));
+  const responseOf = (req: ClientRequest) =>
+    new Promise<IncomingMessage>((resolve, reject) => req.on('response', resolve).on('error', reject));
 
   it('streams a 50 MiB request body to the upstream before the client has finished sending it', async () => {
     const upstreamSawData = deferred();
@@ -163,7 +176,8 @@ routes:
     handler = (req, res) => {
       if (req.url === '/204') res.writeHead(204, { 'x-kind': 'no-content' }).end();
       else if (req.url === '/304') res.writeHead(304, { etag: '"v1"' }).end();
-      else res.writeHead(200, { 'content-type': 'text/plain', 'content-length': 11 }).end(req.method === 'HEAD' ? undefined : 'hello world');
+      else
+        res.writeHead(200, { 'content-type': 'text/plain', 'content-length': 11 }).end(req.method === 'HEAD' ? undefined : 'hello world');
     };
     const exchange = (method: string, path: string) =>
       rawExchange(fl.app.proxyPort(), `${method} ${path} HTTP/1.1\r\nHost: shop\r\nConnection: close\r\n\r\n`);
@@ -189,7 +203,12 @@ routes:
     handler = hashBody;
     const body = randomBytes(64 * 1024);
     const req = post({ 'content-length': body.length, expect: '100-continue' });
-    const continued = new Promise<void>((resolve) => req.once('continue', () => { req.end(body); resolve(); }));
+    const continued = new Promise<void>((resolve) =>
+      req.once('continue', () => {
+        req.end(body);
+        resolve();
+      }),
+    );
     const response = responseOf(req); // listen now: a refusal could arrive right behind the 100
     req.flushHeaders();
     await within(continued, '100 Continue');
@@ -220,7 +239,7 @@ routes:
     expect(old.endsWith('\r\n\r\npart one, part two')).toBe(true);
   });
 
-  it('pushes a slow client\'s backpressure back to the upstream instead of buffering the response', async () => {
+  it("pushes a slow client's backpressure back to the upstream instead of buffering the response", async () => {
     const TOTAL = 128 * MiB;
     const block = randomBytes(MiB);
     const sent = { written: 0, waitingDrain: false, ended: false }; // the upstream's side
@@ -231,7 +250,10 @@ routes:
           sent.written += block.length;
           if (!res.write(block)) {
             sent.waitingDrain = true;
-            res.once('drain', () => ((sent.waitingDrain = false), pump()));
+            res.once('drain', () => {
+              sent.waitingDrain = false;
+              pump();
+            });
             return;
           }
         }

@@ -91,7 +91,11 @@ ${extra}`;
 
   it('pauses, resumes and rolls back by hand through the admin API', async () => {
     variantFails = false;
-    const fl = await startFieldlab(yaml().replace(`g.db`, `manual.db`).replace('    guardrails:\n      webhook: ' + hook.url + '/hook', '    rollout: { steps: [10, 50], minBake: 1h }'));
+    const fl = await startFieldlab(
+      yaml()
+        .replace(`g.db`, `manual.db`)
+        .replace('    guardrails:\n      webhook: ' + hook.url + '/hook', '    rollout: { steps: [10, 50], minBake: 1h }'),
+    );
     const post = async (path: string) => {
       const res = await request(`${fl.adminUrl}${path}`, { method: 'POST', headers: { 'x-fieldlab-actor': 'alice' } });
       return { status: res.statusCode, body: (await res.body.json()) as { decisions: { action: string }[]; error?: { code: string } } };
@@ -115,7 +119,10 @@ ${extra}`;
     const rollout = (maxStep: string) =>
       yaml()
         .replace('g.db', `rollout-${maxStep}.db`)
-        .replace(`    guardrails:\n      webhook: ${hook.url}/hook`, `    rollout: { steps: [10, 30, 50], minBake: 1s, maxStep: ${maxStep} }\n    guardrails: { slo: { availability: 90% }, minSamples: 20, webhook: ${hook.url}/hook }`);
+        .replace(
+          `    guardrails:\n      webhook: ${hook.url}/hook`,
+          `    rollout: { steps: [10, 30, 50], minBake: 1s, maxStep: ${maxStep} }\n    guardrails: { slo: { availability: 90% }, minSamples: 20, webhook: ${hook.url}/hook }`,
+        );
     let fl = await startFieldlab(rollout('1h'));
     const g = fl.app.guardrails();
     const t0 = Date.now();

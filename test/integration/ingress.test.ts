@@ -28,7 +28,10 @@ routes:
 
   it('rejects Content-Length together with Transfer-Encoding with 400 FL_AMBIGUOUS_FRAMING', async () => {
     const before = up.seen.length;
-    const res = await rawExchange(port, 'POST /api/x HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n');
+    const res = await rawExchange(
+      port,
+      'POST /api/x HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n',
+    );
     expect(res.status).toBe(400);
     expect(res.headers['x-fieldlab-error']).toBe('FL_AMBIGUOUS_FRAMING');
     expect(up.seen.length).toBe(before);

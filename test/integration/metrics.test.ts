@@ -46,13 +46,18 @@ routes:
 `;
 
 /** A proxy whose observers include fresh metrics, with GET /metrics on its admin listener. */
-async function setup(adminYaml = '', extra: (m: Metrics) => ExchangeObserver[] = () => []): Promise<{ fl: TelemetryProxy; metrics: Metrics }> {
+async function setup(
+  adminYaml = '',
+  extra: (m: Metrics) => ExchangeObserver[] = () => [],
+): Promise<{ fl: TelemetryProxy; metrics: Metrics }> {
   const primary = await startUpstream('primary');
   const dark = await startUpstream('dark');
   open.push(primary, dark);
   const observers: ExchangeObserver[] = [];
   let metrics!: Metrics;
-  const fl = await startTelemetryProxy(`${adminYaml}${routes(primary.url, dark.url, await deadOrigin())}`, observers, { 'GET /metrics': (req, res) => metricsRoute(metrics)(req, res) });
+  const fl = await startTelemetryProxy(`${adminYaml}${routes(primary.url, dark.url, await deadOrigin())}`, observers, {
+    'GET /metrics': (req, res) => metricsRoute(metrics)(req, res),
+  });
   metrics = createMetrics({ collect: collectAppState({ mirror: fl.mirrorStats, config: fl.config }) });
   observers.push(...extra(metrics), metrics.observer);
   open.push(fl, metrics);
@@ -82,12 +87,28 @@ describe('metrics', () => {
     expect(res.contentType).toBe('text/plain; version=0.0.4; charset=utf-8');
     const p = parseExposition(res.text);
 
-    expect(value(p, 'fieldlab_requests_total', { route: 'api', arm: 'control', upstream: 'primary', status_class: '2xx', code: '' })).toBe(3);
-    expect(value(p, 'fieldlab_requests_total', { route: 'lost', arm: 'control', upstream: 'primary', status_class: '2xx', code: '' })).toBe(1);
-    expect(value(p, 'fieldlab_requests_total', { route: 'broken', arm: 'control', upstream: 'dead', status_class: '5xx', code: 'FL_UPSTREAM_CONNECT' })).toBe(1);
+    expect(value(p, 'fieldlab_requests_total', { route: 'api', arm: 'control', upstream: 'primary', status_class: '2xx', code: '' })).toBe(
+      3,
+    );
+    expect(value(p, 'fieldlab_requests_total', { route: 'lost', arm: 'control', upstream: 'primary', status_class: '2xx', code: '' })).toBe(
+      1,
+    );
+    expect(
+      value(p, 'fieldlab_requests_total', {
+        route: 'broken',
+        arm: 'control',
+        upstream: 'dead',
+        status_class: '5xx',
+        code: 'FL_UPSTREAM_CONNECT',
+      }),
+    ).toBe(1);
     expect(p.get('fieldlab_requests_total')!.samples).toHaveLength(3);
     expect(p.get('fieldlab_upstream_errors_total')!.samples).toEqual([
-      { name: 'fieldlab_upstream_errors_total', labels: { route: 'broken', arm: 'control', upstream: 'dead', code: 'FL_UPSTREAM_CONNECT' }, value: 1 },
+      {
+        name: 'fieldlab_upstream_errors_total',
+        labels: { route: 'broken', arm: 'control', upstream: 'dead', code: 'FL_UPSTREAM_CONNECT' },
+        value: 1,
+      },
     ]);
     const api = histogram(p, 'fieldlab_request_duration_seconds', { route: 'api', arm: 'control' });
     expect(api.count).toBe(3);
@@ -95,7 +116,9 @@ describe('metrics', () => {
     expect(api.buckets['+Inf']).toBe(3);
 
     expect(value(p, 'fieldlab_shadow_requests_total', { route: 'api', shadow: 'dark', kind: 'shadow', outcome: '2xx' })).toBe(3);
-    expect(value(p, 'fieldlab_shadow_requests_total', { route: 'lost', shadow: 'dead', kind: 'shadow', outcome: 'FL_UPSTREAM_CONNECT' })).toBe(1);
+    expect(
+      value(p, 'fieldlab_shadow_requests_total', { route: 'lost', shadow: 'dead', kind: 'shadow', outcome: 'FL_UPSTREAM_CONNECT' }),
+    ).toBe(1);
     const shadowTimes = histogram(p, 'fieldlab_shadow_duration_seconds', { route: 'api', shadow: 'dark', kind: 'shadow' });
     expect(shadowTimes.count).toBe(3);
     // The histogram sums the same latencies the diff pairs carry.
@@ -154,7 +177,12 @@ describe('metrics', () => {
     for (let i = 0; i < 300 && exporter.getFinishedSpans().length < 3; i++) await new Promise((r) => setTimeout(r, 10));
     const client = exporter.getFinishedSpans().find((s) => s.name === 'GET primary')!;
     expect(parseTraceparent(echoed.headers.traceparent)?.spanId).toBe(client.spanContext().spanId);
-    expect(exporter.getFinishedSpans().map((s) => s.name).sort()).toEqual(['GET /api/*', 'GET primary', 'GET shadow:dark']);
+    expect(
+      exporter
+        .getFinishedSpans()
+        .map((s) => s.name)
+        .sort(),
+    ).toEqual(['GET /api/*', 'GET primary', 'GET shadow:dark']);
     const p = parseExposition((await scrape(fl)).text);
     expect(value(p, 'fieldlab_requests_total', { route: 'api', status_class: '2xx' })).toBe(1);
     expect(value(p, 'fieldlab_shadow_requests_total', { route: 'api', shadow: 'dark', outcome: '2xx' })).toBe(1);

@@ -64,7 +64,9 @@ describe('mirroring', () => {
     const control = await upstream('control');
     const dark = await upstream('dark');
     const fl = await fieldlab(
-      route('      - { to: dark }\n  - name: w\n    match: { path: /write/* }\n    arms: { control: control }\n    shadow: [{ to: dark, methods: [POST], maxBody: 1KiB }]')
+      route(
+        '      - { to: dark }\n  - name: w\n    match: { path: /write/* }\n    arms: { control: control }\n    shadow: [{ to: dark, methods: [POST], maxBody: 1KiB }]',
+      )
         .replace('CONTROL', control.url)
         .replace('DARK', dark.url),
     );
@@ -115,7 +117,9 @@ routes:
   it('drops and counts shadow copies beyond concurrency + queue', async () => {
     const control = await upstream('control');
     const hanging = await upstream('hanging', () => undefined);
-    const fl = await fieldlab(route('      - { to: dark, concurrency: 1, queue: 2, timeout: 10s }').replace('CONTROL', control.url).replace('DARK', hanging.url));
+    const fl = await fieldlab(
+      route('      - { to: dark, concurrency: 1, queue: 2, timeout: 10s }').replace('CONTROL', control.url).replace('DARK', hanging.url),
+    );
     for (let i = 0; i < 10; i++) await (await request(`${fl.url}/api/${i}`)).body.text();
     expect(fl.app.mirrorStats().dispatcher).toMatchObject({ inFlight: 1, queued: 2, dropped: 7 });
     expect((await report(fl)).skips).toContainEqual({ route: 'r', shadow: 'dark', reason: 'queue_full', count: 7 });
@@ -141,7 +145,9 @@ routes:
     const control = await upstream('control', echo('control'));
     const dark = await upstream('dark');
     const fl = await fieldlab(
-      route('      - { to: dark, host: dark.internal, headers: { set: { x-env: dark }, remove: [authorization] } }').replace('CONTROL', control.url).replace('DARK', dark.url),
+      route('      - { to: dark, host: dark.internal, headers: { set: { x-env: dark }, remove: [authorization] } }')
+        .replace('CONTROL', control.url)
+        .replace('DARK', dark.url),
     );
     const res = await request(`${fl.url}/api/h`, { headers: { authorization: 'Bearer t', host: 'shop' } });
     const seenByControl = ((await res.body.json()) as { headers: Record<string, string> }).headers;

@@ -28,7 +28,7 @@ describe('hot reload', () => {
   let fl: TestFieldlab;
   beforeAll(async () => {
     ups = await Promise.all(['a', 'b', 'c', 'd'].map((n) => startUpstream(n)));
-    slow = await startUpstream('slow', (req, res) => setTimeout(() => res.end('slow done'), 400));
+    slow = await startUpstream('slow', (_req, res) => setTimeout(() => res.end('slow done'), 400));
     fl = await startFieldlab(conf(ups[0]!.url, ups[1]!.url, 50), { watch: true });
   });
   afterAll(async () => {
@@ -86,7 +86,10 @@ describe('hot reload', () => {
     const res = await request(`${fl.url}/api/x`, { headers: { 'x-user-id': 'z' } });
     expect(res.statusCode).toBe(200);
     await res.body.text();
-    const admin = (await (await request(`${fl.adminUrl}/config`)).body.json()) as { version: number; lastReload: { ok: boolean; errors: string[] } };
+    const admin = (await (await request(`${fl.adminUrl}/config`)).body.json()) as {
+      version: number;
+      lastReload: { ok: boolean; errors: string[] };
+    };
     expect(admin.version).toBe(good);
     expect(admin.lastReload.ok).toBe(false);
     expect(admin.lastReload.errors[0]).toContain('did you mean "split"');

@@ -44,7 +44,9 @@ describe('review fixes', () => {
 
   it('keeps the admin API closed when a reload drops the token but the listener stays public', async () => {
     const a = await up('a');
-    const fl = await fieldlab(`admin: { listen: 0.0.0.0:0, token: secret }\nupstreams: { a: ${a.url} }\nroutes: [{ name: r, arms: { control: a } }]\n`);
+    const fl = await fieldlab(
+      `admin: { listen: 0.0.0.0:0, token: secret }\nupstreams: { a: ${a.url} }\nroutes: [{ name: r, arms: { control: a } }]\n`,
+    );
     const adminUrl = `http://127.0.0.1:${fl.app.adminPort()}`;
     fl.writeConfig(`admin: { listen: 127.0.0.1:0 }\nupstreams: { a: ${a.url} }\nroutes: [{ name: r, arms: { control: a } }]\n`);
     const r = await fl.app.reload('test');
@@ -68,7 +70,9 @@ describe('review fixes', () => {
     const raw = createServer((s) => s.once('data', () => s.end('HTTP/1.1 200 OK\x01bad\r\ncontent-length: 2\r\n\r\nok')));
     await new Promise<void>((r) => raw.listen(0, '127.0.0.1', r));
     open.push({ close: () => new Promise((r) => raw.close(() => r())) });
-    const fl = await fieldlab(`upstreams: { a: http://127.0.0.1:${(raw.address() as AddressInfo).port} }\nroutes: [{ name: r, arms: { control: a } }]\n`);
+    const fl = await fieldlab(
+      `upstreams: { a: http://127.0.0.1:${(raw.address() as AddressInfo).port} }\nroutes: [{ name: r, arms: { control: a } }]\n`,
+    );
     const res = await request(`${fl.url}/x`, { headersTimeout: 5000, bodyTimeout: 5000 });
     expect(res.statusCode).toBe(200);
     expect(await res.body.text()).toBe('ok');
@@ -77,12 +81,14 @@ describe('review fixes', () => {
   it('skips (reason reload) shadow copies whose pool a reload closed, instead of reporting them as errors', async () => {
     const a = await up('a');
     const slow = await up('slow', (_req, res) => setTimeout(() => res.end('{}'), 300));
-    const yaml = (timeout: string) => `upstreams: { a: ${a.url}, s: ${slow.url} }\nroutes: [{ name: r, arms: { control: a }, shadow: [{ to: s, concurrency: 1, queue: 10, timeout: ${timeout} }] }]\n`;
+    const yaml = (timeout: string) =>
+      `upstreams: { a: ${a.url}, s: ${slow.url} }\nroutes: [{ name: r, arms: { control: a }, shadow: [{ to: s, concurrency: 1, queue: 10, timeout: ${timeout} }] }]\n`;
     const fl = await fieldlab(yaml('5s'));
     for (let i = 0; i < 4; i++) await (await request(`${fl.url}/x${i}`)).body.text();
     fl.writeConfig(yaml('6s'));
     expect((await fl.app.reload('test')).ok).toBe(true);
-    for (let i = 0; i < 100 && fl.app.mirrorStats().dispatcher.inFlight + fl.app.mirrorStats().dispatcher.queued > 0; i++) await new Promise((r) => setTimeout(r, 20));
+    for (let i = 0; i < 100 && fl.app.mirrorStats().dispatcher.inFlight + fl.app.mirrorStats().dispatcher.queued > 0; i++)
+      await new Promise((r) => setTimeout(r, 20));
     await fl.app.flushDiffs();
     const report = (await (await request(`${fl.adminUrl}/diffs.json`)).body.json()) as DiffReport;
     expect(report.skips).toContainEqual({ route: 'r', shadow: 's', reason: 'reload', count: 3 });

@@ -35,9 +35,17 @@ routes:
 
     fl = await startFieldlab(yaml);
     const res = await request(`${fl.adminUrl}/rollups.json?since=1h`);
-    const { minutes } = (await res.body.json()) as { minutes: { route: string; arm: string; requests: number; bad: number; slow: number; p50Ms: number }[] };
+    const { minutes } = (await res.body.json()) as {
+      minutes: { route: string; arm: string; requests: number; bad: number; slow: number; p50Ms: number }[];
+    };
     const sum = (route: string, arm: string) =>
-      minutes.filter((m) => m.route === route && m.arm === arm).reduce((a, m) => ({ requests: a.requests + m.requests, bad: a.bad + m.bad, slow: a.slow + m.slow }), { requests: 0, bad: 0, slow: 0 });
+      minutes
+        .filter((m) => m.route === route && m.arm === arm)
+        .reduce((a, m) => ({ requests: a.requests + m.requests, bad: a.bad + m.bad, slow: a.slow + m.slow }), {
+          requests: 0,
+          bad: 0,
+          slow: 0,
+        });
     expect(sum('api', 'control')).toEqual({ requests: 6, bad: 0, slow: 0 });
     expect(sum('api', 'variant')).toEqual({ requests: 4, bad: 0, slow: 4 });
     // Connect failures and the ejection that follows are bad events of the arm.

@@ -16,13 +16,21 @@ function api(dark: boolean) {
     const json = (body: unknown, status = 200, gzip = false) => {
       const text = Buffer.from(JSON.stringify(body));
       const payload = gzip ? gzipSync(text) : text;
-      res.writeHead(status, { 'content-type': 'application/json', 'content-length': payload.length, ...(gzip ? { 'content-encoding': 'gzip' } : {}) });
+      res.writeHead(status, {
+        'content-type': 'application/json',
+        'content-length': payload.length,
+        ...(gzip ? { 'content-encoding': 'gzip' } : {}),
+      });
       res.end(payload);
     };
     const id = Number(/(\d+)$/.exec(url)?.[1] ?? 0);
     if (url.startsWith('/api/users/')) return json({ id, name: `user${id}`, plan: dark ? 'pro' : 'free', ts: randomUUID() });
     if (url.startsWith('/api/list')) {
-      const items = [{ id: 1, v: 'a' }, { id: 2, v: 'b' }, { id: 3, v: 'c' }];
+      const items = [
+        { id: 1, v: 'a' },
+        { id: 2, v: 'b' },
+        { id: 3, v: 'c' },
+      ];
       return json({ items: dark ? [items[2], items[0], items[1]] : items });
     }
     if (url.startsWith('/api/typed')) return json({ count: dark ? '3' : 3 });
@@ -83,7 +91,13 @@ routes:
   });
 
   it('groups ids under one endpoint template', () => {
-    expect(report.endpoints.map((e) => e.endpoint).sort()).toEqual(['GET /api/fails', 'GET /api/list', 'GET /api/typed', 'GET /api/users/:id', 'GET /api/zipped']);
+    expect(report.endpoints.map((e) => e.endpoint).sort()).toEqual([
+      'GET /api/fails',
+      'GET /api/list',
+      'GET /api/typed',
+      'GET /api/users/:id',
+      'GET /api/zipped',
+    ]);
     expect(endpoint(report, 'GET /api/users/:id').pairs).toBe(60);
   });
 
@@ -119,8 +133,12 @@ routes:
   });
 
   it('keeps examples with request ids and both bodies', async () => {
-    const res = await request(`${fl.adminUrl}/diffs/examples.json?endpoint=${encodeURIComponent('GET /api/users/:id')}&field=${encodeURIComponent('body:$.plan')}`);
-    const { examples } = (await res.body.json()) as { examples: { requestId: string; primaryBody: string; candidateBody: string; paths: string[] }[] };
+    const res = await request(
+      `${fl.adminUrl}/diffs/examples.json?endpoint=${encodeURIComponent('GET /api/users/:id')}&field=${encodeURIComponent('body:$.plan')}`,
+    );
+    const { examples } = (await res.body.json()) as {
+      examples: { requestId: string; primaryBody: string; candidateBody: string; paths: string[] }[];
+    };
     expect(examples.length).toBeGreaterThan(0);
     expect(examples.length).toBeLessThanOrEqual(3);
     expect(examples[0]!.primaryBody).toContain('"plan": "free"');

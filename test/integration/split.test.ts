@@ -142,7 +142,9 @@ describe('sticky split', () => {
 
   it('uses X-Forwarded-For for the ip source only from trusted proxies', async () => {
     const ipRoute = (trusted: string) =>
-      route('50').replace('trustedProxies: [127.0.0.1/32]', `trustedProxies: [${trusted}]`).replace('[header:x-user-id, cookie:fl_uid]', '[ip]');
+      route('50')
+        .replace('trustedProxies: [127.0.0.1/32]', `trustedProxies: [${trusted}]`)
+        .replace('[header:x-user-id, cookie:fl_uid]', '[ip]');
     await reconfigure(ipRoute('127.0.0.1/32'));
     const ips = Array.from({ length: 40 }, (_, i) => `203.0.113.${i + 1}`);
     const seen = new Set<string>();
@@ -163,7 +165,9 @@ describe('sticky split', () => {
 
   it('splits A/B/n across several variants in their own lanes', async () => {
     await reconfigure(
-      route('10').replace('arms: { control: v1, variant: v2 }', 'arms: { control: v1, b: v2, c: v3 }').replace('split: { variant: 10 }', 'split: { b: 20, c: 30 }'),
+      route('10')
+        .replace('arms: { control: v1, variant: v2 }', 'arms: { control: v1, b: v2, c: v3 }')
+        .replace('split: { variant: 10 }', 'split: { b: 20, c: 30 }'),
     );
     const arms = await armsOf(users(6000, 'abn'));
     expect(Math.abs(share(arms, 'v1') - 0.5)).toBeLessThan(0.02);

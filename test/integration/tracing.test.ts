@@ -71,10 +71,16 @@ function memoryTracing(sample: number): { tracing: Tracing; exporter: InMemorySp
   return { tracing, exporter };
 }
 
-async function get(url: string, headers: Record<string, string> = {}): Promise<{ status: number; upstreamHeaders: Record<string, string> }> {
+async function get(
+  url: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; upstreamHeaders: Record<string, string> }> {
   const res = await request(url, { headers });
   const text = await res.body.text();
-  return { status: res.statusCode, upstreamHeaders: res.statusCode === 200 ? (JSON.parse(text) as { headers: Record<string, string> }).headers : {} };
+  return {
+    status: res.statusCode,
+    upstreamHeaders: res.statusCode === 200 ? (JSON.parse(text) as { headers: Record<string, string> }).headers : {},
+  };
 }
 
 const one = (spans: ReadableSpan[], pred: (s: ReadableSpan) => boolean): ReadableSpan => {
@@ -90,7 +96,11 @@ describe('tracing', () => {
   it('records a server span and a client span for the primary, continuing the client trace, and passes the client span upstream', async () => {
     const { tracing, exporter } = memoryTracing(1);
     const { fl, primary } = await setup([tracing.observer]);
-    const res = await get(`${fl.url}/plain/items?q=1`, { traceparent: `00-${T}-${P}-01`, tracestate: 'vendor=abc', 'user-agent': 'fieldlab-test' });
+    const res = await get(`${fl.url}/plain/items?q=1`, {
+      traceparent: `00-${T}-${P}-01`,
+      tracestate: 'vendor=abc',
+      'user-agent': 'fieldlab-test',
+    });
     expect(res.status).toBe(200);
 
     const spans = exporter.getFinishedSpans();
@@ -150,7 +160,12 @@ describe('tracing', () => {
     const shadow = one(spans, isShadow);
     expect(shadow.kind).toBe(SpanKind.CLIENT);
     expect(shadow.name).toBe('GET shadow:dark');
-    expect(shadow.attributes).toMatchObject({ 'fieldlab.shadow': 'dark', 'fieldlab.shadow.kind': 'shadow', 'fieldlab.route': 'api', 'http.response.status_code': 200 });
+    expect(shadow.attributes).toMatchObject({
+      'fieldlab.shadow': 'dark',
+      'fieldlab.shadow.kind': 'shadow',
+      'fieldlab.route': 'api',
+      'http.response.status_code': 200,
+    });
     expect(shadow.spanContext().traceId).toBe(T);
     expect(shadow.parentSpanContext?.spanId).toBe(server.spanContext().spanId);
     expect(shadow.links).toHaveLength(1);
@@ -171,7 +186,11 @@ describe('tracing', () => {
     const spans = exporter.getFinishedSpans();
     const server = one(spans, isServer);
     const client = one(spans, isPrimaryClient);
-    expect(server.attributes).toMatchObject({ 'http.response.status_code': 502, 'error.type': 'FL_UPSTREAM_CONNECT', 'fieldlab.upstream': 'dead' });
+    expect(server.attributes).toMatchObject({
+      'http.response.status_code': 502,
+      'error.type': 'FL_UPSTREAM_CONNECT',
+      'fieldlab.upstream': 'dead',
+    });
     expect(server.status.code).toBe(SpanStatusCode.ERROR);
     expect(client.attributes['error.type']).toBe('FL_UPSTREAM_CONNECT');
     expect(client.attributes['http.response.status_code']).toBeUndefined();
@@ -248,7 +267,13 @@ describe('tracing', () => {
     const shadow = otlp.spans.find((s) => s.name === 'GET shadow:dark')!;
     expect(otlp.spans.every((s) => s.traceId === T)).toBe(true);
     expect(server.parentSpanId).toBe(P);
-    expect(server.attributes).toMatchObject({ 'fieldlab.route': 'api', 'fieldlab.arm': 'control', 'fieldlab.upstream': 'primary', 'http.response.status_code': 200, 'http.route': '/api/*' });
+    expect(server.attributes).toMatchObject({
+      'fieldlab.route': 'api',
+      'fieldlab.arm': 'control',
+      'fieldlab.upstream': 'primary',
+      'http.response.status_code': 200,
+      'http.route': '/api/*',
+    });
     expect(client).toMatchObject({ kind: 3, parentSpanId: server.spanId });
     expect(shadow.attributes).toMatchObject({ 'fieldlab.shadow': 'dark', 'fieldlab.shadow.kind': 'shadow' });
     expect(shadow.links).toEqual([{ traceId: T, spanId: client.spanId, attributes: { 'fieldlab.link': 'primary' } }]);
@@ -258,7 +283,10 @@ describe('tracing', () => {
   it('finds the collector through OTEL_EXPORTER_OTLP_ENDPOINT and names the service from OTEL_SERVICE_NAME', async () => {
     const otlp = await startOtlpReceiver();
     open.push(otlp);
-    const tracing = createTracing({ sample: 1, serviceName: 'fieldlab' }, { OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url, OTEL_SERVICE_NAME: 'edge-proxy' });
+    const tracing = createTracing(
+      { sample: 1, serviceName: 'fieldlab' },
+      { OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url, OTEL_SERVICE_NAME: 'edge-proxy' },
+    );
     open.push({ close: () => tracing.shutdown() });
     const { fl } = await setup([tracing.observer]);
     await get(`${fl.url}/plain/x`);
@@ -271,7 +299,11 @@ describe('tracing', () => {
   it('a stuck collector costs spans, never requests: the bounded queue drops and counts', async () => {
     const stuck: ((r: { code: ExportResultCode }) => void)[] = [];
     const exporter: SpanExporter = { export: (_spans, done) => void stuck.push(done), shutdown: async () => undefined };
-    const tracing = createTracing({ sample: 1, serviceName: 'fieldlab' }, {}, { exporter, batch: { maxQueueSize: 4, maxExportBatchSize: 4, scheduledDelayMillis: 60_000 } });
+    const tracing = createTracing(
+      { sample: 1, serviceName: 'fieldlab' },
+      {},
+      { exporter, batch: { maxQueueSize: 4, maxExportBatchSize: 4, scheduledDelayMillis: 60_000 } },
+    );
     const { fl } = await setup([tracing.observer]);
     for (let i = 0; i < 10; i++) expect((await get(`${fl.url}/plain/${i}`)).status).toBe(200);
     // 20 spans: 4 handed to the stuck exporter, 4 queued, the rest dropped.

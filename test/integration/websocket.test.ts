@@ -42,7 +42,9 @@ function connectClient(url: string, userId: string) {
     else queue.push(m);
   });
   const next = () => within(new Promise<string>((r) => (queue.length ? r(queue.shift()!) : waiting.push(r))), 'a message');
-  const closed = new Promise<{ code: number; reason: string }>((r) => ws.once('close', (code, reason) => r({ code, reason: reason.toString() })));
+  const closed = new Promise<{ code: number; reason: string }>((r) =>
+    ws.once('close', (code, reason) => r({ code, reason: reason.toString() })),
+  );
   return { ws, next, closed };
 }
 
@@ -155,7 +157,7 @@ routes:
     );
   }
 
-  it('relays an upstream\'s refusal to upgrade (400) to the client', async () => {
+  it("relays an upstream's refusal to upgrade (400) to the client", async () => {
     expect(await refusal('/refuse/x')).toEqual({ status: 400, body: 'bad upgrade', complete: true });
   });
 

@@ -8,7 +8,10 @@ describe('highlightBody', () => {
   it('marks fields by their folded path: id-like keys as .*, indices as [*]', () => {
     const a = { users: { '12345': { name: 'a' }, '67890': { name: 'b' } } };
     const b = { users: { '12345': { name: 'a' }, '67890': { name: 'B' } } };
-    expect(marks(highlightBody(pretty(a), pretty(b), ['body:$.users.*.name']))).toEqual(['hl-soft body:$.users.*.name', 'hl body:$.users.*.name']);
+    expect(marks(highlightBody(pretty(a), pretty(b), ['body:$.users.*.name']))).toEqual([
+      'hl-soft body:$.users.*.name',
+      'hl body:$.users.*.name',
+    ]);
   });
 
   it('marks a field only the shadow has on the shadow side, and the whole body when $ differs', () => {
@@ -23,7 +26,9 @@ describe('highlightBody', () => {
   });
 
   it('escapes keys and strings, and marks differing lines of text bodies', () => {
-    expect(highlightBody(pretty({ '<k>': '<v>' }), '{}', [])).toContain('&quot;&lt;k&gt;&quot;</span>: <span class="j-s">&quot;&lt;v&gt;&quot;');
+    expect(highlightBody(pretty({ '<k>': '<v>' }), '{}', [])).toContain(
+      '&quot;&lt;k&gt;&quot;</span>: <span class="j-s">&quot;&lt;v&gt;&quot;',
+    );
     const html = highlightBody('same\n<b>old</b>\nend', 'same\nnew\nend', ['body:text']);
     expect(html).toBe('same\n<mark class="hl" data-line="2">&lt;b&gt;old&lt;/b&gt;</mark>\nend');
   });
@@ -33,13 +38,19 @@ describe('fieldValues', () => {
   const ex = (p: unknown, c: unknown) => ({ primaryBody: pretty(p), candidateBody: pretty(c), primaryStatus: 200, candidateStatus: 503 });
 
   it('finds the first place a folded field differs', () => {
-    expect(fieldValues(ex({ items: [{ p: 1 }, { p: 2 }] }, { items: [{ p: 1 }, { p: 3 }] }), 'body:$.items[*].p')).toEqual({ primary: '2', candidate: '3' });
+    expect(fieldValues(ex({ items: [{ p: 1 }, { p: 2 }] }, { items: [{ p: 1 }, { p: 3 }] }), 'body:$.items[*].p')).toEqual({
+      primary: '2',
+      candidate: '3',
+    });
     expect(fieldValues(ex({ a: 1 }, { a: 1, b: { c: 'x' } }), 'body:$.b')).toEqual({ primary: '(absent)', candidate: '{"c":"x"}' });
     expect(fieldValues(ex({ a: 1 }, { a: 1 }), 'status')).toEqual({ primary: '200', candidate: '503' });
     expect(fieldValues(ex({ a: 1 }, { a: 1 }), 'header:etag')).toBeUndefined();
   });
 
   it('shows the first differing line of text bodies', () => {
-    expect(fieldValues({ primaryBody: 'a\nb', candidateBody: 'a\nc', primaryStatus: 200, candidateStatus: 200 }, 'body:text')).toEqual({ primary: '"b"', candidate: '"c"' });
+    expect(fieldValues({ primaryBody: 'a\nb', candidateBody: 'a\nc', primaryStatus: 200, candidateStatus: 200 }, 'body:text')).toEqual({
+      primary: '"b"',
+      candidate: '"c"',
+    });
   });
 });

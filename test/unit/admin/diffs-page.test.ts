@@ -6,7 +6,18 @@ import type { DiffExample } from '../../../src/storage/types.js';
 const T = Date.UTC(2026, 10, 20, 10, 30);
 
 function field(over: Partial<FieldReport> & Pick<FieldReport, 'field' | 'verdict'>): FieldReport {
-  return { kind: 'value', compared: 100, differed: 50, rate: 0.5, noiseCompared: 90, noiseDiffered: 0, noiseRate: 0, lower: 0.404, noiseUpper: 0.041, ...over };
+  return {
+    kind: 'value',
+    compared: 100,
+    differed: 50,
+    rate: 0.5,
+    noiseCompared: 90,
+    noiseDiffered: 0,
+    noiseRate: 0,
+    lower: 0.404,
+    noiseUpper: 0.041,
+    ...over,
+  };
 }
 
 const cart: EndpointReport = {
@@ -26,7 +37,12 @@ const cart: EndpointReport = {
     { primary: 200, candidate: 200, count: 97 },
     { primary: 200, candidate: 500, count: 3 },
   ],
-  latency: { samples: 100, primary: { p50: 10, p95: 20, p99: 31 }, candidate: { p50: 12, p95: 25, p99: 40 }, delta: { p50: 2, p95: -1, p99: undefined } },
+  latency: {
+    samples: 100,
+    primary: { p50: 10, p95: 20, p99: 31 },
+    candidate: { p50: 12, p95: 25, p99: 40 },
+    delta: { p50: 2, p95: -1, p99: undefined },
+  },
 };
 
 const evil: EndpointReport = {
@@ -38,7 +54,12 @@ const evil: EndpointReport = {
   unmeasuredRate: 0,
   fields: [],
   statuses: [],
-  latency: { samples: 0, primary: { p50: undefined, p95: undefined, p99: undefined }, candidate: { p50: undefined, p95: undefined, p99: undefined }, delta: { p50: undefined, p95: undefined, p99: undefined } },
+  latency: {
+    samples: 0,
+    primary: { p50: undefined, p95: undefined, p99: undefined },
+    candidate: { p50: undefined, p95: undefined, p99: undefined },
+    delta: { p50: undefined, p95: undefined, p99: undefined },
+  },
 };
 
 const report: DiffReport = {
@@ -52,8 +73,24 @@ const report: DiffReport = {
   totals: { pairs: 103, endpoints: 2, realFields: 2, unmeasuredFields: 1 },
 };
 
-const primary = { cart: { total: 10, currency: 'EUR' }, items: [{ sku: 'a', price: 1 }, { sku: 'b', price: 2 }], ts: 1, note: '</pre><script>alert(3)</script>' };
-const shadow = { cart: { total: 11, currency: 'EUR' }, items: [{ sku: 'a', price: 1 }, { sku: 'b', price: 5 }], ts: 2, note: '</pre><script>alert(3)</script>' };
+const primary = {
+  cart: { total: 10, currency: 'EUR' },
+  items: [
+    { sku: 'a', price: 1 },
+    { sku: 'b', price: 2 },
+  ],
+  ts: 1,
+  note: '</pre><script>alert(3)</script>',
+};
+const shadow = {
+  cart: { total: 11, currency: 'EUR' },
+  items: [
+    { sku: 'a', price: 1 },
+    { sku: 'b', price: 5 },
+  ],
+  ts: 2,
+  note: '</pre><script>alert(3)</script>',
+};
 
 const example: DiffExample = {
   hour: T - (T % 3_600_000),
@@ -151,7 +188,9 @@ describe('renderDiffsPage', () => {
 
   it('highlights the differing paths in both bodies, [*] matching any index', () => {
     for (const s of ['primary', 'shadow'] as const) {
-      expect(side(s)).toMatch(/<mark class="hl" data-path="body:\$\.cart\.total"><span class="j-k">&quot;total&quot;<\/span>: <span class="j-n">1[01]<\/span><\/mark>/);
+      expect(side(s)).toMatch(
+        /<mark class="hl" data-path="body:\$\.cart\.total"><span class="j-k">&quot;total&quot;<\/span>: <span class="j-n">1[01]<\/span><\/mark>/,
+      );
       expect(side(s).match(/data-path="body:\$\.items\[\*\]\.price"/g)).toHaveLength(2);
       // Only the element whose price changed gets the strong mark; the other is soft.
       expect(side(s)).toMatch(/<mark class="hl-soft" data-path="body:\$\.items\[\*\]\.price">[^\n]*>1</);
@@ -169,7 +208,10 @@ describe('renderDiffsPage', () => {
   });
 
   it('says so when nothing was compared and nothing skipped', () => {
-    const empty = renderDiffsPage({ ...report, endpoints: [], skips: [], totals: { pairs: 0, endpoints: 0, realFields: 0, unmeasuredFields: 0 } }, () => []);
+    const empty = renderDiffsPage(
+      { ...report, endpoints: [], skips: [], totals: { pairs: 0, endpoints: 0, realFields: 0, unmeasuredFields: 0 } },
+      () => [],
+    );
     expect(empty).toContain('No shadow pairs in this window');
     expect(empty).toContain('Nothing was skipped');
   });

@@ -27,7 +27,10 @@ function latency(scope: typeof cart, n: number) {
 
 /** GET /cart/:id: total differs in half the pairs (never on its own) and ts always (also on its own). */
 const regression: DiffBatch = {
-  pairs: [{ ...cart, count: 100 }, { ...health, count: 40 }],
+  pairs: [
+    { ...cart, count: 100 },
+    { ...health, count: 40 },
+  ],
   fields: [
     { ...cart, field: 'body:$.total', kind: 'same', compared: 50, differed: 0 },
     { ...cart, field: 'body:$.total', kind: 'value', compared: 50, differed: 50 },
@@ -39,7 +42,11 @@ const regression: DiffBatch = {
     { ...routeWide(cart), field: 'body:$.ts', compared: 90, differed: 90 },
     { ...routeWide(health), field: 'body:$.ts', compared: 30, differed: 30 },
   ],
-  statuses: [{ ...cart, primary: 200, candidate: 200, count: 97 }, { ...cart, primary: 200, candidate: 500, count: 3 }, { ...health, primary: 200, candidate: 200, count: 40 }],
+  statuses: [
+    { ...cart, primary: 200, candidate: 200, count: 97 },
+    { ...cart, primary: 200, candidate: 500, count: 3 },
+    { ...health, primary: 200, candidate: 200, count: 40 },
+  ],
   latency: [latency(cart, 100), latency(health, 40)],
   examples: [
     {
@@ -79,7 +86,10 @@ const regressed = join(dir, 'regressed.db');
 const quiet = join(dir, 'quiet.db');
 
 beforeAll(() => {
-  for (const [file, batch] of [[regressed, regression], [quiet, noiseOnly]] as const) {
+  for (const [file, batch] of [
+    [regressed, regression],
+    [quiet, noiseOnly],
+  ] as const) {
     const store = openSqliteStore(file);
     store.write(batch);
     store.close();
@@ -146,7 +156,9 @@ describe('fieldlab diffs --json / --html', () => {
   });
 
   it('adds examples of non-noise fields with --examples', () => {
-    const parsed = JSON.parse(run('--store', `sqlite:${regressed}`, '--json', '--examples', '2').out) as { examples: { requestId: string; field: string }[] };
+    const parsed = JSON.parse(run('--store', `sqlite:${regressed}`, '--json', '--examples', '2').out) as {
+      examples: { requestId: string; field: string }[];
+    };
     expect(parsed.examples.map((e) => [e.requestId, e.field])).toEqual([['req-42', 'body:$.total']]);
   });
 
@@ -227,7 +239,15 @@ describe('fieldlab diffs: where the store is, and usage errors', () => {
   });
 
   it('exits 2 on bad flag values and unknown flags', () => {
-    for (const args of [['--since', 'yesterday-ish'], ['--fail-on', 'lots'], ['--examples', '-1'], ['--bogus'], ['--route'], ['--strict'], ['extra']]) {
+    for (const args of [
+      ['--since', 'yesterday-ish'],
+      ['--fail-on', 'lots'],
+      ['--examples', '-1'],
+      ['--bogus'],
+      ['--route'],
+      ['--strict'],
+      ['extra'],
+    ]) {
       const r = run('--store', `sqlite:${regressed}`, ...args);
       expect(r.code, args.join(' ')).toBe(2);
       expect(r.err, args.join(' ')).toMatch(/^fieldlab diffs: /);
@@ -238,7 +258,21 @@ describe('fieldlab diffs: where the store is, and usage errors', () => {
   it('documents every flag in --help', () => {
     const r = run('--help');
     expect(r.code).toBe(0);
-    for (const flag of ['--config', '--store', '--route', '--shadow', '--endpoint', '--since', '--until', '--json', '--html', '--fail-on', '--strict', '--examples', '--help']) {
+    for (const flag of [
+      '--config',
+      '--store',
+      '--route',
+      '--shadow',
+      '--endpoint',
+      '--since',
+      '--until',
+      '--json',
+      '--html',
+      '--fail-on',
+      '--strict',
+      '--examples',
+      '--help',
+    ]) {
       expect(r.out).toContain(flag);
     }
   });

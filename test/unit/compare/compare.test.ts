@@ -7,7 +7,10 @@ const json = (v: unknown) => Buffer.from(JSON.stringify(v));
 
 describe('comparePair', () => {
   it('compares status, headers and JSON bodies, with the endpoint and latency delta', () => {
-    const d = comparePair(pair(resp({ name: 'a', n: 1 }, { latencyMs: 10 }), resp({ name: 'b', n: 1 }, { latencyMs: 25 }), '/users/42?x=1'), RULES);
+    const d = comparePair(
+      pair(resp({ name: 'a', n: 1 }, { latencyMs: 10 }), resp({ name: 'b', n: 1 }, { latencyMs: 25 }), '/users/42?x=1'),
+      RULES,
+    );
     expect(d).toEqual({
       endpoint: 'GET /users/:id',
       fields: [{ field: 'body:$.name', kind: 'value', primary: '"a"', candidate: '"b"' }],
@@ -47,24 +50,37 @@ describe('comparePair', () => {
     expect(comparePair(pair(plain, enc('gzip', zlib.gzipSync(json(body)))), RULES).fields).toEqual([
       { field: 'header:content-encoding', kind: 'added', candidate: '"gzip"' },
     ]);
-    expect(comparePair(pair(enc('br', zlib.brotliCompressSync(json(body))), enc('br', zlib.brotliCompressSync(json({ items: [{ id: 1, p: 3 }] })))), RULES).fields).toEqual([
-      { field: 'body:$.items[*].p', kind: 'value', primary: '2', candidate: '3' },
-    ]);
-    expect(comparePair(pair(enc('deflate', zlib.deflateSync(json(body))), enc('deflate', zlib.deflateRawSync(json(body)))), RULES).fields).toEqual([]);
+    expect(
+      comparePair(
+        pair(enc('br', zlib.brotliCompressSync(json(body))), enc('br', zlib.brotliCompressSync(json({ items: [{ id: 1, p: 3 }] })))),
+        RULES,
+      ).fields,
+    ).toEqual([{ field: 'body:$.items[*].p', kind: 'value', primary: '2', candidate: '3' }]);
+    expect(
+      comparePair(pair(enc('deflate', zlib.deflateSync(json(body))), enc('deflate', zlib.deflateRawSync(json(body)))), RULES).fields,
+    ).toEqual([]);
   });
   it('reports JSON against non-JSON as one type diff at body:$', () => {
-    const d = comparePair(pair(resp({ a: 1 }), resp('<html>error</html>', { headers: { 'content-type': 'text/html' } })), { ...RULES, ignoreHeaders: ['content-type'] });
+    const d = comparePair(pair(resp({ a: 1 }), resp('<html>error</html>', { headers: { 'content-type': 'text/html' } })), {
+      ...RULES,
+      ignoreHeaders: ['content-type'],
+    });
     expect(d.fields).toEqual([{ field: 'body:$', kind: 'type', primary: '"json"', candidate: '"text"' }]);
     expect(comparePair(pair(resp({ a: 1 }), resp('', { headers: { 'content-type': 'application/json' } })), RULES).fields).toEqual([
       { field: 'body:$', kind: 'removed', primary: '"json"' },
     ]);
     // Malformed JSON on both sides falls back to a text comparison.
     const bad = (s: string) => resp(s, { headers: { 'content-type': 'application/json' } });
-    expect(comparePair(pair(bad('{oops'), bad('{oops!')), RULES).fields.map((f) => `${f.kind} ${f.field}`)).toEqual(['length body:text', 'content body:text']);
+    expect(comparePair(pair(bad('{oops'), bad('{oops!')), RULES).fields.map((f) => `${f.kind} ${f.field}`)).toEqual([
+      'length body:text',
+      'content body:text',
+    ]);
   });
   it('compares text and bytes bodies', () => {
     const t = (s: string) => resp(s, { headers: { 'content-type': 'text/plain' } });
-    expect(comparePair(pair(t('a\nb'), t('a\nc')), RULES).fields).toEqual([{ field: 'body:text', kind: 'content', primary: '"L2: b"', candidate: '"L2: c"' }]);
+    expect(comparePair(pair(t('a\nb'), t('a\nc')), RULES).fields).toEqual([
+      { field: 'body:text', kind: 'content', primary: '"L2: b"', candidate: '"L2: c"' },
+    ]);
     const bin = (b: number[]) => resp(Buffer.from(b), { headers: { 'content-type': 'image/png' } });
     const d = comparePair(pair(bin([1, 2]), bin([1, 2, 3])), RULES);
     expect(d.fields.map((f) => `${f.kind} ${f.field}`)).toEqual(['length body:bytes', 'content body:bytes']);
@@ -82,7 +98,10 @@ describe('comparePair', () => {
       expect(d.skipped).toBe('body-truncated');
       expect(d.compared).toEqual(['error', 'status', 'header:content-type']);
       // Untyped: a JSON prefix is not mistaken for text.
-      expect(comparePair(pair(resp(full, { headers: {} }), cut(full, 1000, {})), RULES)).toMatchObject({ fields: [], skipped: 'body-truncated' });
+      expect(comparePair(pair(resp(full, { headers: {} }), cut(full, 1000, {})), RULES)).toMatchObject({
+        fields: [],
+        skipped: 'body-truncated',
+      });
     });
     it('skips a truncated gzip JSON body without throwing', () => {
       const gz = zlib.gzipSync(full);
@@ -107,7 +126,10 @@ describe('comparePair', () => {
       const h = { 'content-type': 'text/plain', 'content-encoding': 'gzip' };
       const short = zlib.gzipSync(Buffer.from('abc'));
       const long = zlib.gzipSync(Buffer.from('abcdefgh'.repeat(100)));
-      const d = comparePair(pair(resp(short, { headers: h }), resp(long.subarray(0, long.length - 4), { headers: h, truncated: true, bodyBytes: long.length })), RULES);
+      const d = comparePair(
+        pair(resp(short, { headers: h }), resp(long.subarray(0, long.length - 4), { headers: h, truncated: true, bodyBytes: long.length })),
+        RULES,
+      );
       expect(d.fields).toEqual([{ field: 'body:text', kind: 'length', primary: '3', candidate: '">=800"' }]);
     });
   });

@@ -8,7 +8,13 @@ describe('contentClass', () => {
     expect(contentClass('application/json; charset=utf-8', b('{}'))).toBe('json');
     expect(contentClass('application/problem+json', b('{}'))).toBe('json');
     expect(contentClass('Application/JSON', b('x'))).toBe('json'); // declared: the parser decides later
-    for (const t of ['text/html', 'text/plain; charset=utf-8', 'application/xml', 'application/atom+xml', 'application/x-www-form-urlencoded']) {
+    for (const t of [
+      'text/html',
+      'text/plain; charset=utf-8',
+      'application/xml',
+      'application/atom+xml',
+      'application/x-www-form-urlencoded',
+    ]) {
       expect(contentClass(t, b('{"a":1}')), t).toBe('text');
     }
     expect(contentClass('image/png', b('{"a":1}'))).toBe('bytes');

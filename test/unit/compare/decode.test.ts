@@ -30,7 +30,11 @@ describe('decodeBody', () => {
   it('stops a zip bomb at maxBody', () => {
     const bomb = zlib.gzipSync(Buffer.alloc(50 << 20));
     expect(bomb.length).toBeLessThan(100_000);
-    expect(decodeBody(bomb, { 'content-encoding': 'gzip' }, { maxBody: 1 << 20 })).toEqual({ ok: false, reason: 'too-large', encoding: 'gzip' });
+    expect(decodeBody(bomb, { 'content-encoding': 'gzip' }, { maxBody: 1 << 20 })).toEqual({
+      ok: false,
+      reason: 'too-large',
+      encoding: 'gzip',
+    });
   });
   it('cuts identity bodies to maxBody', () => {
     const d = decodeBody(text, {}, { maxBody: 10 });
@@ -38,7 +42,11 @@ describe('decodeBody', () => {
     expect(d.ok && d.body.length).toBe(10);
   });
   it('decodes the start of a truncated capture', () => {
-    for (const [enc, full] of [['gzip', zlib.gzipSync(text)], ['br', zlib.brotliCompressSync(text)], ['deflate', zlib.deflateSync(text)]] as const) {
+    for (const [enc, full] of [
+      ['gzip', zlib.gzipSync(text)],
+      ['br', zlib.brotliCompressSync(text)],
+      ['deflate', zlib.deflateSync(text)],
+    ] as const) {
       const prefix = full.subarray(0, Math.floor(full.length / 2));
       const d = decodeBody(prefix, { 'content-encoding': enc }, { ...max, truncated: true });
       expect(d.ok, enc).toBe(true);
@@ -51,7 +59,11 @@ describe('decodeBody', () => {
     }
   });
   it('reports garbage and unknown codings without throwing', () => {
-    expect(decodeBody(Buffer.from('not gzip at all'), { 'content-encoding': 'gzip' }, max)).toEqual({ ok: false, reason: 'corrupt', encoding: 'gzip' });
+    expect(decodeBody(Buffer.from('not gzip at all'), { 'content-encoding': 'gzip' }, max)).toEqual({
+      ok: false,
+      reason: 'corrupt',
+      encoding: 'gzip',
+    });
     expect(() => decodeBody(Buffer.from('\xff\xfe garbage'), { 'content-encoding': 'br' }, { ...max, truncated: true })).not.toThrow();
     expect(decodeBody(text, { 'content-encoding': 'zstd' }, max)).toEqual({ ok: false, reason: 'unsupported', encoding: 'zstd' });
   });

@@ -33,7 +33,10 @@ describe('diffJson', () => {
     expect(kinds({ p: 1 }, { p: 1.0000001 })).toEqual(['value $.p']);
   });
   it('folds indices and renders odd keys in brackets', () => {
-    const d = diff({ cart: { items: [{ price: 1 }, { price: 2 }] }, 'a.b': 1, "it's": 1 }, { cart: { items: [{ price: 1 }, { price: 3 }] }, 'a.b': 2, "it's": 2 });
+    const d = diff(
+      { cart: { items: [{ price: 1 }, { price: 2 }] }, 'a.b': 1, "it's": 1 },
+      { cart: { items: [{ price: 1 }, { price: 3 }] }, 'a.b': 2, "it's": 2 },
+    );
     expect(d.fields.map((f) => f.field)).toEqual(['$.cart.items[*].price', "$['a.b']", "$['it\\'s']"]);
   });
   it('folds id-like object keys so maps keyed by id are one field', () => {
@@ -46,28 +49,83 @@ describe('diffJson', () => {
     expect(diff(a, b).fields).toEqual([{ field: '$.items[*].price', kind: 'value', primary: '0', candidate: '1' }]);
   });
   it('aligns arrays of records by id: a reorder plus one change is an order diff and that field only', () => {
-    const a = { items: [{ sku: 'a', qty: 1 }, { sku: 'b', qty: 2 }, { sku: 'c', qty: 3 }] };
-    const b = { items: [{ sku: 'c', qty: 3 }, { sku: 'a', qty: 1 }, { sku: 'b', qty: 5 }] };
+    const a = {
+      items: [
+        { sku: 'a', qty: 1 },
+        { sku: 'b', qty: 2 },
+        { sku: 'c', qty: 3 },
+      ],
+    };
+    const b = {
+      items: [
+        { sku: 'c', qty: 3 },
+        { sku: 'a', qty: 1 },
+        { sku: 'b', qty: 5 },
+      ],
+    };
     expect(diff(a, b).fields).toEqual([
       { field: '$.items', kind: 'order', primary: '["a","b","c"]', candidate: '["c","a","b"]' },
       { field: '$.items[*].qty', kind: 'value', primary: '2', candidate: '5' },
     ]);
   });
   it('aligns by id across insertions: no value diff on every later index', () => {
-    const a = { users: [{ userId: 1, n: 'x' }, { userId: 2, n: 'y' }] };
-    const b = { users: [{ userId: 0, n: 'new' }, { userId: 1, n: 'x' }, { userId: 2, n: 'y' }] };
+    const a = {
+      users: [
+        { userId: 1, n: 'x' },
+        { userId: 2, n: 'y' },
+      ],
+    };
+    const b = {
+      users: [
+        { userId: 0, n: 'new' },
+        { userId: 1, n: 'x' },
+        { userId: 2, n: 'y' },
+      ],
+    };
     expect(kinds(a, b)).toEqual(['added $.users[*]']);
     expect(kinds(b, a)).toEqual(['removed $.users[*]']);
   });
   it('needs the id on every element of both sides and unique, else aligns by index', () => {
-    const a = [{ id: 1, v: 1 }, { id: 1, v: 2 }];
-    const b = [{ id: 1, v: 1 }, { id: 1, v: 3 }];
+    const a = [
+      { id: 1, v: 1 },
+      { id: 1, v: 2 },
+    ];
+    const b = [
+      { id: 1, v: 1 },
+      { id: 1, v: 3 },
+    ];
     expect(kinds(a, b)).toEqual(['value $[*].v']);
     // `id` is not unique but `key` is: the first qualifying key wins.
-    expect(kinds([{ id: 1, key: 'a', v: 1 }, { id: 1, key: 'b', v: 2 }], [{ id: 1, key: 'b', v: 2 }, { id: 1, key: 'a', v: 1 }])).toEqual(['order $']);
+    expect(
+      kinds(
+        [
+          { id: 1, key: 'a', v: 1 },
+          { id: 1, key: 'b', v: 2 },
+        ],
+        [
+          { id: 1, key: 'b', v: 2 },
+          { id: 1, key: 'a', v: 1 },
+        ],
+      ),
+    ).toEqual(['order $']);
   });
   it('reports a pure reordering of an index-aligned array as one order diff', () => {
-    const d = diff({ tags: ['a', 'b', 'c'], rows: [[1, 2], [3, 4]] }, { tags: ['c', 'a', 'b'], rows: [[3, 4], [1, 2]] });
+    const d = diff(
+      {
+        tags: ['a', 'b', 'c'],
+        rows: [
+          [1, 2],
+          [3, 4],
+        ],
+      },
+      {
+        tags: ['c', 'a', 'b'],
+        rows: [
+          [3, 4],
+          [1, 2],
+        ],
+      },
+    );
     expect(d.fields).toEqual([
       { field: '$.tags', kind: 'order', primary: '["a","b","c"]', candidate: '["c","a","b"]' },
       { field: '$.rows', kind: 'order', primary: '[[1,2],[3,4]]', candidate: '[[3,4],[1,2]]' },
@@ -94,8 +152,14 @@ describe('diffJson', () => {
     expect(diff({ a: 1 }, { a: 2 }, { ignoreBody: ['$'] })).toEqual({ fields: [], compared: [], capped: false });
   });
   it('ignored fields do not break order detection', () => {
-    const a = [{ n: 1, ts: 5 }, { n: 2, ts: 6 }];
-    const b = [{ n: 2, ts: 9 }, { n: 1, ts: 8 }];
+    const a = [
+      { n: 1, ts: 5 },
+      { n: 2, ts: 6 },
+    ];
+    const b = [
+      { n: 2, ts: 9 },
+      { n: 1, ts: 8 },
+    ];
     expect(kinds(a, b, { ignoreBody: ['$[*].ts'] })).toEqual(['order $']);
   });
   it('caps depth, diffs and paths, and says so', () => {

@@ -11,7 +11,12 @@ describe('json paths', () => {
     for (const bad of ['a.b', '$.', '$[x]', '$[1', "$['a"]) expect(parseJsonPath(bad), bad).toBeUndefined();
   });
   it('renders keys', () => {
-    expect([keyPath('$', 'ok_1'), keyPath('$', 'content-type'), keyPath('$', '2024-01-31'), keyPath('$', '')]).toEqual(['$.ok_1', "$['content-type']", '$.*', "$['']"]);
+    expect([keyPath('$', 'ok_1'), keyPath('$', 'content-type'), keyPath('$', '2024-01-31'), keyPath('$', '')]).toEqual([
+      '$.ok_1',
+      "$['content-type']",
+      '$.*',
+      "$['']",
+    ]);
   });
   it('matches ignore rules key by key and skips malformed ones', () => {
     const m = compileIgnore(['$.a.*.c', 'nonsense']);

@@ -8,7 +8,6 @@ import type { PairDiff } from '../../../src/compare/types.js';
 import { RULES, pair, resp } from './fixtures.js';
 import { mulberry32 as prng } from '../../helpers/random.js';
 
-
 type Counts = Map<string, { compared: number; differed: number }>;
 
 function add(into: Counts, compared: readonly string[], differed: readonly string[]): void {
@@ -20,14 +19,24 @@ function add(into: Counts, compared: readonly string[], differed: readonly strin
   for (const f of new Set(differed)) into.get(f)!.differed++;
 }
 
-const addPair = (into: Counts, d: PairDiff) => add(into, d.compared, d.fields.map((f) => f.field));
+const addPair = (into: Counts, d: PairDiff) =>
+  add(
+    into,
+    d.compared,
+    d.fields.map((f) => f.field),
+  );
 
 function verdicts(raw: Counts, noise: Counts): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [field, c] of raw) {
     if (c.differed === 0) continue;
     const n = noise.get(field) ?? { compared: 0, differed: 0 };
-    out[field] = classifyField({ compared: c.compared, differed: c.differed, noiseCompared: n.compared, noiseDiffered: n.differed }).verdict;
+    out[field] = classifyField({
+      compared: c.compared,
+      differed: c.differed,
+      noiseCompared: n.compared,
+      noiseDiffered: n.differed,
+    }).verdict;
   }
   return out;
 }

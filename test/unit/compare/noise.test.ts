@@ -59,13 +59,43 @@ describe('flattenLeaves + diffLeaves', () => {
   });
   it('agrees on order: index arrays once, id arrays once plus element fields', () => {
     expect(agree({ tags: ['a', 'b', 'c'] }, { tags: ['c', 'b', 'a'] }).differed).toEqual(['body:$.tags']);
-    agree({ items: [{ id: 1, q: 1 }, { id: 2, q: 2 }] }, { items: [{ id: 2, q: 3 }, { id: 1, q: 1 }] });
-    agree({ items: [{ id: 1, q: 1 }, { id: 2, q: 2 }] }, { items: [{ id: 1, q: 1 }, { id: 3, q: 2 }] });
+    agree(
+      {
+        items: [
+          { id: 1, q: 1 },
+          { id: 2, q: 2 },
+        ],
+      },
+      {
+        items: [
+          { id: 2, q: 3 },
+          { id: 1, q: 1 },
+        ],
+      },
+    );
+    agree(
+      {
+        items: [
+          { id: 1, q: 1 },
+          { id: 2, q: 2 },
+        ],
+      },
+      {
+        items: [
+          { id: 1, q: 1 },
+          { id: 3, q: 2 },
+        ],
+      },
+    );
     agree({ rows: [{ a: 1 }, { a: 2 }] }, { rows: [{ a: 2 }, { a: 1 }] });
   });
   it('agrees on ignore rules, folded map keys and tolerance', () => {
     const rules = { ignoreBody: ['$.meta', '$.items[*].id'], numericTolerance: 0.01 };
-    const n = agree({ meta: { ts: 1 }, items: [{ id: 'a', p: 100 }], byUser: { '17': 1 } }, { meta: { ts: 2 }, items: [{ id: 'b', p: 100.5 }], byUser: { '17': 2 } }, rules);
+    const n = agree(
+      { meta: { ts: 1 }, items: [{ id: 'a', p: 100 }], byUser: { '17': 1 } },
+      { meta: { ts: 2 }, items: [{ id: 'b', p: 100.5 }], byUser: { '17': 2 } },
+      rules,
+    );
     expect(n.differed).toEqual(['body:$.byUser.*']);
   });
   it('bounds entries and compares only shared nodes when capped', () => {
@@ -84,7 +114,10 @@ describe('createRepeatNoise', () => {
     const key = repeatKey('get', '/a?x=1');
     expect(key).toBe('GET /a?x=1');
     expect(learner.noiseFromRepeat(key, flattenLeaves({ ts: 1, v: 1 }, R), 0)).toEqual({ compared: [], differed: [] });
-    expect(learner.noiseFromRepeat(key, flattenLeaves({ ts: 2, v: 1 }, R), 500)).toEqual({ compared: ['body:$', 'body:$.ts', 'body:$.v'], differed: ['body:$.ts'] });
+    expect(learner.noiseFromRepeat(key, flattenLeaves({ ts: 2, v: 1 }, R), 500)).toEqual({
+      compared: ['body:$', 'body:$.ts', 'body:$.v'],
+      differed: ['body:$.ts'],
+    });
     // Stale: data may have drifted legitimately; not counted.
     expect(learner.noiseFromRepeat(key, flattenLeaves({ ts: 3, v: 2 }, R), 5000).compared).toEqual([]);
     // A late, older observation is not compared and doesn't replace the newer one.

@@ -189,18 +189,14 @@ log: { levl: info }
   });
 
   it('reports a dangling upstream at the arm value', () => {
-    expect(errors(VALID.replace('control: a', 'control: nope'))).toEqual([
-      'f.yaml:8:22 routes[0].arms.control: unknown upstream "nope"',
-    ]);
+    expect(errors(VALID.replace('control: a', 'control: nope'))).toEqual(['f.yaml:8:22 routes[0].arms.control: unknown upstream "nope"']);
     expect(errors(VALID.replace('control: a', 'control: aa'))).toEqual([
       'f.yaml:8:22 routes[0].arms.control: unknown upstream "aa", did you mean "a"?',
     ]);
   });
 
   it('reports a duplicate route name at the second name', () => {
-    expect(errors(`${VALID}  - name: r\n    arms: { control: a }\n`)).toEqual([
-      'f.yaml:10:11 routes[1].name: duplicate route name "r"',
-    ]);
+    expect(errors(`${VALID}  - name: r\n    arms: { control: a }\n`)).toEqual(['f.yaml:10:11 routes[1].name: duplicate route name "r"']);
   });
 
   it('reports a split over the variant lane', () => {
@@ -218,9 +214,9 @@ log: { levl: info }
   });
 
   it('reports missing required keys at the parent map', () => {
-    expect(errors(VALID.replace('    arms: { control: a, variant: b }\n', '').replace('split: { variant: 10 }', 'exposeArm: true'))).toEqual([
-      'f.yaml:6:5 routes[0]: missing required key "arms"',
-    ]);
+    expect(
+      errors(VALID.replace('    arms: { control: a, variant: b }\n', '').replace('split: { variant: 10 }', 'exposeArm: true')),
+    ).toEqual(['f.yaml:6:5 routes[0]: missing required key "arms"']);
     expect(errors('listen: 127.0.0.1:0\n')).toEqual(['f.yaml:1:1 missing required key "upstreams"']);
     expect(errors('upstreams:\n  a: { connections: 2 }\n')).toEqual(['f.yaml:2:6 upstreams.a: missing required key "endpoints"']);
   });
@@ -283,7 +279,9 @@ describe('loadConfigFile', () => {
 
 describe('formatConfigError', () => {
   it('omits the path for file-level errors', () => {
-    expect(formatConfigError({ file: 'a.yaml', line: 3, col: 7, path: 'routes[0].arms', message: 'm' })).toBe('a.yaml:3:7 routes[0].arms: m');
+    expect(formatConfigError({ file: 'a.yaml', line: 3, col: 7, path: 'routes[0].arms', message: 'm' })).toBe(
+      'a.yaml:3:7 routes[0].arms: m',
+    );
     expect(formatConfigError({ file: 'a.yaml', line: 1, col: 1, path: '', message: 'm' })).toBe('a.yaml:1:1 m');
   });
 });

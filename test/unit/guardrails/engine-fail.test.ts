@@ -112,7 +112,15 @@ describe('per-key cap', () => {
       // Healthy background traffic on both arms, plus a bot on the variant failing 3 times a second.
       for (let i = 0; i < 50; i++) {
         const arm = rnd() < 0.05 ? 'v' : 'control';
-        engine.record({ at, arm, bad: arm === 'control' && rnd() < 0.005, slow: false, key: `u${Math.floor(rnd() * 1e6)}`, share: arm === 'v' ? 0.05 : 0.95, latencyMs: 10 });
+        engine.record({
+          at,
+          arm,
+          bad: arm === 'control' && rnd() < 0.005,
+          slow: false,
+          key: `u${Math.floor(rnd() * 1e6)}`,
+          share: arm === 'v' ? 0.05 : 0.95,
+          latencyMs: 10,
+        });
       }
       for (let i = 0; i < 3; i++) engine.record({ at, arm: 'v', bad: true, slow: false, key: 'bot', share: 0.05, latencyMs: 10 });
       decisions.push(...engine.evaluate(at + 1000));

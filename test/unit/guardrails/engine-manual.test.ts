@@ -27,7 +27,7 @@ describe('manual actions', () => {
     expect(v).toMatchObject({ phase: 'progressing', stepIndex: 0, percent: 1, stepStartedAt: at(400), breach: null });
     expect(v.evidence.variant.requests).toBe(0);
     expect(v.evidence.bad.variantEvents).toBe(0);
-    expect(engine.state().windows['v']!.buckets).toEqual([]);
+    expect(engine.state().windows.v!.buckets).toEqual([]);
     // Healthy now: it progresses again instead of being condemned by the old data.
     const out = drive(engine, mulberry32(3), busy, 600, 400, (x) => x.action === 'step');
     expect(out.map((o) => o.d.action)).toEqual(['step']);

@@ -34,7 +34,7 @@ describe('pass slow', () => {
     expect(out[0]!.d.reason).toMatch(/proven below its budget 1%/);
   });
 
-  it('evidence carries across steps: the 5% step passes on the 1% step\'s evidence plus its own', () => {
+  it("evidence carries across steps: the 5% step passes on the 1% step's evidence plus its own", () => {
     const engine = engineFor({ rollout: rollout(), splitPercent: {} });
     const out = drive(engine, mulberry32(24), { rps: 2000, pControl: 0.02, pVariant: 0.02 }, 3600, 0, (d) => d.toPercent === 25);
     const [first, second] = out.map((o) => o.d.evidence.tests[0]!);

@@ -21,7 +21,8 @@ function lockstep(engines: Engine[], seed: number, rps: number, p: { c: number; 
     engines.forEach((e, i) => {
       if (w > 0) e.recordBucket('v', at, vBad + vGood, vBad, w);
       e.recordBucket('control', at, cBad + cGood, cBad, 1 - w);
-      for (let k = 0; k < keyed; k++) e.record({ at: at + k, arm: 'control', bad: true, slow: false, key: `k${t % 7}`, share: 1 - w, latencyMs: 5 });
+      for (let k = 0; k < keyed; k++)
+        e.record({ at: at + k, arm: 'control', bad: true, slow: false, key: `k${t % 7}`, share: 1 - w, latencyMs: 5 });
       out[i]!.push(...e.evaluate(at + 1000));
     });
   }
@@ -62,9 +63,17 @@ describe('state', () => {
     const a = createEngine('r', { guardrails: guardrails(), rollout: rollout(), variants: ['v'], splitPercent: {} });
     lockstep([a], 5, 2000, { c: 0.02, v: 0.02 }, 0, 800);
     expect(a.state().variants[0]!.stepIndex).toBeGreaterThanOrEqual(3);
-    const shorter = createEngine('r', { guardrails: guardrails(), rollout: rollout({ steps: [1, 10] }), variants: ['v'], splitPercent: {} }, roundTrip(a.state()));
+    const shorter = createEngine(
+      'r',
+      { guardrails: guardrails(), rollout: rollout({ steps: [1, 10] }), variants: ['v'], splitPercent: {} },
+      roundTrip(a.state()),
+    );
     expect(shorter.state().variants[0]).toMatchObject({ phase: 'promoted', stepIndex: 1, percent: 10 });
-    const fixed = createEngine('r', { guardrails: guardrails(), variants: ['v', 'w'], splitPercent: { v: 20, w: 5 } }, roundTrip(a.state()));
+    const fixed = createEngine(
+      'r',
+      { guardrails: guardrails(), variants: ['v', 'w'], splitPercent: { v: 20, w: 5 } },
+      roundTrip(a.state()),
+    );
     expect(fixed.weights()).toEqual({ v: 20, w: 5 });
     expect(fixed.state().variants[0]!.phase).toBe('idle');
   });
@@ -81,7 +90,12 @@ describe('state', () => {
 
 describe('recordBucket', () => {
   it('equals per-event record with distinct keys', () => {
-    const cfg = { guardrails: guardrails({ slo: { availability: 99, latency: { p99: 100 } } }), rollout: rollout(), variants: ['v'], splitPercent: {} };
+    const cfg = {
+      guardrails: guardrails({ slo: { availability: 99, latency: { p99: 100 } } }),
+      rollout: rollout(),
+      variants: ['v'],
+      splitPercent: {},
+    };
     const perEvent = createEngine('r', cfg);
     const bulk = createEngine('r', cfg);
     const rnd = mulberry32(8);
@@ -117,7 +131,9 @@ describe('recordBucket', () => {
       const va = a.variants[i]!;
       const vb = b.variants[i]!;
       // Bucketed events have no keys, so their distinct-key markers differ.
-      expect(rounded({ ...vb, evidence: { ...vb.evidence, badKeys: [] } })).toEqual(rounded({ ...va, evidence: { ...va.evidence, badKeys: [] } }));
+      expect(rounded({ ...vb, evidence: { ...vb.evidence, badKeys: [] } })).toEqual(
+        rounded({ ...va, evidence: { ...va.evidence, badKeys: [] } }),
+      );
     }
   });
 });

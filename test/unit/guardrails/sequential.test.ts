@@ -44,7 +44,14 @@ describe('createSequential', () => {
     a.add(0.01, 2, 5);
     a.add(0.25, 1, 3);
     const b = createSequential(1.5);
-    for (const [s, v, c] of [[0.25, 0, 1], [0.01, 1, 0], [0.01, 0, 5], [0.25, 1, 2], [0.01, 1, 0]] as const) b.add(s, v, c);
+    for (const [s, v, c] of [
+      [0.25, 0, 1],
+      [0.01, 1, 0],
+      [0.01, 0, 5],
+      [0.25, 1, 2],
+      [0.01, 1, 0],
+    ] as const)
+      b.add(s, v, c);
     expect(b.failLogE()).toBeCloseTo(a.failLogE(), 10);
     expect(b.passLogE()).toBeCloseTo(a.passLogE(), 10);
   });

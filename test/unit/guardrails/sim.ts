@@ -44,7 +44,14 @@ export interface Traffic {
  * Feeds `seconds` seconds starting at second `from`; the variant's weight is whatever the engine says
  * each second. Returns the decisions with the second they were made at.
  */
-export function drive(engine: Engine, rnd: () => number, traffic: Traffic, seconds: number, from = 0, stopOn?: (d: Decision) => boolean): { t: number; d: Decision }[] {
+export function drive(
+  engine: Engine,
+  rnd: () => number,
+  traffic: Traffic,
+  seconds: number,
+  from = 0,
+  stopOn?: (d: Decision) => boolean,
+): { t: number; d: Decision }[] {
   const out: { t: number; d: Decision }[] = [];
   for (let t = from; t < from + seconds; t++) {
     const at = T0 + t * 1000;

@@ -24,7 +24,9 @@ describe('createArmWindows', () => {
       if (i % 97 === 0) {
         w.advance(now);
         for (const L of lengths) {
-          const brute = log.filter(([s]) => s > now - L && s <= now && s > now - 300).reduce((a, [, rr, bb]) => [a[0]! + rr, a[1]! + bb], [0, 0]);
+          const brute = log
+            .filter(([s]) => s > now - L && s <= now && s > now - 300)
+            .reduce((a, [, rr, bb]) => [a[0]! + rr, a[1]! + bb], [0, 0]);
           expect([w.totals(L).requests, w.totals(L).bad]).toEqual(brute);
         }
       }

@@ -6,7 +6,7 @@ describe('bucketOf', () => {
   it('is the documented sha256 formula and stable forever', () => {
     // Pinned values: changing the hash would silently reshuffle every running experiment.
     expect(bucketOf('checkout-2026-11', 'user-42')).toBe(bucketOf('checkout-2026-11', 'user-42'));
-    expect([bucketOf("s", "a"), bucketOf("s", "b"), bucketOf("t", "a")]).toEqual([PINNED.sa, PINNED.sb, PINNED.ta]);
+    expect([bucketOf('s', 'a'), bucketOf('s', 'b'), bucketOf('t', 'a')]).toEqual([PINNED.sa, PINNED.sb, PINNED.ta]);
   });
   it('spreads keys evenly over the bucket space', () => {
     const tenths = new Array(10).fill(0);

@@ -29,7 +29,12 @@ describe('compileMatch', () => {
     ...over,
   });
   it('checks host (exact, wildcard, list), method and headers', () => {
-    const m = compileMatch({ host: ['shop.example.com:443', '*.beta.example.com'], path: '/api/*', methods: ['GET'], headers: { 'X-Beta': '1', 'x-any': '*' } });
+    const m = compileMatch({
+      host: ['shop.example.com:443', '*.beta.example.com'],
+      path: '/api/*',
+      methods: ['GET'],
+      headers: { 'X-Beta': '1', 'x-any': '*' },
+    });
     const headers = { 'x-beta': '1', 'x-any': 'whatever' };
     expect(m.matches(req({ headers }))).toBe(true);
     expect(m.matches(req({ host: 'eu.beta.example.com', headers }))).toBe(true);

@@ -23,8 +23,21 @@ afterEach(() => {
 
 function ex(at: number, over: Partial<DiffExample> = {}): Omit<DiffExample, 'hour'> {
   return {
-    ...cart, field: 'body:$.total', kind: 'value', at, requestId: `r${at}`, traceId: undefined, method: 'GET', path: '/cart',
-    primaryStatus: 200, candidateStatus: 200, primaryBody: '{}', candidateBody: '{}', paths: [], primaryLatencyMs: 1, candidateLatencyMs: 2,
+    ...cart,
+    field: 'body:$.total',
+    kind: 'value',
+    at,
+    requestId: `r${at}`,
+    traceId: undefined,
+    method: 'GET',
+    path: '/cart',
+    primaryStatus: 200,
+    candidateStatus: 200,
+    primaryBody: '{}',
+    candidateBody: '{}',
+    paths: [],
+    primaryLatencyMs: 1,
+    candidateLatencyMs: 2,
     ...over,
   };
 }
@@ -47,7 +60,10 @@ describe('createDiffBatcher', () => {
     expect(w!.pairs).toEqual([{ ...at, count: 3 }]);
     expect(w!.fields).toEqual([{ ...at, field: 'body:$.total', kind: 'value', compared: 3, differed: 1 }]);
     expect(w!.noise).toEqual([{ ...at, shadow: '*', field: 'header:date', compared: 3, differed: 3 }]);
-    expect(w!.statuses).toEqual([{ ...at, primary: 200, candidate: 200, count: 2 }, { ...at, primary: 200, candidate: 500, count: 1 }]);
+    expect(w!.statuses).toEqual([
+      { ...at, primary: 200, candidate: 200, count: 2 },
+      { ...at, primary: 200, candidate: 500, count: 1 },
+    ]);
     expect(w!.skips).toEqual([{ hour: T0, route: 'checkout', shadow: 'v2', reason: 'body-too-large', count: 2 }]);
     expect(b.stats()).toMatchObject({ flushes: 1, written: 6, pending: 0 });
   });
@@ -72,7 +88,10 @@ describe('createDiffBatcher', () => {
     b.pair(cart);
     b.example(ex(T0));
     b.flush();
-    expect(batches[0]!.pairs.map((p) => [p.hour, p.count])).toEqual([[T0, 1], [T0 + H, 1]]);
+    expect(batches[0]!.pairs.map((p) => [p.hour, p.count])).toEqual([
+      [T0, 1],
+      [T0 + H, 1],
+    ]);
     expect(batches[0]!.examples[0]!.hour).toBe(T0 + H);
   });
 
@@ -142,7 +161,13 @@ describe('createDiffBatcher', () => {
     b.example(ex(1));
     expect(() => b.flush()).not.toThrow();
     expect(errors).toHaveLength(1);
-    expect(b.stats()).toMatchObject({ flushes: 0, failures: 1, dropped: { write: 2 }, lastError: 'SQLITE_FULL: database or disk is full', pending: 0 });
+    expect(b.stats()).toMatchObject({
+      flushes: 0,
+      failures: 1,
+      dropped: { write: 2 },
+      lastError: 'SQLITE_FULL: database or disk is full',
+      pending: 0,
+    });
     fail = false;
     b.pair(cart);
     b.flush();
@@ -152,7 +177,17 @@ describe('createDiffBatcher', () => {
 
   it('survives an onError that throws, including from the timer', () => {
     vi.useFakeTimers();
-    const { b } = setup({ flushMs: 10, store: { write: () => { throw new Error('locked'); } }, onError: () => { throw new Error('bad handler'); } });
+    const { b } = setup({
+      flushMs: 10,
+      store: {
+        write: () => {
+          throw new Error('locked');
+        },
+      },
+      onError: () => {
+        throw new Error('bad handler');
+      },
+    });
     b.pair(cart);
     expect(() => vi.advanceTimersByTime(10)).not.toThrow();
     expect(b.stats().failures).toBe(1);

@@ -21,8 +21,29 @@ describe('guardrails store (SQLite file)', () => {
     const a = openSqliteStores(file);
     a.guardrails.saveState('checkout', { phase: 'rolled-back', stepIndex: 2 }, 1000);
     a.guardrails.saveState('checkout', { phase: 'rolled-back', stepIndex: 3 }, 2000);
-    a.guardrails.appendDecision({ at: 1000, route: 'checkout', arm: 'variant', action: 'step', fromPercent: 1, toPercent: 5, rule: 'pass-slow', reason: 'ok', evidence: { ucb: 1.1 } });
-    a.guardrails.appendDecision({ at: 2000, route: 'checkout', arm: 'variant', action: 'rollback', fromPercent: 5, toPercent: 0, rule: 'sequential-ratio', reason: 'bad', evidence: { e: 150 }, actor: undefined });
+    a.guardrails.appendDecision({
+      at: 1000,
+      route: 'checkout',
+      arm: 'variant',
+      action: 'step',
+      fromPercent: 1,
+      toPercent: 5,
+      rule: 'pass-slow',
+      reason: 'ok',
+      evidence: { ucb: 1.1 },
+    });
+    a.guardrails.appendDecision({
+      at: 2000,
+      route: 'checkout',
+      arm: 'variant',
+      action: 'rollback',
+      fromPercent: 5,
+      toPercent: 0,
+      rule: 'sequential-ratio',
+      reason: 'bad',
+      evidence: { e: 150 },
+      actor: undefined,
+    });
     a.guardrails.writeMinutes([{ minute: 60_000, route: 'checkout', arm: 'variant', requests: 10, bad: 1, slow: 0, latency: hist(5, 7) }]);
     a.guardrails.writeMinutes([{ minute: 60_000, route: 'checkout', arm: 'variant', requests: 5, bad: 2, slow: 1, latency: hist(900) }]);
     a.close();

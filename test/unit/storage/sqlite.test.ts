@@ -98,7 +98,9 @@ describe('migrations', () => {
       err = e;
     }
     expect(err).toBeInstanceOf(StorageSchemaError);
-    expect((err as Error).message).toMatch(`schema version ${MIGRATIONS.length + 1} but this Fieldlab knows versions up to ${MIGRATIONS.length}`);
+    expect((err as Error).message).toMatch(
+      `schema version ${MIGRATIONS.length + 1} but this Fieldlab knows versions up to ${MIGRATIONS.length}`,
+    );
     expect((err as Error).message).toContain(file);
     const after = new Database(file);
     expect(after.pragma('user_version', { simple: true })).toBe(MIGRATIONS.length + 1);

@@ -72,38 +72,55 @@ export function runStoreContract(name: string, open: (limits?: DiffStoreLimits) 
       s.write(batch({ pairs: [{ ...scope({ hour: T0 + H }), count: 5 }], fields: [field('status', 'status', 5, 0, { hour: T0 + H })] }));
       const r = s.rows({});
       expect(r.pairs).toEqual([{ route: 'checkout', shadow: 'v2', endpoint: 'GET /cart', count: 10 }]);
-      expect(r.fields).toEqual([{ route: 'checkout', shadow: 'v2', endpoint: 'GET /cart', field: 'status', kind: 'status', compared: 10, differed: 3 }]);
+      expect(r.fields).toEqual([
+        { route: 'checkout', shadow: 'v2', endpoint: 'GET /cart', field: 'status', kind: 'status', compared: 10, differed: 3 },
+      ]);
     });
 
     it('keeps kinds of one field apart, and statuses and skips by their detail', () => {
       const s = fresh();
-      s.write(batch({
-        fields: [field('body:$.id', 'value', 8, 1), field('body:$.id', 'type', 2, 2)],
-        statuses: [{ ...scope(), primary: 200, candidate: 500, count: 2 }, { ...scope(), primary: 200, candidate: 200, count: 7 }],
-        skips: [{ hour: T0, route: 'checkout', shadow: 'v2', reason: 'body-too-large', count: 4 }],
-      }));
-      s.write(batch({
-        statuses: [{ ...scope({ hour: T0 + H }), primary: 200, candidate: 500, count: 1 }],
-        skips: [{ hour: T0 + H, route: 'checkout', shadow: 'v2', reason: 'body-too-large', count: 1 }],
-      }));
+      s.write(
+        batch({
+          fields: [field('body:$.id', 'value', 8, 1), field('body:$.id', 'type', 2, 2)],
+          statuses: [
+            { ...scope(), primary: 200, candidate: 500, count: 2 },
+            { ...scope(), primary: 200, candidate: 200, count: 7 },
+          ],
+          skips: [{ hour: T0, route: 'checkout', shadow: 'v2', reason: 'body-too-large', count: 4 }],
+        }),
+      );
+      s.write(
+        batch({
+          statuses: [{ ...scope({ hour: T0 + H }), primary: 200, candidate: 500, count: 1 }],
+          skips: [{ hour: T0 + H, route: 'checkout', shadow: 'v2', reason: 'body-too-large', count: 1 }],
+        }),
+      );
       const r = s.rows({});
-      expect(r.fields.map((f) => [f.kind, f.compared, f.differed]).sort()).toEqual([['type', 2, 2], ['value', 8, 1]]);
-      expect(r.statuses.map((x) => [x.primary, x.candidate, x.count]).sort()).toEqual([[200, 200, 7], [200, 500, 3]]);
+      expect(r.fields.map((f) => [f.kind, f.compared, f.differed]).sort()).toEqual([
+        ['type', 2, 2],
+        ['value', 8, 1],
+      ]);
+      expect(r.statuses.map((x) => [x.primary, x.candidate, x.count]).sort()).toEqual([
+        [200, 200, 7],
+        [200, 500, 3],
+      ]);
       expect(r.skips).toEqual([{ route: 'checkout', shadow: 'v2', reason: 'body-too-large', count: 5 }]);
     });
 
     it('filters by inclusive hour range, route, shadow and endpoint', () => {
       const s = fresh();
-      s.write(batch({
-        pairs: [
-          { ...scope(), count: 1 },
-          { ...scope({ hour: T0 + H }), count: 10 },
-          { ...scope({ hour: T0 + 2 * H }), count: 100 },
-          { ...scope({ route: 'search' }), count: 1000 },
-          { ...scope({ shadow: 'v3' }), count: 10_000 },
-          { ...scope({ endpoint: 'POST /cart' }), count: 100_000 },
-        ],
-      }));
+      s.write(
+        batch({
+          pairs: [
+            { ...scope(), count: 1 },
+            { ...scope({ hour: T0 + H }), count: 10 },
+            { ...scope({ hour: T0 + 2 * H }), count: 100 },
+            { ...scope({ route: 'search' }), count: 1000 },
+            { ...scope({ shadow: 'v3' }), count: 10_000 },
+            { ...scope({ endpoint: 'POST /cart' }), count: 100_000 },
+          ],
+        }),
+      );
       const total = (f: Parameters<DiffStore['rows']>[0]) => s.rows(f).pairs.reduce((n, p) => n + p.count, 0);
       expect(total({})).toBe(111_111);
       expect(total({ since: T0 + H, until: T0 + H })).toBe(10);
@@ -118,17 +135,26 @@ export function runStoreContract(name: string, open: (limits?: DiffStoreLimits) 
 
     it("stores route-wide noise under shadow '*' and returns it under any shadow filter", () => {
       const s = fresh();
-      s.write(batch({
-        noise: [
-          { ...scope({ shadow: '*' }), field: 'header:date', compared: 10, differed: 10 },
-          { ...scope(), field: 'body:$.ts', compared: 4, differed: 1 },
-          { ...scope({ shadow: 'v3' }), field: 'body:$.ts', compared: 6, differed: 6 },
-        ],
-      }));
+      s.write(
+        batch({
+          noise: [
+            { ...scope({ shadow: '*' }), field: 'header:date', compared: 10, differed: 10 },
+            { ...scope(), field: 'body:$.ts', compared: 4, differed: 1 },
+            { ...scope({ shadow: 'v3' }), field: 'body:$.ts', compared: 6, differed: 6 },
+          ],
+        }),
+      );
       s.write(batch({ noise: [{ ...scope({ shadow: '*', hour: T0 + H }), field: 'header:date', compared: 5, differed: 5 }] }));
       const v2 = s.rows({ shadow: 'v2' }).noise;
       expect(v2).toHaveLength(2);
-      expect(v2).toContainEqual({ route: 'checkout', shadow: '*', endpoint: 'GET /cart', field: 'header:date', compared: 15, differed: 15 });
+      expect(v2).toContainEqual({
+        route: 'checkout',
+        shadow: '*',
+        endpoint: 'GET /cart',
+        field: 'header:date',
+        compared: 15,
+        differed: 15,
+      });
       expect(v2).toContainEqual({ route: 'checkout', shadow: 'v2', endpoint: 'GET /cart', field: 'body:$.ts', compared: 4, differed: 1 });
       expect(s.rows({}).noise).toHaveLength(3);
       expect(s.rows({ shadow: '*' }).noise.map((n) => n.shadow)).toEqual(['*']);
@@ -180,12 +206,14 @@ export function runStoreContract(name: string, open: (limits?: DiffStoreLimits) 
     it('prunes rows and examples older than the cutoff and reports how many went', () => {
       const s = fresh();
       const hours = [T0, T0 + H, T0 + 2 * H];
-      s.write(batch({
-        pairs: hours.map((hour) => ({ ...scope({ hour }), count: 1 })),
-        noise: hours.map((hour) => ({ ...scope({ hour, shadow: '*' }), field: 'header:date', compared: 1, differed: 1 })),
-        latency: hours.map((hour) => ({ ...scope({ hour }), primary: [1], candidate: [1], delta: [1] })),
-        examples: hours.map((hour, i) => example(hour + 1, { field: `f${i}` })),
-      }));
+      s.write(
+        batch({
+          pairs: hours.map((hour) => ({ ...scope({ hour }), count: 1 })),
+          noise: hours.map((hour) => ({ ...scope({ hour, shadow: '*' }), field: 'header:date', compared: 1, differed: 1 })),
+          latency: hours.map((hour) => ({ ...scope({ hour }), primary: [1], candidate: [1], delta: [1] })),
+          examples: hours.map((hour, i) => example(hour + 1, { field: `f${i}` })),
+        }),
+      );
       expect(s.prune(T0 + H)).toBe(4); // one pairs, one noise, one latency row, one example
       expect(s.rows({}).pairs.map((p) => p.count)).toEqual([2]);
       expect(s.examples({}).map((e) => e.field)).toEqual(['f2', 'f1']);

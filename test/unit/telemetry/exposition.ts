@@ -37,7 +37,7 @@ const ONE_LABEL = new RegExp(LABEL, 'g');
 const HELP = new RegExp(`^# HELP (${NAME}) ((?:[^\\\\\\n]|\\\\[\\\\n])*)$`);
 const TYPE = new RegExp(`^# TYPE (${NAME}) (counter|gauge|histogram|summary|untyped)$`);
 
-const unescape = (s: string) => s.replace(/\\([\\"n])/g, (_, c: string) => (c === 'n' ? '\n' : c));
+const unescapeLabel = (s: string) => s.replace(/\\([\\"n])/g, (_, c: string) => (c === 'n' ? '\n' : c));
 const num = (s: string) => (s === '+Inf' ? Infinity : s === '-Inf' ? -Infinity : Number(s));
 
 /** Parses strictly; throws with the offending line. */
@@ -49,7 +49,7 @@ export function parseExposition(text: string): Map<string, ParsedFamily> {
     const help = HELP.exec(line);
     if (help) {
       if (families.has(help[1]!)) throw new Error(`family ${help[1]} appears twice`);
-      family = { name: help[1]!, help: unescape(help[2]!), type: '', samples: [] };
+      family = { name: help[1]!, help: unescapeLabel(help[2]!), type: '', samples: [] };
       families.set(family.name, family);
       continue;
     }
@@ -66,7 +66,7 @@ export function parseExposition(text: string): Map<string, ParsedFamily> {
     const labels: Record<string, string> = {};
     for (const [, k, v] of (m[2] ?? '').matchAll(ONE_LABEL)) {
       if (k! in labels) throw new Error(`label ${k} twice: ${line}`);
-      labels[k!] = unescape(v!);
+      labels[k!] = unescapeLabel(v!);
     }
     family.samples.push({ name: m[1]!, labels, value: num(m[3]!) });
   }
@@ -85,10 +85,12 @@ function checkHistogram(f: ParsedFamily): void {
   for (const [key, samples] of series) {
     const buckets = samples.filter((s) => s.name.endsWith('_bucket'));
     const les = buckets.map((b) => num(b.labels.le ?? 'missing'));
-    if (les.some(Number.isNaN) || les.some((le, i) => i > 0 && le <= les[i - 1]!) || les.at(-1) !== Infinity) throw new Error(`${f.name}${key}: bad le sequence ${les}`);
+    if (les.some(Number.isNaN) || les.some((le, i) => i > 0 && le <= les[i - 1]!) || les.at(-1) !== Infinity)
+      throw new Error(`${f.name}${key}: bad le sequence ${les}`);
     if (buckets.some((b, i) => i > 0 && b.value < buckets[i - 1]!.value)) throw new Error(`${f.name}${key}: buckets not cumulative`);
     const count = samples.find((s) => s.name.endsWith('_count'));
-    if (!samples.some((s) => s.name.endsWith('_sum')) || count?.value !== buckets.at(-1)!.value) throw new Error(`${f.name}${key}: _sum/_count missing or _count != +Inf bucket`);
+    if (!samples.some((s) => s.name.endsWith('_sum')) || count?.value !== buckets.at(-1)!.value)
+      throw new Error(`${f.name}${key}: _sum/_count missing or _count != +Inf bucket`);
   }
 }
 
@@ -101,7 +103,8 @@ function crossCheck(text: string, families: Map<string, ParsedFamily>): void {
     if (theirs.type !== 'COUNTER' && theirs.type !== 'GAUGE') continue;
     const a = ours.samples.map((s) => [s.labels, s.value]);
     const b = theirs.metrics.map((m) => [m.labels ?? {}, num(m.value!)]);
-    if (JSON.stringify(a) !== JSON.stringify(b)) throw new Error(`parsers disagree on ${theirs.name}: ${JSON.stringify(a)} vs ${JSON.stringify(b)}`);
+    if (JSON.stringify(a) !== JSON.stringify(b))
+      throw new Error(`parsers disagree on ${theirs.name}: ${JSON.stringify(a)} vs ${JSON.stringify(b)}`);
   }
 }
 

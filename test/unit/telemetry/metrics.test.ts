@@ -35,7 +35,15 @@ const info = (armIndex: number): ExchangeInfo => ({
   startedAtEpoch: Date.now(),
 });
 const ok = (status: number, code?: string) => ({ status, code, bytes: 10, upstreamMs: 1 });
-const captured = (status: number, latencyMs: number, error?: string) => ({ status, error, headers: {}, body: Buffer.alloc(0), truncated: false, bodyBytes: 0, latencyMs });
+const captured = (status: number, latencyMs: number, error?: string) => ({
+  status,
+  error,
+  headers: {},
+  body: Buffer.alloc(0),
+  truncated: false,
+  bodyBytes: 0,
+  latencyMs,
+});
 
 describe('metrics observer', () => {
   it('counts requests per route, arm, upstream, status class and code, with durations per arm', () => {
@@ -46,12 +54,20 @@ describe('metrics observer', () => {
     m.observer.begin(info(1))!.end(ok(502, 'FL_UPSTREAM_CONNECT'), 1);
     m.observer.begin(info(1))!.end(ok(499, 'FL_CLIENT_ABORTED'), 1);
     const p = parseExposition(m.render());
-    expect(value(p, 'fieldlab_requests_total', { route: 'checkout', arm: 'control', upstream: 'shop-v1', status_class: '2xx', code: '' })).toBe(2);
+    expect(
+      value(p, 'fieldlab_requests_total', { route: 'checkout', arm: 'control', upstream: 'shop-v1', status_class: '2xx', code: '' }),
+    ).toBe(2);
     expect(value(p, 'fieldlab_requests_total', { arm: 'v2', status_class: '4xx', code: '' })).toBe(1);
     expect(value(p, 'fieldlab_requests_total', { arm: 'v2', status_class: '5xx', code: 'FL_UPSTREAM_CONNECT' })).toBe(1);
     expect(value(p, 'fieldlab_requests_total', { arm: 'v2', status_class: '4xx', code: 'FL_CLIENT_ABORTED' })).toBe(1);
     // A client that went away is not an upstream error.
-    expect(p.get('fieldlab_upstream_errors_total')!.samples).toEqual([{ name: 'fieldlab_upstream_errors_total', labels: { route: 'checkout', arm: 'v2', upstream: 'shop-v2', code: 'FL_UPSTREAM_CONNECT' }, value: 1 }]);
+    expect(p.get('fieldlab_upstream_errors_total')!.samples).toEqual([
+      {
+        name: 'fieldlab_upstream_errors_total',
+        labels: { route: 'checkout', arm: 'v2', upstream: 'shop-v2', code: 'FL_UPSTREAM_CONNECT' },
+        value: 1,
+      },
+    ]);
     const control = histogram(p, 'fieldlab_request_duration_seconds', { route: 'checkout', arm: 'control' });
     expect(control.count).toBe(2);
     expect(control.sum).toBeCloseTo(0.034, 9);
@@ -88,10 +104,20 @@ describe('metrics observer', () => {
     const stats = {
       dispatcher: { sent: 5, completed: 3, failed: 1, dropped: 2, inFlight: 1, queued: 0 },
       compare: { queued: 0, compared: 3, dropped: 0, failed: 0 },
-      storage: { flushes: 2, failures: 0, written: 40, dropped: { keys: 0, examples: 1, write: 0 }, lastFlushMs: 1, lastError: undefined, pending: 0 },
+      storage: {
+        flushes: 2,
+        failures: 0,
+        written: 40,
+        dropped: { keys: 0, examples: 1, write: 0 },
+        lastFlushMs: 1,
+        lastError: undefined,
+        pending: 0,
+      },
     };
     const config = { current: () => ({ version: 3, loadedAt: new Date(1_700_000_000_000) }), lastReload: () => ({ ok: false }) } as never;
-    const m = createMetrics({ collect: collectAppState({ mirror: () => stats, config, tracing: () => ({ exported: 9, failed: 0, dropped: 1, queued: 2 }) }) });
+    const m = createMetrics({
+      collect: collectAppState({ mirror: () => stats, config, tracing: () => ({ exported: 9, failed: 0, dropped: 1, queued: 2 }) }),
+    });
     const p = parseExposition(m.render());
     expect(value(p, 'fieldlab_mirror_dropped_total')).toBe(2);
     expect(value(p, 'fieldlab_mirror_in_flight')).toBe(1);

@@ -48,7 +48,11 @@ describe('prom text', () => {
       'fieldlab_request_duration_seconds_sum{route="api"} 3.565',
       'fieldlab_request_duration_seconds_count{route="api"} 5',
     ]);
-    expect(histogram(parseExposition(text), 'fieldlab_request_duration_seconds', { route: 'api' })).toEqual({ buckets: { '0.01': 2, '0.1': 3, '1': 4, '+Inf': 5 }, sum: 3.565, count: 5 });
+    expect(histogram(parseExposition(text), 'fieldlab_request_duration_seconds', { route: 'api' })).toEqual({
+      buckets: { '0.01': 2, '0.1': 3, '1': 4, '+Inf': 5 },
+      sum: 3.565,
+      count: 5,
+    });
   });
 
   it('renders an unlabelled histogram and plain families', () => {
@@ -76,7 +80,9 @@ describe('prom text', () => {
     expect(() => parseExposition('x 1\n')).toThrow(/outside its family/);
     expect(() => parseExposition('# HELP x h\n# TYPE x counter\nx{a="unterminated} 1\n')).toThrow(/not a valid/);
     expect(() => parseExposition('# HELP x h\n# TYPE x counter\nx 1')).toThrow(/newline/);
-    expect(() => parseExposition('# HELP h h\n# TYPE h histogram\nh_bucket{le="1"} 2\nh_bucket{le="+Inf"} 1\nh_sum 1\nh_count 1\n')).toThrow(/cumulative/);
+    expect(() =>
+      parseExposition('# HELP h h\n# TYPE h histogram\nh_bucket{le="1"} 2\nh_bucket{le="+Inf"} 1\nh_sum 1\nh_count 1\n'),
+    ).toThrow(/cumulative/);
     expect(() => parseExposition('# HELP h h\n# TYPE h histogram\nh_bucket{le="1"} 1\nh_sum 1\nh_count 1\n')).toThrow(/le sequence/);
   });
 });

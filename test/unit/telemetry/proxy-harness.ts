@@ -48,7 +48,11 @@ type Handler = (req: IncomingMessage, res: ServerResponse) => void | Promise<voi
  * Starts the proxy on `yaml` (its listen addresses are ignored: both listeners take 127.0.0.1:0).
  * @example const fl = await startTelemetryProxy(yaml, [tracing.observer]); await request(`${fl.url}/api`)
  */
-export async function startTelemetryProxy(yaml: string, observers: readonly ExchangeObserver[], adminRoutes: Record<string, Handler> = {}): Promise<TelemetryProxy> {
+export async function startTelemetryProxy(
+  yaml: string,
+  observers: readonly ExchangeObserver[],
+  adminRoutes: Record<string, Handler> = {},
+): Promise<TelemetryProxy> {
   const tmp = tempDir();
   const file = join(tmp.dir, 'fieldlab.yaml');
   writeFileSync(file, yaml);
@@ -73,7 +77,13 @@ export async function startTelemetryProxy(yaml: string, observers: readonly Exch
       pipeline.skip(route, shadow, reason);
     },
   };
-  const proxy = createProxyServer(config.current().config.limits, { current: config.current, log, draining: () => false, mirror: { dispatcher, sink }, observers: () => observers });
+  const proxy = createProxyServer(config.current().config.limits, {
+    current: config.current,
+    log,
+    draining: () => false,
+    mirror: { dispatcher, sink },
+    observers: () => observers,
+  });
   const admin = createAdminServer({ config, ready: () => true, startedAt: new Date(), routes: adminRoutes });
   await Promise.all([listen(proxy), listen(admin)]);
   return {

@@ -2,7 +2,14 @@
 // service-name resolution, Host splitting, preset span ids, and the span drop counter.
 import { ROOT_CONTEXT, SpanKind, TraceFlags, trace, type Context } from '@opentelemetry/api';
 import { ExportResultCode } from '@opentelemetry/core';
-import { BasicTracerProvider, BatchSpanProcessor, SamplingDecision, type BufferConfig, type ReadableSpan, type SpanExporter } from '@opentelemetry/sdk-trace-base';
+import {
+  BasicTracerProvider,
+  BatchSpanProcessor,
+  SamplingDecision,
+  type BufferConfig,
+  type ReadableSpan,
+  type SpanExporter,
+} from '@opentelemetry/sdk-trace-base';
 import { describe, expect, it } from 'vitest';
 import { createPresetIds } from '../../../src/telemetry/preset-ids.js';
 import { splitHost } from '../../../src/telemetry/span-attributes.js';
@@ -25,15 +32,25 @@ describe('traceparent', () => {
     expect(parseTraceparent(`00-${TRACE}-${SPAN}-01`)).toEqual({ traceId: TRACE, spanId: SPAN, sampled: true });
     expect(parseTraceparent(`00-${TRACE}-${SPAN}-02`)?.sampled).toBe(false);
     expect(parseTraceparent(`01-${TRACE}-${SPAN}-01-future`)?.traceId).toBe(TRACE); // newer versions may append
-    for (const bad of [undefined, '', `ff-${TRACE}-${SPAN}-01`, `00-${'0'.repeat(32)}-${SPAN}-01`, `00-${TRACE}-${'0'.repeat(16)}-01`, `00-${TRACE}-${SPAN}-01-extra`, `00-${TRACE.toUpperCase()}-${SPAN}-01`]) {
+    for (const bad of [
+      undefined,
+      '',
+      `ff-${TRACE}-${SPAN}-01`,
+      `00-${'0'.repeat(32)}-${SPAN}-01`,
+      `00-${TRACE}-${'0'.repeat(16)}-01`,
+      `00-${TRACE}-${SPAN}-01-extra`,
+      `00-${TRACE.toUpperCase()}-${SPAN}-01`,
+    ]) {
       expect(parseTraceparent(bad)).toBeUndefined();
     }
   });
 });
 
 describe('sampler', () => {
-  const decide = (ratio: number, ctx: Context, traceId = TRACE) => createSampler(ratio).shouldSample(ctx, traceId, 'GET /', SpanKind.SERVER, {}, []).decision;
-  const remote = (flags: TraceFlags) => trace.setSpanContext(ROOT_CONTEXT, { traceId: TRACE, spanId: SPAN, traceFlags: flags, isRemote: true });
+  const decide = (ratio: number, ctx: Context, traceId = TRACE) =>
+    createSampler(ratio).shouldSample(ctx, traceId, 'GET /', SpanKind.SERVER, {}, []).decision;
+  const remote = (flags: TraceFlags) =>
+    trace.setSpanContext(ROOT_CONTEXT, { traceId: TRACE, spanId: SPAN, traceFlags: flags, isRemote: true });
 
   it('always follows a sampled parent, even at ratio 0', () => {
     expect(decide(0, remote(TraceFlags.SAMPLED))).toBe(SamplingDecision.RECORD_AND_SAMPLED);
@@ -99,7 +116,12 @@ describe('span helpers', () => {
       shutdown: async () => undefined,
     };
     const stats = createSpanStats();
-    const bsp = new BatchSpanProcessor(slow, { maxQueueSize: 4, maxExportBatchSize: 4, scheduledDelayMillis: 60_000, selfObsMeterProvider: stats.meterProvider } as BufferConfig);
+    const bsp = new BatchSpanProcessor(slow, {
+      maxQueueSize: 4,
+      maxExportBatchSize: 4,
+      scheduledDelayMillis: 60_000,
+      selfObsMeterProvider: stats.meterProvider,
+    } as BufferConfig);
     const tracer = new BasicTracerProvider({ spanProcessors: [bsp] }).getTracer('t');
     for (let i = 0; i < 12; i++) tracer.startSpan(`s${i}`).end();
     // 4 went to the (stuck) exporter, 4 wait in the queue, 4 were dropped.
