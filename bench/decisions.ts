@@ -23,7 +23,7 @@
  * Default 200 runs per cell; a few seconds on one core. Markdown (or JSON with --json) on stdout.
  */
 import { parseDecisionsOptions } from './decisions/args.js';
-import { mulberry32 } from './decisions/random.js';
+import { mulberry32 } from '../src/stats/random.js';
 import { figures, markdown, verdict, type CellFigures, type DecisionsReport, type Row } from './decisions/report.js';
 import {
   BENCH_STEPS,

@@ -9,7 +9,7 @@
  */
 import { Guardrails, Rollout } from '../../src/config/schema-guardrails.js';
 import { createEngine } from '../../src/guardrails/engine.js';
-import { binomial, poisson, type Rng } from './random.js';
+import { binomial, poisson, type Rng } from '../../src/stats/random.js';
 
 /** One cell of the bench. */
 export interface Scenario {

@@ -7,7 +7,7 @@ import { parseTimeBound } from '../compare/report-filter.js';
 import { FL_ADMIN_BAD_REQUEST, FL_NO_GUARDRAILS, FL_ROUTE_NOT_FOUND } from '../errors.js';
 import type { GuardrailsRuntime } from '../guardrails/runtime.js';
 import type { ManualAction } from '../guardrails/types.js';
-import { sendLocalReply } from '../ingress/local-reply.js';
+import { sendLocalReply } from '../net/local-reply.js';
 import type { GuardrailStore } from '../storage/guardrail-types.js';
 import { sendJson } from './server.js';
 

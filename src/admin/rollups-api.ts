@@ -3,7 +3,7 @@
  * events and latency quantiles per route and arm (shadows appear as `shadow:NAME`).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { LATENCY_BOUNDS, quantile } from '../compare/histogram.js';
+import { LATENCY_BOUNDS, quantile } from '../stats/histogram.js';
 import { parseTimeBound } from '../compare/report-filter.js';
 import type { GuardrailStore } from '../storage/guardrail-types.js';
 import { sendJson } from './server.js';

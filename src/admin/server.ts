@@ -7,9 +7,9 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { timingSafeEqual } from 'node:crypto';
 import type { ConfigManager } from '../config/manager.js';
 import { FL_ADMIN_NOT_FOUND, FL_ADMIN_UNAUTHORIZED, FL_INTERNAL } from '../errors.js';
-import { sendLocalReply } from '../ingress/local-reply.js';
+import { sendLocalReply } from '../net/local-reply.js';
 import { redact } from './redact.js';
-import { isLoopback } from '../config/units.js';
+import { isLoopback, stripV4Mapped } from '../net/ip.js';
 
 /** What the admin API reads from the running app. */
 export interface AdminDeps {
@@ -40,7 +40,7 @@ export function sendJson(res: ServerResponse, body: unknown, status = 200): void
  */
 function exposed(server: Server): boolean {
   const a = server.address();
-  return a !== null && typeof a === 'object' && !isLoopback(a.address.replace(/^::ffff:/, ''));
+  return a !== null && typeof a === 'object' && !isLoopback(stripV4Mapped(a.address));
 }
 
 function authorized(req: IncomingMessage, token: string | undefined, exposedListener: boolean): boolean {

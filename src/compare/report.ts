@@ -5,7 +5,7 @@
  */
 import type { DiffKind } from './types.js';
 import type { DiffFilter, DiffRows } from '../storage/types.js';
-import { DELTA_BOUNDS, LATENCY_BOUNDS, count, quantile } from './histogram.js';
+import { DELTA_BOUNDS, LATENCY_BOUNDS, count, quantile } from '../stats/histogram.js';
 import { classifyField, type NoiseOptions, type Verdict } from './noise.js';
 
 /** One differing field of an endpoint. */

@@ -4,43 +4,15 @@
  * A request captures the snapshot current when it arrives and finishes on it, whatever reloads do.
  */
 import { createHash } from 'node:crypto';
-import { createTrustedProxies, type TrustedProxies } from '../ingress/client-ip.js';
-import { createWeightCell, type WeightCell } from '../routing/weights.js';
-import { compileMatch, type RouteMatcher } from '../routing/route-table.js';
-import { compileSource, compileSticky, type StickyInput, type StickyKey } from '../routing/sticky.js';
+import { createTrustedProxies, type TrustedProxies } from '../net/cidr.js';
+import type { Arm, CompiledRoute } from '../routing/route.js';
+import { createWeightCell } from '../routing/weights.js';
+import { compileMatch } from '../routing/route-table.js';
+import { compileSource, compileSticky } from '../routing/sticky.js';
 import type { PoolRegistry } from '../forward/pools.js';
 import { createUpstream, type Upstream } from '../forward/upstream.js';
-import type { RawConfig, RawGuardrails, RawRollout, RawRoute } from './schema.js';
+import type { RawConfig, RawRoute } from './schema.js';
 import { compileShadow, type CompiledShadow } from '../mirror/shadow-spec.js';
-
-/** One arm of a route: its name and where its traffic goes. Arm 0 is always control. */
-export interface Arm {
-  readonly name: string;
-  readonly upstream: Upstream;
-  /** Configured percent (control: the remainder). */
-  readonly percent: number;
-}
-
-/** A route ready for the hot path. */
-export interface CompiledRoute {
-  readonly name: string;
-  readonly matcher: RouteMatcher;
-  /** arms[0] is control, then variants in config order. */
-  readonly arms: readonly Arm[];
-  readonly armIndex: ReadonlyMap<string, number>;
-  /** Live variant weights and bucket ranges (guardrails may change them between reloads). */
-  readonly weights: WeightCell;
-  readonly seed: string;
-  readonly sticky: (req: StickyInput) => StickyKey;
-  readonly force: ((req: StickyInput) => string | undefined) | undefined;
-  readonly exposeArm: boolean;
-  /** Dark-launch targets; empty when the route mirrors nothing (then mirroring costs nothing). */
-  readonly shadows: readonly CompiledShadow[];
-  /** The match path when it has :params (endpoint template for reports), else undefined. */
-  readonly template: string | undefined;
-  readonly guardrails: RawGuardrails | undefined;
-  readonly rollout: RawRollout | undefined;
-}
 
 /** Everything a request needs, frozen at compile time. */
 export interface Snapshot {

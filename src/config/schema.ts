@@ -3,11 +3,11 @@
  * cross-references. The JSON Schema shipped for editors is generated from this same definition.
  */
 import { z } from 'zod';
-import { isLoopback } from './units.js';
+import { isLoopback } from '../net/ip.js';
 import { Duration, Listen, Method, Name, Percent, Size, Timeouts, Upstream } from './schema-primitives.js';
 import { Shadow, Store } from './schema-shadow.js';
 import { Guardrails, Rollout, Tracing } from './schema-guardrails.js';
-import { parseCidr } from '../ingress/client-ip.js';
+import { parseCidr } from '../net/cidr.js';
 
 const StickySource = z
   .string()

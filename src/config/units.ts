@@ -78,8 +78,3 @@ export function parseListen(input: string | number): Parsed<ListenAddress> {
   }
   return { ok: true, value: { host: m[1] || m[2] || '0.0.0.0', port } };
 }
-
-/** True for addresses only reachable from this machine (the admin listener's safe default). */
-export function isLoopback(host: string): boolean {
-  return host === 'localhost' || host === '::1' || /^127\./.test(host);
-}

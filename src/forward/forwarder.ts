@@ -8,7 +8,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
 import type { CaptureSink } from '../mirror/capture.js';
 import type { Dispatcher } from 'undici';
-import { sendLocalReply } from '../ingress/local-reply.js';
+import { sendLocalReply } from '../net/local-reply.js';
 import { FL_CLIENT_ABORTED, type FieldlabErrorDef } from '../errors.js';
 import { classifyUpstreamError } from './classify.js';
 import { clientResponseHeaders } from './headers.js';

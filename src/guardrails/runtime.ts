@@ -5,7 +5,8 @@
  * numbers, stored, and sent to the route's webhook. Engine state is saved so a rolled-back variant
  * stays rolled back and a rollout resumes at its step, with its evidence, after a restart.
  */
-import type { CompiledRoute, Snapshot } from '../config/compile.js';
+import type { CompiledRoute } from '../routing/route.js';
+import type { Snapshot } from '../config/compile.js';
 import { Guardrails as GuardrailsSchema } from '../config/schema-guardrails.js';
 import type { RawGuardrails } from '../config/schema.js';
 import type { GuardrailStore } from '../storage/guardrail-types.js';

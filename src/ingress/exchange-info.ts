@@ -3,7 +3,7 @@
  * prepared request, or from a rejected one that still belongs to a route's arm (e.g. 503 no endpoint).
  */
 import type { IncomingMessage } from 'node:http';
-import type { CompiledRoute } from '../config/compile.js';
+import type { CompiledRoute } from '../routing/route.js';
 import type { ExchangeInfo } from '../telemetry/hooks.js';
 import type { Prepared } from './prepare.js';
 

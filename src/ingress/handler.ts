@@ -12,7 +12,7 @@ import { beginMirror, type MirrorDeps } from '../mirror/mirror.js';
 import { beginExchange, type ExchangeObserver } from '../telemetry/hooks.js';
 import { exchangeInfo, rejectedInfo } from './exchange-info.js';
 import type { Logger } from '../telemetry/logger.js';
-import { sendLocalReply } from './local-reply.js';
+import { sendLocalReply } from '../net/local-reply.js';
 import { prepareRequest } from './prepare.js';
 
 /** What the handler needs from the composition root. */

@@ -9,7 +9,7 @@ import type { RawConfig } from '../config/schema.js';
 import { FL_AMBIGUOUS_FRAMING, FL_BAD_REQUEST, FL_HEADERS_TOO_LARGE, FL_REQUEST_TIMEOUT, type FieldlabErrorDef } from '../errors.js';
 import type { Logger } from '../telemetry/logger.js';
 import { createRequestHandler, type HandlerDeps } from './handler.js';
-import { sendRawReply } from './local-reply.js';
+import { sendRawReply } from '../net/local-reply.js';
 import { createUpgradeHandler } from './upgrade.js';
 
 /** llhttp/Node parse error codes → our registry. */

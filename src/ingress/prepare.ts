@@ -6,7 +6,8 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { TLSSocket } from 'node:tls';
-import type { CompiledRoute, Snapshot } from '../config/compile.js';
+import type { CompiledRoute } from '../routing/route.js';
+import type { Snapshot } from '../config/compile.js';
 import { FL_BAD_REQUEST, FL_HEADERS_TOO_LARGE, FL_NO_ENDPOINT, FL_NO_ROUTE, type FieldlabErrorDef } from '../errors.js';
 import { upstreamRequestHeaders } from '../forward/headers.js';
 import type { Endpoint } from '../forward/pools.js';
@@ -14,6 +15,7 @@ import { assignArm, type Assignment } from '../routing/assignment.js';
 import { findRoute } from '../routing/route-table.js';
 import { stickyCookie } from '../routing/sticky.js';
 import { resolveClientIp } from './client-ip.js';
+import { stripV4Mapped } from '../net/ip.js';
 
 /** A request that is ready to forward. */
 export interface Prepared {
@@ -92,8 +94,4 @@ export function prepareRequest(req: IncomingMessage, snap: Snapshot): Prepared |
     (extraHeaders ??= []).push(['set-cookie', stickyCookie(assignment.issueCookie, assignment.key, proto === 'https')]);
   if (route.exposeArm) (extraHeaders ??= []).push(['x-fieldlab-arm', arm.name]);
   return { ok: true, requestId, clientIp, route, assignment, arm: arm.name, endpoint, path: url, headers, extraHeaders };
-}
-
-function stripV4Mapped(ip: string): string {
-  return ip.startsWith('::ffff:') ? ip.slice(7) : ip;
 }

@@ -13,7 +13,7 @@ import { classifyUpstreamError } from '../forward/classify.js';
 import { clientResponseHeaders } from '../forward/headers.js';
 import { recordConnect } from '../forward/upstream.js';
 import type { HandlerDeps } from './handler.js';
-import { sendRawReply } from './local-reply.js';
+import { sendRawReply } from '../net/local-reply.js';
 import { prepareRequest } from './prepare.js';
 import { exchangeInfo, rejectedInfo } from './exchange-info.js';
 import { beginExchange } from '../telemetry/hooks.js';

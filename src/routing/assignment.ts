@@ -2,7 +2,7 @@
  * Assigns one request to an arm: QA override first, then the sticky key's bucket through the route's
  * nested ranges. Pure given the request, so the same key always lands on the same arm.
  */
-import type { CompiledRoute } from '../config/compile.js';
+import type { CompiledRoute } from './route.js';
 import { armForBucket } from './assign.js';
 import { bucketOf } from './hash.js';
 import type { StickyInput } from './sticky.js';

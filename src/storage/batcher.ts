@@ -3,7 +3,7 @@
  * updates keyed by a string; an unref'd timer hands everything to `store.write` in one call, so no
  * request ever waits for SQLite. Bounded everywhere: past its limits it drops and counts.
  */
-import { DELTA_BOUNDS, LATENCY_BOUNDS, emptyHistogram, observe } from '../compare/histogram.js';
+import { DELTA_BOUNDS, LATENCY_BOUNDS, emptyHistogram, observe } from '../stats/histogram.js';
 import type { DiffKind } from '../compare/types.js';
 import type { DiffBatch, DiffExample, DiffScope, DiffStore } from './types.js';
 

@@ -28,7 +28,7 @@ export interface MinuteRow {
   readonly requests: number;
   readonly bad: number;
   readonly slow: number;
-  /** Latency histogram over LATENCY_BOUNDS (compare/histogram.ts). */
+  /** Latency histogram over LATENCY_BOUNDS (stats/histogram.ts). */
   readonly latency: readonly number[];
 }
 

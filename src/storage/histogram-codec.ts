@@ -1,6 +1,6 @@
 /**
  * How latency histograms are stored: JSON arrays of counts. Merging is element-wise addition (see
- * compare/histogram.ts), done in JS because SQLite has no array type.
+ * stats/histogram.ts), done in JS because SQLite has no array type.
  */
 
 /** Serializes a histogram for a TEXT column. */

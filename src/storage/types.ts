@@ -29,7 +29,7 @@ export interface DiffBatch {
   readonly noise: readonly (DiffScope & { readonly field: string; readonly compared: number; readonly differed: number })[];
   /** Status transitions primary → candidate. */
   readonly statuses: readonly (DiffScope & { readonly primary: number; readonly candidate: number; readonly count: number })[];
-  /** Latency histograms to merge (see compare/histogram.ts for the bucket layout). */
+  /** Latency histograms to merge (see stats/histogram.ts for the bucket layout). */
   readonly latency: readonly (DiffScope & {
     readonly primary: readonly number[];
     readonly candidate: readonly number[];

@@ -6,7 +6,7 @@
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import type { CapturedResponse } from '../compare/types.js';
-import type { CompiledRoute } from '../config/compile.js';
+import type { CompiledRoute } from '../routing/route.js';
 import type { ForwardOutcome } from '../forward/forwarder.js';
 
 /** What observers see of one routed request. */

@@ -4,7 +4,7 @@
  * Per compiled route we build, once, a stateless tracker per arm holding its counter and histogram
  * cells, so `begin` allocates nothing and `end` is a few increments and one small map lookup.
  */
-import type { CompiledRoute } from '../config/compile.js';
+import type { CompiledRoute } from '../routing/route.js';
 import {
   FL_NO_ENDPOINT,
   FL_UPSTREAM_CONNECT,

@@ -6,7 +6,7 @@
  * on the request is built only for spans that record.
  */
 import type { Attributes } from '@opentelemetry/api';
-import type { CompiledRoute } from '../config/compile.js';
+import type { CompiledRoute } from '../routing/route.js';
 import type { ExchangeInfo } from './hooks.js';
 
 /** The constant part of one arm's spans. */

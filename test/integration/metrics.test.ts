@@ -8,7 +8,7 @@ import { request } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ExchangeObserver } from '../../src/telemetry/hooks.js';
 import { createMetrics, type Metrics } from '../../src/telemetry/metrics.js';
-import { metricsRoute } from '../../src/telemetry/metrics-route.js';
+import { metricsRoute } from '../../src/admin/metrics-route.js';
 import { collectAppState } from '../../src/telemetry/metrics-state.js';
 import { parseTraceparent } from '../../src/telemetry/traceparent.js';
 import { createTracing } from '../../src/telemetry/tracing.js';

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runDiffs, type DiffsIo } from '../../../src/cli/diffs.js';
 import { parseRate } from '../../../src/cli/diffs-args.js';
 import { buildReport } from '../../../src/compare/report.js';
-import { DELTA_BOUNDS, LATENCY_BOUNDS, emptyHistogram, observe } from '../../../src/compare/histogram.js';
+import { DELTA_BOUNDS, LATENCY_BOUNDS, emptyHistogram, observe } from '../../../src/stats/histogram.js';
 import { openSqliteStore } from '../../../src/storage/sqlite.js';
 import type { DiffBatch } from '../../../src/storage/types.js';
 

@@ -6,7 +6,7 @@ import { comparePair } from '../../../src/compare/compare.js';
 import { classifyField, createRepeatNoise, flattenLeaves, repeatKey } from '../../../src/compare/noise.js';
 import type { PairDiff } from '../../../src/compare/types.js';
 import { RULES, pair, resp } from './fixtures.js';
-import { mulberry32 as prng } from '../../helpers/random.js';
+import { mulberry32 as prng } from '../../../src/stats/random.js';
 
 type Counts = Map<string, { compared: number; differed: number }>;
 

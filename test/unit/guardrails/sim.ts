@@ -7,7 +7,7 @@ import type { Decision } from '../../../src/guardrails/types.js';
 
 export const T0 = 1_800_000_000_000;
 
-export { mulberry32 } from '../../helpers/random.js';
+export { mulberry32 } from '../../../src/stats/random.js';
 
 /** Poisson(λ): inversion for small λ, normal approximation above 50 (plenty for these tests). */
 export function poisson(rnd: () => number, lambda: number): number {

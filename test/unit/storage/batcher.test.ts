@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { DELTA_BOUNDS, LATENCY_BOUNDS, count, quantile } from '../../../src/compare/histogram.js';
+import { DELTA_BOUNDS, LATENCY_BOUNDS, count, quantile } from '../../../src/stats/histogram.js';
 import { createDiffBatcher, type DiffBatcher, type DiffBatcherOptions } from '../../../src/storage/batcher.js';
 import { openSqliteStore } from '../../../src/storage/sqlite.js';
 import type { DiffBatch, DiffExample } from '../../../src/storage/types.js';

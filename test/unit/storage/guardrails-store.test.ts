@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { LATENCY_BOUNDS, emptyHistogram, observe } from '../../../src/compare/histogram.js';
+import { LATENCY_BOUNDS, emptyHistogram, observe } from '../../../src/stats/histogram.js';
 import { openSqliteStores } from '../../../src/storage/sqlite.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'fieldlab-guardrails-'));

@@ -1,7 +1,7 @@
 // The metrics observer on its own: per-arm series, status classes and codes, upstream errors,
 // shadow outcomes, unknown shadow names folded into "other", and the collect callback.
 import { describe, expect, it } from 'vitest';
-import type { CompiledRoute } from '../../../src/config/compile.js';
+import type { CompiledRoute } from '../../../src/routing/route.js';
 import type { ExchangeInfo } from '../../../src/telemetry/hooks.js';
 import { createMetrics } from '../../../src/telemetry/metrics.js';
 import { collectAppState } from '../../../src/telemetry/metrics-state.js';

@@ -3,10 +3,10 @@
  * latency histogram, aggregated in memory and written to storage once a minute is complete — the
  * time series that survives restarts and can be queried later (`GET /rollups.json`).
  */
-import { LATENCY_BOUNDS, emptyHistogram, observe } from '../compare/histogram.js';
+import { LATENCY_BOUNDS, emptyHistogram, observe } from '../stats/histogram.js';
 import type { GuardrailStore, MinuteRow } from '../storage/guardrail-types.js';
-import type { ExchangeObserver } from '../telemetry/hooks.js';
-import { classifyOutcome, outcomeRules, type OutcomeRules } from './outcome.js';
+import type { ExchangeObserver } from './hooks.js';
+import { classifyOutcome, outcomeRules, type OutcomeRules } from '../guardrails/outcome.js';
 
 /** A MinuteRow being filled in; `flushed` once written (then a new cell takes its place). */
 type Cell = { -readonly [K in keyof MinuteRow]: MinuteRow[K] } & { latency: number[]; flushed?: boolean };

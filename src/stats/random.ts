@@ -1,5 +1,6 @@
 /**
- * Seeded randomness for the decisions bench: mulberry32 and Poisson draws (inversion for small means,
+ * Seeded randomness shared by the decisions bench and the simulation tests (one generator, so a test and
+ * the bench replay identical traffic for a seed): mulberry32 and Poisson draws (inversion for small means,
  * Hörmann's PTRS transformed rejection for large ones, as in numpy), so a whole hour of traffic is a
  * few draws per second instead of one object per request.
  */

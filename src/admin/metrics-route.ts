@@ -6,9 +6,9 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { FL_INTERNAL } from '../errors.js';
-import { sendLocalReply } from '../ingress/local-reply.js';
-import type { Metrics } from './metrics.js';
-import { PROM_CONTENT_TYPE } from './prom-text.js';
+import { sendLocalReply } from '../net/local-reply.js';
+import type { Metrics } from '../telemetry/metrics.js';
+import { PROM_CONTENT_TYPE } from '../telemetry/prom-text.js';
 
 /**
  * The admin handler for `GET /metrics`.

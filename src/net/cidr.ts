@@ -1,0 +1,67 @@
+/**
+ * CIDR blocks and the trusted-proxy set compiled from them, over IPv4 (as 32-bit) or IPv6 (as
+ * 128-bit) integers. Config validates and compiles them; ingress asks the set about each hop.
+ */
+import { isIP } from 'node:net';
+import { stripV4Mapped } from './ip.js';
+
+/** A parsed CIDR block. */
+export interface Cidr {
+  readonly v6: boolean;
+  readonly base: bigint;
+  readonly mask: bigint;
+}
+
+/**
+ * Parses `10.0.0.0/8`, `::1/128` or a bare address (a /32 or /128).
+ * @example parseCidr('10.0.0.0/8')?.v6 // false
+ */
+export function parseCidr(text: string): Cidr | undefined {
+  const [addr = '', bitsText] = text.trim().split('/');
+  const value = ipToBigInt(addr);
+  if (value === undefined) return undefined;
+  const v6 = isIP(stripV4Mapped(addr)) === 6;
+  const width = v6 ? 128 : 32;
+  const bits = bitsText === undefined ? width : Number(bitsText);
+  if (!Number.isInteger(bits) || bits < 0 || bits > width) return undefined;
+  const mask = bits === 0 ? 0n : ((1n << BigInt(bits)) - 1n) << BigInt(width - bits);
+  return { v6, base: value & mask, mask };
+}
+
+function ipToBigInt(raw: string): bigint | undefined {
+  const addr = stripV4Mapped(raw);
+  const kind = isIP(addr);
+  if (kind === 4) {
+    return addr.split('.').reduce((acc, part) => (acc << 8n) | BigInt(Number(part)), 0n);
+  }
+  if (kind !== 6) return undefined;
+  const [head = '', tail] = addr.split('::');
+  const parse = (s: string) => (s ? s.split(':') : []);
+  const left = parse(head);
+  const right = tail === undefined ? [] : parse(tail);
+  const groups = tail === undefined ? left : [...left, ...Array(8 - left.length - right.length).fill('0'), ...right];
+  return groups.reduce((acc, g) => (acc << 16n) | BigInt(parseInt(g, 16) || 0), 0n);
+}
+
+/** A compiled set of trusted proxy ranges. Empty → nothing is trusted and XFF is ignored. */
+export interface TrustedProxies {
+  readonly empty: boolean;
+  has(ip: string): boolean;
+}
+
+/**
+ * Builds the trust set once at config compile.
+ * @example createTrustedProxies(['10.0.0.0/8']).has('::ffff:10.1.2.3') // true
+ */
+export function createTrustedProxies(cidrs: readonly string[]): TrustedProxies {
+  const blocks = cidrs.map(parseCidr).filter((c): c is Cidr => c !== undefined);
+  return {
+    empty: blocks.length === 0,
+    has(ip) {
+      const value = ipToBigInt(ip);
+      if (value === undefined) return false;
+      const v6 = isIP(stripV4Mapped(ip)) === 6;
+      return blocks.some((b) => b.v6 === v6 && (value & b.mask) === b.base);
+    },
+  };
+}
