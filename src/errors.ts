@@ -36,6 +36,15 @@ export const FL_AMBIGUOUS_FRAMING = defineError(
   400,
   'request has ambiguous framing (Content-Length with Transfer-Encoding, or conflicting Content-Length)',
 );
+export const FL_BAD_HOST = defineError('FL_BAD_HOST', 400, 'Host header missing (HTTP/1.1), repeated or invalid (RFC 9112 §3.2)');
+export const FL_BAD_PATH = defineError(
+  'FL_BAD_PATH',
+  400,
+  'request path has an invalid percent-encoding, an encoded NUL, or an encoded slash or backslash (see `paths`)',
+);
+export const FL_HTTP_VERSION = defineError('FL_HTTP_VERSION', 505, 'only HTTP/1.0 and HTTP/1.1 request lines are accepted');
+export const FL_CONNECT_UNSUPPORTED = defineError('FL_CONNECT_UNSUPPORTED', 405, 'CONNECT is not supported: Fieldlab is a reverse proxy');
+export const FL_EXPECTATION_FAILED = defineError('FL_EXPECTATION_FAILED', 417, 'unsupported Expect value (only 100-continue is)');
 export const FL_HEADERS_TOO_LARGE = defineError('FL_HEADERS_TOO_LARGE', 431, 'request headers too large or too many');
 export const FL_REQUEST_TIMEOUT = defineError('FL_REQUEST_TIMEOUT', 408, 'client did not send the request in time');
 export const FL_CLIENT_ABORTED = defineError(

@@ -61,6 +61,19 @@ const Limits = z
   })
   .describe('Client-side protections');
 
+const Paths = z
+  .strictObject({
+    normalize: z
+      .boolean()
+      .prefault(true)
+      .describe('Normalize request paths before matching and forwarding: decode unreserved escapes, merge slashes, resolve dot-segments'),
+    escapedSlashes: z
+      .enum(['reject', 'keep'])
+      .prefault('reject')
+      .describe('%2F, %5C and raw backslashes in a path: reject with 400, or keep them encoded (not treated as separators)'),
+  })
+  .describe('Request path normalization (RFC 3986 §5.2.4), so a route on /public/* cannot reach /admin');
+
 /** The whole file. */
 export const ConfigSchema = z
   .strictObject({
@@ -78,6 +91,7 @@ export const ConfigSchema = z
       .prefault([])
       .describe('CIDRs of proxies whose X-Forwarded-For is believed'),
     limits: Limits.prefault({}),
+    paths: Paths.prefault({}),
     drainTimeout: Duration.prefault('30s').describe('On SIGTERM, how long in-flight requests may take'),
     log: z
       .strictObject({

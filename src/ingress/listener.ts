@@ -3,13 +3,22 @@
  * request timeouts against slowloris, and strict framing (llhttp rejects Content-Length together
  * with Transfer-Encoding, and conflicting Content-Lengths) — each answered with a coded 4xx.
  */
-import { createServer, type Server } from 'node:http';
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { RawConfig } from '../config/schema.js';
-import { FL_AMBIGUOUS_FRAMING, FL_BAD_REQUEST, FL_HEADERS_TOO_LARGE, FL_REQUEST_TIMEOUT, type FieldlabErrorDef } from '../errors.js';
+import {
+  FL_AMBIGUOUS_FRAMING,
+  FL_BAD_REQUEST,
+  FL_CONNECT_UNSUPPORTED,
+  FL_EXPECTATION_FAILED,
+  FL_HEADERS_TOO_LARGE,
+  FL_REQUEST_TIMEOUT,
+  type FieldlabErrorDef,
+} from '../errors.js';
 import type { Logger } from '../telemetry/logger.js';
 import { createRequestHandler, type HandlerDeps } from './handler.js';
-import { sendRawReply } from '../net/local-reply.js';
+import { sendLocalReply, sendRawReply } from '../net/local-reply.js';
 import { createUpgradeHandler } from './upgrade.js';
 
 /** llhttp/Node parse error codes → our registry. */
@@ -41,12 +50,24 @@ export function createProxyServer(limits: RawConfig['limits'], deps: HandlerDeps
       keepAliveTimeout: limits.keepAliveTimeout,
       // Timeouts are checked on this interval; a tighter one makes short timeouts accurate.
       connectionsCheckingInterval: Math.min(1000, Math.max(100, Math.floor(limits.headersTimeout / 4))),
-      requireHostHeader: true,
+      // Host is checked in ingress/request-target.ts, so a missing one gets a coded, logged 400 like
+      // a repeated or invalid one, instead of Node's bare 400.
+      requireHostHeader: false,
     },
     createRequestHandler(deps),
   );
   applyLimits(server, limits);
   server.on('upgrade', createUpgradeHandler(deps));
+  // Without a listener Node destroys a CONNECT's socket without a word, and answers an unknown
+  // Expect with a bare 417; both get a coded reply and an access line instead.
+  server.on('connect', (req: IncomingMessage, socket: Socket) => {
+    logLocal(deps, req, FL_CONNECT_UNSUPPORTED);
+    sendRawReply(socket, FL_CONNECT_UNSUPPORTED);
+  });
+  server.on('checkExpectation', (req: IncomingMessage, res: ServerResponse) => {
+    const rid = logLocal(deps, req, FL_EXPECTATION_FAILED);
+    sendLocalReply(res, FL_EXPECTATION_FAILED, rid);
+  });
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
     if (err.code === 'ECONNRESET' || !socket.writable) {
       socket.destroy();
@@ -57,6 +78,14 @@ export function createProxyServer(limits: RawConfig['limits'], deps: HandlerDeps
     sendRawReply(socket, def);
   });
   return server;
+}
+
+/** Logs a reply the listener made before any handler ran, in the access-log shape; returns its request id. */
+function logLocal(deps: HandlerDeps & { log: Logger }, req: IncomingMessage, def: FieldlabErrorDef): string {
+  const rid = randomUUID();
+  if (deps.current().config.log.access)
+    deps.log.info({ type: 'access', rid, method: req.method, path: req.url, status: def.status, code: def.code, bytes: 0 }, 'access');
+  return rid;
 }
 
 /** Applies the limits that Node lets us change on a running server (used on hot reload too). */

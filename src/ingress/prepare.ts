@@ -8,13 +8,14 @@ import type { IncomingMessage } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import type { CompiledRoute } from '../routing/route.js';
 import type { Snapshot } from '../config/compile.js';
-import { FL_BAD_REQUEST, FL_HEADERS_TOO_LARGE, FL_NO_ENDPOINT, FL_NO_ROUTE, type FieldlabErrorDef } from '../errors.js';
+import { FL_HEADERS_TOO_LARGE, FL_NO_ENDPOINT, FL_NO_ROUTE, type FieldlabErrorDef } from '../errors.js';
 import { upstreamRequestHeaders } from '../forward/headers.js';
 import type { Endpoint } from '../forward/pools.js';
 import { assignArm, type Assignment } from '../routing/assignment.js';
 import { findRoute } from '../routing/route-table.js';
 import { stickyCookie } from '../routing/sticky.js';
 import { resolveClientIp } from './client-ip.js';
+import { checkTarget } from './request-target.js';
 import { stripV4Mapped } from '../net/ip.js';
 
 /** A request that is ready to forward. */
@@ -26,6 +27,7 @@ export interface Prepared {
   readonly assignment: Assignment;
   readonly arm: string;
   readonly endpoint: Endpoint;
+  /** The normalized target (path and query) sent upstream. */
   readonly path: string;
   readonly headers: string[];
   readonly extraHeaders: (readonly [string, string])[] | undefined;
@@ -52,14 +54,9 @@ export function prepareRequest(req: IncomingMessage, snap: Snapshot): Prepared |
   const reject = (error: FieldlabErrorDef, route?: CompiledRoute, arm?: string): Rejected => ({ ok: false, requestId, error, route, arm });
 
   if (req.rawHeaders.length > snap.config.limits.maxHeaders * 2) return reject(FL_HEADERS_TOO_LARGE);
-  const url = req.url ?? '';
-  // Only origin-form targets (RFC 9112 §3.2.1); a reverse proxy has no business with absolute-form.
-  if (url.charCodeAt(0) !== 47) return reject(FL_BAD_REQUEST);
-  const q = url.indexOf('?');
-  const path = q === -1 ? url : url.slice(0, q);
-  const query = q === -1 ? '' : url.slice(q + 1);
-  const hostHeader = req.headers.host ?? '';
-  const host = hostHeader.replace(/:\d+$/, '').toLowerCase();
+  const target = checkTarget(req, snap.config.paths);
+  if (!target.ok) return reject(target.error);
+  const { host, hostHeader, path, query, url } = target;
 
   const route = findRoute(snap.routes, { method: req.method ?? 'GET', host, path, headers: req.headers });
   if (!route) return reject(FL_NO_ROUTE);

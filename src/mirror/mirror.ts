@@ -110,7 +110,8 @@ export function beginMirror(req: IncomingMessage, p: Prepared, deps: MirrorDeps,
 type PairBase = Omit<ComparePair, 'shadow' | 'primary' | 'candidate'>;
 
 function pairBase(req: IncomingMessage, p: Prepared, traceId: string | undefined): PairBase {
-  const url = req.url ?? '/';
+  // The normalized target: reports group by the path that was routed and forwarded.
+  const url = p.path;
   const q = url.indexOf('?');
   const tp = req.headers.traceparent;
   return {
