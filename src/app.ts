@@ -22,7 +22,7 @@ import { createComparePipeline, type PipelineStats } from './compare/pipeline.js
 import { createDiffBatcher, type DiffBatcherStats } from './storage/batcher.js';
 import { openStore } from './storage/open.js';
 import type { DiffStore } from './storage/types.js';
-import type { ExchangeObserver } from './telemetry/hooks.js';
+import { createObserverGuard, namedObserver, type ExchangeObserver } from './telemetry/hooks.js';
 import { applyLimits, createProxyServer } from './ingress/listener.js';
 import { createLogger, type Logger } from './telemetry/logger.js';
 
@@ -51,6 +51,8 @@ export interface App {
   proxyPort(): number;
   adminPort(): number;
   reload(trigger?: string): Promise<ReloadResult>;
+  /** Observer failures so far, per observer (tracing, metrics, guardrails, rollups). */
+  observerFailures(): Readonly<Record<string, number>>;
   /** Mirror pipeline counters (also on GET /mirror). */
   mirrorStats(): MirrorStats;
   /** The shadow-diff store (reports read it). */
@@ -78,6 +80,10 @@ export async function startApp(opts: AppOptions): Promise<App> {
   let guardrails: GuardrailsRuntime | undefined;
   const observers: ExchangeObserver[] = [];
   const log = opts.logger ?? createLogger('info');
+  // A throwing observer is logged once and counted; the exchange goes on without it.
+  const observerGuard = createObserverGuard((observer, err) =>
+    log.error({ err, observer }, 'exchange observer failed (contained; counted)'),
+  );
   const config = createConfigManager({
     file: opts.configFile,
     env,
@@ -100,15 +106,15 @@ export async function startApp(opts: AppOptions): Promise<App> {
   const pipeline = createComparePipeline({ batcher, onError: (err) => log.error({ err }, 'shadow compare failed') });
   // Tracing loads the OpenTelemetry SDK only when configured: no `tracing:`, no cost.
   const tracing = cfg.tracing ? (await import('./telemetry/tracing.js')).createTracing(cfg.tracing, env) : undefined;
-  if (tracing) observers.push(tracing.observer);
+  if (tracing) observers.push(namedObserver('tracing', tracing.observer));
   const notifier = createWebhookNotifier({
     onError: (err, job) => log.warn({ err, url: job.url, attempt: job.attempt }, 'webhook delivery failed'),
   });
   guardrails = createGuardrailsRuntime({ store: stores.guardrails, notifier, log });
   guardrails.attach(config.current());
-  observers.push(guardrails.observer);
+  observers.push(namedObserver('guardrails', guardrails.observer));
   const rollup = createMinuteRollup(stores.guardrails, { onError: (err) => log.warn({ err }, 'minute rollup not stored') });
-  observers.push(rollup.observer);
+  observers.push(namedObserver('rollups', rollup.observer));
   const prune = setInterval(() => {
     try {
       const before = Date.now() - config.current().config.store.retention;
@@ -128,6 +134,7 @@ export async function startApp(opts: AppOptions): Promise<App> {
     draining: () => draining,
     mirror: { dispatcher, sink: pipeline },
     observers: () => observers,
+    observerGuard,
   });
   const sockets = new Set<Socket>();
   proxy.on('connection', (s: Socket) => {
@@ -138,7 +145,7 @@ export async function startApp(opts: AppOptions): Promise<App> {
   const metrics = createMetrics({
     collect: collectAppState({ mirror: diffStats, config, ...(tracing ? { tracing: tracing.stats } : {}) }),
   });
-  observers.push(metrics.observer);
+  observers.push(namedObserver('metrics', metrics.observer));
   const admin = createAdminServer({
     config,
     ready: () => listening && !draining,
@@ -172,6 +179,7 @@ export async function startApp(opts: AppOptions): Promise<App> {
     adminPort: () => (admin.address() as AddressInfo).port,
     reload: (trigger = 'api') => config.reload(trigger),
     mirrorStats: diffStats,
+    observerFailures: () => observerGuard.stats(),
     diffs: () => store,
     async flushDiffs() {
       await pipeline.idle();

@@ -52,6 +52,21 @@ export const FL_CLIENT_ABORTED = defineError(
   499,
   'client closed the connection before the response ended (logged, never sent)',
 );
+export const FL_UPLOAD_TOO_SLOW = defineError(
+  'FL_UPLOAD_TOO_SLOW',
+  408,
+  'client sent the request body slower than limits.minUploadRate (connection closed)',
+);
+export const FL_CLIENT_STALLED = defineError(
+  'FL_CLIENT_STALLED',
+  499,
+  'client stopped reading the response for limits.writeStallTimeout, or too many did at once (connection cut; logged, never sent)',
+);
+export const FL_UPGRADE_REFUSED = defineError(
+  'FL_UPGRADE_REFUSED',
+  400,
+  'protocol upgrade not allowed on this route (only websocket unless the route lists more under `upgrades`)',
+);
 
 // --- forward: what the upstream did ---
 export const FL_UPSTREAM_CONNECT = defineError('FL_UPSTREAM_CONNECT', 502, 'could not connect to upstream');
@@ -60,6 +75,21 @@ export const FL_UPSTREAM_PROTOCOL = defineError('FL_UPSTREAM_PROTOCOL', 502, 'up
 export const FL_UPSTREAM_CONNECT_TIMEOUT = defineError('FL_UPSTREAM_CONNECT_TIMEOUT', 504, 'timed out connecting to upstream');
 export const FL_UPSTREAM_TIMEOUT = defineError('FL_UPSTREAM_TIMEOUT', 504, 'upstream did not answer in time');
 export const FL_NO_ENDPOINT = defineError('FL_NO_ENDPOINT', 503, 'upstream has no available endpoint');
+export const FL_UPSTREAM_QUEUE_FULL = defineError(
+  'FL_UPSTREAM_QUEUE_FULL',
+  503,
+  'every connection to the upstream endpoint is busy and its wait queue is full',
+);
+export const FL_UPSTREAM_QUEUE_TIMEOUT = defineError(
+  'FL_UPSTREAM_QUEUE_TIMEOUT',
+  503,
+  'no connection to the upstream endpoint became free within its queue timeout',
+);
+export const FL_LOCAL_RESOURCES = defineError(
+  'FL_LOCAL_RESOURCES',
+  503,
+  'the proxy ran out of file descriptors or sockets opening an upstream connection (EMFILE/ENFILE)',
+);
 export const FL_INTERNAL = defineError('FL_INTERNAL', 500, 'internal proxy error');
 
 // --- admin ---

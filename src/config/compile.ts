@@ -92,6 +92,7 @@ function compileRoute(
     sticky: compileSticky(route.sticky),
     force: route.force ? compileSource(route.force) : undefined,
     exposeArm: route.exposeArm,
+    upgrades: new Set(route.upgrades.map((u) => u.toLowerCase())),
     shadows: route.shadow.map(shadow),
     template: route.match.path.includes(':') ? route.match.path.replace(/\/\*$/, '') : undefined,
     guardrails: route.guardrails,

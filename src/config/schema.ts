@@ -45,7 +45,11 @@ const Route = z.strictObject({
     .describe('Ordered sticky key sources; first present wins; none present → a fl_uid cookie is issued'),
   seed: z.string().optional().describe('Hash seed (default: the route name); change it to re-randomize'),
   force: ForceSource.optional(),
-  exposeArm: z.boolean().prefault(false).describe('Send x-fieldlab-arm to the client too'),
+  exposeArm: z.boolean().prefault(false).describe("Send x-fieldlab-arm to the client too (also on Fieldlab's own 502/503/504)"),
+  upgrades: z
+    .array(z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'an upgrade protocol name is a token, e.g. websocket'))
+    .prefault(['websocket'])
+    .describe('Protocols this route may switch to with Upgrade (RFC 9110 §7.8); others get 400 FL_UPGRADE_REFUSED. [] allows none'),
   shadow: z.array(Shadow).prefault([]).describe('Dark-launch targets: mirrored copies whose answers are compared, then discarded'),
   rollout: Rollout.optional(),
   guardrails: Guardrails.optional(),

@@ -31,6 +31,8 @@ export interface Prepared {
   readonly path: string;
   readonly headers: string[];
   readonly extraHeaders: (readonly [string, string])[] | undefined;
+  /** Content-Length other than 0, or Transfer-Encoding: decided once for forwarding and mirroring. */
+  readonly hasBody: boolean;
 }
 
 /** A request the proxy answers itself. */
@@ -90,5 +92,8 @@ export function prepareRequest(req: IncomingMessage, snap: Snapshot): Prepared |
   if (assignment.issueCookie)
     (extraHeaders ??= []).push(['set-cookie', stickyCookie(assignment.issueCookie, assignment.key, proto === 'https')]);
   if (route.exposeArm) (extraHeaders ??= []).push(['x-fieldlab-arm', arm.name]);
-  return { ok: true, requestId, clientIp, route, assignment, arm: arm.name, endpoint, path: url, headers, extraHeaders };
+  const te = req.headers['transfer-encoding'];
+  const cl = req.headers['content-length'];
+  const hasBody = te !== undefined || (cl !== undefined && cl !== '0');
+  return { ok: true, requestId, clientIp, route, assignment, arm: arm.name, endpoint, path: url, headers, extraHeaders, hasBody };
 }

@@ -1,23 +1,23 @@
 /**
- * Protocol upgrades (WebSocket): routed and assigned exactly like HTTP requests, then the 101 is
- * relayed and the two sockets are piped both ways. A refusal from the upstream (any non-101 answer)
- * is relayed as it came, on a connection that then closes.
+ * Protocol upgrades: routed and assigned exactly like HTTP requests and run through the same exchange
+ * lifecycle (observers, access log), then the 101 is relayed and the two sockets are piped both ways.
+ * Only the protocols a route allows are tunnelled (`upgrades`, default websocket): after a 101 the pipe
+ * carries bytes no route rule, log or guardrail sees, so anything else gets a coded refusal. A refusal
+ * from the upstream (any non-101 answer) is relayed as it came, on a connection that then closes.
  */
 import type { IncomingMessage } from 'node:http';
 import { STATUS_CODES } from 'node:http';
-import type { Duplex } from 'node:stream';
 import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { Dispatcher } from 'undici';
-import { FL_INTERNAL } from '../errors.js';
+import { FL_INTERNAL, FL_UPGRADE_REFUSED, type FieldlabErrorDef } from '../errors.js';
 import { classifyUpstreamError } from '../forward/classify.js';
 import { clientResponseHeaders } from '../forward/headers.js';
 import { recordConnect } from '../forward/upstream.js';
 import type { HandlerDeps } from './handler.js';
+import { beginPrepared, endRejected, type Exchange } from './lifecycle.js';
 import { sendRawReply } from '../net/local-reply.js';
-import { prepareRequest } from './prepare.js';
-import { exchangeInfo, rejectedInfo } from './exchange-info.js';
-import { beginExchange } from '../telemetry/hooks.js';
-import { setHeader } from '../forward/headers.js';
+import { type Prepared, prepareRequest } from './prepare.js';
 
 type Headers = Record<string, string | string[] | undefined>;
 
@@ -33,6 +33,20 @@ function head(status: number, headers: Headers, extra: readonly (readonly [strin
 }
 
 /**
+ * True when every protocol the client offers (RFC 9110 §7.8: `name[/version]`, comma-separated) is
+ * one the route allows; names compare case-insensitively.
+ * @example upgradeAllowed('websocket', new Set(['websocket'])) // true
+ */
+export function upgradeAllowed(offer: string | undefined, allowed: ReadonlySet<string>): boolean {
+  if (!offer || allowed.size === 0) return false;
+  for (const part of offer.split(',')) {
+    const name = part.trim().split('/')[0]!.toLowerCase();
+    if (!allowed.has(name)) return false;
+  }
+  return true;
+}
+
+/**
  * Creates the server's `upgrade` listener.
  * @example server.on('upgrade', createUpgradeHandler(deps))
  */
@@ -41,92 +55,92 @@ export function createUpgradeHandler(deps: HandlerDeps): (req: IncomingMessage, 
     const client = socket as Socket;
     client.on('error', () => client.destroy());
     const started = performance.now();
+    const snap = deps.current();
+    const access = snap.config.log.access;
     try {
-      const p = prepareRequest(req, deps.current());
+      const p = prepareRequest(req, snap);
       if (!p.ok) {
-        if (p.route && p.arm)
-          beginExchange(deps.observers(), rejectedInfo(req, p.route, p.arm, p.requestId, started))?.end(
-            { status: p.error.status, code: p.error.code, bytes: 0, upstreamMs: undefined },
-            performance.now() - started,
-          );
+        endRejected(deps, req, p, started, access);
         return sendRawReply(client, p.error, p.requestId);
       }
-      // Upgrades count for metrics, rollups and guardrails like any exchange: 101 is a success.
-      const tracker = beginExchange(deps.observers(), exchangeInfo(req, p, started));
-      if (tracker?.traceparent) setHeader(p.headers, 'traceparent', tracker.traceparent);
-      const log = (status: number, code?: string) => {
-        tracker?.end({ status, code, bytes: 0, upstreamMs: performance.now() - started }, performance.now() - started);
-        deps.log.info(
-          {
-            type: 'access',
-            rid: p.requestId,
-            method: req.method,
-            path: req.url,
-            route: p.route.name,
-            arm: p.arm,
-            upstream: p.endpoint.origin,
-            status,
-            code,
-            upgrade: req.headers.upgrade,
-          },
-          'access',
+      if (!upgradeAllowed(req.headers.upgrade, p.route.upgrades)) {
+        endRejected(
+          deps,
+          req,
+          { ok: false, requestId: p.requestId, error: FL_UPGRADE_REFUSED, route: p.route, arm: p.arm },
+          started,
+          access,
         );
-      };
-      let controller: Dispatcher.DispatchController | undefined;
-      let refused = false;
-      client.once('close', () => controller?.abort(new Error('client closed')));
-      const handler: Dispatcher.DispatchHandler = {
-        onRequestStart(c) {
-          controller = c;
-        },
-        onRequestUpgrade(_c, status, headers, upstream) {
-          recordConnect(p.endpoint, true, Date.now());
-          client.write(head(status, headers as Headers, p.extraHeaders));
-          if (headBytes.length) upstream.write(headBytes);
-          upstream.on('error', () => client.destroy());
-          client.on('error', () => upstream.destroy());
-          upstream.on('close', () => client.destroy());
-          client.on('close', () => upstream.destroy());
-          upstream.pipe(client).pipe(upstream);
-          log(status);
-        },
-        onResponseStart(_c, status, headers) {
-          if (status < 200) return;
-          recordConnect(p.endpoint, true, Date.now());
-          const out = clientResponseHeaders(headers as Headers);
-          refused = true;
-          client.write(head(status, out, [['connection', 'close']]));
-          log(status);
-        },
-        onResponseData(_c, chunk) {
-          client.write(chunk);
-        },
-        onResponseEnd() {
-          client.end();
-        },
-        onResponseError(_c, err) {
-          const { def, connectFailure } = classifyUpstreamError(err);
-          if (connectFailure) recordConnect(p.endpoint, false, Date.now());
-          // The refusal's head is already out: a second response would read as its body (and could
-          // even fill its Content-Length), so cut the connection to make the truncation visible.
-          if (refused) return void client.destroy();
-          sendRawReply(client, def, p.requestId);
-          log(def.status, def.code);
-        },
-      };
-      p.endpoint.pool.dispatch(
-        {
-          method: (req.method ?? 'GET') as Dispatcher.HttpMethod,
-          path: p.path,
-          headers: p.headers,
-          upgrade: String(req.headers.upgrade ?? 'websocket'),
-          body: null,
-        },
-        handler,
-      );
+        return sendRawReply(client, FL_UPGRADE_REFUSED, p.requestId);
+      }
+      // Upgrades count for metrics, rollups and guardrails like any exchange: 101 is a success.
+      tunnel(client, req, headBytes, p, beginPrepared(deps, req, p, started, access));
     } catch (err) {
       deps.log.error({ err }, 'upgrade handler failed');
       sendRawReply(client, FL_INTERNAL);
     }
   };
+}
+
+function tunnel(client: Socket, req: IncomingMessage, headBytes: Buffer, p: Prepared, exchange: Exchange): void {
+  let controller: Dispatcher.DispatchController | undefined;
+  let sentAt = 0;
+  let refusal = 0;
+  let bytes = 0;
+  const end = (status: number, def?: FieldlabErrorDef) =>
+    exchange.forwarded({ status, code: def?.code, bytes, upstreamMs: sentAt && !def ? performance.now() - sentAt : undefined });
+  client.once('close', () => controller?.abort(new Error('client closed')));
+  const handler: Dispatcher.DispatchHandler = {
+    onRequestStart(c) {
+      controller = c;
+      sentAt = performance.now();
+    },
+    onRequestUpgrade(_c, status, headers, upstream) {
+      recordConnect(p.endpoint, true, Date.now());
+      client.write(head(status, headers as Headers, p.extraHeaders));
+      if (headBytes.length) upstream.write(headBytes);
+      upstream.on('error', () => client.destroy());
+      client.on('error', () => upstream.destroy());
+      upstream.on('close', () => client.destroy());
+      client.on('close', () => upstream.destroy());
+      upstream.pipe(client).pipe(upstream);
+      end(status);
+    },
+    onResponseStart(_c, status, headers) {
+      if (status < 200) return;
+      recordConnect(p.endpoint, true, Date.now());
+      refusal = status;
+      client.write(head(status, clientResponseHeaders(headers as Headers), [['connection', 'close']]));
+    },
+    onResponseData(_c, chunk) {
+      bytes += chunk.length;
+      client.write(chunk);
+    },
+    onResponseEnd() {
+      client.end();
+      end(refusal);
+    },
+    onResponseError(_c, err) {
+      const { def, connectFailure } = classifyUpstreamError(err);
+      if (connectFailure) recordConnect(p.endpoint, false, Date.now());
+      // The refusal's head is already out: a second response would read as its body (and could
+      // even fill its Content-Length), so cut the connection to make the truncation visible.
+      if (refusal) {
+        client.destroy();
+        return end(refusal, def);
+      }
+      sendRawReply(client, def, p.requestId);
+      end(def.status, def);
+    },
+  };
+  p.endpoint.pool.dispatch(
+    {
+      method: (req.method ?? 'GET') as Dispatcher.HttpMethod,
+      path: p.path,
+      headers: p.headers,
+      upgrade: String(req.headers.upgrade ?? 'websocket'),
+      body: null,
+    },
+    handler,
+  );
 }

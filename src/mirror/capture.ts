@@ -1,9 +1,12 @@
 /**
  * Captures one response (status, headers, the first `cap` body bytes, timing) as it streams past,
  * without holding it up: chunks are referenced, not copied, until the end, and bytes past the cap
- * are only counted.
+ * are only counted. For the primary it is an undici-style decorating handler (`sink.wrap(inner)`),
+ * so the forwarder streams to the client without knowing a copy is being kept.
  */
+import type { Dispatcher } from 'undici';
 import type { CapturedResponse } from '../compare/types.js';
+import { bodilessLengthMismatch, classifyUpstreamError } from '../forward/classify.js';
 
 /** What a forwarder or shadow handler reports into. */
 export interface CaptureSink {
@@ -14,6 +17,8 @@ export interface CaptureSink {
   fail(code: string): void;
   /** Resolved exactly once with the captured response. */
   readonly done: Promise<CapturedResponse>;
+  /** Decorates a dispatch handler so the response it sees is captured on the way (capture first, then `inner`). */
+  wrap(inner: Dispatcher.DispatchHandler): Dispatcher.DispatchHandler;
 }
 
 /**
@@ -59,5 +64,58 @@ export function createCapture(cap: number, startedAt: number): CaptureSink {
     end: () => settle(),
     fail: (code) => settle(code),
     done,
+    wrap(inner) {
+      return new CaptureHandler(this, inner);
+    },
   };
+}
+
+/**
+ * Sees every callback before `inner` does (DecoratorHandler style). Failures are recorded by registry
+ * code: the forwarder aborts with an FL_ code of its own (client gone, stall), anything else is an
+ * upstream error classified like the forwarder classifies it.
+ */
+class CaptureHandler implements Dispatcher.DispatchHandler {
+  readonly #sink: CaptureSink;
+  readonly #inner: Dispatcher.DispatchHandler;
+  #status = 0;
+
+  constructor(sink: CaptureSink, inner: Dispatcher.DispatchHandler) {
+    this.#sink = sink;
+    this.#inner = inner;
+  }
+
+  onRequestStart(controller: Dispatcher.DispatchController, context: unknown): void {
+    this.#inner.onRequestStart?.(controller, context);
+  }
+
+  onResponseStart(
+    controller: Dispatcher.DispatchController,
+    status: number,
+    headers: Record<string, string | string[] | undefined>,
+    statusMessage?: string,
+  ): void {
+    if (status >= 200) {
+      this.#status = status;
+      this.#sink.start(status, headers);
+    }
+    this.#inner.onResponseStart?.(controller, status, headers, statusMessage);
+  }
+
+  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    this.#sink.data(chunk);
+    this.#inner.onResponseData?.(controller, chunk);
+  }
+
+  onResponseEnd(controller: Dispatcher.DispatchController, trailers: Record<string, string | string[] | undefined>): void {
+    this.#sink.end();
+    this.#inner.onResponseEnd?.(controller, trailers);
+  }
+
+  onResponseError(controller: Dispatcher.DispatchController, err: Error): void {
+    const own = (err as { code?: unknown }).code;
+    if (bodilessLengthMismatch(err, this.#status)) this.#sink.end();
+    else this.#sink.fail(typeof own === 'string' && own.startsWith('FL_') ? own : classifyUpstreamError(err).def.code);
+    this.#inner.onResponseError?.(controller, err);
+  }
 }

@@ -68,7 +68,7 @@ export function beginMirror(req: IncomingMessage, p: Prepared, deps: MirrorDeps,
   if (!chosen) return undefined;
 
   const declared = req.headers['content-length'];
-  const hasBody = req.headers['transfer-encoding'] !== undefined || (declared !== undefined && declared !== '0');
+  const hasBody = p.hasBody;
   if (hasBody && declared !== undefined) {
     chosen = chosen.filter((s) => {
       if (Number(declared) <= s.maxBody) return true;

@@ -31,6 +31,8 @@ export interface CompiledRoute {
   readonly sticky: (req: StickyInput) => StickyKey;
   readonly force: ((req: StickyInput) => string | undefined) | undefined;
   readonly exposeArm: boolean;
+  /** Upgrade protocol names (lower-case) this route tunnels; default websocket only. */
+  readonly upgrades: ReadonlySet<string>;
   /** Dark-launch targets; empty when the route mirrors nothing (then mirroring costs nothing). */
   readonly shadows: readonly CompiledShadow[];
   /** The match path when it has :params (endpoint template for reports), else undefined. */

@@ -55,34 +55,126 @@ export interface ShadowTracker {
 
 /** A telemetry or guardrails component on the request path. */
 export interface ExchangeObserver {
+  /** Named in the log line and the failure count when it throws (default: its position). */
+  readonly name?: string;
   begin(x: ExchangeInfo): ExchangeTracker | undefined;
 }
 
 /**
- * Starts every observer for one exchange; returns undefined when none is interested.
- * @example const t = beginExchange(deps.observers, info); … t?.end(outcome, ms)
+ * Where observer failures go. An observer is optional work: when one throws, the exchange goes on
+ * without it, the first failure of each observer is logged and every one is counted.
  */
-export function beginExchange(observers: readonly ExchangeObserver[], x: ExchangeInfo): ExchangeTracker | undefined {
+export interface ObserverGuard {
+  failed(observer: string, err: unknown): void;
+  /** Failures so far, per observer name (for metrics and /status). */
+  stats(): Readonly<Record<string, number>>;
+}
+
+/**
+ * Creates a guard that logs the first failure of each observer through `log` and counts them all.
+ * @example const guard = createObserverGuard((name, err) => log.error({ err, observer: name }, 'observer failed'))
+ */
+export function createObserverGuard(logFirst: (observer: string, err: unknown) => void): ObserverGuard {
+  const counts: Record<string, number> = {};
+  return {
+    failed(observer, err) {
+      const n = (counts[observer] ?? 0) + 1;
+      counts[observer] = n;
+      if (n === 1) logFirst(observer, err);
+    },
+    stats: () => ({ ...counts }),
+  };
+}
+
+/**
+ * Gives an observer a name for failure reports (built once at startup, not per request).
+ * @example observers.push(namedObserver('metrics', metrics.observer))
+ */
+export function namedObserver(name: string, o: ExchangeObserver): ExchangeObserver {
+  return { name, begin: (x) => o.begin(x) };
+}
+
+/**
+ * Starts every observer for one exchange; returns undefined when none is interested. Every call into
+ * an observer is guarded: these run inside undici callbacks and the client's response must not see
+ * an observer's bug.
+ * @example const t = beginExchange(deps.observers, info, guard); … t?.end(outcome, ms)
+ */
+export function beginExchange(observers: readonly ExchangeObserver[], x: ExchangeInfo, guard: ObserverGuard): ExchangeTracker | undefined {
   if (observers.length === 0) return undefined;
   let trackers: ExchangeTracker[] | undefined;
-  for (const o of observers) {
-    const t = o.begin(x);
-    if (t) (trackers ??= []).push(t);
+  let names: string[] | undefined;
+  for (let i = 0; i < observers.length; i++) {
+    const o = observers[i]!;
+    let t: ExchangeTracker | undefined;
+    try {
+      t = o.begin(x);
+    } catch (err) {
+      guard.failed(o.name ?? `observer-${i}`, err);
+      continue;
+    }
+    if (!t) continue;
+    (trackers ??= []).push(t);
+    (names ??= []).push(o.name ?? `observer-${i}`);
   }
-  if (!trackers) return undefined;
-  if (trackers.length === 1) return trackers[0];
-  const all = trackers;
-  const traced = all.find((t) => t.traceparent !== undefined || t.traceId !== undefined);
-  return {
-    traceparent: traced?.traceparent,
-    traceId: traced?.traceId,
-    end(outcome, totalMs) {
-      for (const t of all) t.end(outcome, totalMs);
-    },
-    shadow(name, kind) {
-      const subs = all.map((t) => t.shadow?.(name, kind)).filter((s): s is ShadowTracker => s !== undefined);
-      if (subs.length === 0) return undefined;
-      return { traceparent: subs.find((s) => s.traceparent)?.traceparent, end: (res) => subs.forEach((s) => s.end(res)) };
-    },
-  };
+  return trackers ? new GuardedTrackers(trackers, names!, guard) : undefined;
+}
+
+/** The trackers of one exchange behind one guarded facade. */
+class GuardedTrackers implements ExchangeTracker {
+  readonly traceparent: string | undefined;
+  readonly traceId: string | undefined;
+  readonly #all: readonly ExchangeTracker[];
+  readonly #names: readonly string[];
+  readonly #guard: ObserverGuard;
+
+  constructor(all: readonly ExchangeTracker[], names: readonly string[], guard: ObserverGuard) {
+    this.#all = all;
+    this.#names = names;
+    this.#guard = guard;
+    const traced = all.find((t) => t.traceparent !== undefined || t.traceId !== undefined);
+    this.traceparent = traced?.traceparent;
+    this.traceId = traced?.traceId;
+  }
+
+  end(outcome: ForwardOutcome, totalMs: number): void {
+    for (let i = 0; i < this.#all.length; i++) {
+      try {
+        this.#all[i]!.end(outcome, totalMs);
+      } catch (err) {
+        this.#guard.failed(this.#names[i]!, err);
+      }
+    }
+  }
+
+  shadow(name: string, kind: 'shadow' | 'noise'): ShadowTracker | undefined {
+    let subs: ShadowTracker[] | undefined;
+    let names: string[] | undefined;
+    for (let i = 0; i < this.#all.length; i++) {
+      try {
+        const s = this.#all[i]!.shadow?.(name, kind);
+        if (s) {
+          (subs ??= []).push(s);
+          (names ??= []).push(this.#names[i]!);
+        }
+      } catch (err) {
+        this.#guard.failed(this.#names[i]!, err);
+      }
+    }
+    if (!subs) return undefined;
+    const guard = this.#guard;
+    const all = subs;
+    return {
+      traceparent: all.find((s) => s.traceparent)?.traceparent,
+      end(res) {
+        for (let i = 0; i < all.length; i++) {
+          try {
+            all[i]!.end(res);
+          } catch (err) {
+            guard.failed(names![i]!, err);
+          }
+        }
+      },
+    };
+  }
 }

@@ -5,7 +5,7 @@ import { mkdtempSync, writeFileSync, renameSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pino } from 'pino';
+import { type Logger, pino } from 'pino';
 import { startApp, type App } from '../../src/app.js';
 
 /** A loopback upstream. */
@@ -73,6 +73,13 @@ export interface TestFieldlab {
   close(): Promise<void>;
 }
 
+/** A logger that keeps every line as an object, for tests that check what was logged. */
+export function recordingLogger(): { logger: Logger; lines: Record<string, unknown>[] } {
+  const lines: Record<string, unknown>[] = [];
+  const logger = pino({ level: 'info' }, { write: (s: string) => void lines.push(JSON.parse(s) as Record<string, unknown>) });
+  return { logger, lines };
+}
+
 /** A temp dir removed at close. */
 export function tempDir(): { dir: string; remove(): void } {
   const dir = mkdtempSync(join(tmpdir(), 'fieldlab-test-'));
@@ -82,7 +89,10 @@ export function tempDir(): { dir: string; remove(): void } {
 /**
  * Starts Fieldlab on `yaml` (listen/admin default to 127.0.0.1:0 unless the YAML sets them).
  */
-export async function startFieldlab(yaml: string, opts: { watch?: boolean; env?: Record<string, string> } = {}): Promise<TestFieldlab> {
+export async function startFieldlab(
+  yaml: string,
+  opts: { watch?: boolean; env?: Record<string, string>; logger?: Logger } = {},
+): Promise<TestFieldlab> {
   const tmp = tempDir();
   const file = join(tmp.dir, 'fieldlab.yaml');
   const withDefaults = (text: string) =>
@@ -93,7 +103,7 @@ export async function startFieldlab(yaml: string, opts: { watch?: boolean; env?:
   writeFileSync(file, withDefaults(yaml));
   const app = await startApp({
     configFile: file,
-    logger: pino({ level: 'silent' }),
+    logger: opts.logger ?? pino({ level: 'silent' }),
     watch: opts.watch ?? false,
     env: { ...process.env, ...opts.env },
   });

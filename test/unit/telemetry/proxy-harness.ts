@@ -18,7 +18,7 @@ import { createShadowDispatcher, type ShadowDispatcher } from '../../../src/mirr
 import type { PairSink } from '../../../src/mirror/mirror.js';
 import { createDiffBatcher } from '../../../src/storage/batcher.js';
 import { openStore } from '../../../src/storage/open.js';
-import type { ExchangeObserver } from '../../../src/telemetry/hooks.js';
+import { createObserverGuard, type ExchangeObserver } from '../../../src/telemetry/hooks.js';
 import type { StateSources } from '../../../src/telemetry/metrics-state.js';
 import { tempDir } from '../../helpers/servers.js';
 
@@ -83,6 +83,7 @@ export async function startTelemetryProxy(
     draining: () => false,
     mirror: { dispatcher, sink },
     observers: () => observers,
+    observerGuard: createObserverGuard((observer, err) => log.error({ err, observer }, 'observer failed')),
   });
   const admin = createAdminServer({ config, ready: () => true, startedAt: new Date(), routes: adminRoutes });
   await Promise.all([listen(proxy), listen(admin)]);
