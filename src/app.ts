@@ -62,7 +62,7 @@ export interface App {
   /** The guardrails runtime (tests drive `tick`; the CLI uses the admin API). */
   guardrails(): GuardrailsRuntime;
   /** Writes per-minute arm rollups now (all minutes, including the current one, by default). */
-  flushRollups(all?: boolean): void;
+  flushRollups(all?: boolean): Promise<void>;
   /** Graceful stop: refuse new connections, let in-flight requests finish up to `deadlineMs`. */
   stop(deadlineMs?: number): Promise<void>;
 }
@@ -99,9 +99,15 @@ export async function startApp(opts: AppOptions): Promise<App> {
   });
   const cfg = config.current().config;
   if (!opts.logger) log.level = cfg.log.level;
-  // Shadow-diff storage: opened once (restart to change `store`), written only by the batcher's timer.
-  const stores = openStore(cfg.store.url);
+  // Storage: opened once (restart to change `store`), written only from timers, read by admin requests;
+  // SQLite runs in a worker thread, so no store call ever blocks the proxy's loop.
+  const stores = await openStore(cfg.store.url, { pool: cfg.store.pool, queue: cfg.store.queue });
   const store = stores.diffs;
+  // Loaded before listening: a variant that was rolled back never serves a request after a restart.
+  const states = await stores.guardrails.loadStates().catch((err: unknown) => {
+    log.error({ err }, 'guardrail state not loaded');
+    return new Map<string, unknown>();
+  });
   const batcher = createDiffBatcher({ store, onError: (err) => log.warn({ err }, 'shadow-diff batch not stored (dropped and counted)') });
   const pipeline = createComparePipeline({ batcher, onError: (err) => log.error({ err }, 'shadow compare failed') });
   // Tracing loads the OpenTelemetry SDK only when configured: no `tracing:`, no cost.
@@ -110,19 +116,16 @@ export async function startApp(opts: AppOptions): Promise<App> {
   const notifier = createWebhookNotifier({
     onError: (err, job) => log.warn({ err, url: job.url, attempt: job.attempt }, 'webhook delivery failed'),
   });
-  guardrails = createGuardrailsRuntime({ store: stores.guardrails, notifier, log });
+  guardrails = createGuardrailsRuntime({ store: stores.guardrails, states, notifier, log });
   guardrails.attach(config.current());
   observers.push(namedObserver('guardrails', guardrails.observer));
   const rollup = createMinuteRollup(stores.guardrails, { onError: (err) => log.warn({ err }, 'minute rollup not stored') });
   observers.push(namedObserver('rollups', rollup.observer));
   const prune = setInterval(() => {
-    try {
-      const before = Date.now() - config.current().config.store.retention;
-      store.prune(before);
-      stores.guardrails.prune(before);
-    } catch (err) {
-      log.warn({ err }, 'shadow-diff retention prune failed');
-    }
+    const before = Date.now() - config.current().config.store.retention;
+    Promise.all([store.prune(before), stores.guardrails.prune(before)]).catch((err: unknown) =>
+      log.warn({ err }, 'shadow-diff retention prune failed'),
+    );
   }, 3_600_000).unref();
   const startedAt = new Date();
   let draining = false;
@@ -183,7 +186,7 @@ export async function startApp(opts: AppOptions): Promise<App> {
     diffs: () => store,
     async flushDiffs() {
       await pipeline.idle();
-      batcher.flush();
+      await batcher.flush();
     },
     flushRollups: (all = true) => rollup.flush(all),
     guardrails: () => guardrails!,
@@ -215,16 +218,17 @@ export async function startApp(opts: AppOptions): Promise<App> {
       guardrails?.stop();
       await Promise.race([notifier.idle(), new Promise((r) => setTimeout(r, 2_000))]);
       notifier.stop();
-      rollup.stop();
+      await rollup.stop();
       metrics.close();
       if (tracing) await Promise.race([tracing.shutdown().catch(() => undefined), new Promise((r) => setTimeout(r, 2_000))]);
-      batcher.stop();
+      await batcher.stop();
       // Admin goes before the store: a late admin request must not find a closed database.
       await new Promise<void>((resolve) => {
         admin.close(() => resolve());
         admin.closeAllConnections();
       });
-      stores.close();
+      // After the admin and every writer: pending store requests finish, then the file closes.
+      await stores.close();
       log.info('stopped');
       log.flush();
     },

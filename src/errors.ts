@@ -102,3 +102,7 @@ export const FL_NO_GUARDRAILS = defineError(
   'route has no guardrails or rollout (add `guardrails:` to control it)',
 );
 export const FL_ADMIN_BAD_REQUEST = defineError('FL_ADMIN_BAD_REQUEST', 400, 'invalid admin request (unknown action, arm or filter)');
+
+// --- storage (reports, guardrail state; never on the request path) ---
+export const FL_STORE_BUSY = defineError('FL_STORE_BUSY', 503, "the store's request queue is full: request dropped and counted");
+export const FL_STORE_UNAVAILABLE = defineError('FL_STORE_UNAVAILABLE', 503, 'the store failed or is closed');

@@ -9,8 +9,8 @@ import type { DiffExample, DiffFilter } from '../storage/types.js';
 import { esc, ms } from './diffs-page-format.js';
 import { highlightBody } from './diffs-page-json.js';
 
-/** Looks up stored examples for an endpoint/field. */
-export type ExampleLookup = (filter: DiffFilter & { field?: string }) => DiffExample[];
+/** Looks up stored examples for an endpoint/field (the store's `examples`, already filtered and limited). */
+export type ExampleLookup = (filter: DiffFilter & { field?: string }) => Promise<DiffExample[]>;
 
 /** An example and the report fields it was picked for. */
 export interface PickedExample {
@@ -19,14 +19,17 @@ export interface PickedExample {
 }
 
 /**
- * Examples for the endpoint's non-noise fields, in the report's field order, deduplicated by
- * request, at most `max`.
- * @example pickExamples(endpoint, (f) => store.examples({ ...f, limit: 3 }), 4)
+ * Fetches the examples of the endpoint's non-noise fields (in the report's field order, at most
+ * `maxFields`) and picks at most `max`, one request shown once even when it illustrates several fields.
+ * Done before rendering: the page never calls the store while it renders.
+ * @example await pickExamples(endpoint, (f) => store.examples({ ...f, limit: 3 }), 4)
  */
-export function pickExamples(e: EndpointReport, lookup: ExampleLookup, max = 4, maxFields = 8): PickedExample[] {
+export async function pickExamples(e: EndpointReport, lookup: ExampleLookup, max = 4, maxFields = 8): Promise<PickedExample[]> {
+  const fields = e.fields.filter((x) => x.verdict !== 'noise').slice(0, maxFields);
+  const found = await Promise.all(fields.map((f) => lookup({ route: e.route, shadow: e.shadow, endpoint: e.endpoint, field: f.field })));
   const out = new Map<string, PickedExample>();
-  for (const f of e.fields.filter((x) => x.verdict !== 'noise').slice(0, maxFields)) {
-    for (const ex of lookup({ route: e.route, shadow: e.shadow, endpoint: e.endpoint, field: f.field })) {
+  fields.forEach((f, i) => {
+    for (const ex of found[i]!) {
       const key = `${ex.requestId}\u0000${ex.at}`;
       const seen = out.get(key);
       if (seen) {
@@ -35,8 +38,22 @@ export function pickExamples(e: EndpointReport, lookup: ExampleLookup, max = 4, 
         out.set(key, { example: ex, fields: [f.field] });
       }
     }
-  }
+  });
   return [...out.values()];
+}
+
+/**
+ * The picked examples of every endpoint of a report page, endpoint by endpoint (so a page asks the
+ * store a few queries at a time, not hundreds at once).
+ * @example const examples = await loadPageExamples(report, lookup); renderDiffsPage(report, examples)
+ */
+export async function loadPageExamples(
+  report: { readonly endpoints: readonly EndpointReport[] },
+  lookup: ExampleLookup,
+): Promise<PickedExample[][]> {
+  const out: PickedExample[][] = [];
+  for (const e of report.endpoints) out.push(await pickExamples(e, lookup));
+  return out;
 }
 
 function idRow(label: string, value: string | undefined, attr: string, missing: string): string {
@@ -77,11 +94,10 @@ export function exampleCard({ example: ex, fields }: PickedExample, verdicts: Re
 }
 
 /**
- * The examples block of an endpoint.
- * @example examplesBlock(endpoint, lookup)
+ * The examples block of an endpoint, from its prefetched examples.
+ * @example examplesBlock(endpoint, await pickExamples(endpoint, lookup))
  */
-export function examplesBlock(e: EndpointReport, lookup: ExampleLookup): string {
-  const picked = pickExamples(e, lookup);
+export function examplesBlock(e: EndpointReport, picked: readonly PickedExample[]): string {
   if (picked.length === 0) {
     const why = e.fields.some((f) => f.verdict !== 'noise')
       ? 'No stored examples in this window.'

@@ -11,12 +11,12 @@
  */
 import type { DiffReport, EndpointReport } from '../compare/report.js';
 import { SKIP_REASONS, VERDICT_HELP, describeFilter, esc, pct } from './diffs-page-format.js';
-import { examplesBlock, type ExampleLookup } from './diffs-page-examples.js';
+import { examplesBlock, type PickedExample } from './diffs-page-examples.js';
 import { fieldTable, statusMatrix } from './diffs-page-fields.js';
 import { latencyPanel } from './diffs-page-latency.js';
 import { DIFFS_CSS, DIFFS_JS } from './diffs-page-style.js';
 
-export type { ExampleLookup } from './diffs-page-examples.js';
+export { loadPageExamples, type ExampleLookup, type PickedExample } from './diffs-page-examples.js';
 
 function count(e: EndpointReport, verdict: string): number {
   return e.fields.filter((f) => f.verdict === verdict).length;
@@ -66,13 +66,13 @@ function ranking(r: DiffReport): string {
 <tbody>${rows.join('\n')}</tbody></table></section>`;
 }
 
-function endpointSection(e: EndpointReport, i: number, lookup: ExampleLookup): string {
+function endpointSection(e: EndpointReport, i: number, examples: readonly PickedExample[]): string {
   return `<section class="card endpoint" id="ep-${i}" data-endpoint-key="${key(e)}" data-endpoint="${esc(e.endpoint)}" data-route="${esc(e.route)}" data-shadow="${esc(e.shadow)}">
 <div class="ep-head"><span class="rank">#${i + 1}</span><h2><code>${esc(e.endpoint)}</code></h2>
 <span class="where">route <b>${esc(e.route)}</b> → shadow <b>${esc(e.shadow)}</b> · ${e.pairs} pairs</span><span class="badges">${badges(e)}</span></div>
 <h3>Fields</h3>${fieldTable(e, `ep-${i}`)}
 <div class="panels"><div><h3>Status transitions</h3>${statusMatrix(e.statuses)}</div><div><h3>Latency (ms)</h3>${latencyPanel(e.latency)}</div></div>
-<h3>Examples</h3><div class="examples">${examplesBlock(e, lookup)}</div></section>`;
+<h3>Examples</h3><div class="examples">${examplesBlock(e, examples)}</div></section>`;
 }
 
 function skips(r: DiffReport): string {
@@ -94,14 +94,15 @@ function empty(r: DiffReport): string {
 }
 
 /**
- * Renders the report as one self-contained HTML page. Every value is escaped.
- * @example res.end(renderDiffsPage(report, (f) => store.examples({ ...f, limit: 3 })))
+ * Renders a report page as one self-contained HTML page from data fetched beforehand (`examples[i]`
+ * belongs to `report.endpoints[i]`; see loadPageExamples). Pure: no store access. Every value is escaped.
+ * @example res.end(renderDiffsPage(report, await loadPageExamples(report, (f) => store.examples({ ...f, limit: 3 }))))
  */
-export function renderDiffsPage(report: DiffReport, examples: ExampleLookup): string {
+export function renderDiffsPage(report: DiffReport, examples: readonly (readonly PickedExample[])[]): string {
   const body =
     report.endpoints.length === 0
       ? empty(report)
-      : ranking(report) + report.endpoints.map((e, i) => endpointSection(e, i, examples)).join('\n');
+      : ranking(report) + report.endpoints.map((e, i) => endpointSection(e, i, examples[i] ?? [])).join('\n');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>Fieldlab shadow diffs${report.totals.realFields > 0 ? ` — ${report.totals.realFields} real` : ''}</title>

@@ -24,20 +24,21 @@ function query(req: IncomingMessage): Record<string, string> {
 export function guardrailRoutes(
   runtime: GuardrailsRuntime,
   store: Pick<GuardrailStore, 'decisions'>,
-): Record<string, (req: IncomingMessage, res: ServerResponse) => void> {
+): Record<string, (req: IncomingMessage, res: ServerResponse) => void | Promise<void>> {
   return {
-    'GET /status': (req, res) => {
+    'GET /status': async (req, res) => {
       const route = query(req).route;
-      sendJson(res, { routes: runtime.status(route), decisions: store.decisions({ ...(route ? { route } : {}), limit: 20 }) });
+      const decisions = await store.decisions({ ...(route ? { route } : {}), limit: 20 });
+      sendJson(res, { routes: runtime.status(route), decisions });
     },
-    'GET /decisions.json': (req, res) => {
+    'GET /decisions.json': async (req, res) => {
       const q = query(req);
       const since = q.since ? parseTimeBound(q.since, Date.now()) : undefined;
       if (q.since && since === undefined) return sendLocalReply(res, FL_ADMIN_BAD_REQUEST, undefined, `invalid since "${q.since}"`);
       const limit = q.limit === undefined ? 100 : Math.floor(Number(q.limit));
       if (!(limit >= 1)) return sendLocalReply(res, FL_ADMIN_BAD_REQUEST, undefined, `invalid limit "${q.limit}" (a whole number ≥ 1)`);
       sendJson(res, {
-        decisions: store.decisions({ ...(q.route ? { route: q.route } : {}), ...(since !== undefined ? { since } : {}), limit }),
+        decisions: await store.decisions({ ...(q.route ? { route: q.route } : {}), ...(since !== undefined ? { since } : {}), limit }),
       });
     },
     'POST /routes/*': (req, res) => {

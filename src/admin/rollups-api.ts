@@ -5,33 +5,39 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { LATENCY_BOUNDS, quantile } from '../stats/histogram.js';
 import { parseTimeBound } from '../compare/report-filter.js';
-import type { GuardrailStore } from '../storage/guardrail-types.js';
+import { FL_ADMIN_BAD_REQUEST } from '../errors.js';
+import { sendLocalReply } from '../ingress/local-reply.js';
+import type { GuardrailStore, MinuteRow } from '../storage/guardrail-types.js';
+import { storeErrorDef } from '../storage/store-error.js';
 import { sendJson } from './server.js';
 
 /**
  * `GET /rollups.json?route=&arm=&since=1h&until=`: one row per minute × route × arm, oldest first.
  * @example createAdminServer({ ..., routes: rollupRoutes(stores.guardrails) })
  */
-export function rollupRoutes(store: Pick<GuardrailStore, 'minutes'>): Record<string, (req: IncomingMessage, res: ServerResponse) => void> {
+export function rollupRoutes(
+  store: Pick<GuardrailStore, 'minutes'>,
+): Record<string, (req: IncomingMessage, res: ServerResponse) => Promise<void>> {
   return {
-    'GET /rollups.json': (req, res) => {
+    'GET /rollups.json': async (req, res) => {
       const q = Object.fromEntries(new URL(req.url ?? '/', 'http://admin').searchParams);
       const now = Date.now();
       const since = q.since ? parseTimeBound(q.since, now) : now - 3_600_000;
       const until = q.until ? parseTimeBound(q.until, now) : undefined;
       if (since === undefined || (q.until && until === undefined)) {
-        return sendJson(
-          res,
-          { error: { code: 'FL_BAD_REQUEST', message: 'since/until: use an age like 1h, an ISO date or epoch ms' } },
-          400,
-        );
+        return sendLocalReply(res, FL_ADMIN_BAD_REQUEST, undefined, 'since/until: use an age like 1h, an ISO date or epoch ms');
       }
-      const rows = store.minutes({
-        ...(q.route ? { route: q.route } : {}),
-        ...(q.arm ? { arm: q.arm } : {}),
-        since,
-        ...(until !== undefined ? { until } : {}),
-      });
+      let rows: MinuteRow[];
+      try {
+        rows = await store.minutes({
+          ...(q.route ? { route: q.route } : {}),
+          ...(q.arm ? { arm: q.arm } : {}),
+          since,
+          ...(until !== undefined ? { until } : {}),
+        });
+      } catch (err) {
+        return sendLocalReply(res, storeErrorDef(err), undefined, err instanceof Error ? err.message : String(err));
+      }
       sendJson(res, {
         minutes: rows.map((r) => ({
           minute: new Date(r.minute).toISOString(),

@@ -6,7 +6,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import { request } from 'undici';
-import { buildReport, type DiffReport } from '../compare/report.js';
+import type { DiffReport } from '../compare/report.js';
 import { startDemoService, type DemoService } from '../demo/services.js';
 import { startWithSignals, type CliIo } from './start.js';
 
@@ -50,7 +50,8 @@ export async function runDemo(args: string[], io: CliIo): Promise<number | undef
   const users = Number(args[args.indexOf('--users') + 1]) || 500;
   const seen = await driveUsers(proxy, users);
   await app.flushDiffs();
-  const report = buildReport(app.diffs().rows({ since: Date.now() - 3_600_000 }), { since: Date.now() - 3_600_000 });
+  const since = Date.now() - 3_600_000;
+  const report = await app.diffs().report({ filter: { since } });
   io.out(
     [
       '',

@@ -28,6 +28,11 @@ Output (default: a text report, ANSI colour only on a terminal; NO_COLOR turns i
   --html FILE        write the same self-contained HTML page as the admin /diffs to FILE
                      (instead of the text report; combine with --json to get both)
 
+Paging (every output is one bounded page of the ranking; the CI gate judges all of it):
+  --offset N         start at the N-th endpoint of the ranking (default 0; the report names the next offset)
+  --limit N          endpoints per page (default 50, at most 500)
+  --fields N         fields listed per endpoint (default 100, at most 1000)
+
 CI gate:
   --fail-on RATE     exit 1 when a field with verdict "real" differs in more than RATE of pairs
                      (1% or 0.01), listing those fields; exit 0 otherwise
@@ -54,10 +59,28 @@ export interface DiffsOptions {
   readonly failOn?: number;
   readonly strict: boolean;
   readonly examples?: number;
+  readonly offset?: number;
+  readonly limit?: number;
+  readonly fields?: number;
   readonly help: boolean;
 }
 
-const VALUED = ['config', 'store', 'route', 'shadow', 'endpoint', 'since', 'until', 'html', 'fail-on', 'examples'] as const;
+const VALUED = [
+  'config',
+  'store',
+  'route',
+  'shadow',
+  'endpoint',
+  'since',
+  'until',
+  'html',
+  'fail-on',
+  'examples',
+  'offset',
+  'limit',
+  'fields',
+] as const;
+const PAGING = ['offset', 'limit', 'fields'] as const;
 const BOOLEAN = ['json', 'strict', 'help'] as const;
 type Valued = (typeof VALUED)[number];
 
@@ -119,9 +142,16 @@ export function parseDiffsArgs(args: readonly string[]): { ok: true; options: Di
     if (!(examples >= 0 && examples <= 100))
       return { ok: false, error: `invalid --examples "${values.examples}" (a whole number, 0 to 100)` };
   }
-  const { 'fail-on': _f, examples: _e, ...rest } = values;
+  const paging: { offset?: number; limit?: number; fields?: number } = {};
+  for (const name of PAGING) {
+    const text = values[name];
+    if (text === undefined) continue;
+    if (!/^\d{1,9}$/.test(text)) return { ok: false, error: `invalid --${name} "${text}" (a whole number)` };
+    paging[name] = Number(text);
+  }
+  const { 'fail-on': _f, examples: _e, offset: _o, limit: _l, fields: _d, ...rest } = values;
   return {
     ok: true,
-    options: { ...rest, json: flags.has('json'), strict: flags.has('strict'), help: flags.has('help'), failOn, examples },
+    options: { ...rest, ...paging, json: flags.has('json'), strict: flags.has('strict'), help: flags.has('help'), failOn, examples },
   };
 }

@@ -4,19 +4,21 @@
  * path (and where the path came from), not an empty report that would pass a CI gate.
  */
 import { existsSync, statSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { formatConfigError, loadConfigFile } from '../config/load.js';
-import { openSqliteStore } from '../storage/sqlite.js';
+import { openStore, parseStoreUrl } from '../storage/open.js';
 import type { DiffStore } from '../storage/types.js';
 
 /** The opened store, or why not (one message per line). */
-export type OpenedStore = { ok: true; store: DiffStore; file: string } | { ok: false; lines: string[] };
+export type OpenedStore = { ok: true; store: DiffStore; where: string; close(): Promise<void> } | { ok: false; lines: string[] };
 
 /**
  * Opens the store named by `--store` or by the config at `configFile` (default config/fieldlab.yaml).
- * @example const s = openReportStore({ store: 'sqlite:data/fieldlab.db' }, process.env); if (s.ok) s.store.close()
+ * @example const s = await openReportStore({ store: 'sqlite:data/fieldlab.db' }, process.env); if (s.ok) await s.close()
  */
-export function openReportStore(o: { store?: string; config?: string }, env: Record<string, string | undefined>): OpenedStore {
+export async function openReportStore(
+  o: { store?: string; config?: string },
+  env: Record<string, string | undefined>,
+): Promise<OpenedStore> {
   let url = o.store;
   let from = url !== undefined ? '--store' : '';
   if (url === undefined) {
@@ -32,24 +34,27 @@ export function openReportStore(o: { store?: string; config?: string }, env: Rec
     url = loaded.config.store.url;
     from = `store.url in ${file}`;
   }
-  if (!url.startsWith('sqlite:') || url.length === 'sqlite:'.length) {
-    return { ok: false, lines: [`unsupported store "${url}" (${from}): use sqlite:PATH`] };
+  const parsed = parseStoreUrl(url);
+  if (!parsed.ok) return { ok: false, lines: [`${parsed.error} (${from})`] };
+  const where = parsed.location.kind === 'sqlite' ? parsed.location.file : url;
+  if (parsed.location.kind === 'sqlite') {
+    const { file } = parsed.location;
+    if (file === ':memory:') {
+      return {
+        ok: false,
+        lines: [
+          `the store is ${url} (${from}): it lives in the proxy's memory, so there is nothing to read from here; use GET /diffs.json on the admin port`,
+        ],
+      };
+    }
+    if (!existsSync(file)) return { ok: false, lines: [`store file not found: ${file} (${url}, from ${from})`] };
+    if (!statSync(file).isFile()) return { ok: false, lines: [`store is not a file: ${file} (${url}, from ${from})`] };
   }
-  const path = url.slice('sqlite:'.length);
-  if (path === ':memory:') {
-    return {
-      ok: false,
-      lines: [
-        `the store is ${url} (${from}): it lives in the proxy's memory, so there is nothing to read from here; use GET /diffs.json on the admin port`,
-      ],
-    };
-  }
-  const file = resolve(path);
-  if (!existsSync(file)) return { ok: false, lines: [`store file not found: ${file} (${url}, from ${from})`] };
-  if (!statSync(file).isFile()) return { ok: false, lines: [`store is not a file: ${file} (${url}, from ${from})`] };
   try {
-    return { ok: true, store: openSqliteStore(file), file };
+    // In this process (no worker): the CLI has no proxy loop to protect.
+    const stores = await openStore(url, { worker: false });
+    return { ok: true, store: stores.diffs, where, close: stores.close };
   } catch (err) {
-    return { ok: false, lines: [`cannot read store ${file}: ${err instanceof Error ? err.message : String(err)}`] };
+    return { ok: false, lines: [`cannot read store ${where}: ${err instanceof Error ? err.message : String(err)}`] };
   }
 }

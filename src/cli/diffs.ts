@@ -4,14 +4,14 @@
  * the same buildReport as the admin API, so the terminal, JSON and page always agree.
  */
 import { writeFileSync } from 'node:fs';
-import { renderDiffsPage } from '../admin/diffs-page.js';
+import { loadPageExamples, renderDiffsPage } from '../admin/diffs-page.js';
 import { pct } from '../admin/diffs-page-format.js';
-import { buildReport, failingFields, type DiffReport } from '../compare/report.js';
+import { buildReport, failingFields, rankEndpoints, type DiffReport, type EndpointReport } from '../compare/report.js';
 import { parseDiffFilter } from '../compare/report-filter.js';
-import type { DiffExample, DiffFilter, DiffStore } from '../storage/types.js';
+import type { DiffExample, DiffFilter, DiffRows, DiffStore } from '../storage/types.js';
 import { DIFFS_HELP, parseDiffsArgs, type DiffsOptions } from './diffs-args.js';
 import { openReportStore } from './diffs-store.js';
-import { paint, renderDiffsText } from './diffs-text.js';
+import { type FieldExamples, paint, renderDiffsText } from './diffs-text.js';
 import type { CliIo } from './start.js';
 
 /** CliIo plus whether stdout is a terminal (colour); when absent, process.stdout is asked. */
@@ -23,21 +23,36 @@ function usage(io: DiffsIo, message: string): number {
   return 2;
 }
 
-/** Examples of every non-noise field, for `--json --examples N`. */
-function jsonExamples(report: DiffReport, store: DiffStore, filter: DiffFilter, limit: number): DiffExample[] {
+/** Examples of every non-noise field of the page, for `--json --examples N`. */
+async function jsonExamples(report: DiffReport, store: DiffStore, filter: DiffFilter, limit: number): Promise<DiffExample[]> {
   if (limit === 0) return [];
-  return report.endpoints.flatMap((e) =>
-    e.fields
-      .filter((f) => f.verdict !== 'noise')
-      .flatMap((f) => store.examples({ ...filter, route: e.route, shadow: e.shadow, endpoint: e.endpoint, field: f.field, limit })),
-  );
+  const out: DiffExample[] = [];
+  for (const e of report.endpoints)
+    for (const f of e.fields.filter((x) => x.verdict !== 'noise'))
+      out.push(...(await store.examples({ ...filter, route: e.route, shadow: e.shadow, endpoint: e.endpoint, field: f.field, limit })));
+  return out;
 }
 
-function output(o: DiffsOptions, report: DiffReport, store: DiffStore, filter: DiffFilter, io: DiffsIo): number | undefined {
+/** The text report's examples (real fields of the page), fetched before rendering. */
+async function textExamples(report: DiffReport, store: DiffStore, filter: DiffFilter, limit: number): Promise<FieldExamples> {
+  const key = (e: EndpointReport, f: { field: string }) => `${e.route}\u0000${e.shadow}\u0000${e.endpoint}\u0000${f.field}`;
+  const found = new Map<string, DiffExample[]>();
+  if (limit > 0)
+    for (const e of report.endpoints)
+      for (const f of e.fields.filter((x) => x.verdict === 'real'))
+        found.set(
+          key(e, f),
+          await store.examples({ ...filter, route: e.route, shadow: e.shadow, endpoint: e.endpoint, field: f.field, limit }),
+        );
+  return (e, f) => found.get(key(e, f)) ?? [];
+}
+
+async function output(o: DiffsOptions, report: DiffReport, store: DiffStore, filter: DiffFilter, io: DiffsIo): Promise<number | undefined> {
   // With --json, stdout carries only JSON; every other line goes to stderr.
   const note = o.json ? io.err : io.out;
   if (o.html !== undefined) {
-    const html = renderDiffsPage(report, (f) => store.examples({ ...filter, ...f, limit: o.examples ?? 3 }));
+    const examples = await loadPageExamples(report, (f) => store.examples({ ...filter, ...f, limit: o.examples ?? 3 }));
+    const html = renderDiffsPage(report, examples);
     try {
       writeFileSync(o.html, html);
     } catch (err) {
@@ -47,23 +62,22 @@ function output(o: DiffsOptions, report: DiffReport, store: DiffStore, filter: D
     note(`fieldlab diffs: wrote ${o.html} (${report.totals.endpoints} endpoints, ${report.totals.realFields} real fields)`);
   }
   if (o.json) {
-    const body = o.examples !== undefined ? { ...report, examples: jsonExamples(report, store, filter, o.examples) } : report;
+    const body = o.examples !== undefined ? { ...report, examples: await jsonExamples(report, store, filter, o.examples) } : report;
     io.out(JSON.stringify(body, null, 2));
   } else if (o.html === undefined) {
     const colour = !('NO_COLOR' in io.env) && (io.isTTY ?? process.stdout.isTTY === true);
-    const limit = o.examples ?? 1;
-    const lookup = (e: { route: string; shadow: string; endpoint: string }, f: { field: string }) =>
-      limit === 0 ? [] : store.examples({ ...filter, route: e.route, shadow: e.shadow, endpoint: e.endpoint, field: f.field, limit });
-    io.out(renderDiffsText(report, lookup, paint(colour)).join('\n'));
+    const examples = await textExamples(report, store, filter, o.examples ?? 1);
+    io.out(renderDiffsText(report, examples, paint(colour)).join('\n'));
   }
   return undefined;
 }
 
-function gate(o: DiffsOptions, report: DiffReport, io: DiffsIo): number {
+/** The CI gate judges every endpoint and field, not just the page printed. */
+function gate(o: DiffsOptions, rows: DiffRows, io: DiffsIo): number {
   if (o.failOn === undefined) return 0;
   const note = o.json ? io.err : io.out;
   const what = o.strict ? 'real or unmeasured' : 'real';
-  const failing = failingFields(report, o.failOn, o.strict);
+  const failing = failingFields({ endpoints: rankEndpoints(rows) }, o.failOn, o.strict);
   if (failing.length === 0) {
     note(`fieldlab diffs: PASS — no ${what} field differs in more than ${pct(o.failOn)} of pairs`);
     return 0;
@@ -83,7 +97,7 @@ function gate(o: DiffsOptions, report: DiffReport, io: DiffsIo): number {
  * Returns 0, 1 (gate tripped) or 2 (usage, unreadable store).
  * @example runDiffs(['--store', 'sqlite:data/fieldlab.db', '--since', '1h', '--fail-on', '1%'], io) // 0 or 1
  */
-export function runDiffs(args: string[], io: DiffsIo): number {
+export async function runDiffs(args: string[], io: DiffsIo): Promise<number> {
   const parsed = parseDiffsArgs(args);
   if (!parsed.ok) return usage(io, parsed.error);
   const o = parsed.options;
@@ -93,19 +107,20 @@ export function runDiffs(args: string[], io: DiffsIo): number {
   }
   const f = parseDiffFilter({ route: o.route, shadow: o.shadow, endpoint: o.endpoint, since: o.since, until: o.until }, Date.now());
   if (!f.ok) return usage(io, f.error);
-  const opened = openReportStore(o, io.env);
+  const opened = await openReportStore(o, io.env);
   if (!opened.ok) {
     for (const line of opened.lines) io.err(`fieldlab diffs: ${line}`);
     return 2;
   }
   const { store } = opened;
   try {
-    const report = buildReport(store.rows(f.filter), f.filter);
-    return output(o, report, store, f.filter, io) ?? gate(o, report, io);
+    const rows = await store.rows(f.filter);
+    const report = buildReport(rows, f.filter, {}, { offset: o.offset, limit: o.limit, fields: o.fields });
+    return (await output(o, report, store, f.filter, io)) ?? gate(o, rows, io);
   } catch (err) {
-    io.err(`fieldlab diffs: cannot read store ${opened.file}: ${err instanceof Error ? err.message : String(err)}`);
+    io.err(`fieldlab diffs: cannot read store ${opened.where}: ${err instanceof Error ? err.message : String(err)}`);
     return 2;
   } finally {
-    store.close();
+    await opened.close();
   }
 }

@@ -4,6 +4,7 @@
  */
 import { parseDuration } from '../config/units.js';
 import type { DiffFilter } from '../storage/types.js';
+import type { ReportPage } from './report.js';
 
 /** A time bound: `1h` means "1 hour ago"; otherwise an ISO date or epoch milliseconds. */
 export function parseTimeBound(text: string, now: number): number | undefined {
@@ -34,4 +35,22 @@ export function parseDiffFilter(
     filter[bound] = t;
   }
   return { ok: true, filter };
+}
+
+/**
+ * A report page from `offset`, `limit` and `fields` parameters (whole numbers; the report clamps
+ * them to its ceilings); an error string for anything else.
+ * @example parseReportPage({ offset: '50', limit: '50' }) // { ok: true, page: { offset: 50, limit: 50 } }
+ */
+export function parseReportPage(
+  params: Readonly<Record<string, string | undefined>>,
+): { ok: true; page: ReportPage } | { ok: false; error: string } {
+  const page: { -readonly [K in keyof ReportPage]: ReportPage[K] } = {};
+  for (const name of ['offset', 'limit', 'fields'] as const) {
+    const text = params[name];
+    if (text === undefined || text === '') continue;
+    if (!/^\d{1,9}$/.test(text.trim())) return { ok: false, error: `invalid ${name} "${text}" (a whole number ≥ 0)` };
+    page[name] = Number(text.trim());
+  }
+  return { ok: true, page };
 }

@@ -42,15 +42,47 @@ export interface EndpointReport {
   readonly realRate: number;
   /** Highest rate among `unmeasured` fields (noise unknown: shown, caveated). */
   readonly unmeasuredRate: number;
+  /** Listed fields (at most the page's `fields`), real first. */
   readonly fields: readonly FieldReport[];
+  /** Differing fields before the page's cut. */
+  readonly fieldsTotal: number;
   readonly statuses: readonly { primary: number; candidate: number; count: number }[];
   readonly latency: { readonly samples: number; readonly primary: Quantiles; readonly candidate: Quantiles; readonly delta: Quantiles };
+}
+
+/**
+ * Which slice of a report to return: reports are always bounded, however many endpoints and fields
+ * the store holds (issue 9: an unbounded page froze the proxy for 108 s).
+ */
+export interface ReportPage {
+  /** First endpoint, 0-based in ranking order (default 0). */
+  readonly offset?: number;
+  /** Endpoints per page (default 50, at most 500). */
+  readonly limit?: number;
+  /** Fields listed per endpoint (default 100, at most 1000); the rest are counted in `fieldsTotal`. */
+  readonly fields?: number;
+}
+
+/** Defaults and ceilings of a report page. */
+export const REPORT_PAGE = { limit: 50, maxLimit: 500, fields: 100, maxFields: 1000 } as const;
+
+/** Where a page sits in the whole report. */
+export interface PageInfo {
+  readonly offset: number;
+  readonly limit: number;
+  readonly fields: number;
+  /** Endpoints in the whole report. */
+  readonly total: number;
+  /** Offset of the next page, or null on the last. */
+  readonly next: number | null;
 }
 
 /** The whole report. */
 export interface DiffReport {
   readonly generatedAt: string;
   readonly filter: DiffFilter;
+  readonly page: PageInfo;
+  /** This page's endpoints (see `page`); totals cover every endpoint. */
   readonly endpoints: readonly EndpointReport[];
   readonly skips: readonly { route: string; shadow: string; reason: string; count: number }[];
   readonly totals: { readonly pairs: number; readonly endpoints: number; readonly realFields: number; readonly unmeasuredFields: number };
@@ -58,11 +90,61 @@ export interface DiffReport {
 
 const VERDICT_ORDER: Record<Verdict, number> = { real: 0, unmeasured: 1, noise: 2 };
 
+/** Clamps a requested page to the defaults and ceilings. */
+function clampPage(page: ReportPage): { offset: number; limit: number; fields: number } {
+  const int = (v: number | undefined, dflt: number, min: number, max: number) =>
+    v === undefined || !Number.isFinite(v) ? dflt : Math.min(max, Math.max(min, Math.floor(v)));
+  return {
+    offset: int(page.offset, 0, 0, Number.MAX_SAFE_INTEGER),
+    limit: int(page.limit, REPORT_PAGE.limit, 1, REPORT_PAGE.maxLimit),
+    fields: int(page.fields, REPORT_PAGE.fields, 0, REPORT_PAGE.maxFields),
+  };
+}
+
+/** Groups rows by `key` in one pass (a find per endpoint was O(endpoints²)). */
+function groupBy<T>(rows: readonly T[], key: (r: T) => string): Map<string, T[]> {
+  const out = new Map<string, T[]>();
+  for (const r of rows) {
+    const k = key(r);
+    const list = out.get(k);
+    if (list) list.push(r);
+    else out.set(k, [r]);
+  }
+  return out;
+}
+
 /**
- * Builds the report from rows (see DiffStore.rows).
- * @example buildReport(store.rows({ route: 'checkout' }), { route: 'checkout' })
+ * Builds one page of the report from rows (see DiffStore.rows): totals over everything, endpoints
+ * `page.offset … offset + limit` of the ranking, each with at most `page.fields` fields.
+ * @example buildReport(await store.rows({ route: 'checkout' }), { route: 'checkout' }, {}, { offset: 50 })
  */
-export function buildReport(rows: DiffRows, filter: DiffFilter, opts: NoiseOptions = {}): DiffReport {
+export function buildReport(rows: DiffRows, filter: DiffFilter, opts: NoiseOptions = {}, page: ReportPage = {}): DiffReport {
+  const pg = clampPage(page);
+  const endpoints = rankEndpoints(rows, opts);
+  const all = endpoints.flatMap((e) => e.fields);
+  const shown = endpoints.slice(pg.offset, pg.offset + pg.limit).map((e) => ({ ...e, fields: e.fields.slice(0, pg.fields) }));
+  const next = pg.offset + pg.limit < endpoints.length ? pg.offset + pg.limit : null;
+  return {
+    generatedAt: new Date().toISOString(),
+    filter,
+    page: { ...pg, total: endpoints.length, next },
+    endpoints: shown,
+    skips: [...rows.skips].sort((a, b) => b.count - a.count),
+    totals: {
+      pairs: endpoints.reduce((s, e) => s + e.pairs, 0),
+      endpoints: endpoints.length,
+      realFields: all.filter((f) => f.verdict === 'real').length,
+      unmeasuredFields: all.filter((f) => f.verdict === 'unmeasured').length,
+    },
+  };
+}
+
+/**
+ * Every endpoint of the rows with all its fields, ranked by real-difference rate — unbounded: for
+ * CI gates (`failingFields`) in the CLI's own process; pages come from `buildReport`.
+ * @example failingFields({ endpoints: rankEndpoints(rows) }, 0.01)
+ */
+export function rankEndpoints(rows: DiffRows, opts: NoiseOptions = {}): EndpointReport[] {
   const key = (r: { route: string; shadow: string; endpoint: string }) => `${r.route}\u0000${r.shadow}\u0000${r.endpoint}`;
   const noise = new Map<string, { compared: number; differed: number }>();
   for (const n of rows.noise) {
@@ -88,12 +170,14 @@ export function buildReport(rows: DiffRows, filter: DiffFilter, opts: NoiseOptio
     list.push({ field: f.field, kind: f.kind, compared, differed: f.differed, noiseCompared: n.compared, noiseDiffered: n.differed, ...v });
     fieldsByEndpoint.set(key(f), list);
   }
+  const statusesBy = groupBy(rows.statuses, key);
+  const latencyBy = new Map(rows.latency.map((l) => [key(l), l]));
   const endpoints = rows.pairs.map((p): EndpointReport => {
     const k = key(p);
     const fields = (fieldsByEndpoint.get(k) ?? []).sort(
       (a, b) => VERDICT_ORDER[a.verdict] - VERDICT_ORDER[b.verdict] || b.rate - a.rate || a.field.localeCompare(b.field),
     );
-    const lat = rows.latency.find((l) => key(l) === k);
+    const lat = latencyBy.get(k);
     return {
       route: p.route,
       shadow: p.shadow,
@@ -102,8 +186,8 @@ export function buildReport(rows: DiffRows, filter: DiffFilter, opts: NoiseOptio
       realRate: Math.max(0, ...fields.filter((f) => f.verdict === 'real').map((f) => f.rate)),
       unmeasuredRate: Math.max(0, ...fields.filter((f) => f.verdict === 'unmeasured').map((f) => f.rate)),
       fields,
-      statuses: rows.statuses
-        .filter((s) => key(s) === k)
+      fieldsTotal: fields.length,
+      statuses: (statusesBy.get(k) ?? [])
         .map(({ primary, candidate, count: c }) => ({ primary, candidate, count: c }))
         .sort((a, b) => b.count - a.count),
       latency: {
@@ -115,19 +199,7 @@ export function buildReport(rows: DiffRows, filter: DiffFilter, opts: NoiseOptio
     };
   });
   endpoints.sort((a, b) => b.realRate - a.realRate || b.unmeasuredRate - a.unmeasuredRate || b.pairs - a.pairs);
-  const all = endpoints.flatMap((e) => e.fields);
-  return {
-    generatedAt: new Date().toISOString(),
-    filter,
-    endpoints,
-    skips: [...rows.skips].sort((a, b) => b.count - a.count),
-    totals: {
-      pairs: endpoints.reduce((s, e) => s + e.pairs, 0),
-      endpoints: endpoints.length,
-      realFields: all.filter((f) => f.verdict === 'real').length,
-      unmeasuredFields: all.filter((f) => f.verdict === 'unmeasured').length,
-    },
-  };
+  return endpoints;
 }
 
 function quantiles(hist: readonly number[] | undefined, bounds: readonly number[]): Quantiles {
@@ -139,7 +211,11 @@ function quantiles(hist: readonly number[] | undefined, bounds: readonly number[
  * Fields that fail a CI gate: `real` fields above `rate` (and `unmeasured` ones too when `strict`).
  * @example failingFields(report, 0.01).length > 0 // → exit 1
  */
-export function failingFields(report: DiffReport, rate: number, strict = false): { endpoint: EndpointReport; field: FieldReport }[] {
+export function failingFields(
+  report: Pick<DiffReport, 'endpoints'>,
+  rate: number,
+  strict = false,
+): { endpoint: EndpointReport; field: FieldReport }[] {
   return report.endpoints.flatMap((endpoint) =>
     endpoint.fields
       .filter((f) => f.rate > rate && (f.verdict === 'real' || (strict && f.verdict === 'unmeasured')))

@@ -4,6 +4,7 @@
  * mirrored unless a route lists writes, bodies are capped, the shadow's Host is left alone.
  */
 import { z } from 'zod';
+import { STORE_URL_HELP, parseStoreUrl } from '../storage/open.js';
 import { Duration, Method, Percent, Size } from './schema-primitives.js';
 
 const IgnoreRule = z
@@ -48,16 +49,33 @@ export const Shadow = z.strictObject({
   compare: Compare.prefault({}),
 });
 
-/** Where shadow-diff reports are stored. `sqlite:PATH` (relative to the working directory) or `sqlite::memory:`. */
+/**
+ * Where reports, guardrail state, decisions and rollups are stored. The URL is checked by the one
+ * store URL parser (storage/open.ts), so the validator, the proxy and the CLI agree on what is valid.
+ */
 export const Store = z
   .preprocess(
     (v) => (typeof v === 'string' ? { url: v } : v),
     z.strictObject({
       url: z
         .string()
-        .regex(/^sqlite:.+$/, 'use sqlite:PATH (e.g. sqlite:./data/fieldlab.db) or sqlite::memory:')
-        .prefault('sqlite:./data/fieldlab.db'),
-      retention: Duration.prefault('7d').describe('Shadow-diff data older than this is deleted'),
+        // The pattern is for editors (JSON Schema); the parser has the last word.
+        .regex(/^(?:sqlite:.+|postgres(?:ql)?:\/\/.+)$/, STORE_URL_HELP)
+        .superRefine((url, ctx) => {
+          const parsed = parseStoreUrl(url);
+          if (!parsed.ok) ctx.addIssue({ code: 'custom', message: parsed.error });
+        })
+        .prefault('sqlite:./data/fieldlab.db')
+        .describe('sqlite:PATH (relative to the working directory), sqlite::memory:, or postgres://USER@HOST:PORT/DB'),
+      retention: Duration.prefault('7d').describe('Shadow-diff data, decisions and rollups older than this are deleted'),
+      pool: z.number().int().positive().max(100).prefault(10).describe('PostgreSQL: connections in the pool'),
+      queue: z
+        .number()
+        .int()
+        .positive()
+        .max(100_000)
+        .prefault(1024)
+        .describe('Store requests waiting for the store worker; beyond it they are dropped and counted'),
     }),
   )
-  .describe('sqlite:PATH, or { url, retention }');
+  .describe('sqlite:PATH, or { url, retention, pool, queue }');

@@ -65,10 +65,12 @@ const SAVE_EVERY_MS = 10_000;
 
 /**
  * Creates the runtime; call `attach` with the first snapshot before serving.
- * @example const g = createGuardrailsRuntime({ store, notifier, log }); g.attach(config.current()); observers.push(g.observer)
+ * @example const g = createGuardrailsRuntime({ store, states: await store.loadStates(), notifier, log }); g.attach(config.current())
  */
 export function createGuardrailsRuntime(deps: {
   store: GuardrailStore;
+  /** Saved engine states by route, loaded before serving (`await store.loadStates()`): the store is async. */
+  states?: ReadonlyMap<string, unknown>;
   notifier: WebhookNotifier;
   log: Logger;
   now?: () => number;
@@ -76,7 +78,7 @@ export function createGuardrailsRuntime(deps: {
 }): GuardrailsRuntime {
   const now = deps.now ?? Date.now;
   const slots = new Map<string, Slot>();
-  const saved = safe(() => deps.store.loadStates(), new Map<string, unknown>(), deps.log, 'guardrail state not loaded');
+  const saved = deps.states ?? new Map<string, unknown>();
   let lastSave = now();
   let attached: Snapshot | undefined;
 
@@ -94,14 +96,14 @@ export function createGuardrailsRuntime(deps: {
       { type: 'decision', route: d.route, arm: d.arm, action: d.action, from: d.fromPercent, to: d.toPercent, rule: d.rule },
       d.reason,
     );
-    safe(() => deps.store.appendDecision({ ...d }), undefined, deps.log, 'decision not stored');
+    persist(() => deps.store.appendDecision({ ...d }), deps.log, 'decision not stored');
     const hook = slot.route.guardrails?.webhook;
     if (hook) deps.notifier.notify(hook, { type: 'fieldlab.decision', ...d, at: new Date(d.at).toISOString() });
   };
 
   const saveAll = () => {
     for (const [route, slot] of slots)
-      safe(() => deps.store.saveState(route, slot.engine.state(), now()), undefined, deps.log, 'guardrail state not saved');
+      persist(() => deps.store.saveState(route, slot.engine.state(), now()), deps.log, 'guardrail state not saved');
     lastSave = now();
   };
 
@@ -200,6 +202,11 @@ export function createGuardrailsRuntime(deps: {
     },
   };
   return runtime;
+}
+
+/** Store writes are fire-and-forget from the timer: a failure is logged, never thrown into the loop. */
+function persist(write: () => Promise<void>, log: Logger, msg: string): void {
+  new Promise<void>((resolve) => resolve(write())).catch((err: unknown) => log.error({ err }, msg));
 }
 
 function safe<T>(fn: () => T, fallback: T, log: Logger, msg: string): T {

@@ -1,7 +1,9 @@
 /**
  * The in-memory aggregator between the request path and storage. Compare results become O(1) map
  * updates keyed by a string; an unref'd timer hands everything to `store.write` in one call, so no
- * request ever waits for SQLite. Bounded everywhere: past its limits it drops and counts.
+ * request ever waits for storage. One write is in flight at a time: while the store is slow, pending
+ * data keeps aggregating in memory (bounded), it never queues up batch after batch. Bounded
+ * everywhere: past its limits it drops and counts.
  */
 import { DELTA_BOUNDS, LATENCY_BOUNDS, emptyHistogram, observe } from '../stats/histogram.js';
 import type { DiffKind } from '../compare/types.js';
@@ -50,10 +52,10 @@ export interface DiffBatcher {
   wantsExample(target: DiffTarget, field: string, kind: DiffKind): boolean;
   example(ex: Omit<DiffExample, 'hour'>): void;
   skip(route: string, shadow: string, reason: string): void;
-  /** Writes everything pending now (shutdown, tests). */
-  flush(): void;
+  /** Writes everything pending now (after a write in flight); resolves once stored or dropped. Never rejects. */
+  flush(): Promise<void>;
   /** Stops the timer and flushes what is pending. */
-  stop(): void;
+  stop(): Promise<void>;
   stats(): DiffBatcherStats;
 }
 
@@ -153,30 +155,44 @@ export function createDiffBatcher(opts: DiffBatcherOptions): DiffBatcher {
     return batch;
   }
 
-  function flush(): void {
-    if (keys === 0 && examples.length === 0) return;
+  let inflight: Promise<void> | undefined;
+
+  function flush(): Promise<void> {
+    // After the write in flight, write what gathered meanwhile: one batch on its way at a time.
+    if (inflight) return inflight.then(flush);
+    if (keys === 0 && examples.length === 0) return Promise.resolve();
     const rows = keys + examples.length;
     const batch = takeBatch();
     const started = performance.now();
-    try {
-      store.write(batch);
-      flushes++;
-      written += rows;
-    } catch (err) {
-      // Disk full, database locked past busy_timeout, …: this batch is lost, the next one may land.
-      failures++;
-      dropped.write += rows;
-      lastError = err instanceof Error ? err.message : String(err);
-      try {
-        onError?.(err);
-      } catch {
-        // A throwing error handler must not take the timer (or shutdown) down with it.
-      }
-    }
-    lastFlushMs = performance.now() - started;
+    const done = () => {
+      lastFlushMs = performance.now() - started;
+      inflight = undefined;
+    };
+    inflight = new Promise<void>((resolve) => resolve(store.write(batch))).then(
+      () => {
+        flushes++;
+        written += rows;
+        done();
+      },
+      (err: unknown) => {
+        // Disk full, database locked past busy_timeout, store queue full, …: this batch is lost, the next one may land.
+        failures++;
+        dropped.write += rows;
+        lastError = err instanceof Error ? err.message : String(err);
+        done();
+        try {
+          onError?.(err);
+        } catch {
+          // A throwing error handler must not take the timer (or shutdown) down with it.
+        }
+      },
+    );
+    return inflight;
   }
 
-  let timer: NodeJS.Timeout | undefined = setInterval(flush, flushMs);
+  let timer: NodeJS.Timeout | undefined = setInterval(() => {
+    if (!inflight) void flush();
+  }, flushMs);
   // Pending diffs alone never keep the process alive; shutdown calls stop() to write them.
   timer.unref();
 
@@ -244,7 +260,7 @@ export function createDiffBatcher(opts: DiffBatcherOptions): DiffBatcher {
     stop() {
       if (timer) clearInterval(timer);
       timer = undefined;
-      flush();
+      return flush();
     },
     stats: () => ({
       flushes,

@@ -32,19 +32,41 @@ export interface MinuteRow {
   readonly latency: readonly number[];
 }
 
-/** The guardrails repository. Called from timers, never per request. */
+/** Decision log filter; `limit` defaults to 100 and is clamped to 1..10,000. */
+export interface DecisionFilter {
+  readonly route?: string;
+  readonly since?: number;
+  readonly limit?: number;
+}
+
+/** Minute rollup filter (inclusive bounds on the minute start). */
+export interface MinuteFilter {
+  readonly route?: string;
+  readonly arm?: string;
+  readonly since?: number;
+  readonly until?: number;
+}
+
+/**
+ * The guardrails repository: asynchronous and backend-neutral, called from timers and admin
+ * requests, never per proxied request. Every backend passes test/unit/storage/guardrail-contract.ts.
+ * @example
+ * await store.saveState('checkout', engine.state(), Date.now());
+ * const states = await store.loadStates(); // before serving
+ */
 export interface GuardrailStore {
-  saveState(route: string, state: unknown, at: number): void;
+  /** Replaces the route's state (last write wins). */
+  saveState(route: string, state: unknown, at: number): Promise<void>;
   /** Every saved state by route. */
-  loadStates(): Map<string, unknown>;
-  deleteState(route: string): void;
-  appendDecision(d: DecisionRecord): void;
-  /** Newest first. */
-  decisions(filter: { route?: string; since?: number; limit?: number }): DecisionRecord[];
-  /** Adds counts into existing minute rows (merging histograms). */
-  writeMinutes(rows: readonly MinuteRow[]): void;
-  /** Oldest first. */
-  minutes(filter: { route?: string; arm?: string; since?: number; until?: number }): MinuteRow[];
-  /** Deletes minutes and decisions older than `before`; returns rows deleted. */
-  prune(before: number): number;
+  loadStates(): Promise<Map<string, unknown>>;
+  deleteState(route: string): Promise<void>;
+  appendDecision(d: DecisionRecord): Promise<void>;
+  /** Newest first (ties: the later appended first). */
+  decisions(filter: DecisionFilter): Promise<DecisionRecord[]>;
+  /** Adds counts into existing minute rows (merging histograms element-wise). */
+  writeMinutes(rows: readonly MinuteRow[]): Promise<void>;
+  /** Oldest first, then by route and arm. */
+  minutes(filter: MinuteFilter): Promise<MinuteRow[]>;
+  /** Deletes minutes and decisions older than `before`; resolves to rows deleted. */
+  prune(before: number): Promise<number>;
 }

@@ -4,6 +4,7 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import { decodeHistogram, encodeHistogram, addHistograms } from './histogram-codec.js';
 import type { GuardrailStore, MinuteRow } from './guardrail-types.js';
+import type { Sync } from './sync.js';
 
 interface DecisionDbRow {
   at: number;
@@ -32,7 +33,7 @@ interface MinuteDbRow {
  * Creates the guardrails repository over an open, migrated database.
  * @example const g = createSqliteGuardrailStore(openDatabase('data/fieldlab.db'))
  */
-export function createSqliteGuardrailStore(db: BetterSqlite3.Database): GuardrailStore {
+export function createSqliteGuardrailStore(db: BetterSqlite3.Database): Sync<GuardrailStore> {
   const upsertState = db.prepare(
     'INSERT INTO guardrail_state (route, state, updated_at) VALUES (?, ?, ?) ON CONFLICT(route) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at',
   );

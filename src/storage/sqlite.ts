@@ -1,48 +1,65 @@
 /**
- * The SQLite DiffStore: one local file per proxy, written in batches by the diff batcher (never per
- * request) and read by reports, the admin API and the CLI — also after a restart.
+ * The SQLite repositories: one local file per proxy, written in batches by the diff batcher (never
+ * per request) and read by reports, the admin API and the CLI — also after a restart. The proxy runs
+ * them inside a worker thread (sqlite-worker.ts) so no SQLite call ever runs on its event loop; the
+ * CLI and tests open them in-process behind the same async interfaces.
  */
-import type { DiffStore, DiffStoreLimits } from './types.js';
 import type BetterSqlite3 from 'better-sqlite3';
+import { buildReport } from '../compare/report.js';
 import { openDatabase } from './db.js';
 import type { GuardrailStore } from './guardrail-types.js';
 import { createSqliteGuardrailStore } from './sqlite-guardrails.js';
 import { createSqliteReader } from './sqlite-read.js';
 import { createSqliteWriter } from './sqlite-write.js';
+import { asyncRepo, type Sync } from './sync.js';
+import type { DiffStore, DiffStoreLimits, Stores } from './types.js';
 
 /** Aggregate tables pruned by hour. */
 const HOURLY_TABLES = ['diff_pairs', 'diff_fields', 'diff_noise', 'diff_statuses', 'diff_latency', 'diff_skips'];
 
-/**
- * Opens (creating and migrating when needed) a store at `file`, or a private one at `':memory:'`.
- * Throws StorageSchemaError when the file was written by a newer Fieldlab.
- * @example
- * const store = openSqliteStore('data/fieldlab.db');
- * store.write(batch);
- * store.rows({ route: 'checkout', since: Date.now() - 86_400_000 });
- */
-export function openSqliteStore(file: string, opts: DiffStoreLimits = {}): DiffStore {
-  return diffStoreOn(openDatabase(file), opts);
-}
-
-/** Both repositories on one database file; `close()` closes the file. */
-export interface SqliteStores {
-  readonly diffs: DiffStore;
-  readonly guardrails: GuardrailStore;
+/** Both repositories on one database, synchronous (what the worker thread runs). */
+export interface SqliteRepos {
+  readonly diffs: Sync<DiffStore>;
+  readonly guardrails: Sync<GuardrailStore>;
   close(): void;
 }
 
 /**
- * Opens the shadow-diff and guardrails repositories on one file.
- * @example const { diffs, guardrails, close } = openSqliteStores('data/fieldlab.db')
+ * Opens (creating and migrating when needed) both repositories on `file`, or a private database at
+ * `':memory:'`, synchronously. Throws StorageSchemaError when the file was written by a newer Fieldlab.
+ * @example const repos = openSqliteRepos('data/fieldlab.db'); repos.diffs.write(batch); repos.close()
  */
-export function openSqliteStores(file: string, opts: DiffStoreLimits = {}): SqliteStores {
+export function openSqliteRepos(file: string, opts: DiffStoreLimits = {}): SqliteRepos {
   const db = openDatabase(file);
-  const diffs = diffStoreOn(db, opts);
-  return { diffs, guardrails: createSqliteGuardrailStore(db), close: () => diffs.close() };
+  const diffs = createSqliteDiffs(db, opts);
+  return { diffs, guardrails: createSqliteGuardrailStore(db), close: () => void diffs.close() };
 }
 
-function diffStoreOn(db: BetterSqlite3.Database, opts: DiffStoreLimits): DiffStore {
+/**
+ * A DiffStore on `file` in this thread (CLI, tests). The proxy uses `openStore`, which runs it in a worker.
+ * @example
+ * const store = openSqliteStore('data/fieldlab.db');
+ * await store.write(batch);
+ * await store.rows({ route: 'checkout', since: Date.now() - 86_400_000 });
+ */
+export function openSqliteStore(file: string, opts: DiffStoreLimits = {}): DiffStore {
+  return asyncRepo<DiffStore>(createSqliteDiffs(openDatabase(file), opts));
+}
+
+/**
+ * Both repositories on `file` in this thread, behind the async interfaces.
+ * @example const { diffs, guardrails, close } = openSqliteStores('data/fieldlab.db')
+ */
+export function openSqliteStores(file: string, opts: DiffStoreLimits = {}): Stores {
+  const repos = openSqliteRepos(file, opts);
+  return {
+    diffs: asyncRepo<DiffStore>(repos.diffs),
+    guardrails: asyncRepo<GuardrailStore>(repos.guardrails),
+    close: async () => repos.close(),
+  };
+}
+
+function createSqliteDiffs(db: BetterSqlite3.Database, opts: DiffStoreLimits): Sync<DiffStore> {
   const maxPerSignature = opts.maxExamplesPerSignature ?? 3;
   const maxExamples = opts.maxExamples ?? 5000;
   const write = createSqliteWriter(db, maxPerSignature);
@@ -66,6 +83,8 @@ function diffStoreOn(db: BetterSqlite3.Database, opts: DiffStoreLimits): DiffSto
     write,
     rows: (filter) => read.rows(filter),
     examples: (filter) => read.examples(filter),
+    // Built here, next to the data: in the worker, only the bounded page crosses to the proxy's thread.
+    report: (q) => buildReport(read.rows(q.filter), q.filter, {}, q.page),
     prune: (before) => prune.immediate(before),
     close() {
       if (db.open) db.close();

@@ -1,9 +1,12 @@
 /**
- * The storage repository interface. The proxy writes aggregated increments in batches off the
- * request path; reports read them back. SQLite implements it now; a PostgreSQL implementation for
- * fleets of replicas will implement the same interface and pass the same shared test suite.
+ * The shadow-diff repository interface: asynchronous and backend-neutral. The proxy writes
+ * aggregated increments in batches off the request path (the batcher's timer); reports read them
+ * back. Every backend (SQLite in a worker thread, PostgreSQL for fleets) implements it and passes the
+ * shared contract suite (test/unit/storage/store-contract.ts).
  */
+import type { DiffReport, ReportPage } from '../compare/report.js';
 import type { DiffKind } from '../compare/types.js';
+import type { GuardrailStore } from './guardrail-types.js';
 
 /** Aggregation key shared by every diff row: one hour × route × shadow × endpoint. */
 export interface DiffScope {
@@ -103,15 +106,44 @@ export interface DiffStoreLimits {
   readonly maxExamples?: number;
 }
 
-/** The repository. Writes are synchronous (better-sqlite3) and only ever called off the request path. */
+/** A report request: which data, and which page of the ranking. */
+export interface ReportQuery {
+  readonly filter: DiffFilter;
+  readonly page?: ReportPage;
+}
+
+/** An example lookup: the filter plus a field and how many (default 20, at most 1000). */
+export type ExampleFilter = DiffFilter & { readonly field?: string; readonly limit?: number };
+
+/**
+ * The repository. Every method returns a Promise and is only ever called off the request path; a
+ * rejected promise is the backend's failure (disk full, queue full, connection lost), never a throw.
+ * @example
+ * await store.write(batch);
+ * const rows = await store.rows({ route: 'checkout', since: Date.now() - 3_600_000 });
+ */
 export interface DiffStore {
-  /** Applies a batch in one transaction. */
-  write(batch: DiffBatch): void;
+  /** Applies a batch atomically (one transaction). */
+  write(batch: DiffBatch): Promise<void>;
   /** Aggregated rows summed over the filter's hours. */
-  rows(filter: DiffFilter): DiffRows;
+  rows(filter: DiffFilter): Promise<DiffRows>;
   /** Examples for an endpoint/field, newest first. */
-  examples(filter: DiffFilter & { field?: string; limit?: number }): DiffExample[];
-  /** Deletes data older than `before` (epoch ms) and trims examples; returns rows deleted. */
-  prune(before: number): number;
-  close(): void;
+  examples(filter: ExampleFilter): Promise<DiffExample[]>;
+  /**
+   * One bounded page of the report, built where the data is (the SQLite worker builds it off the
+   * proxy's loop). Any backend may return `buildReport(await this.rows(q.filter), q.filter, {}, q.page)`.
+   */
+  report(query: ReportQuery): Promise<DiffReport>;
+  /** Deletes data older than `before` (epoch ms) and trims examples; resolves to rows deleted. */
+  prune(before: number): Promise<number>;
+  /** Idempotent. */
+  close(): Promise<void>;
+}
+
+/** Every repository of one store, as `openStore(url)` returns them. */
+export interface Stores {
+  readonly diffs: DiffStore;
+  readonly guardrails: GuardrailStore;
+  /** Closes both (after pending writes); idempotent. */
+  close(): Promise<void>;
 }

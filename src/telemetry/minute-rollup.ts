@@ -14,9 +14,9 @@ type Cell = { -readonly [K in keyof MinuteRow]: MinuteRow[K] } & { latency: numb
 /** The rollup observer and its flush. */
 export interface MinuteRollup {
   readonly observer: ExchangeObserver;
-  /** Writes every minute older than the current one (or all, with `all`). */
-  flush(all?: boolean): void;
-  stop(): void;
+  /** Writes every minute older than the current one (or all, with `all`); resolves once stored or dropped. */
+  flush(all?: boolean): Promise<void>;
+  stop(): Promise<void>;
 }
 
 const MAX_CELLS = 10_000;
@@ -71,15 +71,14 @@ export function createMinuteRollup(
       done.push(cell);
       cells.delete(key);
     }
-    if (done.length === 0) return;
-    try {
-      store.writeMinutes(done.map(({ flushed: _, ...row }) => row));
-    } catch (err) {
+    if (done.length === 0) return Promise.resolve();
+    // Fire and forget from the timer; the promise is for shutdown and tests, and never rejects.
+    return new Promise<void>((resolve) => resolve(store.writeMinutes(done.map(({ flushed: _, ...row }) => row)))).catch((err: unknown) => {
       dropped += done.length;
       opts.onError?.(err);
-    }
+    });
   };
-  const timer = setInterval(() => flush(), opts.flushMs ?? 10_000);
+  const timer = setInterval(() => void flush(), opts.flushMs ?? 10_000);
   timer.unref();
 
   return {
@@ -98,9 +97,9 @@ export function createMinuteRollup(
       },
     },
     flush,
-    stop() {
+    async stop() {
       clearInterval(timer);
-      flush(true);
+      await flush(true);
       if (dropped > 0) opts.onError?.(new Error(`${dropped} minute rollup cells dropped`));
     },
   };

@@ -30,7 +30,7 @@ routes:
     for (let i = 0; i < 6; i++) await (await request(`${fl.url}/api/x`, { headers: { 'x-arm': 'control' } })).body.text();
     for (let i = 0; i < 4; i++) await (await request(`${fl.url}/api/x`, { headers: { 'x-arm': 'variant' } })).body.text();
     for (let i = 0; i < 3; i++) await (await request(`${fl.url}/broken/x`)).body.text();
-    fl.app.flushRollups();
+    await fl.app.flushRollups();
     await fl.close();
 
     fl = await startFieldlab(yaml);

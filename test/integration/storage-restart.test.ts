@@ -32,14 +32,14 @@ describe('diff storage across a restart', () => {
     }
     await waitFor(() => diffs.stats().flushes > 0); // written by the timer, not by us
     diffs.pair(cart); // pending at shutdown: stop() must write it
-    diffs.stop();
-    store.close();
+    await diffs.stop();
+    await store.close();
 
     const after = openSqliteStore(file);
-    const rows = after.rows({ route: 'checkout', shadow: 'v2' });
+    const rows = await after.rows({ route: 'checkout', shadow: 'v2' });
     expect(rows.pairs).toEqual([{ ...cart, count: 11 }]);
     expect(rows.fields).toEqual([{ ...cart, field: 'body:$.total', kind: 'value', compared: 10, differed: 2 }]);
     expect(rows.latency[0]!.primary.reduce((a, b) => a + b, 0)).toBe(10);
-    after.close();
+    await after.close();
   });
 });

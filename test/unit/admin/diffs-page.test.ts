@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { renderDiffsPage, type ExampleLookup } from '../../../src/admin/diffs-page.js';
+import { loadPageExamples, renderDiffsPage, type ExampleLookup } from '../../../src/admin/diffs-page.js';
 import type { DiffReport, EndpointReport, FieldReport } from '../../../src/compare/report.js';
 import type { DiffExample } from '../../../src/storage/types.js';
 
@@ -27,6 +27,7 @@ const cart: EndpointReport = {
   pairs: 100,
   realRate: 0.5,
   unmeasuredRate: 0.2,
+  fieldsTotal: 4,
   fields: [
     field({ field: 'body:$.cart.total', verdict: 'real' }),
     field({ field: 'body:$.items[*].price', verdict: 'real', rate: 0.3, differed: 30, lower: 0.22 }),
@@ -53,6 +54,7 @@ const evil: EndpointReport = {
   realRate: 0,
   unmeasuredRate: 0,
   fields: [],
+  fieldsTotal: 0,
   statuses: [],
   latency: {
     samples: 0,
@@ -65,6 +67,7 @@ const evil: EndpointReport = {
 const report: DiffReport = {
   generatedAt: new Date(T).toISOString(),
   filter: { route: 'checkout', since: T - 3_600_000 },
+  page: { offset: 0, limit: 50, fields: 100, total: 2, next: null },
   endpoints: [cart, evil],
   skips: [
     { route: 'checkout', shadow: 'v2', reason: 'method', count: 12 },
@@ -114,11 +117,11 @@ const example: DiffExample = {
 };
 
 const lookups: Parameters<ExampleLookup>[0][] = [];
-const lookup: ExampleLookup = (f) => {
+const lookup: ExampleLookup = async (f) => {
   lookups.push(f);
   return f.endpoint === cart.endpoint && (f.field === 'body:$.cart.total' || f.field === 'body:$.items[*].price') ? [example] : [];
 };
-const html = renderDiffsPage(report, lookup);
+const html = renderDiffsPage(report, await loadPageExamples(report, lookup));
 
 /** The `<pre>` of one side of the first example. */
 function side(name: 'primary' | 'shadow'): string {
@@ -210,7 +213,7 @@ describe('renderDiffsPage', () => {
   it('says so when nothing was compared and nothing skipped', () => {
     const empty = renderDiffsPage(
       { ...report, endpoints: [], skips: [], totals: { pairs: 0, endpoints: 0, realFields: 0, unmeasuredFields: 0 } },
-      () => [],
+      [],
     );
     expect(empty).toContain('No shadow pairs in this window');
     expect(empty).toContain('Nothing was skipped');

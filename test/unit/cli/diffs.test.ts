@@ -85,29 +85,29 @@ const dir = mkdtempSync(join(tmpdir(), 'fieldlab-cli-diffs-'));
 const regressed = join(dir, 'regressed.db');
 const quiet = join(dir, 'quiet.db');
 
-beforeAll(() => {
+beforeAll(async () => {
   for (const [file, batch] of [
     [regressed, regression],
     [quiet, noiseOnly],
   ] as const) {
     const store = openSqliteStore(file);
-    store.write(batch);
-    store.close();
+    await store.write(batch);
+    await store.close();
   }
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-function run(...args: string[]): { code: number; out: string; err: string } {
+async function run(...args: string[]): Promise<{ code: number; out: string; err: string }> {
   const out: string[] = [];
   const err: string[] = [];
   const io: DiffsIo = { out: (s) => out.push(s), err: (s) => err.push(s), env: {}, isTTY: false };
-  const code = runDiffs(args, io);
+  const code = await runDiffs(args, io);
   return { code, out: out.join('\n'), err: err.join('\n') };
 }
 
 describe('fieldlab diffs (text)', () => {
-  it('ranks endpoints by real-difference rate, then lists fields, statuses, latency, examples and skips', () => {
-    const r = run('--store', `sqlite:${regressed}`);
+  it('ranks endpoints by real-difference rate, then lists fields, statuses, latency, examples and skips', async () => {
+    const r = await run('--store', `sqlite:${regressed}`);
     expect(r.code).toBe(0);
     expect(r.err).toBe('');
     const out = r.out;
@@ -126,17 +126,22 @@ describe('fieldlab diffs (text)', () => {
     expect(out).not.toContain('\u001b[');
   });
 
-  it('colours only on a terminal, and never with NO_COLOR', () => {
+  it('colours only on a terminal, and never with NO_COLOR', async () => {
     const lines: string[] = [];
-    runDiffs(['--store', `sqlite:${regressed}`], { out: (s) => lines.push(s), err: () => undefined, env: {}, isTTY: true });
+    await runDiffs(['--store', `sqlite:${regressed}`], { out: (s) => lines.push(s), err: () => undefined, env: {}, isTTY: true });
     expect(lines.join('\n')).toContain('\u001b[1;31m   REAL');
     const plain: string[] = [];
-    runDiffs(['--store', `sqlite:${regressed}`], { out: (s) => plain.push(s), err: () => undefined, env: { NO_COLOR: '1' }, isTTY: true });
+    await runDiffs(['--store', `sqlite:${regressed}`], {
+      out: (s) => plain.push(s),
+      err: () => undefined,
+      env: { NO_COLOR: '1' },
+      isTTY: true,
+    });
     expect(plain.join('\n')).not.toContain('\u001b[');
   });
 
-  it('applies filters', () => {
-    const r = run('--store', `sqlite:${regressed}`, '--endpoint', 'GET /health', '--since', '2h');
+  it('applies filters', async () => {
+    const r = await run('--store', `sqlite:${regressed}`, '--endpoint', 'GET /health', '--since', '2h');
     expect(r.out).not.toContain('GET /cart/:id');
     expect(r.out).toContain('#1 GET /health');
     expect(r.out).toMatch(/endpoint GET \/health · since \d{4}-/);
@@ -144,27 +149,27 @@ describe('fieldlab diffs (text)', () => {
 });
 
 describe('fieldlab diffs --json / --html', () => {
-  it('prints the same report buildReport makes, parseable', () => {
-    const r = run('--store', `sqlite:${regressed}`, '--json');
+  it('prints the same report buildReport makes, parseable', async () => {
+    const r = await run('--store', `sqlite:${regressed}`, '--json');
     expect(r.code).toBe(0);
     const parsed = JSON.parse(r.out) as Record<string, unknown>;
     const store = openSqliteStore(regressed);
-    const expected = JSON.parse(JSON.stringify(buildReport(store.rows({}), {}))) as Record<string, unknown>;
-    store.close();
+    const expected = JSON.parse(JSON.stringify(buildReport(await store.rows({}), {}))) as Record<string, unknown>;
+    await store.close();
     expect({ ...parsed, generatedAt: 'x' }).toEqual({ ...expected, generatedAt: 'x' });
     expect(parsed).not.toHaveProperty('examples');
   });
 
-  it('adds examples of non-noise fields with --examples', () => {
-    const parsed = JSON.parse(run('--store', `sqlite:${regressed}`, '--json', '--examples', '2').out) as {
+  it('adds examples of non-noise fields with --examples', async () => {
+    const parsed = JSON.parse((await run('--store', `sqlite:${regressed}`, '--json', '--examples', '2')).out) as {
       examples: { requestId: string; field: string }[];
     };
     expect(parsed.examples.map((e) => [e.requestId, e.field])).toEqual([['req-42', 'body:$.total']]);
   });
 
-  it('writes the admin page to a file', () => {
+  it('writes the admin page to a file', async () => {
     const file = join(dir, 'report.html');
-    const r = run('--store', `sqlite:${regressed}`, '--html', file);
+    const r = await run('--store', `sqlite:${regressed}`, '--html', file);
     expect(r.code).toBe(0);
     expect(r.out).toContain(`wrote ${file}`);
     const html = readFileSync(file, 'utf8');
@@ -174,38 +179,38 @@ describe('fieldlab diffs --json / --html', () => {
 });
 
 describe('fieldlab diffs --fail-on', () => {
-  it('exits 1 naming the real fields above the rate', () => {
-    const r = run('--store', `sqlite:${regressed}`, '--fail-on', '1%');
+  it('exits 1 naming the real fields above the rate', async () => {
+    const r = await run('--store', `sqlite:${regressed}`, '--fail-on', '1%');
     expect(r.code).toBe(1);
     expect(r.out).toMatch(/FAIL — 1 real field above 1\.0%:\n\s+checkout → v2\s+GET \/cart\/:id\s+body:\$\.total\s+real 50\.0%/);
   });
 
-  it('exits 0 when the real rate is under the threshold, or only noise differs', () => {
-    expect(run('--store', `sqlite:${regressed}`, '--fail-on', '0.6').code).toBe(0);
-    const r = run('--store', `sqlite:${quiet}`, '--fail-on', '1%');
+  it('exits 0 when the real rate is under the threshold, or only noise differs', async () => {
+    expect((await run('--store', `sqlite:${regressed}`, '--fail-on', '0.6')).code).toBe(0);
+    const r = await run('--store', `sqlite:${quiet}`, '--fail-on', '1%');
     expect(r.code).toBe(0);
     expect(r.out).toContain('PASS');
   });
 
-  it('keeps stdout pure JSON and reports the gate on stderr with --json', () => {
-    const r = run('--store', `sqlite:${regressed}`, '--json', '--fail-on', '0.01');
+  it('keeps stdout pure JSON and reports the gate on stderr with --json', async () => {
+    const r = await run('--store', `sqlite:${regressed}`, '--json', '--fail-on', '0.01');
     expect(r.code).toBe(1);
     expect(() => JSON.parse(r.out) as unknown).not.toThrow();
     expect(r.err).toContain('FAIL');
   });
 
-  it('counts unmeasured fields with --strict', () => {
+  it('counts unmeasured fields with --strict', async () => {
     const file = join(dir, 'unmeasured.db');
     const store = openSqliteStore(file);
-    store.write({ ...noiseOnly, noise: [], fields: [{ ...health, field: 'body:$.new', kind: 'added', compared: 40, differed: 40 }] });
-    store.close();
-    expect(run('--store', `sqlite:${file}`, '--fail-on', '1%').code).toBe(0);
-    const r = run('--store', `sqlite:${file}`, '--fail-on', '1%', '--strict');
+    await store.write({ ...noiseOnly, noise: [], fields: [{ ...health, field: 'body:$.new', kind: 'added', compared: 40, differed: 40 }] });
+    await store.close();
+    expect((await run('--store', `sqlite:${file}`, '--fail-on', '1%')).code).toBe(0);
+    const r = await run('--store', `sqlite:${file}`, '--fail-on', '1%', '--strict');
     expect(r.code).toBe(1);
     expect(r.out).toContain('body:$.new  unmeasured 100%');
   });
 
-  it('parses rates as percentages or fractions', () => {
+  it('parses rates as percentages or fractions', async () => {
     expect(parseRate('1%')).toBe(0.01);
     expect(parseRate('0.5%')).toBe(0.005);
     expect(parseRate('0.01')).toBe(0.01);
@@ -216,29 +221,29 @@ describe('fieldlab diffs --fail-on', () => {
 });
 
 describe('fieldlab diffs: where the store is, and usage errors', () => {
-  it('reads store.url from --config', () => {
+  it('reads store.url from --config', async () => {
     const config = join(dir, 'fieldlab.yaml');
     writeFileSync(config, `upstreams: { a: "http://127.0.0.1:9" }\nstore: sqlite:${regressed}\n`);
-    const r = run('--config', config, '--fail-on', '1%');
+    const r = await run('--config', config, '--fail-on', '1%');
     expect(r.code).toBe(1);
   });
 
-  it('exits 2 with a message naming the file when the store is missing or unreadable', () => {
+  it('exits 2 with a message naming the file when the store is missing or unreadable', async () => {
     const missing = join(dir, 'nope', 'fieldlab.db');
-    const r = run('--store', `sqlite:${missing}`);
+    const r = await run('--store', `sqlite:${missing}`);
     expect(r.code).toBe(2);
     expect(r.err).toContain(`store file not found: ${missing}`);
     const junk = join(dir, 'junk.db');
     writeFileSync(junk, 'this is not a database, just text that is long enough to have a header page or so');
-    const j = run('--store', `sqlite:${junk}`);
+    const j = await run('--store', `sqlite:${junk}`);
     expect(j.code).toBe(2);
     expect(j.err).toContain(`cannot read store ${junk}`);
-    const c = run('--config', join(dir, 'missing.yaml'));
+    const c = await run('--config', join(dir, 'missing.yaml'));
     expect(c.code).toBe(2);
     expect(c.err).toContain('missing.yaml');
   });
 
-  it('exits 2 on bad flag values and unknown flags', () => {
+  it('exits 2 on bad flag values and unknown flags', async () => {
     for (const args of [
       ['--since', 'yesterday-ish'],
       ['--fail-on', 'lots'],
@@ -248,15 +253,15 @@ describe('fieldlab diffs: where the store is, and usage errors', () => {
       ['--strict'],
       ['extra'],
     ]) {
-      const r = run('--store', `sqlite:${regressed}`, ...args);
+      const r = await run('--store', `sqlite:${regressed}`, ...args);
       expect(r.code, args.join(' ')).toBe(2);
       expect(r.err, args.join(' ')).toMatch(/^fieldlab diffs: /);
     }
-    expect(run('--store', `sqlite:${regressed}`, '--since', 'yesterday-ish').err).toContain('invalid since "yesterday-ish"');
+    expect((await run('--store', `sqlite:${regressed}`, '--since', 'yesterday-ish')).err).toContain('invalid since "yesterday-ish"');
   });
 
-  it('documents every flag in --help', () => {
-    const r = run('--help');
+  it('documents every flag in --help', async () => {
+    const r = await run('--help');
     expect(r.code).toBe(0);
     for (const flag of [
       '--config',

@@ -11,13 +11,13 @@ const cart = { route: 'checkout', shadow: 'v2', endpoint: 'GET /cart' };
 function setup(opts: Partial<DiffBatcherOptions> = {}) {
   let clock = T0 + 1234;
   const batches: DiffBatch[] = [];
-  const b = createDiffBatcher({ store: { write: (x) => void batches.push(x) }, now: () => clock, flushMs: 60_000, ...opts });
+  const b = createDiffBatcher({ store: { write: async (x) => void batches.push(x) }, now: () => clock, flushMs: 60_000, ...opts });
   running.push(b);
   return { b, batches, setClock: (t: number) => (clock = t) };
 }
 const running: DiffBatcher[] = [];
-afterEach(() => {
-  for (const b of running.splice(0)) b.stop();
+afterEach(async () => {
+  for (const b of running.splice(0)) await b.stop();
   vi.useRealTimers();
 });
 
@@ -43,7 +43,7 @@ function ex(at: number, over: Partial<DiffExample> = {}): Omit<DiffExample, 'hou
 }
 
 describe('createDiffBatcher', () => {
-  it('aggregates calls into one row per key and writes them in one batch', () => {
+  it('aggregates calls into one row per key and writes them in one batch', async () => {
     const { b, batches } = setup();
     for (let i = 0; i < 3; i++) {
       b.pair(cart);
@@ -53,7 +53,7 @@ describe('createDiffBatcher', () => {
     }
     b.skip('checkout', 'v2', 'body-too-large');
     b.skip('checkout', 'v2', 'body-too-large');
-    b.flush();
+    await b.flush();
     expect(batches).toHaveLength(1);
     const [w] = batches;
     const at = { hour: T0, ...cart };
@@ -68,11 +68,11 @@ describe('createDiffBatcher', () => {
     expect(b.stats()).toMatchObject({ flushes: 1, written: 6, pending: 0 });
   });
 
-  it('observes latency into the shared histogram layouts, delta signed', () => {
+  it('observes latency into the shared histogram layouts, delta signed', async () => {
     const { b, batches } = setup();
     b.latency(cart, 10, 25);
     b.latency(cart, 30, 20);
-    b.flush();
+    await b.flush();
     const row = batches[0]!.latency[0]!;
     expect([row.primary.length, row.delta.length]).toEqual([LATENCY_BOUNDS.length + 1, DELTA_BOUNDS.length + 1]);
     expect([count(row.primary), count(row.candidate), count(row.delta)]).toEqual([2, 2, 2]);
@@ -80,14 +80,14 @@ describe('createDiffBatcher', () => {
     expect(quantile(row.delta, DELTA_BOUNDS, 1)).toBeGreaterThan(14); // +15 ms, ~10% buckets
   });
 
-  it('buckets by the start of the hour of its clock', () => {
+  it('buckets by the start of the hour of its clock', async () => {
     const { b, batches, setClock } = setup();
     setClock(T0 + H - 1);
     b.pair(cart);
     setClock(T0 + H);
     b.pair(cart);
     b.example(ex(T0));
-    b.flush();
+    await b.flush();
     expect(batches[0]!.pairs.map((p) => [p.hour, p.count])).toEqual([
       [T0, 1],
       [T0 + H, 1],
@@ -95,14 +95,14 @@ describe('createDiffBatcher', () => {
     expect(batches[0]!.examples[0]!.hour).toBe(T0 + H);
   });
 
-  it('writes nothing when nothing is pending', () => {
+  it('writes nothing when nothing is pending', async () => {
     const { b, batches } = setup();
-    b.flush();
+    await b.flush();
     expect(batches).toEqual([]);
     expect(b.stats().flushes).toBe(0);
   });
 
-  it('flushes on its timer, and stop() writes what is left', () => {
+  it('flushes on its timer, and stop() writes what is left', async () => {
     vi.useFakeTimers();
     const { b, batches } = setup({ flushMs: 1000 });
     b.pair(cart);
@@ -111,14 +111,14 @@ describe('createDiffBatcher', () => {
     vi.advanceTimersByTime(1);
     expect(batches).toHaveLength(1);
     b.pair(cart);
-    b.stop();
+    await b.stop();
     expect(batches).toHaveLength(2);
     b.pair(cart);
     vi.advanceTimersByTime(5000);
     expect(batches).toHaveLength(2); // no timer after stop
   });
 
-  it('drops and counts new keys past maxKeys while existing keys keep counting', () => {
+  it('drops and counts new keys past maxKeys while existing keys keep counting', async () => {
     const { b, batches } = setup({ maxKeys: 2 });
     b.pair(cart);
     b.field(cart, 'status', 'status', false);
@@ -126,32 +126,32 @@ describe('createDiffBatcher', () => {
     b.skip('checkout', 'v2', 'x');
     b.pair(cart);
     expect(b.stats().dropped.keys).toBe(2);
-    b.flush();
+    await b.flush();
     expect(batches[0]!.pairs).toEqual([{ hour: T0, ...cart, count: 2 }]);
     b.pair({ ...cart, endpoint: 'GET /other' }); // room again after a flush
-    b.flush();
+    await b.flush();
     expect(batches[1]!.pairs).toHaveLength(1);
   });
 
-  it('caps examples per flush (counted) and per signature per hour (not a loss)', () => {
+  it('caps examples per flush (counted) and per signature per hour (not a loss)', async () => {
     const { b, batches, setClock } = setup({ maxExamplesPerFlush: 4, maxExamplesPerSignature: 2 });
     for (let i = 0; i < 5; i++) b.example(ex(i));
     expect(b.wantsExample(cart, 'body:$.total', 'value')).toBe(false);
     expect(b.wantsExample(cart, 'body:$.total', 'type')).toBe(true);
     for (let i = 0; i < 5; i++) b.example(ex(i, { field: `f${i}` }));
-    b.flush();
+    await b.flush();
     expect(batches[0]!.examples.map((e) => e.field)).toEqual(['body:$.total', 'body:$.total', 'f0', 'f1']);
     expect(b.stats().dropped.examples).toBe(3);
     setClock(T0 + H);
     expect(b.wantsExample(cart, 'body:$.total', 'value')).toBe(true); // a new hour, a new quota
   });
 
-  it('never throws when the store fails: counts, reports and drops that batch', () => {
+  it('never throws when the store fails: counts, reports and drops that batch', async () => {
     const errors: unknown[] = [];
     let fail = true;
     const written: DiffBatch[] = [];
     const store = {
-      write(x: DiffBatch) {
+      async write(x: DiffBatch) {
         if (fail) throw new Error('SQLITE_FULL: database or disk is full');
         written.push(x);
       },
@@ -159,7 +159,7 @@ describe('createDiffBatcher', () => {
     const { b } = setup({ store, onError: (e) => errors.push(e) });
     b.pair(cart);
     b.example(ex(1));
-    expect(() => b.flush()).not.toThrow();
+    await expect(b.flush()).resolves.toBeUndefined();
     expect(errors).toHaveLength(1);
     expect(b.stats()).toMatchObject({
       flushes: 0,
@@ -170,17 +170,17 @@ describe('createDiffBatcher', () => {
     });
     fail = false;
     b.pair(cart);
-    b.flush();
+    await b.flush();
     expect(written[0]!.pairs[0]!.count).toBe(1); // the failed batch is not replayed
     expect(b.stats().flushes).toBe(1);
   });
 
-  it('survives an onError that throws, including from the timer', () => {
+  it('survives an onError that throws, including from the timer', async () => {
     vi.useFakeTimers();
     const { b } = setup({
       flushMs: 10,
       store: {
-        write: () => {
+        write: async () => {
           throw new Error('locked');
         },
       },
@@ -189,25 +189,25 @@ describe('createDiffBatcher', () => {
       },
     });
     b.pair(cart);
-    expect(() => vi.advanceTimersByTime(10)).not.toThrow();
+    await expect(vi.advanceTimersByTimeAsync(10)).resolves.toBeDefined();
     expect(b.stats().failures).toBe(1);
   });
 
-  it('feeds a real store end to end', () => {
+  it('feeds a real store end to end', async () => {
     const store = openSqliteStore(':memory:');
     const { b } = setup({ store });
     b.pair(cart);
     b.field(cart, 'body:$.total', 'value', true);
     b.latency(cart, 10, 12);
     b.example(ex(T0 + 5));
-    b.flush();
+    await b.flush();
     b.pair(cart);
     b.latency(cart, 10, 12);
-    b.flush();
-    const rows = store.rows({ route: 'checkout' });
+    await b.flush();
+    const rows = await store.rows({ route: 'checkout' });
     expect(rows.pairs[0]!.count).toBe(2);
     expect(count(rows.latency[0]!.primary)).toBe(2);
-    expect(store.examples({ field: 'body:$.total' })).toHaveLength(1);
-    store.close();
+    expect(await store.examples({ field: 'body:$.total' })).toHaveLength(1);
+    await store.close();
   });
 });

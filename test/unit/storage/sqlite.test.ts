@@ -20,20 +20,20 @@ const T0 = Date.UTC(2026, 10, 20, 10);
 const scope = { hour: T0, route: 'checkout', shadow: 'v2', endpoint: 'GET /cart' };
 
 describe('sqlite store on a file', () => {
-  it('keeps its data across close and reopen (reports after a restart)', () => {
+  it('keeps its data across close and reopen (reports after a restart)', async () => {
     const file = tempFile();
     const first = openSqliteStore(file);
-    first.write(batch({ pairs: [{ ...scope, count: 7 }], examples: [example(T0 + 1)] }));
-    first.close();
-    first.close(); // idempotent
+    await first.write(batch({ pairs: [{ ...scope, count: 7 }], examples: [example(T0 + 1)] }));
+    await first.close();
+    await first.close(); // idempotent
     const again = openSqliteStore(file);
-    again.write(batch({ pairs: [{ ...scope, count: 1 }] }));
-    expect(again.rows({}).pairs[0]!.count).toBe(8);
-    expect(again.examples({})).toEqual([example(T0 + 1)]);
-    again.close();
+    await again.write(batch({ pairs: [{ ...scope, count: 1 }] }));
+    expect((await again.rows({})).pairs[0]!.count).toBe(8);
+    expect(await again.examples({})).toEqual([example(T0 + 1)]);
+    await again.close();
   });
 
-  it('creates the parent directory and runs in WAL mode with the documented settings', () => {
+  it('creates the parent directory and runs in WAL mode with the documented settings', async () => {
     const file = tempFile();
     const db = openDatabase(file);
     expect(existsSync(file)).toBe(true);
@@ -45,34 +45,34 @@ describe('sqlite store on a file', () => {
     db.close();
   });
 
-  it('lets a second process read what the first wrote while it stays open', () => {
+  it('lets a second process read what the first wrote while it stays open', async () => {
     const file = tempFile();
     const proxy = openSqliteStore(file);
     const report = openSqliteStore(file);
-    proxy.write(batch({ pairs: [{ ...scope, count: 3 }] }));
-    expect(report.rows({}).pairs[0]!.count).toBe(3);
-    proxy.close();
-    report.close();
+    await proxy.write(batch({ pairs: [{ ...scope, count: 3 }] }));
+    expect((await report.rows({})).pairs[0]!.count).toBe(3);
+    await proxy.close();
+    await report.close();
   });
 
-  it('writes while a report holds a read transaction open (WAL: readers never block the writer)', () => {
+  it('writes while a report holds a read transaction open (WAL: readers never block the writer)', async () => {
     const file = tempFile();
     const store = openSqliteStore(file);
     const reader = new Database(file, { readonly: true });
     reader.exec('BEGIN');
     reader.prepare('SELECT count(*) FROM diff_pairs').get();
     const started = Date.now();
-    store.write(batch({ pairs: [{ ...scope, count: 1 }] })); // a rollback journal would wait busy_timeout, then fail
+    await store.write(batch({ pairs: [{ ...scope, count: 1 }] })); // a rollback journal would wait busy_timeout, then fail
     expect(Date.now() - started).toBeLessThan(1000);
     expect(reader.prepare('SELECT count(*) FROM diff_pairs').pluck().get()).toBe(0); // its snapshot
     reader.exec('COMMIT');
     reader.close();
-    store.close();
+    await store.close();
   });
 });
 
 describe('migrations', () => {
-  it('opens a database created at version 1 and keeps its data', () => {
+  it('opens a database created at version 1 and keeps its data', async () => {
     const file = tempFile();
     mkdirSync(dirname(file));
     const v1 = new Database(file);
@@ -81,11 +81,11 @@ describe('migrations', () => {
     v1.prepare('INSERT INTO diff_pairs VALUES (?, ?, ?, ?, ?)').run(T0, 'checkout', 'v2', 'GET /cart', 4);
     v1.close();
     const store = openSqliteStore(file);
-    expect(store.rows({}).pairs).toEqual([{ route: 'checkout', shadow: 'v2', endpoint: 'GET /cart', count: 4 }]);
-    store.close();
+    expect((await store.rows({})).pairs).toEqual([{ route: 'checkout', shadow: 'v2', endpoint: 'GET /cart', count: 4 }]);
+    await store.close();
   });
 
-  it('refuses a database from a newer release with a clear error, leaving it untouched', () => {
+  it('refuses a database from a newer release with a clear error, leaving it untouched', async () => {
     const file = tempFile();
     openSqliteStore(file).close();
     const raw = new Database(file);
@@ -107,7 +107,7 @@ describe('migrations', () => {
     after.close();
   });
 
-  it('applies only pending migrations, and rolls back all of them when one fails', () => {
+  it('applies only pending migrations, and rolls back all of them when one fails', async () => {
     const db = new Database(':memory:');
     expect(migrate(db, [['CREATE TABLE a (x)']])).toEqual({ from: 0, to: 1 });
     expect(migrate(db, [['CREATE TABLE a (x)'], ['CREATE TABLE b (x)']])).toEqual({ from: 1, to: 2 });

@@ -1,5 +1,6 @@
-// The shared DiffStore suite: every implementation (SQLite now, PostgreSQL later) must pass it unchanged.
+// The shared DiffStore suite: every backend (SQLite in-process and in its worker, PostgreSQL) must pass it unchanged.
 import { afterEach, describe, expect, it } from 'vitest';
+import { buildReport } from '../../../src/compare/report.js';
 import type { DiffKind } from '../../../src/compare/types.js';
 import type { DiffBatch, DiffExample, DiffScope, DiffStore, DiffStoreLimits } from '../../../src/storage/types.js';
 
@@ -46,40 +47,42 @@ const field = (name: string, kind: DiffKind, compared: number, differed: number,
  * Registers the DiffStore contract for one implementation. `open` must return a new, empty store
  * honouring `limits` on every call.
  */
-export function runStoreContract(name: string, open: (limits?: DiffStoreLimits) => DiffStore): void {
+export function runStoreContract(name: string, open: (limits?: DiffStoreLimits) => DiffStore | Promise<DiffStore>): void {
   describe(`DiffStore contract: ${name}`, () => {
     const opened: DiffStore[] = [];
-    const fresh = (limits?: DiffStoreLimits) => {
-      const s = open(limits);
+    const fresh = async (limits?: DiffStoreLimits) => {
+      const s = await open(limits);
       opened.push(s);
       return s;
     };
-    afterEach(() => {
-      for (const s of opened.splice(0)) s.close();
+    afterEach(async () => {
+      for (const s of opened.splice(0)) await s.close();
     });
 
-    it('reads back nothing from an empty store, and accepts an empty batch', () => {
-      const s = fresh();
-      s.write(batch());
-      expect(s.rows({})).toEqual({ pairs: [], fields: [], noise: [], statuses: [], latency: [], skips: [] });
-      expect(s.examples({})).toEqual([]);
+    it('reads back nothing from an empty store, and accepts an empty batch', async () => {
+      const s = await fresh();
+      await s.write(batch());
+      expect(await s.rows({})).toEqual({ pairs: [], fields: [], noise: [], statuses: [], latency: [], skips: [] });
+      expect(await s.examples({})).toEqual([]);
     });
 
-    it('adds counts of the same key across writes and sums hours in rows()', () => {
-      const s = fresh();
-      s.write(batch({ pairs: [{ ...scope(), count: 3 }], fields: [field('status', 'status', 3, 1)] }));
-      s.write(batch({ pairs: [{ ...scope(), count: 2 }], fields: [field('status', 'status', 2, 2)] }));
-      s.write(batch({ pairs: [{ ...scope({ hour: T0 + H }), count: 5 }], fields: [field('status', 'status', 5, 0, { hour: T0 + H })] }));
-      const r = s.rows({});
+    it('adds counts of the same key across writes and sums hours in rows()', async () => {
+      const s = await fresh();
+      await s.write(batch({ pairs: [{ ...scope(), count: 3 }], fields: [field('status', 'status', 3, 1)] }));
+      await s.write(batch({ pairs: [{ ...scope(), count: 2 }], fields: [field('status', 'status', 2, 2)] }));
+      await s.write(
+        batch({ pairs: [{ ...scope({ hour: T0 + H }), count: 5 }], fields: [field('status', 'status', 5, 0, { hour: T0 + H })] }),
+      );
+      const r = await s.rows({});
       expect(r.pairs).toEqual([{ route: 'checkout', shadow: 'v2', endpoint: 'GET /cart', count: 10 }]);
       expect(r.fields).toEqual([
         { route: 'checkout', shadow: 'v2', endpoint: 'GET /cart', field: 'status', kind: 'status', compared: 10, differed: 3 },
       ]);
     });
 
-    it('keeps kinds of one field apart, and statuses and skips by their detail', () => {
-      const s = fresh();
-      s.write(
+    it('keeps kinds of one field apart, and statuses and skips by their detail', async () => {
+      const s = await fresh();
+      await s.write(
         batch({
           fields: [field('body:$.id', 'value', 8, 1), field('body:$.id', 'type', 2, 2)],
           statuses: [
@@ -89,13 +92,13 @@ export function runStoreContract(name: string, open: (limits?: DiffStoreLimits) 
           skips: [{ hour: T0, route: 'checkout', shadow: 'v2', reason: 'body-too-large', count: 4 }],
         }),
       );
-      s.write(
+      await s.write(
         batch({
           statuses: [{ ...scope({ hour: T0 + H }), primary: 200, candidate: 500, count: 1 }],
           skips: [{ hour: T0 + H, route: 'checkout', shadow: 'v2', reason: 'body-too-large', count: 1 }],
         }),
       );
-      const r = s.rows({});
+      const r = await s.rows({});
       expect(r.fields.map((f) => [f.kind, f.compared, f.differed]).sort()).toEqual([
         ['type', 2, 2],
         ['value', 8, 1],
@@ -107,9 +110,9 @@ export function runStoreContract(name: string, open: (limits?: DiffStoreLimits) 
       expect(r.skips).toEqual([{ route: 'checkout', shadow: 'v2', reason: 'body-too-large', count: 5 }]);
     });
 
-    it('filters by inclusive hour range, route, shadow and endpoint', () => {
-      const s = fresh();
-      s.write(
+    it('filters by inclusive hour range, route, shadow and endpoint', async () => {
+      const s = await fresh();
+      await s.write(
         batch({
           pairs: [
             { ...scope(), count: 1 },
@@ -121,21 +124,21 @@ export function runStoreContract(name: string, open: (limits?: DiffStoreLimits) 
           ],
         }),
       );
-      const total = (f: Parameters<DiffStore['rows']>[0]) => s.rows(f).pairs.reduce((n, p) => n + p.count, 0);
-      expect(total({})).toBe(111_111);
-      expect(total({ since: T0 + H, until: T0 + H })).toBe(10);
-      expect(total({ since: T0 + H })).toBe(110);
-      expect(total({ until: T0 })).toBe(111_001);
-      expect(total({ route: 'search' })).toBe(1000);
-      expect(total({ shadow: 'v3' })).toBe(10_000);
-      expect(total({ endpoint: 'POST /cart' })).toBe(100_000);
-      expect(total({ route: 'checkout', shadow: 'v2', endpoint: 'GET /cart', since: T0, until: T0 + H })).toBe(11);
-      expect(total({ route: 'nope' })).toBe(0);
+      const total = async (f: Parameters<DiffStore['rows']>[0]) => (await s.rows(f)).pairs.reduce((n, p) => n + p.count, 0);
+      expect(await total({})).toBe(111_111);
+      expect(await total({ since: T0 + H, until: T0 + H })).toBe(10);
+      expect(await total({ since: T0 + H })).toBe(110);
+      expect(await total({ until: T0 })).toBe(111_001);
+      expect(await total({ route: 'search' })).toBe(1000);
+      expect(await total({ shadow: 'v3' })).toBe(10_000);
+      expect(await total({ endpoint: 'POST /cart' })).toBe(100_000);
+      expect(await total({ route: 'checkout', shadow: 'v2', endpoint: 'GET /cart', since: T0, until: T0 + H })).toBe(11);
+      expect(await total({ route: 'nope' })).toBe(0);
     });
 
-    it("stores route-wide noise under shadow '*' and returns it under any shadow filter", () => {
-      const s = fresh();
-      s.write(
+    it("stores route-wide noise under shadow '*' and returns it under any shadow filter", async () => {
+      const s = await fresh();
+      await s.write(
         batch({
           noise: [
             { ...scope({ shadow: '*' }), field: 'header:date', compared: 10, differed: 10 },
@@ -144,8 +147,8 @@ export function runStoreContract(name: string, open: (limits?: DiffStoreLimits) 
           ],
         }),
       );
-      s.write(batch({ noise: [{ ...scope({ shadow: '*', hour: T0 + H }), field: 'header:date', compared: 5, differed: 5 }] }));
-      const v2 = s.rows({ shadow: 'v2' }).noise;
+      await s.write(batch({ noise: [{ ...scope({ shadow: '*', hour: T0 + H }), field: 'header:date', compared: 5, differed: 5 }] }));
+      const v2 = (await s.rows({ shadow: 'v2' })).noise;
       expect(v2).toHaveLength(2);
       expect(v2).toContainEqual({
         route: 'checkout',
@@ -156,57 +159,59 @@ export function runStoreContract(name: string, open: (limits?: DiffStoreLimits) 
         differed: 15,
       });
       expect(v2).toContainEqual({ route: 'checkout', shadow: 'v2', endpoint: 'GET /cart', field: 'body:$.ts', compared: 4, differed: 1 });
-      expect(s.rows({}).noise).toHaveLength(3);
-      expect(s.rows({ shadow: '*' }).noise.map((n) => n.shadow)).toEqual(['*']);
+      expect((await s.rows({})).noise).toHaveLength(3);
+      expect((await s.rows({ shadow: '*' })).noise.map((n) => n.shadow)).toEqual(['*']);
     });
 
-    it('merges latency histograms element-wise across writes and hours', () => {
-      const s = fresh();
+    it('merges latency histograms element-wise across writes and hours', async () => {
+      const s = await fresh();
       const lat = (hour: number, p: number[], c: number[], d: number[]) => ({ ...scope({ hour }), primary: p, candidate: c, delta: d });
-      s.write(batch({ latency: [lat(T0, [1, 0, 2], [0, 1, 0], [1, 1, 1, 0])] }));
-      s.write(batch({ latency: [lat(T0, [0, 3, 0], [4, 0, 0], [0, 0, 0, 2])] }));
-      s.write(batch({ latency: [lat(T0 + H, [10, 0, 0], [0, 0, 10], [5, 0, 0, 0]), lat(T0 + H, [1, 1, 1], [1, 1, 1], [1, 1, 1, 1])] }));
-      expect(s.rows({}).latency).toEqual([
+      await s.write(batch({ latency: [lat(T0, [1, 0, 2], [0, 1, 0], [1, 1, 1, 0])] }));
+      await s.write(batch({ latency: [lat(T0, [0, 3, 0], [4, 0, 0], [0, 0, 0, 2])] }));
+      await s.write(
+        batch({ latency: [lat(T0 + H, [10, 0, 0], [0, 0, 10], [5, 0, 0, 0]), lat(T0 + H, [1, 1, 1], [1, 1, 1], [1, 1, 1, 1])] }),
+      );
+      expect((await s.rows({})).latency).toEqual([
         { route: 'checkout', shadow: 'v2', endpoint: 'GET /cart', primary: [12, 4, 3], candidate: [5, 2, 11], delta: [7, 2, 2, 3] },
       ]);
-      expect(s.rows({ until: T0 }).latency[0]!.primary).toEqual([1, 3, 2]);
+      expect((await s.rows({ until: T0 })).latency[0]!.primary).toEqual([1, 3, 2]);
     });
 
-    it('applies a batch all-or-nothing', () => {
-      const s = fresh();
+    it('applies a batch all-or-nothing', async () => {
+      const s = await fresh();
       const bad = { hour: T0, route: null as unknown as string, shadow: 'v2', reason: 'x', count: 1 };
-      expect(() => s.write(batch({ pairs: [{ ...scope(), count: 1 }], examples: [example(T0)], skips: [bad] }))).toThrow();
-      expect(s.rows({}).pairs).toEqual([]);
-      expect(s.examples({})).toEqual([]);
+      await expect(s.write(batch({ pairs: [{ ...scope(), count: 1 }], examples: [example(T0)], skips: [bad] }))).rejects.toThrow();
+      expect((await s.rows({})).pairs).toEqual([]);
+      expect(await s.examples({})).toEqual([]);
     });
 
-    it('round-trips examples, newest first, filtered by field and limited', () => {
-      const s = fresh();
+    it('round-trips examples, newest first, filtered by field and limited', async () => {
+      const s = await fresh();
       const traced = example(T0 + 5, { field: 'body:$.id', traceId: '4bf92f3577b34da6a3ce929d0e0e4736', paths: ['body:$.id', 'status'] });
-      s.write(batch({ examples: [example(T0 + 1), traced, example(T0 + 3)] }));
-      const all = s.examples({});
+      await s.write(batch({ examples: [example(T0 + 1), traced, example(T0 + 3)] }));
+      const all = await s.examples({});
       expect(all.map((e) => e.at)).toEqual([T0 + 5, T0 + 3, T0 + 1]);
       expect(all[0]).toEqual(traced);
       expect(all[1]!.traceId).toBeUndefined();
-      expect(s.examples({ field: 'body:$.total' }).map((e) => e.at)).toEqual([T0 + 3, T0 + 1]);
-      expect(s.examples({ limit: 1 }).map((e) => e.at)).toEqual([T0 + 5]);
-      expect(s.examples({ since: T0 + 2, until: T0 + 4 }).map((e) => e.at)).toEqual([T0 + 3]);
-      expect(s.examples({ endpoint: 'POST /cart' })).toEqual([]);
+      expect((await s.examples({ field: 'body:$.total' })).map((e) => e.at)).toEqual([T0 + 3, T0 + 1]);
+      expect((await s.examples({ limit: 1 })).map((e) => e.at)).toEqual([T0 + 5]);
+      expect((await s.examples({ since: T0 + 2, until: T0 + 4 })).map((e) => e.at)).toEqual([T0 + 3]);
+      expect(await s.examples({ endpoint: 'POST /cart' })).toEqual([]);
     });
 
-    it('keeps the first N examples per signature, within and across batches', () => {
-      const s = fresh({ maxExamplesPerSignature: 2 });
-      s.write(batch({ examples: [example(T0 + 1), example(T0 + 2), example(T0 + 3), example(T0 + 4, { kind: 'type' })] }));
-      s.write(batch({ examples: [example(T0 + 5), example(T0 + 6, { shadow: 'v3' })] }));
-      const value = s.examples({ shadow: 'v2' }).filter((e) => e.kind === 'value');
+    it('keeps the first N examples per signature, within and across batches', async () => {
+      const s = await fresh({ maxExamplesPerSignature: 2 });
+      await s.write(batch({ examples: [example(T0 + 1), example(T0 + 2), example(T0 + 3), example(T0 + 4, { kind: 'type' })] }));
+      await s.write(batch({ examples: [example(T0 + 5), example(T0 + 6, { shadow: 'v3' })] }));
+      const value = (await s.examples({ shadow: 'v2' })).filter((e) => e.kind === 'value');
       expect(value.map((e) => e.at)).toEqual([T0 + 2, T0 + 1]);
-      expect(s.examples({}).map((e) => e.at)).toEqual([T0 + 6, T0 + 4, T0 + 2, T0 + 1]);
+      expect((await s.examples({})).map((e) => e.at)).toEqual([T0 + 6, T0 + 4, T0 + 2, T0 + 1]);
     });
 
-    it('prunes rows and examples older than the cutoff and reports how many went', () => {
-      const s = fresh();
+    it('prunes rows and examples older than the cutoff and reports how many went', async () => {
+      const s = await fresh();
       const hours = [T0, T0 + H, T0 + 2 * H];
-      s.write(
+      await s.write(
         batch({
           pairs: hours.map((hour) => ({ ...scope({ hour }), count: 1 })),
           noise: hours.map((hour) => ({ ...scope({ hour, shadow: '*' }), field: 'header:date', compared: 1, differed: 1 })),
@@ -214,19 +219,42 @@ export function runStoreContract(name: string, open: (limits?: DiffStoreLimits) 
           examples: hours.map((hour, i) => example(hour + 1, { field: `f${i}` })),
         }),
       );
-      expect(s.prune(T0 + H)).toBe(4); // one pairs, one noise, one latency row, one example
-      expect(s.rows({}).pairs.map((p) => p.count)).toEqual([2]);
-      expect(s.examples({}).map((e) => e.field)).toEqual(['f2', 'f1']);
-      expect(s.prune(T0 + H)).toBe(0);
-      expect(s.prune(T0 + 10 * H)).toBe(8);
-      expect(s.rows({}).pairs).toEqual([]);
+      expect(await s.prune(T0 + H)).toBe(4); // one pairs, one noise, one latency row, one example
+      expect((await s.rows({})).pairs.map((p) => p.count)).toEqual([2]);
+      expect((await s.examples({})).map((e) => e.field)).toEqual(['f2', 'f1']);
+      expect(await s.prune(T0 + H)).toBe(0);
+      expect(await s.prune(T0 + 10 * H)).toBe(8);
+      expect((await s.rows({})).pairs).toEqual([]);
     });
 
-    it('trims examples to the global cap, oldest first', () => {
-      const s = fresh({ maxExamples: 3 });
-      s.write(batch({ examples: [5, 1, 4, 2, 3].map((i) => example(T0 + i, { field: `f${i}` })) }));
-      expect(s.prune(0)).toBe(2);
-      expect(s.examples({}).map((e) => e.at)).toEqual([T0 + 5, T0 + 4, T0 + 3]);
+    it('trims examples to the global cap, oldest first', async () => {
+      const s = await fresh({ maxExamples: 3 });
+      await s.write(batch({ examples: [5, 1, 4, 2, 3].map((i) => example(T0 + i, { field: `f${i}` })) }));
+      expect(await s.prune(0)).toBe(2);
+      expect((await s.examples({})).map((e) => e.at)).toEqual([T0 + 5, T0 + 4, T0 + 3]);
+    });
+
+    it('builds bounded report pages equal to buildReport over its own rows', async () => {
+      const s = await fresh();
+      const endpoints = ['GET /a', 'GET /b', 'GET /c', 'GET /d', 'GET /e'];
+      await s.write(
+        batch({
+          pairs: endpoints.map((endpoint, i) => ({ ...scope({ endpoint }), count: 10 + i })),
+          fields: endpoints.flatMap((endpoint, i) => [
+            field('body:$.x', 'value', 10 + i, i + 1, { endpoint }),
+            field('body:$.y', 'value', 10 + i, 1, { endpoint }),
+          ]),
+        }),
+      );
+      const page = { offset: 2, limit: 2, fields: 1 };
+      const got = await s.report({ filter: {}, page });
+      const want = buildReport(await s.rows({}), {}, {}, page);
+      expect({ ...got, generatedAt: 'x' }).toEqual({ ...want, generatedAt: 'x' });
+      expect(got.endpoints).toHaveLength(2);
+      expect(got.endpoints.every((e) => e.fields.length === 1 && e.fieldsTotal === 2)).toBe(true);
+      expect(got.page).toEqual({ offset: 2, limit: 2, fields: 1, total: 5, next: 4 });
+      expect(got.totals.endpoints).toBe(5);
+      expect((await s.report({ filter: {}, page: { offset: 4, limit: 2 } })).page.next).toBeNull();
     });
   });
 }

@@ -63,7 +63,7 @@ export async function startTelemetryProxy(
   const dispatcher = createShadowDispatcher();
   const pairs: ComparePair[] = [];
   const skips: string[] = [];
-  const stores = openStore(`sqlite:${join(tmp.dir, 'fieldlab.db')}`);
+  const stores = await openStore(`sqlite:${join(tmp.dir, 'fieldlab.db')}`);
   const batcher = createDiffBatcher({ store: stores.diffs });
   const pipeline = createComparePipeline({ batcher });
   const sink: PairSink = {
@@ -109,8 +109,8 @@ export async function startTelemetryProxy(
       await Promise.all([close(proxy), close(admin)]);
       await Promise.all([pools.closeAll(true), shadowPools.closeAll(true)]);
       await pipeline.idle();
-      batcher.stop();
-      stores.close();
+      await batcher.stop();
+      await stores.close();
       tmp.remove();
     },
   };
