@@ -7,7 +7,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parseDiffFilter, parseReportPage } from '../compare/report-filter.js';
 import { FL_ADMIN_BAD_REQUEST } from '../errors.js';
-import { sendLocalReply } from '../ingress/local-reply.js';
+import { sendLocalReply } from '../net/local-reply.js';
 import { storeErrorDef } from '../storage/store-error.js';
 import type { DiffStore, ReportQuery } from '../storage/types.js';
 import { loadPageExamples, renderDiffsPage } from './diffs-page.js';

@@ -6,7 +6,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { LATENCY_BOUNDS, quantile } from '../stats/histogram.js';
 import { parseTimeBound } from '../compare/report-filter.js';
 import { FL_ADMIN_BAD_REQUEST } from '../errors.js';
-import { sendLocalReply } from '../ingress/local-reply.js';
+import { sendLocalReply } from '../net/local-reply.js';
 import type { GuardrailStore, MinuteRow } from '../storage/guardrail-types.js';
 import { storeErrorDef } from '../storage/store-error.js';
 import { sendJson } from './server.js';

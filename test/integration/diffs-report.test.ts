@@ -41,10 +41,10 @@ routes:
     await dark.close();
   });
 
-  it('reports the regression as real and trips the gate, while the proxy keeps the file open', () => {
+  it('reports the regression as real and trips the gate, while the proxy keeps the file open', async () => {
     const out: string[] = [];
     const err: string[] = [];
-    const code = runDiffs(['--config', fl.file, '--since', '1h', '--fail-on', '1%'], {
+    const code = await runDiffs(['--config', fl.file, '--since', '1h', '--fail-on', '1%'], {
       out: (s) => out.push(s),
       err: (s) => err.push(s),
       env: {},
