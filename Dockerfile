@@ -39,8 +39,8 @@ EXPOSE 8080 9901 9902
 # The admin listener is loopback-only by default, which is exactly where this check runs.
 HEALTHCHECK --interval=10s --timeout=3s --start-period=5s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:9901/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
-# SIGTERM from `docker stop` stops readiness, waits drain.delay, drains in-flight requests
-# (drain.timeout) and exits 0.
+# SIGTERM from `docker stop`: /readyz answers 503 for drainDelay (new connections still accepted),
+# then in-flight requests get drainTimeout, then exit 0.
 STOPSIGNAL SIGTERM
 ENTRYPOINT ["node", "dist/src/cli/main.js"]
 CMD ["start", "--config", "config/fieldlab.yaml"]

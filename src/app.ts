@@ -21,6 +21,8 @@ import { collectAppState } from './telemetry/metrics-state.js';
 import { createComparePipeline, type PipelineStats } from './compare/pipeline.js';
 import { createDiffBatcher, type DiffBatcherStats } from './storage/batcher.js';
 import { openStore } from './storage/open.js';
+import { prepareStorePath, storeOpenError } from './storage/prepare-path.js';
+import { createMetricsListener } from './admin/metrics-listener.js';
 import type { DiffStore } from './storage/types.js';
 import { createObserverGuard, namedObserver, type ExchangeObserver } from './telemetry/hooks.js';
 import { applyLimits, createProxyServer } from './ingress/listener.js';
@@ -63,8 +65,13 @@ export interface App {
   guardrails(): GuardrailsRuntime;
   /** Writes per-minute arm rollups now (all minutes, including the current one, by default). */
   flushRollups(all?: boolean): Promise<void>;
-  /** Graceful stop: refuse new connections, let in-flight requests finish up to `deadlineMs`. */
-  stop(deadlineMs?: number): Promise<void>;
+  /** The metrics listener's port, when `metrics.listen` is configured. */
+  metricsPort(): number | undefined;
+  /**
+   * Graceful stop: readiness fails at once; new connections are still accepted for `delayMs`
+   * (drainDelay), then refused while in-flight requests finish up to `deadlineMs` (drainTimeout).
+   */
+  stop(deadlineMs?: number, delayMs?: number): Promise<void>;
 }
 
 /**
@@ -101,7 +108,13 @@ export async function startApp(opts: AppOptions): Promise<App> {
   if (!opts.logger) log.level = cfg.log.level;
   // Storage: opened once (restart to change `store`), written only from timers, read by admin requests;
   // SQLite runs in a worker thread, so no store call ever blocks the proxy's loop.
-  const stores = await openStore(cfg.store.url, { pool: cfg.store.pool, queue: cfg.store.queue });
+  // The path is checked first, and any failure names store.url and the path (ops: FL_STORE_OPEN).
+  const stores = await Promise.resolve()
+    .then(() => prepareStorePath(cfg.store.url))
+    .then(() => openStore(cfg.store.url, { pool: cfg.store.pool, queue: cfg.store.queue }))
+    .catch((err: unknown) => {
+      throw storeOpenError(cfg.store.url, err);
+    });
   const store = stores.diffs;
   // Loaded before listening: a variant that was rolled back never serves a request after a restart.
   const states = await stores.guardrails.loadStates().catch((err: unknown) => {
@@ -149,14 +162,18 @@ export async function startApp(opts: AppOptions): Promise<App> {
     collect: collectAppState({ mirror: diffStats, config, ...(tracing ? { tracing: tracing.stats } : {}) }),
   });
   observers.push(namedObserver('metrics', metrics.observer));
+  const scrape = metricsRoute(metrics);
+  const ready = () => listening && !draining;
+  // Probes and scrapes without a token, apart from the admin API (metrics.listen; optional).
+  const metricsListener = cfg.metrics ? createMetricsListener({ metrics: scrape, ready }) : undefined;
   const admin = createAdminServer({
     config,
-    ready: () => listening && !draining,
+    ready,
     startedAt,
     routes: {
       ...diffRoutes({ store, stats: diffStats }),
       ...rollupRoutes(stores.guardrails),
-      'GET /metrics': metricsRoute(metrics),
+      'GET /metrics': scrape,
       ...guardrailRoutes(guardrails, stores.guardrails),
     },
   });
@@ -164,14 +181,22 @@ export async function startApp(opts: AppOptions): Promise<App> {
   await listen(proxy, cfg.listen.host, cfg.listen.port);
   try {
     await listen(admin, cfg.admin.listen.host, cfg.admin.listen.port);
+    if (metricsListener && cfg.metrics) await listen(metricsListener, cfg.metrics.listen.host, cfg.metrics.listen.port);
   } catch (err) {
     proxy.close();
+    admin.close();
     throw err;
   }
   listening = true;
   const stopWatch = opts.watch === false ? () => undefined : watchConfig(opts.configFile, () => void config.reload('watch'));
   log.info(
-    { listen: address(proxy), admin: address(admin), config: opts.configFile, version: config.current().version },
+    {
+      listen: address(proxy),
+      admin: address(admin),
+      ...(metricsListener ? { metrics: address(metricsListener) } : {}),
+      config: opts.configFile,
+      version: config.current().version,
+    },
     'fieldlab started',
   );
 
@@ -180,6 +205,7 @@ export async function startApp(opts: AppOptions): Promise<App> {
     log,
     proxyPort: () => (proxy.address() as AddressInfo).port,
     adminPort: () => (admin.address() as AddressInfo).port,
+    metricsPort: () => (metricsListener?.address() as AddressInfo | null | undefined)?.port,
     reload: (trigger = 'api') => config.reload(trigger),
     mirrorStats: diffStats,
     observerFailures: () => observerGuard.stats(),
@@ -190,11 +216,17 @@ export async function startApp(opts: AppOptions): Promise<App> {
     },
     flushRollups: (all = true) => rollup.flush(all),
     guardrails: () => guardrails!,
-    async stop(deadlineMs = config.current().config.drainTimeout) {
+    async stop(deadlineMs = config.current().config.drainTimeout, delayMs = config.current().config.drainDelay) {
       if (draining) return;
       draining = true;
       config.close();
       stopWatch();
+      if (delayMs > 0) {
+        // /readyz answers 503 from now on, but the listener keeps accepting: load balancers and
+        // kube-proxy take a few seconds to notice, and connections they still send must not fail.
+        log.info({ delayMs }, 'not ready; accepting connections until the drain delay ends');
+        await new Promise((r) => setTimeout(r, delayMs));
+      }
       log.info({ deadlineMs, open: sockets.size }, 'draining');
       const closed = new Promise<void>((resolve) => proxy.close(() => resolve()));
       // Connections become idle as their last response ends; close each one as soon as it does
@@ -227,6 +259,12 @@ export async function startApp(opts: AppOptions): Promise<App> {
         admin.close(() => resolve());
         admin.closeAllConnections();
       });
+      if (metricsListener) {
+        await new Promise<void>((resolve) => {
+          metricsListener.close(() => resolve());
+          metricsListener.closeAllConnections();
+        });
+      }
       // After the admin and every writer: pending store requests finish, then the file closes.
       await stores.close();
       log.info('stopped');

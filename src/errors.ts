@@ -94,6 +94,11 @@ export const FL_INTERNAL = defineError('FL_INTERNAL', 500, 'internal proxy error
 
 // --- admin ---
 export const FL_ADMIN_UNAUTHORIZED = defineError('FL_ADMIN_UNAUTHORIZED', 401, 'admin token missing or wrong');
+export const FL_ADMIN_FORBIDDEN = defineError(
+  'FL_ADMIN_FORBIDDEN',
+  403,
+  'this credential may only read (actions and reload need admin.writeToken or admin.token as a bearer token)',
+);
 export const FL_ADMIN_NOT_FOUND = defineError('FL_ADMIN_NOT_FOUND', 404, 'no such admin endpoint');
 export const FL_ROUTE_NOT_FOUND = defineError('FL_ROUTE_NOT_FOUND', 404, 'no route with that name in the running config');
 export const FL_NO_GUARDRAILS = defineError(
@@ -106,3 +111,10 @@ export const FL_ADMIN_BAD_REQUEST = defineError('FL_ADMIN_BAD_REQUEST', 400, 'in
 // --- storage (reports, guardrail state; never on the request path) ---
 export const FL_STORE_BUSY = defineError('FL_STORE_BUSY', 503, "the store's request queue is full: request dropped and counted");
 export const FL_STORE_UNAVAILABLE = defineError('FL_STORE_UNAVAILABLE', 503, 'the store failed or is closed');
+
+// --- start-up ---
+export const FL_STORE_OPEN = defineError(
+  'FL_STORE_OPEN',
+  500,
+  'cannot open the store named by store.url (the message names the path; give it a writable volume)',
+);

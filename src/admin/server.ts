@@ -1,12 +1,14 @@
 /**
- * The admin listener: health and readiness for orchestrators, and read-only views of the live
- * config and routes for SREs. Loopback by default; when it listens anywhere else a token is
- * mandatory (the schema refuses the config otherwise). Probes stay open so kubelets need no secret.
+ * The admin listener: health and readiness for orchestrators, read views of the live config,
+ * routes and reports, and the mutating actions. Loopback by default; when it listens anywhere else
+ * a token is mandatory (the schema refuses the config otherwise). Reads and writes take separate
+ * tokens (auth.ts); probes and the login form stay open so kubelets and browsers need no secret.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { timingSafeEqual } from 'node:crypto';
 import type { ConfigManager } from '../config/manager.js';
-import { FL_ADMIN_NOT_FOUND, FL_ADMIN_UNAUTHORIZED, FL_INTERNAL } from '../errors.js';
+import { FL_ADMIN_FORBIDDEN, FL_ADMIN_NOT_FOUND, FL_ADMIN_UNAUTHORIZED, FL_INTERNAL } from '../errors.js';
+import { accessOf, requiredLevel } from './auth.js';
+import { loginRoutes } from './login.js';
 import { sendLocalReply } from '../net/local-reply.js';
 import { redact } from './redact.js';
 import { isLoopback, stripV4Mapped } from '../net/ip.js';
@@ -43,13 +45,6 @@ function exposed(server: Server): boolean {
   return a !== null && typeof a === 'object' && !isLoopback(stripV4Mapped(a.address));
 }
 
-function authorized(req: IncomingMessage, token: string | undefined, exposedListener: boolean): boolean {
-  if (!token) return !exposedListener;
-  const given = Buffer.from(req.headers.authorization?.replace(/^Bearer\s+/i, '') ?? '');
-  const want = Buffer.from(token);
-  return given.length === want.length && timingSafeEqual(given, want);
-}
-
 /**
  * Creates (but does not start) the admin server.
  * @example createAdminServer({ config, ready: () => true, startedAt: new Date() }).listen(9901)
@@ -58,6 +53,7 @@ export function createAdminServer(deps: AdminDeps): Server {
   const open: Record<string, Handler> = {
     'GET /healthz': (_q, res) => sendJson(res, { status: 'ok' }),
     'GET /readyz': (_q, res) => (deps.ready() ? sendJson(res, { status: 'ready' }) : sendJson(res, { status: 'not ready' }, 503)),
+    ...loginRoutes(() => deps.config.current().config.admin),
   };
   const guarded: Record<string, Handler> = {
     'GET /config': (_q, res) => {
@@ -85,8 +81,16 @@ export function createAdminServer(deps: AdminDeps): Server {
     const handler =
       open[key] ?? guarded[key] ?? guarded[Object.keys(guarded).find((k) => k.endsWith('/*') && key.startsWith(k.slice(0, -1))) ?? ''];
     if (!handler) return sendLocalReply(res, FL_ADMIN_NOT_FOUND, undefined);
-    if (!open[key] && !authorized(req, deps.config.current().config.admin.token, exposed(server))) {
-      return sendLocalReply(res, FL_ADMIN_UNAUTHORIZED, undefined);
+    if (!open[key]) {
+      const has = accessOf(req, deps.config.current().config.admin, exposed(server));
+      const needs = requiredLevel(req.method);
+      if (has === 'none' && needs === 'read' && /\btext\/html\b/.test(req.headers.accept ?? '')) {
+        // A browser without a session: send it to the login form, then back here.
+        res.writeHead(303, { location: `/login?next=${encodeURIComponent(req.url ?? '/')}`, 'content-length': 0 });
+        return res.end();
+      }
+      if (has === 'none') return sendLocalReply(res, FL_ADMIN_UNAUTHORIZED, undefined);
+      if (needs === 'write' && has !== 'write') return sendLocalReply(res, FL_ADMIN_FORBIDDEN, undefined);
     }
     // A handler that throws (synchronously or not) costs one 500, never the process.
     new Promise<void>((resolve) => resolve(handler(req, res))).catch(() => sendLocalReply(res, FL_INTERNAL, undefined));

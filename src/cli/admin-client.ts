@@ -1,7 +1,8 @@
 /**
  * How CLI commands reach a running Fieldlab: the admin URL from `--admin`, else from the config's
  * `admin.listen` (`--config`, default config/fieldlab.yaml), else 127.0.0.1:9901; the token from
- * `--token` or FIELDLAB_ADMIN_TOKEN.
+ * `--token` or FIELDLAB_ADMIN_TOKEN, else from the config: GETs send the read token, actions the
+ * write token (`admin.token` serves as both).
  */
 import { existsSync } from 'node:fs';
 import { request } from 'undici';
@@ -11,7 +12,10 @@ import { flag, type CliIo } from './start.js';
 /** A resolved admin endpoint. */
 export interface AdminTarget {
   readonly base: string;
+  /** Sent with GETs. */
   readonly token: string | undefined;
+  /** Sent with actions (POST); defaults to `token`. */
+  readonly writeToken?: string | undefined;
 }
 
 /** Resolves where the admin API is. */
@@ -25,7 +29,9 @@ export function adminTarget(args: readonly string[], io: CliIo): AdminTarget {
     if (loaded.ok) {
       const { host, port } = loaded.config.admin.listen;
       const h = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
-      return { base: `http://${h}:${port}`, token: token ?? (loaded.config.admin.token || undefined) };
+      const { token: both, readToken, writeToken } = loaded.config.admin;
+      const write = token ?? (writeToken || both || undefined);
+      return { base: `http://${h}:${port}`, token: token ?? (readToken || writeToken || both || undefined), writeToken: write };
     }
   }
   return { base: 'http://127.0.0.1:9901', token };
@@ -40,11 +46,12 @@ export async function adminCall(
   method: 'GET' | 'POST',
   path: string,
 ): Promise<{ status: number; body: unknown; error?: string }> {
+  const bearer = method === 'GET' ? target.token : (target.writeToken ?? target.token);
   try {
     const res = await request(`${target.base}${path}`, {
       method,
       headers: {
-        ...(target.token ? { authorization: `Bearer ${target.token}` } : {}),
+        ...(bearer ? { authorization: `Bearer ${bearer}` } : {}),
         'x-fieldlab-actor': `cli:${process.env.USER ?? 'unknown'}`,
       },
       headersTimeout: 10_000,

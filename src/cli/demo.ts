@@ -4,11 +4,14 @@
  * split and its stickiness, then the shadow-diff report of the dark build. A light trickle of
  * traffic keeps flowing so the admin pages stay alive while you explore.
  */
+import { rmSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { request } from 'undici';
 import type { DiffReport } from '../compare/report.js';
 import { startDemoService, type DemoService } from '../demo/services.js';
-import { startWithSignals, type CliIo } from './start.js';
+import { loadConfigFile } from '../config/load.js';
+import { flag, startWithSignals, type CliIo } from './start.js';
 
 const DEMO_CONFIG = fileURLToPath(new URL('../../../config/demo.yaml', import.meta.url));
 
@@ -28,8 +31,31 @@ async function startServices(): Promise<DemoService[]> {
   ]);
 }
 
-/** `fieldlab demo [--users N]` */
+/**
+ * Each run starts from an empty store, so the banner's promises (the canary will fail and be rolled
+ * back, the report shows this run's pairs) hold on the second `npm start` too. `--resume` keeps
+ * the previous run's store and says so, since its rollbacks and pairs carry over.
+ */
+function prepareStore(env: Record<string, string | undefined>, resume: boolean): string {
+  const loaded = loadConfigFile(DEMO_CONFIG, env);
+  const url = loaded.ok ? loaded.config.store.url : 'sqlite:./data/demo.db';
+  const path = url.startsWith('sqlite:') ? url.slice('sqlite:'.length) : undefined;
+  if (resume || path === undefined || path === ':memory:') {
+    return resume ? `resumed from ${url}: earlier decisions (a rollback, a step) and pairs carry over` : url;
+  }
+  for (const suffix of ['', '-wal', '-shm']) rmSync(resolve(`${path}${suffix}`), { force: true });
+  return `fresh store ${url} (the previous run's data was removed; --resume keeps it)`;
+}
+
+/** `fieldlab demo [--users N] [--resume]` */
 export async function runDemo(args: string[], io: CliIo): Promise<number | undefined> {
+  const unknown = args.find((a, i) => !/^--(?:users|resume)(?:=|$)/.test(a) && !(args[i - 1] === '--users'));
+  if (unknown !== undefined) {
+    io.err(`fieldlab demo: unexpected argument "${unknown}"\nusage: fieldlab demo [--users N] [--resume]`);
+    return 2;
+  }
+  const resume = args.includes('--resume');
+  const storeNote = prepareStore(io.env, resume);
   const services = await startServices();
   const [control, variant, copy, dark, canary] = services as [DemoService, DemoService, DemoService, DemoService, DemoService];
   const env = {
@@ -47,7 +73,8 @@ export async function runDemo(args: string[], io: CliIo): Promise<number | undef
   }
   const proxy = `http://127.0.0.1:${app.proxyPort()}`;
   const admin = `http://127.0.0.1:${app.adminPort()}`;
-  const users = Number(args[args.indexOf('--users') + 1]) || 500;
+  const storeUrl = app.config.current().config.store.url;
+  const users = Number(flag(args, 'users')) || 500;
   const seen = await driveUsers(proxy, users);
   await app.flushDiffs();
   const since = Date.now() - 3_600_000;
@@ -61,6 +88,7 @@ export async function runDemo(args: string[], io: CliIo): Promise<number | undef
       `  control  ${control.url} (v1)   variant ${variant.url} (v2)`,
       `  dark     ${dark.url} (shadow: gets a copy of control traffic)   noise reference ${copy.url}`,
       `  canary   ${canary.url} (route "search", rollout 10% → 50% → 100% under guardrails; starts failing in ~${CANARY_FAILS_AFTER_MS / 1000} s)`,
+      `  store    ${storeNote}`,
       '',
       `Self-check: ${users} simulated users, each asked twice:`,
       `  control ${seen.control ?? 0}, variant ${seen.variant ?? 0}, errors ${seen.errors}; ${seen.sticky}/${users} users kept their arm`,
@@ -74,8 +102,8 @@ export async function runDemo(args: string[], io: CliIo): Promise<number | undef
       `  curl -si ${proxy}/api/checkout/42 | grep -i set-cookie          # anonymous: a sticky fl_uid cookie`,
       `  curl -s ${proxy}/nope                                           # no route: coded 404`,
       `  open ${admin}/diffs                                  # the shadow-diff report (HTML)`,
-      `  npx fieldlab diffs --config config/demo.yaml               # the same report in the terminal`,
-      `  npx fieldlab status --config config/demo.yaml              # guardrails: weights, steps, decisions`,
+      `  npx fieldlab diffs --store ${storeUrl}   # the same report in the terminal`,
+      `  npx fieldlab status --admin ${admin}     # guardrails: weights, steps, decisions`,
       '',
       'Guardrail decisions appear below as they happen (the search canary will fail and be rolled back):',
     ].join('\n'),

@@ -9,6 +9,7 @@ import { runDiffs } from './diffs.js';
 import { runSchema } from './schema.js';
 import { runStart, type CliIo } from './start.js';
 import { runValidate } from './validate.js';
+import { buildInfo } from '../telemetry/build-info.js';
 
 const HELP = `fieldlab — traffic-splitting reverse proxy for experimenting in production
 
@@ -16,20 +17,31 @@ Usage:
   fieldlab start [--config FILE] [--no-watch]
                                    run the proxy (default config/fieldlab.yaml);
                                    --no-watch: reload only on SIGHUP / POST /reload
-  fieldlab demo                    run the proxy with bundled demo services (what \`npm start\` does)
-  fieldlab validate FILE           check a config; prints file:line:col path: reason per error
+  fieldlab demo [--users N] [--resume]
+                                   the proxy with bundled demo services (what \`npm start\` does);
+                                   --users: simulated users in the self-check (default 500);
+                                   --resume: keep the previous run's store (default: start fresh)
+  fieldlab validate FILE...        check configs; prints file:line:col path: reason per error
   fieldlab schema                  print the config's JSON Schema (for editor autocompletion)
-  fieldlab diffs [--since 1h] [--json | --html FILE] [--fail-on 1%]
-                                   shadow-diff report from the store; CI gate (diffs --help)
+  fieldlab diffs [--config FILE | --store URL] [--route R] [--shadow S] [--endpoint E]
+                 [--since T] [--until T] [--json] [--html FILE] [--examples N]
+                 [--fail-on RATE [--strict] [--allow-empty]]
+                                   shadow-diff report from the store; CI gate (fieldlab diffs --help)
   fieldlab status [--route R] [--json]
                                    guardrails: each variant's weight, phase and step, recent decisions
   fieldlab rollback|pause|resume|promote|reset ROUTE [--arm ARM]
                                    manual guardrail actions on a running Fieldlab
-      (status and the actions reach the admin API: --admin URL, or admin.listen of --config FILE;
-       --token TOKEN or FIELDLAB_ADMIN_TOKEN)
+      status and the actions reach the admin API:
+        --admin URL                the admin API (default: admin.listen of --config FILE)
+        --config FILE              the config to read admin.listen and tokens from
+        --token TOKEN              bearer token (or FIELDLAB_ADMIN_TOKEN); status reads with the
+                                   read token, actions need the write token
+  fieldlab --version               print the version
   fieldlab --help                  this text
 
-Signals (start/demo): SIGHUP reloads the config; SIGTERM/SIGINT drain and exit 0.
+Signals (start/demo): SIGHUP reloads the config; SIGTERM/SIGINT: /readyz turns 503 for drainDelay,
+then in-flight requests drain (drainTimeout), exit 0.
+Exit codes: 0 ok, 1 failure (invalid config, gate tripped), 2 usage error.
 Docs: README.md`;
 
 const commands: Record<string, (args: string[], io: CliIo) => number | undefined | Promise<number | undefined>> = {
@@ -52,6 +64,10 @@ async function main(argv: string[]): Promise<void> {
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     io.out(HELP);
     process.exitCode = name ? 0 : 2;
+    return;
+  }
+  if (name === '--version' || name === '-V' || name === 'version') {
+    io.out(`fieldlab ${buildInfo().version}`);
     return;
   }
   const command = commands[name];

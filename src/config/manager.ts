@@ -105,6 +105,7 @@ function restartOnly(prev: Snapshot, next: Snapshot): string[] {
   const b = next.config;
   if (a.listen.host !== b.listen.host || a.listen.port !== b.listen.port) changed.push('listen');
   if (a.admin.listen.host !== b.admin.listen.host || a.admin.listen.port !== b.admin.listen.port) changed.push('admin.listen');
+  if (JSON.stringify(a.metrics?.listen) !== JSON.stringify(b.metrics?.listen)) changed.push('metrics.listen');
   if (a.limits.maxHeaderSize !== b.limits.maxHeaderSize) changed.push('limits.maxHeaderSize');
   if (a.store.url !== b.store.url) changed.push('store');
   if (JSON.stringify(a.tracing) !== JSON.stringify(b.tracing)) changed.push('tracing');

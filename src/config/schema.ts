@@ -87,15 +87,27 @@ export const ConfigSchema = z
     admin: z
       .strictObject({
         listen: Listen.prefault('127.0.0.1:9901'),
-        token: z.string().optional().describe('Bearer token; required when admin listens beyond loopback'),
+        token: z.string().optional().describe('Bearer token for reads and writes (both of readToken and writeToken)'),
+        readToken: z.string().optional().describe('Bearer token (or login-form cookie) for reads: metrics, dashboard, reports, status'),
+        writeToken: z.string().optional().describe('Bearer token for writes: manual actions and reload; also allows reads'),
       })
-      .prefault({}),
+      .prefault({})
+      .describe('Admin API; beyond loopback it needs admin.token or admin.writeToken'),
+    metrics: z
+      .strictObject({
+        listen: Listen.describe('Where GET /metrics, /healthz and /readyz are served without a token (nothing else)'),
+      })
+      .optional()
+      .describe('A read-only scrape and probe listener apart from the admin API'),
     trustedProxies: z
       .array(z.string().refine((v) => parseCidr(v) !== undefined, { message: 'invalid CIDR (use e.g. 10.0.0.0/8)' }))
       .prefault([])
       .describe('CIDRs of proxies whose X-Forwarded-For is believed'),
     limits: Limits.prefault({}),
     paths: Paths.prefault({}),
+    drainDelay: Duration.prefault('0s').describe(
+      'On SIGTERM, how long /readyz answers 503 while new connections are still accepted, before the drain starts',
+    ),
     drainTimeout: Duration.prefault('30s').describe('On SIGTERM, how long in-flight requests may take'),
     log: z
       .strictObject({
@@ -116,8 +128,25 @@ type Shape = z.output<typeof ConfigSchema>;
 
 /** Cross-references the per-field schema can't see: arms → upstreams, split → arms, lanes. */
 function checkReferences(cfg: Shape, ctx: z.RefinementCtx): void {
-  if (!isLoopback(cfg.admin.listen.host) && !cfg.admin.token) {
-    ctx.addIssue({ code: 'custom', path: ['admin', 'listen'], message: 'admin listens beyond loopback, so admin.token is required' });
+  if (!isLoopback(cfg.admin.listen.host) && !cfg.admin.token && !cfg.admin.writeToken) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['admin', 'listen'],
+      message: 'admin listens beyond loopback, so admin.token (or admin.writeToken and admin.readToken) is required',
+    });
+  }
+  if (cfg.admin.readToken && !cfg.admin.writeToken && !cfg.admin.token) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['admin', 'readToken'],
+      message: 'admin.readToken needs admin.writeToken (or admin.token) too, or nothing could act or reload',
+    });
+  }
+  if (cfg.metrics && sameAddress(cfg.metrics.listen, cfg.admin.listen)) {
+    ctx.addIssue({ code: 'custom', path: ['metrics', 'listen'], message: 'metrics.listen must differ from admin.listen' });
+  }
+  if (cfg.metrics && sameAddress(cfg.metrics.listen, cfg.listen)) {
+    ctx.addIssue({ code: 'custom', path: ['metrics', 'listen'], message: 'metrics.listen must differ from listen' });
   }
   const seen = new Set<string>();
   cfg.routes.forEach((route, i) => {
@@ -182,6 +211,11 @@ function checkReferences(cfg: Shape, ctx: z.RefinementCtx): void {
       }
     }
   });
+}
+
+/** Two listen addresses that would collide (port 0 means "any free port" and never collides). */
+function sameAddress(a: { host: string; port: number }, b: { host: string; port: number }): boolean {
+  return a.port !== 0 && a.port === b.port;
 }
 
 /** `, did you mean "x"?` when a close candidate exists (edit distance 1 for short words, up to 3 for long ones). */

@@ -28,7 +28,7 @@ const MODELS: Record<string, new (data: never) => { validate(): void }> = {
   'monitoring.coreos.com/v1/ServiceMonitor': ServiceMonitor,
 };
 
-// biome-ignore lint/suspicious/noExplicitAny: manifests are arbitrary YAML; the schema check types them.
+// Manifests are arbitrary YAML; the schema check is what types them.
 type Obj = any;
 
 interface Manifest {
@@ -58,7 +58,9 @@ const fieldlabContainers = manifests.flatMap(({ file, docs }) =>
   docs
     .filter((d) => d.kind === 'Deployment')
     .flatMap((d) =>
-      (d.spec.template.spec.containers as Obj[]).filter((c) => c.name === 'fieldlab').map((container) => ({ file, deployment: d, container })),
+      (d.spec.template.spec.containers as Obj[])
+        .filter((c) => c.name === 'fieldlab')
+        .map((container) => ({ file, deployment: d, container })),
     ),
 );
 
@@ -171,7 +173,7 @@ describe('config/kubernetes manifests', () => {
         if (!loaded.ok) return expect.fail('config invalid');
         const preStop = container.lifecycle.preStop.exec.command as string[];
         expect(preStop[0]).toBe('sleep');
-        const budget = Number(preStop[1]) * 1000 + loaded.config.drain.delay + loaded.config.drain.timeout;
+        const budget = Number(preStop[1]) * 1000 + loaded.config.drainDelay + loaded.config.drainTimeout;
         expect(pod.terminationGracePeriodSeconds * 1000).toBeGreaterThan(budget);
       });
     });
@@ -180,7 +182,9 @@ describe('config/kubernetes manifests', () => {
   it('each Service targets container ports that exist, and selects its Deployment', () => {
     for (const { file, docs } of manifests) {
       for (const svc of docs.filter((d) => d.kind === 'Service')) {
-        const deployment = docs.find((d) => d.kind === 'Deployment' && Object.entries(svc.spec.selector).every(([k, v]) => d.spec.template.metadata.labels[k] === v));
+        const deployment = docs.find(
+          (d) => d.kind === 'Deployment' && Object.entries(svc.spec.selector).every(([k, v]) => d.spec.template.metadata.labels[k] === v),
+        );
         expect(deployment, `${file}: Service ${svc.metadata.name} selects no Deployment`).toBeDefined();
         const names = (deployment.spec.template.spec.containers as Obj[]).flatMap((c) => (c.ports ?? []).map((p: Obj) => p.name));
         for (const port of svc.spec.ports) expect(names, `${file}: ${svc.metadata.name}`).toContain(port.targetPort);

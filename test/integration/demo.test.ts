@@ -1,6 +1,7 @@
 // The README's first command: `npm start` runs `fieldlab demo`. It must show the split, a shadow
 // diff with the deliberate regression, and a guardrail rollback, on a fresh store.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../helpers/servers.js';
@@ -10,12 +11,16 @@ describe('fieldlab demo', () => {
   afterAll(() => tmp.remove());
 
   it('shows a sticky split, the dark build regression as real, and the failing canary rolled back', async () => {
+    // What a previous run left behind (here: not even a database) must not leak into this run.
+    const store = join(tmp.dir, 'demo.db');
+    writeFileSync(store, 'a previous run');
+    writeFileSync(`${store}-wal`, 'its WAL');
     const child = spawn(process.execPath, [resolve('dist/src/cli/main.js'), 'demo', '--users', '100'], {
       env: {
         ...process.env,
         FIELDLAB_DEMO_LISTEN: '127.0.0.1:0',
         FIELDLAB_DEMO_ADMIN: '127.0.0.1:0',
-        FIELDLAB_DEMO_STORE: `sqlite:${join(tmp.dir, 'demo.db')}`,
+        FIELDLAB_DEMO_STORE: `sqlite:${store}`,
         FIELDLAB_DEMO_CANARY_FAILS_AFTER: '2',
       },
     });
@@ -33,5 +38,18 @@ describe('fieldlab demo', () => {
     expect(out).toMatch(/noise\s+body:\$\.nonce \(value\)/);
     expect(out).toMatch(/search\/variant: rollback 10% → 0%/);
     expect(exit).toBe(0);
+    expect(out).toContain(`store    fresh store sqlite:${store} (the previous run's data was removed; --resume keeps it)`);
+    // The hints name the ports and store this run really uses, not config/demo.yaml's defaults.
+    const admin = /admin {4}(http:\/\/127\.0\.0\.1:\d+)\/routes/.exec(out)?.[1];
+    expect(admin).toBeDefined();
+    expect(admin).not.toBe('http://127.0.0.1:9901');
+    expect(out).toContain(`npx fieldlab status --admin ${admin} `);
+    expect(out).toContain(`npx fieldlab diffs --store sqlite:${store} `);
   }, 45_000);
+
+  it('refuses an unknown flag with exit 2 and the usage', () => {
+    const r = spawnSync(process.execPath, [resolve('dist/src/cli/main.js'), 'demo', '--user', '5'], { encoding: 'utf8' });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('usage: fieldlab demo [--users N] [--resume]');
+  });
 });
