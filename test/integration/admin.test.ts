@@ -82,7 +82,9 @@ routes:
   it('refuses to start when admin listens beyond loopback without a token', async () => {
     const started = startFieldlab(`admin: { listen: 0.0.0.0:0 }\nupstreams: { a: ${up.url} }\n`);
     await expect(started).rejects.toBeInstanceOf(StartupConfigError);
-    await expect(started).rejects.toThrow(/admin\.listen: admin listens beyond loopback, so admin\.token is required/);
+    await expect(started).rejects.toThrow(
+      /admin\.listen: admin listens beyond loopback, so admin\.token \(or admin\.writeToken and admin\.readToken\) is required/,
+    );
   });
 });
 
