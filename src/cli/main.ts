@@ -25,6 +25,7 @@ Usage:
   fieldlab schema                  print the config's JSON Schema (for editor autocompletion)
   fieldlab diffs [--config FILE | --store URL] [--route R] [--shadow S] [--endpoint E]
                  [--since T] [--until T] [--json] [--html FILE] [--examples N]
+                 [--offset N] [--limit N] [--fields N]
                  [--fail-on RATE [--strict] [--allow-empty]]
                                    shadow-diff report from the store; CI gate (fieldlab diffs --help)
   fieldlab status [--route R] [--json]

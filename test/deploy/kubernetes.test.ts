@@ -83,9 +83,9 @@ const ENV = {
 };
 
 describe('config/kubernetes manifests', () => {
-  it('has the edge, sidecar and ServiceMonitor examples', () => {
-    expect(manifests.map((m) => m.file).sort()).toEqual(['edge.yaml', 'servicemonitor.yaml', 'sidecar.yaml']);
-    expect(fieldlabContainers.map((c) => c.file).sort()).toEqual(['edge.yaml', 'sidecar.yaml']);
+  it('has the edge, sidecar, fleet and ServiceMonitor examples', () => {
+    expect(manifests.map((m) => m.file).sort()).toEqual(['edge.yaml', 'fleet.yaml', 'servicemonitor.yaml', 'sidecar.yaml']);
+    expect(fieldlabContainers.map((c) => c.file).sort()).toEqual(['edge.yaml', 'fleet.yaml', 'sidecar.yaml']);
   });
 
   for (const { file, docs } of manifests) {
