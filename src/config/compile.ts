@@ -50,6 +50,7 @@ export function compileSnapshot(
     const opts = {
       timeouts: { ...config.defaults.timeouts, ...raw.timeouts },
       connections: raw.connections ?? config.defaults.connections,
+      queue: raw.queue ?? config.defaults.queue,
     };
     const endpoints = raw.endpoints.map((origin) => pools.endpoint(origin, opts));
     endpoints.forEach((ep) => poolKeys.add(ep.key));

@@ -52,13 +52,23 @@ export const Timeouts = z
     connect: Duration.prefault('5s').describe('Time allowed to open a connection'),
     headers: Duration.prefault('30s').describe('Time allowed from sending the request to receiving response headers'),
     idle: Duration.prefault('60s').describe('Longest pause between two chunks of the response body'),
+    queue: Duration.prefault('5s').describe('Longest wait for a free connection when all are busy (then 503 FL_UPSTREAM_QUEUE_TIMEOUT)'),
+    keepAlive: Duration.prefault('1500ms').describe(
+      "Idle time after which an upstream keep-alive connection is closed; keep it below the server's (gunicorn 2s, Node 5s)",
+    ),
   })
-  .describe('Upstream timeouts; a timeout becomes a 504 (FL_UPSTREAM_TIMEOUT)');
+  .describe('Upstream timeouts; connect/headers/idle become a 504 (FL_UPSTREAM_TIMEOUT), queue a 503');
 
 const UpstreamObject = z.strictObject({
   endpoints: z.array(UpstreamUrl).describe('Endpoints, balanced round-robin'),
   timeouts: Timeouts.optional(),
   connections: z.number().int().positive().optional().describe('Max connections per endpoint'),
+  queue: z
+    .number()
+    .int()
+    .nonnegative()
+    .optional()
+    .describe('Requests that may wait for a busy endpoint (503 FL_UPSTREAM_QUEUE_FULL beyond)'),
   host: z.string().optional().describe("Rewrite the Host header sent to this upstream (default: keep the client's)"),
 });
 

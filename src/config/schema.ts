@@ -62,6 +62,17 @@ const Limits = z
     headersTimeout: Duration.prefault('10s').describe('Time a client has to send the request head (slowloris)'),
     requestTimeout: Duration.prefault('5m').describe('Time a client has to send the whole request'),
     keepAliveTimeout: Duration.prefault('5s').describe('Idle time before a client keep-alive connection is closed'),
+    bodyBuffer: Size.prefault('64KiB').describe(
+      'Request bodies up to this size are read whole before the upstream exchange starts (slow uploads hold no upstream connection); 0 = stream all',
+    ),
+    minUploadRate: Size.prefault('1KiB').describe(
+      'Least average upload rate per second, after uploadRateGrace (408 FL_UPLOAD_TOO_SLOW); 0 = off',
+    ),
+    uploadRateGrace: Duration.prefault('5s').describe('Time a body upload may take before minUploadRate applies'),
+    responseBuffer: Size.prefault('256KiB').describe('Response bytes held for a slow reader before the upstream is paused'),
+    writeStallTimeout: Duration.prefault('10s').describe(
+      'A client that reads none of its response for this long is cut (FL_CLIENT_STALLED)',
+    ),
   })
   .describe('Client-side protections');
 
@@ -116,7 +127,16 @@ export const ConfigSchema = z
       })
       .prefault({}),
     defaults: z
-      .strictObject({ timeouts: Timeouts.prefault({}), connections: z.number().int().positive().prefault(128) })
+      .strictObject({
+        timeouts: Timeouts.prefault({}),
+        connections: z.number().int().positive().prefault(128).describe('Max connections per upstream endpoint'),
+        queue: z
+          .number()
+          .int()
+          .nonnegative()
+          .prefault(1024)
+          .describe('Requests that may wait for a busy endpoint (503 FL_UPSTREAM_QUEUE_FULL beyond)'),
+      })
       .prefault({})
       .describe('Defaults for every upstream'),
     upstreams: z.record(Name, Upstream).describe('Named upstreams'),

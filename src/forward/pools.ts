@@ -3,25 +3,49 @@
  * reload keeps warm keep-alive connections. After a swap, pools no longer referenced are closed
  * gracefully: undici's `close()` lets queued and in-flight requests finish first.
  */
-import { Pool } from 'undici';
-import type { UpstreamTimeouts } from '../config/schema.js';
+import { Client, type Dispatcher, Pool } from 'undici';
+import type { Waiter } from './admission.js';
+import { interimFilteringConnector } from './interim-filter.js';
 
 /** An endpoint and its passive-health state (kept across reloads with its pool). */
 export interface Endpoint {
   readonly key: string;
   readonly origin: string;
   readonly pool: Pool;
-  readonly timeouts: UpstreamTimeouts;
+  readonly timeouts: Required<PoolTimeouts>;
   /** Consecutive connect failures; reset by any response. */
   failures: number;
   /** Epoch ms until which the endpoint is skipped (0 = healthy). */
   ejectedUntil: number;
+  /** Admission (admission.ts): connection slots, and how many may wait for one. */
+  readonly connections: number;
+  readonly queueLimit: number;
+  /** Exchanges holding a connection slot, and those waiting for one (FIFO). */
+  active: number;
+  readonly waiting: Waiter[];
+  /** Exchanges whose client has not read for over a second (forwarder's stall quota). */
+  stalled: number;
+  /** A one-off connection with the pool's options, for a retry that must not reuse a socket. */
+  fresh(): Dispatcher;
+}
+
+/** An upstream's timeouts in ms (config `timeouts`); shadows leave out the last two. */
+export interface PoolTimeouts {
+  readonly connect: number;
+  readonly headers: number;
+  readonly idle: number;
+  /** Idle time after which a kept-alive upstream connection is closed (default 1.5 s). */
+  readonly keepAlive?: number;
+  /** Longest wait for a free connection (default 5 s) before 503 FL_UPSTREAM_QUEUE_TIMEOUT. */
+  readonly queue?: number;
 }
 
 /** Options that shape a pool; endpoints with different options get different pools. */
 export interface PoolOptions {
-  readonly timeouts: UpstreamTimeouts;
+  readonly timeouts: PoolTimeouts;
   readonly connections: number;
+  /** Requests that may wait for a busy endpoint's connection (503 FL_UPSTREAM_QUEUE_FULL beyond; default 1024). */
+  readonly queue?: number;
 }
 
 /** Owns every upstream pool. */
@@ -43,19 +67,36 @@ export function createPoolRegistry(): PoolRegistry {
   const endpoints = new Map<string, Endpoint>();
   return {
     endpoint(origin, opts) {
-      const key = `${origin}|${opts.connections}|${opts.timeouts.connect}|${opts.timeouts.headers}|${opts.timeouts.idle}`;
+      const t = { keepAlive: 1_500, queue: 5_000, ...opts.timeouts };
+      const queue = opts.queue ?? 1024;
+      const key = `${origin}|${opts.connections}|${queue}|${t.connect}|${t.headers}|${t.idle}|${t.keepAlive}|${t.queue}`;
       let ep = endpoints.get(key);
       if (!ep) {
-        const pool = new Pool(origin, {
-          connections: opts.connections,
+        const options = {
           pipelining: 1,
-          keepAliveTimeout: 4_000,
-          keepAliveMaxTimeout: 600_000,
-          headersTimeout: opts.timeouts.headers,
-          bodyTimeout: opts.timeouts.idle,
-          connect: { timeout: opts.timeouts.connect },
-        });
-        ep = { key, origin, pool, timeouts: opts.timeouts, failures: 0, ejectedUntil: 0 };
+          // Idle upstream connections are dropped before common servers drop them (gunicorn 2 s,
+          // Node 5 s), so we rarely send on a socket the server is closing; retry.ts covers the rest.
+          keepAliveTimeout: t.keepAlive,
+          keepAliveMaxTimeout: t.keepAlive,
+          headersTimeout: t.headers,
+          bodyTimeout: t.idle,
+          connect: interimFilteringConnector({ timeout: t.connect }),
+        };
+        const pool = new Pool(origin, { ...options, connections: opts.connections });
+        ep = {
+          key,
+          origin,
+          pool,
+          timeouts: t,
+          failures: 0,
+          ejectedUntil: 0,
+          connections: opts.connections,
+          queueLimit: queue,
+          active: 0,
+          waiting: [],
+          stalled: 0,
+          fresh: () => new Client(origin, options),
+        };
         endpoints.set(key, ep);
       }
       return ep;

@@ -42,7 +42,7 @@ export function createRequestHandler(deps: HandlerDeps): (req: IncomingMessage, 
       }
       const exchange = beginPrepared(deps, req, p, started, access);
       const mirror = p.route.shadows.length > 0 ? beginMirror(req, p, deps.mirror, exchange.tracker) : undefined;
-      forward(req, res, p, exchange, mirror && { body: mirror.body, decorator: mirror.capture });
+      forward(req, res, p, snap.config.limits, exchange, mirror && { body: mirror.body, decorator: mirror.capture });
     } catch (err) {
       // A bug must cost one request, not the process.
       deps.log.error({ err }, 'request handler failed');

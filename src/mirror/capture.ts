@@ -7,6 +7,7 @@
 import type { Dispatcher } from 'undici';
 import type { CapturedResponse } from '../compare/types.js';
 import { bodilessLengthMismatch, classifyUpstreamError } from '../forward/classify.js';
+import { type Controller, PassThroughHandler, type ResponseHeaders } from '../forward/decorator.js';
 
 /** What a forwarder or shadow handler reports into. */
 export interface CaptureSink {
@@ -75,47 +76,37 @@ export function createCapture(cap: number, startedAt: number): CaptureSink {
  * code: the forwarder aborts with an FL_ code of its own (client gone, stall), anything else is an
  * upstream error classified like the forwarder classifies it.
  */
-class CaptureHandler implements Dispatcher.DispatchHandler {
+class CaptureHandler extends PassThroughHandler {
   readonly #sink: CaptureSink;
-  readonly #inner: Dispatcher.DispatchHandler;
   #status = 0;
 
   constructor(sink: CaptureSink, inner: Dispatcher.DispatchHandler) {
+    super(inner);
     this.#sink = sink;
-    this.#inner = inner;
   }
 
-  onRequestStart(controller: Dispatcher.DispatchController, context: unknown): void {
-    this.#inner.onRequestStart?.(controller, context);
-  }
-
-  onResponseStart(
-    controller: Dispatcher.DispatchController,
-    status: number,
-    headers: Record<string, string | string[] | undefined>,
-    statusMessage?: string,
-  ): void {
+  override onResponseStart(controller: Controller, status: number, headers: ResponseHeaders, statusMessage?: string): void {
     if (status >= 200) {
       this.#status = status;
       this.#sink.start(status, headers);
     }
-    this.#inner.onResponseStart?.(controller, status, headers, statusMessage);
+    super.onResponseStart(controller, status, headers, statusMessage);
   }
 
-  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+  override onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
     this.#sink.data(chunk);
-    this.#inner.onResponseData?.(controller, chunk);
+    super.onResponseData(controller, chunk);
   }
 
-  onResponseEnd(controller: Dispatcher.DispatchController, trailers: Record<string, string | string[] | undefined>): void {
+  override onResponseEnd(controller: Dispatcher.DispatchController, trailers: Record<string, string | string[] | undefined>): void {
     this.#sink.end();
-    this.#inner.onResponseEnd?.(controller, trailers);
+    super.onResponseEnd(controller, trailers);
   }
 
-  onResponseError(controller: Dispatcher.DispatchController, err: Error): void {
+  override onResponseError(controller: Dispatcher.DispatchController, err: Error): void {
     const own = (err as { code?: unknown }).code;
     if (bodilessLengthMismatch(err, this.#status)) this.#sink.end();
     else this.#sink.fail(typeof own === 'string' && own.startsWith('FL_') ? own : classifyUpstreamError(err).def.code);
-    this.#inner.onResponseError?.(controller, err);
+    super.onResponseError(controller, err);
   }
 }

@@ -130,7 +130,8 @@ routes:
     const dark = await upstream('dark');
     const fl = await fieldlab(route('      - { to: dark, methods: [POST] }').replace('CONTROL', control.url).replace('DARK', dark.url));
     const { request: httpRequest } = await import('node:http');
-    const req = httpRequest(`${fl.url}/api/upload`, { method: 'POST', headers: { 'content-length': '1000' } });
+    // Declared larger than limits.bodyBuffer, so the body streams and the primary starts mid-body.
+    const req = httpRequest(`${fl.url}/api/upload`, { method: 'POST', headers: { 'content-length': '200000' } });
     req.on('error', () => undefined);
     req.write('x'.repeat(100));
     await until(() => control.seen.length === 1, 'the primary to start');

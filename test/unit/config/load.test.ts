@@ -52,7 +52,11 @@ describe('loadConfigText: valid files', () => {
     expect(cfg.admin.listen).toEqual({ host: '127.0.0.1', port: 9901 });
     expect(cfg.drainTimeout).toBe(30_000);
     expect(cfg.log).toEqual({ level: 'info', access: true });
-    expect(cfg.defaults).toEqual({ timeouts: { connect: 5000, headers: 30_000, idle: 60_000 }, connections: 128 });
+    expect(cfg.defaults).toEqual({
+      timeouts: { connect: 5000, headers: 30_000, idle: 60_000, queue: 5000, keepAlive: 1500 },
+      connections: 128,
+      queue: 1024,
+    });
     expect(cfg.trustedProxies).toEqual([]);
     expect(cfg.routes[0]).toMatchObject({ sticky: ['cookie:fl_uid'], exposeArm: false });
   });
@@ -73,7 +77,7 @@ describe('loadConfigText: valid files', () => {
     expect(cfg.upstreams.single).toEqual({ endpoints: ['http://127.0.0.1:9003'] });
     expect(cfg.upstreams.full).toEqual({
       endpoints: ['http://127.0.0.1:9004'],
-      timeouts: { connect: 1000, headers: 30_000, idle: 60_000 },
+      timeouts: { connect: 1000, headers: 30_000, idle: 60_000, queue: 5000, keepAlive: 1500 },
       connections: 8,
       host: 'api.internal',
     });
