@@ -39,6 +39,16 @@ export const UpstreamUrl = z
       ctx.addIssue({ code: 'custom', message: `upstream URL "${v}" must use http:// or https://` });
       return z.NEVER;
     }
+    // Rejected rather than used: Fieldlab adds no upstream authentication, and a password in a URL
+    // ends up in logs, metrics labels and /config. The message never repeats the password.
+    if (url.username || url.password) {
+      const shown = `${url.protocol}//***@${url.host}`;
+      ctx.addIssue({
+        code: 'custom',
+        message: `upstream URL "${shown}" contains credentials (userinfo@); they are not sent upstream — remove them, and set any auth header in the client or the upstream`,
+      });
+      return z.NEVER;
+    }
     if ((url.pathname !== '/' && url.pathname !== '') || url.search) {
       ctx.addIssue({ code: 'custom', message: `upstream URL "${v}" must be an origin without a path` });
       return z.NEVER;

@@ -89,6 +89,12 @@ const Paths = z
   })
   .describe('Request path normalization (RFC 3986 §5.2.4), so a route on /public/* cannot reach /admin');
 
+// '' means "no token" (what `${FIELDLAB_ADMIN_TOKEN:-}` gives when unset); blanks are a mistake.
+const Token = z
+  .string()
+  .refine((t) => t === '' || t.trim() !== '', 'token is only whitespace; set a real token or leave it empty')
+  .refine((t) => t.trim() === t, 'token has leading or trailing whitespace (a newline from a secret file?)');
+
 /** The whole file. */
 export const ConfigSchema = z
   .strictObject({
@@ -98,9 +104,9 @@ export const ConfigSchema = z
     admin: z
       .strictObject({
         listen: Listen.prefault('127.0.0.1:9901'),
-        token: z.string().optional().describe('Bearer token for reads and writes (both of readToken and writeToken)'),
-        readToken: z.string().optional().describe('Bearer token (or login-form cookie) for reads: metrics, dashboard, reports, status'),
-        writeToken: z.string().optional().describe('Bearer token for writes: manual actions and reload; also allows reads'),
+        token: Token.optional().describe('Bearer token for reads and writes (both of readToken and writeToken)'),
+        readToken: Token.optional().describe('Bearer token (or login-form cookie) for reads: metrics, dashboard, reports, status'),
+        writeToken: Token.optional().describe('Bearer token for writes: manual actions and reload; also allows reads'),
       })
       .prefault({})
       .describe('Admin API; beyond loopback it needs admin.token or admin.writeToken'),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { redact } from '../../../src/admin/redact.js';
+import { redact, redactUrl } from '../../../src/admin/redact.js';
 
 describe('redact', () => {
   it('hides secret-looking keys and URL passwords, leaves the rest', () => {
@@ -8,6 +8,40 @@ describe('redact', () => {
       hooks: ['https://u:***@h/p'],
       n: 1,
       empty: { token: '' },
+    });
+  });
+
+  it('hides credential-like header values in shadow header rewrites', () => {
+    const set = {
+      'x-api-key': 'k1',
+      'X-API-Key': 'k2',
+      'api-key': 'k3',
+      authorization: 'Bearer a',
+      'proxy-authorization': 'Basic b',
+      cookie: 'sid=c',
+      'x-auth-token': 'd',
+      'x-access-token': 'e',
+      'x-csrf-token': 'f',
+      'x-amz-security-token': 'g',
+      'x-session-id': 'h',
+      'x-client-secret': 'i',
+      'x-trace': 'visible',
+    };
+    const out = redact({ shadow: [{ headers: { set, remove: ['cookie'] } }] }) as {
+      shadow: { headers: { set: Record<string, string> } }[];
+    };
+    const shown = out.shadow[0]!.headers.set;
+    for (const [k, v] of Object.entries(shown)) expect(v, k).toBe(k === 'x-trace' ? 'visible' : '***');
+  });
+
+  it('hides query values and userinfo of webhook URLs, and route seeds', () => {
+    expect(redactUrl('https://hooks.example.com/x?token=abc&api_key=k&sig=s&flag')).toBe(
+      'https://hooks.example.com/x?token=***&api_key=***&sig=***&flag',
+    );
+    expect(redactUrl('https://TOKEN@hooks.example.com/x')).toBe('https://***@hooks.example.com/x');
+    expect(redactUrl('http://user:p@ss:w0rd@h:1/')).toBe('http://user:***@h:1/');
+    expect(redact({ routes: [{ seed: 'abc', guardrails: { webhook: { url: 'https://h/x?key=1', secret: 's' } } }] })).toEqual({
+      routes: [{ seed: '***', guardrails: { webhook: { url: 'https://h/x?key=***', secret: '***' } } }],
     });
   });
 });
