@@ -38,6 +38,9 @@ export const Shadow = z.strictObject({
   timeout: Duration.prefault('5s').describe('Whole-exchange timeout for the shadow'),
   concurrency: z.number().int().positive().prefault(64).describe('Shadow requests in flight at once'),
   queue: z.number().int().min(0).prefault(256).describe('Shadow requests waiting; beyond it they are dropped and counted'),
+  maxBytesPerSecond: Size.prefault('32MiB').describe(
+    'Shadow response bytes read per second at most (token bucket); over it copies are skipped and counted (0 = unlimited)',
+  ),
   host: z.string().optional().describe("Host header for the shadow (default: the client's, unchanged)"),
   headers: z
     .strictObject({

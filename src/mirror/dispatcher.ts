@@ -2,6 +2,14 @@
  * Sends shadow requests on their own pools with a concurrency limit and a bounded queue per shadow.
  * When both are full the request is dropped and counted: a slow or dead shadow can never build up
  * memory or sockets, and the client's request never waits for any of this.
+ *
+ * A shadow's response is read only as far as it is compared: once one byte past the compare cap has
+ * arrived the exchange is aborted (counted `truncated`; the capture is marked truncated, so JSON
+ * bodies are reported `body-truncated`). A byte budget per shadow bounds the bytes read per second:
+ * while it is empty copies are not started and running downloads are cut (`bandwidth`). The
+ * timeout runs from submission, and a copy whose turn comes with less than half of it left is
+ * dropped (`queue_expired`) instead of starting late: once load stops, the queue drains within one
+ * timeout.
  */
 import type { Dispatcher } from 'undici';
 import { FL_UPSTREAM_TIMEOUT } from '../errors.js';
@@ -9,6 +17,7 @@ import { classifyUpstreamError } from '../forward/classify.js';
 import type { Upstream } from '../forward/upstream.js';
 import { recordConnect } from '../forward/upstream.js';
 import { createCapture } from './capture.js';
+import { createByteBudget, type ByteBudget } from './byte-budget.js';
 import type { CapturedResponse } from '../compare/types.js';
 
 /**
@@ -16,6 +25,10 @@ import type { CapturedResponse } from '../compare/types.js';
  * pair is skipped (reason `reload`) rather than compared as a failure.
  */
 export const SHADOW_POOL_CLOSED = 'pool_closed';
+/** The "error" of a copy cut because its shadow's byte budget ran out: skipped (`bandwidth`). */
+export const SHADOW_OVER_BUDGET = 'over_budget';
+/** The "error" of a copy that outwaited its timeout in the queue: skipped (`queue_expired`). */
+export const SHADOW_EXPIRED = 'expired';
 
 const CLOSED_CODES = new Set(['UND_ERR_CLOSED', 'UND_ERR_DESTROYED']);
 
@@ -31,8 +44,10 @@ export interface ShadowJob {
   readonly timeoutMs: number;
   readonly concurrency: number;
   readonly queue: number;
-  /** Body bytes captured for comparison. */
+  /** Body bytes captured for comparison; the exchange is aborted one byte past it. */
   readonly captureCap: number;
+  /** Response bytes per second this shadow may read (its lane's budget; 0 = unlimited). */
+  readonly bytesPerSecond: number;
   /** Called once with the shadow's response or failure. */
   readonly onDone: (res: CapturedResponse) => void;
 }
@@ -43,23 +58,35 @@ export interface DispatcherStats {
   completed: number;
   failed: number;
   dropped: number;
+  /** Exchanges aborted at the compare cap (the rest of the body was never read). */
+  truncated: number;
+  /** Copies not started or cut because the shadow's byte budget was empty. */
+  overBudget: number;
+  /** Queued copies dropped because they had waited more than half their timeout. */
+  expired: number;
   inFlight: number;
   queued: number;
 }
 
 /** The shadow dispatcher. */
 export interface ShadowDispatcher {
-  /** Starts or queues the job; returns false (and counts a drop) when the shadow is saturated. */
-  submit(job: ShadowJob): boolean;
-  /** True when a job for `key` would be accepted now; lets callers skip building a copy that would be dropped. */
-  hasRoom(key: string, concurrency: number, queue: number): boolean;
+  /** Starts or queues the job; returns why not (and counts it) when the shadow is saturated. */
+  submit(job: ShadowJob): 'queue_full' | 'bandwidth' | undefined;
+  /**
+   * Why a job for `key` would be refused now, or undefined when it would be accepted; lets callers
+   * skip building a copy that would be dropped.
+   */
+  refusal(key: string, concurrency: number, queue: number): 'queue_full' | 'bandwidth' | undefined;
   stats(): DispatcherStats;
 }
 
 interface Lane {
   running: number;
-  waiting: ShadowJob[];
+  waiting: { job: ShadowJob; deadline: number }[];
+  budget: ByteBudget | undefined;
 }
+
+type Totals = Omit<DispatcherStats, 'inFlight' | 'queued'>;
 
 /**
  * Creates the dispatcher.
@@ -67,44 +94,60 @@ interface Lane {
  */
 export function createShadowDispatcher(): ShadowDispatcher {
   const lanes = new Map<string, Lane>();
-  const totals = { sent: 0, completed: 0, failed: 0, dropped: 0 };
+  const totals: Totals = { sent: 0, completed: 0, failed: 0, dropped: 0, truncated: 0, overBudget: 0, expired: 0 };
 
-  const lane = (key: string) => {
-    let l = lanes.get(key);
-    if (!l) lanes.set(key, (l = { running: 0, waiting: [] }));
+  const lane = (job: ShadowJob) => {
+    let l = lanes.get(job.key);
+    if (!l) lanes.set(job.key, (l = { running: 0, waiting: [], budget: undefined }));
+    // Created on first use; a reload that changes the rate gets a fresh bucket.
+    if (job.bytesPerSecond > 0 && l.budget?.perSecond !== job.bytesPerSecond)
+      l.budget = createByteBudget(job.bytesPerSecond, performance.now());
     return l;
   };
 
-  const run = (job: ShadowJob, l: Lane) => {
+  const next = (l: Lane) => {
+    for (let w = l.waiting.shift(); w; w = l.waiting.shift()) {
+      // A copy with less than half its time left would most likely be cut: not worth a connection.
+      if (w.deadline - performance.now() >= w.job.timeoutMs / 2) return run(w.job, l, w.deadline);
+      totals.expired++;
+      w.job.onDone(expiredCapture());
+    }
+  };
+
+  const run = (job: ShadowJob, l: Lane, deadline: number) => {
     l.running++;
     totals.sent++;
-    send(job, (res) => {
+    send(job, deadline, l.budget, totals, (res) => {
       l.running--;
       if (res.error) totals.failed++;
       else totals.completed++;
-      const next = l.waiting.shift();
-      if (next) run(next, l);
+      next(l);
       job.onDone(res);
     });
   };
 
+  const refusal = (l: Lane | undefined, concurrency: number, queue: number) => {
+    if (!l) return undefined;
+    if (l.budget && !l.budget.available(performance.now())) {
+      totals.overBudget++;
+      return 'bandwidth' as const;
+    }
+    if (l.running < concurrency || l.waiting.length < queue) return undefined;
+    totals.dropped++;
+    return 'queue_full' as const;
+  };
+
   return {
     submit(job) {
-      const l = lane(job.key);
-      if (l.running < job.concurrency) run(job, l);
-      else if (l.waiting.length < job.queue) l.waiting.push(job);
-      else {
-        totals.dropped++;
-        return false;
-      }
-      return true;
+      const l = lane(job);
+      const no = refusal(l, job.concurrency, job.queue);
+      if (no) return no;
+      const deadline = performance.now() + job.timeoutMs;
+      if (l.running < job.concurrency) run(job, l, deadline);
+      else l.waiting.push({ job, deadline });
+      return undefined;
     },
-    hasRoom(key, concurrency, queue) {
-      const l = lanes.get(key);
-      if (!l || l.running < concurrency || l.waiting.length < queue) return true;
-      totals.dropped++;
-      return false;
-    },
+    refusal: (key, concurrency, queue) => refusal(lanes.get(key), concurrency, queue),
     stats() {
       let inFlight = 0;
       let queued = 0;
@@ -117,24 +160,43 @@ export function createShadowDispatcher(): ShadowDispatcher {
   };
 }
 
-/** Sends one shadow request with a whole-exchange timeout; never throws. */
-function send(job: ShadowJob, done: (res: CapturedResponse) => void): void {
+function expiredCapture(): CapturedResponse {
+  return { status: 0, error: SHADOW_EXPIRED, headers: {}, body: Buffer.alloc(0), truncated: false, bodyBytes: 0, latencyMs: 0 };
+}
+
+/** Sends one shadow request, done by `deadline` (performance.now() ms); never throws. */
+function send(
+  job: ShadowJob,
+  deadline: number,
+  budget: ByteBudget | undefined,
+  totals: Totals,
+  done: (res: CapturedResponse) => void,
+): void {
   const capture = createCapture(job.captureCap, performance.now());
   void capture.done.then(done);
   const endpoint = job.upstream.pick(Date.now());
   if (!endpoint) return capture.fail('FL_NO_ENDPOINT');
   let controller: Dispatcher.DispatchController | undefined;
-  let timedOut = false;
-  const timer = setTimeout(() => {
-    timedOut = true;
-    controller?.abort(new Error('shadow timeout'));
-    capture.fail(FL_UPSTREAM_TIMEOUT.code);
-  }, job.timeoutMs);
+  // Set once we ended the exchange ourselves (timeout, cap, budget): the abort error that follows is ours.
+  let stopped = false;
+  let seen = 0;
+  const stop = (why: string) => {
+    stopped = true;
+    clearTimeout(timer);
+    controller?.abort(new Error(why));
+  };
+  const timer = setTimeout(
+    () => {
+      stop('shadow timeout');
+      capture.fail(FL_UPSTREAM_TIMEOUT.code);
+    },
+    Math.max(0, deadline - performance.now()),
+  );
   timer.unref();
   const handler: Dispatcher.DispatchHandler = {
     onRequestStart(c) {
       controller = c;
-      if (timedOut) c.abort(new Error('shadow timeout'));
+      if (stopped) c.abort(new Error('shadow stopped'));
     },
     onResponseStart(_c, status, headers) {
       if (status < 200) return;
@@ -142,7 +204,20 @@ function send(job: ShadowJob, done: (res: CapturedResponse) => void): void {
       capture.start(status, headers as Record<string, string | string[] | undefined>);
     },
     onResponseData(_c, chunk) {
+      if (stopped) return;
       capture.data(chunk);
+      seen += chunk.length;
+      const withinBudget = budget ? budget.take(chunk.length, performance.now()) : true;
+      if (seen > job.captureCap) {
+        // Everything compared is in; the rest would only cost the proxy's loop.
+        totals.truncated++;
+        stop('compare cap reached');
+        capture.end();
+      } else if (!withinBudget) {
+        totals.overBudget++;
+        stop('shadow byte budget exhausted');
+        capture.fail(SHADOW_OVER_BUDGET);
+      }
     },
     onResponseEnd() {
       clearTimeout(timer);
@@ -150,7 +225,7 @@ function send(job: ShadowJob, done: (res: CapturedResponse) => void): void {
     },
     onResponseError(_c, err) {
       clearTimeout(timer);
-      if (timedOut) return;
+      if (stopped) return;
       if (CLOSED_CODES.has((err as { code?: string }).code ?? '')) return capture.fail(SHADOW_POOL_CLOSED);
       const { def, connectFailure } = classifyUpstreamError(err);
       if (connectFailure) recordConnect(endpoint, false, Date.now());

@@ -10,13 +10,28 @@ import type { CapturedResponse, ComparePair } from '../compare/types.js';
 import { BUCKETS, bucketOf } from '../routing/hash.js';
 import type { Prepared } from '../ingress/prepare.js';
 import { createCapture, type CaptureSink } from './capture.js';
-import { SHADOW_POOL_CLOSED, type ShadowDispatcher } from './dispatcher.js';
+import { SHADOW_EXPIRED, SHADOW_OVER_BUDGET, SHADOW_POOL_CLOSED, type ShadowDispatcher } from './dispatcher.js';
 import type { CompiledShadow } from './shadow-spec.js';
 import type { ExchangeTracker } from '../telemetry/hooks.js';
 import { setHeader } from '../forward/headers.js';
 
 /** Why a mirror copy was not sent or not compared. */
-export type SkipReason = 'method' | 'body_too_large' | 'queue_full' | 'client_aborted' | 'compare_dropped' | 'reload';
+export type SkipReason =
+  | 'method'
+  | 'body_too_large'
+  | 'queue_full'
+  | 'bandwidth'
+  | 'queue_expired'
+  | 'client_aborted'
+  | 'compare_dropped'
+  | 'reload';
+
+/** Dispatcher "errors" that are not the shadow's fault: the pair is skipped with this reason, not compared. */
+const DISPATCH_SKIPS: Readonly<Record<string, SkipReason>> = {
+  [SHADOW_POOL_CLOSED]: 'reload',
+  [SHADOW_OVER_BUDGET]: 'bandwidth',
+  [SHADOW_EXPIRED]: 'queue_expired',
+};
 
 /** Where completed pairs and skips go (the compare pipeline). */
 export interface PairSink {
@@ -59,8 +74,9 @@ export function beginMirror(req: IncomingMessage, p: Prepared, deps: MirrorDeps,
       continue;
     }
     // A saturated shadow would drop the copy anyway: skip building it (headers, capture, body tee).
-    if (!deps.dispatcher.hasRoom(s.key, s.concurrency, s.queue)) {
-      deps.sink.skip(p.route.name, s.name, 'queue_full');
+    const refused = deps.dispatcher.refusal(s.key, s.concurrency, s.queue);
+    if (refused) {
+      deps.sink.skip(p.route.name, s.name, refused);
       continue;
     }
     (chosen ??= []).push(s);
@@ -142,7 +158,7 @@ function send(
   if (span?.traceparent) setHeader(headers, 'traceparent', span.traceparent);
   let settle!: (res: CapturedResponse) => void;
   const candidate = new Promise<CapturedResponse>((r) => (settle = r));
-  const accepted = deps.dispatcher.submit({
+  const refused = deps.dispatcher.submit({
     key: kind === 'shadow' ? s.key : `${s.key}/noise`,
     upstream,
     method: req.method ?? 'GET',
@@ -153,17 +169,19 @@ function send(
     concurrency: s.concurrency,
     queue: s.queue,
     captureCap: s.rules.maxBody,
+    bytesPerSecond: s.bytesPerSecond,
     onDone: (res) => {
       span?.end(res);
       settle(res);
     },
   });
-  if (!accepted) return deps.sink.skip(p.route.name, s.name, 'queue_full');
+  if (refused) return deps.sink.skip(p.route.name, s.name, refused);
   if (!capture) return deps.sink.skip(p.route.name, s.name, 'compare_dropped');
   // Pair once both sides are in; the shadow always settles (it has its own timeout).
   void Promise.all([capture.done, candidate]).then(([primary, shadow]) => {
     if (primary.error === 'FL_CLIENT_ABORTED') return deps.sink.skip(p.route.name, s.name, 'client_aborted');
-    if (shadow.error === SHADOW_POOL_CLOSED) return deps.sink.skip(p.route.name, s.name, 'reload');
+    const skip = shadow.error === undefined ? undefined : DISPATCH_SKIPS[shadow.error];
+    if (skip) return deps.sink.skip(p.route.name, s.name, skip);
     deps.sink.pair({ ...base, shadow: s.name, primary, candidate: shadow }, s, kind);
   });
 }

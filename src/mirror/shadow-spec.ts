@@ -26,6 +26,8 @@ export interface CompiledShadow {
   readonly timeoutMs: number;
   readonly concurrency: number;
   readonly queue: number;
+  /** Shadow response bytes read per second at most (0 = unlimited). */
+  readonly bytesPerSecond: number;
   readonly host: string | undefined;
   readonly setHeaders: readonly (readonly [string, string])[];
   readonly removeHeaders: ReadonlySet<string>;
@@ -60,6 +62,7 @@ export function compileShadow(route: string, raw: RawShadow, cfg: RawConfig, poo
     timeoutMs: raw.timeout,
     concurrency: raw.concurrency,
     queue: raw.queue,
+    bytesPerSecond: raw.maxBytesPerSecond,
     host: raw.host,
     setHeaders: Object.entries(raw.headers?.set ?? {}).map(([k, v]) => [k.toLowerCase(), v] as const),
     removeHeaders: new Set((raw.headers?.remove ?? []).map((h) => h.toLowerCase())),

@@ -102,7 +102,7 @@ describe('metrics observer', () => {
 
   it('renders collect callbacks and process metrics', () => {
     const stats = {
-      dispatcher: { sent: 5, completed: 3, failed: 1, dropped: 2, inFlight: 1, queued: 0 },
+      dispatcher: { sent: 5, completed: 3, failed: 1, dropped: 2, truncated: 0, overBudget: 0, expired: 0, inFlight: 1, queued: 0 },
       compare: { queued: 0, compared: 3, dropped: 0, failed: 0 },
       storage: {
         flushes: 2,
