@@ -8,12 +8,13 @@
  *   mirror-slow     the shadow answers after 2 s (default shadow settings: concurrency 64, queue 256,
  *                   timeout 5s, so the queue fills and drops kick in)
  *   mirror-dead     the shadow accepts and never answers
+ *   mirror-big-5mib / mirror-big-50mib   the shadow answers 5 / 50 MiB; Fieldlab reads only compare.maxBody
  *
  * Run it (it is not an npm script; `npm run bench` stays the proxy comparison):
  *
  *   npm run build && node dist/bench/mirror.js            # 2 s warmup + 10 s per scenario, about a minute
  *   node dist/bench/mirror.js --duration 5 --passes 2     # second pass in reverse order, averaged
- *   options: --duration S --warmup S --connections N --passes 1|2 --users N --json
+ *   options: --duration S --warmup S --connections N --passes 1|2 --users N --json --only a,b
  *
  * Every server is its own process (primary, shadow, Fieldlab via `dist/src/cli/main.js start --no-watch`,
  * autocannon in this one), started per scenario and stopped after it. Before load each Fieldlab must
@@ -41,7 +42,7 @@ import {
   type ScenarioOutcome,
   type ScenarioPass,
 } from './lib/mirror-report.js';
-import { SCENARIOS, mirrorConfig, startShadow, type ScenarioName } from './lib/mirror-scenarios.js';
+import { mirrorConfig, startShadow, type ScenarioName } from './lib/mirror-scenarios.js';
 import { readMirror, readShadowLimits, shadowReceived, type ShadowLimits } from './lib/mirror-stats.js';
 import { STARTUP_TIMEOUT_MS, startUpstream } from './lib/peers.js';
 import { fetchOnce, preflight } from './lib/preflight.js';
@@ -53,7 +54,7 @@ const log = (msg: string): void => void process.stderr.write(`bench: ${msg}\n`);
 /** Everything a run can take, with slack (two startups, the load, stops and admin reads per scenario). */
 function deadlineMs(o: MirrorOptions): number {
   const perScenario = (2 * STARTUP_TIMEOUT_MS) / 1000 + o.warmupS + o.durationS + 30;
-  return (o.passes * SCENARIOS.length * perScenario + 30) * 1000;
+  return (o.passes * o.only.length * perScenario + 30) * 1000;
 }
 
 type Server = { child: Child; port: number };
@@ -136,9 +137,9 @@ async function main(): Promise<void> {
   log(`primary upstream on 127.0.0.1:${upstream.port}`);
   const expected = (await fetchOnce(upstream.port, PATH, {})).body;
 
-  const outcomes = new Map<ScenarioName, ScenarioOutcome>(SCENARIOS.map((name) => [name, { name, passes: [] }]));
+  const outcomes = new Map<ScenarioName, ScenarioOutcome>(o.only.map((name) => [name, { name, passes: [] }]));
   for (let pass = 0; pass < o.passes; pass++) {
-    const order = pass === 0 ? SCENARIOS : [...SCENARIOS].reverse();
+    const order = pass === 0 ? o.only : [...o.only].reverse();
     for (const name of order) {
       const outcome = outcomes.get(name)!;
       if (outcome.failure) continue;
@@ -161,7 +162,7 @@ async function main(): Promise<void> {
   }
   await upstream.child.stop();
 
-  const all = SCENARIOS.map((n) => outcomes.get(n)!);
+  const all = o.only.map((n) => outcomes.get(n)!);
   const summaries = all.filter((x) => x.passes.length > 0).map(summarise);
   const report: MirrorReport = { machine, options: o, outcomes: all, summaries, targets: verdicts(summaries, all) };
   const text = o.json ? JSON.stringify(report, null, 2) + '\n' : markdown(report);

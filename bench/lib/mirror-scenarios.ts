@@ -6,7 +6,7 @@ import { BENCH_DIR } from './paths.js';
 import { STARTUP_TIMEOUT_MS } from './peers.js';
 
 /** Measurement order of a pass; a second pass runs it reversed. */
-export const SCENARIOS = ['baseline', 'mirror-healthy', 'mirror-slow', 'mirror-dead'] as const;
+export const SCENARIOS = ['baseline', 'mirror-healthy', 'mirror-slow', 'mirror-dead', 'mirror-big-5mib', 'mirror-big-50mib'] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 
 /** The shadow's latency in mirror-slow: well under the 5 s shadow timeout, far over the primary's. */
@@ -18,6 +18,9 @@ const SHADOW: Record<ScenarioName, string[] | undefined> = {
   'mirror-healthy': ['upstream.js'], // a second, separate instance of the primary
   'mirror-slow': ['slow-upstream.js', '--delay', String(SLOW_DELAY_MS)],
   'mirror-dead': ['slow-upstream.js', '--never'],
+  // Answers 5 / 50 MiB: only compare.maxBody (256 KiB) of it is read before the exchange is cut.
+  'mirror-big-5mib': ['big-upstream.js', '--mib', '5'],
+  'mirror-big-50mib': ['big-upstream.js', '--mib', '50'],
 };
 
 /**
