@@ -23,10 +23,11 @@ import { createDiffBatcher, type DiffBatcherStats } from './storage/batcher.js';
 import { openStore } from './storage/open.js';
 import { prepareStorePath, storeOpenError } from './storage/prepare-path.js';
 import { createMetricsListener } from './admin/metrics-listener.js';
-import type { DiffStore } from './storage/types.js';
+import type { DiffStore, Stores } from './storage/types.js';
 import { createObserverGuard, namedObserver, type ExchangeObserver } from './telemetry/hooks.js';
 import { applyLimits, createProxyServer } from './ingress/listener.js';
 import { createLogger, type Logger } from './telemetry/logger.js';
+import { createSeedBook } from './routing/seeds.js';
 
 /** Counters of the shadow path: dispatch, compare and storage. */
 export interface MirrorStats {
@@ -91,12 +92,21 @@ export async function startApp(opts: AppOptions): Promise<App> {
   const observerGuard = createObserverGuard((observer, err) =>
     log.error({ err, observer }, 'exchange observer failed (contained; counted)'),
   );
+  // Route seeds live in the store, opened below once the config names it; loaded before listening.
+  let stores: Stores | undefined;
+  const seeds = createSeedBook({ claimSeeds: (p, at) => stores!.guardrails.claimSeeds(p, at) });
   const config = createConfigManager({
     file: opts.configFile,
     env,
     pools,
     shadowPools,
     log,
+    seedOf: seeds.seedOf,
+    prepare: (next) =>
+      seeds.load(next.routes).then(
+        () => undefined,
+        (err: unknown) => [`route seeds could not be loaded from the store (${(err as Error).message}); set seed: or retry`],
+      ),
     onSwap: (next) => {
       // Same tick as the swap: no request sees the new routes without their run-time weights.
       guardrails?.attach(next);
@@ -109,12 +119,19 @@ export async function startApp(opts: AppOptions): Promise<App> {
   // Storage: opened once (restart to change `store`), written only from timers, read by admin requests;
   // SQLite runs in a worker thread, so no store call ever blocks the proxy's loop.
   // The path is checked first, and any failure names store.url and the path (ops: FL_STORE_OPEN).
-  const stores = await Promise.resolve()
+  stores = await Promise.resolve()
     .then(() => prepareStorePath(cfg.store.url))
     .then(() => openStore(cfg.store.url, { pool: cfg.store.pool, queue: cfg.store.queue }))
     .catch((err: unknown) => {
       throw storeOpenError(cfg.store.url, err);
     });
+  try {
+    await seeds.load(cfg.routes);
+  } catch (err) {
+    // Serving with a stand-in seed would reshuffle every user once the store answers: refuse instead.
+    await stores.close();
+    throw new Error(`route seeds could not be loaded from the store: ${(err as Error).message}`);
+  }
   const store = stores.diffs;
   // Loaded before listening: a variant that was rolled back never serves a request after a restart.
   const states = await stores.guardrails.loadStates().catch((err: unknown) => {

@@ -106,7 +106,10 @@ function describeRoutes(config: ConfigManager): unknown[] {
       name: route.name,
       match: raw.match,
       sticky: raw.sticky,
-      seed: route.seed,
+      // The seed makes assignment unguessable: shown only to callers holding the admin token (this
+      // endpoint is open without one on loopback), and never in /config.
+      seed: snap.config.admin.token ? route.seed : '***',
+      seedSource: raw.seed === undefined ? 'store' : 'config',
       force: raw.force ?? null,
       weightsFrom: route.weights.source,
       arms: route.arms.map((arm, index) => ({

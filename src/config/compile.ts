@@ -31,6 +31,9 @@ export interface Snapshot {
   readonly shadowPoolKeys: ReadonlySet<string>;
 }
 
+/** A route's hash seed: `seed:` when set, else the stored random one (SeedBook.seedOf). */
+export type SeedOf = (route: RawRoute) => string;
+
 /**
  * Compiles a config. Never fails for a config that passed the schema.
  * @example const snap = compileSnapshot(cfg, text, 'fieldlab.yaml', 1, pools)
@@ -42,6 +45,7 @@ export function compileSnapshot(
   version: number,
   pools: PoolRegistry,
   shadowPools: PoolRegistry,
+  seedOf: SeedOf = (r) => r.seed ?? r.name,
 ): Snapshot {
   const poolKeys = new Set<string>();
   const shadowPoolKeys = new Set<string>();
@@ -62,7 +66,9 @@ export function compileSnapshot(
     file,
     digest: createHash('sha256').update(text).digest('hex'),
     config,
-    routes: config.routes.map((r) => compileRoute(r, upstreams, (raw) => compileShadow(r.name, raw, config, shadowPools, shadowPoolKeys))),
+    routes: config.routes.map((r) =>
+      compileRoute(r, upstreams, (raw) => compileShadow(r.name, raw, config, shadowPools, shadowPoolKeys), seedOf),
+    ),
     upstreams,
     trustedProxies: createTrustedProxies(config.trustedProxies),
     poolKeys,
@@ -74,6 +80,7 @@ function compileRoute(
   route: RawRoute,
   upstreams: ReadonlyMap<string, Upstream>,
   shadow: (raw: RawRoute['shadow'][number]) => CompiledShadow,
+  seedOf: SeedOf,
 ): CompiledRoute {
   const variants = Object.keys(route.arms).filter((a) => a !== 'control');
   const percents = variants.map((v) => route.rollout?.steps[0] ?? route.split[v] ?? 0);
@@ -89,7 +96,11 @@ function compileRoute(
     arms,
     armIndex: new Map(arms.map((a, i) => [a.name, i])),
     weights: createWeightCell(percents),
-    seed: route.seed ?? route.name,
+    // Read through the seed book: the stored seed is loaded after the first compile but before the
+    // proxy listens (routing/seeds.ts), and never changes for a route afterwards.
+    get seed() {
+      return seedOf(route);
+    },
     sticky: compileSticky(route.sticky),
     force: route.force ? compileSource(route.force) : undefined,
     exposeArm: route.exposeArm,

@@ -3,7 +3,8 @@
  * in one assignment; requests already running keep the one they started with. An invalid file never
  * replaces a good one: the error is logged and kept for the admin API, and the old config serves on.
  */
-import { compileSnapshot, type Snapshot } from './compile.js';
+import { compileSnapshot, type SeedOf, type Snapshot } from './compile.js';
+import type { RawConfig } from './schema.js';
 import { formatConfigError, loadConfigFile } from './load.js';
 import type { PoolRegistry } from '../forward/pools.js';
 import type { Logger } from '../telemetry/logger.js';
@@ -50,10 +51,14 @@ export function createConfigManager(opts: {
   shadowPools: PoolRegistry;
   log: Logger;
   onSwap?: (next: Snapshot, prev: Snapshot) => void;
+  /** Route hash seeds (routing/seeds.ts). */
+  seedOf?: SeedOf;
+  /** Awaited before a reloaded config is compiled (loads seeds of new routes); its error lines refuse the reload. */
+  prepare?: (config: RawConfig) => Promise<readonly string[] | undefined>;
 }): ConfigManager {
   const first = loadConfigFile(opts.file, opts.env);
   if (!first.ok) throw new StartupConfigError(first.errors.map(formatConfigError));
-  let snapshot = compileSnapshot(first.config, first.text, opts.file, 1, opts.pools, opts.shadowPools);
+  let snapshot = compileSnapshot(first.config, first.text, opts.file, 1, opts.pools, opts.shadowPools, opts.seedOf);
   let last: ReloadResult | undefined;
   let closed = false;
 
@@ -77,8 +82,16 @@ export function createConfigManager(opts: {
         );
         return result(false, trigger, { errors });
       }
+      const refused = await opts.prepare?.(loaded.config);
+      if (refused?.length) {
+        opts.log.error(
+          { type: 'reload', trigger, errors: refused, version: snapshot.version },
+          'config reload rejected; keeping the running config',
+        );
+        return result(false, trigger, { errors: [...refused] });
+      }
       const prev = snapshot;
-      const next = compileSnapshot(loaded.config, loaded.text, opts.file, prev.version + 1, opts.pools, opts.shadowPools);
+      const next = compileSnapshot(loaded.config, loaded.text, opts.file, prev.version + 1, opts.pools, opts.shadowPools, opts.seedOf);
       if (next.digest === prev.digest) {
         // Editors fire several events per save; an identical file is not a new version.
         await Promise.all([opts.pools.retain(prev.poolKeys), opts.shadowPools.retain(prev.shadowPoolKeys)]);

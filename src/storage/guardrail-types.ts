@@ -69,4 +69,10 @@ export interface GuardrailStore {
   minutes(filter: MinuteFilter): Promise<MinuteRow[]>;
   /** Deletes minutes and decisions older than `before`; resolves to rows deleted. */
   prune(before: number): Promise<number>;
+  /**
+   * Route hash seeds (routing/seeds.ts): stores each proposed seed whose route has none yet (insert
+   * if absent, atomically, so replicas starting together agree: the first writer wins) and resolves
+   * to the stored seed of every proposed route. Seeds are never pruned.
+   */
+  claimSeeds(proposals: Readonly<Record<string, string>>, at: number): Promise<Record<string, string>>;
 }

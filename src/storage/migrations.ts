@@ -53,6 +53,8 @@ export const MIGRATIONS: readonly Migration[] = [
       requests INTEGER NOT NULL, bad INTEGER NOT NULL, slow INTEGER NOT NULL, latency TEXT NOT NULL,
       PRIMARY KEY (minute, route, arm)) WITHOUT ROWID`,
   ],
+  // 3: the random hash seed of each route without an explicit `seed:` (routing/seeds.ts).
+  ['CREATE TABLE route_seeds (route TEXT PRIMARY KEY, seed TEXT NOT NULL, created_at INTEGER NOT NULL)'],
 ];
 
 /** Opening a database written by a newer Fieldlab: refused rather than guessed at. */

@@ -57,6 +57,16 @@ export function createSqliteGuardrailStore(db: BetterSqlite3.Database): Sync<Gua
       upsertMinute.run(r.minute, r.route, r.arm, r.requests, r.bad, r.slow, encodeHistogram(latency));
     }
   });
+  const insertSeed = db.prepare('INSERT INTO route_seeds (route, seed, created_at) VALUES (?, ?, ?) ON CONFLICT(route) DO NOTHING');
+  const selectSeed = db.prepare<[string], string>('SELECT seed FROM route_seeds WHERE route = ?').pluck();
+  const claimSeeds = db.transaction((proposals: Readonly<Record<string, string>>, at: number) => {
+    const out: Record<string, string> = {};
+    for (const [route, seed] of Object.entries(proposals)) {
+      insertSeed.run(route, seed, at);
+      out[route] = selectSeed.get(route)!;
+    }
+    return out;
+  });
   const pruneMinutes = db.prepare('DELETE FROM arm_minutes WHERE minute < ?');
   const pruneDecisions = db.prepare('DELETE FROM decisions WHERE at < ?');
 
@@ -119,5 +129,6 @@ export function createSqliteGuardrailStore(db: BetterSqlite3.Database): Sync<Gua
         }));
     },
     prune: (before) => pruneMinutes.run(before).changes + pruneDecisions.run(before).changes,
+    claimSeeds: (proposals, at) => claimSeeds.immediate(proposals, at),
   };
 }
