@@ -77,6 +77,13 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
     `CREATE TABLE ${t('fleet_evidence')} (route TEXT NOT NULL, instance TEXT NOT NULL, second BIGINT NOT NULL,
       arms JSONB NOT NULL, PRIMARY KEY (route, second, instance))`,
   ],
+  // 4: the decider's checkpoint on its lease: the engine state and the first evidence second not yet
+  // consumed, written atomically with each decision, so a new decider resumes without losing or
+  // double-counting a second.
+  (t) => [
+    `ALTER TABLE ${t('fleet_leases')} ADD COLUMN state JSONB, ADD COLUMN through BIGINT`,
+    `CREATE INDEX fleet_evidence_instance ON ${t('fleet_evidence')} (instance, second)`,
+  ],
 ];
 
 /** Key of the transaction-level advisory lock that serializes migrators of one schema. */

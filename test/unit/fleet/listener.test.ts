@@ -1,0 +1,39 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startListener } from '../../../src/fleet/listener.js';
+import type { PgDatabase } from '../../../src/storage/postgres/pool.js';
+import { migratedSchema } from '../../helpers/pg-db.js';
+
+let env: Awaited<ReturnType<typeof migratedSchema>>;
+let db: PgDatabase;
+beforeAll(async () => {
+  env = await migratedSchema(1);
+  [db] = env.dbs as [PgDatabase];
+});
+afterAll(() => env?.drop());
+
+const until = async (ok: () => boolean) => {
+  while (!ok()) await new Promise((r) => setTimeout(r, 20));
+};
+
+describe('LISTEN connection', () => {
+  it('hears notifications, reconnects after its backend is killed, and re-syncs after every connect', async () => {
+    const channel = `fieldlab_${env.pgs.schema}`;
+    const heard: string[] = [];
+    let ready = 0;
+    const l = startListener({ db, channel, onNotify: (p) => heard.push(p), onReady: () => ready++, probeMs: 60_000 });
+    await until(() => l.connected());
+    expect(ready).toBe(1);
+    await db.query('SELECT pg_notify($1, $2)', [channel, 'one']);
+    await until(() => heard.length === 1);
+    // Kill the listening session from the server side, as a failover or a pooler restart would (only
+    // ours: its last statement names this test's own channel).
+    await env.pgs.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query = $1', [`LISTEN "${channel}"`]);
+    await until(() => ready === 2);
+    expect(l.reconnects()).toBe(1);
+    await db.query('SELECT pg_notify($1, $2)', [channel, 'two']);
+    await until(() => heard.length === 2);
+    expect(heard).toEqual(['one', 'two']);
+    await l.stop();
+    expect(l.connected()).toBe(false);
+  });
+});
