@@ -15,6 +15,8 @@ import { createMinuteRollup } from './telemetry/minute-rollup.js';
 import { createWebhookNotifier } from './guardrails/notify-webhook.js';
 import { createGuardrailsRuntime, type GuardrailsRuntime } from './guardrails/runtime.js';
 import { guardrailRoutes } from './admin/guardrails-api.js';
+import { fleetRoutes } from './admin/fleet-api.js';
+import { isFleetStore, joinFleet } from './fleet/join.js';
 import { createMetrics } from './telemetry/metrics.js';
 import { metricsRoute } from './admin/metrics-route.js';
 import { collectAppState } from './telemetry/metrics-state.js';
@@ -118,6 +120,7 @@ export async function startApp(opts: AppOptions): Promise<App> {
   if (!opts.logger) log.level = cfg.log.level;
   // Storage: opened once (restart to change `store`), written only from timers, read by admin requests;
   // SQLite runs in a worker thread, so no store call ever blocks the proxy's loop.
+  const fleetMode = isFleetStore(cfg.store.url);
   // The path is checked first, and any failure names store.url and the path (ops: FL_STORE_OPEN).
   stores = await Promise.resolve()
     .then(() => prepareStorePath(cfg.store.url))
@@ -146,9 +149,18 @@ export async function startApp(opts: AppOptions): Promise<App> {
   const notifier = createWebhookNotifier({
     onError: (err, job) => log.warn({ err, url: job.url, attempt: job.attempt }, 'webhook delivery failed'),
   });
-  guardrails = createGuardrailsRuntime({ store: stores.guardrails, states, notifier, log });
+  // Fleet mode (a postgres:// store): the fleet feeds the engines the fleet's evidence, decides on
+  // one replica, and sends each decision's webhook once, with its sequence number.
+  guardrails = createGuardrailsRuntime({
+    store: stores.guardrails,
+    states,
+    notifier: fleetMode ? { ...notifier, notify: () => true } : notifier,
+    log,
+    ...(fleetMode ? { evaluateEveryMs: 0 } : {}),
+  });
   guardrails.attach(config.current());
-  observers.push(namedObserver('guardrails', guardrails.observer));
+  const member = fleetMode ? await joinFleet({ url: cfg.store.url, config, runtime: guardrails, notifier, log, env }) : undefined;
+  observers.push(namedObserver('guardrails', member ? member.observer : guardrails.observer));
   const rollup = createMinuteRollup(stores.guardrails, { onError: (err) => log.warn({ err }, 'minute rollup not stored') });
   observers.push(namedObserver('rollups', rollup.observer));
   const prune = setInterval(() => {
@@ -192,6 +204,7 @@ export async function startApp(opts: AppOptions): Promise<App> {
       ...rollupRoutes(stores.guardrails),
       'GET /metrics': scrape,
       ...guardrailRoutes(guardrails, stores.guardrails),
+      ...fleetRoutes(member?.fleet),
     },
   });
 
@@ -264,6 +277,7 @@ export async function startApp(opts: AppOptions): Promise<App> {
       // Pairs already captured are compared and stored before the process goes away.
       await Promise.race([pipeline.idle(), new Promise((r) => setTimeout(r, 2_000))]);
       clearInterval(prune);
+      await member?.stop();
       guardrails?.stop();
       await Promise.race([notifier.idle(), new Promise((r) => setTimeout(r, 2_000))]);
       notifier.stop();

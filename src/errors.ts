@@ -118,3 +118,10 @@ export const FL_STORE_OPEN = defineError(
   500,
   'cannot open the store named by store.url (the message names the path; give it a writable volume)',
 );
+
+// --- fleet ---
+export const FL_FLEET_UNAVAILABLE = defineError(
+  'FL_FLEET_UNAVAILABLE',
+  503,
+  'the fleet database is unreachable; this replica serves its last weights and decides rollbacks alone',
+);

@@ -32,7 +32,8 @@ interface StatusBody {
   }[];
 }
 
-function fail(io: CliIo, r: { status: number; body: unknown; error?: string }): number {
+/** Prints an admin API failure; exit 2 when the admin API was unreachable, else 1. */
+export function fail(io: CliIo, r: { status: number; body: unknown; error?: string }): number {
   const err = (r.body as { error?: { code?: string; message?: string } } | null)?.error;
   io.err(`fieldlab: ${r.error ?? `${err?.code ?? `HTTP ${r.status}`}: ${err?.message ?? JSON.stringify(r.body)}`}`);
   return r.status === 0 ? 2 : 1;

@@ -6,6 +6,7 @@
 import { manualCommand, runStatus } from './control.js';
 import { runDemo } from './demo.js';
 import { runDiffs } from './diffs.js';
+import { runFleet } from './fleet.js';
 import { runSchema } from './schema.js';
 import { runStart, type CliIo } from './start.js';
 import { runValidate } from './validate.js';
@@ -30,6 +31,8 @@ Usage:
                                    shadow-diff report from the store; CI gate (fieldlab diffs --help)
   fieldlab status [--route R] [--json]
                                    guardrails: each variant's weight, phase and step, recent decisions
+  fieldlab fleet [--json]          fleet mode (store: postgres://…): every replica, the decision each
+                                   has applied, who decides; exit 1 on warnings (config digests differ)
   fieldlab rollback|pause|resume|promote|reset ROUTE [--arm ARM]
                                    manual guardrail actions on a running Fieldlab
       status and the actions reach the admin API:
@@ -57,6 +60,7 @@ const commands: Record<string, (args: string[], io: CliIo) => number | undefined
   promote: manualCommand('promote'),
   reset: manualCommand('reset'),
   diffs: runDiffs,
+  fleet: runFleet,
 };
 
 async function main(argv: string[]): Promise<void> {

@@ -2,6 +2,7 @@
  * The config contract as one zod definition: the YAML users write, its defaults, its units and its
  * cross-references. The JSON Schema shipped for editors is generated from this same definition.
  */
+import { Fleet } from './schema-fleet.js';
 import { z } from 'zod';
 import { isLoopback } from '../net/ip.js';
 import { Duration, Listen, Method, Name, Percent, Size, Timeouts, Upstream } from './schema-primitives.js';
@@ -100,6 +101,7 @@ export const ConfigSchema = z
   .strictObject({
     listen: Listen.prefault('0.0.0.0:8080'),
     store: Store.prefault({}),
+    fleet: Fleet.prefault({}),
     tracing: Tracing.optional(),
     admin: z
       .strictObject({

@@ -50,6 +50,12 @@ export interface GuardrailsRuntime {
   status(route?: string): RouteStatus[];
   /** Saves every engine's state now. */
   save(): void;
+  /** Fleet seam (fleet/seam.ts): the route's engine, to feed it fleet-wide evidence and let it decide. */
+  engine(route: string): Engine | undefined;
+  /** Fleet seam: applies decisions `engine(route)` made here (weights, log, store, webhook). */
+  apply(route: string, decisions: readonly Decision[]): void;
+  /** Fleet seam: resumes the route's engine from `state` (the fleet's decision) and applies its weights. */
+  adopt(route: string, state: RouteState): void;
   stop(): void;
 }
 
@@ -74,6 +80,7 @@ export function createGuardrailsRuntime(deps: {
   notifier: WebhookNotifier;
   log: Logger;
   now?: () => number;
+  /** 0: no timer (fleet mode: the fleet decides when, and on what evidence). */
   evaluateEveryMs?: number;
 }): GuardrailsRuntime {
   const now = deps.now ?? Date.now;
@@ -107,8 +114,9 @@ export function createGuardrailsRuntime(deps: {
     lastSave = now();
   };
 
-  const timer = setInterval(() => runtime.tick(), deps.evaluateEveryMs ?? 1000);
-  timer.unref();
+  const every = deps.evaluateEveryMs ?? 1000;
+  const timer = every > 0 ? setInterval(() => runtime.tick(), every) : undefined;
+  timer?.unref();
 
   const runtime: GuardrailsRuntime = {
     observer: {
@@ -139,19 +147,7 @@ export function createGuardrailsRuntime(deps: {
         let state: RouteState | undefined = prev ? prev.engine.state() : (saved.get(route.name) as RouteState | undefined);
         // A different set of variants is a new experiment: its old evidence doesn't apply.
         if (state && JSON.stringify(state.variants.map((v) => v.arm)) !== JSON.stringify(variants)) state = undefined;
-        const engine =
-          prev && prev.fingerprint === fingerprint
-            ? prev.engine
-            : createEngine(
-                route.name,
-                {
-                  guardrails: route.guardrails ?? DEFAULT_GUARDRAILS,
-                  rollout: route.rollout,
-                  variants,
-                  splitPercent: Object.fromEntries(route.arms.slice(1).map((a) => [a.name, a.percent])),
-                },
-                state,
-              );
+        const engine = prev && prev.fingerprint === fingerprint ? prev.engine : engineFor(route, state);
         const slot = { engine, route, fingerprint };
         slots.set(route.name, slot);
         applyWeights(slot);
@@ -196,6 +192,17 @@ export function createGuardrailsRuntime(deps: {
         }));
     },
     save: saveAll,
+    engine: (route) => slots.get(route)?.engine,
+    apply(route, decisions) {
+      const slot = slots.get(route);
+      if (slot) for (const d of decisions) record(slot, d);
+    },
+    adopt(route, state) {
+      const slot = slots.get(route);
+      if (!slot || JSON.stringify(state.variants.map((v) => v.arm)) !== JSON.stringify(slot.engine.state().variants.map((v) => v.arm))) return;
+      slot.engine = engineFor(slot.route, state);
+      applyWeights(slot);
+    },
     stop() {
       clearInterval(timer);
       saveAll();
@@ -207,6 +214,20 @@ export function createGuardrailsRuntime(deps: {
 /** Store writes are fire-and-forget from the timer: a failure is logged, never thrown into the loop. */
 function persist(write: () => Promise<void>, log: Logger, msg: string): void {
   new Promise<void>((resolve) => resolve(write())).catch((err: unknown) => log.error({ err }, msg));
+}
+
+function engineFor(route: CompiledRoute, state: RouteState | undefined): Engine {
+  const variants = route.arms.slice(1);
+  return createEngine(
+    route.name,
+    {
+      guardrails: route.guardrails ?? DEFAULT_GUARDRAILS,
+      rollout: route.rollout,
+      variants: variants.map((a) => a.name),
+      splitPercent: Object.fromEntries(variants.map((a) => [a.name, a.percent])),
+    },
+    state,
+  );
 }
 
 function safe<T>(fn: () => T, fallback: T, log: Logger, msg: string): T {

@@ -1,0 +1,92 @@
+/**
+ * Turns a process into a fleet replica when its store is PostgreSQL: opens a small pool of its own
+ * (the stores keep theirs), migrates, and starts the fleet over the guardrails runtime. The
+ * runtime's own timer and observer stay off in fleet mode: the fleet feeds and asks the engines.
+ */
+import { readFileSync } from 'node:fs';
+import type { ConfigManager } from '../config/manager.js';
+import type { WebhookNotifier } from '../guardrails/notify-webhook.js';
+import type { GuardrailsRuntime } from '../guardrails/runtime.js';
+import { migratePostgres } from '../storage/postgres/migrations.js';
+import { createPgDatabase, type PgDatabase } from '../storage/postgres/pool.js';
+import { parsePostgresUrl } from '../storage/postgres/url.js';
+import type { ExchangeObserver } from '../telemetry/hooks.js';
+import type { Logger } from '../telemetry/logger.js';
+import { startFleet, type Fleet } from './fleet.js';
+import { replicaIdentity } from './identity.js';
+import { createRuntimeAdapter } from './runtime-adapter.js';
+
+/** A joined replica: the fleet, the observer collecting its evidence, and what closes both. */
+export interface FleetMember {
+  readonly fleet: Fleet;
+  readonly observer: ExchangeObserver;
+  stop(): Promise<void>;
+}
+
+/**
+ * Whether `url` puts this process in fleet mode.
+ * @example isFleetStore('postgres://fieldlab@db/fieldlab') // true
+ */
+export function isFleetStore(url: string): boolean {
+  return /^postgres(?:ql)?:\/\//.test(url);
+}
+
+/**
+ * @example const member = await joinFleet({ url: cfg.store.url, config, runtime, notifier, log, env })
+ */
+export async function joinFleet(deps: {
+  url: string;
+  config: ConfigManager;
+  runtime: GuardrailsRuntime;
+  notifier: WebhookNotifier;
+  log: Logger;
+  env: Record<string, string | undefined>;
+}): Promise<FleetMember> {
+  const target = parsePostgresUrl(deps.url);
+  if ('error' in target) throw new Error(`store ${deps.url}: ${target.error}`);
+  const me = replicaIdentity(deps.env);
+  let reported = 0;
+  const db: PgDatabase = createPgDatabase(target, {
+    max: 3,
+    applicationName: `fieldlab-fleet ${me.replica}`,
+    // Idle connections die when the server restarts or the network cuts; the tick notices on its next query.
+    onError: (err) => {
+      if (reported++ % 60 === 0) deps.log.warn({ err }, 'fleet database connection lost');
+    },
+  });
+  await migratePostgres(db);
+  const adapter = createRuntimeAdapter(deps.runtime, () => deps.config.current().routes);
+  const t = deps.config.current().config.fleet;
+  const fleet = startFleet({
+    db,
+    runtime: adapter.fleetRuntime,
+    me,
+    version: fieldlabVersion(),
+    digest: () => deps.config.current().digest,
+    notifier: deps.notifier,
+    log: deps.log.child({ replica: me.replica }),
+    timings: { leaseMs: t.lease, pollMs: t.poll, graceSec: Math.max(1, Math.round(t.grace / 1000)), listen: t.listen },
+  });
+  deps.log.info({ replica: me.replica, instance: me.instance, store: target.display }, 'joined the fleet');
+  return {
+    fleet,
+    observer: adapter.observer,
+    async stop() {
+      await fleet.stop();
+      await db.close();
+    },
+  };
+}
+
+/** This package's version (heartbeats show it; replicas on different versions get a warning). */
+function fieldlabVersion(): string {
+  for (const rel of ['../../package.json', '../../../package.json']) {
+    try {
+      const pkg = JSON.parse(readFileSync(new URL(rel, import.meta.url), 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === 'fieldlab' && pkg.version) return pkg.version;
+    } catch {
+      // not at this depth (src/ under vitest, dist/src/ when built)
+    }
+  }
+  return 'unknown';
+}
