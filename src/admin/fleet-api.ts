@@ -22,7 +22,12 @@ export function fleetRoutes(fleet: Fleet | undefined): Record<string, (req: Inco
         sendJson(res, buildFleetView(fleet.local(), replicas, latest));
       } catch (err) {
         const self = fleet.local();
-        sendLocalReply(res, FL_FLEET_UNAVAILABLE, undefined, `${FL_FLEET_UNAVAILABLE.message} (${(err as Error).message}); ${self.replica} is ${self.partitioned ? 'partitioned' : 'reconnecting'}`);
+        sendLocalReply(
+          res,
+          FL_FLEET_UNAVAILABLE,
+          undefined,
+          `${FL_FLEET_UNAVAILABLE.message} (${(err as Error).message}); ${self.replica} is ${self.partitioned ? 'partitioned' : 'reconnecting'}`,
+        );
       }
     },
   };

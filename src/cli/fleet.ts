@@ -16,7 +16,9 @@ export function renderFleet(v: FleetView | { mode: 'single' }): string {
   if (v.mode === 'single') return 'Not a fleet: this Fieldlab stores to SQLite and decides alone (use store: postgres://… for a fleet).';
   const live = v.replicas.filter((r) => r.live).length;
   const lines = [`fleet of ${v.replicas.length} replicas (${live} live), seen from ${v.self.replica}`, ''];
-  lines.push(`  ${'replica'.padEnd(24)} ${'live'.padEnd(5)} ${'seen'.padStart(6)}  ${'config'.padEnd(12)} ${'version'.padEnd(8)} decides / applied`);
+  lines.push(
+    `  ${'replica'.padEnd(24)} ${'live'.padEnd(5)} ${'seen'.padStart(6)}  ${'config'.padEnd(12)} ${'version'.padEnd(8)} decides / applied`,
+  );
   for (const r of v.replicas) {
     const applied = Object.entries(r.applied).map(([route, a]) => `${route}#${a.seq}`);
     lines.push(

@@ -132,7 +132,12 @@ export function startFleet<S>(deps: {
   const announce = (d: Decision, seq: number | null, epoch: number | null) => {
     const hook = runtime.webhook(d.route);
     if (hook)
-      deps.notifier.notify(hook, { type: 'fieldlab.decision', ...d, at: new Date(d.at).toISOString(), fleet: { seq, epoch, replica: me.replica } });
+      deps.notifier.notify(hook, {
+        type: 'fieldlab.decision',
+        ...d,
+        at: new Date(d.at).toISOString(),
+        fleet: { seq, epoch, replica: me.replica },
+      });
   };
 
   const lead = async (route: string, nowMs: number, sec: number) => {

@@ -3,7 +3,9 @@
  * (the stores keep theirs), migrates, and starts the fleet over the guardrails runtime. The
  * runtime's own timer and observer stay off in fleet mode: the fleet feeds and asks the engines.
  */
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import type { RawConfig } from '../config/schema.js';
 import type { ConfigManager } from '../config/manager.js';
 import type { WebhookNotifier } from '../guardrails/notify-webhook.js';
 import type { GuardrailsRuntime } from '../guardrails/runtime.js';
@@ -62,7 +64,7 @@ export async function joinFleet(deps: {
     runtime: adapter.fleetRuntime,
     me,
     version: fieldlabVersion(),
-    digest: () => deps.config.current().digest,
+    digest: () => fleetDigest(deps.config.current().config),
     notifier: deps.notifier,
     log: deps.log.child({ replica: me.replica }),
     timings: { leaseMs: t.lease, pollMs: t.poll, graceSec: Math.max(1, Math.round(t.grace / 1000)), listen: t.listen },
@@ -76,6 +78,16 @@ export async function joinFleet(deps: {
       await db.close();
     },
   };
+}
+
+/**
+ * The part of the config every replica must agree on: all of it but where this process listens and
+ * logs (replicas on one host need their own ports). Secrets never leave the process: only a hash does.
+ * @example fleetDigest(config.current().config).length // 64
+ */
+export function fleetDigest(config: RawConfig): string {
+  const { listen: _l, admin: _a, log: _g, ...shared } = config;
+  return createHash('sha256').update(JSON.stringify(shared)).digest('hex');
 }
 
 /** This package's version (heartbeats show it; replicas on different versions get a warning). */

@@ -32,7 +32,10 @@ export function localDecisions<S>(
     if (decisions.every((d) => ALONE.has(d.action))) {
       runtime.apply(route, decisions);
       for (const d of decisions) announce(d);
-      log.warn({ type: 'fleet-local-decision', route, actions: decisions.map((d) => d.action) }, 'decided alone while cut off from the fleet');
+      log.warn(
+        { type: 'fleet-local-decision', route, actions: decisions.map((d) => d.action) },
+        'decided alone while cut off from the fleet',
+      );
     } else {
       runtime.adopt(route, before);
     }

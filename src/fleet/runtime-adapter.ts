@@ -84,7 +84,10 @@ export function createRuntimeAdapter(
 
   const fleetRuntime: FleetRuntime<BucketSecond> = {
     kind: BUCKET_KIND,
-    routes: () => routes().filter((r) => runtime.engine(r.name)).map((r) => r.name),
+    routes: () =>
+      routes()
+        .filter((r) => runtime.engine(r.name))
+        .map((r) => r.name),
     drain(before) {
       const out: EvidenceSecond<BucketSecond>[] = [];
       for (const [name, perRoute] of bins) {

