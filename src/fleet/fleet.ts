@@ -178,7 +178,7 @@ export function startFleet<S>(deps: {
         route,
         epoch,
         at: nowMs,
-        weights: decisions.reduce((w, d) => ({ ...w, [d.arm]: d.toPercent }), runtime.weights(route)),
+        weights: runtime.weights(route),
         decisions,
         state: runtime.state(route),
         through: l.cursor,
