@@ -5,6 +5,7 @@
  * (storage/postgres/), loaded lazily so the SQLite path never imports a PostgreSQL client.
  */
 import { resolve } from 'node:path';
+import { parsePostgresUrl } from './postgres/url.js';
 import type { DiffStoreLimits, Stores } from './types.js';
 
 /** A parsed store URL. */
@@ -45,6 +46,9 @@ export function parseStoreUrl(url: string): { ok: true; location: StoreLocation 
   }
   if (/^postgres(?:ql)?:\/\//.test(url)) {
     if (!URL.canParse(url)) return { ok: false, error: `store "${url}" is not a valid URL: ${STORE_URL_HELP}` };
+    // Host, database and `?schema=` checked here too, so `fieldlab validate` reports them (no driver loaded).
+    const pg = parsePostgresUrl(url);
+    if ('error' in pg) return { ok: false, error: `postgres store: ${pg.error}` };
     return { ok: true, location: { kind: 'postgres', url } };
   }
   return { ok: false, error: `unsupported store "${url}": ${STORE_URL_HELP}` };
@@ -56,9 +60,7 @@ export function parseStoreUrl(url: string): { ok: true; location: StoreLocation 
  */
 export const STORE_BACKENDS: Record<StoreLocation['kind'], () => Promise<StoreBackend>> = {
   sqlite: async () => (await import('./sqlite-backend.js')).sqliteBackend,
-  postgres: async () => {
-    throw new Error('the postgres store is not available in this build: use sqlite:PATH');
-  },
+  postgres: async () => (await import('./postgres/backend.js')).postgresBackend,
 };
 
 /**

@@ -7,19 +7,6 @@ import type { DecisionRecord, MinuteRow } from '../guardrail-types.js';
 import { sumBy } from './diffs-write.js';
 import type { PgDatabase } from './pool.js';
 
-interface DecisionDbRow {
-  at: number;
-  route: string;
-  arm: string;
-  action: string;
-  from_percent: number;
-  to_percent: number;
-  rule: string;
-  reason: string;
-  evidence: unknown;
-  actor: string | null;
-}
-
 /**
  * The repository on a migrated database.
  * @example const g = createPgGuardrailStore(db); await g.saveState('checkout', state, Date.now())
@@ -50,23 +37,13 @@ export function createPgGuardrailStore(db: PgDatabase) {
     },
     async decisions(filter: { route?: string; since?: number; limit?: number }): Promise<DecisionRecord[]> {
       const limit = Math.max(1, Math.min(Math.floor(filter.limit ?? 100) || 100, 10_000));
-      const rows = await db.query<DecisionDbRow>(
-        `SELECT * FROM ${decisions} WHERE ($1::text IS NULL OR route = $1) AND ($2::bigint IS NULL OR at >= $2)
+      const rows = await db.query<DecisionRecord & { actor: string | null }>(
+        `SELECT at, route, arm, action, from_percent AS "fromPercent", to_percent AS "toPercent", rule, reason, evidence, actor
+         FROM ${decisions} WHERE ($1::text IS NULL OR route = $1) AND ($2::bigint IS NULL OR at >= $2)
          ORDER BY at DESC, id DESC LIMIT $3`,
         [filter.route ?? null, filter.since ?? null, limit],
       );
-      return rows.map((r) => ({
-        at: r.at,
-        route: r.route,
-        arm: r.arm,
-        action: r.action,
-        fromPercent: r.from_percent,
-        toPercent: r.to_percent,
-        rule: r.rule,
-        reason: r.reason,
-        evidence: r.evidence,
-        ...(r.actor ? { actor: r.actor } : {}),
-      }));
+      return rows.map(({ actor, ...r }) => (actor ? { ...r, actor } : r));
     },
     async writeMinutes(rows: readonly MinuteRow[]): Promise<void> {
       if (rows.length === 0) return;
