@@ -69,6 +69,21 @@ export function createPgGuardrailStore(db: PgDatabase) {
       );
       return rows.map((r) => ({ ...r, latency: r.latency.map(Number) }));
     },
+    async claimSeeds(proposals: Readonly<Record<string, string>>, at: number): Promise<Record<string, string>> {
+      const routes = Object.keys(proposals);
+      if (routes.length === 0) return {};
+      const seeds = db.t('route_seeds');
+      // Insert the missing ones, then read every proposed route's stored seed (the winner's, when
+      // replicas race: the insert waits for a concurrent one on the same key, then does nothing).
+      return db.tx(async (q) => {
+        await q(
+          `INSERT INTO ${seeds} (route, seed, created_at) SELECT key, value, $2 FROM jsonb_each_text($1::jsonb) ON CONFLICT (route) DO NOTHING`,
+          [JSON.stringify(proposals), at],
+        );
+        const rows = await q<{ route: string; seed: string }>(`SELECT route, seed FROM ${seeds} WHERE route = ANY($1::text[])`, [routes]);
+        return Object.fromEntries(rows.map((r) => [r.route, r.seed]));
+      });
+    },
     prune: (before: number): Promise<number> =>
       db.tx(async (q) => {
         const gone = async (t: string, col: string) =>

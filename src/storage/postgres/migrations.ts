@@ -84,6 +84,8 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
     `ALTER TABLE ${t('fleet_leases')} ADD COLUMN state JSONB, ADD COLUMN through BIGINT`,
     `CREATE INDEX fleet_evidence_instance ON ${t('fleet_evidence')} (instance, second)`,
   ],
+  // 5: unguessable sticky seeds per route, claimed once for the whole fleet (first writer wins).
+  (t) => [`CREATE TABLE ${t('route_seeds')} (route TEXT PRIMARY KEY, seed TEXT NOT NULL, created_at BIGINT NOT NULL)`],
 ];
 
 /** Key of the transaction-level advisory lock that serializes migrators of one schema. */
