@@ -36,6 +36,8 @@ export interface MirrorStats {
   readonly dispatcher: DispatcherStats;
   readonly compare: PipelineStats;
   readonly storage: DiffBatcherStats;
+  /** The store backend's own counters (SQLite: its worker thread's requests, drops and time). */
+  readonly store: Readonly<Record<string, number>>;
 }
 
 /** How to build an app. */
@@ -141,7 +143,12 @@ export async function startApp(opts: AppOptions): Promise<App> {
     log.error({ err }, 'guardrail state not loaded');
     return new Map<string, unknown>();
   });
-  const batcher = createDiffBatcher({ store, onError: (err) => log.warn({ err }, 'shadow-diff batch not stored (dropped and counted)') });
+  const batcher = createDiffBatcher({
+    store,
+    maxEndpoints: cfg.store.maxEndpoints,
+    maxFields: cfg.store.maxFields,
+    onError: (err) => log.warn({ err }, 'shadow-diff batch not stored (dropped and counted)'),
+  });
   const pipeline = createComparePipeline({ batcher, onError: (err) => log.error({ err }, 'shadow compare failed') });
   // Tracing loads the OpenTelemetry SDK only when configured: no `tracing:`, no cost.
   const tracing = cfg.tracing ? (await import('./telemetry/tracing.js')).createTracing(cfg.tracing, env) : undefined;
@@ -186,7 +193,12 @@ export async function startApp(opts: AppOptions): Promise<App> {
     sockets.add(s);
     s.once('close', () => sockets.delete(s));
   });
-  const diffStats = (): MirrorStats => ({ dispatcher: dispatcher.stats(), compare: pipeline.stats(), storage: batcher.stats() });
+  const diffStats = (): MirrorStats => ({
+    dispatcher: dispatcher.stats(),
+    compare: pipeline.stats(),
+    storage: batcher.stats(),
+    store: stores.stats?.() ?? {},
+  });
   const metrics = createMetrics({
     collect: collectAppState({ mirror: diffStats, config, ...(tracing ? { tracing: tracing.stats } : {}) }),
   });

@@ -21,6 +21,7 @@ code,pre,.num{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;f
 .total{background:var(--card);border:1px solid var(--line);border-radius:8px;padding:8px 14px;min-width:120px}
 .total b{display:block;font-size:20px}.total span{color:var(--muted);font-size:12px}
 .total.t-real b{color:var(--real)}.total.t-unmeasured b{color:var(--unm)}
+.total.t-overflow b{color:var(--unm)}.pager{margin:6px 0 10px;color:var(--muted)}.pager a{margin-left:12px}
 .toolbar{display:flex;gap:16px;align-items:center;margin:8px 0 10px}
 .toolbar input[type=search]{padding:6px 10px;border:1px solid var(--line);border-radius:6px;width:320px;font:inherit}
 .card{background:var(--card);border:1px solid var(--line);border-radius:10px;padding:16px 18px;margin:0 0 18px}

@@ -10,6 +10,7 @@
  * `mark[data-path]`, `#skips tr[data-reason]`.
  */
 import type { DiffReport, EndpointReport } from '../compare/report.js';
+import { OVERFLOW } from '../storage/types.js';
 import { SKIP_REASONS, VERDICT_HELP, describeFilter, esc, pct } from './diffs-page-format.js';
 import { examplesBlock, type PickedExample } from './diffs-page-examples.js';
 import { fieldTable, statusMatrix } from './diffs-page-fields.js';
@@ -34,6 +35,27 @@ function badges(e: EndpointReport): string {
   return out.join(' ');
 }
 
+/** A link to another page of the same report (same filter, same page size). */
+function pageHref(r: DiffReport, offset: number): string {
+  const q = new URLSearchParams();
+  for (const k of ['route', 'shadow', 'endpoint'] as const) if (r.filter[k]) q.set(k, r.filter[k]!);
+  for (const k of ['since', 'until'] as const) if (r.filter[k] !== undefined) q.set(k, String(r.filter[k]));
+  q.set('offset', String(offset));
+  q.set('limit', String(r.page.limit));
+  q.set('fields', String(r.page.fields));
+  return `?${q.toString()}`;
+}
+
+/** Where this page sits in the ranking, with links to the previous and next pages. */
+function pager(r: DiffReport): string {
+  const { offset, limit, total, next } = r.page;
+  if (total === 0) return '';
+  const last = Math.min(offset + r.endpoints.length, total);
+  const prev = offset > 0 ? `<a rel="prev" href="${esc(pageHref(r, Math.max(0, offset - limit)))}">← previous ${limit}</a>` : '';
+  const more = next !== null ? `<a rel="next" href="${esc(pageHref(r, next))}">next ${Math.min(limit, total - next)} →</a>` : '';
+  return `<nav class="pager" id="pager" data-offset="${offset}" data-total="${total}">endpoints ${offset + 1}–${last} of ${total} ${prev} ${more}</nav>`;
+}
+
 function key(e: EndpointReport): string {
   return esc(`${e.route} ${e.shadow} ${e.endpoint}`.toLowerCase());
 }
@@ -45,7 +67,8 @@ function header(r: DiffReport): string {
 <div class="window" id="window">${esc(describeFilter(r.filter))} · generated ${esc(r.generatedAt)}</div>
 <div class="totals" id="totals">${total(r.totals.pairs, 'pairs compared')}${total(r.totals.endpoints, 'endpoints')}
 ${total(r.totals.realFields, 'real differences', 't-real')}${total(r.totals.unmeasuredFields, 'unmeasured (noise unknown)', 't-unmeasured')}
-${total(skipped, skipped > 0 ? '<a href="#skips">skipped (see below)</a>' : 'skipped')}</div></header>`;
+${total(skipped, skipped > 0 ? '<a href="#skips">skipped (see below)</a>' : 'skipped')}
+${r.totals.overflowPairs > 0 ? total(r.totals.overflowPairs, `pairs in <code>${esc(OVERFLOW)}</code>: endpoint cap reached`, 't-overflow') : ''}</div></header>`;
 }
 
 function ranking(r: DiffReport): string {
@@ -54,11 +77,11 @@ function ranking(r: DiffReport): string {
       e,
       i,
     ) => `<tr data-endpoint-key="${key(e)}" data-endpoint="${esc(e.endpoint)}" data-route="${esc(e.route)}" data-shadow="${esc(e.shadow)}">
-<td class="num">${i + 1}</td><td class="ep"><a href="#ep-${i}"><code>${esc(e.endpoint)}</code></a></td><td>${esc(e.route)}</td><td>${esc(e.shadow)}</td>
+<td class="num">${r.page.offset + i + 1}</td><td class="ep"><a href="#ep-${i}"><code>${esc(e.endpoint)}</code></a></td><td>${esc(e.route)}</td><td>${esc(e.shadow)}</td>
 <td class="num">${e.pairs}</td><td class="num">${e.realRate > 0 ? `<b class="changed">${pct(e.realRate)}</b>` : '0%'}</td>
 <td class="num">${e.unmeasuredRate > 0 ? pct(e.unmeasuredRate) : '–'}</td><td>${badges(e)}</td></tr>`,
   );
-  return `<section class="card" id="ranking"><h2>Endpoints, ranked by real-difference rate</h2>
+  return `<section class="card" id="ranking"><h2>Endpoints, ranked by real-difference rate</h2>${pager(r)}
 <div class="toolbar"><input type="search" id="ep-filter" placeholder="filter endpoints, routes, shadows…" aria-label="filter endpoints">
 <label><input type="checkbox" id="show-all-noise"> show noise fields everywhere</label></div>
 <table class="ranking"><thead><tr><th>#</th><th>endpoint</th><th>route</th><th>shadow</th><th class="num">pairs</th>
@@ -66,11 +89,12 @@ function ranking(r: DiffReport): string {
 <tbody>${rows.join('\n')}</tbody></table></section>`;
 }
 
-function endpointSection(e: EndpointReport, i: number, examples: readonly PickedExample[]): string {
+function endpointSection(e: EndpointReport, i: number, rank: number, examples: readonly PickedExample[]): string {
   return `<section class="card endpoint" id="ep-${i}" data-endpoint-key="${key(e)}" data-endpoint="${esc(e.endpoint)}" data-route="${esc(e.route)}" data-shadow="${esc(e.shadow)}">
-<div class="ep-head"><span class="rank">#${i + 1}</span><h2><code>${esc(e.endpoint)}</code></h2>
+<div class="ep-head"><span class="rank">#${rank}</span><h2><code>${esc(e.endpoint)}</code></h2>
 <span class="where">route <b>${esc(e.route)}</b> → shadow <b>${esc(e.shadow)}</b> · ${e.pairs} pairs</span><span class="badges">${badges(e)}</span></div>
-<h3>Fields</h3>${fieldTable(e, `ep-${i}`)}
+${e.endpoint === OVERFLOW ? `<p class="muted overflow" data-overflow="endpoint">Every endpoint of this route and shadow beyond the first <code>store.maxEndpoints</code> in an hour is counted here: a flood of distinct paths costs bounded storage.</p>` : ''}
+<h3>Fields</h3>${fieldTable(e, `ep-${i}`)}${e.fieldsTotal > e.fields.length ? `<p class="muted" data-more-fields="${e.fieldsTotal - e.fields.length}">… and ${e.fieldsTotal - e.fields.length} more fields (raise <code>fields=</code>)</p>` : ''}
 <div class="panels"><div><h3>Status transitions</h3>${statusMatrix(e.statuses)}</div><div><h3>Latency (ms)</h3>${latencyPanel(e.latency)}</div></div>
 <h3>Examples</h3><div class="examples">${examplesBlock(e, examples)}</div></section>`;
 }
@@ -102,7 +126,7 @@ export function renderDiffsPage(report: DiffReport, examples: readonly (readonly
   const body =
     report.endpoints.length === 0
       ? empty(report)
-      : ranking(report) + report.endpoints.map((e, i) => endpointSection(e, i, examples[i] ?? [])).join('\n');
+      : ranking(report) + report.endpoints.map((e, i) => endpointSection(e, i, report.page.offset + i + 1, examples[i] ?? [])).join('\n');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>Fieldlab shadow diffs${report.totals.realFields > 0 ? ` — ${report.totals.realFields} real` : ''}</title>

@@ -4,7 +4,7 @@
  * reads without colour (verdicts are words, not just hues); ANSI colour is an optional layer.
  */
 import type { DiffReport, EndpointReport, FieldReport } from '../compare/report.js';
-import type { DiffExample } from '../storage/types.js';
+import { type DiffExample, OVERFLOW } from '../storage/types.js';
 import { SKIP_REASONS, describeFilter, ms, pct, signedMs } from '../admin/diffs-page-format.js';
 import { fieldValues } from '../admin/diffs-page-json.js';
 
@@ -65,6 +65,8 @@ function fieldLines(e: EndpointReport, p: Paint): string[] {
   });
   const hidden = e.fields.length - listed.length;
   if (hidden > 0) out.push(p.dim(`   … and ${hidden} more noise field${hidden === 1 ? '' : 's'} (--json lists all)`));
+  const cut = e.fieldsTotal - e.fields.length;
+  if (cut > 0) out.push(p.dim(`   … and ${cut} more field${cut === 1 ? '' : 's'} past this page's --fields`));
   return out;
 }
 
@@ -141,7 +143,14 @@ export function renderDiffsText(r: DiffReport, examples: FieldExamples, p: Paint
     `${p.bold('Fieldlab shadow diffs')} · ${describeFilter(r.filter)}`,
     `${t.pairs} pairs · ${t.endpoints} endpoint${t.endpoints === 1 ? '' : 's'} · ${t.realFields > 0 ? p.red(`${t.realFields} real`) : '0 real'} · ${t.unmeasuredFields} unmeasured · ${skipped} skipped`,
   ];
+  if (t.overflowPairs > 0)
+    head.push(p.yellow(`${t.overflowPairs} pairs counted under ${OVERFLOW}: a route and shadow reached store.maxEndpoints`));
   if (r.endpoints.length === 0)
     head.push('', "No shadow pairs in this window: check the routes' shadow config, the filter, and the skips below.");
-  return [...head, ...r.endpoints.flatMap((e, i) => endpointLines(e, i, examples, p)), ...skipLines(r, p)];
+  const { offset, total, next } = r.page;
+  const paging =
+    total > r.endpoints.length
+      ? ['', `endpoints ${offset + 1}–${offset + r.endpoints.length} of ${total}${next !== null ? ` · next page: --offset ${next}` : ''}`]
+      : [];
+  return [...head, ...r.endpoints.flatMap((e, i) => endpointLines(e, offset + i, examples, p)), ...paging, ...skipLines(r, p)];
 }

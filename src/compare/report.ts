@@ -4,7 +4,7 @@
  * quantiles. One model feeds the terminal, the HTML page and the JSON API, so they always agree.
  */
 import type { DiffKind } from './types.js';
-import type { DiffFilter, DiffRows } from '../storage/types.js';
+import { type DiffFilter, type DiffRows, OVERFLOW } from '../storage/types.js';
 import { DELTA_BOUNDS, LATENCY_BOUNDS, count, quantile } from '../stats/histogram.js';
 import { classifyField, type NoiseOptions, type Verdict } from './noise.js';
 
@@ -85,7 +85,14 @@ export interface DiffReport {
   /** This page's endpoints (see `page`); totals cover every endpoint. */
   readonly endpoints: readonly EndpointReport[];
   readonly skips: readonly { route: string; shadow: string; reason: string; count: number }[];
-  readonly totals: { readonly pairs: number; readonly endpoints: number; readonly realFields: number; readonly unmeasuredFields: number };
+  readonly totals: {
+    readonly pairs: number;
+    readonly endpoints: number;
+    readonly realFields: number;
+    readonly unmeasuredFields: number;
+    /** Pairs counted under the OVERFLOW endpoint `(other)`: their route and shadow hit `store.maxEndpoints`. */
+    readonly overflowPairs: number;
+  };
 }
 
 const VERDICT_ORDER: Record<Verdict, number> = { real: 0, unmeasured: 1, noise: 2 };
@@ -135,6 +142,7 @@ export function buildReport(rows: DiffRows, filter: DiffFilter, opts: NoiseOptio
       endpoints: endpoints.length,
       realFields: all.filter((f) => f.verdict === 'real').length,
       unmeasuredFields: all.filter((f) => f.verdict === 'unmeasured').length,
+      overflowPairs: endpoints.filter((e) => e.endpoint === OVERFLOW).reduce((s, e) => s + e.pairs, 0),
     },
   };
 }

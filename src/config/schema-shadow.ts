@@ -79,6 +79,20 @@ export const Store = z
         .max(100_000)
         .prefault(1024)
         .describe('Store requests waiting for the store worker; beyond it they are dropped and counted'),
+      maxEndpoints: z
+        .number()
+        .int()
+        .positive()
+        .max(100_000)
+        .prefault(200)
+        .describe('Distinct endpoints per route and shadow per hour in shadow-diff reports; the rest are counted as "(other)"'),
+      maxFields: z
+        .number()
+        .int()
+        .positive()
+        .max(100_000)
+        .prefault(200)
+        .describe('Distinct fields per endpoint per hour in shadow-diff reports; the rest are counted as "(other)"'),
     }),
   )
-  .describe('sqlite:PATH, or { url, retention, pool, queue }');
+  .describe('sqlite:PATH, or { url, retention, pool, queue, maxEndpoints, maxFields }');

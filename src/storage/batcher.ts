@@ -7,7 +7,7 @@
  */
 import { DELTA_BOUNDS, LATENCY_BOUNDS, emptyHistogram, observe } from '../stats/histogram.js';
 import type { DiffKind } from '../compare/types.js';
-import type { DiffBatch, DiffExample, DiffScope, DiffStore } from './types.js';
+import { OVERFLOW, type DiffBatch, type DiffExample, type DiffScope, type DiffStore } from './types.js';
 
 /** What a diff is counted against; the batcher adds the hour from its clock. */
 export interface DiffTarget {
@@ -24,6 +24,8 @@ export type DropReason = 'keys' | 'examples' | 'write';
 
 /** Counters for metrics and the admin API. */
 export interface DiffBatcherStats {
+  /** Observations counted under OVERFLOW because the endpoint (or field) cap was reached. */
+  readonly overflow: { readonly endpoints: number; readonly fields: number };
   /** Successful `store.write` calls. */
   readonly flushes: number;
   /** Failed `store.write` calls (their batch is dropped). */
@@ -67,6 +69,10 @@ export interface DiffBatcherOptions {
   readonly maxExamplesPerFlush?: number;
   /** Examples passed on per signature per hour; the store keeps only the first few anyway. */
   readonly maxExamplesPerSignature?: number;
+  /** Distinct endpoints per route and shadow per hour (default 200); the rest count as OVERFLOW. */
+  readonly maxEndpoints?: number;
+  /** Distinct fields per endpoint per hour (default 200); the rest count as OVERFLOW. */
+  readonly maxFields?: number;
   readonly now?: () => number;
   readonly onError?: (err: unknown) => void;
 }
@@ -92,6 +98,8 @@ export function createDiffBatcher(opts: DiffBatcherOptions): DiffBatcher {
   const { store, flushMs = 1000, maxKeys = 10_000, now = Date.now, onError } = opts;
   const maxExamplesPerFlush = opts.maxExamplesPerFlush ?? 200;
   const maxPerSignature = opts.maxExamplesPerSignature ?? 3;
+  const maxEndpoints = opts.maxEndpoints ?? 200;
+  const maxFields = opts.maxFields ?? 200;
 
   let pairs = new Map<string, Row<'pairs'>>();
   let fields = new Map<string, Row<'fields'>>();
@@ -106,6 +114,12 @@ export function createDiffBatcher(opts: DiffBatcherOptions): DiffBatcher {
   let quotaHour = 0;
 
   const dropped: Record<DropReason, number> = { keys: 0, examples: 0, write: 0 };
+  const overflow = { endpoints: 0, fields: 0 };
+  // Admitted endpoints per route+shadow and fields per endpoint, this hour (a new hour admits anew,
+  // so an endpoint that arrives after a flood waits at most an hour for its own rows).
+  let endpointsSeen = new Map<string, Set<string>>();
+  let fieldsSeen = new Map<string, Set<string>>();
+  let capHour = 0;
   let flushes = 0;
   let failures = 0;
   let written = 0;
@@ -113,6 +127,32 @@ export function createDiffBatcher(opts: DiffBatcherOptions): DiffBatcher {
   let lastError: string | undefined;
 
   const hourNow = () => Math.floor(now() / HOUR_MS) * HOUR_MS;
+
+  /** True when `name` is (or can be) admitted into `scope`'s set of at most `max`. */
+  function admit(seen: Map<string, Set<string>>, scope: string, name: string, max: number): boolean {
+    let set = seen.get(scope);
+    if (!set) seen.set(scope, (set = new Set()));
+    if (set.has(name)) return true;
+    if (set.size >= max) return false;
+    set.add(name);
+    return true;
+  }
+
+  /** The target with its endpoint capped: past the cap it is OVERFLOW. */
+  function capped(t: DiffTarget): DiffTarget {
+    const hour = hourNow();
+    if (hour !== capHour) [endpointsSeen, fieldsSeen, capHour] = [new Map(), new Map(), hour];
+    if (t.endpoint === OVERFLOW || admit(endpointsSeen, `${t.route}\0${t.shadow}`, t.endpoint, maxEndpoints)) return t;
+    overflow.endpoints++;
+    return { route: t.route, shadow: t.shadow, endpoint: OVERFLOW };
+  }
+
+  /** A field of a capped target, itself capped per endpoint. */
+  function cappedField(t: DiffTarget, field: string): string {
+    if (field === OVERFLOW || admit(fieldsSeen, `${t.route}\0${t.shadow}\0${t.endpoint}`, field, maxFields)) return field;
+    overflow.fields++;
+    return OVERFLOW;
+  }
   const scopeKey = (hour: number, t: DiffTarget) => `${hour}\0${t.route}\0${t.shadow}\0${t.endpoint}`;
   // A copy, not the caller's object: targets may carry more properties than a stored row should.
   const scopeOf = (hour: number, t: DiffTarget): DiffScope => ({ hour, route: t.route, shadow: t.shadow, endpoint: t.endpoint });
@@ -197,12 +237,15 @@ export function createDiffBatcher(opts: DiffBatcherOptions): DiffBatcher {
   timer.unref();
 
   return {
-    pair(t) {
+    pair(target) {
+      const t = capped(target);
       const hour = hourNow();
       const row = slot(pairs, scopeKey(hour, t), () => ({ ...scopeOf(hour, t), count: 0 }));
       if (row) row.count++;
     },
-    field(t, field, kind, differed) {
+    field(target, name, kind, differed) {
+      const t = capped(target);
+      const field = cappedField(t, name);
       const hour = hourNow();
       const key = `${scopeKey(hour, t)}\0${field}\0${kind}`;
       const row = slot(fields, key, () => ({ ...scopeOf(hour, t), field, kind, compared: 0, differed: 0 }));
@@ -210,7 +253,9 @@ export function createDiffBatcher(opts: DiffBatcherOptions): DiffBatcher {
       row.compared++;
       if (differed) row.differed++;
     },
-    noise(t, field, differed) {
+    noise(target, name, differed) {
+      const t = capped(target);
+      const field = cappedField(t, name);
       const hour = hourNow();
       const key = `${scopeKey(hour, t)}\0${field}`;
       const row = slot(noise, key, () => ({ ...scopeOf(hour, t), field, compared: 0, differed: 0 }));
@@ -218,13 +263,15 @@ export function createDiffBatcher(opts: DiffBatcherOptions): DiffBatcher {
       row.compared++;
       if (differed) row.differed++;
     },
-    status(t, primary, candidate) {
+    status(target, primary, candidate) {
+      const t = capped(target);
       const hour = hourNow();
       const key = `${scopeKey(hour, t)}\0${primary}\0${candidate}`;
       const row = slot(statuses, key, () => ({ ...scopeOf(hour, t), primary, candidate, count: 0 }));
       if (row) row.count++;
     },
-    latency(t, primaryMs, candidateMs) {
+    latency(target, primaryMs, candidateMs) {
+      const t = capped(target);
       const hour = hourNow();
       const row = slot(latency, scopeKey(hour, t), () => ({
         ...scopeOf(hour, t),
@@ -237,10 +284,13 @@ export function createDiffBatcher(opts: DiffBatcherOptions): DiffBatcher {
       observe(row.candidate, LATENCY_BOUNDS, candidateMs);
       observe(row.delta, DELTA_BOUNDS, candidateMs - primaryMs);
     },
-    wantsExample(t, field, kind) {
-      return signatureQuota(t, field, kind).used < maxPerSignature;
+    wantsExample(target, name, kind) {
+      const t = capped(target);
+      return signatureQuota(t, cappedField(t, name), kind).used < maxPerSignature;
     },
-    example(ex) {
+    example(original) {
+      const t = capped(original);
+      const ex = { ...original, endpoint: t.endpoint, field: cappedField(t, original.field) };
       const { sig, used } = signatureQuota(ex, ex.field, ex.kind);
       if (used >= maxPerSignature) return; // the store would keep the earlier ones anyway: not a loss
       if (examples.length >= maxExamplesPerFlush) {
@@ -267,6 +317,7 @@ export function createDiffBatcher(opts: DiffBatcherOptions): DiffBatcher {
       failures,
       written,
       dropped: { ...dropped },
+      overflow: { ...overflow },
       lastFlushMs,
       lastError,
       pending: keys + examples.length,

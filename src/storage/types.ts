@@ -8,6 +8,13 @@ import type { DiffReport, ReportPage } from '../compare/report.js';
 import type { DiffKind } from '../compare/types.js';
 import type { GuardrailStore } from './guardrail-types.js';
 
+/**
+ * The overflow bucket: an endpoint past `store.maxEndpoints` of its route and shadow (or a field
+ * past `store.maxFields` of its endpoint) is counted under this name by the batcher, so a flood of
+ * distinct paths costs a bounded number of rows and still shows up, counted, in every report.
+ */
+export const OVERFLOW = '(other)';
+
 /** Aggregation key shared by every diff row: one hour × route × shadow × endpoint. */
 export interface DiffScope {
   /** Start of the hour, epoch ms. */
@@ -146,4 +153,6 @@ export interface Stores {
   readonly guardrails: GuardrailStore;
   /** Closes both (after pending writes); idempotent. */
   close(): Promise<void>;
+  /** The backend's own counters (SQLite: its worker's requests, drops, time), for `/mirror`. */
+  stats?(): Readonly<Record<string, number>>;
 }

@@ -73,7 +73,7 @@ const report: DiffReport = {
     { route: 'checkout', shadow: 'v2', reason: 'method', count: 12 },
     { route: 'checkout', shadow: 'v2', reason: 'body-truncated', count: 2 },
   ],
-  totals: { pairs: 103, endpoints: 2, realFields: 2, unmeasuredFields: 1 },
+  totals: { pairs: 103, endpoints: 2, realFields: 2, unmeasuredFields: 1, overflowPairs: 0 },
 };
 
 const primary = {
@@ -212,7 +212,7 @@ describe('renderDiffsPage', () => {
 
   it('says so when nothing was compared and nothing skipped', () => {
     const empty = renderDiffsPage(
-      { ...report, endpoints: [], skips: [], totals: { pairs: 0, endpoints: 0, realFields: 0, unmeasuredFields: 0 } },
+      { ...report, endpoints: [], skips: [], totals: { pairs: 0, endpoints: 0, realFields: 0, unmeasuredFields: 0, overflowPairs: 0 } },
       [],
     );
     expect(empty).toContain('No shadow pairs in this window');

@@ -210,4 +210,30 @@ describe('createDiffBatcher', () => {
     expect(await store.examples({ field: 'body:$.total' })).toHaveLength(1);
     await store.close();
   });
+
+  it('caps endpoints per route and shadow, and fields per endpoint, into a counted (other) bucket', async () => {
+    const { b, batches, setClock } = setup({ maxEndpoints: 2, maxFields: 1 });
+    for (const path of ['/a', '/b', '/c', '/d', '/a']) {
+      const t = { ...cart, endpoint: `GET ${path}` };
+      b.pair(t);
+      b.field(t, 'body:$.x', 'value', true);
+      b.field(t, 'body:$.y', 'value', true);
+      b.example(ex(T0, { endpoint: t.endpoint, field: 'body:$.y' }));
+    }
+    b.pair({ ...cart, shadow: 'v3', endpoint: 'GET /c' }); // another shadow has caps of its own
+    await b.flush();
+    const [w] = batches;
+    const pairs = Object.fromEntries(w!.pairs.map((p) => [`${p.shadow} ${p.endpoint}`, p.count]));
+    expect(pairs).toEqual({ 'v2 GET /a': 2, 'v2 GET /b': 1, 'v2 (other)': 2, 'v3 GET /c': 1 });
+    expect(w!.fields.filter((f) => f.endpoint === 'GET /a').map((f) => [f.field, f.compared])).toEqual([
+      ['body:$.x', 2],
+      ['(other)', 2],
+    ]);
+    expect(w!.examples.map((e) => `${e.endpoint} ${e.field}`)).toContain('(other) (other)');
+    expect(b.stats().overflow).toEqual({ endpoints: 8, fields: 10 }); // /c and /d × (pair, 2 fields, example); every y field and example
+    setClock(T0 + H + 1); // a new hour admits anew
+    b.pair({ ...cart, endpoint: 'GET /d' });
+    await b.flush();
+    expect(batches[1]!.pairs.map((p) => p.endpoint)).toEqual(['GET /d']);
+  });
 });

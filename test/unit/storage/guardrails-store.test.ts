@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openSqliteStores } from '../../../src/storage/sqlite.js';
+import { openSqliteWorkerStores } from '../../../src/storage/sqlite-client.js';
 import { decision, hist, runGuardrailContract } from './guardrail-contract.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'fieldlab-guardrails-'));
@@ -15,6 +16,11 @@ runGuardrailContract('sqlite :memory:', async () => {
 });
 runGuardrailContract('sqlite file', async () => {
   const s = openSqliteStores(join(dir, `c${++n}.db`));
+  return { store: s.guardrails, close: s.close };
+});
+
+runGuardrailContract('sqlite worker thread', async () => {
+  const s = await openSqliteWorkerStores(join(dir, `w${++n}.db`));
   return { store: s.guardrails, close: s.close };
 });
 

@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../../src/storage/db.js';
 import { MIGRATIONS, StorageSchemaError, migrate } from '../../../src/storage/migrations.js';
 import { openSqliteStore } from '../../../src/storage/sqlite.js';
+import { openSqliteWorkerStores } from '../../../src/storage/sqlite-client.js';
 import { batch, example, runStoreContract } from './store-contract.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'fieldlab-storage-'));
@@ -15,6 +16,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 runStoreContract('sqlite :memory:', (limits) => openSqliteStore(':memory:', limits));
 runStoreContract('sqlite file', (limits) => openSqliteStore(tempFile(), limits));
+runStoreContract('sqlite worker thread', async (limits) => (await openSqliteWorkerStores(tempFile(), limits)).diffs);
 
 const T0 = Date.UTC(2026, 10, 20, 10);
 const scope = { hour: T0, route: 'checkout', shadow: 'v2', endpoint: 'GET /cart' };

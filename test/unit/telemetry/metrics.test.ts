@@ -109,6 +109,7 @@ describe('metrics observer', () => {
         failures: 0,
         written: 40,
         dropped: { keys: 0, examples: 1, write: 0 },
+        overflow: { endpoints: 0, fields: 0 },
         lastFlushMs: 1,
         lastError: undefined,
         pending: 0,
