@@ -37,18 +37,6 @@ export interface WorkerStores extends Stores {
   stats(): StoreWorkerStats & Readonly<Record<string, number>>;
 }
 
-const DIFF_METHODS = ['write', 'rows', 'examples', 'report', 'prune'] as const;
-const GUARDRAIL_METHODS = [
-  'saveState',
-  'loadStates',
-  'deleteState',
-  'appendDecision',
-  'decisions',
-  'writeMinutes',
-  'minutes',
-  'prune',
-] as const;
-
 /**
  * The worker's script: next to this module when running compiled (dist/, the Docker image); when
  * running from TypeScript sources (vitest) the compiled copy from `npm run build`, since a worker
@@ -79,6 +67,7 @@ export async function openSqliteWorkerStores(file: string, opts: DiffStoreLimits
   const waiting = new Map<number, Waiting>();
   let nextId = 1;
   let worker: Worker | undefined;
+  let methods: Readonly<Record<SqliteRequest['repo'], readonly string[]>> = { diffs: [], guardrails: [] };
   let starting: Promise<Worker> | undefined;
   let closed = false;
   const counts = { requests: 0, dropped: 0, failed: 0, workerMs: 0, maxMs: 0, starts: 0 };
@@ -98,6 +87,7 @@ export async function openSqliteWorkerStores(file: string, opts: DiffStoreLimits
           void w.terminate();
           return reject(Object.assign(new Error(m.error.message), { name: m.error.name }));
         }
+        methods = m.methods;
         w.on('message', (r: SqliteReply) => {
           const wait = waiting.get(r.id);
           if (!wait) return;
@@ -177,10 +167,10 @@ export async function openSqliteWorkerStores(file: string, opts: DiffStoreLimits
   }
 
   await ready();
-  const diffs = { ...proxyOf<DiffStore>('diffs', DIFF_METHODS), close };
+  const diffs = { ...proxyOf<DiffStore>('diffs', methods.diffs), close };
   return {
     diffs,
-    guardrails: proxyOf<GuardrailStore>('guardrails', GUARDRAIL_METHODS),
+    guardrails: proxyOf<GuardrailStore>('guardrails', methods.guardrails),
     close,
     stats: () => ({ ...counts, pending: waiting.size }),
   };

@@ -28,7 +28,9 @@ export type SqliteReply =
   | { readonly id: number; readonly ok: false; readonly error: { name: string; message: string }; readonly ms: number };
 
 /** First message: opened (or why not). */
-export type SqliteReady = { readonly ready: true } | { readonly ready: false; readonly error: { name: string; message: string } };
+export type SqliteReady =
+  | { readonly ready: true; readonly methods: Readonly<Record<SqliteRequest['repo'], readonly string[]>> }
+  | { readonly ready: false; readonly error: { name: string; message: string } };
 
 const port = parentPort;
 if (!port) throw new Error('sqlite-worker.ts runs as a worker thread (see sqlite-client.ts)');
@@ -41,7 +43,9 @@ const describe = (err: unknown) => ({
 let repos: SqliteRepos | undefined;
 try {
   repos = openSqliteRepos(data.file, data.limits);
-  port.postMessage({ ready: true } satisfies SqliteReady);
+  // The client builds its proxies from these names: a method added to a repository is served as is.
+  const methods = (repo: object) => Object.keys(repo).filter((k) => k !== 'close');
+  port.postMessage({ ready: true, methods: { diffs: methods(repos.diffs), guardrails: methods(repos.guardrails) } } satisfies SqliteReady);
 } catch (err) {
   port.postMessage({ ready: false, error: describe(err) } satisfies SqliteReady);
 }
