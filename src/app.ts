@@ -8,6 +8,7 @@ import { createAdminServer } from './admin/server.js';
 import { createConfigManager, type ConfigManager, type ReloadResult } from './config/manager.js';
 import { watchConfig } from './config/watch.js';
 import { createPoolRegistry } from './forward/pools.js';
+import { type ForwardStats, forwardStats } from './forward/stats.js';
 import { createShadowDispatcher, type DispatcherStats } from './mirror/dispatcher.js';
 import { diffRoutes } from './admin/diffs-api.js';
 import { rollupRoutes } from './admin/rollups-api.js';
@@ -60,6 +61,8 @@ export interface App {
   reload(trigger?: string): Promise<ReloadResult>;
   /** Observer failures so far, per observer (tracing, metrics, guardrails, rollups). */
   observerFailures(): Readonly<Record<string, number>>;
+  /** Slow-client and queue protections so far: cuts, 503s, retries (process-wide counters). */
+  forwardStats(): Readonly<ForwardStats>;
   /** Mirror pipeline counters (also on GET /mirror). */
   mirrorStats(): MirrorStats;
   /** The shadow-diff store (reports read it). */
@@ -251,6 +254,7 @@ export async function startApp(opts: AppOptions): Promise<App> {
     reload: (trigger = 'api') => config.reload(trigger),
     mirrorStats: diffStats,
     observerFailures: () => observerGuard.stats(),
+    forwardStats: () => ({ ...forwardStats }),
     diffs: () => store,
     async flushDiffs() {
       await pipeline.idle();
