@@ -28,6 +28,8 @@ WORKDIR /app
 # not a name.
 COPY --from=build --chown=1000:1000 /app/node_modules ./node_modules
 COPY --from=build --chown=1000:1000 /app/dist/src ./dist/src
+# The admin report page's stylesheet and script (tsc copies no assets); read from here by dist/src/admin.
+COPY --chown=1000:1000 src/admin/assets ./src/admin/assets
 COPY --chown=1000:1000 package.json LICENSE ./
 COPY --chown=1000:1000 config ./config
 # The store's default path (sqlite:./data/fieldlab.db). A volume, so the image runs with a

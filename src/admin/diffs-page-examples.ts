@@ -6,8 +6,9 @@
  */
 import type { EndpointReport } from '../compare/report.js';
 import type { DiffExample, DiffFilter } from '../storage/types.js';
-import { esc, ms } from './diffs-page-format.js';
+import { ms } from '../compare/report-format.js';
 import { highlightBody } from './diffs-page-json.js';
+import { type Html, html, raw } from './html.js';
 
 /** Looks up stored examples for an endpoint/field (the store's `examples`, already filtered and limited). */
 export type ExampleLookup = (filter: DiffFilter & { field?: string }) => Promise<DiffExample[]>;
@@ -56,14 +57,18 @@ export async function loadPageExamples(
   return out;
 }
 
-function idRow(label: string, value: string | undefined, attr: string, missing: string): string {
-  if (!value) return `<dt>${label}</dt><dd class="muted">${missing}</dd>`;
-  return `<dt>${label}</dt><dd><code class="id" data-${attr}="${esc(value)}">${esc(value)}</code> <button type="button" class="copy" data-copy="${esc(value)}" title="copy">copy</button></dd>`;
+function idRow(label: string, value: string | undefined, attr: 'trace-id' | 'request-id', missing: string): Html {
+  if (!value) return html`<dt>${label}</dt><dd class="muted">${missing}</dd>`;
+  const code =
+    attr === 'trace-id'
+      ? html`<code class="id" data-trace-id="${value}">${value}</code>`
+      : html`<code class="id" data-request-id="${value}">${value}</code>`;
+  return html`<dt>${label}</dt><dd>${code} <button type="button" class="copy" data-copy="${value}" title="copy">copy</button></dd>`;
 }
 
-function status(p: number, c: number): string {
+function status(p: number, c: number): Html {
   const s = (n: number) => (n === 0 ? 'error' : String(n));
-  return p === c ? `${s(p)} → ${s(c)}` : `${s(p)} → <b class="changed">${s(c)}</b>`;
+  return p === c ? html`${s(p)} → ${s(c)}` : html`${s(p)} → <b class="changed">${s(c)}</b>`;
 }
 
 /**
@@ -71,25 +76,24 @@ function status(p: number, c: number): string {
  * of the pair show which ones are real and which are noise.
  * @example exampleCard(picked, new Map([['body:$.total', 'real']]))
  */
-export function exampleCard({ example: ex, fields }: PickedExample, verdicts: ReadonlyMap<string, string>, open = true): string {
+export function exampleCard({ example: ex, fields }: PickedExample, verdicts: ReadonlyMap<string, string>, open = true): Html {
   const noise = new Set(ex.paths.filter((p) => verdicts.get(p) === 'noise'));
-  const chips = ex.paths
-    .map(
-      (p) =>
-        `<code class="chip v-${esc(verdicts.get(p) ?? 'unknown')}" data-path="${esc(p)}" title="${esc(verdicts.get(p) ?? 'not in this report window')}">${esc(p)}</code>`,
-    )
-    .join(' ');
+  const chips = ex.paths.map(
+    (p) =>
+      html`<code class="chip v-${verdicts.get(p) ?? 'unknown'}" data-path="${p}" title="${verdicts.get(p) ?? 'not in this report window'}">${p}</code> `,
+  );
+  const at = new Date(ex.at).toISOString();
   // Later examples start folded: the first usually tells the story, the rest confirm it.
-  return `<article class="example" data-request-id="${esc(ex.requestId)}" data-trace-id="${esc(ex.traceId ?? '')}" data-example-for="${esc(fields.join(' '))}">
-<details${open ? ' open' : ''}><summary><code class="req">${esc(ex.method)} ${esc(ex.path)}</code>
+  return html`<article class="example" data-request-id="${ex.requestId}" data-trace-id="${ex.traceId ?? ''}" data-example-for="${fields.join(' ')}">
+<details${open ? raw(' open') : null}><summary><code class="req">${ex.method} ${ex.path}</code>
 <span class="meta">status ${status(ex.primaryStatus, ex.candidateStatus)}</span>
 <span class="meta">latency ${ms(ex.primaryLatencyMs)} ms → ${ms(ex.candidateLatencyMs)} ms</span>
-<span class="meta">trace ${ex.traceId ? `<code>${esc(ex.traceId.slice(0, 12))}…</code>` : 'none'}</span>
-<time class="meta" datetime="${new Date(ex.at).toISOString()}">${new Date(ex.at).toISOString()}</time></summary>
+<span class="meta">trace ${ex.traceId ? html`<code>${ex.traceId.slice(0, 12)}…</code>` : 'none'}</span>
+<time class="meta" datetime="${at}">${at}</time></summary>
 <dl class="ids">${idRow('trace id', ex.traceId, 'trace-id', 'none (the request carried no traceparent)')}${idRow('request id', ex.requestId, 'request-id', 'none')}</dl>
-<div class="paths">picked for <b>${esc(fields.join(', '))}</b> · differing in this pair: ${chips || '<span class="muted">nothing in the body</span>'}</div>
-<div class="sides"><div class="side"><h4>primary <small>(what the client got)</small></h4><pre class="body" data-side="primary">${highlightBody(ex.primaryBody, ex.candidateBody, ex.paths, noise)}</pre></div>
-<div class="side"><h4>shadow <small>(${esc(ex.shadow)}, discarded)</small></h4><pre class="body" data-side="shadow">${highlightBody(ex.candidateBody, ex.primaryBody, ex.paths, noise)}</pre></div></div>
+<div class="paths">picked for <b>${fields.join(', ')}</b> · differing in this pair: ${chips.length > 0 ? chips : html`<span class="muted">nothing in the body</span>`}</div>
+<div class="sides"><div class="side"><h4>primary <small>(what the client got)</small></h4><pre class="body" data-side="primary">${raw(highlightBody(ex.primaryBody, ex.candidateBody, ex.paths, noise))}</pre></div>
+<div class="side"><h4>shadow <small>(${ex.shadow}, discarded)</small></h4><pre class="body" data-side="shadow">${raw(highlightBody(ex.candidateBody, ex.primaryBody, ex.paths, noise))}</pre></div></div>
 </details></article>`;
 }
 
@@ -97,14 +101,17 @@ export function exampleCard({ example: ex, fields }: PickedExample, verdicts: Re
  * The examples block of an endpoint, from its prefetched examples.
  * @example examplesBlock(endpoint, await pickExamples(endpoint, lookup))
  */
-export function examplesBlock(e: EndpointReport, picked: readonly PickedExample[]): string {
+export function examplesBlock(e: EndpointReport, picked: readonly PickedExample[]): Html {
   if (picked.length === 0) {
     const why = e.fields.some((f) => f.verdict !== 'noise')
       ? 'No stored examples in this window.'
       : 'No examples: nothing here differs beyond noise.';
-    return `<p class="muted">${why}</p>`;
+    return html`<p class="muted">${why}</p>`;
   }
   const verdicts = new Map(e.fields.map((f) => [f.field, f.verdict as string]));
-  const legend = `<p class="legend">Marks: <mark class="hl">differs here</mark> <mark class="hl-soft">same field, differs in another element</mark> <mark class="hl-noise">noise field</mark></p>`;
-  return legend + picked.map((p, i) => exampleCard(p, verdicts, i === 0)).join('\n');
+  const legend = html`<p class="legend">Marks: <mark class="hl">differs here</mark> <mark class="hl-soft">same field, differs in another element</mark> <mark class="hl-noise">noise field</mark></p>`;
+  return html`${legend}${picked.map(
+    (p, i) => html`${exampleCard(p, verdicts, i === 0)}
+`,
+  )}`;
 }

@@ -7,43 +7,11 @@
  * position (another element of the array differed, or arrays were aligned by id) a soft one.
  */
 import { indexPath, keyPath } from '../compare/json-path.js';
-import { esc } from './diffs-page-format.js';
+import { childOf, differs, MISSING, type Node, parse } from '../compare/report-values.js';
+import { html } from './html.js';
 
-const MISSING = Symbol('missing');
-type Node = unknown;
-
-/** A body parsed for display; `json` is MISSING when the text is not JSON. */
-function parse(text: string): Node {
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return MISSING;
-  }
-}
-
-function childOf(node: Node, key: string | number): Node {
-  if (typeof key === 'number') return Array.isArray(node) && key < node.length ? node[key] : MISSING;
-  return node !== null && typeof node === 'object' && !Array.isArray(node) && Object.hasOwn(node, key)
-    ? (node as Record<string, unknown>)[key]
-    : MISSING;
-}
-
-/** JSON with object keys sorted: object key order never counts as a difference in compare. */
-function canonical(v: Node): string {
-  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
-  if (v !== null && typeof v === 'object') {
-    const o = v as Record<string, unknown>;
-    return `{${Object.keys(o)
-      .sort()
-      .map((k) => `${JSON.stringify(k)}:${canonical(o[k])}`)
-      .join(',')}}`;
-  }
-  return JSON.stringify(v) ?? 'null';
-}
-
-function differs(a: Node, b: Node): boolean {
-  return b === MISSING || a === MISSING || canonical(a) !== canonical(b);
-}
+/** The terminal's field values live with the report formatting shared by every view. */
+export { type FieldValues, fieldValues } from '../compare/report-values.js';
 
 /** Folded `$…` path → is-noise, for `body:$…` entries; other entries (status, headers, text) are not in bodies. */
 function bodyPaths(paths: readonly string[], noise: ReadonlySet<string>): Map<string, boolean> {
@@ -51,17 +19,17 @@ function bodyPaths(paths: readonly string[], noise: ReadonlySet<string>): Map<st
 }
 
 function scalar(v: Node): string {
-  const text = esc(JSON.stringify(v) ?? 'null');
   const cls = typeof v === 'string' ? 's' : typeof v === 'number' ? 'n' : 'l';
-  return `<span class="j-${cls}">${text}</span>`;
+  return html`<span class="j-${cls}">${JSON.stringify(v) ?? 'null'}</span>`.toString();
 }
 
 type Marks = ReadonlyMap<string, boolean>;
 
 /** Strong (`hl`) where this node differs, soft where only its folded field did; noise fields muted. */
-function mark(html: string, path: string, hl: Marks, strong: boolean): string {
+function mark(inner: string, path: string, hl: Marks, strong: boolean): string {
   const cls = hl.get(path) ? 'hl-noise' : strong ? 'hl' : 'hl-soft';
-  return `<mark class="${cls}" data-path="body:${esc(path)}">${html}</mark>`;
+  // `inner` is markup this module built from escaped parts.
+  return `${html`<mark class="${cls}" data-path="body:${path}">`}${inner}</mark>`;
 }
 
 function render(v: Node, other: Node, path: string, hl: Marks, indent: string): string {
@@ -78,7 +46,7 @@ function render(v: Node, other: Node, path: string, hl: Marks, indent: string): 
   if (v !== null && typeof v === 'object') {
     const entries = Object.entries(v);
     if (entries.length === 0) return '{}';
-    return `{\n${entries.map(([k, e]) => item(`<span class="j-k">${esc(JSON.stringify(k))}</span>: `, e, childOf(other, k), keyPath(path, k))).join(',\n')}\n${indent}}`;
+    return `{\n${entries.map(([k, e]) => item(html`<span class="j-k">${JSON.stringify(k)}</span>: `.toString(), e, childOf(other, k), keyPath(path, k))).join(',\n')}\n${indent}}`;
   }
   return scalar(v);
 }
@@ -94,74 +62,14 @@ export function highlightBody(text: string, otherText: string, paths: readonly s
   if (v === MISSING) return highlightLines(text, otherText);
   const hl = bodyPaths(paths, noise);
   const other = parse(otherText);
-  const html = render(v, other, '$', hl, '');
-  return hl.has('$') ? mark(html, '$', hl, differs(v, other)) : html;
+  const body = render(v, other, '$', hl, '');
+  return hl.has('$') ? mark(body, '$', hl, differs(v, other)) : body;
 }
 
 function highlightLines(text: string, otherText: string): string {
   const other = otherText.split('\n');
   return text
     .split('\n')
-    .map((line, i) => (line !== other[i] ? `<mark class="hl" data-line="${i + 1}">${esc(line)}</mark>` : esc(line)))
+    .map((line, i) => (line !== other[i] ? html`<mark class="hl" data-line="${i + 1}">${line}</mark>` : html`${line}`).toString())
     .join('\n');
-}
-
-/** Both sides' values of one field in one example, compact, for the terminal. */
-export interface FieldValues {
-  readonly primary: string;
-  readonly candidate: string;
-}
-
-function compact(v: Node, max = 120): string {
-  if (v === MISSING) return '(absent)';
-  const s = JSON.stringify(v) ?? 'null';
-  return s.length > max ? `${s.slice(0, max - 1)}…` : s;
-}
-
-/** First concrete node of `a` whose folded path is `want` and that differs from `b` there. */
-function firstDiff(a: Node, b: Node, path: string, want: string): [Node, Node] | undefined {
-  if (path === want) return differs(a, b) ? [a, b] : undefined;
-  if (Array.isArray(a)) {
-    const cp = indexPath(path);
-    for (let i = 0; i < a.length; i++) {
-      const hit = firstDiff(a[i], childOf(b, i), cp, want);
-      if (hit) return hit;
-    }
-  } else if (a !== null && typeof a === 'object') {
-    for (const [k, e] of Object.entries(a)) {
-      const hit = firstDiff(e, childOf(b, k), keyPath(path, k), want);
-      if (hit) return hit;
-    }
-  }
-  return undefined;
-}
-
-/**
- * The values of `field` on both sides of an example (the first place they differ), or undefined
- * when the bodies do not hold it (headers are not stored in examples).
- * @example fieldValues({ primaryBody: '{"total":10}', candidateBody: '{"total":11}', primaryStatus: 200, candidateStatus: 200 }, 'body:$.total') // { primary: '10', candidate: '11' }
- */
-export function fieldValues(
-  ex: { readonly primaryBody: string; readonly candidateBody: string; readonly primaryStatus: number; readonly candidateStatus: number },
-  field: string,
-): FieldValues | undefined {
-  if (field === 'status') return { primary: String(ex.primaryStatus), candidate: String(ex.candidateStatus) };
-  const a = parse(ex.primaryBody);
-  const b = parse(ex.candidateBody);
-  if (field.startsWith('body:$') && a !== MISSING && b !== MISSING) {
-    const want = field.slice(5);
-    const hit = firstDiff(a, b, '$', want);
-    if (hit) return { primary: compact(hit[0]), candidate: compact(hit[1]) };
-    // Only on the shadow side (an added field): walk the shadow against the primary.
-    const added = firstDiff(b, a, '$', want);
-    return added ? { primary: compact(added[1]), candidate: compact(added[0]) } : undefined;
-  }
-  if (field === 'body:text' || (a === MISSING && b === MISSING && field.startsWith('body:'))) {
-    const pl = ex.primaryBody.split('\n');
-    const cl = ex.candidateBody.split('\n');
-    for (let i = 0; i < Math.max(pl.length, cl.length); i++) {
-      if (pl[i] !== cl[i]) return { primary: compact(pl[i] ?? MISSING), candidate: compact(cl[i] ?? MISSING) };
-    }
-  }
-  return undefined;
 }

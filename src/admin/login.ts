@@ -6,7 +6,7 @@
  * a private network.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { esc } from './diffs-page-format.js';
+import { html } from './html.js';
 import { type AdminCredentials, SESSION_COOKIE, SESSION_SECONDS, sessionValue, tokenLevel } from './auth.js';
 
 const MAX_FORM_BYTES = 4096;
@@ -17,7 +17,7 @@ function safeNext(next: string | null | undefined): string {
 }
 
 function page(res: ServerResponse, status: number, next: string, error?: string): void {
-  const body = `<!doctype html>
+  const body = html`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Fieldlab admin — sign in</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <style>body{font:15px system-ui,sans-serif;max-width:26rem;margin:4rem auto;padding:0 1rem}input,button{font:inherit;padding:.4rem}
@@ -25,13 +25,13 @@ input{width:100%;box-sizing:border-box;margin:.5rem 0}.err{color:#b00020}</style
 <body><h1>Fieldlab admin</h1>
 <p>Paste the admin read token (or the write token). You get a read-only session for this browser;
 actions and reloads are API calls with the write token.</p>
-${error ? `<p class="err" role="alert">${esc(error)}</p>` : ''}
+${error ? html`<p class="err" role="alert">${error}</p>` : null}
 <form method="post" action="/login">
-<input type="hidden" name="next" value="${esc(next)}">
+<input type="hidden" name="next" value="${next}">
 <label>Token <input type="password" name="token" autocomplete="current-password" required autofocus></label>
 <button type="submit">Sign in</button>
 </form></body></html>
-`;
+`.toString();
   res.writeHead(status, {
     'content-type': 'text/html; charset=utf-8',
     'content-length': Buffer.byteLength(body),

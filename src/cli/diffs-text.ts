@@ -5,8 +5,8 @@
  */
 import type { DiffReport, EndpointReport, FieldReport } from '../compare/report.js';
 import { type DiffExample, OVERFLOW } from '../storage/types.js';
-import { SKIP_REASONS, describeFilter, ms, pct, signedMs } from '../admin/diffs-page-format.js';
-import { fieldValues } from '../admin/diffs-page-json.js';
+import { describeFilter, ms, pct, SKIP_REASONS, signedMs } from '../compare/report-format.js';
+import { fieldValues } from '../compare/report-values.js';
 
 /** Examples of one endpoint field (the store's lookup, already filtered). */
 export type FieldExamples = (e: EndpointReport, f: FieldReport) => DiffExample[];

@@ -5,7 +5,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { loadPageExamples, renderDiffsPage } from '../admin/diffs-page.js';
-import { pct } from '../admin/diffs-page-format.js';
+import { pct } from '../compare/report-format.js';
 import { buildReport, failingFields, rankEndpoints, type DiffReport, type EndpointReport } from '../compare/report.js';
 import { parseDiffFilter } from '../compare/report-filter.js';
 import type { DiffExample, DiffFilter, DiffRows, DiffStore } from '../storage/types.js';

@@ -93,6 +93,7 @@ describe('Dockerfile', () => {
       // What the runtime stage copies from the build stage, plus the local COPYs.
       cpSync('dist/src', join(app, 'dist/src'), { recursive: true });
       cpSync('config', join(app, 'config'), { recursive: true });
+      cpSync('src/admin/assets', join(app, 'src/admin/assets'), { recursive: true });
       cpSync('LICENSE', join(app, 'LICENSE'));
     }, 120_000);
     afterAll(() => rmSync(app, { recursive: true, force: true }));

@@ -1,19 +1,8 @@
 /**
- * Small formatters shared by the HTML diff report and the `fieldlab diffs` terminal output, so both
- * print the same numbers the same way.
+ * How the shadow-diff report prints its numbers and words, shared by every view of it (the HTML
+ * page, the terminal, the CI gate), so all of them print the same numbers the same way.
  */
 import type { DiffFilter } from '../storage/types.js';
-
-/**
- * Escapes text for HTML content and attribute values. Every stored value (bodies, paths, ids,
- * route names) passes through here: example bodies come from upstreams and are untrusted.
- * @example esc('<b a="1">') // '&lt;b a=&quot;1&quot;&gt;'
- */
-export function esc(s: string | number): string {
-  return String(s).replace(/[&<>"']/g, (c) => ENTITIES[c]!);
-}
-
-const ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 
 /**
  * A rate as a percentage; small rates keep two decimals so 0.04 % does not print as 0 %.
