@@ -5,8 +5,9 @@
  *
  * A shadow's response is read only as far as it is compared: once one byte past the compare cap has
  * arrived the exchange is aborted (counted `truncated`; the capture is marked truncated, so JSON
- * bodies are reported `body-truncated`). A byte budget per shadow bounds the bytes read per second:
- * while it is empty copies are not started and running downloads are cut (`bandwidth`). The
+ * bodies are reported `body-truncated`). A byte budget per shadow bounds the bytes it sends per
+ * second — a declared Content-Length is charged in full at the headers, a chunked body as it is
+ * read: while it is empty copies are not started and running downloads are cut (`bandwidth`). The
  * timeout runs from submission, and a copy whose turn comes with less than half of it left is
  * dropped (`queue_expired`) instead of starting late: once load stops, the queue drains within one
  * timeout.
@@ -180,6 +181,12 @@ function send(
   // Set once we ended the exchange ourselves (timeout, cap, budget): the abort error that follows is ours.
   let stopped = false;
   let seen = 0;
+  let charged = false;
+  const overBudget = () => {
+    totals.overBudget++;
+    stop('shadow byte budget exhausted');
+    capture.fail(SHADOW_OVER_BUDGET);
+  };
   const stop = (why: string) => {
     stopped = true;
     clearTimeout(timer);
@@ -202,22 +209,25 @@ function send(
       if (status < 200) return;
       recordConnect(endpoint, true, Date.now());
       capture.start(status, headers as Record<string, string | string[] | undefined>);
+      // A declared length is charged in full, however little of it is read: the shadow sends it
+      // (the kernel buffers megabytes before our abort lands) and every cut costs a new connection.
+      const declared = Number(headers['content-length']);
+      if (budget && declared > 0) {
+        charged = true;
+        if (!budget.take(declared, performance.now())) overBudget();
+      }
     },
     onResponseData(_c, chunk) {
       if (stopped) return;
       capture.data(chunk);
       seen += chunk.length;
-      const withinBudget = budget ? budget.take(chunk.length, performance.now()) : true;
+      const withinBudget = budget && !charged ? budget.take(chunk.length, performance.now()) : true;
       if (seen > job.captureCap) {
         // Everything compared is in; the rest would only cost the proxy's loop.
         totals.truncated++;
         stop('compare cap reached');
         capture.end();
-      } else if (!withinBudget) {
-        totals.overBudget++;
-        stop('shadow byte budget exhausted');
-        capture.fail(SHADOW_OVER_BUDGET);
-      }
+      } else if (!withinBudget) overBudget();
     },
     onResponseEnd() {
       clearTimeout(timer);

@@ -124,6 +124,16 @@ export function runGuardrailContract(name: string, open: () => Promise<OpenedGua
       expect((await s.minutes({ arm: 'control' })).map((r) => r.requests)).toEqual([90]);
     });
 
+    it('claims route seeds: the first stored seed wins, later proposals get it back, prune keeps them', async () => {
+      const s = await fresh();
+      expect(await s.claimSeeds({ checkout: 'aaa', search: 'bbb' }, 1000)).toEqual({ checkout: 'aaa', search: 'bbb' });
+      // A second replica (or a restart) proposing other seeds gets the stored ones.
+      expect(await s.claimSeeds({ checkout: 'zzz', cart: 'ccc' }, 2000)).toEqual({ checkout: 'aaa', cart: 'ccc' });
+      expect(await s.claimSeeds({}, 3000)).toEqual({});
+      await s.prune(Number.MAX_SAFE_INTEGER);
+      expect(await s.claimSeeds({ search: 'yyy' }, 4000)).toEqual({ search: 'bbb' });
+    });
+
     it('prunes minutes and decisions older than the cutoff (not states) and says how many went', async () => {
       const s = await fresh();
       await s.saveState('checkout', { phase: 'idle' }, 0);
