@@ -7,7 +7,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { ConfigManager } from '../config/manager.js';
 import { FL_ADMIN_FORBIDDEN, FL_ADMIN_NOT_FOUND, FL_ADMIN_UNAUTHORIZED, FL_INTERNAL } from '../errors.js';
-import { accessOf, requiredLevel } from './auth.js';
+import { accessOf, requiredLevel, tokensConfigured } from './auth.js';
 import { loginRoutes } from './login.js';
 import { sendLocalReply } from '../net/local-reply.js';
 import { redact } from './redact.js';
@@ -68,7 +68,14 @@ export function createAdminServer(deps: AdminDeps): Server {
         config: redact(snap.config),
       });
     },
-    'GET /routes': (_q, res) => sendJson(res, { version: deps.config.current().version, routes: describeRoutes(deps.config) }),
+    'GET /routes': (req, res) => {
+      // The seed makes assignment unguessable: only a caller holding a write credential (admin.token or
+      // admin.writeToken as a bearer) sees it — not the read token, a login cookie, or anyone when no
+      // token is configured (loopback is then open to every local process).
+      const creds = deps.config.current().config.admin;
+      const showSeed = tokensConfigured(creds) && accessOf(req, creds, exposed(server)) === 'write';
+      sendJson(res, { version: deps.config.current().version, routes: describeRoutes(deps.config, showSeed) });
+    },
     'POST /reload': async (_q, res) => {
       const result = await deps.config.reload('admin');
       sendJson(res, result, result.ok ? 200 : 422);
@@ -98,7 +105,7 @@ export function createAdminServer(deps: AdminDeps): Server {
   return server;
 }
 
-function describeRoutes(config: ConfigManager): unknown[] {
+function describeRoutes(config: ConfigManager, showSeed: boolean): unknown[] {
   const snap = config.current();
   return snap.routes.map((route, i) => {
     const raw = snap.config.routes[i]!;
@@ -106,9 +113,8 @@ function describeRoutes(config: ConfigManager): unknown[] {
       name: route.name,
       match: raw.match,
       sticky: raw.sticky,
-      // The seed makes assignment unguessable: shown only to callers holding the admin token (this
-      // endpoint is open without one on loopback), and never in /config.
-      seed: snap.config.admin.token ? route.seed : '***',
+      // Never in /config; here only for write credentials (see GET /routes).
+      seed: showSeed ? route.seed : '***',
       seedSource: raw.seed === undefined ? 'store' : 'config',
       force: raw.force ?? null,
       weightsFrom: route.weights.source,

@@ -13,6 +13,7 @@ import {
   FL_CONNECT_UNSUPPORTED,
   FL_EXPECTATION_FAILED,
   FL_HEADERS_TOO_LARGE,
+  FL_HTTP_VERSION,
   FL_REQUEST_TIMEOUT,
   type FieldlabErrorDef,
 } from '../errors.js';
@@ -32,6 +33,11 @@ function clientErrorDef(code: string | undefined): FieldlabErrorDef {
       return FL_AMBIGUOUS_FRAMING;
     case 'ERR_HTTP_REQUEST_TIMEOUT':
       return FL_REQUEST_TIMEOUT;
+    // llhttp refuses other versions itself (`HTTP/3.0`, `HTTP/1.2`) and pauses on the HTTP/2 preface
+    // (`PRI * HTTP/2.0`): the same 505 request-target.ts gives `HTTP/0.9` and `HTTP/2.0`.
+    case 'HPE_INVALID_VERSION':
+    case 'HPE_PAUSED_H2_UPGRADE':
+      return FL_HTTP_VERSION;
     default:
       return FL_BAD_REQUEST;
   }

@@ -103,8 +103,17 @@ describe('strict ingress', () => {
     expect((await rawExchange(port, 'GET /public/x HTTP/1.0\r\n\r\n')).status).toBe(200);
   });
 
-  it('refuses HTTP/0.9 and HTTP/2.0 request lines, CONNECT and unknown Expect with coded replies', async () => {
-    for (const line of ['GET /public/x\r\n\r\n', 'GET /public/x HTTP/0.9\r\n\r\n', 'GET /public/x HTTP/2.0\r\nHost: x\r\n\r\n']) {
+  it('refuses every request line but HTTP/1.0 and 1.1 (0.9, 1.2, 2.0, 3.0, the h2 preface), CONNECT and unknown Expect with coded replies', async () => {
+    const requestLines = [
+      'GET /public/x\r\n\r\n',
+      'GET /public/x HTTP/0.9\r\n\r\n',
+      'GET /public/x HTTP/2.0\r\nHost: x\r\n\r\n',
+      'GET /public/x HTTP/3.0\r\nHost: x\r\n\r\n',
+      'GET /public/x HTTP/1.2\r\nHost: x\r\n\r\n',
+      'GET /public/x HTTP/1.10\r\nHost: x\r\n\r\n',
+      'PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n',
+    ];
+    for (const line of requestLines) {
       const res = await rawExchange(port, line);
       expect([res.status, res.headers['x-fieldlab-error']], line).toEqual([505, 'FL_HTTP_VERSION']);
     }

@@ -101,8 +101,17 @@ describe('route seeds', () => {
     expect(await armsOf(app, '/f/x', users)).toEqual(predicted('fixed-2026'));
   });
 
-  it('hides the seed in /routes when no admin token is configured', async () => {
+  it('hides the seed in /routes unless the caller holds a write credential', async () => {
     const { app } = await start('open', yaml(join(tmp.dir, 'open.db'), a.url, b.url, '', ''));
     expect((await routes(app)).routes[0]).toMatchObject({ seed: '***', seedSource: 'store' });
+    // Read token: sees the routes, not the seed. Write token: sees it.
+    const split = yaml(join(tmp.dir, 'split.db'), a.url, b.url).replace('token: "t0k"', 'readToken: r3ad, writeToken: wr1te');
+    const { app: tokens } = await start('split', split);
+    expect((await routes(tokens, 'r3ad')).routes[0]!.seed).toBe('***');
+    expect((await routes(tokens, 'wr1te')).routes[0]!.seed).toMatch(/^[0-9a-f]{32}$/);
+    const both = yaml(join(tmp.dir, 'both.db'), a.url, b.url).replace('token: "t0k"', 'token: t0k, readToken: r3ad');
+    const { app: mixed } = await start('both', both);
+    expect((await routes(mixed, 'r3ad')).routes[0]!.seed).toBe('***');
+    expect((await routes(mixed, 't0k')).routes[0]!.seed).toMatch(/^[0-9a-f]{32}$/);
   });
 });
