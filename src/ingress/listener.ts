@@ -15,6 +15,7 @@ import {
   FL_HEADERS_TOO_LARGE,
   FL_HTTP_VERSION,
   FL_REQUEST_TIMEOUT,
+  FL_UPGRADE_REFUSED,
   type FieldlabErrorDef,
 } from '../errors.js';
 import type { Logger } from '../telemetry/logger.js';
@@ -63,7 +64,16 @@ export function createProxyServer(limits: RawConfig['limits'], deps: HandlerDeps
     createRequestHandler(deps),
   );
   applyLimits(server, limits);
-  server.on('upgrade', createUpgradeHandler(deps));
+  const upgrade = createUpgradeHandler(deps);
+  server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
+    // RFC 9110 §7.8: a server MUST ignore Upgrade in an HTTP/1.0 request. Node has already handed
+    // over the socket, so it can't become a plain request any more: refused, coded and logged.
+    if (req.httpVersionMajor === 1 && req.httpVersionMinor === 0) {
+      logLocal(deps, req, FL_UPGRADE_REFUSED);
+      return sendRawReply(socket, FL_UPGRADE_REFUSED);
+    }
+    upgrade(req, socket, head);
+  });
   // Without a listener Node destroys a CONNECT's socket without a word, and answers an unknown
   // Expect with a bare 417; both get a coded reply and an access line instead.
   server.on('connect', (req: IncomingMessage, socket: Socket) => {

@@ -59,6 +59,9 @@ export function checkTarget(req: IncomingMessage, paths: PathPolicy): RequestTar
   const url = req.url ?? '';
   // Only origin-form targets (RFC 9112 §3.2.1); a reverse proxy has no business with absolute-form.
   if (url.charCodeAt(0) !== 47) return bad(FL_BAD_REQUEST, 'not an origin-form target');
+  // An origin-form target has no fragment (RFC 9112 §3.2.1); an upstream parsing `#…` as one would
+  // resolve the path differently from what was matched (`/public/..#x` → `/`).
+  if (url.includes('#')) return bad(FL_BAD_PATH, 'fragment in request target');
   const q = url.indexOf('?');
   const rawPath = q === -1 ? url : url.slice(0, q);
   const query = q === -1 ? '' : url.slice(q + 1);

@@ -76,6 +76,9 @@ describe('strict ingress', () => {
       '/public/..;/admin/x',
       '/public/%zz',
       '/public/%00',
+      '/public/..#/admin/x',
+      '/public/%2e%2e#x',
+      '/public/x#/../../admin/x',
     ];
     for (const target of refused) {
       const res = await get(target);
@@ -117,6 +120,8 @@ describe('strict ingress', () => {
       const res = await rawExchange(port, line);
       expect([res.status, res.headers['x-fieldlab-error']], line).toEqual([505, 'FL_HTTP_VERSION']);
     }
+    const upgrade10 = await rawExchange(port, 'GET /public/x HTTP/1.0\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n');
+    expect([upgrade10.status, upgrade10.headers['x-fieldlab-error']]).toEqual([400, 'FL_UPGRADE_REFUSED']);
     const connect = await rawExchange(port, 'CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n');
     expect([connect.status, connect.headers['x-fieldlab-error']]).toEqual([405, 'FL_CONNECT_UNSUPPORTED']);
     const expect417 = await rawExchange(port, 'GET /public/x HTTP/1.1\r\nHost: x\r\nExpect: magic\r\nConnection: close\r\n\r\n');
