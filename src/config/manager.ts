@@ -29,6 +29,11 @@ export interface ConfigManager {
   lastReload(): ReloadResult | undefined;
   /** Reloads from disk; resolves once the swap happened (or was refused). */
   reload(trigger: string): Promise<ReloadResult>;
+  /**
+   * Calls `listener` on every swap, in the same tick as the swap (so no request sees the new routes
+   * before their run-time state is attached). Listeners run in registration order.
+   */
+  onSwap(listener: (next: Snapshot, prev: Snapshot) => void): void;
   /** Refuses further reloads (shutdown has started: pools are closing). */
   close(): void;
 }
@@ -42,7 +47,7 @@ export class StartupConfigError extends Error {
 
 /**
  * Loads the initial config (throws StartupConfigError when invalid) and returns the manager.
- * @example const cfg = createConfigManager({ file, env: process.env, pools, log, onSwap })
+ * @example const cfg = createConfigManager({ file, env: process.env, pools, shadowPools, log }); cfg.onSwap((next) => …)
  */
 export function createConfigManager(opts: {
   file: string;
@@ -50,7 +55,6 @@ export function createConfigManager(opts: {
   pools: PoolRegistry;
   shadowPools: PoolRegistry;
   log: Logger;
-  onSwap?: (next: Snapshot, prev: Snapshot) => void;
   /** Route hash seeds (routing/seeds.ts). */
   seedOf?: SeedOf;
   /** Awaited before a reloaded config is compiled (loads seeds of new routes); its error lines refuse the reload. */
@@ -61,6 +65,7 @@ export function createConfigManager(opts: {
   let snapshot = compileSnapshot(first.config, first.text, opts.file, 1, opts.pools, opts.shadowPools, opts.seedOf);
   let last: ReloadResult | undefined;
   let closed = false;
+  const swapListeners: ((next: Snapshot, prev: Snapshot) => void)[] = [];
 
   const result = (ok: boolean, trigger: string, extra: Partial<ReloadResult> = {}): ReloadResult =>
     (last = { at: new Date(), ok, unchanged: false, version: snapshot.version, trigger, errors: [], restartRequired: [], ...extra });
@@ -68,6 +73,9 @@ export function createConfigManager(opts: {
   return {
     current: () => snapshot,
     lastReload: () => last,
+    onSwap(listener) {
+      swapListeners.push(listener);
+    },
     close() {
       closed = true;
     },
@@ -99,7 +107,7 @@ export function createConfigManager(opts: {
       }
       snapshot = next;
       const restartRequired = restartOnly(prev, next);
-      opts.onSwap?.(next, prev);
+      for (const listener of swapListeners) listener(next, prev);
       opts.log.info(
         { type: 'reload', trigger, version: next.version, digest: next.digest.slice(0, 12), restartRequired },
         'config reloaded',

@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Logger, pino } from 'pino';
-import { startApp, type App } from '../../src/app.js';
+import { startApp, type App, type AppOptions } from '../../src/app.js';
 
 /** A loopback upstream. */
 export interface TestUpstream {
@@ -86,13 +86,17 @@ export function tempDir(): { dir: string; remove(): void } {
   return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
+/** Options of startFieldlab: the app's extra observers and pair tap pass straight through. */
+export interface TestFieldlabOptions extends Pick<AppOptions, 'observers' | 'pairTap'> {
+  readonly watch?: boolean;
+  readonly env?: Record<string, string>;
+  readonly logger?: Logger;
+}
+
 /**
  * Starts Fieldlab on `yaml` (listen/admin default to 127.0.0.1:0 unless the YAML sets them).
  */
-export async function startFieldlab(
-  yaml: string,
-  opts: { watch?: boolean; env?: Record<string, string>; logger?: Logger } = {},
-): Promise<TestFieldlab> {
+export async function startFieldlab(yaml: string, opts: TestFieldlabOptions = {}): Promise<TestFieldlab> {
   const tmp = tempDir();
   const file = join(tmp.dir, 'fieldlab.yaml');
   const withDefaults = (text: string) =>
@@ -106,6 +110,8 @@ export async function startFieldlab(
     logger: opts.logger ?? pino({ level: 'silent' }),
     watch: opts.watch ?? false,
     env: { ...process.env, ...opts.env },
+    ...(opts.observers ? { observers: opts.observers } : {}),
+    ...(opts.pairTap ? { pairTap: opts.pairTap } : {}),
   });
   return {
     app,

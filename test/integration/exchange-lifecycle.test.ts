@@ -7,7 +7,6 @@ import { WebSocket, WebSocketServer } from 'ws';
 import type { ExchangeObserver } from '../../src/telemetry/hooks.js';
 import { rawExchange } from '../helpers/raw.js';
 import { recordingLogger, startFieldlab, startUpstream, type TestFieldlab, type TestUpstream } from '../helpers/servers.js';
-import { startTelemetryProxy, type TelemetryProxy } from '../unit/telemetry/proxy-harness.js';
 
 const closers: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -127,7 +126,7 @@ describe('exchange lifecycle', () => {
 });
 
 describe('observer failures', () => {
-  let fl: TelemetryProxy;
+  let fl: TestFieldlab;
   it('never reach the client: HTTP and upgrade exchanges complete while every observer call throws', async () => {
     const up = await wsUpstream();
     const boom = () => {
@@ -135,7 +134,7 @@ describe('observer failures', () => {
     };
     const throwsInEnd: ExchangeObserver = { name: 'end', begin: () => ({ end: boom }) };
     const throwsInBegin: ExchangeObserver = { name: 'begin', begin: boom };
-    fl = await startTelemetryProxy(yaml(up.url), [throwsInEnd, throwsInBegin]);
+    fl = await startFieldlab(yaml(up.url), { observers: [throwsInEnd, throwsInBegin] });
     closers.push(() => fl.close());
     for (let i = 0; i < 3; i++) expect((await fetch(`${fl.url}/plain`)).status).toBe(404);
     expect(await wsOpen(`${fl.url.replace('http', 'ws')}/x`)).toBe('hi');

@@ -7,14 +7,11 @@ import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
 import { request } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ExchangeObserver } from '../../src/telemetry/hooks.js';
-import { createMetrics, type Metrics } from '../../src/telemetry/metrics.js';
-import { metricsRoute } from '../../src/admin/metrics-route.js';
-import { collectAppState } from '../../src/telemetry/metrics-state.js';
 import { parseTraceparent } from '../../src/telemetry/traceparent.js';
 import { createTracing } from '../../src/telemetry/tracing.js';
 import { startUpstream } from '../helpers/servers.js';
 import { histogram, parseExposition, value } from '../unit/telemetry/exposition.js';
-import { startTelemetryProxy, type TelemetryProxy } from '../unit/telemetry/proxy-harness.js';
+import { startWatchedFieldlab, type WatchedFieldlab } from '../helpers/shadows.js';
 
 const open: { close(): Promise<void> | void }[] = [];
 afterEach(async () => {
@@ -45,31 +42,22 @@ routes:
     arms: { control: dead }
 `;
 
-/** A proxy whose observers include fresh metrics, with GET /metrics on its admin listener. */
-async function setup(
-  adminYaml = '',
-  extra: (m: Metrics) => ExchangeObserver[] = () => [],
-): Promise<{ fl: TelemetryProxy; metrics: Metrics }> {
+/** A proxy (its own metrics and GET /metrics on the admin listener) with `extra` observers before the built-in ones. */
+async function setup(adminYaml = '', extra: ExchangeObserver[] = []): Promise<{ fl: WatchedFieldlab }> {
   const primary = await startUpstream('primary');
   const dark = await startUpstream('dark');
   open.push(primary, dark);
-  const observers: ExchangeObserver[] = [];
-  let metrics!: Metrics;
-  const fl = await startTelemetryProxy(`${adminYaml}${routes(primary.url, dark.url, await deadOrigin())}`, observers, {
-    'GET /metrics': (req, res) => metricsRoute(metrics)(req, res),
-  });
-  metrics = createMetrics({ collect: collectAppState({ mirror: fl.mirrorStats, config: fl.config }) });
-  observers.push(...extra(metrics), metrics.observer);
-  open.push(fl, metrics);
-  return { fl, metrics };
+  const fl = await startWatchedFieldlab(`${adminYaml}${routes(primary.url, dark.url, await deadOrigin())}`, extra);
+  open.push(fl);
+  return { fl };
 }
 
-async function scrape(fl: TelemetryProxy, token?: string): Promise<{ status: number; contentType: unknown; text: string }> {
+async function scrape(fl: WatchedFieldlab, token?: string): Promise<{ status: number; contentType: unknown; text: string }> {
   const res = await request(`${fl.adminUrl}/metrics`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
   return { status: res.statusCode, contentType: res.headers['content-type'], text: await res.body.text() };
 }
 
-async function drive(fl: TelemetryProxy): Promise<void> {
+async function drive(fl: WatchedFieldlab): Promise<void> {
   for (let i = 0; i < 3; i++) expect((await request(`${fl.url}/api/${i}`)).statusCode).toBe(200);
   expect((await request(`${fl.url}/lost/x`)).statusCode).toBe(200);
   expect((await request(`${fl.url}/broken/x`)).statusCode).toBe(502);
@@ -158,7 +146,7 @@ describe('metrics', () => {
   });
 
   it('is open without an admin token and needs the bearer token when one is set', async () => {
-    const { fl } = await setup('admin: { token: s3cret-token }\n');
+    const { fl } = await setup('admin: { listen: 127.0.0.1:0, token: s3cret-token }\n');
     expect((await scrape(fl)).status).toBe(401);
     expect((await scrape(fl, 'wrong')).status).toBe(401);
     const ok = await scrape(fl, 's3cret-token');
@@ -170,7 +158,7 @@ describe('metrics', () => {
     const exporter = new InMemorySpanExporter();
     const tracing = createTracing({ sample: 1, serviceName: 'fieldlab' }, {}, { exporter, processor: 'simple' });
     open.push({ close: () => tracing.shutdown() });
-    const { fl } = await setup('', () => [tracing.observer]);
+    const { fl } = await setup('', [tracing.observer]);
     const res = await request(`${fl.url}/api/x`, { headers: { traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01' } });
     const echoed = (await res.body.json()) as { headers: Record<string, string> };
     await fl.shadowsSettled();

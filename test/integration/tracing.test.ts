@@ -13,7 +13,7 @@ import { parseTraceparent } from '../../src/telemetry/traceparent.js';
 import { createTracing, type Tracing } from '../../src/telemetry/tracing.js';
 import { startUpstream, type TestUpstream } from '../helpers/servers.js';
 import { startOtlpReceiver } from '../unit/telemetry/otlp-receiver.js';
-import { startTelemetryProxy, type TelemetryProxy } from '../unit/telemetry/proxy-harness.js';
+import { startWatchedFieldlab, type WatchedFieldlab } from '../helpers/shadows.js';
 
 const T = '4bf92f3577b34da6a3ce929d0e0e4736';
 const P = '00f067aa0ba902b7';
@@ -24,7 +24,7 @@ afterEach(async () => {
 });
 
 interface Setup {
-  fl: TelemetryProxy;
+  fl: WatchedFieldlab;
   primary: TestUpstream;
   dark: TestUpstream;
 }
@@ -35,7 +35,7 @@ async function setup(observers: ExchangeObserver[], extraYaml = ''): Promise<Set
   const dark = await startUpstream('dark');
   open.push(primary, dark);
   const dead = await deadOrigin();
-  const fl = await startTelemetryProxy(
+  const fl = await startWatchedFieldlab(
     `${extraYaml}
 upstreams: { primary: ${primary.url}, dark: ${dark.url}, dead: ${dead} }
 routes:
@@ -246,11 +246,8 @@ describe('tracing', () => {
   it('exports over OTLP/HTTP to a loopback collector named by tracing: in the config', async () => {
     const otlp = await startOtlpReceiver();
     open.push(otlp);
-    const observers: ExchangeObserver[] = [];
-    const { fl } = await setup(observers, `tracing: { endpoint: '${otlp.url}/v1/traces', serviceName: fieldlab-it }`);
-    const tracing = createTracing(fl.config.current().config.tracing!, {}, { batch: { scheduledDelayMillis: 50 } });
-    open.push({ close: () => tracing.shutdown() });
-    observers.push(tracing.observer);
+    const { fl } = await setup([], `tracing: { endpoint: '${otlp.url}/v1/traces', serviceName: fieldlab-it }`);
+    const tracing = fl.app.tracing()!;
     expect(tracing.endpoint).toBe(`${otlp.url}/v1/traces`);
 
     await get(`${fl.url}/api/x`, { traceparent: `00-${T}-${P}-01` });
