@@ -219,6 +219,7 @@ export async function startApp(opts: AppOptions): Promise<App> {
   const metricsListener = cfg.metrics ? createMetricsListener({ metrics: scrape, ready }) : undefined;
   const admin = createAdminServer({
     config,
+    log,
     ready,
     startedAt,
     routes: {

@@ -23,6 +23,31 @@ export function defineError(code: string, status: number, message: string): Fiel
   return def;
 }
 
+/**
+ * An error thrown off the data path (startup, CLI) that carries its registry code, so whoever
+ * prints it can name the code. The request path never throws these: it sends local replies.
+ * @example throw new FieldlabError(FL_LISTEN_FAILED, 'could not listen on 0.0.0.0:8080: EADDRINUSE')
+ */
+export class FieldlabError extends Error {
+  readonly code: string;
+  constructor(
+    readonly def: FieldlabErrorDef,
+    message: string = def.message,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.code = def.code;
+  }
+}
+
+/**
+ * True when `code` is a registered code (e.g. the code an abort reason carries).
+ * @example isRegisteredCode(FL_CLIENT_ABORTED.code) // true; isRegisteredCode('ECONNRESET') // false
+ */
+export function isRegisteredCode(code: unknown): code is string {
+  return typeof code === 'string' && registry.has(code);
+}
+
 /** Every registered error, in definition order (used by docs and the README sync test). */
 export function allErrors(): readonly FieldlabErrorDef[] {
   return [...registry.values()];
@@ -91,6 +116,11 @@ export const FL_LOCAL_RESOURCES = defineError(
   'the proxy ran out of file descriptors or sockets opening an upstream connection (EMFILE/ENFILE)',
 );
 export const FL_INTERNAL = defineError('FL_INTERNAL', 500, 'internal proxy error');
+export const FL_NO_RESPONSE = defineError(
+  'FL_NO_RESPONSE',
+  502,
+  'a captured side ended without a status or an error code (shown in shadow diffs, never sent)',
+);
 
 // --- admin ---
 export const FL_ADMIN_UNAUTHORIZED = defineError('FL_ADMIN_UNAUTHORIZED', 401, 'admin token missing or wrong');
@@ -112,11 +142,18 @@ export const FL_ADMIN_BAD_REQUEST = defineError('FL_ADMIN_BAD_REQUEST', 400, 'in
 export const FL_STORE_BUSY = defineError('FL_STORE_BUSY', 503, "the store's request queue is full: request dropped and counted");
 export const FL_STORE_UNAVAILABLE = defineError('FL_STORE_UNAVAILABLE', 503, 'the store failed or is closed');
 
-// --- start-up ---
+// --- startup: why the process did not start (printed by the CLI, never sent to a client) ---
 export const FL_STORE_OPEN = defineError(
   'FL_STORE_OPEN',
   500,
   'cannot open the store named by store.url (the message names the path; give it a writable volume)',
+);
+export const FL_CONFIG_INVALID = defineError('FL_CONFIG_INVALID', 422, 'the config file is invalid (each problem is listed)');
+export const FL_LISTEN_FAILED = defineError('FL_LISTEN_FAILED', 500, 'could not listen on a configured address');
+export const FL_STARTUP_FAILED = defineError(
+  'FL_STARTUP_FAILED',
+  500,
+  'could not start for a reason without a code of its own (the message says which)',
 );
 
 // --- fleet ---

@@ -6,6 +6,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { ConfigManager } from '../config/manager.js';
+import type { Logger } from '../telemetry/logger.js';
 import { FL_ADMIN_FORBIDDEN, FL_ADMIN_NOT_FOUND, FL_ADMIN_UNAUTHORIZED, FL_INTERNAL } from '../errors.js';
 import { accessOf, requiredLevel, tokensConfigured } from './auth.js';
 import { loginRoutes } from './login.js';
@@ -21,6 +22,8 @@ export interface AdminDeps {
   readonly startedAt: Date;
   /** More guarded routes (e.g. the shadow-diff API), keyed `METHOD /path`. */
   readonly routes?: Readonly<Record<string, Handler>>;
+  /** Where a failing handler is reported (once per failure, with its route). */
+  readonly log: Pick<Logger, 'error'>;
 }
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
@@ -99,8 +102,12 @@ export function createAdminServer(deps: AdminDeps): Server {
       if (has === 'none') return sendLocalReply(res, FL_ADMIN_UNAUTHORIZED, undefined);
       if (needs === 'write' && has !== 'write') return sendLocalReply(res, FL_ADMIN_FORBIDDEN, undefined);
     }
-    // A handler that throws (synchronously or not) costs one 500, never the process.
-    new Promise<void>((resolve) => resolve(handler(req, res))).catch(() => sendLocalReply(res, FL_INTERNAL, undefined));
+    // A handler that throws (synchronously or not) costs one 500, never the process, and is logged
+    // once with its route so the failure is not silent.
+    new Promise<void>((resolve) => resolve(handler(req, res))).catch((err: unknown) => {
+      deps.log.error({ err, route: key, code: FL_INTERNAL.code }, 'admin handler failed');
+      sendLocalReply(res, FL_INTERNAL, undefined);
+    });
   });
   return server;
 }

@@ -5,6 +5,7 @@
 import { resolve } from 'node:path';
 import { startApp, type App } from '../app.js';
 import { StartupConfigError } from '../config/manager.js';
+import { FL_STARTUP_FAILED, isRegisteredCode } from '../errors.js';
 
 /** Console-like sinks, so commands are testable in-process. */
 export interface CliIo {
@@ -31,10 +32,16 @@ export async function startWithSignals(file: string, io: CliIo, watch = true): P
     app = await startApp({ configFile: resolve(file), env: io.env, watch });
   } catch (err) {
     if (err instanceof StartupConfigError) {
-      io.err(`fieldlab: ${file} is invalid, not starting:`);
+      io.err(`fieldlab: ${file} is invalid, not starting [${err.code}]:`);
       for (const line of err.lines) io.err(`  ${line}`);
     } else {
-      io.err(`fieldlab: could not start: ${(err as Error).message}`);
+      // Every startup failure names its registry code (FieldlabError, or any error carrying a
+      // registered `code`, like a store that can't open); one without is FL_STARTUP_FAILED.
+      const own = (err as { code?: unknown }).code;
+      const code = isRegisteredCode(own) ? own : FL_STARTUP_FAILED.code;
+      const message = err instanceof Error ? err.message : String(err);
+      // A message that already leads with its code (FL_STORE_OPEN: …) is printed as it is.
+      io.err(message.startsWith(`${code}: `) ? `fieldlab: could not start: ${message}` : `fieldlab: could not start [${code}]: ${message}`);
     }
     return undefined;
   }

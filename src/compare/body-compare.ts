@@ -17,7 +17,8 @@ import { contentClass, mediaType } from './content.js';
 import { codingsOf, decodeBody, type Decoded } from './decode.js';
 import { diffJson } from './json-diff.js';
 import { diffText } from './text-diff.js';
-import type { CapturedResponse, CompareRules, CompareSkip, FieldDiff } from './types.js';
+import type { CompareSkip } from '../mirror/skip-reasons.js';
+import type { CapturedResponse, CompareRules, FieldDiff } from './types.js';
 
 /** Result of {@link compareBody}. */
 export interface BodyDiff {
@@ -66,7 +67,7 @@ function classify(r: CapturedResponse, d: Extract<Decoded, { ok: true }>): Side 
 
 function undecodable(p: CapturedResponse, dp: Decoded, c: CapturedResponse, dc: Decoded): BodyDiff {
   if ((!dp.ok && dp.reason === 'too-large') || (!dc.ok && dc.reason === 'too-large'))
-    return { fields: [], compared: [], skipped: 'body-too-large' };
+    return { fields: [], compared: [], skipped: 'decoded-too-large' };
   if (p.truncated || c.truncated) return { fields: [], compared: [], skipped: 'body-undecodable' };
   if (!dp.ok && !dc.ok) return { fields: diffBytes(p.body, c.body, [p.body.length, c.body.length]), compared: ['body:bytes'] };
   const say = (d: Decoded): string => JSON.stringify(d.ok ? 'decoded' : `undecodable ${d.encoding}: ${d.reason}`);

@@ -16,6 +16,7 @@ import { compareBody } from './body-compare.js';
 import { diffHeaders } from './headers-diff.js';
 import { endpointOf } from './template.js';
 import type { CapturedResponse, ComparePair, CompareRules, FieldDiff, PairDiff } from './types.js';
+import { FL_NO_RESPONSE } from '../errors.js';
 
 function failed(r: CapturedResponse): boolean {
   return r.status === 0 || r.error !== undefined;
@@ -23,7 +24,7 @@ function failed(r: CapturedResponse): boolean {
 
 /** What a side amounts to in the `error` field: its error code, or its status when it answered. */
 function outcome(r: CapturedResponse): string {
-  return failed(r) ? JSON.stringify(r.error ?? 'FL_NO_RESPONSE') : String(r.status);
+  return failed(r) ? JSON.stringify(r.error ?? FL_NO_RESPONSE.code) : String(r.status);
 }
 
 /**

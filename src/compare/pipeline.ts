@@ -6,7 +6,8 @@
  */
 import type { DiffBatcher, DiffTarget } from '../storage/batcher.js';
 import type { CompiledShadow } from '../mirror/shadow-spec.js';
-import type { PairSink, SkipReason } from '../mirror/mirror.js';
+import type { PairSink } from '../mirror/mirror.js';
+import type { CompareSkip, SkipReason } from '../mirror/skip-reasons.js';
 import { comparePair } from './compare.js';
 import { contentClass } from './content.js';
 import { decodeBody } from './decode.js';
@@ -78,7 +79,7 @@ export function createComparePipeline(opts: {
         totals.compared++;
       } catch (err) {
         totals.failed++;
-        batcher.skip(job.pair.route, job.shadow.name, 'internal-error');
+        batcher.skip(job.pair.route, job.shadow.name, 'internal-error' satisfies CompareSkip);
         opts.onError?.(err);
       }
     }

@@ -2,6 +2,7 @@
  * How the shadow-diff report prints its numbers and words, shared by every view of it (the HTML
  * page, the terminal, the CI gate), so all of them print the same numbers the same way.
  */
+import { allSkipReasons } from '../mirror/skip-reasons.js';
 import type { DiffFilter } from '../storage/types.js';
 
 /**
@@ -51,18 +52,8 @@ export function describeFilter(f: DiffFilter): string {
   return parts.join(' · ');
 }
 
-/** What each skip reason means, so a skipped request is never mistaken for a compared one. */
-export const SKIP_REASONS: Readonly<Record<string, string>> = {
-  method: 'method not mirrored (writes are only mirrored when the shadow lists them)',
-  body_too_large: 'request body above the shadow’s maxBody: not mirrored',
-  queue_full: 'shadow dispatcher queue full: not mirrored',
-  client_aborted: 'client went away before the primary answered',
-  compare_dropped: 'compare queue full: pair dropped before diffing',
-  'body-truncated': 'response body above compare.maxBody: body not compared',
-  'body-undecodable': 'content-encoding unsupported or corrupt: body not compared',
-  'body-too-large': 'decoded body above compare.maxBody: body not compared',
-  'internal-error': 'comparator failed on this pair (a Fieldlab bug — please report)',
-};
+/** What each skip reason means (from the skip-reason registry), so a skipped request is never mistaken for a compared one. */
+export const SKIP_REASONS: Readonly<Record<string, string>> = Object.fromEntries(allSkipReasons().map((r) => [r.code, r.description]));
 
 /** One-line explanation of each verdict (tooltips, help text). */
 export const VERDICT_HELP = {

@@ -2,6 +2,7 @@
  * The shadow-diff data model shared by mirror (which captures), compare (which diffs) and storage
  * (which aggregates and reports). Plain data only, so it crosses every boundary unchanged.
  */
+import type { CompareSkip } from '../mirror/skip-reasons.js';
 
 /** One side of a mirrored exchange, as captured without delaying the client. */
 export interface CapturedResponse {
@@ -65,16 +66,6 @@ export interface FieldDiff {
   readonly candidate?: string;
 }
 
-/**
- * Why part of a pair was not compared (a pair compared in full has none); reports count these
- * so "no differences" is never confused with "not compared".
- */
-export type CompareSkip =
-  | 'body-truncated' // a truncated JSON capture can't be parsed: the body was not compared
-  | 'body-undecodable' // content-encoding unsupported or corrupt on a side that can't be compared as bytes
-  | 'body-too-large' // decoding would exceed maxBody
-  | 'internal-error'; // a comparator bug; the pair's fields are empty
-
 /** The comparison of one pair. */
 export interface PairDiff {
   /** Endpoint template, e.g. `GET /users/:id`. */
@@ -86,7 +77,7 @@ export interface PairDiff {
   readonly candidateStatus: number;
   /** candidate latency − primary latency, ms. */
   readonly latencyDeltaMs: number;
-  /** Set when part of the pair (the body) could not be compared; see {@link CompareSkip}. */
+  /** Set when part of the pair (the body) could not be compared (a `compare`-stage skip reason). */
   readonly skipped?: CompareSkip;
 }
 

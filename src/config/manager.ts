@@ -3,6 +3,7 @@
  * in one assignment; requests already running keep the one they started with. An invalid file never
  * replaces a good one: the error is logged and kept for the admin API, and the old config serves on.
  */
+import { FL_CONFIG_INVALID, FieldlabError } from '../errors.js';
 import { compileSnapshot, type SeedOf, type Snapshot } from './compile.js';
 import type { RawConfig } from './schema.js';
 import { formatConfigError, loadConfigFile } from './load.js';
@@ -38,10 +39,10 @@ export interface ConfigManager {
   close(): void;
 }
 
-/** Thrown only at startup, when there is no running config to fall back on. */
-export class StartupConfigError extends Error {
+/** Thrown only at startup, when there is no running config to fall back on (code FL_CONFIG_INVALID). */
+export class StartupConfigError extends FieldlabError {
   constructor(readonly lines: readonly string[]) {
-    super(`invalid config:\n${lines.join('\n')}`);
+    super(FL_CONFIG_INVALID, `invalid config:\n${lines.join('\n')}`);
   }
 }
 

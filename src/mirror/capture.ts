@@ -6,6 +6,7 @@
  */
 import type { Dispatcher } from 'undici';
 import type { CapturedResponse } from '../compare/types.js';
+import { isRegisteredCode } from '../errors.js';
 import { bodilessLengthMismatch, classifyUpstreamError } from '../forward/classify.js';
 import { type Controller, PassThroughHandler, type ResponseHeaders } from '../forward/decorator.js';
 
@@ -106,7 +107,7 @@ class CaptureHandler extends PassThroughHandler {
   override onResponseError(controller: Dispatcher.DispatchController, err: Error): void {
     const own = (err as { code?: unknown }).code;
     if (bodilessLengthMismatch(err, this.#status)) this.#sink.end();
-    else this.#sink.fail(typeof own === 'string' && own.startsWith('FL_') ? own : classifyUpstreamError(err).def.code);
+    else this.#sink.fail(isRegisteredCode(own) ? own : classifyUpstreamError(err).def.code);
     super.onResponseError(controller, err);
   }
 }

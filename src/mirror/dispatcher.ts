@@ -13,7 +13,7 @@
  * timeout.
  */
 import type { Dispatcher } from 'undici';
-import { FL_UPSTREAM_TIMEOUT } from '../errors.js';
+import { FL_NO_ENDPOINT, FL_UPSTREAM_TIMEOUT } from '../errors.js';
 import { classifyUpstreamError } from '../forward/classify.js';
 import type { Upstream } from '../forward/upstream.js';
 import { recordConnect } from '../forward/upstream.js';
@@ -176,7 +176,7 @@ function send(
   const capture = createCapture(job.captureCap, performance.now());
   void capture.done.then(done);
   const endpoint = job.upstream.pick(Date.now());
-  if (!endpoint) return capture.fail('FL_NO_ENDPOINT');
+  if (!endpoint) return capture.fail(FL_NO_ENDPOINT.code);
   let controller: Dispatcher.DispatchController | undefined;
   // Set once we ended the exchange ourselves (timeout, cap, budget): the abort error that follows is ours.
   let stopped = false;

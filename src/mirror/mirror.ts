@@ -12,19 +12,10 @@ import type { Prepared } from '../ingress/prepare.js';
 import { createCapture, type CaptureSink } from './capture.js';
 import { SHADOW_EXPIRED, SHADOW_OVER_BUDGET, SHADOW_POOL_CLOSED, type ShadowDispatcher } from './dispatcher.js';
 import type { CompiledShadow } from './shadow-spec.js';
+import type { SkipReason } from './skip-reasons.js';
 import type { ExchangeTracker } from '../telemetry/hooks.js';
 import { setHeader } from '../forward/headers.js';
-
-/** Why a mirror copy was not sent or not compared. */
-export type SkipReason =
-  | 'method'
-  | 'body_too_large'
-  | 'queue_full'
-  | 'bandwidth'
-  | 'queue_expired'
-  | 'client_aborted'
-  | 'compare_dropped'
-  | 'reload';
+import { FL_CLIENT_ABORTED } from '../errors.js';
 
 /** Dispatcher "errors" that are not the shadow's fault: the pair is skipped with this reason, not compared. */
 const DISPATCH_SKIPS: Readonly<Record<string, SkipReason>> = {
@@ -179,7 +170,7 @@ function send(
   if (!capture) return deps.sink.skip(p.route.name, s.name, 'compare_dropped');
   // Pair once both sides are in; the shadow always settles (it has its own timeout).
   void Promise.all([capture.done, candidate]).then(([primary, shadow]) => {
-    if (primary.error === 'FL_CLIENT_ABORTED') return deps.sink.skip(p.route.name, s.name, 'client_aborted');
+    if (primary.error === FL_CLIENT_ABORTED.code) return deps.sink.skip(p.route.name, s.name, 'client_aborted');
     const skip = shadow.error === undefined ? undefined : DISPATCH_SKIPS[shadow.error];
     if (skip) return deps.sink.skip(p.route.name, s.name, skip);
     deps.sink.pair({ ...base, shadow: s.name, primary, candidate: shadow }, s, kind);

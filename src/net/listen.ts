@@ -4,16 +4,22 @@
  */
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { FL_LISTEN_FAILED, FieldlabError } from '../errors.js';
 
 /**
- * Binds `server`; rejects with the bind error (EADDRINUSE, EACCES …).
+ * Binds `server`; rejects with FL_LISTEN_FAILED naming the address and the bind error (EADDRINUSE,
+ * EACCES …, kept as `cause`).
  * @example await listen(proxy, '127.0.0.1', 0)
  */
 export function listen(server: Server, host: string, port: number): Promise<void> {
   return new Promise((resolve, reject) => {
-    server.once('error', reject);
+    const fail = (err: NodeJS.ErrnoException) => {
+      const where = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+      reject(new FieldlabError(FL_LISTEN_FAILED, `could not listen on ${where}: ${err.code ?? err.message}`, { cause: err }));
+    };
+    server.once('error', fail);
     server.listen(port, host, () => {
-      server.off('error', reject);
+      server.off('error', fail);
       resolve();
     });
   });

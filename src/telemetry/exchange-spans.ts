@@ -24,6 +24,7 @@ import type { ExchangeInfo, ExchangeObserver, ExchangeTracker, ShadowTracker } f
 import type { PresetIdGenerator } from './preset-ids.js';
 import { armAttributes, endpointAttributes, requestAttributes } from './span-attributes.js';
 import { formatTraceparent } from './traceparent.js';
+import { FL_CLIENT_ABORTED } from '../errors.js';
 
 /** What the span observer needs. */
 export interface SpanObserverDeps {
@@ -36,7 +37,7 @@ export interface SpanObserverDeps {
 }
 
 /** Proxy codes that say the client, not the upstream, ended the exchange. */
-const CLIENT_SIDE = new Set(['FL_CLIENT_ABORTED']);
+const CLIENT_SIDE = new Set([FL_CLIENT_ABORTED.code]);
 
 /**
  * Creates the observer that turns exchanges into spans.

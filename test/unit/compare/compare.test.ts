@@ -142,7 +142,7 @@ describe('comparePair', () => {
     ]);
     expect(comparePair(pair(corrupt, corrupt), RULES).fields).toEqual([]);
     const bomb = resp(zlib.gzipSync(Buffer.alloc(5 << 20)), { headers: gz });
-    expect(comparePair(pair(bomb, bomb), { ...RULES, maxBody: 1 << 16 })).toMatchObject({ fields: [], skipped: 'body-too-large' });
+    expect(comparePair(pair(bomb, bomb), { ...RULES, maxBody: 1 << 16 })).toMatchObject({ fields: [], skipped: 'decoded-too-large' });
   });
   it('templates with the route template when it has params', () => {
     expect(comparePair(pair(resp({}), resp({}), '/u/alice', '/u/:name'), RULES).endpoint).toBe('GET /u/:name');
