@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Logger, pino } from 'pino';
+import { afterEach } from 'vitest';
 import { startApp, type App, type AppOptions } from '../../src/app.js';
 
 /** A loopback upstream. */
@@ -127,5 +128,35 @@ export async function startFieldlab(yaml: string, opts: TestFieldlabOptions = {}
       await app.stop(2_000);
       tmp.remove();
     },
+  };
+}
+
+/**
+ * Upstreams and Fieldlabs opened by the tests of the calling `describe`, all closed after each test
+ * (Fieldlabs first, so their pools let go of upstream sockets before the upstreams close).
+ * @example const s = useServers(); it('…', async () => { const a = await s.upstream('a'); const fl = await s.fieldlab(yaml) })
+ */
+export function useServers(): {
+  upstream(name: string, handler?: Parameters<typeof startUpstream>[1]): Promise<TestUpstream>;
+  fieldlab(yaml: string, opts?: TestFieldlabOptions): Promise<TestFieldlab>;
+  /** Anything else to close after the test (closed before the Fieldlabs). */
+  add(o: { close(): unknown }): void;
+} {
+  const open: { close(): unknown }[] = [];
+  afterEach(async () => {
+    while (open.length) await open.pop()!.close();
+  });
+  return {
+    async upstream(name, handler) {
+      const u = await startUpstream(name, handler);
+      open.unshift(u);
+      return u;
+    },
+    async fieldlab(yaml, opts) {
+      const f = await startFieldlab(yaml, opts);
+      open.push(f);
+      return f;
+    },
+    add: (o) => void open.push(o),
   };
 }

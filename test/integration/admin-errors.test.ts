@@ -7,18 +7,17 @@ import { join } from 'node:path';
 import { writeFileSync } from 'node:fs';
 import { pino } from 'pino';
 import { request } from 'undici';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createAdminServer } from '../../src/admin/server.js';
 import { runStart } from '../../src/cli/start.js';
 import { createConfigManager } from '../../src/config/manager.js';
 import { createPoolRegistry } from '../../src/forward/pools.js';
 import { listen } from '../../src/net/listen.js';
-import { startFieldlab, startUpstream, tempDir } from '../helpers/servers.js';
+import { tempDir, useServers } from '../helpers/servers.js';
 
-const open: { close(): unknown }[] = [];
-afterEach(async () => {
-  while (open.length) await open.pop()!.close();
-});
+const servers = useServers();
+const up = (name: string) => servers.upstream(name);
+const fieldlab = (yaml: string) => servers.fieldlab(yaml);
 
 async function getJson(url: string) {
   const res = await request(url);
@@ -26,11 +25,27 @@ async function getJson(url: string) {
 }
 
 describe('admin errors', () => {
+  it('answers malformed admin requests with 400 and keeps running', async () => {
+    const a = await up('a');
+    const fl = await fieldlab(`upstreams: { a: ${a.url} }\nroutes: [{ name: r, arms: { control: a, v: a }, guardrails: {} }]\n`);
+    for (const q of ['0', '-1', 'abc']) {
+      const res = await request(`${fl.adminUrl}/decisions.json?limit=${q}`);
+      expect(res.statusCode).toBe(400);
+      await res.body.text();
+    }
+    // 1.5 is floored to 1 (it used to reach SQLite as a float and crash the process).
+    const floored = await request(`${fl.adminUrl}/decisions.json?limit=1.5`);
+    expect(floored.statusCode).toBe(200);
+    await floored.body.text();
+    const bad = await request(`${fl.adminUrl}/routes/%ZZ/rollback`, { method: 'POST' });
+    expect(bad.statusCode).toBe(400);
+    await bad.body.text();
+    expect((await request(`${fl.adminUrl}/healthz`)).statusCode).toBe(200);
+  });
+
   it('answers a bad report or rollup filter with 400 FL_ADMIN_BAD_REQUEST, code in body and header', async () => {
-    const up = await startUpstream('a');
-    open.push(up);
-    const fl = await startFieldlab(`upstreams: { a: ${up.url} }\nroutes: [{ name: r, arms: { control: a } }]\n`);
-    open.push(fl);
+    const a = await up('a');
+    const fl = await fieldlab(`upstreams: { a: ${a.url} }\nroutes: [{ name: r, arms: { control: a } }]\n`);
     for (const path of [
       '/diffs.json?since=yesterday-ish',
       '/diffs/examples.json?since=nope',
@@ -49,7 +64,7 @@ describe('admin errors', () => {
 
   it('logs a failing handler once, with its route, and answers 500 FL_INTERNAL', async () => {
     const tmp = tempDir();
-    open.push({ close: () => tmp.remove() });
+    servers.add({ close: () => tmp.remove() });
     const file = join(tmp.dir, 'fieldlab.yaml');
     writeFileSync(file, 'upstreams: { a: http://127.0.0.1:1 }\n');
     const lines: { msg: string; route?: string; code?: string; err?: { message: string } }[] = [];
@@ -71,7 +86,8 @@ describe('admin errors', () => {
       },
     });
     await listen(admin, '127.0.0.1', 0);
-    open.push({ close: () => new Promise((r) => admin.close(r)) }, { close: () => pools.closeAll(true) });
+    servers.add({ close: () => pools.closeAll(true) });
+    servers.add({ close: () => new Promise((r) => admin.close(r)) });
     const base = `http://127.0.0.1:${(admin.address() as AddressInfo).port}`;
     for (const path of ['/sync-boom', '/async-boom']) {
       const r = await getJson(`${base}${path}`);
@@ -88,7 +104,7 @@ describe('admin errors', () => {
 describe('startup errors', () => {
   const run = async (yaml: string) => {
     const tmp = tempDir();
-    open.push({ close: () => tmp.remove() });
+    servers.add({ close: () => tmp.remove() });
     const file = join(tmp.dir, 'fieldlab.yaml');
     writeFileSync(file, `store: sqlite:${join(tmp.dir, 'fieldlab.db')}\n${yaml}`);
     const err: string[] = [];
@@ -106,7 +122,7 @@ describe('startup errors', () => {
   it('prints FL_LISTEN_FAILED and the address when the port is taken', async () => {
     const taken = createServer();
     await new Promise<void>((r) => taken.listen(0, '127.0.0.1', r));
-    open.push({ close: () => new Promise((r) => taken.close(r)) });
+    servers.add({ close: () => new Promise((r) => taken.close(r)) });
     const { port } = taken.address() as AddressInfo;
     const { code, err } = await run(`listen: 127.0.0.1:${port}\nadmin: { listen: 127.0.0.1:0 }\nupstreams: { a: http://127.0.0.1:1 }\n`);
     expect(code).toBe(1);

@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { request } from 'undici';
 import { StartupConfigError } from '../../src/config/manager.js';
-import { startFieldlab, startUpstream, type TestFieldlab, type TestUpstream } from '../helpers/servers.js';
+import { startFieldlab, startUpstream, type TestFieldlab, type TestUpstream, useServers } from '../helpers/servers.js';
 
 describe('admin API', () => {
   let up: TestUpstream;
@@ -98,5 +98,27 @@ describe('admin /metrics through the app', () => {
     expect(text).toContain('# TYPE fieldlab_request_duration_seconds histogram');
     await fl.close();
     await up.close();
+  });
+});
+
+describe('admin auth across reloads', () => {
+  const servers = useServers();
+  const up = (name: string) => servers.upstream(name);
+  const fieldlab = (yaml: string) => servers.fieldlab(yaml);
+
+  it('keeps the admin API closed when a reload drops the token but the listener stays public', async () => {
+    const a = await up('a');
+    const fl = await fieldlab(
+      `admin: { listen: 0.0.0.0:0, token: secret }\nupstreams: { a: ${a.url} }\nroutes: [{ name: r, arms: { control: a } }]\n`,
+    );
+    const adminUrl = `http://127.0.0.1:${fl.app.adminPort()}`;
+    fl.writeConfig(`admin: { listen: 127.0.0.1:0 }\nupstreams: { a: ${a.url} }\nroutes: [{ name: r, arms: { control: a } }]\n`);
+    const r = await fl.app.reload('test');
+    expect(r.ok).toBe(true);
+    expect(r.restartRequired).toContain('admin.listen');
+    const res = await request(`${adminUrl}/config`);
+    expect(res.statusCode).toBe(401);
+    await res.body.text();
+    expect((await request(`${adminUrl}/healthz`)).statusCode).toBe(200);
   });
 });

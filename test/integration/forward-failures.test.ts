@@ -2,7 +2,7 @@
 // response has started, a cut connection), dead endpoints are ejected, and a client that leaves
 // cancels its upstream request. Connect timeouts are not covered: loopback can't produce an honest one.
 import { createServer, request as httpRequest, type IncomingMessage } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import { createServer as createNetServer, type AddressInfo, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { request } from 'undici';
 import { startFieldlab, startUpstream, type TestFieldlab, type TestUpstream } from '../helpers/servers.js';
@@ -178,5 +178,15 @@ routes:
     expect(names.filter((n) => n === 'one')).toHaveLength(3);
     expect(names.filter((n) => n === 'two')).toHaveLength(3);
     expect(new Set([names[0], names[1]]).size).toBe(2); // alternating, not one then the other
+  });
+
+  it('answers an upstream reason phrase Node cannot relay with the standard one', async () => {
+    const raw = createNetServer((s) => s.once('data', () => s.end('HTTP/1.1 200 OK\x01bad\r\ncontent-length: 2\r\n\r\nok')));
+    await new Promise<void>((r) => raw.listen(0, '127.0.0.1', r));
+    open.push({ close: () => new Promise((r) => raw.close(() => r())) });
+    const fl = await proxy(`http://127.0.0.1:${(raw.address() as AddressInfo).port}`);
+    const res = await request(`${fl.url}/x`, { headersTimeout: 5000, bodyTimeout: 5000 });
+    expect(res.statusCode).toBe(200);
+    expect(await res.body.text()).toBe('ok');
   });
 });

@@ -3,7 +3,8 @@
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startFieldlab, startUpstream, type TestFieldlab, type TestUpstream } from '../helpers/servers.js';
+import { request } from 'undici';
+import { startFieldlab, startUpstream, type TestFieldlab, type TestUpstream, useServers } from '../helpers/servers.js';
 
 /** Every value the upstream received for `name` (case-insensitive), from its raw header list. */
 function values(req: IncomingMessage, name: string): string[] {
@@ -145,5 +146,19 @@ routes:
     expect(values(seen, 'host')).toEqual(['internal.svc']);
     expect(values(seen, 'x-forwarded-host')).toEqual(['shop.example']);
     expect(values(seen, 'x-fieldlab-route')).toEqual(['rewritten']);
+  });
+});
+
+describe('forward: fieldlab-owned headers', () => {
+  const servers = useServers();
+  const up = (name: string) => servers.upstream(name);
+  const fieldlab = (yaml: string) => servers.fieldlab(yaml);
+
+  it('never forwards a client-sent x-fieldlab-shadow to the primary', async () => {
+    const a = await up('a');
+    const fl = await fieldlab(`upstreams: { a: ${a.url} }\nroutes: [{ name: r, arms: { control: a } }]\n`);
+    const res = await request(`${fl.url}/x`, { headers: { 'x-fieldlab-shadow': '1' } });
+    const seen = ((await res.body.json()) as { headers: Record<string, string> }).headers;
+    expect(seen['x-fieldlab-shadow']).toBeUndefined();
   });
 });

@@ -159,3 +159,22 @@ routes:
     expect(dark.seen[0]!.headers.authorization).toBeUndefined();
   });
 });
+
+describe('mirror across reloads', () => {
+  it('skips (reason reload) shadow copies whose pool a reload closed, instead of reporting them as errors', async () => {
+    const a = await upstream('a');
+    const slow = await upstream('slow', (_req, res) => setTimeout(() => res.end('{}'), 300));
+    const yaml = (timeout: string) =>
+      `upstreams: { a: ${a.url}, s: ${slow.url} }\nroutes: [{ name: r, arms: { control: a }, shadow: [{ to: s, concurrency: 1, queue: 10, timeout: ${timeout} }] }]\n`;
+    const fl = await fieldlab(yaml('5s'));
+    for (let i = 0; i < 4; i++) await (await request(`${fl.url}/x${i}`)).body.text();
+    fl.writeConfig(yaml('6s'));
+    expect((await fl.app.reload('test')).ok).toBe(true);
+    for (let i = 0; i < 100 && fl.app.mirrorStats().dispatcher.inFlight + fl.app.mirrorStats().dispatcher.queued > 0; i++)
+      await new Promise((r) => setTimeout(r, 20));
+    await fl.app.flushDiffs();
+    const report = (await (await request(`${fl.adminUrl}/diffs.json`)).body.json()) as DiffReport;
+    expect(report.skips).toContainEqual({ route: 'r', shadow: 's', reason: 'reload', count: 3 });
+    expect(report.endpoints.flatMap((e) => e.fields.map((f) => f.field))).not.toContain('error');
+  });
+});
