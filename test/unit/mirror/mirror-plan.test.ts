@@ -32,7 +32,10 @@ function plan(
   const skips: string[] = [];
   const sink: PairSink = { accepting: () => true, pair: () => undefined, skip: (_r, s, reason) => void skips.push(`${s}:${reason}`) };
   const dispatcher = { hasRoom: () => opts.room ?? false } as unknown as ShadowDispatcher;
+  // Ingress decides hasBody once (RFC 9112 §6: Content-Length or Transfer-Encoding); mirror reads it.
+  const hasBody = req.headers?.['content-length'] !== undefined && req.headers['content-length'] !== '0';
   const prepared = {
+    hasBody,
     requestId: opts.requestId ?? 'req-1',
     arm: opts.arm ?? 'control',
     route: { name: 'r', shadows } as unknown as CompiledRoute,
