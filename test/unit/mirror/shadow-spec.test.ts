@@ -33,7 +33,7 @@ function compile(shadow: string) {
   const registry = createPoolRegistry();
   pools.push(registry);
   const keys = new Set<string>();
-  return { spec: compileShadow('api', cfg.routes[0]!.shadow[0]!, cfg, registry, keys), keys };
+  return { spec: compileShadow('api', cfg.routes[0]!.shadow[0]!, cfg, registry, keys), keys, registry };
 }
 
 describe('compileShadow', () => {
@@ -57,11 +57,16 @@ describe('compileShadow', () => {
   });
 
   it('builds shadow pools of its own, bounded by the shadow timeout and sized to its concurrency, plus the noise copy', () => {
-    const { spec, keys } = compile('{ to: dark, timeout: 1s, concurrency: 3, compare: { noiseFrom: copy } }');
+    const { spec, keys, registry } = compile('{ to: dark, timeout: 1s, concurrency: 3, compare: { noiseFrom: copy } }');
     expect(spec.upstream.name).toBe('dark');
     expect(spec.noise?.name).toBe('copy');
-    // connect is the smaller of the shadow timeout and the default connect timeout; every phase ≤ 1 s.
-    expect([...keys].sort()).toEqual(['http://127.0.0.1:9002|3|1000|1000|1000', 'http://127.0.0.1:9003|3|1000|1000|1000']);
-    expect(spec.upstream.endpoints.map((e) => e.key)).toEqual(['http://127.0.0.1:9002|3|1000|1000|1000']);
+    // connect is the smaller of the shadow timeout and the default connect timeout; every phase ≤ 1 s,
+    // and the pool is sized to the shadow's concurrency: asking the registry for exactly those
+    // options returns the very endpoints the shadow got.
+    const same = { timeouts: { connect: 1_000, headers: 1_000, idle: 1_000 }, connections: 3 };
+    expect(spec.upstream.endpoints[0]).toBe(registry.endpoint('http://127.0.0.1:9002', same));
+    expect(spec.noise?.endpoints[0]).toBe(registry.endpoint('http://127.0.0.1:9003', same));
+    expect([...keys].sort()).toEqual([same, same].map((o, i) => registry.endpoint(`http://127.0.0.1:900${i + 2}`, o).key).sort());
+    expect(registry.size).toBe(2);
   });
 });
