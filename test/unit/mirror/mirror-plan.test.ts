@@ -31,7 +31,7 @@ function plan(
 ) {
   const skips: string[] = [];
   const sink: PairSink = { accepting: () => true, pair: () => undefined, skip: (_r, s, reason) => void skips.push(`${s}:${reason}`) };
-  const dispatcher = { hasRoom: () => opts.room ?? false } as unknown as ShadowDispatcher;
+  const dispatcher = { refusal: () => ((opts.room ?? false) ? undefined : 'queue_full') } as unknown as ShadowDispatcher;
   // Ingress decides hasBody once (RFC 9112 §6: Content-Length or Transfer-Encoding); mirror reads it.
   const hasBody = req.headers?.['content-length'] !== undefined && req.headers['content-length'] !== '0';
   const prepared = {
