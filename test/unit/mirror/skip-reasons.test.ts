@@ -3,7 +3,7 @@
 // punctuation (the old `body_too_large` / `body-too-large` confusion).
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { SKIP_REASONS } from '../../../src/admin/diffs-page-format.js';
+import { SKIP_REASONS } from '../../../src/compare/report-format.js';
 import { allSkipReasons, describeSkip } from '../../../src/mirror/skip-reasons.js';
 
 describe('skip-reason registry', () => {
