@@ -143,3 +143,30 @@ export async function eventually<T>(fn: () => Promise<T | undefined | false>, ms
   }
   throw new Error(`timed out after ${ms} ms waiting for ${what}${last ? ` (last error: ${String(last)})` : ''}`);
 }
+
+/**
+ * The fleet tests' config: one `checkout` route, 20% to the variant by x-user-id, guardrails on.
+ * @example startReplica('edge-0', dir, fleetYaml({ store: pgs.url, control: c.url, variant: v.url }))
+ */
+export function fleetYaml(o: {
+  store: string;
+  control: string;
+  variant: string;
+  guardrails?: string;
+  extra?: string;
+}): (p: ReplicaPorts) => string {
+  return ({ listen, admin }) => `listen: 127.0.0.1:${listen}
+admin: { listen: 127.0.0.1:${admin} }
+store: ${o.store}
+log: { level: warn, access: false }
+drainTimeout: 1s
+upstreams: { control: ${o.control}, variant: ${o.variant} }
+${o.extra ?? ''}
+routes:
+  - name: checkout
+    arms: { control: control, variant: variant }
+    split: { variant: 20 }
+    sticky: [header:x-user-id]
+    guardrails: ${o.guardrails ?? '{}'}
+`;
+}

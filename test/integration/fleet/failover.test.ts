@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Pool } from 'undici';
 import { createTestSchema, type TestSchema } from '../../helpers/pg.js';
-import { eventually, startReplica, type Replica, type ReplicaPorts } from '../../helpers/replicas.js';
+import { type Replica, type ReplicaPorts, eventually, fleetYaml, startReplica } from '../../helpers/replicas.js';
 import { startUpstream, tempDir, type TestUpstream } from '../../helpers/servers.js';
 
 interface FleetBody {
@@ -30,19 +30,7 @@ describe('fleet: decider failover', () => {
       res.statusCode = failing ? 500 : 200;
       res.end();
     });
-    yaml = ({ listen, admin }) => `listen: 127.0.0.1:${listen}
-admin: { listen: 127.0.0.1:${admin} }
-store: ${pgs.url}
-log: { level: warn, access: false }
-drainTimeout: 1s
-upstreams: { control: ${control.url}, variant: ${variant.url} }
-routes:
-  - name: checkout
-    arms: { control: control, variant: variant }
-    split: { variant: 20 }
-    sticky: [header:x-user-id]
-    guardrails: {}
-`;
+    yaml = fleetYaml({ store: pgs.url, control: control.url, variant: variant.url });
     for (const id of ['edge-0', 'edge-1', 'edge-2']) replicas.set(id, await startReplica(id, tmp.dir, yaml));
   });
   afterAll(async () => {

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Pool } from 'undici';
 import { TEST_PG, createTestSchema, type TestSchema } from '../../helpers/pg.js';
-import { eventually, startReplica, type Replica } from '../../helpers/replicas.js';
+import { type Replica, eventually, fleetYaml, startReplica } from '../../helpers/replicas.js';
 import { startUpstream, tempDir, type TestUpstream } from '../../helpers/servers.js';
 import { startTcpProxy, type TcpProxy } from '../../helpers/tcp-proxy.js';
 
@@ -32,25 +32,7 @@ describe('fleet: database outage', () => {
       res.end();
     });
     for (const id of ['edge-0', 'edge-1'])
-      replicas.push(
-        await startReplica(
-          id,
-          tmp.dir,
-          ({ listen, admin }) => `listen: 127.0.0.1:${listen}
-admin: { listen: 127.0.0.1:${admin} }
-store: ${url}
-log: { level: warn, access: false }
-drainTimeout: 1s
-upstreams: { control: ${control.url}, variant: ${variant.url} }
-routes:
-  - name: checkout
-    arms: { control: control, variant: variant }
-    split: { variant: 20 }
-    sticky: [header:x-user-id]
-    guardrails: {}
-`,
-        ),
-      );
+      replicas.push(await startReplica(id, tmp.dir, fleetYaml({ store: url, control: control.url, variant: variant.url })));
   });
   afterAll(async () => {
     await Promise.all(replicas.map((r) => r.stop()));

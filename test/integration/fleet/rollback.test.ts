@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Pool } from 'undici';
 import { createTestSchema, type TestSchema } from '../../helpers/pg.js';
-import { eventually, startReplica, type Replica, type ReplicaPorts } from '../../helpers/replicas.js';
+import { type Replica, eventually, fleetYaml, startReplica } from '../../helpers/replicas.js';
 import { startUpstream, tempDir, type TestUpstream } from '../../helpers/servers.js';
 
 interface FleetBody {
@@ -37,19 +37,7 @@ describe('fleet: one decision for three replicas', () => {
         res.end();
       });
     });
-    const yaml = ({ listen, admin }: ReplicaPorts) => `listen: 127.0.0.1:${listen}
-admin: { listen: 127.0.0.1:${admin} }
-store: ${pgs.url}
-log: { level: info, access: false }
-drainTimeout: 1s
-upstreams: { control: ${control.url}, variant: ${variant.url} }
-routes:
-  - name: checkout
-    arms: { control: control, variant: variant }
-    split: { variant: 20 }
-    sticky: [header:x-user-id]
-    guardrails: { webhook: ${hook.url}/hook }
-`;
+    const yaml = fleetYaml({ store: pgs.url, control: control.url, variant: variant.url, guardrails: `{ webhook: ${hook.url}/hook }` });
     replicas.push(...(await Promise.all(['edge-0', 'edge-1', 'edge-2'].map((id) => startReplica(id, tmp.dir, yaml)))));
   });
   afterAll(async () => {
