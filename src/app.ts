@@ -226,7 +226,7 @@ export async function startApp(opts: AppOptions): Promise<App> {
       ...diffRoutes({ store, stats: diffStats }),
       ...rollupRoutes(stores.guardrails),
       'GET /metrics': scrape,
-      ...guardrailRoutes(guardrails, stores.guardrails),
+      ...guardrailRoutes(member ? member.runtime : guardrails, stores.guardrails),
       ...fleetRoutes(member?.fleet),
     },
   });

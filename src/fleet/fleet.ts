@@ -55,6 +55,11 @@ export interface Fleet {
   decisions(route?: string): Promise<FleetDecision[]>;
   /** The newest decision of every route. */
   latest(): Promise<FleetDecision[]>;
+  /**
+   * Publishes decisions a manual action just made here (already applied locally) as a fleet
+   * decision, taking the route's lease so every replica applies them and this one decides next.
+   */
+  publishManual(route: string, decisions: readonly Decision[]): Promise<number | undefined>;
   /** Runs one tick now (tests). */
   tick(): Promise<void>;
   /** Hands its leases over, leaves the fleet and closes the listener (not the database). */
@@ -279,6 +284,33 @@ export function startFleet<S>(deps: {
     replicas: () => listReplicas(db, liveMs),
     decisions: (route) => decisionLog.recent(route === undefined ? {} : { route }),
     latest: () => decisionLog.latest(),
+    async publishManual(route, decisions) {
+      const nowMs = Date.now();
+      const epoch = await leases.takeover(route);
+      const cp = await leases.checkpoint(route);
+      const cursor = cp.through ?? Math.floor(nowMs / 1000) - timings.graceSec;
+      leading.set(route, { epoch, cursor, lastCheckpoint: nowMs });
+      const res = await decisionLog.publish({
+        route,
+        epoch,
+        at: nowMs,
+        weights: runtime.weights(route),
+        decisions,
+        state: runtime.state(route),
+        through: cursor,
+      });
+      if (!res.ok) {
+        leading.delete(route);
+        return undefined;
+      }
+      applied.set(route, { seq: res.seq, at: Date.now() });
+      log.info(
+        { type: 'fleet-manual', route, seq: res.seq, epoch, actions: decisions.map((d) => d.action) },
+        'manual action published to the fleet',
+      );
+      for (const d of decisions) announce(d, res.seq, epoch);
+      return res.seq;
+    },
     tick,
     async stop() {
       stopped = true;

@@ -22,6 +22,8 @@ import { createRuntimeAdapter } from './runtime-adapter.js';
 export interface FleetMember {
   readonly fleet: Fleet;
   readonly observer: ExchangeObserver;
+  /** The runtime as the admin API should see it: a manual action is applied here and published to the fleet. */
+  readonly runtime: GuardrailsRuntime;
   stop(): Promise<void>;
 }
 
@@ -70,9 +72,21 @@ export async function joinFleet(deps: {
     timings: { leaseMs: t.lease, pollMs: t.poll, graceSec: Math.max(1, Math.round(t.grace / 1000)), listen: t.listen },
   });
   deps.log.info({ replica: me.replica, instance: me.instance, store: target.display }, 'joined the fleet');
+  const runtime: GuardrailsRuntime = {
+    ...deps.runtime,
+    manual(route, action, opts) {
+      const r = deps.runtime.manual(route, action, opts);
+      if (r.ok && r.decisions.length > 0)
+        void fleet
+          .publishManual(route, r.decisions)
+          .catch((err: unknown) => deps.log.error({ err, route }, 'manual action not published to the fleet'));
+      return r;
+    },
+  };
   return {
     fleet,
     observer: adapter.observer,
+    runtime,
     async stop() {
       await fleet.stop();
       await db.close();

@@ -29,6 +29,11 @@ export interface LeaseRow {
 export interface Leases {
   /** Takes or renews the lease; resolves to the epoch held, or null when another holds it. */
   acquire(route: string): Promise<number | null>;
+  /**
+   * Takes the lease whoever holds it, bumping the epoch (an operator's manual action wins: the
+   * replica asked decides from now on, and the previous decider is fenced out).
+   */
+  takeover(route: string): Promise<number>;
   /** The checkpoint stored with the lease (read by a new decider). */
   checkpoint(route: string): Promise<Checkpoint>;
   /** Stores a checkpoint if `epoch` still holds the lease; false when deposed. */
@@ -56,6 +61,17 @@ export function createLeases(db: PgDatabase, me: ReplicaIdentity, ttlMs: number)
         [route, me.instance, me.replica, ttlMs],
       );
       return rows[0]?.epoch ?? null;
+    },
+    async takeover(route) {
+      const [row] = await db.query<{ epoch: number }>(
+        `INSERT INTO ${t} AS l (route, holder, replica, epoch, expires_at)
+         VALUES ($1, $2, $3, 1, now() + $4 * interval '1 millisecond')
+         ON CONFLICT (route) DO UPDATE SET epoch = l.epoch + 1, holder = excluded.holder, replica = excluded.replica,
+           expires_at = excluded.expires_at
+         RETURNING epoch`,
+        [route, me.instance, me.replica, ttlMs],
+      );
+      return row!.epoch;
     },
     async checkpoint(route) {
       const [row] = await db.query<{ state: unknown; through: number | null }>(`SELECT state, through FROM ${t} WHERE route = $1`, [route]);
