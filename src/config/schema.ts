@@ -67,9 +67,9 @@ const Limits = z
       'Request bodies up to this size are read whole before the upstream exchange starts (slow uploads hold no upstream connection); 0 = stream all',
     ),
     minUploadRate: Size.prefault('1KiB').describe(
-      'Least average upload rate per second, after uploadRateGrace (408 FL_UPLOAD_TOO_SLOW); 0 = off',
+      'Least upload rate per second in each uploadRateGrace window (408 FL_UPLOAD_TOO_SLOW); 0 = off',
     ),
-    uploadRateGrace: Duration.prefault('5s').describe('Time a body upload may take before minUploadRate applies'),
+    uploadRateGrace: Duration.prefault('5s').describe('Window over which minUploadRate is measured (a burst banks no later stall)'),
     responseBuffer: Size.prefault('256KiB').describe('Response bytes held for a slow reader before the upstream is paused'),
     writeStallTimeout: Duration.prefault('10s').describe(
       'A client that reads none of its response for this long is cut (FL_CLIENT_STALLED)',

@@ -64,8 +64,9 @@ export class ForwardHandler implements Dispatcher.DispatchHandler, Waiter, BodyS
   #relayTrailers = false;
   /** The proxy's own reason to end the exchange (stall, slow upload, queue); wins over undici's error. */
   #cut: FieldlabErrorDef | undefined;
-  #uploadStart = 0;
-  #uploadedBytes = 0;
+  /** The current upload-rate window: when it began and the bytes that arrived in it. */
+  #windowStart = 0;
+  #windowBytes = 0;
   #uploading = false;
   #pausedAt = 0;
   /** While paused: the buffered length at the last sweep and when it last shrank (the client read). */
@@ -97,7 +98,7 @@ export class ForwardHandler implements Dispatcher.DispatchHandler, Waiter, BodyS
     });
     if (target.hasBody && limits.minUploadRate > 0) {
       this.#uploading = true;
-      this.#uploadStart = performance.now();
+      this.#windowStart = performance.now();
       watch.add(this);
     }
   }
@@ -105,7 +106,7 @@ export class ForwardHandler implements Dispatcher.DispatchHandler, Waiter, BodyS
   // --- before dispatch: body, admission -------------------------------------------------------
 
   uploaded(n: number): void {
-    this.#uploadedBytes += n;
+    this.#windowBytes += n;
   }
 
   ready(body: Buffer | AsyncIterable<Buffer>): void {
@@ -163,12 +164,21 @@ export class ForwardHandler implements Dispatcher.DispatchHandler, Waiter, BodyS
   check(now: number): void {
     const l = this.#limits;
     if (this.#uploading) {
-      const elapsed = now - this.#uploadStart;
-      if (elapsed > l.uploadRateGrace && (this.#uploadedBytes * 1000) / elapsed < l.minUploadRate) {
-        forwardStats.slowUploads++;
-        // The rest of the body will not be read: the connection can't carry another request.
-        this.#res.shouldKeepAlive = false;
-        return this.#cutWith(FL_UPLOAD_TOO_SLOW);
+      // The rate is measured per window of `uploadRateGrace`, not averaged since the start: an
+      // average lets a burst "bank" minutes of stall while the upstream connection is held (as
+      // nginx's client_body_timeout, every window must carry its own bytes). While a streamed body
+      // waits for a connection slot nobody reads it, so the client can't be blamed: the window restarts.
+      const reading = this.#dispatched || !this.#streamed;
+      const elapsed = now - this.#windowStart;
+      if (!reading) this.#newWindow(now);
+      else if (elapsed > l.uploadRateGrace) {
+        if ((this.#windowBytes * 1000) / elapsed < l.minUploadRate) {
+          forwardStats.slowUploads++;
+          // The rest of the body will not be read: the connection can't carry another request.
+          this.#res.shouldKeepAlive = false;
+          return this.#cutWith(FL_UPLOAD_TOO_SLOW);
+        }
+        this.#newWindow(now);
       }
     }
     if (!this.#pausedAt) return;
@@ -189,6 +199,11 @@ export class ForwardHandler implements Dispatcher.DispatchHandler, Waiter, BodyS
       this.#cutWith(FL_CLIENT_STALLED);
       this.#res.destroy();
     }
+  }
+
+  #newWindow(now: number): void {
+    this.#windowStart = now;
+    this.#windowBytes = 0;
   }
 
   #cutWith(def: FieldlabErrorDef): void {

@@ -41,7 +41,7 @@ export interface ForwardTarget {
 export interface ForwardLimits {
   /** Bodies up to this many bytes are read before the exchange starts (0 = stream all). */
   readonly bodyBuffer: number;
-  /** Least average upload rate in bytes/s once `uploadRateGrace` ms have passed (0 = off). */
+  /** Least upload rate in bytes/s over each window of `uploadRateGrace` ms (0 = off). */
   readonly minUploadRate: number;
   readonly uploadRateGrace: number;
   /** Response bytes held for a slow reader before undici is paused. */

@@ -44,6 +44,17 @@ routes:
   return fl;
 }
 
+/** Waits for `s` to close and checks it was answered 408 FL_UPLOAD_TOO_SLOW. */
+async function expectSlowUploadCut(s: Socket): Promise<void> {
+  const text = await new Promise<string>((resolve) => {
+    let out = '';
+    s.on('data', (c) => (out += c));
+    s.on('close', () => resolve(out));
+  });
+  expect(text).toMatch(/^HTTP\/1\.1 408 /);
+  expect(text).toContain('x-fieldlab-error: FL_UPLOAD_TOO_SLOW');
+}
+
 /** Raw sockets the test opens; all destroyed at the end. */
 function attackers() {
   const sockets: Socket[] = [];
@@ -119,15 +130,31 @@ routes: [{ name: r, arms: { control: a } }]
     const s = connect(fl.app.proxyPort(), '127.0.0.1');
     open.push({ close: async () => void s.destroy() });
     s.write('POST /upload HTTP/1.1\r\nhost: a\r\ncontent-length: 100\r\n\r\nxx');
-    const text = await new Promise<string>((resolve) => {
-      let out = '';
-      s.on('data', (c) => (out += c));
-      s.on('close', () => resolve(out));
-    });
-    expect(text).toMatch(/^HTTP\/1\.1 408 /);
-    expect(text).toContain('x-fieldlab-error: FL_UPLOAD_TOO_SLOW');
+    await expectSlowUploadCut(s);
     expect(up.seen).toHaveLength(0);
   });
+
+  it('cuts an uploader that bursts then stalls: the rate is per window, a burst banks no stall', async () => {
+    const up = await app();
+    // A streamed body (bigger than bodyBuffer) on a pool of one connection.
+    const fl = await startFieldlab(`
+limits: { minUploadRate: 1KiB, uploadRateGrace: 300ms, bodyBuffer: 1KiB }
+upstreams: { a: { endpoints: [${up.url}], connections: 1, queue: 4, timeouts: { queue: 20s } } }
+routes: [{ name: r, arms: { control: a } }]
+`);
+    open.push(fl);
+    const s = connect(fl.app.proxyPort(), '127.0.0.1');
+    open.push({ close: async () => void s.destroy() });
+    s.on('error', () => undefined);
+    // 1 MiB of burst would average above 1 KiB/s for ~17 minutes; then nothing more is sent.
+    s.write(`POST /upload HTTP/1.1\r\nhost: a\r\ncontent-length: ${4 * MiB}\r\n\r\n`);
+    s.write(Buffer.alloc(MiB, 'x'));
+    await expectSlowUploadCut(s);
+    // The one upstream connection is free again: an ordinary request is served.
+    const r = await request(`${fl.url}/probe`, { method: 'POST', body: 'hello' });
+    expect(r.statusCode).toBe(200);
+    expect(await r.body.text()).toBe('ok 5');
+  }, 30_000);
 
   it('answers 503 FL_UPSTREAM_QUEUE_FULL past the queue, and FL_UPSTREAM_QUEUE_TIMEOUT after timeouts.queue', async () => {
     const hang = await startUpstream('hang', () => undefined);
