@@ -34,7 +34,7 @@ export function acquire(ep: Endpoint, w: Waiter): 'now' | 'queued' | 'full' {
 export function release(ep: Endpoint): void {
   const next = ep.waiting.shift();
   if (next) next.admitted();
-  else ep.active--;
+  else if (--ep.active === 0) ep.onIdle?.();
 }
 
 /**

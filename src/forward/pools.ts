@@ -1,7 +1,7 @@
 /**
  * Connection pools, one undici Pool per upstream endpoint, shared across config snapshots so a hot
  * reload keeps warm keep-alive connections. After a swap, pools no longer referenced are closed
- * gracefully: undici's `close()` lets queued and in-flight requests finish first.
+ * gracefully once their admission queue is empty: undici's `close()` lets in-flight requests finish.
  */
 import { Client, type Dispatcher, Pool } from 'undici';
 import type { Waiter } from './admission.js';
@@ -23,6 +23,8 @@ export interface Endpoint {
   /** Exchanges holding a connection slot, and those waiting for one (FIFO). */
   active: number;
   readonly waiting: Waiter[];
+  /** Set on a retired endpoint: called when its last slot is released and nobody waits. */
+  onIdle?: () => void;
   /** Exchanges whose client has not read for over a second (forwarder's stall quota). */
   stalled: number;
   /** A one-off connection with the pool's options, for a retry that must not reuse a socket. */
@@ -65,6 +67,21 @@ export interface PoolRegistry {
  */
 export function createPoolRegistry(): PoolRegistry {
   const endpoints = new Map<string, Endpoint>();
+  /** Endpoints a reload dropped that still have admitted or queued exchanges. */
+  const retired = new Set<Endpoint>();
+  // A retired pool closes only once its admission queue is empty too: a queued request is in
+  // flight (it started on this config) and is admitted onto this pool, so closing it at once would
+  // fail every waiter with UND_ERR_CLOSED (502) although nothing was wrong with the upstream.
+  const drained = (ep: Endpoint): Promise<void> => {
+    if (ep.active === 0 && ep.waiting.length === 0) return Promise.resolve();
+    retired.add(ep);
+    return new Promise((resolve) => {
+      ep.onIdle = () => {
+        retired.delete(ep);
+        resolve();
+      };
+    });
+  };
   return {
     endpoint(origin, opts) {
       const t = { keepAlive: 1_500, queue: 5_000, ...opts.timeouts };
@@ -106,13 +123,14 @@ export function createPoolRegistry(): PoolRegistry {
       for (const [key, ep] of endpoints) {
         if (keep.has(key)) continue;
         endpoints.delete(key);
-        closing.push(ep.pool.close().catch(() => undefined));
+        closing.push(drained(ep).then(() => ep.pool.close().catch(() => undefined)));
       }
       await Promise.all(closing);
     },
     async closeAll(force = false) {
-      const all = [...endpoints.values()];
+      const all = [...endpoints.values(), ...retired];
       endpoints.clear();
+      retired.clear();
       await Promise.all(all.map((ep) => (force ? ep.pool.destroy() : ep.pool.close()).catch(() => undefined)));
     },
     get size() {

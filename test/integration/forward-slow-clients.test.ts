@@ -173,6 +173,38 @@ routes: [{ name: r, arms: { control: a } }]
     void first;
   });
 
+  it('serves the requests queued for an upstream whose pool options a hot reload changes', async () => {
+    const held: (() => void)[] = [];
+    const up = await startUpstream('held', (req, res) => {
+      if (req.url === '/hold') held.push(() => res.end('held'));
+      else res.end('ok');
+    });
+    open.push(up);
+    const config = (connections: number) => `
+upstreams: { a: { endpoints: [${up.url}], connections: ${connections}, queue: 4, timeouts: { queue: 20s } } }
+routes: [{ name: r, arms: { control: a } }]
+`;
+    const fl = await startFieldlab(config(2));
+    open.push(fl);
+    const agent = new Agent({ connections: 10 });
+    open.push({ close: () => agent.destroy() });
+    const send = (path: string) =>
+      request(`${fl.url}${path}`, { dispatcher: agent }).then(async (r) => ({
+        status: r.statusCode,
+        code: r.headers['x-fieldlab-error'],
+        body: await r.body.text(),
+      }));
+    const holders = [send('/hold'), send('/hold')];
+    while (held.length < 2) await new Promise((r) => setTimeout(r, 20));
+    const queued = [send('/q1'), send('/q2'), send('/q3')];
+    await new Promise((r) => setTimeout(r, 100));
+    fl.writeConfig(config(3));
+    expect((await fl.app.reload()).ok).toBe(true);
+    for (const release of held) release();
+    for (const r of await Promise.all(queued)) expect(r).toEqual({ status: 200, code: undefined, body: 'ok' });
+    for (const r of await Promise.all(holders)) expect(r.status).toBe(200);
+  });
+
   it('times the upstream, not the client: a body trickled over 0.5 s to a fast upstream has a small upstreamMs', async () => {
     const up = await app();
     const { logger, lines } = recordingLogger();
