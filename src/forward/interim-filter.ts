@@ -83,21 +83,26 @@ export function dropContinues(socket: Socket): void {
     let buf = held ? Buffer.concat([held, chunk]) : chunk;
     held = undefined;
     for (;;) {
-      if (buf.length < 12) {
+      if (buf.length < 13) {
         if (buf.length > 0) held = buf;
         return true;
       }
       if (buf.compare(HTTP1, 0, HTTP1.length, 0, HTTP1.length) !== 0) break;
-      const s0 = buf[9]!;
-      const interim = s0 === 0x31 && !(buf[10] === 0x30 && buf[11] === 0x31); // 1xx other than 101
+      // Only a well-formed `HTTP/1.x 1dd ` status line is an interim head (RFC 9112 §4: three
+      // digits, then SP); `1000`, `100x` … go to undici untouched, which rejects them (502).
+      const interim =
+        buf[9] === 0x31 && isDigit(buf[10]!) && isDigit(buf[11]!) && buf[12] === 0x20 && !(buf[10] === 0x30 && buf[11] === 0x31); // 1xx other than 101
       if (!interim) break;
       const end = buf.indexOf(HEAD_END);
+      // A head with a bare LF (RFC 9112 §2.2 lets a recipient reject it; we do) is not ours to cut
+      // at the next CRLFCRLF: undici gets the bytes as they are and answers for them (502).
+      if (bareLf(buf, end === -1 ? buf.length : end)) break;
       if (end === -1) {
         if (buf.length > MAX_HEAD) break;
         held = buf;
         return true;
       }
-      const isContinue = buf[10] === 0x30 && buf[11] === 0x30;
+      const isContinue = buf[10] === 0x30 && buf[11] === 0x30; // byte 12 is SP (checked above)
       if (!isContinue) {
         // Another 1xx (102, 103…): undici handles and we relay it; the next head follows right after.
         push.call(this, buf.subarray(0, end + 4));
@@ -107,4 +112,16 @@ export function dropContinues(socket: Socket): void {
     atHead = false;
     return push.call(this, buf);
   } as Socket['push'];
+}
+
+function isDigit(b: number): boolean {
+  return b >= 0x30 && b <= 0x39;
+}
+
+/** Whether `buf[0, end)` holds an LF not preceded by CR. */
+function bareLf(buf: Buffer, end: number): boolean {
+  for (let i = buf.indexOf(0x0a); i !== -1 && i < end; i = buf.indexOf(0x0a, i + 1)) {
+    if (i === 0 || buf[i - 1] !== 0x0d) return true;
+  }
+  return false;
 }

@@ -79,6 +79,19 @@ describe('forward: upstream response shapes', () => {
     expect(res.headers.get('x-fieldlab-error')).toBe('FL_UPSTREAM_PROTOCOL');
   });
 
+  it.each([
+    ['status 1000', 'HTTP/1.1 1000 Odd\r\ncontent-length: 2\r\n\r\nok'],
+    ['status 1001', 'HTTP/1.1 1001 Odd\r\ncontent-length: 2\r\n\r\nok'],
+    ['status 100x', 'HTTP/1.1 100x Odd\r\ncontent-length: 2\r\n\r\nok'],
+    ['a bare-LF 100', `HTTP/1.1 100 Continue\n\n${ok}`],
+    ['a bare-LF 103', `HTTP/1.1 103 Early Hints\nlink: </a>\n\n${ok}`],
+  ])('answers %s on a connection left open with a prompt 502, not a 504 at the headers timeout', async (_what, answer) => {
+    const { fl } = await through((s) => s.write(answer), ', timeouts: { headers: 60s }');
+    const res = await fetch(`${fl.url}/x`, { signal: AbortSignal.timeout(10_000) });
+    expect(res.status).toBe(502);
+    expect(res.headers.get('x-fieldlab-error')).toBe('FL_UPSTREAM_PROTOCOL');
+  });
+
   it('does not turn an unexpected 100 Continue into a 502, even several of them', async () => {
     const { fl } = await through((s) => s.write(`HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 100 Continue\r\nx-n: 2\r\n\r\n${ok}`));
     for (let i = 0; i < 3; i++) {
