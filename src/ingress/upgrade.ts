@@ -10,7 +10,16 @@ import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Dispatcher } from 'undici';
-import { FL_INTERNAL, FL_UPGRADE_REFUSED, type FieldlabErrorDef } from '../errors.js';
+import {
+  FL_CLIENT_ABORTED,
+  FL_INTERNAL,
+  FL_UPGRADE_REFUSED,
+  FL_UPSTREAM_QUEUE_FULL,
+  FL_UPSTREAM_QUEUE_TIMEOUT,
+  type FieldlabErrorDef,
+} from '../errors.js';
+import { acquire, release, withdraw } from '../forward/admission.js';
+import { forwardStats } from '../forward/stats.js';
 import { classifyUpstreamError } from '../forward/classify.js';
 import { clientResponseHeaders } from '../forward/headers.js';
 import { recordConnect } from '../forward/upstream.js';
@@ -89,13 +98,33 @@ function tunnel(client: Socket, req: IncomingMessage, headBytes: Buffer, p: Prep
   let bytes = 0;
   const end = (status: number, def?: FieldlabErrorDef) =>
     exchange.forwarded({ status, code: def?.code, bytes, upstreamMs: sentAt && !def ? performance.now() - sentAt : undefined });
-  client.once('close', () => controller?.abort(new Error('client closed')));
+  // Admission as for HTTP (forward/admission.ts): an upgrade holds a connection slot from dispatch
+  // until its 101 (the socket then leaves the pool) or its refusal ends, and waits in the same
+  // bounded queue with the same timeout, so upgrades can't pile up in undici's unbounded queue.
+  let slot = false;
+  let timer: NodeJS.Timeout | undefined;
+  const free = () => {
+    if (!slot) return;
+    slot = false;
+    release(p.endpoint);
+  };
+  const waiter = { admitted: () => dispatch() };
+  const refuse = (def: FieldlabErrorDef) => {
+    sendRawReply(client, def, p.requestId);
+    end(def.status, def);
+  };
+  client.once('close', () => {
+    if (timer) clearTimeout(timer);
+    if (withdraw(p.endpoint, waiter)) return end(FL_CLIENT_ABORTED.status, FL_CLIENT_ABORTED);
+    controller?.abort(new Error('client closed'));
+  });
   const handler: Dispatcher.DispatchHandler = {
     onRequestStart(c) {
       controller = c;
       sentAt = performance.now();
     },
     onRequestUpgrade(_c, status, headers, upstream) {
+      free();
       recordConnect(p.endpoint, true, Date.now());
       client.write(head(status, headers as Headers, p.extraHeaders));
       if (headBytes.length) upstream.write(headBytes);
@@ -117,10 +146,12 @@ function tunnel(client: Socket, req: IncomingMessage, headBytes: Buffer, p: Prep
       client.write(chunk);
     },
     onResponseEnd() {
+      free();
       client.end();
       end(refusal);
     },
     onResponseError(_c, err) {
+      free();
       const { def, connectFailure } = classifyUpstreamError(err);
       if (connectFailure) recordConnect(p.endpoint, false, Date.now());
       // The refusal's head is already out: a second response would read as its body (and could
@@ -129,18 +160,33 @@ function tunnel(client: Socket, req: IncomingMessage, headBytes: Buffer, p: Prep
         client.destroy();
         return end(refusal, def);
       }
-      sendRawReply(client, def, p.requestId);
-      end(def.status, def);
+      refuse(def);
     },
   };
-  p.endpoint.pool.dispatch(
-    {
-      method: (req.method ?? 'GET') as Dispatcher.HttpMethod,
-      path: p.path,
-      headers: p.headers,
-      upgrade: String(req.headers.upgrade ?? 'websocket'),
-      body: null,
-    },
-    handler,
-  );
+  const dispatch = () => {
+    slot = true;
+    if (timer) clearTimeout(timer);
+    if (client.destroyed) return free();
+    p.endpoint.pool.dispatch(
+      {
+        method: (req.method ?? 'GET') as Dispatcher.HttpMethod,
+        path: p.path,
+        headers: p.headers,
+        upgrade: String(req.headers.upgrade ?? 'websocket'),
+        body: null,
+      },
+      handler,
+    );
+  };
+  const admission = acquire(p.endpoint, waiter);
+  if (admission === 'now') return dispatch();
+  if (admission === 'full') {
+    forwardStats.queueFull++;
+    return refuse(FL_UPSTREAM_QUEUE_FULL);
+  }
+  timer = setTimeout(() => {
+    if (!withdraw(p.endpoint, waiter)) return;
+    forwardStats.queueTimeouts++;
+    refuse(FL_UPSTREAM_QUEUE_TIMEOUT);
+  }, p.endpoint.timeouts.queue);
 }
