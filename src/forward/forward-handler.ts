@@ -62,6 +62,8 @@ export class ForwardHandler implements Dispatcher.DispatchHandler, Waiter, BodyS
   #dispatched = false;
   #slot = false;
   #relayTrailers = false;
+  /** The upstream's final head, written with the first body byte or the end. */
+  #head: (() => void) | undefined;
   /** The proxy's own reason to end the exchange (stall, slow upload, queue); wins over undici's error. */
   #cut: FieldlabErrorDef | undefined;
   /** The current upload-rate window: when it began and the bytes that arrived in it. */
@@ -259,13 +261,17 @@ export class ForwardHandler implements Dispatcher.DispatchHandler, Waiter, BodyS
     }
     // Relay the reason phrase only when Node will accept it (RFC 9112 §4: HTAB, SP, VCHAR, obs-text);
     // a bad one would throw here, after Node has already stored it.
-    res.writeHead(statusCode, statusMessage && REASON.test(statusMessage) ? statusMessage : undefined, out);
+    // The head is written with the first body byte (or the end): Node sends it no sooner anyway, and
+    // until then an upstream error (a malformed first chunk) can still be a clean 502, not an empty reply.
+    const reason = statusMessage && REASON.test(statusMessage) ? statusMessage : undefined;
+    this.#head = () => res.writeHead(statusCode, reason, out);
     res.on('drain', () => this.#drained(controller));
   }
 
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
     this.#bytes += chunk.length;
     const res = this.#res;
+    this.#flushHead();
     res.write(chunk);
     // Hold up to responseBuffer for a slow reader, so a response that fits frees its upstream
     // connection at once; past it, push back on the upstream and start the stall clock.
@@ -287,6 +293,7 @@ export class ForwardHandler implements Dispatcher.DispatchHandler, Waiter, BodyS
 
   onResponseEnd(_controller: Dispatcher.DispatchController, trailers: Record<string, string | string[] | undefined>): void {
     const res = this.#res;
+    this.#flushHead();
     if (this.#relayTrailers) {
       const clean: Record<string, string | string[]> = {};
       for (const k in trailers) if (trailers[k] !== undefined) clean[k] = trailers[k]!;
@@ -322,8 +329,16 @@ export class ForwardHandler implements Dispatcher.DispatchHandler, Waiter, BodyS
     if (status !== 101 && this.#req.httpVersion === '1.1') relayInformational(this.#res, status, clientResponseHeaders(headers));
   }
 
+  #flushHead(): void {
+    const head = this.#head;
+    this.#head = undefined;
+    head?.();
+  }
+
   #reply(def: FieldlabErrorDef): void {
     const res = this.#res;
+    // A final head not yet written never reached the client: ours replaces it.
+    this.#head = undefined;
     const sent = res.headersSent;
     // Drain what is left of the client's body so the connection can be reused for the next request
     // (not after a too-slow upload: that body is not waited for).

@@ -5,7 +5,7 @@ import { connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { rawExchange } from '../helpers/raw.js';
 import { type RawUpstream, startRawUpstream } from '../helpers/raw-upstream.js';
-import { startFieldlab, type TestFieldlab } from '../helpers/servers.js';
+import { recordingLogger, startFieldlab, type TestFieldlab } from '../helpers/servers.js';
 
 const open: { close(): Promise<void> }[] = [];
 afterEach(async () => {
@@ -85,11 +85,25 @@ describe('forward: upstream response shapes', () => {
     ['status 100x', 'HTTP/1.1 100x Odd\r\ncontent-length: 2\r\n\r\nok'],
     ['a bare-LF 100', `HTTP/1.1 100 Continue\n\n${ok}`],
     ['a bare-LF 103', `HTTP/1.1 103 Early Hints\nlink: </a>\n\n${ok}`],
+    ['a malformed first body chunk', 'HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\nzz\r\nok\r\n0\r\n\r\n'],
   ])('answers %s on a connection left open with a prompt 502, not a 504 at the headers timeout', async (_what, answer) => {
     const { fl } = await through((s) => s.write(answer), ', timeouts: { headers: 60s }');
     const res = await fetch(`${fl.url}/x`, { signal: AbortSignal.timeout(10_000) });
     expect(res.status).toBe(502);
     expect(res.headers.get('x-fieldlab-error')).toBe('FL_UPSTREAM_PROTOCOL');
+  });
+
+  it('logs what the client got (502) when the first body chunk is malformed, not the upstream 200', async () => {
+    const up = await startRawUpstream((s) => s.write('HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\nzz\r\n'));
+    open.push(up);
+    const { logger, lines } = recordingLogger();
+    const fl = await startFieldlab(`upstreams: { a: ${up.url} }\nroutes: [{ name: r, arms: { control: a } }]\n`, { logger });
+    open.push(fl);
+    const res = await fetch(`${fl.url}/x`);
+    expect(res.status).toBe(502);
+    await res.text();
+    const access = lines.filter((l) => l.code === 'FL_UPSTREAM_PROTOCOL');
+    expect(access.map((l) => l.status)).toEqual([502]);
   });
 
   it('does not turn an unexpected 100 Continue into a 502, even several of them', async () => {
