@@ -14,6 +14,7 @@ import { rollupRoutes } from './admin/rollups-api.js';
 import { createMinuteRollup } from './telemetry/minute-rollup.js';
 import { createWebhookNotifier } from './guardrails/notify-webhook.js';
 import { createGuardrailsRuntime, type GuardrailsRuntime } from './guardrails/runtime.js';
+import { withGuardrailMetrics } from './guardrails/metrics.js';
 import { guardrailRoutes } from './admin/guardrails-api.js';
 import { fleetRoutes } from './admin/fleet-api.js';
 import { isFleetStore, joinFleet } from './fleet/join.js';
@@ -185,7 +186,10 @@ export async function startApp(opts: AppOptions): Promise<App> {
     store: stores.stats?.() ?? {},
   });
   const metrics = createMetrics({
-    collect: collectAppState({ mirror: diffStats, config, ...(tracing ? { tracing: tracing.stats } : {}) }),
+    collect: withGuardrailMetrics(
+      collectAppState({ mirror: diffStats, config, ...(tracing ? { tracing: tracing.stats } : {}) }),
+      () => guardrails,
+    ),
   });
   const observers: readonly ExchangeObserver[] = [
     ...(opts.observers ?? []),

@@ -137,6 +137,12 @@ export const FL_NO_GUARDRAILS = defineError(
   'route has no guardrails or rollout (add `guardrails:` to control it)',
 );
 export const FL_ADMIN_BAD_REQUEST = defineError('FL_ADMIN_BAD_REQUEST', 400, 'invalid admin request (unknown action, arm or filter)');
+export const FL_NO_CHANGE = defineError('FL_NO_CHANGE', 409, 'the manual action would change nothing (already in that state)');
+export const FL_FORCE_REQUIRED = defineError(
+  'FL_FORCE_REQUIRED',
+  409,
+  "the variant's evidence breaches right now; promote or resume it only with force (--force)",
+);
 
 // --- storage (reports, guardrail state; never on the request path) ---
 export const FL_STORE_BUSY = defineError('FL_STORE_BUSY', 503, "the store's request queue is full: request dropped and counted");

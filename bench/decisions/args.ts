@@ -3,10 +3,12 @@ import { parseArgs } from 'node:util';
 
 /** Parsed options. */
 export interface DecisionsOptions {
-  /** Simulated runs per cell. */
+  /** Simulated runs per cell (cells that say so use fewer). */
   runs: number;
   seed: number;
   json: boolean;
+  /** Only jobs whose id starts with this. */
+  only: string | undefined;
 }
 
 /**
@@ -20,9 +22,15 @@ export function parseDecisionsOptions(argv: string[]): DecisionsOptions {
       runs: { type: 'string', default: '200' },
       seed: { type: 'string', default: '1' },
       json: { type: 'boolean', default: false },
+      only: { type: 'string' },
     },
   });
-  return { runs: int('runs', values.runs, 1, 100_000), seed: int('seed', values.seed, 0, 2 ** 31 - 1), json: values.json };
+  return {
+    runs: int('runs', values.runs, 1, 100_000),
+    seed: int('seed', values.seed, 0, 2 ** 31 - 1),
+    json: values.json,
+    only: values.only,
+  };
 }
 
 function int(name: string, raw: string, min: number, max: number): number {

@@ -5,6 +5,7 @@
  * write token (`admin.token` serves as both).
  */
 import { existsSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { request } from 'undici';
 import { loadConfigFile } from '../config/load.js';
 import { flag, type CliIo } from './start.js';
@@ -45,6 +46,7 @@ export async function adminCall(
   target: AdminTarget,
   method: 'GET' | 'POST',
   path: string,
+  headers: Record<string, string> = {},
 ): Promise<{ status: number; body: unknown; error?: string }> {
   const bearer = method === 'GET' ? target.token : (target.writeToken ?? target.token);
   try {
@@ -52,7 +54,9 @@ export async function adminCall(
       method,
       headers: {
         ...(bearer ? { authorization: `Bearer ${bearer}` } : {}),
-        'x-fieldlab-actor': `cli:${process.env.USER ?? 'unknown'}`,
+        // Never "unknown": without $USER the host name says where the action came from.
+        'x-fieldlab-actor': `cli:${process.env.USER || process.env.LOGNAME || hostname()}`,
+        ...headers,
       },
       headersTimeout: 10_000,
       bodyTimeout: 10_000,

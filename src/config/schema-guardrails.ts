@@ -23,7 +23,9 @@ const Slo = z.strictObject({
   availability: Percent.prefault('99.9%').describe('Target share of good requests; 5xx, timeouts and connect errors are bad'),
   latency: z
     .strictObject({
-      p99: Duration.optional().describe('Requests slower than this count as slow events'),
+      p99: Duration.optional().describe(
+        "The variant's p99 upstream time must stay at or below this; rolls back only when it is credibly above AND slower than control's",
+      ),
     })
     .optional(),
 });
@@ -46,8 +48,19 @@ export const Guardrails = z
     alpha: z.number().gt(0).lt(0.5).prefault(0.01).describe('False-alarm bound of the sequential test, however often it looks'),
     onBreach: z.enum(['rollback', 'pause', 'alert']).prefault('rollback'),
     badStatuses: z.array(z.number().int().min(100).max(599)).prefault([]).describe('Extra statuses counted as bad (5xx always are)'),
-    minSamples: z.number().int().min(0).prefault(200).describe('Least variant requests before a step can pass'),
-    keyCap: z.number().int().min(1).prefault(5).describe('Most bad events one sticky key contributes per minute'),
+    minSamples: z.number().int().min(0).prefault(200).describe('Least variant requests in the current step before it can pass'),
+    keyCap: z
+      .number()
+      .int()
+      .min(1)
+      .prefault(2)
+      .describe('Most bad (or slow) observations one sticky key gives per minute; then it sits out the rest of the minute'),
+    clientCap: z
+      .number()
+      .int()
+      .min(0)
+      .prefault(5)
+      .describe('Most bad (or slow) observations one client address gives per minute; 0 turns every per-client limit off'),
     webhook: Webhook.optional(),
   })
   .describe('Automatic decisions for the variants of this route');

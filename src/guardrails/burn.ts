@@ -1,15 +1,13 @@
 /**
- * Multiwindow burn-rate rules (Google SRE workbook, "Alerting on SLOs") scoped to the variant's own
- * traffic. Burn rate = error ratio / budget, budget = 1 − availability; a rule fires when both its long
- * and its short window burn at ≥ `factor` (the long one for precision, the short one so it stops
- * firing soon after recovery). Service-wide rules are blind to a small canary — a dead 1 % canary
- * adds only 1 % errors — so the windows here are scaled down and see the variant alone.
- *
- * The control is read through the same windows: if it burns as much as the variant (within the
- * tolerance), the service is failing, not the variant, and the engine pauses and alerts instead of
- * rolling back. These rules are absolute thresholds with no false-alarm guarantee, so a floor on bad
- * events in the long window keeps one unlucky request at low traffic from firing them.
+ * Service-wide burn-rate rules (Google SRE workbook, "Alerting on SLOs": multiwindow, multi-burn-rate)
+ * on both arms pooled. Burn rate = observation rate / budget, budget = 1 − availability. A rule fires
+ * only when (1) its long window holds a full window of evidence, (2) both windows burn at ≥ `factor`,
+ * and (3) an e-detector (rate-test.ts) has evidence that the pooled rate exceeds factor × budget, with
+ * a mean time to a false alarm of at least DETECTOR_ARL seconds. A firing rule never blames the
+ * variant: the service is failing, so the engine pauses the rollout and alerts. A variant that is
+ * worse than the control is caught by the ratio test, which compares it with the concurrent control.
  */
+import { detectorLogE, detectorStep } from './rate-test.js';
 import type { BurnEvidence } from './types.js';
 import type { WindowTotals } from './windows.js';
 
@@ -21,68 +19,79 @@ export interface BurnRule {
   factor: number;
 }
 
-/**
- * Workbook factors on windows scaled for a canary: 14.4× over 5 m & 1 m (fast), 6× over 30 m & 6 m
- * (slow). At 14.4× a 30-day budget would last 2 days; a canary has no business burning that fast.
- */
+/** Workbook factors on windows scaled for a rollout: 14.4× over 5 m & 1 m, 6× over 30 m & 6 m. */
 export const DEFAULT_BURN_RULES: readonly BurnRule[] = [
   { name: 'burn-rate-fast', longMs: 300_000, shortMs: 60_000, factor: 14.4 },
   { name: 'burn-rate-slow', longMs: 1_800_000, shortMs: 360_000, factor: 6 },
 ];
 
-/** Least bad variant events in the long window before a rule may fire. */
-export const MIN_BURN_EVENTS = 5;
+/** Mean seconds to a false firing of one rule's detector when the service is within the rule (≈ 11.6 days). */
+export const DETECTOR_ARL = 1_000_000;
 
-/** Window totals of one arm for one rule. */
-export interface BurnWindows {
-  long: WindowTotals;
-  short: WindowTotals;
+/** One rule's detector state. */
+export interface DetectorState {
+  logG: number[];
+  firing: boolean;
 }
 
 /**
- * Evaluates `rule` for the variant against the control.
- * @example
- * burnEvidence(DEFAULT_BURN_RULES[0], 0.01, 1.5, variantWindows, controlWindows).firing
+ * Advances a rule's detector by one second of pooled evidence.
+ * @example d.logG = advanceDetector(d, rule, 0.001, exposure, badObs)
  */
-export function burnEvidence(rule: BurnRule, budget: number, tolerance: number, variant: BurnWindows, control: BurnWindows): BurnEvidence {
-  const variantLong = burnRate(variant.long, budget);
-  const variantShort = burnRate(variant.short, budget);
-  const controlLong = burnRate(control.long, budget);
-  const controlShort = burnRate(control.short, budget);
+export function advanceDetector(d: DetectorState, rule: BurnRule, budget: number, n: number, events: number): number[] {
+  return detectorStep(d.logG, rule.factor * budget, n, events);
+}
+
+/**
+ * Reads one rule: windows of the pooled arms, of the variant and of the control.
+ * @example burnEvidence(rule, 0.001, pooled, variant, control, detector, evidenceAgeMs).firing
+ */
+export function burnEvidence(
+  rule: BurnRule,
+  budget: number,
+  pooled: { long: WindowTotals; short: WindowTotals },
+  variant: WindowTotals,
+  control: WindowTotals,
+  detector: DetectorState,
+  evidenceAgeMs: number,
+): BurnEvidence {
+  const pooledLong = burnRate(pooled.long, budget);
+  const pooledShort = burnRate(pooled.short, budget);
+  const windowFull = evidenceAgeMs >= rule.longMs;
+  const logE = detectorLogE(detector.logG);
+  const logThreshold = Math.log(DETECTOR_ARL);
   const firing =
     budget > 0 &&
-    variant.long.bad >= MIN_BURN_EVENTS &&
-    variantLong !== null &&
-    variantShort !== null &&
-    variantLong >= rule.factor &&
-    variantShort >= rule.factor;
-  // "Shared" when the variant's long-window ratio to the control is within the tolerance: the
-  // control burns at least variant/tolerance, so blaming the variant would be wrong.
-  const shared = firing && controlLong !== null && controlLong * tolerance >= variantLong!;
+    windowFull &&
+    pooledLong !== null &&
+    pooledShort !== null &&
+    pooledLong >= rule.factor &&
+    pooledShort >= rule.factor &&
+    logE >= logThreshold;
   return {
     rule: rule.name,
     longMs: rule.longMs,
     shortMs: rule.shortMs,
     factor: rule.factor,
     budget,
-    variantLong,
-    variantShort,
-    controlLong,
-    controlShort,
-    variantBadLong: variant.long.bad,
+    pooledLong,
+    pooledShort,
+    variantLong: burnRate(variant, budget),
+    controlLong: burnRate(control, budget),
+    windowFull,
+    detectorLogE: logE,
+    detectorLogThreshold: logThreshold,
     firing,
-    shared,
   };
 }
 
 /**
- * Error ratio over budget; capped events are out of both numerator and denominator. Null without requests.
+ * Observation rate over budget; null without evidence requests.
  * @example burnRate({ requests: 1000, bad: 20, slow: 0, capped: 0 }, 0.01) // 2
  */
 export function burnRate(w: WindowTotals, budget: number): number | null {
-  const n = w.requests - w.capped;
-  if (n <= 0 || budget <= 0) return null;
-  return w.bad / n / budget;
+  if (w.requests <= 0 || budget <= 0) return null;
+  return w.bad / w.requests / budget;
 }
 
 /**

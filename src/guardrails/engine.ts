@@ -1,20 +1,31 @@
 /**
- * The guardrails decision engine of one route: fed every routed request (or per-second buckets),
- * evaluated once a second, it decides rollback / pause / alert / step / hold / promote for each variant
- * against the control. Pure: no timers, no I/O, no clock — every call takes `now` — so it runs the
- * same in the proxy, in unit tests on a fake clock and in the decisions bench on a virtual one.
- *
- * Per event: window counters + O(grid) log-likelihood additions for bad/slow events only (good
- * requests cost a few increments). Per evaluation: O(windows + alternatives) per variant.
+ * The guardrails decision engine of one route. It consumes per-second, per-arm sufficient statistics
+ * (ArmSecond — from its own collector, or summed over a fleet's replicas) and, evaluated once a
+ * second, decides rollback / pause / alert / step / hold / promote for each variant against the
+ * concurrent control. Pure: no timers, no I/O, no clock — every call takes `now` — so it runs the same
+ * in the proxy, in unit tests on a fake clock and in the decisions bench on a virtual one. Its
+ * decisions are a function of the summed statistics alone.
  */
 import type { RawGuardrails, RawRollout } from '../config/schema.js';
-import { DEFAULT_BURN_RULES, windowSeconds, type BurnRule } from './burn.js';
+import { emptyArmSecond, type ArmSecond } from './arm-second.js';
+import { detectorLogE } from './rate-test.js';
+import {
+  advanceDetector,
+  burnEvidence,
+  DEFAULT_BURN_RULES,
+  DETECTOR_ARL,
+  windowSeconds,
+  type BurnRule,
+  type DetectorState,
+} from './burn.js';
+import { createCollector, type CollectedRequest, type Collector } from './collector.js';
 import { decide } from './decide.js';
+import { addSecond, startStep } from './engine-evidence.js';
 import { buildEvidence } from './evidence.js';
-import { createKeyCap, keyHash } from './key-cap.js';
-import { applyManual } from './manual.js';
-import type { ArmEvent, Decision, Evidence, ManualAction, RouteState } from './types.js';
-import { CONTROL, MIN_BAD_KEYS, createVariant, noteBadKey, snapshotVariant, type EngineContext, type VariantRt } from './variant.js';
+import { applyManual, type Refusal } from './manual.js';
+import { reconcile } from './reconcile.js';
+import type { BurnEvidence, Decision, Evidence, ManualAction, ManualOptions, RouteState } from './types.js';
+import { CONTROL, createVariant, restartsLeft, snapshotVariant, type EngineContext, type VariantRt } from './variant.js';
 import { createArmWindows, type ArmWindows } from './windows.js';
 
 /** What the engine needs from the route's config. */
@@ -31,127 +42,175 @@ export interface EngineConfig {
 
 /** The engine of one route. */
 export interface Engine {
-  /** Records one finished request. Never throws; unknown arms and bad shares are ignored. */
-  record(ev: ArmEvent): void;
-  /**
-   * Records one arm's second at once: `requests` requests of which `bad` bad and `slow` slow, all at
-   * `share`. Same as that many `record` calls with distinct keys (no key cap applies).
-   */
-  recordBucket(arm: string, at: number, requests: number, bad: number, share: number, slow?: number): void;
-  /** Decides; call once a second. At most one decision per variant, only on a state change. */
+  /** Records one finished request into this process's collector. Never throws. */
+  record(r: CollectedRequest): void;
+  /** This process's completed seconds before `now`, taken out of the collector (a fleet publishes them). */
+  takeSeconds(now: number): { sec: number; arms: Record<string, ArmSecond> }[];
+  /** Adds one second of (summed) statistics; unknown arms are ignored. */
+  recordSecond(sec: number, arms: Readonly<Record<string, ArmSecond>>): void;
+  /** Applies the collector's seconds up to now (the current one included), then decides; call once a second. */
   evaluate(now: number): Decision[];
-  /** Manual action on `opts.arm`, or on every variant when omitted; one decision per variant changed. */
-  manual(action: ManualAction, now: number, opts?: { arm?: string; actor?: string }): Decision[];
-  /** The weight (0–100) the proxy should route to `arm` now; control gets the rest. */
+  /** Manual action on `opts.arm`, or on every variant; refusals say why nothing changed. */
+  manual(action: ManualAction, now: number, opts?: ManualOptions): { decisions: Decision[]; refused: Refusal[] };
   percent(arm: string): number;
-  /** Every variant's weight, in variant order. */
   weights(): Record<string, number>;
-  /** The live numbers for `arm` (admin API, dashboard); undefined for an unknown variant. */
   inspect(arm: string, now: number): Evidence | undefined;
-  /** JSON-serializable state; pass it back to createEngine after a restart. */
   state(): RouteState;
 }
 
+const EMPTY = emptyArmSecond();
+
 /**
  * Creates the engine for `route`, optionally resuming `restored` (a rolled-back variant stays rolled
- * back; a rollout resumes at its step with its evidence).
+ * back; a rollout resumes at its step with its evidence; a changed plan is clamped and recorded).
  * @example
  * const engine = createEngine('checkout', { guardrails, rollout, variants: ['v2'], splitPercent: {} }, saved);
- * engine.record({ at, arm: 'v2', bad: false, slow: false, key, share: 0.01, latencyMs: 12 });
+ * engine.record({ arm: 'v2', key, client, bad: false, slow: false, upstreamMs: 12, at: Date.now() });
  * for (const d of engine.evaluate(Date.now())) log(d.reason);
  */
-export function createEngine(route: string, cfg: EngineConfig, restored?: RouteState): Engine {
-  const ctx = createContext(route, cfg, restored);
+export function createEngine(route: string, cfg: EngineConfig, restored?: RouteState | unknown, now = Date.now()): Engine {
+  const saved = asState(restored);
+  const ctx = createContext(route, cfg, saved);
   const variants: VariantRt[] = cfg.variants.map((arm) =>
     createVariant(
       ctx,
       arm,
-      restored?.variants.find((s) => s.arm === arm),
+      saved?.variants.find((s) => s.arm === arm),
     ),
   );
   const byArm = new Map(variants.map((v) => [v.arm, v]));
-  const caps = createKeyCap(cfg.guardrails.keyCap, restored?.keyCaps);
-  for (const v of variants) ctx.shares[v.arm] ??= v.percent / 100;
-  ctx.shares[CONTROL] ??= Math.max(0, 1 - variants.reduce((s, v) => s + v.percent, 0) / 100);
+  const pending: Decision[] = saved ? variants.flatMap((v) => reconcile(ctx, v, now) ?? []) : [];
+  const collector: Collector = createCollector({ keyCap: cfg.guardrails.keyCap, clientCap: cfg.guardrails.clientCap });
+  const detectors = new Map<string, DetectorState>(
+    ctx.rules.map((r) => [
+      r.name,
+      { logG: [...(saved?.detectors?.[r.name]?.logG ?? [])], firing: saved?.detectors?.[r.name]?.firing ?? false },
+    ]),
+  );
+  let since: number | null = saved?.since ?? null;
 
-  /** Share of the variant between variant and control when `arm` saw an event at `share`. */
-  const pairShare = (v: VariantRt, arm: string, share: number): number => {
-    if (arm === CONTROL) {
-      const wv = ctx.shares[v.arm] ?? 0;
-      return wv + share > 0 ? wv / (wv + share) : 0;
+  const recordSecond = (sec: number, arms: Readonly<Record<string, ArmSecond>>) => {
+    let n = 0;
+    let k = 0;
+    for (const [arm, w] of ctx.windows) {
+      const s = arms[arm];
+      if (!s) continue;
+      w.add(sec, s.exposure, s.badObs, s.slowObs, s.requests - s.exposure);
+      n += s.exposure;
+      k += s.badObs;
     }
-    // Control gets what the variants leave (nested ranges), so the pair is exact for two arms.
-    let others = 0;
-    for (const u of variants) if (u !== v) others += ctx.shares[u.arm] ?? 0;
-    const wc = Math.max(0, 1 - share - others);
-    return share + wc > 0 ? share / (share + wc) : 0;
-  };
-
-  const feed = (arm: string, share: number, requests: number, bad: number, slow: number, capped: number, hash?: number) => {
-    if (arm === CONTROL) {
-      for (const v of variants) {
-        if (v.phase === 'rolled-back') continue;
-        count(v.control, requests, bad, slow, capped);
-        if (bad === 0 && slow === 0) continue;
-        const s = pairShare(v, arm, share);
-        if (bad > 0) v.bad.add(s, 0, bad);
-        if (slow > 0) v.slow?.add(s, 0, slow);
+    if (n > 0) {
+      since ??= sec * 1000;
+      for (const r of ctx.rules) {
+        const d = detectors.get(r.name)!;
+        d.logG = advanceDetector(d, r, ctx.budget, n, k);
       }
-      return;
     }
-    const v = byArm.get(arm);
-    if (!v || v.phase === 'rolled-back') return;
-    count(v.variant, requests, bad, slow, capped);
-    if (bad === 0 && slow === 0) return;
-    for (let i = 0; i < bad + slow && v.badKeys.length < MIN_BAD_KEYS; i++) noteBadKey(v, hash);
-    const s = pairShare(v, arm, share);
-    if (bad > 0) v.bad.add(s, bad, 0);
-    if (slow > 0) v.slow?.add(s, slow, 0);
+    const c = arms[CONTROL] ?? EMPTY;
+    for (const v of variants) {
+      if (v.phase === 'rolled-back') continue;
+      const vs = arms[v.arm] ?? EMPTY;
+      if (vs.requests + c.requests === 0) continue;
+      if (v.ev.since === null) startStep(v.ev, Math.max(0, v.stepIndex), restartsLeft(ctx, v), sec * 1000);
+      addSecond(v.ev, ctx.tolerance, vs, c, sec);
+    }
   };
 
-  const valid = (arm: string, at: number, share: number) => ctx.windows.has(arm) && Number.isFinite(at) && share >= 0 && share <= 1;
-  // A rolled-back variant's late responses still carry its old share; they must not skew the others.
-  const noteShare = (arm: string, share: number) => {
-    if (byArm.get(arm)?.phase !== 'rolled-back') ctx.shares[arm] = share;
+  const burnFor = (v: VariantRt, now: number): BurnEvidence[] =>
+    ctx.rules.map((r) => {
+      const long = Math.round(r.longMs / 1000);
+      const short = Math.round(r.shortMs / 1000);
+      const sum = (len: number) => {
+        const t = { requests: 0, bad: 0, slow: 0, capped: 0 };
+        for (const w of ctx.windows.values()) {
+          const x = w.totals(len);
+          t.requests += x.requests;
+          t.bad += x.bad;
+          t.slow += x.slow;
+          t.capped += x.capped;
+        }
+        return t;
+      };
+      return burnEvidence(
+        r,
+        ctx.budget,
+        { long: sum(long), short: sum(short) },
+        ctx.windows.get(v.arm)!.totals(long),
+        ctx.windows.get(CONTROL)!.totals(long),
+        detectors.get(r.name)!,
+        since === null ? 0 : now - since,
+      );
+    });
+
+  const servicePause = (now: number): Decision[] => {
+    const probe = variants[0];
+    if (!probe) return [];
+    // Cheap pre-check: no rule can fire (or stop firing) while its detector is under threshold.
+    if (ctx.rules.every((r) => !detectors.get(r.name)!.firing && detectorLogE(detectors.get(r.name)!.logG) < ctx.detectorLogThreshold))
+      return [];
+    const readings = burnFor(probe, now);
+    const rising = readings.find((b) => b.firing && !detectors.get(b.rule)!.firing);
+    for (const b of readings) detectors.get(b.rule)!.firing = b.firing;
+    if (!rising) return [];
+    const dryRun = ctx.guardrails.onBreach === 'alert';
+    const out: Decision[] = [];
+    for (const v of variants) {
+      if (v.phase === 'rolled-back' || v.phase === 'paused' || v.phase === 'promoted') continue;
+      if (!dryRun) v.phase = 'paused';
+      const evidence = buildEvidence(ctx, v, now, burnFor(v, now));
+      const b = evidence.burn.find((x) => x.rule === rising.rule)!;
+      out.push({
+        at: now,
+        route,
+        arm: v.arm,
+        action: dryRun ? 'alert' : 'pause',
+        fromPercent: v.percent,
+        toPercent: v.percent,
+        rule: 'burn-rate-service',
+        reason:
+          `the whole service burns its error budget (${(b.budget * 100).toPrecision(3)}%) ${b.pooledLong?.toPrecision(3)}× over ${Math.round(b.longMs / 60000)}m and ${b.pooledShort?.toPrecision(3)}× over ${Math.round(b.shortMs / 60000)}m ` +
+          `(threshold ${b.factor}×; control ${b.controlLong?.toPrecision(3) ?? 'n/a'}×, ${v.arm} ${b.variantLong?.toPrecision(3) ?? 'n/a'}×), detector e-value ≥ ${DETECTOR_ARL.toExponential(0)}; ` +
+          `${v.arm} is not worse than control (ratio e-value ${Math.exp(Math.min(evidence.bad.logE, 700)).toPrecision(3)} < ${(1 / ctx.alpha).toPrecision(3)}), so it is not blamed: ` +
+          `${dryRun ? `alert only, weight stays ${v.percent}%` : `rollout paused at ${v.percent}%`}.`,
+        severity: 'warn',
+        evidence,
+      });
+    }
+    return out;
   };
 
   return {
-    record(ev) {
-      if (!valid(ev.arm, ev.at, ev.share)) return;
-      noteShare(ev.arm, ev.share);
-      let bad = ev.bad ? 1 : 0;
-      let capped = 0;
-      const slow = ctx.testSlow && ev.slow ? 1 : 0;
-      const hash = bad || slow ? keyHash(ev.key) : 0;
-      if (bad && !caps.admit(hash, ev.at)) [bad, capped] = [0, 1];
-      ctx.windows.get(ev.arm)!.add(Math.floor(ev.at / 1000), 1, bad, slow, capped);
-      feed(ev.arm, ev.share, 1, bad, slow, capped, hash);
+    record(r) {
+      if (ctx.windows.has(r.arm) && Number.isFinite(r.at)) collector.record(r);
     },
-    recordBucket(arm, at, requests, bad, share, slow = 0) {
-      if (!valid(arm, at, share) || !(requests > 0)) return;
-      noteShare(arm, share);
-      const s = ctx.testSlow ? slow : 0;
-      ctx.windows.get(arm)!.add(Math.floor(at / 1000), requests, bad, s, 0);
-      feed(arm, share, requests, bad, s, 0);
+    takeSeconds(now) {
+      return collector.drain(Math.floor(now / 1000));
     },
+    // evaluate applies the current second too (what is left of it goes to the next one), so a
+    // decision never waits a second for its own evidence.
+    recordSecond,
     evaluate(now) {
+      for (const { sec, arms } of collector.drain(Math.floor(now / 1000) + 1)) recordSecond(sec, arms);
       const sec = Math.floor(now / 1000);
-      for (const w of ctx.windows.values()) w.advance(sec);
-      const out: Decision[] = [];
+      for (const w of ctx.windows.values()) w.advance(sec - 1);
+      const out = pending.splice(0);
       for (const v of variants) {
-        const d = decide(ctx, variants, v, now);
+        const d = decide(ctx, v, now, () => burnFor(v, now));
         if (d) out.push(d);
       }
+      out.push(...servicePause(now));
       return out;
     },
     manual(action, now, opts = {}) {
       const targets = opts.arm === undefined ? variants : variants.filter((v) => v.arm === opts.arm);
-      const out: Decision[] = [];
+      const decisions: Decision[] = [];
+      const refused: Refusal[] = [];
       for (const v of targets) {
-        const d = applyManual(ctx, variants, v, action, now, opts.actor);
-        if (d) out.push(d);
+        const d = applyManual(ctx, v, action, now, opts);
+        if ('action' in d) decisions.push(d);
+        else refused.push(d);
       }
-      return out;
+      return { decisions, refused };
     },
     percent(arm) {
       if (arm === CONTROL) return Math.max(0, 100 - variants.reduce((s, v) => s + v.percent, 0));
@@ -162,29 +221,64 @@ export function createEngine(route: string, cfg: EngineConfig, restored?: RouteS
     },
     inspect(arm, now) {
       const v = byArm.get(arm);
-      return v ? buildEvidence(ctx, v, now) : undefined;
+      return v ? buildEvidence(ctx, v, now, burnFor(v, now)) : undefined;
     },
     state() {
       return {
-        v: 1,
+        v: 2,
         route,
         variants: variants.map(snapshotVariant),
-        shares: { ...ctx.shares },
         windows: Object.fromEntries([...ctx.windows].map(([arm, w]) => [arm, w.snapshot()])),
-        keyCaps: caps.snapshot(),
+        detectors: Object.fromEntries([...detectors].map(([name, d]) => [name, { logG: [...d.logG], firing: d.firing }])),
+        since,
       };
     },
   };
 }
 
+/** A stored state in the current shape; a v1 state keeps each variant's place with fresh evidence. */
+function asState(x: unknown): RouteState | undefined {
+  if (typeof x !== 'object' || x === null) return undefined;
+  const o = x as { v?: number; variants?: unknown };
+  if (!Array.isArray(o.variants)) return undefined;
+  const okVariant = (v: unknown) => typeof v === 'object' && v !== null && typeof (v as { arm?: unknown }).arm === 'string';
+  if (o.v === 2) {
+    const st = x as RouteState;
+    return {
+      ...st,
+      variants: st.variants.filter(okVariant),
+      windows: st.windows ?? {},
+      detectors: st.detectors ?? {},
+      since: st.since ?? null,
+    };
+  }
+  const variants = (o.variants as Record<string, unknown>[]).flatMap((v) =>
+    typeof v?.arm === 'string' && typeof v.phase === 'string'
+      ? [
+          {
+            arm: v.arm,
+            phase: v.phase as RouteState['variants'][number]['phase'],
+            stepIndex: Number(v.stepIndex ?? -1),
+            stepStartedAt: typeof v.stepStartedAt === 'number' ? v.stepStartedAt : null,
+            percent: Number(v.percent ?? 0),
+            breach: typeof v.breach === 'string' ? v.breach : null,
+            evidence: undefined as unknown as RouteState['variants'][number]['evidence'],
+          },
+        ]
+      : [],
+  );
+  return { v: 2, route: String((x as { route?: unknown }).route ?? ''), variants, windows: {}, detectors: {}, since: null };
+}
+
 function createContext(route: string, cfg: EngineConfig, restored?: RouteState): EngineContext {
   const g = cfg.guardrails;
-  const testSlow = g.slo.latency?.p99 !== undefined;
-  const alpha = g.alpha / (Math.max(1, cfg.variants.length) * (testSlow ? 2 : 1));
+  const slowMs = g.slo.latency?.p99 ?? null;
+  const alpha = g.alpha / (Math.max(1, cfg.variants.length) * (slowMs !== null ? 2 : 1));
   const rules = cfg.burnRules ?? DEFAULT_BURN_RULES;
   const lengths = windowSeconds(rules);
   const windows = new Map<string, ArmWindows>();
-  for (const arm of [CONTROL, ...cfg.variants]) windows.set(arm, createArmWindows(lengths, restored?.windows[arm]));
+  for (const arm of [CONTROL, ...cfg.variants]) windows.set(arm, createArmWindows(lengths, restored?.windows?.[arm]));
+  const budget = Math.max(0, 1 - g.slo.availability / 100);
   return {
     route,
     guardrails: g,
@@ -195,24 +289,12 @@ function createContext(route: string, cfg: EngineConfig, restored?: RouteState):
     tolerance: g.tolerance,
     alpha,
     logThreshold: Math.log(1 / alpha),
-    budget: Math.max(0, 1 - g.slo.availability / 100),
-    slowBudget: 0.01,
-    testSlow,
+    budget,
+    rareBelow: budget / 10,
+    slowMs,
     rules,
+    detectorLogThreshold: Math.log(DETECTOR_ARL),
     windows,
-    shares: { ...(restored?.shares ?? {}) },
+    maxRestarts: cfg.rollout ? cfg.rollout.steps.length : 1,
   };
-}
-
-function count(
-  c: { requests: number; bad: number; slow: number; capped: number },
-  requests: number,
-  bad: number,
-  slow: number,
-  capped: number,
-): void {
-  c.requests += requests;
-  c.bad += bad;
-  c.slow += slow;
-  c.capped += capped;
 }

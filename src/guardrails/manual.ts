@@ -1,76 +1,93 @@
 /**
- * Manual actions on one variant. A human outranks the engine, but the engine stays honest: resuming
- * after a breach restarts the fail-fast test from now (the human acknowledged the evidence so far),
- * and anything that brings a rolled-back variant back starts with fresh evidence and empty windows, so
- * the data that condemned it cannot condemn it again.
+ * Manual actions on one variant. A human outranks the engine, but the engine stays honest: promoting
+ * or resuming a variant whose evidence breaches right now needs `force` (and is recorded as forced);
+ * resuming after a breach or a rollback starts fresh evidence from now, so the data that condemned it
+ * cannot condemn it again. An action that would change nothing is refused with the reason, never
+ * silently accepted.
  */
-import { buildEvidence, num } from './evidence.js';
-import type { Action, Decision, ManualAction } from './types.js';
-import { acknowledge, initialPlace, promotedPercent, restartEvidence, setPercent, type EngineContext, type VariantRt } from './variant.js';
+import { assess, buildEvidence, num } from './evidence.js';
+import type { Action, Decision, ManualAction, ManualOptions } from './types.js';
+import { initialPlace, promotedPercent, restartEvidence, setPercent, type EngineContext, type VariantRt } from './variant.js';
+
+/** Why a manual action was not applied to a variant. */
+export interface Refusal {
+  arm: string;
+  why: 'no-change' | 'breaching';
+  says: string;
+}
 
 /**
- * Applies `action` to `v`; undefined when it changes nothing (e.g. resume while progressing).
- * @example applyManual(ctx, variants, v, 'rollback', Date.now(), 'alice')
+ * Applies `action` to `v`: a decision, or a refusal saying why nothing changed.
+ * @example applyManual(ctx, v, 'promote', Date.now(), { actor: 'alice', note: 'hotfix verified', force: true })
  */
 export function applyManual(
   ctx: EngineContext,
-  all: readonly VariantRt[],
   v: VariantRt,
   action: ManualAction,
   now: number,
-  actor?: string,
-): Decision | undefined {
+  opts: ManualOptions = {},
+): Decision | Refusal {
   const from = v.percent;
-  const who = actor ?? 'an operator';
+  const who = opts.actor ?? 'an operator';
+  const a = assess(ctx, v);
+  const breaching = v.phase !== 'rolled-back' && a.breaching !== null;
+  const refuse = (why: Refusal['why'], says: string): Refusal => ({ arm: v.arm, why, says });
+  if ((action === 'promote' || action === 'resume') && breaching && !opts.force) {
+    return refuse(
+      'breaching',
+      `${v.arm}'s evidence breaches right now (${a.breaching}, e-value ${num(Math.exp(Math.min(700, a.breaching === 'sequential-ratio' ? a.bad.logE : (a.latency?.p99LogE ?? 0))))}); ${action} needs --force`,
+    );
+  }
   let act: Action;
   let says: string;
   switch (action) {
     case 'rollback':
-      if (v.phase === 'rolled-back') return undefined;
+      if (v.phase === 'rolled-back') return refuse('no-change', `${v.arm} is already rolled back`);
       v.phase = 'rolled-back';
-      setPercent(ctx, all, v, 0);
+      setPercent(v, 0);
       act = 'manual-rollback';
       says = `${who} rolled ${v.arm} back from ${num(from)}% to 0%; it stays there until resume or reset`;
       break;
     case 'pause':
-      if (v.phase === 'paused' || v.phase === 'rolled-back') return undefined;
+      if (v.phase === 'paused') return refuse('no-change', `${v.arm} is already paused`);
+      if (v.phase === 'rolled-back') return refuse('no-change', `${v.arm} is rolled back; nothing to pause`);
       v.phase = 'paused';
       act = 'pause';
       says = `${who} paused ${v.arm} at ${num(from)}%; guardrails still watch it`;
       break;
     case 'resume':
       if (v.phase === 'rolled-back') {
+        place(ctx, v, now);
         restartEvidence(ctx, v, now);
-        place(ctx, all, v, now);
         says = `${who} resumed ${v.arm} after its rollback: ${ctx.rollout ? 'back to step 1' : 'back to its configured split'} at ${num(v.percent)}% with fresh evidence`;
       } else if (v.phase === 'paused' || v.phase === 'holding') {
-        acknowledge(v);
         v.phase = !ctx.rollout ? 'idle' : v.stepIndex >= ctx.rollout.steps.length - 1 ? 'promoted' : 'progressing';
         v.stepStartedAt = now;
-        says = `${who} resumed ${v.arm} at ${num(v.percent)}%; the step clock restarts and the fail-fast test counts from now`;
+        restartEvidence(ctx, v, now);
+        says = `${who} resumed ${v.arm} at ${num(v.percent)}%; the step clock and the evidence restart from now`;
       } else {
-        return undefined;
+        return refuse('no-change', `${v.arm} is ${v.phase}; nothing to resume`);
       }
       act = 'resume';
       break;
     case 'promote':
-      if (v.phase === 'promoted') return undefined;
-      if (v.phase === 'rolled-back') restartEvidence(ctx, v, now);
-      else acknowledge(v);
+      if (v.phase === 'promoted') return refuse('no-change', `${v.arm} is already promoted`);
       v.phase = 'promoted';
       v.stepIndex = ctx.rollout ? ctx.rollout.steps.length - 1 : -1;
       v.stepStartedAt = now;
-      setPercent(ctx, all, v, promotedPercent(ctx));
+      setPercent(v, promotedPercent(ctx));
+      restartEvidence(ctx, v, now);
       act = 'manual-promote';
       says = `${who} promoted ${v.arm} from ${num(from)}% to ${num(v.percent)}%`;
       break;
     case 'reset':
+      place(ctx, v, now);
       restartEvidence(ctx, v, now);
-      place(ctx, all, v, now);
       act = 'reset';
       says = `${who} reset ${v.arm} to ${ctx.rollout ? 'step 1' : 'its configured split'} at ${num(v.percent)}% with fresh evidence`;
       break;
   }
+  const forced = breaching && (action === 'promote' || action === 'resume');
   return {
     at: now,
     route: ctx.route,
@@ -79,18 +96,20 @@ export function applyManual(
     fromPercent: from,
     toPercent: v.percent,
     rule: 'manual',
-    reason: `${says}.`,
-    severity: act === 'manual-rollback' ? 'warn' : 'info',
-    ...(actor === undefined ? {} : { actor }),
-    evidence: buildEvidence(ctx, v, now),
+    reason: `${says}${forced ? ' (forced over breaching evidence)' : ''}${opts.note ? `; reason: ${opts.note}` : ''}.`,
+    severity: act === 'manual-rollback' || forced ? 'warn' : 'info',
+    ...(opts.actor === undefined ? {} : { actor: opts.actor }),
+    ...(opts.note ? { note: opts.note } : {}),
+    ...(forced ? { forced: true } : {}),
+    evidence: buildEvidence(ctx, v, now, []),
   };
 }
 
 /** Back to the initial step or split, step clock from now. */
-function place(ctx: EngineContext, all: readonly VariantRt[], v: VariantRt, now: number): void {
+function place(ctx: EngineContext, v: VariantRt, now: number): void {
   const init = initialPlace(ctx, v.arm);
   v.phase = init.phase;
   v.stepIndex = init.stepIndex;
   v.stepStartedAt = now;
-  setPercent(ctx, all, v, init.percent);
+  setPercent(v, init.percent);
 }

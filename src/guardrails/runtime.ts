@@ -1,35 +1,42 @@
 /**
  * Guardrails in the running proxy: one decision engine per route that has `guardrails:` or
- * `rollout:`. Every routed request is recorded with its arm's share at that instant; once a second
- * the engines decide, and each decision moves the route's live weights at once, is logged with its
- * numbers, stored, and sent to the route's webhook. Engine state is saved so a rolled-back variant
- * stays rolled back and a rollout resumes at its step, with its evidence, after a restart.
+ * `rollout:`. Every routed request is recorded (arm, sticky key, client address, bad/slow by its
+ * upstream time); once a second the engines decide, and each decision moves the route's live weights
+ * at once, is logged with its numbers, stored, and sent to the route's webhook. Engine state is saved
+ * (with retries; failures are counted and shown) so a rolled-back variant stays rolled back — across
+ * restarts and across a reload that removes its route and adds it back.
  */
-import type { CompiledRoute } from '../routing/route.js';
 import type { Snapshot } from '../config/compile.js';
 import { Guardrails as GuardrailsSchema } from '../config/schema-guardrails.js';
 import type { RawGuardrails } from '../config/schema.js';
+import type { CompiledRoute } from '../routing/route.js';
 import type { GuardrailStore } from '../storage/guardrail-types.js';
 import type { ExchangeObserver } from '../telemetry/hooks.js';
 import type { Logger } from '../telemetry/logger.js';
 import { createEngine, type Engine } from './engine.js';
+import type { Refusal } from './manual.js';
+import type { DecisionCounts } from './metrics.js';
 import type { WebhookNotifier } from './notify-webhook.js';
 import { classifyOutcome, outcomeRules } from './outcome.js';
-import type { Decision, Evidence, ManualAction, RouteState } from './types.js';
+import { createPersistence, type PersistenceHealth } from './persist.js';
+import type { Decision, Evidence, ManualAction, ManualOptions, RouteState } from './types.js';
 
-/** One route's guardrails as shown by `fieldlab status` and `GET /status`. */
+/** One variant's guardrails as shown by `fieldlab status` and `GET /status`. */
+export interface VariantStatus {
+  arm: string;
+  percent: number;
+  phase: string;
+  stepIndex: number;
+  steps: readonly number[] | null;
+  stepStartedAt: number | null;
+  breach: string | null;
+  evidence: Evidence | undefined;
+}
+
+/** One route's guardrails. */
 export interface RouteStatus {
   readonly route: string;
-  readonly variants: readonly {
-    arm: string;
-    percent: number;
-    phase: string;
-    stepIndex: number;
-    steps: readonly number[] | null;
-    stepStartedAt: string | null;
-    breach: string | null;
-    evidence: Evidence | undefined;
-  }[];
+  readonly variants: readonly VariantStatus[];
 }
 
 /** Why a manual action could not be applied. */
@@ -45,9 +52,13 @@ export interface GuardrailsRuntime {
   manual(
     route: string,
     action: ManualAction,
-    opts?: { arm?: string; actor?: string },
-  ): { ok: true; decisions: Decision[] } | { ok: false; error: ManualError };
+    opts?: ManualOptions,
+  ): { ok: true; decisions: Decision[]; refused: Refusal[] } | { ok: false; error: ManualError };
   status(route?: string): RouteStatus[];
+  /** Names of routes in the running config, and of those with guardrails. */
+  routeNames(): { all: string[]; guarded: string[] };
+  /** Persistence failures and what is waiting for a retry. */
+  health(): PersistenceHealth;
   /** Saves every engine's state now. */
   save(): void;
   /** Fleet seam (fleet/seam.ts): the route's engine, to feed it fleet-wide evidence and let it decide. */
@@ -56,6 +67,10 @@ export interface GuardrailsRuntime {
   apply(route: string, decisions: readonly Decision[]): void;
   /** Fleet seam: resumes the route's engine from `state` (the fleet's decision) and applies its weights. */
   adopt(route: string, state: RouteState): void;
+  /** Resolves when no write is in flight. */
+  idle(): Promise<void>;
+  /** Decisions since start by route, arm, action and rule (for the metrics). */
+  readonly decisionCounts: DecisionCounts;
   stop(): void;
 }
 
@@ -71,21 +86,38 @@ const SAVE_EVERY_MS = 10_000;
 
 /**
  * Creates the runtime; call `attach` with the first snapshot before serving.
- * @example const g = createGuardrailsRuntime({ store, states: await store.loadStates(), notifier, log }); g.attach(config.current())
+ * @example const g = createGuardrailsRuntime({ store, notifier, log }); g.attach(config.current()); observers.push(g.observer)
  */
 export function createGuardrailsRuntime(deps: {
   store: GuardrailStore;
-  /** Saved engine states by route, loaded before serving (`await store.loadStates()`): the store is async. */
-  states?: ReadonlyMap<string, unknown>;
   notifier: WebhookNotifier;
   log: Logger;
+  /** Saved engine states by route, loaded before serving (`await store.loadStates()`); else loaded here. */
+  states?: ReadonlyMap<string, unknown>;
   now?: () => number;
   /** 0: no timer (fleet mode: the fleet decides when, and on what evidence). */
   evaluateEveryMs?: number;
 }): GuardrailsRuntime {
   const now = deps.now ?? Date.now;
   const slots = new Map<string, Slot>();
-  const saved = deps.states ?? new Map<string, unknown>();
+  const persist = createPersistence(deps.store, deps.log, now);
+  // The store's view of every route's state, kept current by every save: an engine (re)created for
+  // a route — at start, after a reload, after its route came back — starts from it.
+  const saved = new Map<string, unknown>(deps.states ?? []);
+  if (!deps.states) try {
+    const loaded = deps.store.loadStates() as Map<string, unknown> | Promise<Map<string, unknown>>;
+    if (loaded instanceof Map) for (const [k, v] of loaded) saved.set(k, v);
+    else
+      void loaded.then(
+        (m) => {
+          for (const [k, v] of m) if (!saved.has(k)) saved.set(k, v);
+          if (attached) runtime.attach(attached, true);
+        },
+        (err: unknown) => deps.log.error({ err }, 'guardrail state not loaded'),
+      );
+  } catch (err) {
+    deps.log.error({ err }, 'guardrail state not loaded');
+  }
   let lastSave = now();
   let attached: Snapshot | undefined;
 
@@ -97,20 +129,44 @@ export function createGuardrailsRuntime(deps: {
     );
   };
 
+  const save = (route: string, slot: Slot) => {
+    const state = slot.engine.state();
+    saved.set(route, state);
+    persist.saveState(route, state);
+  };
+
+  const decisionCounts: DecisionCounts = new Map();
   const record = (slot: Slot, d: Decision) => {
     applyWeights(slot);
+    const ck = `${d.route}\u0000${d.arm}\u0000${d.action}\u0000${d.rule}`;
+    const c = decisionCounts.get(ck) ?? { route: d.route, arm: d.arm, action: d.action, rule: d.rule, n: 0 };
+    c.n++;
+    decisionCounts.set(ck, c);
     deps.log[d.severity === 'error' ? 'error' : d.severity === 'warn' ? 'warn' : 'info'](
-      { type: 'decision', route: d.route, arm: d.arm, action: d.action, from: d.fromPercent, to: d.toPercent, rule: d.rule },
+      {
+        type: 'decision',
+        route: d.route,
+        arm: d.arm,
+        action: d.action,
+        from: d.fromPercent,
+        to: d.toPercent,
+        rule: d.rule,
+        actor: d.actor,
+      },
       d.reason,
     );
-    persist(() => deps.store.appendDecision({ ...d }), deps.log, 'decision not stored');
+    // The operator's note and the force flag ride in the stored evidence (kept verbatim by every
+    // backend), so no store schema has to change for them; `liftManual` puts them back on read.
+    persist.appendDecision({
+      ...d,
+      evidence: d.note || d.forced ? { ...d.evidence, manual: { note: d.note ?? null, forced: d.forced ?? false } } : d.evidence,
+    });
     const hook = slot.route.guardrails?.webhook;
-    if (hook) deps.notifier.notify(hook, { type: 'fieldlab.decision', ...d, at: new Date(d.at).toISOString() });
+    if (hook) deps.notifier.notify(hook, decisionPayload(d));
   };
 
   const saveAll = () => {
-    for (const [route, slot] of slots)
-      persist(() => deps.store.saveState(route, slot.engine.state(), now()), deps.log, 'guardrail state not saved');
+    for (const [route, slot] of slots) save(route, slot);
     lastSave = now();
   };
 
@@ -118,7 +174,7 @@ export function createGuardrailsRuntime(deps: {
   const timer = every > 0 ? setInterval(() => runtime.tick(), every) : undefined;
   timer?.unref();
 
-  const runtime: GuardrailsRuntime = {
+  const runtime: GuardrailsRuntime & { attach(snap: Snapshot, rebuild?: boolean): void } = {
     observer: {
       begin(x) {
         const slot = slots.get(x.route.name);
@@ -127,14 +183,16 @@ export function createGuardrailsRuntime(deps: {
         const rules = outcomeRules(x.route.guardrails);
         return {
           end(outcome, totalMs) {
-            const c = classifyOutcome(rules, outcome.status, totalMs);
+            // The upstream's time (request sent → response headers), never the client's upload.
+            const upstreamMs = outcome.upstreamMs ?? totalMs;
+            const c = classifyOutcome(rules, outcome.status, upstreamMs);
             if (c.counted)
-              slot.engine.record({ at: now(), arm: x.arm, bad: c.bad, slow: c.slow, key: x.key, share: x.share, latencyMs: totalMs });
+              slot.engine.record({ arm: x.arm, key: x.key, client: x.clientIp, bad: c.bad, slow: c.slow, upstreamMs, at: now() });
           },
         };
       },
     },
-    attach(snap) {
+    attach(snap, rebuild = false) {
       attached = snap;
       const live = new Set<string>();
       for (const route of snap.routes) {
@@ -144,34 +202,48 @@ export function createGuardrailsRuntime(deps: {
         live.add(route.name);
         const fingerprint = JSON.stringify([variants, route.guardrails, route.rollout, route.arms.map((a) => a.percent)]);
         const prev = slots.get(route.name);
-        let state: RouteState | undefined = prev ? prev.engine.state() : (saved.get(route.name) as RouteState | undefined);
+        if (prev && !rebuild) saved.set(route.name, prev.engine.state());
+        let state = saved.get(route.name) as { variants?: { arm: string }[] } | undefined;
         // A different set of variants is a new experiment: its old evidence doesn't apply.
-        if (state && JSON.stringify(state.variants.map((v) => v.arm)) !== JSON.stringify(variants)) state = undefined;
-        const engine = prev && prev.fingerprint === fingerprint ? prev.engine : engineFor(route, state);
+        if (state && JSON.stringify(state.variants?.map((v) => v.arm)) !== JSON.stringify(variants)) state = undefined;
+        const reuse = prev && prev.fingerprint === fingerprint && !rebuild;
+        const engine = reuse ? prev.engine : engineFor(route, state, now());
         const slot = { engine, route, fingerprint };
         slots.set(route.name, slot);
         applyWeights(slot);
       }
-      for (const name of [...slots.keys()]) if (!live.has(name)) slots.delete(name);
+      // A removed route keeps its stored state (saved, never deleted), so it comes back as it left.
+      for (const [name, slot] of [...slots]) {
+        if (live.has(name)) continue;
+        save(name, slot);
+        slots.delete(name);
+      }
     },
     tick(at = now()) {
       const all: Decision[] = [];
       for (const slot of slots.values()) {
-        const decisions = safe(() => slot.engine.evaluate(at), [], deps.log, 'guardrail evaluation failed');
+        let decisions: Decision[] = [];
+        try {
+          decisions = slot.engine.evaluate(at);
+        } catch (err) {
+          deps.log.error({ err }, 'guardrail evaluation failed');
+        }
         for (const d of decisions) record(slot, d);
         all.push(...decisions);
       }
       if (all.length > 0 || at - lastSave >= SAVE_EVERY_MS) saveAll();
+      persist.retry(at);
       return all;
     },
     manual(route, action, opts = {}) {
       const slot = slots.get(route);
       if (!slot) return { ok: false, error: attached?.routes.some((r) => r.name === route) ? 'no-guardrails' : 'unknown-route' };
-      if (opts.arm !== undefined && !slot.route.armIndex.has(opts.arm)) return { ok: false, error: 'unknown-arm' };
-      const decisions = slot.engine.manual(action, now(), { ...(opts.arm ? { arm: opts.arm } : {}), actor: opts.actor ?? 'admin-api' });
-      for (const d of decisions) record(slot, d);
+      if (opts.arm !== undefined && (!slot.route.armIndex.has(opts.arm) || opts.arm === 'control'))
+        return { ok: false, error: 'unknown-arm' };
+      const result = slot.engine.manual(action, now(), { ...opts, actor: opts.actor ?? 'admin-api' });
+      for (const d of result.decisions) record(slot, d);
       saveAll();
-      return { ok: true, decisions };
+      return { ok: true, ...result };
     },
     status(route) {
       const at = now();
@@ -185,12 +257,15 @@ export function createGuardrailsRuntime(deps: {
             phase: v.phase,
             stepIndex: v.stepIndex,
             steps: s.route.rollout?.steps ?? null,
-            stepStartedAt: v.stepStartedAt === null ? null : new Date(v.stepStartedAt).toISOString(),
+            stepStartedAt: v.stepStartedAt,
             breach: v.breach,
             evidence: s.engine.inspect(v.arm, at),
           })),
         }));
     },
+    routeNames: () => ({ all: attached?.routes.map((r) => r.name) ?? [], guarded: [...slots.keys()] }),
+    health: () => persist.health(),
+    decisionCounts,
     save: saveAll,
     engine: (route) => slots.get(route)?.engine,
     apply(route, decisions) {
@@ -201,23 +276,20 @@ export function createGuardrailsRuntime(deps: {
       const slot = slots.get(route);
       if (!slot || JSON.stringify(state.variants.map((v) => v.arm)) !== JSON.stringify(slot.engine.state().variants.map((v) => v.arm)))
         return;
-      slot.engine = engineFor(slot.route, state);
+      slot.engine = engineFor(slot.route, state, now());
+      saved.set(route, state);
       applyWeights(slot);
     },
+    idle: () => persist.idle(),
     stop() {
-      clearInterval(timer);
+      if (timer) clearInterval(timer);
       saveAll();
     },
   };
   return runtime;
 }
 
-/** Store writes are fire-and-forget from the timer: a failure is logged, never thrown into the loop. */
-function persist(write: () => Promise<void>, log: Logger, msg: string): void {
-  new Promise<void>((resolve) => resolve(write())).catch((err: unknown) => log.error({ err }, msg));
-}
-
-function engineFor(route: CompiledRoute, state: RouteState | undefined): Engine {
+function engineFor(route: CompiledRoute, state: unknown, at: number): Engine {
   const variants = route.arms.slice(1);
   return createEngine(
     route.name,
@@ -228,14 +300,43 @@ function engineFor(route: CompiledRoute, state: RouteState | undefined): Engine 
       splitPercent: Object.fromEntries(variants.map((a) => [a.name, a.percent])),
     },
     state,
+    at,
   );
 }
 
-function safe<T>(fn: () => T, fallback: T, log: Logger, msg: string): T {
-  try {
-    return fn();
-  } catch (err) {
-    log.error({ err }, msg);
-    return fallback;
+/**
+ * A stored decision with the operator's note and force flag back on top (see `record`).
+ * @example store.decisions({ limit: 20 }).map(liftManual)
+ */
+export function liftManual<T extends { evidence: unknown }>(d: T): T & { note?: string; forced?: boolean } {
+  const m = (d.evidence as { manual?: { note?: string | null; forced?: boolean } } | null)?.manual;
+  if (!m) return d;
+  return { ...d, ...(m.note ? { note: m.note } : {}), ...(m.forced ? { forced: true } : {}) };
+}
+
+/**
+ * The webhook body of a decision: ISO timestamps, rounded numbers.
+ * @example notifier.notify(hook, decisionPayload(d))
+ */
+export function decisionPayload(d: Decision): Record<string, unknown> {
+  return { type: 'fieldlab.decision', ...(toJsonSafe(d) as Record<string, unknown>) };
+}
+
+/** Keys whose numbers are epoch-ms timestamps (shown as ISO strings at the edge). */
+const TIME_KEYS = new Set(['at', 'since', 'stepSince', 'stepStartedAt', 'lastFailureAt']);
+
+/**
+ * A JSON-ready copy: epoch-ms timestamps as ISO strings, floats rounded to 6 significant digits,
+ * Infinity/NaN as null — so no consumer sees `0.010000000000000009`.
+ * @example JSON.stringify(toJsonSafe({ at: 0, p: 0.1 + 0.2 })) // {"at":"1970-01-01T00:00:00.000Z","p":0.3}
+ */
+export function toJsonSafe(x: unknown, key = ''): unknown {
+  if (typeof x === 'number') {
+    if (!Number.isFinite(x)) return null;
+    if (TIME_KEYS.has(key) && x > 1e11) return new Date(x).toISOString();
+    return Number.isInteger(x) ? x : +x.toPrecision(6);
   }
+  if (Array.isArray(x)) return x.map((v) => toJsonSafe(v));
+  if (x && typeof x === 'object') return Object.fromEntries(Object.entries(x).map(([k, v]) => [k, toJsonSafe(v, k)]));
+  return x;
 }

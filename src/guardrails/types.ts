@@ -1,25 +1,10 @@
 /**
- * Plain data of the guardrails decision engine: what the proxy feeds it (ArmEvent), what it decides
- * (Decision, with the Evidence behind it) and what it persists (RouteState). Everything here is
- * JSON-safe: no Infinity, no typed arrays, no Maps, so the lead can store it in SQLite verbatim.
+ * Plain data of the guardrails decision engine: what it decides (Decision, with the Evidence behind
+ * it) and what it persists (RouteState). Everything here is JSON-safe: no Infinity, no typed arrays,
+ * no Maps, so a store can keep it verbatim. What it consumes is ArmSecond (arm-second.ts).
  */
 
-/** One finished request of a routed (not QA-forced) exchange, as the engine sees it. */
-export interface ArmEvent {
-  /** Epoch ms when the response ended. */
-  at: number;
-  /** 'control' or a variant name. */
-  arm: string;
-  /** 5xx, timeouts, connect errors, plus the route's `badStatuses` (see outcome.ts). */
-  bad: boolean;
-  /** Slower than `slo.latency.p99` (see outcome.ts); ignored when the route has no latency SLO. */
-  slow: boolean;
-  /** The sticky key; one key's bad events are capped per minute (`keyCap`). */
-  key: string;
-  /** This arm's routing share (0..1) of the route when the request was assigned. */
-  share: number;
-  latencyMs: number;
-}
+import type { ArmSecond } from './arm-second.js';
 
 /** Lifecycle of one variant. */
 export type Phase = 'idle' | 'progressing' | 'paused' | 'rolled-back' | 'promoted' | 'holding';
@@ -33,74 +18,105 @@ export type Action =
   | 'promote'
   | 'resume'
   | 'reset'
+  | 'replan'
   | 'manual-rollback'
   | 'manual-promote';
 
 /** Manual actions accepted by `engine.manual`. */
 export type ManualAction = 'rollback' | 'pause' | 'resume' | 'promote' | 'reset';
 
-/** Cumulative counts for one arm. `capped` bad events were dropped by the per-key cap. */
-export interface ArmCounts {
-  requests: number;
-  bad: number;
-  slow: number;
-  capped: number;
+/** Who asked for a manual action, and why. */
+export interface ManualOptions {
+  arm?: string | undefined;
+  actor?: string | undefined;
+  /** The operator's reason, stored and sent with the decision. */
+  note?: string | undefined;
+  /** Needed to promote or resume a variant whose evidence currently breaches. */
+  force?: boolean | undefined;
 }
 
-/** One sequential test (bad events or slow events) at the moment of a decision. */
-export interface TestEvidence {
+/** Counts of one arm over a span (a step, or the whole evidence): ArmSecond's counts summed. */
+export type ArmTotals = Omit<ArmSecond, 'latency' | 'units'>;
+
+/** The bad-event (or slow-event) ratio test of one variant. */
+export interface RatioEvidence {
   metric: 'bad' | 'slow';
-  /** Variant and control event counts since the evidence started. */
-  variantEvents: number;
-  controlEvents: number;
-  /** Rates per (uncapped) request; null without requests. */
+  /** Observations (one per unit per second) since the evidence started, variant and control. */
+  variantObs: number;
+  controlObs: number;
+  /** Observation rates per evidence request; null without requests. */
   pVariant: number | null;
   pControl: number | null;
-  /** pVariant / pControl; null when undefined. */
   rhoHat: number | null;
-  /** Fail-fast mixture e-value against H0: ρ ≤ tolerance (since the last acknowledgement). */
+  tolerance: number;
+  /** ln e-value against ρ ≤ tolerance, with the largest single unit's/client's observations taken away. */
   logE: number;
-  eValue: number;
-  /** 1/α after Bonferroni over variants and metrics; reject when eValue ≥ threshold. */
-  threshold: number;
+  /** The same without taking anything away (for comparison). */
+  logEAll: number;
+  /** Observations taken away (the most one unit or one client gave). */
+  setAside: number;
+  /** Reject when logE ≥ logThreshold = ln(1/alpha). */
+  logThreshold: number;
   alpha: number;
-  /** ρ < rhoUpper with confidence 1 − α at any time; null = unbounded (too little evidence). */
-  rhoUpper: number | null;
-  /** Absolute fallback of the pass gate: variant rate proven below `budget` (errors too rare for a ratio). */
-  budget: number;
-  budgetProven: boolean;
-  /** Whether this metric lets the step pass (rhoUpper ≤ tolerance or budgetProven). */
-  passes: boolean;
+  rejects: boolean;
+  /** Anytime-valid upper bound on ρ from the current step alone; null = unbounded. */
+  stepUpper: number | null;
 }
 
-/** One multiwindow burn-rate rule evaluated on the variant (and on the control, for comparison). */
+/** The latency SLO of one variant: p99 above the threshold AND slower than control. */
+export interface LatencyEvidence {
+  thresholdMs: number;
+  /** p99 of upstream time from the step's histograms (≈ 10 % bins); null without requests. */
+  variantP99Ms: number | null;
+  controlP99Ms: number | null;
+  /** Share of variant evidence requests over the threshold (p99 ≤ threshold ⇔ share ≤ 1 %). */
+  variantSlowShare: number | null;
+  /** ln e-value against "variant slow share ≤ 1 %" (p99 ≤ threshold). */
+  p99LogE: number;
+  logThreshold: number;
+  p99Above: boolean;
+  /** The ratio test on slow observations (variant worse than control). */
+  ratio: RatioEvidence;
+  rejects: boolean;
+  /** p99 proven ≤ threshold in the current step (slow share < 1 %). */
+  p99ProvenBelow: boolean;
+}
+
+/** One service-wide burn-rate rule, on both arms pooled. */
 export interface BurnEvidence {
   rule: string;
   longMs: number;
   shortMs: number;
-  /** Burn-rate threshold (× budget). */
   factor: number;
   /** Error budget, 1 − availability. */
   budget: number;
-  /** Burn rates (error ratio / budget); null when the window has no requests. */
+  /** Burn rates (observation rate / budget); null when the window has no requests. */
+  pooledLong: number | null;
+  pooledShort: number | null;
   variantLong: number | null;
-  variantShort: number | null;
   controlLong: number | null;
-  controlShort: number | null;
-  /** Bad variant events in the long window (a floor keeps one unlucky request from firing). */
-  variantBadLong: number;
+  /** The long window holds a full window of evidence (evidence older than longMs). */
+  windowFull: boolean;
+  /** ln of the e-detector against "pooled rate ≤ factor × budget", and the threshold it must reach. */
+  detectorLogE: number;
+  detectorLogThreshold: number;
+  /** All three: window full, both windows ≥ factor, detector over its threshold. */
   firing: boolean;
-  /** Firing, but the control burns as much (within tolerance): the service is failing, not the variant. */
-  shared: boolean;
+}
+
+/** What the variant's step is waiting for (or why it cannot pass), one item per condition. */
+export interface WaitItem {
+  what: 'bake' | 'samples' | 'bad-ratio' | 'latency' | 'breach' | 'paused';
+  have: number | null;
+  need: number | null;
+  done: boolean;
+  says: string;
 }
 
 /** Everything needed to explain a decision. */
 export interface Evidence {
-  variant: ArmCounts;
-  control: ArmCounts;
-  tolerance: number;
-  tests: TestEvidence[];
-  burn: BurnEvidence[];
+  /** insufficient-evidence | within-tolerance | breaching (what the numbers say now). */
+  verdict: 'insufficient-evidence' | 'within-tolerance' | 'breaching';
   phase: Phase;
   percent: number;
   /** -1 without a rollout. */
@@ -110,90 +126,100 @@ export interface Evidence {
   minBakeMs: number | null;
   maxStepMs: number | null;
   minSamples: number;
-  /** Epoch ms when this evidence started (first evaluation, or the last reset/restart after rollback). */
+  /** Epoch ms when this evidence started and when the current step started. */
   since: number | null;
-  /** Distinct keys with a bad or slow event on the variant (counted up to `minBadKeys`); no breach acts below it. */
-  badKeys: number;
-  minBadKeys: number;
+  stepSince: number | null;
+  variant: ArmTotals;
+  control: ArmTotals;
+  stepVariant: ArmTotals;
+  stepControl: ArmTotals;
+  bad: RatioEvidence;
+  /** Budget fallback of the pass gate: the variant's error rate proven below `rareBelow` in this step. */
+  rareBelow: number;
+  rareProven: boolean;
+  latency: LatencyEvidence | null;
+  burn: BurnEvidence[];
+  waiting: WaitItem[];
 }
 
 /** One decision, emitted once per state change. */
 export interface Decision {
   at: number;
   route: string;
-  /** The variant concerned. */
   arm: string;
   action: Action;
   fromPercent: number;
   toPercent: number;
-  /** 'sequential-ratio', 'sequential-ratio-slow', 'burn-rate-fast', 'burn-rate-slow', 'burn-rate-shared', 'pass-slow', 'max-step-inconclusive', 'manual'. */
+  /** 'sequential-ratio', 'latency-p99', 'burn-rate-service', 'pass-step', 'max-step-inconclusive', 'config-reload', 'manual'. */
   rule: string;
   /** One human sentence with the numbers. */
   reason: string;
-  /** For notifications: error = traffic moved away from a bad variant, warn = needs a human, info = progress. */
   severity: 'info' | 'warn' | 'error';
   actor?: string;
+  /** The operator's own reason for a manual action. */
+  note?: string;
+  /** A manual action that overrode breaching evidence. */
+  forced?: boolean;
   evidence: Evidence;
 }
 
-/** Serialized e-process: log-likelihoods on the ρ grid (see sequential.ts). */
-export interface SequentialState {
-  ll: number[];
-  /** ll when the fail-fast test last restarted (manual resume); null = from the start. */
-  base: number[] | null;
-  variantEvents: number;
-  controlEvents: number;
+/** One restart of the fail-fast tests (the evidence start, then each step start). */
+export interface RestartState {
+  at: number;
+  stepIndex: number;
+  weight: number;
+  bad: number[];
+  slow: number[] | null;
+  /** The smallest share variant observations were made at since this restart. */
+  sMinBad: number;
+  sMinSlow: number;
+  /** Variant evidence requests and slow observations (the p99 test). */
+  exposure: number;
+  slowObs: number;
 }
 
-/** Per-variant accumulators; reset by `reset` and by resuming after a rollback. */
+/** Per-variant accumulators; reset by `reset`, by an acknowledged breach and by resuming after a rollback. */
 export interface EvidenceState {
   since: number | null;
-  variant: ArmCounts;
-  control: ArmCounts;
-  bad: SequentialState;
-  /** Present when the route has a latency SLO. */
-  slow: SequentialState | null;
-  /** Hashes of the first distinct keys with a bad or slow event on the variant (saturates at MIN_BAD_KEYS). */
-  badKeys: number[];
+  stepSince: number | null;
+  restarts: RestartState[];
+  /** Current step's likelihoods for the upper bound. */
+  passBad: number[];
+  passSlow: number[] | null;
+  total: { v: ArmTotals; c: ArmTotals };
+  step: { v: ArmTotals; c: ArmTotals };
+  /** Current step's upstream-time histograms. */
+  stepLatency: { v: number[]; c: number[] };
+  /** [calendar hour, Σ topBad, Σ topSlow] of the variant. */
+  hours: [number, number, number][];
+  maxRestarts: number;
 }
 
 /** One variant's place in its lifecycle. */
 export interface VariantState {
   arm: string;
   phase: Phase;
-  /** Index into rollout.steps; -1 without a rollout. */
   stepIndex: number;
-  /** null until the first evaluation starts the step clock. */
   stepStartedAt: number | null;
-  /** The variant's current weight, 0–100. */
   percent: number;
-  /** The breach rule acted on (sequential or variant-only burn); sticky until resume or reset. */
   breach: string | null;
-  /** Burn rules firing at the last evaluation (decisions fire on the rising edge only). */
-  firing: string[];
   evidence: EvidenceState;
 }
 
-/** 1-s buckets of one arm that are still inside the longest window: [second, requests, bad, slow, capped]. */
+/** 1-s buckets of one arm still inside the longest window: [second, exposure, badObs, slowObs, muted]. */
 export interface WindowSnapshot {
-  /** The newest second seen; -1 before any traffic. */
   cur: number;
   buckets: [number, number, number, number, number][];
 }
 
-/** Per-key bad-event counts of the current minute (keys hashed, never stored in the clear). */
-export interface KeyCapSnapshot {
-  minute: number;
-  counts: [number, number][];
-}
-
 /** The whole engine of one route, JSON-serializable. */
 export interface RouteState {
-  v: 1;
+  v: 2;
   route: string;
   variants: VariantState[];
-  /** Last routing share seen (or set by a decision) per arm. */
-  shares: Record<string, number>;
   windows: Record<string, WindowSnapshot>;
-  keyCaps: KeyCapSnapshot;
+  /** Per burn rule: ln G of the e-detector per alternative, and whether it was firing. */
+  detectors: Record<string, { logG: number[]; firing: boolean }>;
+  /** Epoch ms of the first evidence (how full the burn windows are). */
+  since: number | null;
 }

@@ -59,13 +59,40 @@ routes:
     expect(body.decisions[0]!.actor).toMatch(/^cli:/);
   });
 
+  it('a no-op action says so and exits non-zero; --reason and --actor are stored; without $USER the host name acts', async () => {
+    const again = await cli(['rollback', 'checkout', '--admin', admin, '--token', 't0k']);
+    expect(again).toMatchObject({ code: 1, err: expect.stringContaining('FL_NO_CHANGE') });
+    expect(again.err).toContain('already rolled back');
+    const resume = await cli(['resume', 'checkout', '--reason', 'fix deployed', '--actor', 'carol', '--admin', admin, '--token', 't0k']);
+    expect(resume.code).toBe(0);
+    const pause = await cli(['pause', 'checkout', '--admin', admin, '--token', 't0k'], { USER: '', LOGNAME: '' });
+    expect(pause.code).toBe(0);
+    const body = JSON.parse((await cli(['status', '--json', '--admin', admin, '--token', 't0k'])).out) as {
+      decisions: { action: string; actor: string; note?: string; at: string }[];
+    };
+    expect(
+      body.decisions.find((d) => d.action === 'resume'),
+      JSON.stringify(body.decisions),
+    ).toMatchObject({ actor: 'carol', note: 'fix deployed' });
+    expect(body.decisions[0]!.actor).toMatch(/^cli:.+/);
+    expect(body.decisions[0]!.actor).not.toContain('unknown');
+    expect(body.decisions[0]!.at).toMatch(/^\d{4}-\d\d-\d\dT/);
+    const text = await cli(['status', '--admin', admin, '--token', 't0k']);
+    expect(text.out).toMatch(/waiting for: paused: waits for `fieldlab resume`; bake/);
+    expect(text.out).toContain('route plain: no guardrails (insufficient evidence');
+  });
+
   it('explains refusals with the error code and exits non-zero', async () => {
     expect(await cli(['pause', 'plain', '--admin', admin, '--token', 't0k'])).toMatchObject({
       code: 1,
       err: expect.stringContaining('FL_NO_GUARDRAILS'),
     });
     expect(await cli(['pause', 'nope', '--admin', admin, '--token', 't0k'])).toMatchObject({
-      code: 1,
+      code: 2,
+      err: expect.stringContaining('FL_ROUTE_NOT_FOUND'),
+    });
+    expect(await cli(['status', '--route', 'nope', '--admin', admin, '--token', 't0k'])).toMatchObject({
+      code: 2,
       err: expect.stringContaining('FL_ROUTE_NOT_FOUND'),
     });
     expect(await cli(['status', '--admin', admin])).toMatchObject({ code: 1, err: expect.stringContaining('FL_ADMIN_UNAUTHORIZED') });

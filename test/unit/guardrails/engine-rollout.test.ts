@@ -1,85 +1,94 @@
-// Pass slow: a healthy variant steps through the rollout and is promoted; too little traffic holds
-// once at maxStep and never promotes; no traffic never decides anything but that hold.
+// Pass slow from the current step's evidence: stepping needs bake, samples and a bound from this step;
+// a break right after a step is caught and never promoted; inconclusive steps hold and say why; a
+// lowered plan is clamped and recorded.
 import { describe, expect, it } from 'vitest';
-import { T0, drive, engineFor, mulberry32, rollout } from './sim.js';
+import { T0, crowd, drive, engineFor, mulberry32, rollout } from './sim.js';
 
-const steps = [1, 5, 25, 50, 100];
+const S = T0 / 1000;
 
 describe('pass slow', () => {
-  it('a healthy variant steps 1 → 5 → 25 → 50 → 100 after minBake each and is promoted (ratio proven)', () => {
-    const engine = engineFor({ rollout: rollout({ minBake: '2m' }), splitPercent: {} });
-    expect(engine.percent('v')).toBe(1);
-    // 2 % errors on both arms: too many to prove "below the 1 % budget", so only the ratio bound can pass.
-    const out = drive(engine, mulberry32(21), { rps: 2000, pControl: 0.02, pVariant: 0.02 }, 3600, 0, (d) => d.action === 'promote');
-    expect(out.map((o) => [o.d.action, o.d.fromPercent, o.d.toPercent])).toEqual([
-      ['step', 1, 5],
-      ['step', 5, 25],
-      ['step', 25, 50],
-      ['promote', 50, 100],
-    ]);
-    for (let i = 1; i < out.length; i++) expect(out[i]!.t - out[i - 1]!.t).toBeGreaterThanOrEqual(120);
-    for (const { d } of out) {
-      expect(d.rule).toBe('pass-slow');
-      expect(d.evidence.tests[0]!.rhoUpper).toBeLessThanOrEqual(1.5);
-      expect(d.reason).toMatch(/ρ < [\d.]+ with 99% confidence \(tolerance 1\.5\)/);
-    }
-    expect(engine.state().variants[0]).toMatchObject({ phase: 'promoted', percent: 100, stepIndex: 4 });
-    expect(drive(engine, mulberry32(22), { rps: 2000, pControl: 0.02, pVariant: 0.02 }, 600, 4000)).toEqual([]);
-  });
-
-  it('rare errors: the variant passes on its own rate proven below the budget', () => {
-    const engine = engineFor({ rollout: rollout(), splitPercent: {} });
-    const out = drive(engine, mulberry32(23), { rps: 500, pControl: 0.001, pVariant: 0.001 }, 7200, 0, (d) => d.action === 'promote');
+  it('a healthy variant with plenty of traffic steps 1 → 5 → 25 → 50 → 100 and is promoted', () => {
+    const engine = engineFor({ rollout: rollout({ minBake: '1m' }), splitPercent: {} });
+    const out = drive(engine, mulberry32(1), { rps: 5000, pControl: 0.01, pVariant: 0.01 }, 4 * 3600, 0, (d) => d.action === 'promote');
     expect(out.map((o) => o.d.action)).toEqual(['step', 'step', 'step', 'promote']);
-    expect(out[0]!.d.reason).toMatch(/proven below its budget 1%/);
+    expect(out.map((o) => o.d.toPercent)).toEqual([5, 25, 50, 100]);
+    for (const o of out) expect(o.d.reason).toMatch(/from this step's evidence alone: bad-event ratio < [\d.]+ with 99% confidence/);
   });
 
-  it("evidence carries across steps: the 5% step passes on the 1% step's evidence plus its own", () => {
+  it('needs evidence from the current step: the bound restarts at every step', () => {
+    const engine = engineFor({ rollout: rollout({ minBake: '1m' }), splitPercent: {} });
+    const [first] = drive(engine, mulberry32(2), { rps: 5000, pControl: 0.01, pVariant: 0.01 }, 3600, 0, (d) => d.action === 'step');
+    expect(first!.d.toPercent).toBe(5);
+    const ev = engine.inspect('v', T0 + first!.t * 1000)!;
+    expect(ev.stepVariant.requests).toBe(0);
+    expect(ev.bad.stepUpper).toBeNull();
+    expect(ev.waiting.find((w) => w.what === 'bad-ratio')!.done).toBe(false);
+  });
+
+  it('rare errors: a step passes when the variant’s error rate is proven below a tenth of the budget', () => {
+    const engine = engineFor({ rollout: rollout({ minBake: '1m' }), splitPercent: {} });
+    const out = drive(engine, mulberry32(3), { rps: 2000, pControl: 0, pVariant: 0 }, 1800, 0, (d) => d.action === 'step');
+    expect(out[0]!.d.reason).toMatch(/errors proven rare: variant rate below 0\.1% \(a tenth of the budget\)/);
+  });
+
+  it('a variant that breaks right after a step is rolled back before it can step again, never promoted', () => {
+    const engine = engineFor({ rollout: rollout({ minBake: '2m' }), splitPercent: {} });
+    const healthy = drive(engine, mulberry32(4), { rps: 5000, pControl: 0.005, pVariant: 0.005 }, 4 * 3600, 0, (d) => d.toPercent === 25);
+    const t0 = healthy.at(-1)!.t;
+    expect(engine.percent('v')).toBe(25);
+    const broken = drive(engine, mulberry32(5), { rps: 5000, pControl: 0.005, pVariant: 0.01 }, 3600, t0, (d) => d.action === 'rollback');
+    expect(broken.map((o) => o.d.action)).toEqual(['rollback']);
+    expect(broken[0]!.t - t0).toBeLessThan(120);
+  });
+
+  it('too little traffic → one hold at maxStep saying what it waits for, with numbers; still evaluating', () => {
     const engine = engineFor({ rollout: rollout(), splitPercent: {} });
-    const out = drive(engine, mulberry32(24), { rps: 2000, pControl: 0.02, pVariant: 0.02 }, 3600, 0, (d) => d.toPercent === 25);
-    const [first, second] = out.map((o) => o.d.evidence.tests[0]!);
-    expect(second!.variantEvents).toBeGreaterThan(first!.variantEvents);
-    expect(second!.controlEvents).toBeGreaterThan(first!.controlEvents);
-  });
-
-  it('too little traffic → one hold at maxStep, no promotion, still evaluating', () => {
-    const engine = engineFor({ rollout: rollout({ maxStep: '30m' }), splitPercent: {} });
-    const out = drive(engine, mulberry32(25), { rps: 5, pControl: 0.005, pVariant: 0.005 }, 3 * 3600);
+    const out = drive(engine, mulberry32(6), { rps: 5, pControl: 0.005, pVariant: 0.005 }, 3600);
     expect(out.map((o) => o.d.action)).toEqual(['hold']);
-    // The step clock starts at the first evaluation (second 1), so maxStep ends at second 1801.
-    expect(out[0]!.t).toBe(1801);
-    expect(out[0]!.d).toMatchObject({ rule: 'max-step-inconclusive', fromPercent: 1, toPercent: 1, severity: 'warn' });
-    expect(out[0]!.d.reason).toMatch(/^30m at 1% \(maxStep 30m\) without a verdict: only \d+ variant requests \(minSamples 200\)/);
-    expect(engine.state().variants[0]!.phase).toBe('holding');
+    expect(out[0]!.t).toBe(1801); // the step clock starts at the first evaluation
+    expect(out[0]!.d.reason).toMatch(
+      /^30m at 1% \(maxStep 30m\) without a verdict: \d+ of 200 variant requests this step; bad-event ratio bound/,
+    );
+    const w = engine.inspect('v', T0 + 3600_000)!.waiting;
+    expect(w.map((x) => x.what)).toEqual(['bake', 'samples', 'bad-ratio']);
+    expect(w[0]).toMatchObject({ done: true, need: 120_000 });
   });
 
   it('no traffic at all is neither pass nor fail: only the maxStep hold', () => {
     const engine = engineFor({ rollout: rollout(), splitPercent: {} });
-    const decisions = [];
-    for (let t = 1; t <= 4 * 3600; t++) decisions.push(...engine.evaluate(T0 + t * 1000));
-    expect(decisions.map((d) => [d.action, d.at - T0])).toEqual([['hold', 1_801_000]]);
+    const out = [];
+    for (let t = 0; t < 3600; t++) out.push(...engine.evaluate(T0 + t * 1000));
+    expect(out.map((d) => d.action)).toEqual(['hold']);
   });
 
-  it('a holding variant advances once the traffic comes', () => {
-    const engine = engineFor({ rollout: rollout(), splitPercent: {} });
-    const quiet = drive(engine, mulberry32(26), { rps: 0, pControl: 0, pVariant: 0 }, 1900);
-    expect(quiet.map((o) => o.d.action)).toEqual(['hold']);
-    const busy = drive(engine, mulberry32(27), { rps: 2000, pControl: 0.02, pVariant: 0.02 }, 1800, 1900, (d) => d.action === 'step');
-    expect(busy.map((o) => o.d.action)).toEqual(['step']);
-    expect(engine.state().variants[0]).toMatchObject({ phase: 'progressing', stepIndex: 1, percent: 5 });
-  });
-
-  it('a bad variant is rolled back mid-rollout from its current step', () => {
-    const engine = engineFor({ rollout: rollout({ steps }), splitPercent: {} });
-    const out = drive(engine, mulberry32(28), { rps: 200, pControl: 0.005, pVariant: 0.3 }, 600, 0, (d) => d.action === 'rollback');
-    expect(out.at(-1)!.d).toMatchObject({ action: 'rollback', fromPercent: 1, toPercent: 0 });
-  });
-
-  it('without a rollout the variant stays at its split', () => {
+  it('without a rollout: stays at its split and shows "insufficient evidence" until the bound is proven', () => {
     const engine = engineFor({ splitPercent: { v: 10 } });
-    expect(drive(engine, mulberry32(29), { rps: 2000, pControl: 0.02, pVariant: 0.02 }, 1800)).toEqual([]);
+    engine.recordSecond(S, { v: crowd(10), control: crowd(90) });
+    engine.evaluate(T0 + 1000);
+    expect(engine.inspect('v', T0 + 1000)!.verdict).toBe('insufficient-evidence');
+    drive(engine, mulberry32(7), { rps: 5000, pControl: 0.01, pVariant: 0.01 }, 1200, 1);
+    expect(engine.inspect('v', T0 + 1_201_000)!.verdict).toBe('within-tolerance');
     expect(engine.percent('v')).toBe(10);
-    expect(engine.percent('control')).toBe(90);
-    expect(engine.state().variants[0]!.phase).toBe('idle');
+  });
+});
+
+describe('config changes', () => {
+  it('lowering the steps clamps the weight to the new plan and records a replan decision', () => {
+    const a = engineFor({ rollout: rollout({ steps: [5, 25, 50, 100] }), splitPercent: {} });
+    a.evaluate(T0);
+    expect(a.percent('v')).toBe(5);
+    const b = engineFor({ rollout: rollout({ steps: [1, 2, 3] }), splitPercent: {} }, JSON.parse(JSON.stringify(a.state())), T0 + 5000);
+    expect(b.percent('v')).toBe(1);
+    const [d] = b.evaluate(T0 + 6000);
+    expect(d).toMatchObject({ action: 'replan', rule: 'config-reload', fromPercent: 5, toPercent: 1 });
+    expect(d!.reason).toMatch(/steps 1 → 2 → 3%: v moves from 5% to 1% \(step 1\/3\)/);
+  });
+
+  it('a rolled-back variant stays rolled back whatever the new plan', () => {
+    const a = engineFor({ rollout: rollout(), splitPercent: {} });
+    a.manual('rollback', T0);
+    const b = engineFor({ rollout: rollout({ steps: [10, 100] }), splitPercent: {} }, a.state(), T0 + 1000);
+    expect(b.percent('v')).toBe(0);
+    expect(b.evaluate(T0 + 2000)).toEqual([]);
   });
 });

@@ -1,7 +1,6 @@
-// Ring-buffer windows against a brute-force sum, the per-key cap, and the burn-rate rules.
+// Ring-buffer windows against a brute-force sum, and the service-wide burn-rate rules.
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_BURN_RULES, MIN_BURN_EVENTS, burnEvidence, burnRate } from '../../../src/guardrails/burn.js';
-import { createKeyCap, keyHash } from '../../../src/guardrails/key-cap.js';
+import { DEFAULT_BURN_RULES, DETECTOR_ARL, advanceDetector, burnEvidence, burnRate } from '../../../src/guardrails/burn.js';
 import { createArmWindows, type WindowTotals } from '../../../src/guardrails/windows.js';
 import { mulberry32 } from './sim.js';
 
@@ -55,47 +54,35 @@ describe('createArmWindows', () => {
   });
 });
 
-describe('createKeyCap', () => {
-  it('admits keyCap bad events per key per minute, then caps', () => {
-    const caps = createKeyCap(3);
-    const t = 60_000 * 1000;
-    const admitted = Array.from({ length: 5 }, () => caps.admit(keyHash('alice'), t));
-    expect(admitted).toEqual([true, true, true, false, false]);
-    expect(caps.admit(keyHash('bob'), t)).toBe(true);
-    expect(caps.admit(keyHash('alice'), t + 60_000)).toBe(true);
-  });
+describe('service-wide burn rules', () => {
+  const rule = DEFAULT_BURN_RULES[0]!;
+  const win = (requests: number, bad: number): WindowTotals => ({ requests, bad, slow: 0, capped: 0 });
 
-  it('survives a snapshot without storing keys in the clear', () => {
-    const caps = createKeyCap(1);
-    caps.admit(keyHash('alice@example.com'), 0);
-    const snap = JSON.stringify(caps.snapshot());
-    expect(snap).not.toContain('alice');
-    expect(createKeyCap(1, JSON.parse(snap)).admit(keyHash('alice@example.com'), 1)).toBe(false);
-  });
-});
-
-const win = (requests: number, bad: number): WindowTotals => ({ requests, bad, slow: 0, capped: 0 });
-const fast = DEFAULT_BURN_RULES[0]!;
-
-describe('burn rules', () => {
-  it('burn rate = error ratio / budget, capped events out of both', () => {
+  it('burn rate = observation rate / budget', () => {
     expect(burnRate(win(1000, 20), 0.01)).toBeCloseTo(2, 12);
-    expect(burnRate({ requests: 1000, bad: 20, slow: 0, capped: 500 }, 0.01)).toBeCloseTo(4, 12);
     expect(burnRate(win(0, 0), 0.01)).toBeNull();
   });
 
-  it('fires only when both windows burn ≥ factor and the long window has enough bad events', () => {
-    const control = { long: win(30_000, 150), short: win(6_000, 30) };
-    expect(burnEvidence(fast, 0.01, 1.5, { long: win(100, 20), short: win(20, 5) }, control).firing).toBe(true);
-    expect(burnEvidence(fast, 0.01, 1.5, { long: win(100, 20), short: win(20, 2) }, control).firing).toBe(false);
-    expect(burnEvidence(fast, 0.01, 1.5, { long: win(10, MIN_BURN_EVENTS - 1), short: win(10, 4) }, control).firing).toBe(false);
+  it('fires only with a full long window, both windows ≥ factor and the detector over its threshold', () => {
+    const hot = { long: win(10_000, 2000), short: win(2000, 400) };
+    const cold = { logG: [0, 0, 0], firing: false };
+    const proven = { logG: [Math.log(DETECTOR_ARL) + 2, 0, 0], firing: false };
+    // Everything above its factor but the detector below threshold: not firing, and the reading says why.
+    const a = burnEvidence(rule, 0.01, hot, win(100, 20), win(9900, 1980), cold, rule.longMs);
+    expect(a.pooledLong).toBeGreaterThan(rule.factor);
+    expect(a).toMatchObject({ windowFull: true, firing: false });
+    expect(a.detectorLogE).toBeLessThan(a.detectorLogThreshold);
+    // Window not full yet: not firing.
+    expect(burnEvidence(rule, 0.01, hot, win(100, 20), win(9900, 1980), proven, rule.longMs - 1).firing).toBe(false);
+    expect(burnEvidence(rule, 0.01, hot, win(100, 20), win(9900, 1980), proven, rule.longMs).firing).toBe(true);
   });
 
-  it('is shared when the control burns within tolerance of the variant', () => {
-    const variant = { long: win(100, 50), short: win(20, 10) };
-    const broken = burnEvidence(fast, 0.01, 1.5, variant, { long: win(10_000, 4_000), short: win(2_000, 800) });
-    expect(broken).toMatchObject({ firing: true, shared: true });
-    const healthy = burnEvidence(fast, 0.01, 1.5, variant, { long: win(10_000, 50), short: win(2_000, 10) });
-    expect(healthy).toMatchObject({ firing: true, shared: false });
+  it('the detector grows under a burning service and falls back when it recovers', () => {
+    const d = { logG: [0, 0, 0], firing: false };
+    for (let t = 0; t < 60; t++) d.logG = advanceDetector(d, rule, 0.001, 50, 3);
+    const hot = Math.max(...d.logG);
+    expect(hot).toBeGreaterThan(Math.log(DETECTOR_ARL));
+    for (let t = 0; t < 600; t++) d.logG = advanceDetector(d, rule, 0.001, 50, 0);
+    expect(Math.max(...d.logG)).toBeLessThan(hot);
   });
 });
