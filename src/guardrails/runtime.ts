@@ -104,20 +104,21 @@ export function createGuardrailsRuntime(deps: {
   // The store's view of every route's state, kept current by every save: an engine (re)created for
   // a route — at start, after a reload, after its route came back — starts from it.
   const saved = new Map<string, unknown>(deps.states ?? []);
-  if (!deps.states) try {
-    const loaded = deps.store.loadStates() as Map<string, unknown> | Promise<Map<string, unknown>>;
-    if (loaded instanceof Map) for (const [k, v] of loaded) saved.set(k, v);
-    else
-      void loaded.then(
-        (m) => {
-          for (const [k, v] of m) if (!saved.has(k)) saved.set(k, v);
-          if (attached) runtime.attach(attached, true);
-        },
-        (err: unknown) => deps.log.error({ err }, 'guardrail state not loaded'),
-      );
-  } catch (err) {
-    deps.log.error({ err }, 'guardrail state not loaded');
-  }
+  if (!deps.states)
+    try {
+      const loaded = deps.store.loadStates() as Map<string, unknown> | Promise<Map<string, unknown>>;
+      if (loaded instanceof Map) for (const [k, v] of loaded) saved.set(k, v);
+      else
+        void loaded.then(
+          (m) => {
+            for (const [k, v] of m) if (!saved.has(k)) saved.set(k, v);
+            if (attached) runtime.attach(attached, true);
+          },
+          (err: unknown) => deps.log.error({ err }, 'guardrail state not loaded'),
+        );
+    } catch (err) {
+      deps.log.error({ err }, 'guardrail state not loaded');
+    }
   let lastSave = now();
   let attached: Snapshot | undefined;
 
