@@ -167,6 +167,6 @@ routes:
     arms: { control: control, variant: variant }
     split: { variant: 20 }
     sticky: [header:x-user-id]
-    guardrails: ${o.guardrails ?? '{}'}
+    guardrails: ${o.guardrails ? o.guardrails.replace(/^\{/, '{ clientCap: 0, ') : '{ clientCap: 0 }'}
 `;
 }
