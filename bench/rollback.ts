@@ -53,7 +53,7 @@ routes:
     arms: { control: control, variant: variant }
     split: { variant: ${weight} }
     sticky: [header:x-user-id]
-    guardrails: { onBreach: rollback }
+    guardrails: { onBreach: rollback, clientCap: 0 }   # every simulated user comes from 127.0.0.1
 `,
   });
   const pool = new Pool(`http://127.0.0.1:${fl.port}`, { connections: 16 });

@@ -222,6 +222,7 @@ export async function startApp(opts: AppOptions): Promise<App> {
   // Probes and scrapes without a token, apart from the admin API (metrics.listen; optional).
   const metricsListener = cfg.metrics ? createMetricsListener({ metrics: scrape, ready }) : undefined;
   const admin = createAdminServer({
+    degraded: () => (guardrails?.health().degraded ? ['guardrail-persistence'] : []),
     config,
     log,
     ready,

@@ -19,6 +19,8 @@ export interface AdminDeps {
   readonly config: ConfigManager;
   /** True once listeners are up and until shutdown starts. */
   ready(): boolean;
+  /** What works only partly (e.g. guardrail state not being stored); /readyz reports it. */
+  degraded?(): string[];
   readonly startedAt: Date;
   /** More guarded routes (e.g. the shadow-diff API), keyed `METHOD /path`. */
   readonly routes?: Readonly<Record<string, Handler>>;
@@ -55,7 +57,14 @@ function exposed(server: Server): boolean {
 export function createAdminServer(deps: AdminDeps): Server {
   const open: Record<string, Handler> = {
     'GET /healthz': (_q, res) => sendJson(res, { status: 'ok' }),
-    'GET /readyz': (_q, res) => (deps.ready() ? sendJson(res, { status: 'ready' }) : sendJson(res, { status: 'not ready' }, 503)),
+    'GET /readyz': (q, res) => {
+      if (!deps.ready()) return sendJson(res, { status: 'not ready' }, 503);
+      // Degraded still serves (a storage problem must not pull the proxy out of rotation), unless the
+      // probe asks `?strict=1`.
+      const degraded = deps.degraded?.() ?? [];
+      if (degraded.length === 0) return sendJson(res, { status: 'ready' });
+      sendJson(res, { status: 'degraded', degraded }, /[?&]strict=(1|true)\b/.test(q.url ?? '') ? 503 : 200);
+    },
     ...loginRoutes(() => deps.config.current().config.admin),
   };
   const guarded: Record<string, Handler> = {

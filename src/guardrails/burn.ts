@@ -3,7 +3,8 @@
  * on both arms pooled. Burn rate = observation rate / budget, budget = 1 − availability. A rule fires
  * only when (1) its long window holds a full window of evidence, (2) both windows burn at ≥ `factor`,
  * and (3) an e-detector (rate-test.ts) has evidence that the pooled rate exceeds factor × budget, with
- * a mean time to a false alarm of at least DETECTOR_ARL seconds. A firing rule never blames the
+ * a mean time to a false alarm of at least DETECTOR_ARL seconds (each second's count capped at 3× what
+ * the rule allows, so a burst of correlated errors counts as a few). A firing rule never blames the
  * variant: the service is failing, so the engine pauses the rollout and alerts. A variant that is
  * worse than the control is caught by the ratio test, which compares it with the concurrent control.
  */

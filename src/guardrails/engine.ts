@@ -103,7 +103,11 @@ export function createEngine(route: string, cfg: EngineConfig, restored?: RouteS
       since ??= sec * 1000;
       for (const r of ctx.rules) {
         const d = detectors.get(r.name)!;
-        d.logG = advanceDetector(d, r, ctx.budget, n, k);
+        // A burst (many units failing in one second) counts as at most a few times what the rule
+        // allows per second: capping can only lower the likelihood ratio, so the bound still holds,
+        // and correlated errors cannot pose as a sustained burn.
+        const cap = Math.max(2, Math.ceil(3 * n * r.factor * ctx.budget));
+        d.logG = advanceDetector(d, r, ctx.budget, n, Math.min(k, cap));
       }
     }
     const c = arms[CONTROL] ?? EMPTY;

@@ -85,6 +85,10 @@ ${routes}`;
     const metrics = await (await request(`${fl.adminUrl}/metrics`)).body.text();
     expect(metrics).toMatch(/^fieldlab_guardrails_persistence_failures_total\{kind="decision"\} [1-9]/m);
     expect(metrics).toMatch(/^fieldlab_guardrails_persistence_degraded 1$/m);
+    const ready = await request(`${fl.adminUrl}/readyz`);
+    expect(ready.statusCode).toBe(200);
+    expect(await ready.body.json()).toEqual({ status: 'degraded', degraded: ['guardrail-persistence'] });
+    expect((await request(`${fl.adminUrl}/readyz?strict=1`)).statusCode).toBe(503);
     side.exec('ALTER TABLE decisions_away RENAME TO decisions; ALTER TABLE guardrail_state_away RENAME TO guardrail_state');
     side.close();
     for (let i = 0; i < 50 && (await status(fl.adminUrl)).persistence.degraded; i++) {

@@ -145,11 +145,12 @@ ${extra}`;
     let fl = await startFieldlab(rollout('1h'));
     const g = fl.app.guardrails();
     g.tick(); // starts the step clock
-    await drive(fl, 1200);
+    // ~240 clean variant requests prove its error rate below a tenth of the 50% budget.
+    await drive(fl, 2400);
     const stepped = await until(fl, (s) => s.routes[0]!.variants[0]!.percent === 30);
     expect(stepped.decisions.map((d) => `${d.action} ${d.rule}`)).toEqual(['step pass-step']);
     await new Promise((r) => setTimeout(r, 1100)); // minBake of the new step
-    await drive(fl, 600, 5000);
+    await drive(fl, 1200, 5000);
     const promoted = await until(fl, (s) => s.routes[0]!.variants[0]!.phase === 'promoted');
     expect(promoted.routes[0]!.variants[0]).toMatchObject({ phase: 'promoted', percent: 50 });
     await fl.close();
