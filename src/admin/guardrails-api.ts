@@ -6,7 +6,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parseTimeBound } from '../compare/report-filter.js';
-import { FL_ADMIN_BAD_REQUEST, FL_FORCE_REQUIRED, FL_NO_CHANGE, FL_NO_GUARDRAILS, FL_ROUTE_NOT_FOUND } from '../errors.js';
+import { FL_ADMIN_BAD_REQUEST, FL_FORCE_REQUIRED, FL_INTERNAL, FL_NO_CHANGE, FL_NO_GUARDRAILS, FL_ROUTE_NOT_FOUND } from '../errors.js';
 import { liftManual, toJsonSafe, type GuardrailsRuntime } from '../guardrails/runtime.js';
 import type { ManualAction } from '../guardrails/types.js';
 import { sendLocalReply } from '../net/local-reply.js';
@@ -26,7 +26,7 @@ const guarded =
   (fn: (req: IncomingMessage, res: ServerResponse) => Promise<void>): Handler =>
   (req, res) => {
     fn(req, res).catch(() => {
-      if (!res.headersSent) sendJson(res, { error: { code: 'FL_INTERNAL', message: 'guardrails request failed' } }, 500);
+      if (!res.headersSent) sendLocalReply(res, FL_INTERNAL, undefined, 'guardrails request failed');
     });
   };
 

@@ -33,7 +33,7 @@ Usage:
                                    guardrails: each variant's weight, phase and step, recent decisions
   fieldlab fleet [--json]          fleet mode (store: postgres://…): every replica, the decision each
                                    has applied, who decides; exit 1 on warnings (config digests differ)
-  fieldlab rollback|pause|resume|promote|reset ROUTE [--arm ARM]
+  fieldlab rollback|pause|resume|promote|reset ROUTE [--arm ARM] [--reason TEXT] [--actor NAME] [--force]
                                    manual guardrail actions on a running Fieldlab
       status and the actions reach the admin API:
         --admin URL                the admin API (default: admin.listen of --config FILE)
