@@ -51,11 +51,26 @@ export async function pickExamples(e: EndpointReport, lookup: ExampleLookup, max
 export async function loadPageExamples(
   report: { readonly endpoints: readonly EndpointReport[] },
   lookup: ExampleLookup,
-): Promise<PickedExample[][]> {
-  const out: PickedExample[][] = [];
-  for (const e of report.endpoints) out.push(await pickExamples(e, lookup));
+  budget = EXAMPLE_BYTES_PER_PAGE,
+): Promise<(PickedExample[] | null)[]> {
+  const out: (PickedExample[] | null)[] = [];
+  let bytes = 0;
+  for (const e of report.endpoints) {
+    // Example bodies are the heavy part of a page (up to 2 × 16 KiB each): past the budget, later
+    // endpoints show none, so a page stays a few MB however many endpoints it lists.
+    if (bytes >= budget) {
+      out.push(null);
+      continue;
+    }
+    const picked = await pickExamples(e, lookup);
+    for (const p of picked) bytes += p.example.primaryBody.length + p.example.candidateBody.length;
+    out.push(picked);
+  }
   return out;
 }
+
+/** Example body characters one HTML report page carries at most (both sides, all endpoints). */
+export const EXAMPLE_BYTES_PER_PAGE = 1024 * 1024;
 
 function idRow(label: string, value: string | undefined, attr: 'trace-id' | 'request-id', missing: string): Html {
   if (!value) return html`<dt>${label}</dt><dd class="muted">${missing}</dd>`;
@@ -101,7 +116,11 @@ export function exampleCard({ example: ex, fields }: PickedExample, verdicts: Re
  * The examples block of an endpoint, from its prefetched examples.
  * @example examplesBlock(endpoint, await pickExamples(endpoint, lookup))
  */
-export function examplesBlock(e: EndpointReport, picked: readonly PickedExample[]): Html {
+export function examplesBlock(e: EndpointReport, picked: readonly PickedExample[] | null): Html {
+  if (picked === null) {
+    const q = new URLSearchParams({ route: e.route, shadow: e.shadow, endpoint: e.endpoint });
+    return html`<p class="muted" data-examples="over-budget">Examples left out to keep this page small: <a href="diffs/examples.json?${q.toString()}">examples.json</a>.</p>`;
+  }
   if (picked.length === 0) {
     const why = e.fields.some((f) => f.verdict !== 'noise')
       ? 'No stored examples in this window.'

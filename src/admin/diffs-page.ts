@@ -90,7 +90,7 @@ function ranking(r: DiffReport): Html {
 <tbody>${r.endpoints.map((e, i) => rankingRow(r, e, i))}</tbody></table></section>`;
 }
 
-function endpointSection(e: EndpointReport, i: number, rank: number, examples: readonly PickedExample[]): Html {
+function endpointSection(e: EndpointReport, i: number, rank: number, examples: readonly PickedExample[] | null): Html {
   const cut = e.fieldsTotal - e.fields.length;
   return html`<section class="card endpoint" id="ep-${i}" data-endpoint-key="${key(e)}" data-endpoint="${e.endpoint}" data-route="${e.route}" data-shadow="${e.shadow}">
 <div class="ep-head"><span class="rank">#${rank}</span><h2><code>${e.endpoint}</code></h2>
@@ -122,11 +122,11 @@ function empty(r: DiffReport): Html {
  * belongs to `report.endpoints[i]`; see loadPageExamples). Pure: no store access. Every value is escaped.
  * @example res.end(renderDiffsPage(report, await loadPageExamples(report, (f) => store.examples({ ...f, limit: 3 }))))
  */
-export function renderDiffsPage(report: DiffReport, examples: readonly (readonly PickedExample[])[]): string {
+export function renderDiffsPage(report: DiffReport, examples: readonly (readonly PickedExample[] | null)[]): string {
   const body =
     report.endpoints.length === 0
       ? empty(report)
-      : html`${ranking(report)}${report.endpoints.map((e, i) => endpointSection(e, i, report.page.offset + i + 1, examples[i] ?? []))}`;
+      : html`${ranking(report)}${report.endpoints.map((e, i) => endpointSection(e, i, report.page.offset + i + 1, examples[i] === undefined ? [] : examples[i]))}`;
   return html`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>Fieldlab shadow diffs${report.totals.realFields > 0 ? ` — ${report.totals.realFields} real` : ''}</title>

@@ -30,8 +30,8 @@ Output (default: a text report, ANSI colour only on a terminal; NO_COLOR turns i
 
 Paging (every output is one bounded page of the ranking; the CI gate judges all of it):
   --offset N         start at the N-th endpoint of the ranking (default 0; the report names the next offset)
-  --limit N          endpoints per page (default 50, at most 500)
-  --fields N         fields listed per endpoint (default 100, at most 1000)
+  --limit N          endpoints per page (default 50, at most 200)
+  --fields N         fields listed per endpoint (default 100, at most 200)
 
 CI gate:
   --fail-on RATE     exit 1 when a field with verdict "real" differs in more than RATE of pairs

@@ -57,14 +57,15 @@ export interface EndpointReport {
 export interface ReportPage {
   /** First endpoint, 0-based in ranking order (default 0). */
   readonly offset?: number;
-  /** Endpoints per page (default 50, at most 500). */
+  /** Endpoints per page (default 50, at most 200). */
   readonly limit?: number;
-  /** Fields listed per endpoint (default 100, at most 1000); the rest are counted in `fieldsTotal`. */
+  /** Fields listed per endpoint (default 100, at most 200); the rest are counted in `fieldsTotal`. */
   readonly fields?: number;
 }
 
 /** Defaults and ceilings of a report page. */
-export const REPORT_PAGE = { limit: 50, maxLimit: 500, fields: 100, maxFields: 1000 } as const;
+// The maxima bound the worst page (rows × fields) to a few MB, however the query string asks.
+export const REPORT_PAGE = { limit: 50, maxLimit: 200, fields: 100, maxFields: 200 } as const;
 
 /** Where a page sits in the whole report. */
 export interface PageInfo {

@@ -218,4 +218,15 @@ describe('renderDiffsPage', () => {
     expect(empty).toContain('No shadow pairs in this window');
     expect(empty).toContain('Nothing was skipped');
   });
+  it('stops adding example pairs past the page budget and links the rest instead (pages stay bounded)', async () => {
+    const many = { ...report, endpoints: [cart, { ...cart, endpoint: 'GET /carts/:id/2' }, { ...cart, endpoint: 'GET /carts/:id/3' }] };
+    const all = async () => [example];
+    const bodies = example.primaryBody.length + example.candidateBody.length;
+    const loaded = await loadPageExamples(many, all, bodies); // room for the first endpoint's examples only
+    expect(loaded[0]!.length).toBeGreaterThan(0);
+    expect(loaded.slice(1)).toEqual([null, null]);
+    const page = renderDiffsPage(many, loaded);
+    expect(page.match(/data-examples="over-budget"/g)).toHaveLength(2);
+    expect(page).toContain('diffs/examples.json?route=checkout&amp;shadow=v2&amp;endpoint=GET+%2Fcarts%2F%3Aid%2F2');
+  });
 });
