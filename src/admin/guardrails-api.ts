@@ -11,6 +11,7 @@ import { liftManual, toJsonSafe, type GuardrailsRuntime } from '../guardrails/ru
 import type { ManualAction } from '../guardrails/types.js';
 import { sendLocalReply } from '../net/local-reply.js';
 import type { DecisionRecord, GuardrailStore } from '../storage/guardrail-types.js';
+import { raceDeadline, SHUTDOWN_GRACE_MS } from '../async/deadline.js';
 import { sendJson } from './server.js';
 
 const ACTIONS: readonly ManualAction[] = ['rollback', 'pause', 'resume', 'promote', 'reset'];
@@ -71,7 +72,7 @@ export function guardrailRoutes(runtime: GuardrailsRuntime, store: Pick<Guardrai
       const rows = await decisions({ ...(q.route ? { route: q.route } : {}), ...(since !== undefined ? { since } : {}), limit });
       sendJson(res, toJsonSafe({ decisions: rows }));
     }),
-    'POST /routes/*': (req, res) => {
+    'POST /routes/*': async (req, res) => {
       let name: string | undefined;
       let action: string | undefined;
       try {
@@ -92,11 +93,15 @@ export function guardrailRoutes(runtime: GuardrailsRuntime, store: Pick<Guardrai
           const breaching = result.refused.some((r) => r.why === 'breaching');
           return sendLocalReply(res, breaching ? FL_FORCE_REQUIRED : FL_NO_CHANGE, undefined, result.refused.map((r) => r.says).join('; '));
         }
+        // Answer once the decision is stored (bounded: a failing store is retried in the background and
+        // shows as degraded persistence), so a `status` right after the action already lists it.
+        const stored = (await raceDeadline(runtime.idle(), SHUTDOWN_GRACE_MS)) === 'settled' && !runtime.health().degraded;
         return sendJson(
           res,
           toJsonSafe({
             route: name,
             action,
+            stored,
             decisions: result.decisions,
             refused: result.refused,
             status: runtime.status(name)[0] ?? null,

@@ -113,6 +113,8 @@ export function createPersistence(store: Pick<GuardrailStore, 'saveState' | 'app
     running = true;
     inFlight = flush().finally(() => {
       running = false;
+      // A write queued while this flush was past it is written now, not at the next retry tick.
+      if (attempt === 0 && (states.size > 0 || decisions.length > 0)) kick();
     });
   };
 
@@ -135,7 +137,7 @@ export function createPersistence(store: Pick<GuardrailStore, 'saveState' | 'app
       if ((states.size > 0 || decisions.length > 0) && at >= nextAt) kick();
     },
     idle: async () => {
-      await inFlight;
+      while (running) await inFlight;
     },
     health: () => ({ ...h }),
   };
