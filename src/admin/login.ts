@@ -11,9 +11,14 @@ import { type AdminCredentials, SESSION_COOKIE, SESSION_SECONDS, sessionValue, t
 
 const MAX_FORM_BYTES = 4096;
 
-/** Only same-origin paths are followed after a login (an open redirect would be a phishing aid). */
+/**
+ * Only same-origin paths are followed after a login (an open redirect would be a phishing aid):
+ * printable ASCII only — browsers drop tab and newline from URLs, so `/\t/evil` is `//evil`, and a
+ * control character can't go into a Location header at all — starting with one `/` not followed
+ * by another `/` or a `\`.
+ */
 function safeNext(next: string | null | undefined): string {
-  return next?.startsWith('/') && !next.startsWith('//') && !next.startsWith('/\\') ? next : '/diffs';
+  return next && /^\/(?![/\\])[\x21-\x7e]*$/.test(next) ? next : '/diffs';
 }
 
 function page(res: ServerResponse, status: number, next: string, error?: string): void {
@@ -59,7 +64,17 @@ export function loginRoutes(
         size += c.length;
         if (size <= MAX_FORM_BYTES) chunks.push(c);
       });
+      req.on('error', () => res.destroy());
       req.on('end', () => {
+        // Runs outside the admin server's handler guard: nothing here may throw.
+        try {
+          answer();
+        } catch {
+          if (!res.headersSent) page(res, 400, '/diffs', 'invalid form');
+          else res.destroy();
+        }
+      });
+      const answer = () => {
         if (size > MAX_FORM_BYTES) return page(res, 413, '/diffs', 'form too large');
         const form = new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
         const next = safeNext(form.get('next'));
@@ -72,7 +87,7 @@ export function loginRoutes(
           'content-length': 0,
         });
         res.end();
-      });
+      };
     },
   };
 }
