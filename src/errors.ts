@@ -129,6 +129,11 @@ export const FL_ADMIN_FORBIDDEN = defineError(
   403,
   'this credential may only read (actions and reload need admin.writeToken or admin.token as a bearer token)',
 );
+export const FL_ADMIN_CROSS_SITE = defineError(
+  'FL_ADMIN_CROSS_SITE',
+  403,
+  'refused: this looks like a browser request from another site (Origin / Sec-Fetch-Site), or it names a Host that is not this admin listener while no token is configured',
+);
 export const FL_ADMIN_NOT_FOUND = defineError('FL_ADMIN_NOT_FOUND', 404, 'no such admin endpoint');
 export const FL_ROUTE_NOT_FOUND = defineError('FL_ROUTE_NOT_FOUND', 404, 'no route with that name in the running config');
 export const FL_NO_GUARDRAILS = defineError(

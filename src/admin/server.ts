@@ -7,8 +7,9 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { ConfigManager } from '../config/manager.js';
 import type { Logger } from '../telemetry/logger.js';
-import { FL_ADMIN_FORBIDDEN, FL_ADMIN_NOT_FOUND, FL_ADMIN_UNAUTHORIZED, FL_INTERNAL } from '../errors.js';
+import { FL_ADMIN_CROSS_SITE, FL_ADMIN_FORBIDDEN, FL_ADMIN_NOT_FOUND, FL_ADMIN_UNAUTHORIZED, FL_INTERNAL } from '../errors.js';
 import { accessOf, requiredLevel, tokensConfigured } from './auth.js';
+import { crossSiteReason } from './cross-site.js';
 import { loginRoutes } from './login.js';
 import { sendLocalReply } from '../net/local-reply.js';
 import { redact } from './redact.js';
@@ -46,8 +47,13 @@ export function sendJson(res: ServerResponse, body: unknown, status = 200): void
  * config: a reload can drop the token from the file, but `admin.listen` only changes on restart.
  */
 function exposed(server: Server): boolean {
+  const a = boundAddress(server);
+  return a !== undefined && !isLoopback(stripV4Mapped(a));
+}
+
+function boundAddress(server: Server): string | undefined {
   const a = server.address();
-  return a !== null && typeof a === 'object' && !isLoopback(stripV4Mapped(a.address));
+  return a !== null && typeof a === 'object' ? a.address : undefined;
 }
 
 /**
@@ -100,6 +106,11 @@ export function createAdminServer(deps: AdminDeps): Server {
     const handler =
       open[key] ?? guarded[key] ?? guarded[Object.keys(guarded).find((k) => k.endsWith('/*') && key.startsWith(k.slice(0, -1))) ?? ''];
     if (!handler) return sendLocalReply(res, FL_ADMIN_NOT_FOUND, undefined);
+    if (!open[key] || req.method === 'POST') {
+      // Before credentials: a forged browser request is refused whatever it carries (cross-site.ts).
+      const forged = crossSiteReason(req, !tokensConfigured(deps.config.current().config.admin), boundAddress(server));
+      if (forged !== undefined) return sendLocalReply(res, FL_ADMIN_CROSS_SITE, undefined, `refused: ${forged}`);
+    }
     if (!open[key]) {
       const has = accessOf(req, deps.config.current().config.admin, exposed(server));
       const needs = requiredLevel(req.method);
