@@ -7,7 +7,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parseTimeBound } from '../compare/report-filter.js';
 import { FL_ADMIN_BAD_REQUEST, FL_FORCE_REQUIRED, FL_INTERNAL, FL_NO_CHANGE, FL_NO_GUARDRAILS, FL_ROUTE_NOT_FOUND } from '../errors.js';
-import { liftManual, toJsonSafe, type GuardrailsRuntime } from '../guardrails/runtime.js';
+import { liftManual, type GuardrailsRuntime } from '../guardrails/runtime.js';
+import { toJsonSafe } from '../net/json-safe.js';
 import type { ManualAction } from '../guardrails/types.js';
 import { sendLocalReply } from '../net/local-reply.js';
 import type { DecisionRecord, GuardrailStore } from '../storage/guardrail-types.js';

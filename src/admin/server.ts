@@ -13,6 +13,8 @@ import { crossSiteReason } from './cross-site.js';
 import { loginRoutes } from './login.js';
 import { sendLocalReply } from '../net/local-reply.js';
 import { redact } from './redact.js';
+import { jsonReplacer } from '../net/json-safe.js';
+import { armBuckets } from '../routing/assign.js';
 import { isLoopback, stripV4Mapped } from '../net/ip.js';
 
 /** What the admin API reads from the running app. */
@@ -31,9 +33,9 @@ export interface AdminDeps {
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
 
-/** Sends a JSON body with status 200 (or `status`). */
+/** Sends a JSON body with status 200 (or `status`); every number is rounded once, here (net/json-safe.ts). */
 export function sendJson(res: ServerResponse, body: unknown, status = 200): void {
-  const text = `${JSON.stringify(body, null, 2)}\n`;
+  const text = `${JSON.stringify(body, jsonReplacer, 2)}\n`;
   res.writeHead(status, {
     'content-type': 'application/json; charset=utf-8',
     'content-length': Buffer.byteLength(text),
@@ -149,7 +151,8 @@ function describeRoutes(config: ConfigManager, showSeed: boolean): unknown[] {
         name: arm.name,
         configured: arm.percent,
         percent: index === 0 ? 100 - route.weights.percents.reduce((a, b) => a + b, 0) : route.weights.percents[index - 1],
-        buckets: index === 0 ? null : [route.weights.ranges.starts[index - 1], route.weights.ranges.ends[index - 1]],
+        // [start, end) pairs; control owns the gaps between the variants' ranges.
+        buckets: armBuckets(route.weights.ranges, index),
         upstream: arm.upstream.name,
         endpoints: arm.upstream.endpoints.map((ep) => ({ origin: redact(ep.origin), ejected: ep.ejectedUntil > Date.now() })),
       })),

@@ -10,6 +10,7 @@ import type { Snapshot } from '../config/compile.js';
 import { Guardrails as GuardrailsSchema } from '../config/schema-guardrails.js';
 import type { RawGuardrails } from '../config/schema.js';
 import type { CompiledRoute } from '../routing/route.js';
+import { toJsonSafe } from '../net/json-safe.js';
 import type { GuardrailStore } from '../storage/guardrail-types.js';
 import type { ExchangeObserver } from '../telemetry/hooks.js';
 import type { Logger } from '../telemetry/logger.js';
@@ -321,23 +322,4 @@ export function liftManual<T extends { evidence: unknown }>(d: T): T & { note?: 
  */
 export function decisionPayload(d: Decision): Record<string, unknown> {
   return { type: 'fieldlab.decision', ...(toJsonSafe(d) as Record<string, unknown>) };
-}
-
-/** Keys whose numbers are epoch-ms timestamps (shown as ISO strings at the edge). */
-const TIME_KEYS = new Set(['at', 'since', 'stepSince', 'stepStartedAt', 'lastFailureAt']);
-
-/**
- * A JSON-ready copy: epoch-ms timestamps as ISO strings, floats rounded to 6 significant digits,
- * Infinity/NaN as null — so no consumer sees `0.010000000000000009`.
- * @example JSON.stringify(toJsonSafe({ at: 0, p: 0.1 + 0.2 })) // {"at":"1970-01-01T00:00:00.000Z","p":0.3}
- */
-export function toJsonSafe(x: unknown, key = ''): unknown {
-  if (typeof x === 'number') {
-    if (!Number.isFinite(x)) return null;
-    if (TIME_KEYS.has(key) && x > 1e11) return new Date(x).toISOString();
-    return Number.isInteger(x) ? x : +x.toPrecision(6);
-  }
-  if (Array.isArray(x)) return x.map((v) => toJsonSafe(v));
-  if (x && typeof x === 'object') return Object.fromEntries(Object.entries(x).map(([k, v]) => [k, toJsonSafe(v, k)]));
-  return x;
 }

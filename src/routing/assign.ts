@@ -41,3 +41,25 @@ export function armForBucket(ranges: ArmRanges, bucket: number): number {
   }
   return 0;
 }
+
+/**
+ * The [start, end) bucket ranges an arm owns, in order: one (or none at 0%) for a variant, the
+ * complement of every variant's range for control — what `GET /routes` shows.
+ * @example armBuckets(buildRanges([10]), 0) // [[1000, 10000]]
+ */
+export function armBuckets(ranges: ArmRanges, armIndex: number): [number, number][] {
+  const { starts, ends } = ranges;
+  if (armIndex > 0) {
+    const [s, e] = [starts[armIndex - 1]!, ends[armIndex - 1]!];
+    return e > s ? [[s, e]] : [];
+  }
+  // Variant ranges are laid out in lane order, so control's share is the gaps between them.
+  const out: [number, number][] = [];
+  let at = 0;
+  for (let i = 0; i < starts.length; i++) {
+    if (starts[i]! > at) out.push([at, starts[i]!]);
+    at = Math.max(at, ends[i]!);
+  }
+  if (at < BUCKETS) out.push([at, BUCKETS]);
+  return out;
+}

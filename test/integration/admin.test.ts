@@ -24,6 +24,10 @@ routes:
     match: { path: /api/checkout/* }
     arms: { control: a, variant: b }
     split: { variant: 25 }
+  - name: three
+    match: { path: /three/* }
+    arms: { control: a, b1: a, b2: a }
+    split: { b1: 33.3, b2: 33.3 }
 `,
       { env: { ADMIN_TOKEN: 's3cret-token' } },
     );
@@ -57,17 +61,37 @@ routes:
 
   it('lists routes with arms, weights, bucket ranges and upstreams', async () => {
     const { body } = await get('/routes', 's3cret-token');
-    expect(body.routes).toHaveLength(1);
+    expect(body.routes).toHaveLength(2);
     expect(body.routes[0]).toMatchObject({
       name: 'checkout',
       seed: expect.stringMatching(/^[0-9a-f]{32}$/),
       seedSource: 'store',
       sticky: ['cookie:fl_uid'],
       arms: [
-        { name: 'control', percent: 75, upstream: 'a', buckets: null },
-        { name: 'variant', percent: 25, upstream: 'b', buckets: [0, 2500] },
+        { name: 'control', percent: 75, upstream: 'a', buckets: [[2500, 10000]] },
+        { name: 'variant', percent: 25, upstream: 'b', buckets: [[0, 2500]] },
       ],
     });
+  });
+
+  it("shows control's real bucket ranges and percents without float noise", async () => {
+    const res = await request(`${fl.adminUrl}/routes`, { headers: { authorization: 'Bearer s3cret-token' } });
+    const text = await res.body.text();
+    // 100 − 2 × 33.3 is 33.400000000000006 in binary floating point.
+    expect(text).not.toMatch(/\d\.\d{7,}/);
+    const three = (JSON.parse(text) as { routes: { arms: unknown[] }[] }).routes[1]!;
+    expect(three.arms).toMatchObject([
+      {
+        name: 'control',
+        percent: 33.4,
+        buckets: [
+          [3330, 5000],
+          [8330, 10000],
+        ],
+      },
+      { name: 'b1', percent: 33.3, buckets: [[0, 3330]] },
+      { name: 'b2', percent: 33.3, buckets: [[5000, 8330]] },
+    ]);
   });
 
   it('reloads on POST /reload and answers 404 with a code for unknown paths', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { armForBucket, buildRanges } from '../../../src/routing/assign.js';
+import { armBuckets, armForBucket, buildRanges } from '../../../src/routing/assign.js';
 import { BUCKETS, bucketOf } from '../../../src/routing/hash.js';
 
 describe('bucketOf', () => {
@@ -42,3 +42,23 @@ describe('nested ranges', () => {
 
 // Computed independently with `printf 's\na' | sha256sum` etc. (first 8 hex digits, mod 10000).
 const PINNED = { sa: 2550, sb: 4173, ta: 4880 };
+
+describe('armBuckets', () => {
+  it("lists control's ranges as the gaps between the variants' ranges, and agrees with armForBucket", () => {
+    const r = buildRanges([33.3, 10]);
+    expect([armBuckets(r, 0), armBuckets(r, 1), armBuckets(r, 2)]).toEqual([
+      [
+        [3330, 5000],
+        [6000, 10000],
+      ],
+      [[0, 3330]],
+      [[5000, 6000]],
+    ]);
+    for (const arm of [0, 1, 2]) for (const [s, e] of armBuckets(r, arm)) for (const b of [s, e - 1]) expect(armForBucket(r, b)).toBe(arm);
+  });
+  it('gives a variant at 0% no range and control everything', () => {
+    const r = buildRanges([0]);
+    expect([armBuckets(r, 0), armBuckets(r, 1)]).toEqual([[[0, 10000]], []]);
+    expect(armBuckets(buildRanges([100]), 0)).toEqual([]);
+  });
+});
