@@ -21,6 +21,7 @@ import { isFleetStore, joinFleet } from './fleet/join.js';
 import { createMetrics } from './telemetry/metrics.js';
 import { metricsRoute } from './admin/metrics-route.js';
 import { collectAppState } from './telemetry/metrics-state.js';
+import { withForceMetrics } from './routing/force-stats.js';
 import type { Tracing } from './telemetry/tracing.js';
 import { createComparePipeline, type PipelineStats } from './compare/pipeline.js';
 import { createDiffBatcher, type DiffBatcherStats } from './storage/batcher.js';
@@ -187,7 +188,7 @@ export async function startApp(opts: AppOptions): Promise<App> {
   });
   const metrics = createMetrics({
     collect: withGuardrailMetrics(
-      collectAppState({ mirror: diffStats, config, ...(tracing ? { tracing: tracing.stats } : {}) }),
+      withForceMetrics(collectAppState({ mirror: diffStats, config, ...(tracing ? { tracing: tracing.stats } : {}) })),
       () => guardrails,
     ),
   });

@@ -15,6 +15,7 @@ import { sendLocalReply } from '../net/local-reply.js';
 import { redact } from './redact.js';
 import { jsonReplacer } from '../net/json-safe.js';
 import { armBuckets } from '../routing/assign.js';
+import { forceCounts } from '../routing/force-stats.js';
 import { isLoopback, stripV4Mapped } from '../net/ip.js';
 
 /** What the admin API reads from the running app. */
@@ -145,7 +146,16 @@ function describeRoutes(config: ConfigManager, showSeed: boolean): unknown[] {
       // Never in /config; here only for write credentials (see GET /routes).
       seed: showSeed ? route.seed : '***',
       seedSource: raw.seed === undefined ? 'store' : 'config',
-      force: raw.force ?? null,
+      // The locks, never the secret; `counts`: overrides followed and refused (by reason) since start.
+      force: route.force
+        ? {
+            from: route.force.from,
+            allowFrom: route.force.allowFrom ?? null,
+            signed: route.force.signed,
+            allowRolledBack: route.force.allowRolledBack,
+            counts: forceCounts(route.name),
+          }
+        : null,
       weightsFrom: route.weights.source,
       arms: route.arms.map((arm, index) => ({
         name: arm.name,

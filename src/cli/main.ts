@@ -7,6 +7,7 @@ import { manualCommand, runStatus } from './control.js';
 import { runDemo } from './demo.js';
 import { runDiffs } from './diffs.js';
 import { runFleet } from './fleet.js';
+import { runForceValue } from './force-value.js';
 import { runSchema } from './schema.js';
 import { runStart, type CliIo } from './start.js';
 import { runValidate } from './validate.js';
@@ -40,6 +41,9 @@ Usage:
         --config FILE              the config to read admin.listen and tokens from
         --token TOKEN              bearer token (or FIELDLAB_ADMIN_TOKEN); status reads with the
                                    read token, actions need the write token
+  fieldlab force-value ROUTE ARM [--ttl 1h] [--config FILE]
+                                   print a signed QA override value for a route whose force: has
+                                   a secret (from its force.secret, else FIELDLAB_FORCE_SECRET)
   fieldlab --version               print the version
   fieldlab --help                  this text
 
@@ -61,6 +65,7 @@ const commands: Record<string, (args: string[], io: CliIo) => number | undefined
   reset: manualCommand('reset'),
   diffs: runDiffs,
   fleet: runFleet,
+  'force-value': runForceValue,
 };
 
 async function main(argv: string[]): Promise<void> {

@@ -8,7 +8,8 @@ import { createTrustedProxies, type TrustedProxies } from '../net/cidr.js';
 import type { Arm, CompiledRoute } from '../routing/route.js';
 import { createWeightCell } from '../routing/weights.js';
 import { compileMatch } from '../routing/route-table.js';
-import { compileSource, compileSticky } from '../routing/sticky.js';
+import { compileForce } from '../routing/force.js';
+import { compileSticky } from '../routing/sticky.js';
 import type { PoolRegistry } from '../forward/pools.js';
 import { createUpstream, type Upstream } from '../forward/upstream.js';
 import type { RawConfig, RawRoute } from './schema.js';
@@ -102,7 +103,7 @@ function compileRoute(
       return seedOf(route);
     },
     sticky: compileSticky(route.sticky),
-    force: route.force ? compileSource(route.force) : undefined,
+    force: route.force ? compileForce(route.force) : undefined,
     exposeArm: route.exposeArm,
     upgrades: new Set(route.upgrades.map((u) => u.toLowerCase())),
     shadows: route.shadow.map(shadow),

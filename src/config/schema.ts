@@ -9,16 +9,12 @@ import { Duration, Listen, Method, Name, Percent, Size, Timeouts, Upstream } fro
 import { Shadow, Store } from './schema-shadow.js';
 import { Guardrails, Rollout, Tracing } from './schema-guardrails.js';
 import { parseCidr } from '../net/cidr.js';
+import { Force, forceIssue } from './schema-force.js';
 
 const StickySource = z
   .string()
   .regex(/^(?:(?:header|cookie|query):[^\s:]+|ip)$/, 'use header:NAME, cookie:NAME, query:NAME or ip')
   .describe('Where the sticky key comes from: header:NAME, cookie:NAME, query:NAME or ip');
-
-const ForceSource = z
-  .string()
-  .regex(/^(?:header|cookie):[^\s:]+$/, 'use header:NAME or cookie:NAME')
-  .describe('Where a QA override naming an arm comes from: header:NAME or cookie:NAME');
 
 const Match = z.strictObject({
   host: z
@@ -45,7 +41,7 @@ const Route = z.strictObject({
     .prefault(['cookie:fl_uid'])
     .describe('Ordered sticky key sources; first present wins; none present → a fl_uid cookie is issued'),
   seed: z.string().optional().describe('Hash seed (default: the route name); change it to re-randomize'),
-  force: ForceSource.optional(),
+  force: Force.optional(),
   exposeArm: z.boolean().prefault(false).describe("Send x-fieldlab-arm to the client too (also on Fieldlab's own 502/503/504)"),
   upgrades: z
     .array(z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'an upgrade protocol name is a token, e.g. websocket'))
@@ -181,6 +177,8 @@ function checkReferences(cfg: Shape, ctx: z.RefinementCtx): void {
     const at = (...p: (string | number)[]) => ['routes', i, ...p];
     if (seen.has(route.name)) ctx.addIssue({ code: 'custom', path: at('name'), message: `duplicate route name "${route.name}"` });
     seen.add(route.name);
+    const unlocked = forceIssue(route.force, cfg.listen.host);
+    if (unlocked) ctx.addIssue({ code: 'custom', path: at('force'), message: unlocked });
     if (!Object.hasOwn(route.arms, 'control')) ctx.addIssue({ code: 'custom', path: at('arms'), message: 'arms must include "control"' });
     for (const [arm, upstream] of Object.entries(route.arms)) {
       if (!Object.hasOwn(cfg.upstreams, upstream)) {

@@ -24,7 +24,7 @@ import { addSecond, startStep } from './engine-evidence.js';
 import { buildEvidence } from './evidence.js';
 import { applyManual, type Refusal } from './manual.js';
 import { reconcile } from './reconcile.js';
-import type { BurnEvidence, Decision, Evidence, ManualAction, ManualOptions, RouteState } from './types.js';
+import type { BurnEvidence, Decision, Evidence, ManualAction, ManualOptions, Phase, RouteState } from './types.js';
 import { CONTROL, createVariant, restartsLeft, snapshotVariant, type EngineContext, type VariantRt } from './variant.js';
 import { createArmWindows, type ArmWindows } from './windows.js';
 
@@ -53,6 +53,8 @@ export interface Engine {
   /** Manual action on `opts.arm`, or on every variant; refusals say why nothing changed. */
   manual(action: ManualAction, now: number, opts?: ManualOptions): { decisions: Decision[]; refused: Refusal[] };
   percent(arm: string): number;
+  /** A variant's phase (undefined for control or an unknown arm). */
+  phase(arm: string): Phase | undefined;
   weights(): Record<string, number>;
   inspect(arm: string, now: number): Evidence | undefined;
   state(): RouteState;
@@ -220,6 +222,7 @@ export function createEngine(route: string, cfg: EngineConfig, restored?: RouteS
       if (arm === CONTROL) return Math.max(0, 100 - variants.reduce((s, v) => s + v.percent, 0));
       return byArm.get(arm)?.percent ?? 0;
     },
+    phase: (arm) => byArm.get(arm)?.phase,
     weights() {
       return Object.fromEntries(variants.map((v) => [v.arm, v.percent]));
     },

@@ -128,6 +128,8 @@ export function createGuardrailsRuntime(deps: {
     slot.route.weights.set(
       variants.map((v) => slot.engine.percent(v)),
       'runtime',
+      // A rolled-back variant is closed to QA overrides too (routing/assignment.ts).
+      variants.map((v) => slot.engine.phase(v) === 'rolled-back'),
     );
   };
 

@@ -1,9 +1,12 @@
 /**
- * Assigns one request to an arm: QA override first, then the sticky key's bucket through the route's
- * nested ranges. Pure given the request, so the same key always lands on the same arm.
+ * Assigns one request to an arm: QA override first (when its locks let it through), then the sticky
+ * key's bucket through the route's nested ranges. Given the request (and, for signed overrides, the
+ * clock), the same key always lands on the same arm.
  */
 import type { CompiledRoute } from './route.js';
 import { armForBucket } from './assign.js';
+import type { ForceRefusal } from './force.js';
+import { countForce } from './force-stats.js';
 import { bucketOf } from './hash.js';
 import type { StickyInput } from './sticky.js';
 
@@ -14,6 +17,8 @@ export interface Assignment {
   /** Bucket in [0, 10000), or -1 when the arm was forced. */
   readonly bucket: number;
   readonly forced: boolean;
+  /** Set when the request named an arm and was refused (then assigned by its key). */
+  readonly forceRefused?: ForceRefusal;
   /** Cookie name to issue the generated key under, when it was generated. */
   readonly issueCookie: string | undefined;
 }
@@ -24,12 +29,29 @@ export interface Assignment {
  */
 export function assignArm(route: CompiledRoute, input: StickyInput): Assignment {
   const sticky = route.sticky(input);
+  let forceRefused: ForceRefusal | undefined;
   if (route.force) {
-    const wanted = route.force(input);
-    const index = wanted === undefined ? undefined : route.armIndex.get(wanted);
-    // Unknown arm names are ignored so a stale QA cookie can't break a page.
-    if (index !== undefined) return { armIndex: index, key: sticky.key, bucket: -1, forced: true, issueCookie: sticky.issueCookie };
+    const wanted = route.force.read(route.name, input, Math.floor(Date.now() / 1000));
+    if (wanted && 'arm' in wanted) {
+      const index = route.armIndex.get(wanted.arm);
+      // An arm a decision rolled back stays out of reach: forcing it would send QA (or anyone with
+      // the header) to the build the guardrails just took out of service.
+      if (index === undefined) forceRefused = 'unknown-arm';
+      else if (index > 0 && route.weights.closed[index - 1] && !route.force.allowRolledBack) forceRefused = 'rolled-back';
+      else {
+        countForce(route.name, 'followed');
+        return { armIndex: index, key: sticky.key, bucket: -1, forced: true, issueCookie: sticky.issueCookie };
+      }
+    } else if (wanted) forceRefused = wanted.refused;
+    if (forceRefused) countForce(route.name, forceRefused);
   }
   const bucket = bucketOf(route.seed, sticky.key);
-  return { armIndex: armForBucket(route.weights.ranges, bucket), key: sticky.key, bucket, forced: false, issueCookie: sticky.issueCookie };
+  return {
+    armIndex: armForBucket(route.weights.ranges, bucket),
+    key: sticky.key,
+    bucket,
+    forced: false,
+    ...(forceRefused ? { forceRefused } : {}),
+    issueCookie: sticky.issueCookie,
+  };
 }

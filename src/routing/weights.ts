@@ -14,22 +14,26 @@ export interface WeightCell {
   readonly ranges: ArmRanges;
   /** Who set the current weights: the config file, or a guardrail/manual decision. */
   readonly source: 'config' | 'runtime';
-  set(percents: readonly number[], source?: 'config' | 'runtime'): void;
+  /** Per variant (arm i + 1): true while a decision holds it rolled back, so no QA override reaches it. */
+  readonly closed: readonly boolean[];
+  set(percents: readonly number[], source?: 'config' | 'runtime', closed?: readonly boolean[]): void;
 }
 
 /**
  * Creates a cell holding `percents`.
- * @example const cell = createWeightCell([10]); cell.set([0], 'runtime') // rollback
+ * @example const cell = createWeightCell([10]); cell.set([0], 'runtime', [true]) // rollback
  */
 export function createWeightCell(percents: readonly number[], source: 'config' | 'runtime' = 'config'): WeightCell {
   const cell = {
     percents: [...percents],
     ranges: buildRanges(percents),
     source,
-    set(next: readonly number[], src: 'config' | 'runtime' = 'runtime') {
+    closed: percents.map(() => false),
+    set(next: readonly number[], src: 'config' | 'runtime' = 'runtime', closed: readonly boolean[] = next.map(() => false)) {
       cell.percents = [...next];
       cell.ranges = buildRanges(next);
       cell.source = src;
+      cell.closed = [...closed];
     },
   };
   return cell;
