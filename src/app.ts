@@ -36,7 +36,7 @@ import { createSeedBook } from './routing/seeds.js';
 import { applyLimits, createProxyServer } from './ingress/listener.js';
 import { createLogger, type Logger } from './telemetry/logger.js';
 import { raceDeadline, SHUTDOWN_GRACE_MS } from './async/deadline.js';
-import { boundAddress, boundPort, listen } from './net/listen.js';
+import { boundAddress, boundPort, httpBase, listen } from './net/listen.js';
 
 /** Counters of the shadow path: dispatch, compare and storage. */
 export interface MirrorStats {
@@ -167,6 +167,8 @@ export async function startApp(opts: AppOptions): Promise<App> {
   const tracing = cfg.tracing ? (await import('./telemetry/tracing.js')).createTracing(cfg.tracing, env) : undefined;
   const notifier = createWebhookNotifier({
     onError: (err, job) => log.warn({ err, url: job.url, attempt: job.attempt }, 'webhook delivery failed'),
+    // The default link in a message (none for a decision made before the admin listener exists).
+    adminUrl: () => httpBase(admin),
   });
   // Fleet mode (a postgres:// store): the fleet feeds the engines the fleet's evidence, decides on
   // one replica, and sends each decision's webhook once, with its sequence number.

@@ -37,6 +37,11 @@ const Webhook = z.preprocess(
     secret: z.string().optional().describe('Signs the body: x-fieldlab-signature: sha256=HMAC(secret, body)'),
     timeout: Duration.prefault('5s'),
     retries: z.number().int().min(0).max(10).prefault(5),
+    format: z
+      .enum(['json', 'slack', 'teams'])
+      .prefault('json')
+      .describe("Body shape: Fieldlab's JSON, a Slack incoming-webhook message or a Teams Adaptive Card message"),
+    dashboardUrl: z.url().optional().describe('Link in every message ({route} is replaced); default: the admin API /status?route=ROUTE'),
   }),
 );
 

@@ -1,10 +1,14 @@
 /**
  * Webhook delivery for guardrail decisions: one JSON message per state change, signed, retried with
  * backoff, never on the request path. The queue is bounded; when full, messages are dropped and
- * counted (and still visible in the decision log and on `fieldlab status`).
+ * counted (and still visible in the decision log and on `fieldlab status`). Bodies are serialized
+ * here, once, for every sender (runtime and fleet): numbers rounded, times ISO (net/json-safe.ts),
+ * then shaped for the receiver (webhook-format.ts).
  */
 import { createHmac, randomUUID } from 'node:crypto';
 import { request } from 'undici';
+import { toJsonSafe } from '../net/json-safe.js';
+import { webhookBody, type WebhookFormat } from './webhook-format.js';
 
 /** Where and how to deliver (the route's `guardrails.webhook`). */
 export interface WebhookTarget {
@@ -12,6 +16,10 @@ export interface WebhookTarget {
   readonly secret?: string | undefined;
   readonly timeout: number;
   readonly retries: number;
+  /** Body shape: Fieldlab's JSON (default), Slack or Teams. */
+  readonly format?: WebhookFormat | undefined;
+  /** Where messages link to (`{route}` is replaced); default: the admin API's `/status?route=`. */
+  readonly dashboardUrl?: string | undefined;
 }
 
 /** Delivery counters. */
@@ -51,6 +59,8 @@ export function createWebhookNotifier(
     maxQueue?: number;
     backoffMs?: (attempt: number) => number;
     onError?: (err: unknown, job: { url: string; attempt: number }) => void;
+    /** The admin API's base URL, for the default link (read when a message is queued). */
+    adminUrl?: () => string | undefined;
   } = {},
 ): WebhookNotifier {
   const maxQueue = opts.maxQueue ?? 100;
@@ -103,7 +113,9 @@ export function createWebhookNotifier(
         stats.dropped++;
         return false;
       }
-      queue.push({ target, body: JSON.stringify(payload), delivery: randomUUID(), attempt: 0 });
+      const safe = toJsonSafe(payload);
+      const body = webhookBody(target.format ?? 'json', safe, linkFor(target, safe, opts.adminUrl));
+      queue.push({ target, body, delivery: randomUUID(), attempt: 0 });
       stats.queued = queue.length;
       void pump();
       return true;
@@ -123,6 +135,19 @@ export function createWebhookNotifier(
       settleIdle();
     },
   };
+}
+
+/** The link a message carries: the configured dashboard (with `{route}`), else the admin status. */
+function linkFor(target: WebhookTarget, payload: unknown, adminUrl: (() => string | undefined) | undefined): string | undefined {
+  const route = encodeURIComponent(String((payload as { route?: unknown } | null)?.route ?? ''));
+  if (target.dashboardUrl) return target.dashboardUrl.replaceAll('{route}', route);
+  let base: string | undefined;
+  try {
+    base = adminUrl?.();
+  } catch {
+    // A link is never worth a lost message (e.g. a decision at startup, before the admin exists).
+  }
+  return base ? `${base}/status${route ? `?route=${route}` : ''}` : undefined;
 }
 
 /** One attempt: 2xx is delivered; 5xx, 408, 429 and network errors retry; other 4xx give up. */

@@ -4,6 +4,7 @@
  */
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { hostname } from 'node:os';
 import { FL_LISTEN_FAILED, FieldlabError } from '../errors.js';
 
 /**
@@ -40,4 +41,16 @@ export function boundAddress(server: Server): string {
  */
 export function boundPort(server: Server): number {
   return (server.address() as AddressInfo).port;
+}
+
+/**
+ * An `http://host:port` base others can follow to this listener (e.g. a webhook's status link): an
+ * unspecified bind address (0.0.0.0, ::) becomes the machine's host name. Undefined until bound.
+ * @example httpBase(admin) // 'http://127.0.0.1:9901'
+ */
+export function httpBase(server: Server): string | undefined {
+  const a = server.address();
+  if (a === null || typeof a !== 'object') return undefined;
+  const host = a.address === '0.0.0.0' || a.address === '::' ? hostname() : a.family === 'IPv6' ? `[${a.address}]` : a.address;
+  return `http://${host}:${a.port}`;
 }
