@@ -82,8 +82,42 @@ export function burnEvidence(
     windowFull,
     detectorLogE: logE,
     detectorLogThreshold: logThreshold,
+    evidenceMs: evidenceAgeMs,
     firing,
+    heldBack: firing ? [] : heldBack(rule, budget, windowFull, evidenceAgeMs, pooledLong, pooledShort, logE, logThreshold),
   };
+}
+
+/**
+ * Why a rule is not firing, one sentence per unmet condition, so a burn rate above its factor next
+ * to `firing: false` explains itself (most often: the detector's evidence, whose per-second count is
+ * capped at 3× what the rule allows, has not reached its threshold yet).
+ */
+function heldBack(
+  rule: BurnRule,
+  budget: number,
+  windowFull: boolean,
+  ageMs: number,
+  long: number | null,
+  short: number | null,
+  logE: number,
+  logThreshold: number,
+): string[] {
+  if (budget <= 0) return ['no error budget (availability 100%): burn rules are off'];
+  const out: string[] = [];
+  const s = (ms: number) => `${Math.round(ms / 1000)} s`;
+  if (!windowFull) out.push(`long window not full: ${s(ageMs)} of evidence, needs ${s(rule.longMs)}`);
+  const below = (name: string, v: number | null, ms: number) => {
+    if (v === null) out.push(`no requests in the ${name} window (${s(ms)})`);
+    else if (v < rule.factor) out.push(`${name}-window burn ${+v.toPrecision(3)} below the factor ${rule.factor}`);
+  };
+  below('long', long, rule.longMs);
+  below('short', short, rule.shortMs);
+  if (logE < logThreshold)
+    out.push(
+      `detector ln e ${+logE.toPrecision(3)} below ${+logThreshold.toPrecision(3)} (a false alarm at most every ${DETECTOR_ARL} s on average; each second counts at most 3× the errors the rule allows)`,
+    );
+  return out;
 }
 
 /**

@@ -100,8 +100,12 @@ export interface BurnEvidence {
   /** ln of the e-detector against "pooled rate ≤ factor × budget", and the threshold it must reach. */
   detectorLogE: number;
   detectorLogThreshold: number;
+  /** How long evidence has been gathered (windowFull once it reaches longMs). */
+  evidenceMs: number;
   /** All three: window full, both windows ≥ factor, detector over its threshold. */
   firing: boolean;
+  /** When not firing, each condition that holds it back, with its numbers (empty when firing). */
+  heldBack: string[];
 }
 
 /** What the variant's step is waiting for (or why it cannot pass), one item per condition. */

@@ -72,9 +72,16 @@ describe('service-wide burn rules', () => {
     expect(a.pooledLong).toBeGreaterThan(rule.factor);
     expect(a).toMatchObject({ windowFull: true, firing: false });
     expect(a.detectorLogE).toBeLessThan(a.detectorLogThreshold);
-    // Window not full yet: not firing.
-    expect(burnEvidence(rule, 0.01, hot, win(100, 20), win(9900, 1980), proven, rule.longMs - 1).firing).toBe(false);
-    expect(burnEvidence(rule, 0.01, hot, win(100, 20), win(9900, 1980), proven, rule.longMs).firing).toBe(true);
+    // The reading names what holds it back, with the numbers; nothing else is blamed.
+    expect(a.heldBack).toEqual([expect.stringMatching(/^detector ln e 0 below 13\.8 \(a false alarm at most every 1000000 s/)]);
+    // Window not full yet: not firing, and said so.
+    const early = burnEvidence(rule, 0.01, hot, win(100, 20), win(9900, 1980), proven, rule.longMs - 60_000);
+    expect(early).toMatchObject({ firing: false, evidenceMs: rule.longMs - 60_000 });
+    expect(early.heldBack).toEqual(['long window not full: 240 s of evidence, needs 300 s']);
+    const firing = burnEvidence(rule, 0.01, hot, win(100, 20), win(9900, 1980), proven, rule.longMs);
+    expect(firing).toMatchObject({ firing: true, heldBack: [] });
+    const calm = burnEvidence(rule, 0.01, { long: win(10_000, 20), short: win(0, 0) }, win(100, 0), win(9900, 20), cold, rule.longMs);
+    expect(calm.heldBack.slice(0, 2)).toEqual(['long-window burn 0.2 below the factor 14.4', 'no requests in the short window (60 s)']);
   });
 
   it('the detector grows under a burning service and falls back when it recovers', () => {
