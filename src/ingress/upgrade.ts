@@ -70,7 +70,7 @@ export function createUpgradeHandler(deps: HandlerDeps): (req: IncomingMessage, 
       const p = prepareRequest(req, snap);
       if (!p.ok) {
         endRejected(deps, req, p, started, access);
-        return sendRawReply(client, p.error, p.requestId);
+        return sendRawReply(client, p.error, p.requestId, p.route?.exposeArm && p.arm ? [['x-fieldlab-arm', p.arm]] : []);
       }
       if (!upgradeAllowed(req.headers.upgrade, p.route.upgrades)) {
         endRejected(
@@ -80,7 +80,7 @@ export function createUpgradeHandler(deps: HandlerDeps): (req: IncomingMessage, 
           started,
           access,
         );
-        return sendRawReply(client, FL_UPGRADE_REFUSED, p.requestId);
+        return sendRawReply(client, FL_UPGRADE_REFUSED, p.requestId, armHeader(p));
       }
       // Upgrades count for metrics, rollups and guardrails like any exchange: 101 is a success.
       tunnel(client, req, headBytes, p, beginPrepared(deps, req, p, started, access));
@@ -110,7 +110,8 @@ function tunnel(client: Socket, req: IncomingMessage, headBytes: Buffer, p: Prep
   };
   const waiter = { admitted: () => dispatch() };
   const refuse = (def: FieldlabErrorDef) => {
-    sendRawReply(client, def, p.requestId);
+    // Our own 502/503/504 says which arm the client was on when the route exposes it, as for HTTP.
+    sendRawReply(client, def, p.requestId, armHeader(p));
     end(def.status, def);
   };
   client.once('close', () => {
@@ -189,4 +190,9 @@ function tunnel(client: Socket, req: IncomingMessage, headBytes: Buffer, p: Prep
     forwardStats.queueTimeouts++;
     refuse(FL_UPSTREAM_QUEUE_TIMEOUT);
   }, p.endpoint.timeouts.queue);
+}
+
+/** `x-fieldlab-arm` for a local reply, when the route exposes the arm (prepare.ts puts it in extraHeaders). */
+function armHeader(p: Prepared): (readonly [string, string])[] {
+  return (p.extraHeaders ?? []).filter(([name]) => name === 'x-fieldlab-arm');
 }

@@ -38,8 +38,14 @@ export function sendLocalReply(res: ServerResponse, def: FieldlabErrorDef, reque
 /**
  * Writes a local reply straight onto a raw socket, for errors before Node built a response object
  * (parse errors, header overflow) and for failed protocol upgrades. Closes the connection after.
+ * `extra` fields (e.g. `x-fieldlab-arm`) are Fieldlab's own, never client input.
  */
-export function sendRawReply(socket: Socket, def: FieldlabErrorDef, requestId?: string): void {
+export function sendRawReply(
+  socket: Socket,
+  def: FieldlabErrorDef,
+  requestId?: string,
+  extra: readonly (readonly [string, string])[] = [],
+): void {
   if (!socket.writable) {
     socket.destroy();
     return;
@@ -48,6 +54,6 @@ export function sendRawReply(socket: Socket, def: FieldlabErrorDef, requestId?: 
   socket.end(
     `HTTP/1.1 ${def.status} ${STATUS_CODES[def.status] ?? 'Error'}\r\n` +
       `content-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n` +
-      `x-fieldlab-error: ${def.code}\r\nconnection: close\r\n\r\n${body}`,
+      `x-fieldlab-error: ${def.code}\r\n${extra.map(([k, v]) => `${k}: ${v}\r\n`).join('')}connection: close\r\n\r\n${body}`,
   );
 }

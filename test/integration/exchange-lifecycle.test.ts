@@ -123,6 +123,21 @@ describe('exchange lifecycle', () => {
     expect(r.headers.get('x-fieldlab-error')).toBe('FL_UPSTREAM_CONNECT');
     expect(r.headers.get('x-fieldlab-arm')).toBe('control');
   });
+
+  it("puts x-fieldlab-arm on Fieldlab's own replies to upgrades (502, refused protocol) when the route exposes the arm", async () => {
+    const { fl } = await start(yaml('http://127.0.0.1:1'));
+    const failed = await rawExchange(fl.app.proxyPort(), upgradeRequest('websocket').replace('/x', '/dead/x'));
+    expect([failed.status, failed.headers['x-fieldlab-arm']]).toEqual([502, 'control']);
+    const refused = await rawExchange(fl.app.proxyPort(), upgradeRequest('h2c').replace('/x', '/dead/x'));
+    expect([refused.status, refused.headers['x-fieldlab-error'], refused.headers['x-fieldlab-arm']]).toEqual([
+      400,
+      'FL_UPGRADE_REFUSED',
+      'control',
+    ]);
+    // A route that doesn't expose its arm says nothing.
+    const plain = await rawExchange(fl.app.proxyPort(), upgradeRequest('h2c'));
+    expect([plain.status, plain.headers['x-fieldlab-arm']]).toEqual([400, undefined]);
+  });
 });
 
 describe('observer failures', () => {
