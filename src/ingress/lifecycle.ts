@@ -32,6 +32,8 @@ export class Exchange implements ForwardListener {
   readonly #arm: string | undefined;
   readonly #upstream: string | undefined;
   readonly #endpoint: string | undefined;
+  /** The QA override's outcome when the request named an arm: followed, or why it was refused. */
+  readonly #force: string | undefined;
   #ended = false;
 
   constructor(
@@ -52,6 +54,7 @@ export class Exchange implements ForwardListener {
     const armIndex = p.route && p.arm !== undefined ? p.route.armIndex.get(p.arm) : undefined;
     this.#upstream = armIndex === undefined ? undefined : p.route?.arms[armIndex]?.upstream.name;
     this.#endpoint = p.ok ? p.endpoint.origin : undefined;
+    this.#force = p.ok ? (p.assignment.forced ? 'followed' : p.assignment.forceRefused) : undefined;
     this.tracker = tracker;
   }
 
@@ -74,6 +77,7 @@ export class Exchange implements ForwardListener {
         // The upstream's name, as metrics label it; the endpoint URL that served it separately.
         upstream: this.#upstream,
         endpoint: this.#endpoint,
+        force: this.#force,
         status: o.status,
         code: o.code,
         ms: round(totalMs),

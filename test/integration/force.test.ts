@@ -4,12 +4,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { request } from 'undici';
 import { signForce } from '../../src/routing/force.js';
-import { startFieldlab, startUpstream, type TestFieldlab, type TestUpstream } from '../helpers/servers.js';
+import { recordingLogger, startFieldlab, startUpstream, type TestFieldlab, type TestUpstream } from '../helpers/servers.js';
 
 const SECRET = 'qa-secret-0123456789';
 
 describe('force override', () => {
   let v1: TestUpstream, v2: TestUpstream, fl: TestFieldlab;
+  const { logger, lines } = recordingLogger();
   beforeAll(async () => {
     v1 = await startUpstream('v1');
     v2 = await startUpstream('v2');
@@ -26,7 +27,7 @@ trustedProxies: [127.0.0.1/32]
 upstreams: { v1: ${v1.url}, v2: ${v2.url} }
 routes:${route('open', 'header:x-fieldlab-arm', guarded)}${route('debug', '{ from: header:x-fieldlab-arm, allowRolledBack: true }', guarded)}${route('office', '{ from: header:x-fieldlab-arm, allowFrom: [10.0.0.0/8] }', '\n    split: { variant: 0 }')}${route('signed', '{ from: header:x-fieldlab-arm, secret: "${FORCE_SECRET}" }', '\n    split: { variant: 0 }')}
 `,
-      { env: { FORCE_SECRET: SECRET } },
+      { env: { FORCE_SECRET: SECRET }, logger },
     );
   });
   afterAll(async () => {
@@ -77,6 +78,9 @@ routes:${route('open', 'header:x-fieldlab-arm', guarded)}${route('debug', '{ fro
     expect(await upstreamOf('/signed/x', { 'x-fieldlab-arm': signForce(SECRET, 'signed', 'variant', now - 1) })).toBe('v1');
     expect(await upstreamOf('/signed/x', { 'x-fieldlab-arm': signForce(SECRET, 'office', 'variant', now + 600) })).toBe('v1');
     expect(await upstreamOf('/signed/x', { 'x-fieldlab-arm': 'variant' })).toBe('v1');
+    // The access log says what became of each override, so QA can see why a header was ignored.
+    const logged = lines.filter((l) => l.type === 'access' && l.route === 'signed').map((l) => l.force);
+    expect(logged.slice(-4)).toEqual(['followed', 'expired', 'bad-signature', 'unsigned']);
     const after = (await forceOf('signed')).counts;
     expect(['followed', 'expired', 'bad-signature', 'unsigned'].map((k) => after[k] - before[k])).toEqual([1, 1, 1, 1]);
     const routes = await admin('GET', '/routes');
