@@ -18,7 +18,7 @@ export interface Assignment {
   readonly bucket: number;
   readonly forced: boolean;
   /** Set when the request named an arm and was refused (then assigned by its key). */
-  readonly forceRefused?: ForceRefusal;
+  readonly forceRefused: ForceRefusal | undefined;
   /** Cookie name to issue the generated key under, when it was generated. */
   readonly issueCookie: string | undefined;
 }
@@ -40,18 +40,19 @@ export function assignArm(route: CompiledRoute, input: StickyInput): Assignment 
       else if (index > 0 && route.weights.closed[index - 1] && !route.force.allowRolledBack) forceRefused = 'rolled-back';
       else {
         countForce(route.name, 'followed');
-        return { armIndex: index, key: sticky.key, bucket: -1, forced: true, issueCookie: sticky.issueCookie };
+        return { armIndex: index, key: sticky.key, bucket: -1, forced: true, forceRefused: undefined, issueCookie: sticky.issueCookie };
       }
     } else if (wanted) forceRefused = wanted.refused;
     if (forceRefused) countForce(route.name, forceRefused);
   }
   const bucket = bucketOf(route.seed, sticky.key);
+  // One object shape for every request (no conditional spread on the hot path).
   return {
     armIndex: armForBucket(route.weights.ranges, bucket),
     key: sticky.key,
     bucket,
     forced: false,
-    ...(forceRefused ? { forceRefused } : {}),
+    forceRefused,
     issueCookie: sticky.issueCookie,
   };
 }
