@@ -17,6 +17,7 @@ import { createGuardrailsRuntime, type GuardrailsRuntime } from './guardrails/ru
 import { withGuardrailMetrics } from './guardrails/metrics.js';
 import { guardrailRoutes } from './admin/guardrails-api.js';
 import { fleetRoutes } from './admin/fleet-api.js';
+import { waitForStore } from './admin/starting-server.js';
 import { isFleetStore, joinFleet } from './fleet/join.js';
 import { createMetrics } from './telemetry/metrics.js';
 import { metricsRoute } from './admin/metrics-route.js';
@@ -132,7 +133,13 @@ export async function startApp(opts: AppOptions): Promise<App> {
   // The path is checked first, and any failure names store.url and the path (ops: FL_STORE_OPEN).
   const stores = await Promise.resolve()
     .then(() => prepareStorePath(cfg.store.url))
-    .then(() => openStore(cfg.store.url, { pool: cfg.store.pool, queue: cfg.store.queue }))
+    // A PostgreSQL store that is not reachable yet is waited for (not ready, no traffic), see waitForStore.
+    .then(() =>
+      waitForStore(cfg.store.url, () => openStore(cfg.store.url, { pool: cfg.store.pool, queue: cfg.store.queue }), {
+        listens: [cfg.admin.listen, ...(cfg.metrics ? [cfg.metrics.listen] : [])],
+        log,
+      }),
+    )
     .catch((err: unknown) => {
       throw storeOpenError(cfg.store.url, err);
     });

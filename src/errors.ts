@@ -152,6 +152,11 @@ export const FL_FORCE_REQUIRED = defineError(
 // --- storage (reports, guardrail state; never on the request path) ---
 export const FL_STORE_BUSY = defineError('FL_STORE_BUSY', 503, "the store's request queue is full: request dropped and counted");
 export const FL_STORE_UNAVAILABLE = defineError('FL_STORE_UNAVAILABLE', 503, 'the store failed or is closed');
+export const FL_STORE_UNREACHABLE = defineError(
+  'FL_STORE_UNREACHABLE',
+  503,
+  'starting: the PostgreSQL store cannot be reached yet; not ready, no traffic served, retrying with backoff',
+);
 
 // --- startup: why the process did not start (printed by the CLI, never sent to a client) ---
 export const FL_STORE_OPEN = defineError(

@@ -21,10 +21,11 @@ export class StoreOpenError extends Error {
     readonly path: string,
     reason: string,
   ) {
-    super(
-      `${FL_STORE_OPEN.code}: cannot open store.url "${url}": ${reason} (${path}). ` +
-        'Point store.url at a writable directory, e.g. a volume mounted at /app/data, or use a PostgreSQL store.',
-    );
+    // A PostgreSQL store gets here only for what a retry cannot fix (an unreachable server is waited for).
+    const hint = /^postgres(?:ql)?:/.test(url)
+      ? 'Check the user, password, database and privileges in store.url (an unreachable server is waited for, not this).'
+      : 'Point store.url at a writable directory, e.g. a volume mounted at /app/data, or use a PostgreSQL store.';
+    super(`${FL_STORE_OPEN.code}: cannot open store.url "${url}": ${reason} (${path}). ${hint}`);
   }
 }
 

@@ -63,6 +63,33 @@ export async function startReplica(
   args: string[] = [],
   ports?: ReplicaPorts,
 ): Promise<Replica> {
+  const r = await spawnReplica(id, dir, yaml, env, args, ports);
+  let gone = false;
+  void r.exited.then(() => (gone = true));
+  try {
+    await eventually(async () => {
+      if (gone) throw new Error('exited');
+      return (await request(`${r.adminUrl}/readyz`)).statusCode === 200;
+    }, 20_000);
+  } catch {
+    await r.kill();
+    throw new Error(`${id} did not start:\n${r.output().join('\n')}`);
+  }
+  return r;
+}
+
+/**
+ * Like startReplica but resolves as soon as the process is spawned (for tests of how it starts).
+ * @example const r = await spawnReplica('edge-2', dir, yaml); await eventually(() => …readyz…)
+ */
+export async function spawnReplica(
+  id: string,
+  dir: string,
+  yaml: (ports: ReplicaPorts) => string,
+  env: Record<string, string> = {},
+  args: string[] = [],
+  ports?: ReplicaPorts,
+): Promise<Replica> {
   if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run npm run build (npm test does)`);
   const p = ports ?? { listen: await freePort(), admin: await freePort() };
   const file = join(dir, `${id}.yaml`);
@@ -86,27 +113,15 @@ export async function startReplica(
   const exited = new Promise<void>((resolve) =>
     proc.once('exit', () => {
       live.delete(proc);
+      if (buf) lines.push(buf);
       resolve();
     }),
   );
-  let gone = false;
-  void exited.then(() => (gone = true));
-  try {
-    await eventually(async () => {
-      if (gone) throw new Error('exited');
-      return (await request(`http://127.0.0.1:${p.admin}/readyz`)).statusCode === 200;
-    }, 20_000);
-  } catch {
-    proc.kill('SIGKILL');
-    await exited;
-    throw new Error(`${id} did not start:\n${lines.join('\n')}`);
-  }
-  const started = { listen: `127.0.0.1:${p.listen}`, admin: `127.0.0.1:${p.admin}` };
-  const adminUrl = `http://${started.admin}`;
+  const adminUrl = `http://127.0.0.1:${p.admin}`;
   return {
     id,
     proc,
-    url: `http://${started.listen}`,
+    url: `http://127.0.0.1:${p.listen}`,
     adminUrl,
     async admin<T>(path: string) {
       const res = await request(`${adminUrl}${path}`);
