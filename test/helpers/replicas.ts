@@ -168,6 +168,8 @@ export function fleetYaml(o: {
   control: string;
   variant: string;
   guardrails?: string;
+  /** The route's `rollout:` (flow style), e.g. `{ steps: [10, 50], minBake: 1s }`. */
+  rollout?: string;
   extra?: string;
 }): (p: ReplicaPorts) => string {
   return ({ listen, admin }) => `listen: 127.0.0.1:${listen}
@@ -181,7 +183,7 @@ routes:
   - name: checkout
     arms: { control: control, variant: variant }
     split: { variant: 20 }
-    sticky: [header:x-user-id]
+    sticky: [header:x-user-id]${o.rollout ? `\n    rollout: ${o.rollout}` : ''}
     guardrails: ${o.guardrails ? o.guardrails.replace(/^\{/, '{ clientCap: 0, ') : '{ clientCap: 0 }'}
 `;
 }
