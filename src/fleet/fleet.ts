@@ -41,6 +41,8 @@ export interface FleetLocal {
   /** Cut off from the database: serving the last weights, deciding rollbacks alone. */
   readonly partitioned: boolean;
   readonly listening: boolean;
+  /** LISTEN is connected but hears no notifications (e.g. through a transaction-mode pooler): polling only. */
+  readonly listenDeaf: boolean;
   readonly leads: readonly string[];
   readonly applied: Record<string, { seq: number; at: number }>;
   /** Local evidence seconds dropped because they could not be flushed in time. */
@@ -267,6 +269,11 @@ export function startFleet<S>(deps: {
         onNotify: () => void resync(),
         onReady: () => void resync(),
         onDown: (err) => log.warn({ err }, 'fleet LISTEN connection lost; reconnecting (polling meanwhile)'),
+        onDeaf: () =>
+          log.warn(
+            { type: 'fleet-listen-deaf' },
+            'fleet LISTEN hears no notifications (a transaction-mode pooler?): decisions arrive by polling only; give LISTEN a session (server or session-mode pool) or set fleet.listen: false',
+          ),
       })
     : undefined;
   void resync();
@@ -277,6 +284,7 @@ export function startFleet<S>(deps: {
       instance: me.instance,
       partitioned,
       listening: listener?.connected() ?? false,
+      listenDeaf: listener?.deaf() ?? false,
       leads: [...leading.keys()],
       applied: Object.fromEntries(applied),
       droppedSeconds,

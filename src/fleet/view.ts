@@ -39,6 +39,10 @@ export function buildFleetView(self: FleetLocal, replicas: readonly ReplicaRow[]
     );
   const versions = new Set(live.map((r) => r.version));
   if (versions.size > 1) warnings.push(`live replicas run different Fieldlab versions: ${[...versions].join(', ')}`);
+  if (self.listenDeaf)
+    warnings.push(
+      `${self.replica} hears no NOTIFY on its LISTEN connection (a transaction-mode pooler?): decisions reach it only by polling`,
+    );
   if (self.partitioned) warnings.push(`${self.replica} cannot reach the database: it serves its last weights and decides rollbacks alone`);
   const routes = latest.map((d) => ({
     route: d.route,

@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startListener } from '../../../src/fleet/listener.js';
-import type { PgDatabase } from '../../../src/storage/postgres/pool.js';
+import { createPgDatabase, type PgDatabase } from '../../../src/storage/postgres/pool.js';
+import { parsePostgresUrl, type PostgresTarget } from '../../../src/storage/postgres/url.js';
+import { TEST_PG } from '../../helpers/pg.js';
 import { migratedSchema } from '../../helpers/pg-db.js';
 
 let env: Awaited<ReturnType<typeof migratedSchema>>;
@@ -35,5 +37,36 @@ describe('LISTEN connection', () => {
     expect(heard).toEqual(['one', 'two']);
     await l.stop();
     expect(l.connected()).toBe(false);
+  });
+
+  it('calls a LISTEN that hears nothing deaf (probes through the pool never arrive), and keeps probes from onNotify', async () => {
+    const channel = `fieldlab_${env.pgs.schema}`;
+    // LISTEN in another database of the same server: connected and answering, but no NOTIFY sent
+    // through the pool reaches it, which is what a transaction-mode pooler does to a LISTEN.
+    const other = new URL(TEST_PG);
+    other.pathname = '/postgres';
+    other.searchParams.set('schema', env.pgs.schema);
+    const elsewhere = createPgDatabase(parsePostgresUrl(other.toString()) as PostgresTarget);
+    const split: PgDatabase = { ...db, dedicatedClient: () => elsewhere.dedicatedClient() };
+    let deafCalls = 0;
+    const heard: string[] = [];
+    const healthy = startListener({ db, channel, onNotify: (p) => heard.push(p), onReady: () => undefined, probeMs: 50 });
+    const deaf = startListener({
+      db: split,
+      channel,
+      onNotify: () => undefined,
+      onReady: () => undefined,
+      onDeaf: () => deafCalls++,
+      probeMs: 50,
+    });
+    await until(() => deaf.deaf());
+    expect(deaf.connected()).toBe(false);
+    expect(deafCalls).toBe(1);
+    // The healthy one hears its own probes (a slow probe on a loaded machine may make it deaf for a
+    // moment; hearing the next one ends that), and none of them, nor the deaf one's, as a notification.
+    await until(() => healthy.connected() && !healthy.deaf());
+    expect(heard).toEqual([]);
+    await Promise.all([healthy.stop(), deaf.stop()]);
+    await elsewhere.close();
   });
 });
