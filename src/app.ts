@@ -197,7 +197,14 @@ export async function startApp(opts: AppOptions): Promise<App> {
   });
   const metrics = createMetrics({
     collect: withGuardrailMetrics(
-      withForceMetrics(collectAppState({ mirror: diffStats, config, ...(tracing ? { tracing: tracing.stats } : {}) })),
+      withForceMetrics(
+        collectAppState({
+          mirror: diffStats,
+          shadows: { lanes: dispatcher.lanes, pairs: pipeline.pairCounts },
+          config,
+          ...(tracing ? { tracing: tracing.stats } : {}),
+        }),
+      ),
       () => guardrails,
     ),
   });

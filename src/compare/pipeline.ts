@@ -9,6 +9,7 @@ import type { CompiledShadow } from '../mirror/shadow-spec.js';
 import type { PairSink } from '../mirror/mirror.js';
 import type { CompareSkip, SkipReason } from '../mirror/skip-reasons.js';
 import { comparePair } from './compare.js';
+import { createPairCounter, type PairCounter, type PairCounts } from './pair-counts.js';
 import { contentClass } from './content.js';
 import { decodeBody } from './decode.js';
 import { flattenLeaves } from './flatten.js';
@@ -27,6 +28,8 @@ export interface PipelineStats {
 /** The pipeline: a PairSink plus introspection. */
 export interface ComparePipeline extends PairSink {
   stats(): PipelineStats;
+  /** Per route and shadow: pairs compared, pairs differing (by part) and skips by reason. */
+  pairCounts(): PairCounts[];
   /** Resolves when the queue is empty (tests, shutdown). */
   idle(): Promise<void>;
 }
@@ -67,6 +70,12 @@ export function createComparePipeline(opts: {
   let scheduled = false;
   let idleWaiters: (() => void)[] = [];
   const totals = { compared: 0, dropped: 0, failed: 0 };
+  const counts = createPairCounter();
+  // Every skip, whichever stage found it, goes to the report (batcher) and the metrics (counts).
+  const skip = (route: string, shadow: string, reason: SkipReason | CompareSkip) => {
+    counts.skip(route, shadow, reason);
+    batcher.skip(route, shadow, reason);
+  };
 
   const drain = () => {
     scheduled = false;
@@ -75,11 +84,11 @@ export function createComparePipeline(opts: {
     while (queue.length > 0 && performance.now() < until) {
       const job = queue.shift()!;
       try {
-        handle(job, batcher, repeat, learnBudget);
+        handle(job, batcher, repeat, learnBudget, counts, skip);
         totals.compared++;
       } catch (err) {
         totals.failed++;
-        batcher.skip(job.pair.route, job.shadow.name, 'internal-error' satisfies CompareSkip);
+        skip(job.pair.route, job.shadow.name, 'internal-error' satisfies CompareSkip);
         opts.onError?.(err);
       }
     }
@@ -110,17 +119,16 @@ export function createComparePipeline(opts: {
     pair(pair, shadow, kind) {
       if (queue.length >= maxQueue) {
         totals.dropped++;
-        batcher.skip(pair.route, shadow.name, 'compare_dropped' satisfies SkipReason);
+        skip(pair.route, shadow.name, 'compare_dropped' satisfies SkipReason);
         return;
       }
       queue.push({ pair, shadow, kind });
       schedule();
     },
-    skip(route, shadow, reason) {
-      batcher.skip(route, shadow, reason);
-    },
+    skip,
     accepting: () => queue.length < maxQueue,
     stats: () => ({ queued: queue.length, ...totals }),
+    pairCounts: () => counts.all(),
     idle: () => (queue.length === 0 && !scheduled ? Promise.resolve() : new Promise<void>((r) => idleWaiters.push(r))),
   };
 }
@@ -141,7 +149,14 @@ function tokenBucket(perSecond: number): { take(): boolean } {
   };
 }
 
-function handle({ pair, shadow, kind }: Job, batcher: DiffBatcher, repeat: RepeatLearner, learnBudget: { take(): boolean }): void {
+function handle(
+  { pair, shadow, kind }: Job,
+  batcher: DiffBatcher,
+  repeat: RepeatLearner,
+  learnBudget: { take(): boolean },
+  counts: PairCounter,
+  skip: (route: string, shadow: string, reason: CompareSkip) => void,
+): void {
   const diff = comparePair(pair, shadow.rules);
   const target: DiffTarget = { route: pair.route, shadow: pair.shadow, endpoint: diff.endpoint };
   const differing = new Map(diff.fields.map((f) => [f.field, f]));
@@ -151,7 +166,8 @@ function handle({ pair, shadow, kind }: Job, batcher: DiffBatcher, repeat: Repea
     return;
   }
   batcher.pair(target);
-  if (diff.skipped) batcher.skip(pair.route, pair.shadow, diff.skipped);
+  counts.pair(pair.route, pair.shadow, diff.fields);
+  if (diff.skipped) skip(pair.route, pair.shadow, diff.skipped);
   const compared = new Set(diff.compared);
   for (const field of compared) {
     const d = differing.get(field);

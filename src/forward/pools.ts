@@ -17,6 +17,8 @@ export interface Endpoint {
   failures: number;
   /** Epoch ms until which the endpoint is skipped (0 = healthy). */
   ejectedUntil: number;
+  /** Times it was ejected (a healthy endpoint, or one whose ejection had run out, failed again). */
+  ejections: number;
   /** Admission (admission.ts): connection slots, and how many may wait for one. */
   readonly connections: number;
   readonly queueLimit: number;
@@ -107,6 +109,7 @@ export function createPoolRegistry(): PoolRegistry {
           timeouts: t,
           failures: 0,
           ejectedUntil: 0,
+          ejections: 0,
           connections: opts.connections,
           queueLimit: queue,
           active: 0,

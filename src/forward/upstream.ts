@@ -51,6 +51,8 @@ export function recordConnect(ep: Endpoint, ok: boolean, now: number): void {
   ep.failures++;
   if (ep.failures >= EJECT_AFTER) {
     const backoff = Math.min(EJECT_BASE_MS * 2 ** (ep.failures - EJECT_AFTER), EJECT_MAX_MS);
+    // Failures of exchanges already in flight extend an ejection; only a new one is counted.
+    if (ep.ejectedUntil <= now) ep.ejections++;
     ep.ejectedUntil = now + backoff;
   }
 }

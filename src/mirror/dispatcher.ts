@@ -37,6 +37,10 @@ const CLOSED_CODES = new Set(['UND_ERR_CLOSED', 'UND_ERR_DESTROYED']);
 export interface ShadowJob {
   /** Limits are tracked per key (route/shadow). */
   readonly key: string;
+  /** The lane's metric labels (config names, so bounded): set on the lane's first job. */
+  readonly route: string;
+  readonly shadow: string;
+  readonly kind: 'shadow' | 'noise';
   readonly upstream: Upstream;
   readonly method: string;
   readonly path: string;
@@ -69,6 +73,13 @@ export interface DispatcherStats {
   queued: number;
 }
 
+/** One lane's (route, shadow and kind's) totals and current load, for labelled metrics. */
+export interface LaneStats extends DispatcherStats {
+  readonly route: string;
+  readonly shadow: string;
+  readonly kind: 'shadow' | 'noise';
+}
+
 /** The shadow dispatcher. */
 export interface ShadowDispatcher {
   /** Starts or queues the job; returns why not (and counts it) when the shadow is saturated. */
@@ -78,16 +89,27 @@ export interface ShadowDispatcher {
    * skip building a copy that would be dropped.
    */
   refusal(key: string, concurrency: number, queue: number): 'queue_full' | 'bandwidth' | undefined;
+  /** Totals over every lane. */
   stats(): DispatcherStats;
-}
-
-interface Lane {
-  running: number;
-  waiting: { job: ShadowJob; deadline: number }[];
-  budget: ByteBudget | undefined;
+  /** Per lane (route/shadow/kind), in creation order. */
+  lanes(): LaneStats[];
 }
 
 type Totals = Omit<DispatcherStats, 'inFlight' | 'queued'>;
+
+interface Lane {
+  readonly route: string;
+  readonly shadow: string;
+  readonly kind: 'shadow' | 'noise';
+  running: number;
+  waiting: { job: ShadowJob; deadline: number }[];
+  budget: ByteBudget | undefined;
+  /** Counted per lane so metrics can carry route and shadow; stats() sums them. */
+  readonly totals: Totals;
+}
+
+const TOTAL_KEYS = ['sent', 'completed', 'failed', 'dropped', 'truncated', 'overBudget', 'expired'] as const;
+const zero = (): Totals => ({ sent: 0, completed: 0, failed: 0, dropped: 0, truncated: 0, overBudget: 0, expired: 0 });
 
 /**
  * Creates the dispatcher.
@@ -95,11 +117,14 @@ type Totals = Omit<DispatcherStats, 'inFlight' | 'queued'>;
  */
 export function createShadowDispatcher(): ShadowDispatcher {
   const lanes = new Map<string, Lane>();
-  const totals: Totals = { sent: 0, completed: 0, failed: 0, dropped: 0, truncated: 0, overBudget: 0, expired: 0 };
 
   const lane = (job: ShadowJob) => {
     let l = lanes.get(job.key);
-    if (!l) lanes.set(job.key, (l = { running: 0, waiting: [], budget: undefined }));
+    if (!l)
+      lanes.set(
+        job.key,
+        (l = { route: job.route, shadow: job.shadow, kind: job.kind, running: 0, waiting: [], budget: undefined, totals: zero() }),
+      );
     // Created on first use; a reload that changes the rate gets a fresh bucket.
     if (job.bytesPerSecond > 0 && l.budget?.perSecond !== job.bytesPerSecond)
       l.budget = createByteBudget(job.bytesPerSecond, performance.now());
@@ -110,18 +135,18 @@ export function createShadowDispatcher(): ShadowDispatcher {
     for (let w = l.waiting.shift(); w; w = l.waiting.shift()) {
       // A copy with less than half its time left would most likely be cut: not worth a connection.
       if (w.deadline - performance.now() >= w.job.timeoutMs / 2) return run(w.job, l, w.deadline);
-      totals.expired++;
+      l.totals.expired++;
       w.job.onDone(expiredCapture());
     }
   };
 
   const run = (job: ShadowJob, l: Lane, deadline: number) => {
     l.running++;
-    totals.sent++;
-    send(job, deadline, l.budget, totals, (res) => {
+    l.totals.sent++;
+    send(job, deadline, l.budget, l.totals, (res) => {
       l.running--;
-      if (res.error) totals.failed++;
-      else totals.completed++;
+      if (res.error) l.totals.failed++;
+      else l.totals.completed++;
       next(l);
       job.onDone(res);
     });
@@ -130,11 +155,11 @@ export function createShadowDispatcher(): ShadowDispatcher {
   const refusal = (l: Lane | undefined, concurrency: number, queue: number) => {
     if (!l) return undefined;
     if (l.budget && !l.budget.available(performance.now())) {
-      totals.overBudget++;
+      l.totals.overBudget++;
       return 'bandwidth' as const;
     }
     if (l.running < concurrency || l.waiting.length < queue) return undefined;
-    totals.dropped++;
+    l.totals.dropped++;
     return 'queue_full' as const;
   };
 
@@ -150,14 +175,23 @@ export function createShadowDispatcher(): ShadowDispatcher {
     },
     refusal: (key, concurrency, queue) => refusal(lanes.get(key), concurrency, queue),
     stats() {
-      let inFlight = 0;
-      let queued = 0;
+      const sum: DispatcherStats = { ...zero(), inFlight: 0, queued: 0 };
       for (const l of lanes.values()) {
-        inFlight += l.running;
-        queued += l.waiting.length;
+        for (const k of TOTAL_KEYS) sum[k] += l.totals[k];
+        sum.inFlight += l.running;
+        sum.queued += l.waiting.length;
       }
-      return { ...totals, inFlight, queued };
+      return sum;
     },
+    lanes: () =>
+      [...lanes.values()].map((l) => ({
+        route: l.route,
+        shadow: l.shadow,
+        kind: l.kind,
+        ...l.totals,
+        inFlight: l.running,
+        queued: l.waiting.length,
+      })),
   };
 }
 

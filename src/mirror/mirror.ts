@@ -150,7 +150,10 @@ function send(
   let settle!: (res: CapturedResponse) => void;
   const candidate = new Promise<CapturedResponse>((r) => (settle = r));
   const refused = deps.dispatcher.submit({
-    key: kind === 'shadow' ? s.key : `${s.key}/noise`,
+    key: kind === 'shadow' ? s.key : s.noiseKey,
+    route: p.route.name,
+    shadow: s.name,
+    kind,
     upstream,
     method: req.method ?? 'GET',
     path: p.path,

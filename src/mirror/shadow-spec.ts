@@ -14,6 +14,8 @@ export interface CompiledShadow {
   readonly name: string;
   /** Dispatcher lane key: route/shadow. */
   readonly key: string;
+  /** The noise copies' lane key: route/shadow/noise (built once, not per copy). */
+  readonly noiseKey: string;
   readonly upstream: Upstream;
   /** Second copy of control for noise learning, if configured. */
   readonly noise: Upstream | undefined;
@@ -53,6 +55,7 @@ export function compileShadow(route: string, raw: RawShadow, cfg: RawConfig, poo
   return {
     name: raw.to,
     key: `${route}/${raw.to}`,
+    noiseKey: `${route}/${raw.to}/noise`,
     upstream: upstreamOf(raw.to),
     noise: raw.compare.noiseFrom === undefined ? undefined : upstreamOf(raw.compare.noiseFrom),
     sampleBelow: Math.round(raw.percent * 100),

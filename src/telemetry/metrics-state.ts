@@ -1,19 +1,23 @@
 /**
- * Scrape-time families for the state the rest of Fieldlab already counts: the shadow dispatcher,
- * the compare pipeline, diff storage, the live config and span export. Reading them costs nothing
- * between scrapes; the request path is not involved.
+ * Scrape-time families for the state the rest of Fieldlab already counts: the shadow dispatcher's
+ * lanes, shadow pairs and skips, the compare pipeline, diff storage, upstream endpoints, the live
+ * config and span export. Reading them costs nothing between scrapes; the request path is not involved.
  */
 import type { PipelineStats } from '../compare/pipeline.js';
 import type { ConfigManager } from '../config/manager.js';
-import type { DispatcherStats } from '../mirror/dispatcher.js';
 import type { DiffBatcherStats } from '../storage/batcher.js';
+import { endpointFamilies } from './endpoint-metrics.js';
 import type { MetricFamily, Sample } from './prom-text.js';
+import { shadowFamilies, type ShadowSources } from './shadow-metrics.js';
 import type { SpanStats } from './span-stats.js';
 
 /** Where the state comes from; every part is optional. */
 export interface StateSources {
-  /** The shadow path's counters (app.ts's `mirrorStats`). */
-  readonly mirror?: () => { readonly dispatcher: DispatcherStats; readonly compare: PipelineStats; readonly storage: DiffBatcherStats };
+  /** The compare and storage counters (app.ts's `mirrorStats`). */
+  readonly mirror?: () => { readonly compare: PipelineStats; readonly storage: DiffBatcherStats };
+  /** Per route and shadow: dispatcher lanes, pairs and skips (declared shadows come from `config`). */
+  readonly shadows?: Omit<ShadowSources, 'routes'>;
+  /** The live config: its version and reload result, its upstream endpoints and declared shadows. */
   readonly config?: Pick<ConfigManager, 'current' | 'lastReload'>;
   /** Span export totals (`tracing.stats`), when tracing is on. */
   readonly tracing?: () => SpanStats;
@@ -30,18 +34,13 @@ const gauge = (name: string, help: string, samples: Sample[]): MetricFamily => (
 export function collectAppState(src: StateSources): () => MetricFamily[] {
   return () => {
     const out: MetricFamily[] = [];
+    if (src.shadows) {
+      const routes = src.config ? () => src.config!.current().routes : undefined;
+      out.push(...shadowFamilies({ ...src.shadows, ...(routes ? { routes } : {}) }));
+    }
     if (src.mirror) {
-      const { dispatcher: d, compare: c, storage: s } = src.mirror();
+      const { compare: c, storage: s } = src.mirror();
       out.push(
-        gauge('fieldlab_mirror_in_flight', 'Shadow copies being sent now', one(d.inFlight)),
-        gauge('fieldlab_mirror_queued', 'Shadow copies waiting for a concurrency slot', one(d.queued)),
-        counter('fieldlab_mirror_sent_total', 'Shadow copies dispatched', one(d.sent)),
-        counter('fieldlab_mirror_completed_total', 'Shadow copies that got a response', one(d.completed)),
-        counter('fieldlab_mirror_failed_total', 'Shadow copies that failed (connect, timeout, reset)', one(d.failed)),
-        counter('fieldlab_mirror_dropped_total', 'Shadow copies dropped because the shadow was saturated', one(d.dropped)),
-        counter('fieldlab_mirror_truncated_total', 'Shadow exchanges aborted once the compare cap was read', one(d.truncated)),
-        counter('fieldlab_mirror_over_budget_total', "Shadow copies not started or cut by the shadow's byte budget", one(d.overBudget)),
-        counter('fieldlab_mirror_expired_total', 'Queued shadow copies dropped after waiting past their timeout', one(d.expired)),
         gauge('fieldlab_compare_queued', 'Pairs waiting to be compared', one(c.queued)),
         counter('fieldlab_compare_compared_total', 'Pairs compared', one(c.compared)),
         counter('fieldlab_compare_dropped_total', 'Pairs dropped because the compare queue was full', one(c.dropped)),
@@ -61,6 +60,7 @@ export function collectAppState(src: StateSources): () => MetricFamily[] {
       const snap = src.config.current();
       const last = src.config.lastReload();
       out.push(
+        ...endpointFamilies(snap, Date.now()),
         gauge('fieldlab_config_version', 'Version of the live config (increments on every applied reload)', one(snap.version)),
         gauge(
           'fieldlab_config_loaded_timestamp_seconds',

@@ -19,6 +19,7 @@ import type { ExchangeObserver, ExchangeTracker, ShadowTracker } from './hooks.j
 import { CounterFamily, HistogramFamily, OTHER, type CounterCell, type HistogramCell } from './metric-registry.js';
 import { createProcessCollector } from './process-metrics.js';
 import { renderFamily, type MetricFamily } from './prom-text.js';
+import { buildInfo } from './build-info.js';
 
 /** Latency buckets, seconds: a proxy hop is sub-millisecond, upstream calls up to tens of seconds. */
 export const LATENCY_BUCKETS: readonly number[] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
@@ -31,6 +32,10 @@ const UPSTREAM_ERRORS: ReadonlySet<string> = new Set(
 );
 
 const STATUS_CLASS = ['other', '1xx', '2xx', '3xx', '4xx', '5xx'];
+
+const statusClass = (status: number): string => STATUS_CLASS[(status / 100) | 0] ?? OTHER;
+/** The `code` label: the status as sent ('0' when none was: the exchange failed before one). */
+const statusText = (status: number): string => (Number.isInteger(status) && status >= 0 && status < 1000 ? String(status) : OTHER);
 
 /** How to build the metrics. */
 export interface MetricsOptions {
@@ -46,6 +51,8 @@ export interface Metrics {
   readonly observer: ExchangeObserver;
   /** Everything in Prometheus text format 0.0.4. */
   render(): string;
+  /** Closes the event-loop delay window now (tests; a timer closes one every 10 s). */
+  rollLagWindow(): void;
   /** Stops the event-loop delay monitor. */
   close(): void;
 }
@@ -66,8 +73,8 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
   const f: Families = {
     requests: new CounterFamily(
       'fieldlab_requests_total',
-      'Routed requests by how they ended (code: the FL_ code when the proxy made the response)',
-      ['route', 'arm', 'upstream', 'status_class', 'code'],
+      'Routed requests by how they ended (code: the HTTP status; fl_code: the FL_ code when the proxy made or cut the response)',
+      ['route', 'arm', 'upstream', 'status_class', 'code', 'fl_code'],
     ),
     duration: new HistogramFamily(
       'fieldlab_request_duration_seconds',
@@ -77,8 +84,8 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
     ),
     upstreamErrors: new CounterFamily(
       'fieldlab_upstream_errors_total',
-      'Primary requests the upstream failed (connect, reset, timeout, protocol, no endpoint)',
-      ['route', 'arm', 'upstream', 'code'],
+      'Primary requests the upstream failed (connect, reset, timeout, protocol, no endpoint); code: the status sent, fl_code: why',
+      ['route', 'arm', 'upstream', 'code', 'fl_code'],
     ),
     shadowRequests: new CounterFamily(
       'fieldlab_shadow_requests_total',
@@ -94,6 +101,14 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
   };
   const routes = new WeakMap<CompiledRoute, RouteMetrics>();
   const proc = opts.process === false ? undefined : createProcessCollector();
+  const { version, node } = buildInfo();
+  // Constant for the process's life: rendered once.
+  const info = renderFamily({
+    name: 'fieldlab_build_info',
+    help: 'Always 1; the labels say which Fieldlab version and Node.js runtime this process runs',
+    type: 'gauge',
+    samples: [{ labels: { version, node }, value: 1 }],
+  });
   return {
     observer: {
       begin(x) {
@@ -103,12 +118,13 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
       },
     },
     render() {
-      let out = '';
+      let out = info;
       for (const family of Object.values(f) as (CounterFamily | HistogramFamily)[]) out += family.render();
       for (const family of opts.collect?.() ?? []) out += renderFamily(family);
       for (const family of proc?.collect() ?? []) out += renderFamily(family);
       return out;
     },
+    rollLagWindow: () => proc?.roll(),
     close: () => proc?.close(),
   };
 }
@@ -141,9 +157,10 @@ class ArmTracker implements ExchangeTracker {
   readonly #labels: readonly [string, string, string];
   readonly #f: Families;
   readonly #duration: HistogramCell;
-  /** Keyed by the outcome's code, or by its status class digit when there is none. */
-  readonly #requests = new Map<string | number, CounterCell>();
-  readonly #errors = new Map<string, CounterCell>();
+  /** Cells by status for responses without an FL_ code (the common case: one map read, no string). */
+  readonly #requests = new Map<number, CounterCell>();
+  /** Cells by FL_ code, then status (a code has one or two statuses: cut responses keep theirs). */
+  readonly #coded = new Map<string, Map<number, { request: CounterCell; error: CounterCell | undefined }>>();
 
   constructor(owner: RouteMetrics, route: string, arm: string, upstream: string, f: Families) {
     this.#owner = owner;
@@ -153,18 +170,27 @@ class ArmTracker implements ExchangeTracker {
   }
 
   end(outcome: ForwardOutcome, totalMs: number): void {
-    const code = outcome.code;
-    const digit = (outcome.status / 100) | 0;
-    const key = code ?? digit;
-    let cell = this.#requests.get(key);
-    if (!cell) this.#requests.set(key, (cell = this.#f.requests.get([...this.#labels, STATUS_CLASS[digit] ?? OTHER, code ?? ''])));
-    cell.value++;
+    const { code, status } = outcome;
     this.#duration.observe(totalMs / 1000);
-    if (code !== undefined && UPSTREAM_ERRORS.has(code)) {
-      let err = this.#errors.get(code);
-      if (!err) this.#errors.set(code, (err = this.#f.upstreamErrors.get([...this.#labels, code])));
-      err.value++;
+    if (code === undefined) {
+      let cell = this.#requests.get(status);
+      if (!cell) this.#requests.set(status, (cell = this.#f.requests.get([...this.#labels, statusClass(status), statusText(status), ''])));
+      cell.value++;
+      return;
     }
+    let byStatus = this.#coded.get(code);
+    if (!byStatus) this.#coded.set(code, (byStatus = new Map()));
+    let cells = byStatus.get(status);
+    if (!cells) {
+      const s = statusText(status);
+      cells = {
+        request: this.#f.requests.get([...this.#labels, statusClass(status), s, code]),
+        error: UPSTREAM_ERRORS.has(code) ? this.#f.upstreamErrors.get([...this.#labels, s, code]) : undefined,
+      };
+      byStatus.set(status, cells);
+    }
+    cells.request.value++;
+    if (cells.error) cells.error.value++;
   }
 
   shadow(name: string, kind: 'shadow' | 'noise'): ShadowTracker {

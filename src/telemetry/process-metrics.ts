@@ -1,7 +1,8 @@
 /**
  * Process metrics read at scrape time: resident memory, heap, CPU, and event-loop delay from
  * perf_hooks.monitorEventLoopDelay (a libuv timer sampled every 20 ms; nothing runs per request).
- * The delay histogram is reset at each scrape, so the quantiles describe the last scrape interval.
+ * The delay quantiles describe fixed windows (10 s by default) closed by a timer, never by a scrape:
+ * a scrape reads the last closed window, so any number of Prometheus servers see the same values.
  * Names follow the Prometheus client libraries' (`process_*`, `nodejs_*`) so stock dashboards work.
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -9,27 +10,72 @@ import type { MetricFamily } from './prom-text.js';
 
 const RESOLUTION_MS = 20;
 
+/** Length of an event-loop delay window. */
+export const LAG_WINDOW_MS = 10_000;
+
+/** What a delay window reads (perf_hooks' IntervalHistogram, in ns). */
+export interface DelaySource {
+  readonly count: number;
+  readonly max: number;
+  percentile(p: number): number;
+  reset(): void;
+}
+
+/** One closed window's delay, seconds. */
+export interface LagWindow {
+  readonly p50: number;
+  readonly p99: number;
+  readonly max: number;
+}
+
+/**
+ * Closes a window over `source`: its quantiles as lag (the timer's own resolution subtracted, since
+ * an idle loop fires it every RESOLUTION_MS and only the excess is delay), then resets the source.
+ * @example let last = closeLagWindow(histogram); setInterval(() => (last = closeLagWindow(histogram)), 10_000)
+ */
+export function closeLagWindow(source: DelaySource): LagWindow {
+  const lag = (ns: number) => (source.count === 0 ? 0 : Math.round(Math.max(0, ns / 1e3 - RESOLUTION_MS * 1e3)) / 1e6);
+  const w = { p50: lag(source.percentile(50)), p99: lag(source.percentile(99)), max: lag(source.max) };
+  source.reset();
+  return w;
+}
+
 /** Collects the process families. */
 export interface ProcessCollector {
   collect(): MetricFamily[];
+  /** Closes the current delay window now (the timer does it every window). */
+  roll(): void;
   close(): void;
 }
 
 /**
- * Starts the event-loop delay monitor and returns the collector.
+ * Starts the event-loop delay monitor and its window timer, and returns the collector.
  * @example const proc = createProcessCollector(); text += proc.collect().map(renderFamily).join(''); proc.close()
  */
-export function createProcessCollector(): ProcessCollector {
+export function createProcessCollector(opts: { windowMs?: number } = {}): ProcessCollector {
+  const windowMs = opts.windowMs ?? LAG_WINDOW_MS;
   const delay = monitorEventLoopDelay({ resolution: RESOLUTION_MS });
   delay.enable();
   const startTime = Math.round(Date.now() / 1000 - process.uptime());
-  // The timer fires every RESOLUTION_MS when the loop is idle; only the excess is delay.
-  const lag = (ns: number) => (delay.count === 0 ? 0 : Math.round(Math.max(0, ns / 1e3 - RESOLUTION_MS * 1e3)) / 1e6);
+  // Until the first window closes there is nothing to report but zeros.
+  let last: LagWindow = { p50: 0, p99: 0, max: 0 };
+  const roll = () => {
+    last = closeLagWindow(delay);
+  };
+  const timer = setInterval(roll, windowMs);
+  timer.unref();
+  const seconds = windowMs / 1000;
+  const lagGauge = (q: string, help: string, value: number): MetricFamily => ({
+    name: `nodejs_eventloop_lag_${q}_seconds`,
+    help: `${help} event-loop delay over the last closed ${seconds} s window, seconds`,
+    type: 'gauge',
+    samples: [{ value }],
+  });
   return {
     collect() {
       const mem = process.memoryUsage();
       const cpu = process.cpuUsage();
-      const families: MetricFamily[] = [
+      return [
         { name: 'process_resident_memory_bytes', help: 'Resident memory size in bytes', type: 'gauge', samples: [{ value: mem.rss }] },
         {
           name: 'process_cpu_seconds_total',
@@ -44,28 +90,15 @@ export function createProcessCollector(): ProcessCollector {
           samples: [{ value: startTime }],
         },
         { name: 'nodejs_heap_used_bytes', help: 'V8 heap in use, bytes', type: 'gauge', samples: [{ value: mem.heapUsed }] },
-        {
-          name: 'nodejs_eventloop_lag_p50_seconds',
-          help: 'Median event-loop delay since the last scrape, seconds',
-          type: 'gauge',
-          samples: [{ value: lag(delay.percentile(50)) }],
-        },
-        {
-          name: 'nodejs_eventloop_lag_p99_seconds',
-          help: '99th percentile event-loop delay since the last scrape, seconds',
-          type: 'gauge',
-          samples: [{ value: lag(delay.percentile(99)) }],
-        },
-        {
-          name: 'nodejs_eventloop_lag_max_seconds',
-          help: 'Largest event-loop delay since the last scrape, seconds',
-          type: 'gauge',
-          samples: [{ value: lag(delay.max) }],
-        },
+        lagGauge('p50', 'Median', last.p50),
+        lagGauge('p99', '99th percentile', last.p99),
+        lagGauge('max', 'Largest', last.max),
       ];
-      delay.reset();
-      return families;
     },
-    close: () => delay.disable(),
+    roll,
+    close() {
+      clearInterval(timer);
+      delay.disable();
+    },
   };
 }

@@ -118,7 +118,7 @@ describe('admin /metrics through the app', () => {
     const fl = await startFieldlab(`upstreams: { a: ${up.url} }\nroutes: [{ name: r, arms: { control: a } }]\n`);
     for (let i = 0; i < 3; i++) await (await request(`${fl.url}/x`)).body.text();
     const text = await (await request(`${fl.adminUrl}/metrics`)).body.text();
-    expect(text).toMatch(/^fieldlab_requests_total\{route="r",arm="control",upstream="a",status_class="2xx",code=""\} 3$/m);
+    expect(text).toMatch(/^fieldlab_requests_total\{route="r",arm="control",upstream="a",status_class="2xx",code="200",fl_code=""\} 3$/m);
     expect(text).toContain('# TYPE fieldlab_request_duration_seconds histogram');
     await fl.close();
     await up.close();

@@ -1,5 +1,6 @@
-// Metrics end to end: real traffic through the proxy (200s, a dead upstream's 502, shadow copies to a
-// live and a dead shadow), scraped from the real admin listener's GET /metrics and parsed strictly.
+// Metrics end to end: real traffic through the proxy (200s, a dead upstream's 502 and ejection,
+// shadow copies to a live and a dead shadow, a skipped write), scraped from the real admin listener's
+// GET /metrics and parsed strictly.
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -75,26 +76,41 @@ describe('metrics', () => {
     expect(res.contentType).toBe('text/plain; version=0.0.4; charset=utf-8');
     const p = parseExposition(res.text);
 
-    expect(value(p, 'fieldlab_requests_total', { route: 'api', arm: 'control', upstream: 'primary', status_class: '2xx', code: '' })).toBe(
-      3,
-    );
-    expect(value(p, 'fieldlab_requests_total', { route: 'lost', arm: 'control', upstream: 'primary', status_class: '2xx', code: '' })).toBe(
-      1,
-    );
+    expect(
+      value(p, 'fieldlab_requests_total', {
+        route: 'api',
+        arm: 'control',
+        upstream: 'primary',
+        status_class: '2xx',
+        code: '200',
+        fl_code: '',
+      }),
+    ).toBe(3);
+    expect(
+      value(p, 'fieldlab_requests_total', {
+        route: 'lost',
+        arm: 'control',
+        upstream: 'primary',
+        status_class: '2xx',
+        code: '200',
+        fl_code: '',
+      }),
+    ).toBe(1);
     expect(
       value(p, 'fieldlab_requests_total', {
         route: 'broken',
         arm: 'control',
         upstream: 'dead',
         status_class: '5xx',
-        code: 'FL_UPSTREAM_CONNECT',
+        code: '502',
+        fl_code: 'FL_UPSTREAM_CONNECT',
       }),
     ).toBe(1);
     expect(p.get('fieldlab_requests_total')!.samples).toHaveLength(3);
     expect(p.get('fieldlab_upstream_errors_total')!.samples).toEqual([
       {
         name: 'fieldlab_upstream_errors_total',
-        labels: { route: 'broken', arm: 'control', upstream: 'dead', code: 'FL_UPSTREAM_CONNECT' },
+        labels: { route: 'broken', arm: 'control', upstream: 'dead', code: '502', fl_code: 'FL_UPSTREAM_CONNECT' },
         value: 1,
       },
     ]);
@@ -113,11 +129,29 @@ describe('metrics', () => {
     const darkLatency = fl.pairs.filter((x) => x.shadow === 'dark').reduce((a, x) => a + x.candidate.latencyMs / 1000, 0);
     expect(shadowTimes.sum).toBeCloseTo(darkLatency, 9);
 
-    expect(value(p, 'fieldlab_mirror_sent_total')).toBe(4);
-    expect(value(p, 'fieldlab_mirror_completed_total')).toBe(3);
-    expect(value(p, 'fieldlab_mirror_failed_total')).toBe(1);
-    expect(value(p, 'fieldlab_mirror_dropped_total')).toBe(0);
-    expect(value(p, 'fieldlab_mirror_in_flight')).toBe(0);
+    // The shadow path per route and shadow: copies, pairs and their differences, skips by reason.
+    const dark = { route: 'api', shadow: 'dark', kind: 'shadow' };
+    const lost = { route: 'lost', shadow: 'dead', kind: 'shadow' };
+    expect(value(p, 'fieldlab_mirror_sent_total', dark)).toBe(3);
+    expect(value(p, 'fieldlab_mirror_completed_total', dark)).toBe(3);
+    expect(value(p, 'fieldlab_mirror_sent_total', lost)).toBe(1);
+    expect(value(p, 'fieldlab_mirror_failed_total', lost)).toBe(1);
+    expect(value(p, 'fieldlab_mirror_dropped_total', dark)).toBe(0);
+    expect(value(p, 'fieldlab_mirror_in_flight', dark)).toBe(0);
+    expect(p.get('fieldlab_mirror_sent_total')!.samples).toHaveLength(2);
+    expect(value(p, 'fieldlab_shadow_pairs_total', { route: 'api', shadow: 'dark' })).toBe(3);
+    // The upstreams name themselves in the body, so every dark pair differs there; the dead one errs.
+    expect(value(p, 'fieldlab_shadow_pairs_differing_total', { route: 'api', shadow: 'dark' })).toBe(3);
+    expect(value(p, 'fieldlab_shadow_differences_total', { route: 'api', shadow: 'dark', part: 'body' })).toBe(3);
+    expect(value(p, 'fieldlab_shadow_differences_total', { route: 'api', shadow: 'dark', part: 'status' })).toBe(0);
+    expect(value(p, 'fieldlab_shadow_differences_total', { route: 'lost', shadow: 'dead', part: 'error' })).toBe(1);
+    expect(value(p, 'fieldlab_shadow_skips_total', { route: 'api', shadow: 'dark', reason: 'method' })).toBe(0);
+    expect(p.get('fieldlab_shadow_skips_total')!.samples.filter((x) => x.value > 0)).toEqual([]);
+    // Passive health of every endpoint a route uses, primary pools and shadow pools apart.
+    expect(value(p, 'fieldlab_upstream_endpoint_up', { upstream: 'primary', pool: 'primary' })).toBe(1);
+    expect(value(p, 'fieldlab_upstream_endpoint_up', { upstream: 'dark', pool: 'shadow' })).toBe(1);
+    expect(value(p, 'fieldlab_upstream_endpoint_ejections_total', { upstream: 'dead', pool: 'primary' })).toBe(0);
+    expect(value(p, 'fieldlab_build_info', { node: process.version })).toBe(1);
     expect(value(p, 'fieldlab_compare_compared_total')).toBe(4);
     expect(value(p, 'fieldlab_config_version')).toBe(1);
     expect(value(p, 'fieldlab_config_last_reload_success')).toBe(1);
@@ -125,6 +159,25 @@ describe('metrics', () => {
     expect(p.has('nodejs_eventloop_lag_p99_seconds')).toBe(true);
     // Every name is fixed: no route, arm or upstream ever appears in one.
     expect([...p.keys()].filter((n) => /api|broken|lost|primary|dark|dead/.test(n))).toEqual([]);
+  });
+
+  it('reports an ejected endpoint, skips by reason, and one event-loop window to back-to-back scrapes', async () => {
+    const { fl } = await setup();
+    // Three connect failures in a row eject the dead endpoint; the next request fails fast.
+    for (let i = 0; i < 4; i++) await request(`${fl.url}/broken/${i}`).then((r) => r.body.text());
+    // Writes are not mirrored unless the shadow lists them: a counted skip.
+    await request(`${fl.url}/api/w`, { method: 'POST', body: '{}' }).then((r) => r.body.text());
+    await fl.shadowsSettled();
+    await fl.comparedAll();
+    const [a, b] = [await scrape(fl), await scrape(fl)].map((r) => parseExposition(r.text));
+    const dead = { upstream: 'dead', pool: 'primary' };
+    expect(value(a!, 'fieldlab_upstream_endpoint_up', dead)).toBe(0);
+    expect(value(a!, 'fieldlab_upstream_endpoint_ejections_total', dead)).toBe(1);
+    expect(value(a!, 'fieldlab_requests_total', { route: 'broken', code: '503', fl_code: 'FL_NO_ENDPOINT' })).toBe(1);
+    expect(value(a!, 'fieldlab_shadow_skips_total', { route: 'api', shadow: 'dark', reason: 'method' })).toBe(1);
+    // Windows are closed by a timer, not by a scrape: a second Prometheus sees what the first saw.
+    for (const q of ['p50', 'p99', 'max'])
+      expect(value(b!, `nodejs_eventloop_lag_${q}_seconds`)).toBe(value(a!, `nodejs_eventloop_lag_${q}_seconds`));
   });
 
   it('reports a rejected reload and keeps counting across a good one', async () => {

@@ -170,6 +170,8 @@ routes:
     c.ws.close();
     await c.closed;
     const text = await (await fetch(`${fl.adminUrl}/metrics`)).text();
-    expect(text).toMatch(/^fieldlab_requests_total\{route="[^"]+",arm="[^"]+",upstream="[^"]+",status_class="1xx",code=""\} [1-9]\d*$/m);
+    expect(text).toMatch(
+      /^fieldlab_requests_total\{route="[^"]+",arm="[^"]+",upstream="[^"]+",status_class="1xx",code="101",fl_code=""\} [1-9]\d*$/m,
+    );
   });
 });

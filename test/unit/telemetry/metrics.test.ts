@@ -1,10 +1,13 @@
-// The metrics observer on its own: per-arm series, status classes and codes, upstream errors,
-// shadow outcomes, unknown shadow names folded into "other", and the collect callback.
+// The metrics observer on its own: per-arm series, status classes, HTTP status codes and FL_ codes,
+// upstream errors, shadow outcomes, unknown shadow names folded into "other", build info, the
+// collect callback, and event-loop delay windows closed by a timer, not by scrapes.
 import { describe, expect, it } from 'vitest';
 import type { CompiledRoute } from '../../../src/routing/route.js';
 import type { ExchangeInfo } from '../../../src/telemetry/hooks.js';
 import { createMetrics } from '../../../src/telemetry/metrics.js';
 import { collectAppState } from '../../../src/telemetry/metrics-state.js';
+import { closeLagWindow, type DelaySource } from '../../../src/telemetry/process-metrics.js';
+import { buildInfo } from '../../../src/telemetry/build-info.js';
 import { histogram, parseExposition, value } from './exposition.js';
 
 const route = {
@@ -46,33 +49,41 @@ const captured = (status: number, latencyMs: number, error?: string) => ({
 });
 
 describe('metrics observer', () => {
-  it('counts requests per route, arm, upstream, status class and code, with durations per arm', () => {
+  it('counts requests per route, arm, upstream, status class, HTTP status and FL_ code, with durations per arm', () => {
     const m = createMetrics({ process: false });
     m.observer.begin(info(0))!.end(ok(200), 4);
     m.observer.begin(info(0))!.end(ok(204), 30);
     m.observer.begin(info(1))!.end(ok(404), 2);
     m.observer.begin(info(1))!.end(ok(502, 'FL_UPSTREAM_CONNECT'), 1);
+    m.observer.begin(info(1))!.end(ok(502, 'FL_UPSTREAM_CONNECT'), 1);
+    m.observer.begin(info(1))!.end(ok(503, 'FL_NO_ENDPOINT'), 1);
     m.observer.begin(info(1))!.end(ok(499, 'FL_CLIENT_ABORTED'), 1);
     const p = parseExposition(m.render());
-    expect(
-      value(p, 'fieldlab_requests_total', { route: 'checkout', arm: 'control', upstream: 'shop-v1', status_class: '2xx', code: '' }),
-    ).toBe(2);
-    expect(value(p, 'fieldlab_requests_total', { arm: 'v2', status_class: '4xx', code: '' })).toBe(1);
-    expect(value(p, 'fieldlab_requests_total', { arm: 'v2', status_class: '5xx', code: 'FL_UPSTREAM_CONNECT' })).toBe(1);
-    expect(value(p, 'fieldlab_requests_total', { arm: 'v2', status_class: '4xx', code: 'FL_CLIENT_ABORTED' })).toBe(1);
+    const control = { route: 'checkout', arm: 'control', upstream: 'shop-v1', status_class: '2xx' };
+    expect(value(p, 'fieldlab_requests_total', { ...control, code: '200', fl_code: '' })).toBe(1);
+    expect(value(p, 'fieldlab_requests_total', { ...control, code: '204', fl_code: '' })).toBe(1);
+    expect(value(p, 'fieldlab_requests_total', { arm: 'v2', status_class: '4xx', code: '404', fl_code: '' })).toBe(1);
+    expect(value(p, 'fieldlab_requests_total', { arm: 'v2', status_class: '5xx', code: '502', fl_code: 'FL_UPSTREAM_CONNECT' })).toBe(2);
+    expect(value(p, 'fieldlab_requests_total', { arm: 'v2', status_class: '5xx', code: '503', fl_code: 'FL_NO_ENDPOINT' })).toBe(1);
+    expect(value(p, 'fieldlab_requests_total', { arm: 'v2', status_class: '4xx', code: '499', fl_code: 'FL_CLIENT_ABORTED' })).toBe(1);
     // A client that went away is not an upstream error.
     expect(p.get('fieldlab_upstream_errors_total')!.samples).toEqual([
       {
         name: 'fieldlab_upstream_errors_total',
-        labels: { route: 'checkout', arm: 'v2', upstream: 'shop-v2', code: 'FL_UPSTREAM_CONNECT' },
+        labels: { route: 'checkout', arm: 'v2', upstream: 'shop-v2', code: '502', fl_code: 'FL_UPSTREAM_CONNECT' },
+        value: 2,
+      },
+      {
+        name: 'fieldlab_upstream_errors_total',
+        labels: { route: 'checkout', arm: 'v2', upstream: 'shop-v2', code: '503', fl_code: 'FL_NO_ENDPOINT' },
         value: 1,
       },
     ]);
-    const control = histogram(p, 'fieldlab_request_duration_seconds', { route: 'checkout', arm: 'control' });
-    expect(control.count).toBe(2);
-    expect(control.sum).toBeCloseTo(0.034, 9);
-    expect(control.buckets).toMatchObject({ '0.0025': 0, '0.005': 1, '0.025': 1, '0.05': 2, '+Inf': 2 });
-    expect(histogram(p, 'fieldlab_request_duration_seconds', { arm: 'v2' }).count).toBe(3);
+    const times = histogram(p, 'fieldlab_request_duration_seconds', { route: 'checkout', arm: 'control' });
+    expect(times.count).toBe(2);
+    expect(times.sum).toBeCloseTo(0.034, 9);
+    expect(times.buckets).toMatchObject({ '0.0025': 0, '0.005': 1, '0.025': 1, '0.05': 2, '+Inf': 2 });
+    expect(histogram(p, 'fieldlab_request_duration_seconds', { arm: 'v2' }).count).toBe(5);
     m.close();
   });
 
@@ -100,9 +111,17 @@ describe('metrics observer', () => {
     expect(d.buckets).toMatchObject({ '0.01': 0, '0.025': 1, '5': 2 });
   });
 
+  it('says which version and runtime it is', () => {
+    const m = createMetrics({ process: false });
+    const p = parseExposition(m.render());
+    expect(p.get('fieldlab_build_info')!.samples).toEqual([
+      { name: 'fieldlab_build_info', labels: { version: buildInfo().version, node: process.version }, value: 1 },
+    ]);
+    expect(buildInfo().version).toMatch(/^\d+\.\d+\.\d+/);
+  });
+
   it('renders collect callbacks and process metrics', () => {
     const stats = {
-      dispatcher: { sent: 5, completed: 3, failed: 1, dropped: 2, truncated: 0, overBudget: 0, expired: 0, inFlight: 1, queued: 0 },
       compare: { queued: 0, compared: 3, dropped: 0, failed: 0 },
       storage: {
         flushes: 2,
@@ -115,13 +134,14 @@ describe('metrics observer', () => {
         pending: 0,
       },
     };
-    const config = { current: () => ({ version: 3, loadedAt: new Date(1_700_000_000_000) }), lastReload: () => ({ ok: false }) } as never;
+    const config = {
+      current: () => ({ version: 3, loadedAt: new Date(1_700_000_000_000), routes: [] }),
+      lastReload: () => ({ ok: false }),
+    } as never;
     const m = createMetrics({
       collect: collectAppState({ mirror: () => stats, config, tracing: () => ({ exported: 9, failed: 0, dropped: 1, queued: 2 }) }),
     });
     const p = parseExposition(m.render());
-    expect(value(p, 'fieldlab_mirror_dropped_total')).toBe(2);
-    expect(value(p, 'fieldlab_mirror_in_flight')).toBe(1);
     expect(value(p, 'fieldlab_compare_compared_total')).toBe(3);
     expect(value(p, 'fieldlab_storage_written_total')).toBe(40);
     expect(value(p, 'fieldlab_storage_dropped_total', { reason: 'examples' })).toBe(1);
@@ -131,6 +151,50 @@ describe('metrics observer', () => {
     expect(value(p, 'fieldlab_tracing_spans_total', { result: 'dropped' })).toBe(1);
     expect(value(p, 'process_resident_memory_bytes')).toBeGreaterThan(1e6);
     expect(p.get('nodejs_eventloop_lag_p99_seconds')!.type).toBe('gauge');
+    m.close();
+  });
+});
+
+describe('event-loop delay windows', () => {
+  /** A delay histogram holding `ns` samples (what perf_hooks would have recorded). */
+  const source = (ns: number[]): DelaySource & { resets: number } => ({
+    resets: 0,
+    get count() {
+      return ns.length;
+    },
+    get max() {
+      return Math.max(...ns);
+    },
+    percentile: (q) => [...ns].sort((a, b) => a - b)[Math.min(ns.length - 1, Math.ceil((q / 100) * ns.length) - 1)]!,
+    reset() {
+      ns.length = 0;
+      this.resets++;
+    },
+  });
+
+  it('reports the excess over the 20 ms sampling interval and resets the source', () => {
+    const ms = (x: number) => x * 1e6;
+    const s = source([ms(20), ms(20), ms(21), ms(120)]);
+    expect(closeLagWindow(s)).toEqual({ p50: 0, p99: 0.1, max: 0.1 });
+    expect(s.resets).toBe(1);
+    expect(closeLagWindow(s)).toEqual({ p50: 0, p99: 0, max: 0 });
+  });
+
+  it('serves the last closed window to every scrape: back-to-back scrapes agree', async () => {
+    const m = createMetrics();
+    // Block the loop past the sampling interval, let the monitor record it, then close the window.
+    const until = performance.now() + 80;
+    while (performance.now() < until);
+    await new Promise((r) => setTimeout(r, 30));
+    m.rollLagWindow();
+    const read = () => {
+      const p = parseExposition(m.render());
+      return ['p50', 'p99', 'max'].map((q) => value(p, `nodejs_eventloop_lag_${q}_seconds`));
+    };
+    const first = read();
+    expect(first[2]).toBeGreaterThan(0);
+    expect(read()).toEqual(first);
+    expect(read()).toEqual(first);
     m.close();
   });
 });
