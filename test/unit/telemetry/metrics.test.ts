@@ -182,10 +182,12 @@ describe('event-loop delay windows', () => {
 
   it('serves the last closed window to every scrape: back-to-back scrapes agree', async () => {
     const m = createMetrics();
-    // Block the loop past the sampling interval, let the monitor record it, then close the window.
-    const until = performance.now() + 80;
+    // Let the monitor take its first samples, block the loop well past the sampling interval, let
+    // the monitor record that, then close the window.
+    await new Promise((r) => setTimeout(r, 60));
+    const until = performance.now() + 100;
     while (performance.now() < until);
-    await new Promise((r) => setTimeout(r, 30));
+    await new Promise((r) => setTimeout(r, 60));
     m.rollLagWindow();
     const read = () => {
       const p = parseExposition(m.render());
