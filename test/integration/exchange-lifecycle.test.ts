@@ -138,6 +138,33 @@ describe('exchange lifecycle', () => {
     const plain = await rawExchange(fl.app.proxyPort(), upgradeRequest('h2c'));
     expect([plain.status, plain.headers['x-fieldlab-arm']]).toEqual([400, undefined]);
   });
+
+  it("puts x-fieldlab-arm on Fieldlab's 503 (no endpoint left) and 504 (upstream timeout) too", async () => {
+    const slow = await startUpstream('slow', (_req, res) => setTimeout(() => res.end('late'), 3000));
+    closers.push(() => slow.close());
+    const { fl } = await start(`
+upstreams:
+  dead: http://127.0.0.1:1
+  slow: { endpoints: [${slow.url}], timeouts: { headers: 100ms } }
+routes:
+  - { name: dead, match: { path: /dead/* }, arms: { control: dead }, exposeArm: true }
+  - { name: slow, arms: { control: slow }, exposeArm: true }
+`);
+    const seen: (string | number | null)[][] = [];
+    // Three connect failures eject the only endpoint; the next request finds none.
+    for (let i = 0; i < 4; i++) {
+      const r = await fetch(`${fl.url}/dead/x`);
+      seen.push([r.status, r.headers.get('x-fieldlab-error'), r.headers.get('x-fieldlab-arm')]);
+    }
+    expect(seen.at(-1)).toEqual([503, 'FL_NO_ENDPOINT', 'control']);
+    expect(seen.slice(0, 3).every(([, , arm]) => arm === 'control')).toBe(true);
+    const timedOut = await fetch(`${fl.url}/slow`);
+    expect([timedOut.status, timedOut.headers.get('x-fieldlab-error'), timedOut.headers.get('x-fieldlab-arm')]).toEqual([
+      504,
+      'FL_UPSTREAM_TIMEOUT',
+      'control',
+    ]);
+  });
 });
 
 describe('observer failures', () => {
