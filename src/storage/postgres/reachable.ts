@@ -22,6 +22,9 @@ const TRANSIENT_NET = new Set([
   'ENOTFOUND',
 ]);
 
+/** Refusals a retry cannot fix, by message (PgBouncer gives them no SQLSTATE of their own). */
+const PERMANENT_MESSAGE = /no such (database|user)|password authentication failed|does not exist/i;
+
 /**
  * Whether a retry may succeed: a socket error above, SQLSTATE class 08 (connection exception),
  * 57P01–57P03 (the server shutting down, crashed, or still starting), class 53 (too many
@@ -30,8 +33,11 @@ const TRANSIENT_NET = new Set([
  */
 export function isTransientPgError(err: unknown): boolean {
   const code = (err as { code?: unknown } | undefined)?.code;
-  if (typeof code === 'string') return TRANSIENT_NET.has(code) || /^(08|53)/.test(code) || /^57P0[123]$/.test(code);
   const message = err instanceof Error ? err.message : String(err);
+  // PgBouncer reports its own refusals as 08P01 whatever the cause: a name or password it does not
+  // know is still a typo, not an outage.
+  if (PERMANENT_MESSAGE.test(message)) return false;
+  if (typeof code === 'string') return TRANSIENT_NET.has(code) || /^(08|53)/.test(code) || /^57P0[123]$/.test(code);
   return /timeout|timed out|Connection terminated|ECONNREFUSED/i.test(message);
 }
 

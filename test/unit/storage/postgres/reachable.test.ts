@@ -26,6 +26,10 @@ describe('isTransientPgError', () => {
     // bad password, no such role/authorization, no such database, no privilege, syntax
     for (const code of ['28P01', '28000', '3D000', '42501', '42601']) expect(isTransientPgError(coded(code)), code).toBe(false);
     expect(isTransientPgError(new Error('the database was migrated by a newer Fieldlab (version 9)'))).toBe(false);
+    // PgBouncer sends 08P01 (class 08, "connection exception") for a database or user it does not know.
+    expect(isTransientPgError(coded('08P01', 'no such database: nosuch'))).toBe(false);
+    expect(isTransientPgError(coded('08P01', 'no such user: bob'))).toBe(false);
+    expect(isTransientPgError(coded('08P01', 'server login has been failing, try again later (server_login_retry)'))).toBe(true);
   });
 });
 
