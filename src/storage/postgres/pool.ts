@@ -75,6 +75,14 @@ export function createPgDatabase(target: PostgresTarget, opts: PgPoolOptions = {
     async tx(fn) {
       const client = await pool.connect();
       let broken: Error | undefined;
+      // The pool removes its own 'error' listener from a checked-out client, so a connection that
+      // dies between two statements (a partition, a server restart) would emit an unhandled
+      // 'error' and kill the process. Listen for it here; the pending or next statement rejects.
+      const onLost = (err: Error) => {
+        broken = err;
+        onError(err);
+      };
+      client.on('error', onLost);
       try {
         await client.query('BEGIN');
         const out = await fn(run(client));
@@ -85,6 +93,7 @@ export function createPgDatabase(target: PostgresTarget, opts: PgPoolOptions = {
         await client.query('ROLLBACK').catch(() => undefined);
         throw err;
       } finally {
+        client.removeListener('error', onLost);
         // A connection that failed mid-transaction may be unusable: discard rather than pool it.
         client.release(broken && !(broken as { code?: string }).code ? broken : undefined);
       }
