@@ -31,6 +31,8 @@ export interface Replica {
   stop(): Promise<void>;
   /** SIGKILL: no drain, no lease hand-over, nothing flushed. */
   kill(): Promise<void>;
+  /** The process is meant to exit by itself (e.g. a bad store URL): don't report it as a crash. */
+  expectExit(): void;
 }
 
 /** A port nobody listens on right now (the OS picks it; closed again before use). */
@@ -110,10 +112,13 @@ export async function spawnReplica(
   };
   proc.stdout.on('data', take);
   proc.stderr.on('data', take);
+  // A replica that dies when the test did not ask it to is the first thing to know about a failure.
+  let asked = false;
   const exited = new Promise<void>((resolve) =>
-    proc.once('exit', () => {
+    proc.once('exit', (code, signal) => {
       live.delete(proc);
       if (buf) lines.push(buf);
+      if (!asked) console.error(`replica ${id} exited on its own (code ${code}, signal ${signal}):\n${lines.slice(-40).join('\n')}`);
       resolve();
     }),
   );
@@ -129,11 +134,16 @@ export async function spawnReplica(
     },
     output: () => [...lines],
     exited,
+    expectExit() {
+      asked = true;
+    },
     async stop() {
+      asked = true;
       if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGTERM');
       await exited;
     },
     async kill() {
+      asked = true;
       if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');
       await exited;
     },

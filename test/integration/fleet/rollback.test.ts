@@ -91,7 +91,16 @@ describe('fleet: one decision for three replicas', () => {
     await new Promise((r) => setTimeout(r, 1500));
     expect(hooks.filter((h) => h.action === 'rollback')).toHaveLength(1);
 
-    const view = (await replicas[1]!.admin<FleetBody>('/fleet')).body;
+    // `behind` comes from the heartbeats, written a tick after a replica applies: on a loaded machine
+    // the last one can lag its own /fleet by a second or two.
+    const view = await eventually(
+      async () => {
+        const v = (await replicas[1]!.admin<FleetBody>('/fleet')).body;
+        return v.routes.every((r) => r.behind.length === 0) && v;
+      },
+      10_000,
+      'every heartbeat to show the decision applied',
+    );
     expect(view.replicas.filter((r) => r.live).map((r) => r.replica)).toEqual(['edge-0', 'edge-1', 'edge-2']);
     expect(view.routes).toEqual([
       { route: 'checkout', seq: rows[0]!.seq, decider: rows[0]!.replica, at: expect.any(String), weights: { variant: 0 }, behind: [] },

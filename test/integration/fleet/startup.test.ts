@@ -100,6 +100,7 @@ describe('fleet: starting while the database is down', () => {
   it('fails fast, with a code and exit 1, when a retry cannot help (no such database)', async () => {
     const missing = pgs.url.replace(/\/test\?/, '/fl_no_such_database?');
     const bad = await spawnReplica('edge-bad', tmp.dir, fleetYaml({ store: missing, control: control.url, variant: variant.url }));
+    bad.expectExit();
     await Promise.race([bad.exited, new Promise((r) => setTimeout(r, 15_000))]);
     expect(bad.proc.exitCode, bad.output().join('\n')).toBe(1);
     const out = bad.output().join('\n');
