@@ -38,6 +38,7 @@ import { applyLimits, createProxyServer } from './ingress/listener.js';
 import { createLogger, type Logger } from './telemetry/logger.js';
 import { raceDeadline, SHUTDOWN_GRACE_MS } from './async/deadline.js';
 import { boundAddress, boundPort, httpBase, listen } from './net/listen.js';
+import type { ProcessRole } from './cluster/role.js';
 
 /** Counters of the shadow path: dispatch, compare and storage. */
 export interface MirrorStats {
@@ -60,6 +61,8 @@ export interface AppOptions {
   readonly observers?: readonly ExchangeObserver[];
   /** Sees every shadow pair and skip on its way into the compare pipeline (embedders, tests). */
   readonly pairTap?: PairTap;
+  /** This process's part in a `workers: N` group (cluster/); undefined: a lone Fieldlab. */
+  readonly role?: ProcessRole;
 }
 
 /** A running Fieldlab. */
@@ -105,7 +108,8 @@ export async function startApp(opts: AppOptions): Promise<App> {
   // Shadows get pools of their own so mirrored traffic never takes a primary connection.
   const shadowPools = createPoolRegistry();
   const dispatcher = createShadowDispatcher();
-  const log = opts.logger ?? createLogger('info');
+  const role = opts.role;
+  const log = opts.logger ?? (role?.logBindings ? createLogger('info').child(role.logBindings) : createLogger('info'));
   // A throwing observer is logged once and counted; the exchange goes on without it.
   const observerGuard = createObserverGuard((observer, err) =>
     log.error({ err, observer }, 'exchange observer failed (contained; counted)'),
@@ -132,14 +136,17 @@ export async function startApp(opts: AppOptions): Promise<App> {
   // SQLite runs in a worker thread, so no store call ever blocks the proxy's loop.
   // The path is checked first, and any failure names store.url and the path (ops: FL_STORE_OPEN).
   const stores = await Promise.resolve()
-    .then(() => prepareStorePath(cfg.store.url))
-    // A PostgreSQL store that is not reachable yet is waited for (not ready, no traffic), see waitForStore.
-    .then(() =>
-      waitForStore(cfg.store.url, () => openStore(cfg.store.url, { pool: cfg.store.pool, queue: cfg.store.queue }), {
-        listens: [cfg.admin.listen, ...(cfg.metrics ? [cfg.metrics.listen] : [])],
+    .then(() => {
+      const own = role?.openStores?.(cfg.store.url);
+      if (own) return own;
+      prepareStorePath(cfg.store.url);
+      // A PostgreSQL store that is not reachable yet is waited for (not ready, no traffic), see waitForStore.
+      return waitForStore(cfg.store.url, () => openStore(cfg.store.url, { pool: cfg.store.pool, queue: cfg.store.queue }), {
+        // A worker has no admin listener: its primary answers the probes.
+        listens: role?.admin === false ? [] : [cfg.admin.listen, ...(cfg.metrics ? [cfg.metrics.listen] : [])],
         log,
-      }),
-    )
+      });
+    })
     .catch((err: unknown) => {
       throw storeOpenError(cfg.store.url, err);
     });
@@ -184,7 +191,8 @@ export async function startApp(opts: AppOptions): Promise<App> {
     states,
     notifier: fleetMode ? { ...notifier, notify: () => true } : notifier,
     log,
-    ...(fleetMode ? { evaluateEveryMs: 0 } : {}),
+    // In a group on SQLite the primary decides on every worker's evidence (cluster/primary.ts).
+    ...(fleetMode || role ? { evaluateEveryMs: 0 } : {}),
   });
   guardrails.attach(config.current());
   const member = fleetMode ? await joinFleet({ url: cfg.store.url, config, runtime: guardrails, notifier, log, env }) : undefined;
@@ -208,10 +216,11 @@ export async function startApp(opts: AppOptions): Promise<App> {
       () => guardrails,
     ),
   });
+  const hooks = role?.join({ config, runtime: guardrails, stores, fleet: fleetMode, log, render: () => metrics.render() });
   const observers: readonly ExchangeObserver[] = [
     ...(opts.observers ?? []),
     ...(tracing ? [namedObserver('tracing', tracing.observer)] : []),
-    namedObserver('guardrails', member ? member.observer : guardrails.observer),
+    namedObserver('guardrails', member ? member.observer : (hooks?.observer ?? guardrails.observer)),
     namedObserver('rollups', rollup.observer),
     namedObserver('metrics', metrics.observer),
   ];
@@ -234,12 +243,12 @@ export async function startApp(opts: AppOptions): Promise<App> {
     applyLimits(proxy, next.config.limits);
     if (!opts.logger) log.level = next.config.log.level;
   });
-  const scrape = metricsRoute(metrics);
-  const ready = () => listening && !draining;
+  const scrape = metricsRoute(hooks?.render ? { render: hooks.render } : metrics);
+  const ready = () => listening && !draining && (hooks?.ready?.() ?? true);
   // Probes and scrapes without a token, apart from the admin API (metrics.listen; optional).
-  const metricsListener = cfg.metrics ? createMetricsListener({ metrics: scrape, ready }) : undefined;
+  const metricsListener = cfg.metrics && role?.admin !== false ? createMetricsListener({ metrics: scrape, ready }) : undefined;
   const admin = createAdminServer({
-    degraded: () => (guardrails?.health().degraded ? ['guardrail-persistence'] : []),
+    degraded: () => [...(guardrails?.health().degraded ? ['guardrail-persistence'] : []), ...(hooks?.degraded?.() ?? [])],
     config,
     log,
     ready,
@@ -248,8 +257,9 @@ export async function startApp(opts: AppOptions): Promise<App> {
       ...diffRoutes({ store, stats: diffStats }),
       ...rollupRoutes(stores.guardrails),
       'GET /metrics': scrape,
-      ...guardrailRoutes(member ? member.runtime : guardrails, stores.guardrails),
+      ...guardrailRoutes(member ? member.runtime : (hooks?.runtime ?? guardrails), stores.guardrails),
       ...fleetRoutes(member?.fleet),
+      ...hooks?.routes,
     },
   });
 
@@ -283,6 +293,7 @@ export async function startApp(opts: AppOptions): Promise<App> {
       await raceDeadline(pipeline.idle(), SHUTDOWN_GRACE_MS);
       retention.stop();
       await member?.stop();
+      await hooks?.stop();
       guardrails.stop();
       await raceDeadline(notifier.idle(), SHUTDOWN_GRACE_MS);
       notifier.stop();
@@ -309,8 +320,8 @@ export async function startApp(opts: AppOptions): Promise<App> {
   };
 
   try {
-    await listen(proxy, cfg.listen.host, cfg.listen.port);
-    await listen(admin, cfg.admin.listen.host, cfg.admin.listen.port);
+    if (role?.proxy !== false) await (role?.listenProxy ?? listen)(proxy, cfg.listen.host, cfg.listen.port);
+    if (role?.admin !== false) await listen(admin, cfg.admin.listen.host, cfg.admin.listen.port);
     if (metricsListener && cfg.metrics) await listen(metricsListener, cfg.metrics.listen.host, cfg.metrics.listen.port);
   } catch (err) {
     // Nothing may outlive a failed start: the store, timers and pools close as in a stop.
@@ -321,8 +332,8 @@ export async function startApp(opts: AppOptions): Promise<App> {
   if (opts.watch !== false) stopWatch = watchConfig(opts.configFile, () => void config.reload('watch'));
   log.info(
     {
-      listen: boundAddress(proxy),
-      admin: boundAddress(admin),
+      ...(role?.proxy !== false ? { listen: boundAddress(proxy) } : {}),
+      ...(role?.admin !== false ? { admin: boundAddress(admin) } : {}),
       ...(metricsListener ? { metrics: boundAddress(metricsListener) } : {}),
       config: opts.configFile,
       version: config.current().version,

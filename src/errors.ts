@@ -172,6 +172,13 @@ export const FL_STARTUP_FAILED = defineError(
   'could not start for a reason without a code of its own (the message says which)',
 );
 
+// --- workers (one process per core; the primary holds the store) ---
+export const FL_WORKER_IPC = defineError(
+  'FL_WORKER_IPC',
+  503,
+  "a worker's store call did not reach the primary (its IPC queue was full, the primary did not answer in time, or it is gone): dropped and counted",
+);
+
 // --- fleet ---
 export const FL_FLEET_UNAVAILABLE = defineError(
   'FL_FLEET_UNAVAILABLE',

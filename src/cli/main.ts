@@ -16,9 +16,10 @@ import { buildInfo } from '../telemetry/build-info.js';
 const HELP = `fieldlab — traffic-splitting reverse proxy for experimenting in production
 
 Usage:
-  fieldlab start [--config FILE] [--no-watch]
+  fieldlab start [--config FILE] [--no-watch] [--workers N|auto]
                                    run the proxy (default config/fieldlab.yaml);
-                                   --no-watch: reload only on SIGHUP / POST /reload
+                                   --no-watch: reload only on SIGHUP / POST /reload;
+                                   --workers: N processes share the port (auto: one per core)
   fieldlab demo [--users N] [--resume]
                                    the proxy with bundled demo services (what \`npm start\` does);
                                    --users: simulated users in the self-check (default 500);

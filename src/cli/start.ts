@@ -2,9 +2,15 @@
  * `fieldlab start`: run the proxy until SIGTERM/SIGINT (graceful drain, exit 0). SIGHUP reloads
  * the config, like a file change does.
  */
+import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { startApp, type App } from '../app.js';
+import { createPrimaryRole } from '../cluster/primary.js';
+import type { ProcessRole } from '../cluster/role.js';
+import { chooseSharing } from '../cluster/sharing.js';
+import { loadConfigFile } from '../config/load.js';
 import { StartupConfigError } from '../config/manager.js';
+import { MAX_WORKERS } from '../config/schema-workers.js';
 import { FL_STARTUP_FAILED, isRegisteredCode } from '../errors.js';
 
 /** Console-like sinks, so commands are testable in-process. */
@@ -26,10 +32,10 @@ export function flag(args: readonly string[], name: string): string | undefined 
  * Starts the app for `file` and installs signal handlers. Returns undefined (after printing why)
  * when the config is invalid or a port is taken.
  */
-export async function startWithSignals(file: string, io: CliIo, watch = true): Promise<App | undefined> {
+export async function startWithSignals(file: string, io: CliIo, watch = true, role?: ProcessRole): Promise<App | undefined> {
   let app: App;
   try {
-    app = await startApp({ configFile: resolve(file), env: io.env, watch });
+    app = await startApp({ configFile: resolve(file), env: io.env, watch, ...(role ? { role } : {}) });
   } catch (err) {
     if (err instanceof StartupConfigError) {
       io.err(`fieldlab: ${file} is invalid, not starting [${err.code}]:`);
@@ -55,9 +61,46 @@ export async function startWithSignals(file: string, io: CliIo, watch = true): P
   return app;
 }
 
-/** `fieldlab start [--config FILE] [--no-watch]` */
+/**
+ * `--workers N|auto`, else the config's `workers:` (auto: one per core); 1 when neither says more
+ * (or the file is invalid: the normal start reports why).
+ * @example workerCount(['--workers', 'auto'], 'fieldlab.yaml', {}) // { ok: true, count: os.availableParallelism() }
+ */
+export function workerCount(
+  args: readonly string[],
+  file: string,
+  env: Record<string, string | undefined>,
+): { ok: true; count: number } | { ok: false; error: string } {
+  const raw = flag(args, 'workers');
+  const auto = () => ({ ok: true as const, count: availableParallelism() });
+  if (raw === undefined) {
+    const loaded = loadConfigFile(resolve(file), env);
+    if (!loaded.ok || loaded.config.workers === 1) return { ok: true, count: 1 };
+    return loaded.config.workers === 'auto' ? auto() : { ok: true, count: loaded.config.workers };
+  }
+  if (raw === 'auto') return auto();
+  const n = /^\d+$/.test(raw) ? Number(raw) : Number.NaN;
+  if (!(n >= 1 && n <= MAX_WORKERS)) return { ok: false, error: `--workers takes a number from 1 to ${MAX_WORKERS} or auto, not "${raw}"` };
+  return { ok: true, count: n };
+}
+
+/** `fieldlab start [--config FILE] [--no-watch] [--workers N|auto]` */
 export async function runStart(args: string[], io: CliIo): Promise<number | undefined> {
   const file = flag(args, 'config') ?? 'config/fieldlab.yaml';
-  const app = await startWithSignals(file, io, !args.includes('--no-watch'));
+  const workers = workerCount(args, file, io.env);
+  if (!workers.ok) {
+    io.err(`fieldlab start: ${workers.error}\nusage: fieldlab start [--config FILE] [--no-watch] [--workers N|auto]`);
+    return 2;
+  }
+  let role: ProcessRole | undefined;
+  if (workers.count > 1) {
+    const sharing = chooseSharing(io.env.FIELDLAB_WORKER_SHARING);
+    if (!sharing.ok) {
+      io.err(`fieldlab start: ${sharing.error}`);
+      return 2;
+    }
+    role = createPrimaryRole({ count: workers.count, sharing: sharing.sharing, configFile: resolve(file), env: io.env });
+  }
+  const app = await startWithSignals(file, io, !args.includes('--no-watch'), role);
   return app ? undefined : 1; // undefined: keep running
 }

@@ -6,7 +6,7 @@
 import { FL_CONFIG_INVALID, FieldlabError } from '../errors.js';
 import { compileSnapshot, type SeedOf, type Snapshot } from './compile.js';
 import type { RawConfig } from './schema.js';
-import { formatConfigError, loadConfigFile } from './load.js';
+import { formatConfigError, loadConfigFile, loadConfigText } from './load.js';
 import type { PoolRegistry } from '../forward/pools.js';
 import type { Logger } from '../telemetry/logger.js';
 
@@ -28,8 +28,13 @@ export interface ReloadResult {
 export interface ConfigManager {
   current(): Snapshot;
   lastReload(): ReloadResult | undefined;
-  /** Reloads from disk; resolves once the swap happened (or was refused). */
-  reload(trigger: string): Promise<ReloadResult>;
+  /**
+   * Reloads from disk (or from `text`, the source a primary process already validated, so its
+   * workers apply exactly that); resolves once the swap happened (or was refused).
+   */
+  reload(trigger: string, text?: string): Promise<ReloadResult>;
+  /** The live config's source text (what a primary sends its workers). */
+  text(): string;
   /**
    * Calls `listener` on every swap, in the same tick as the swap (so no request sees the new routes
    * before their run-time state is attached). Listeners run in registration order.
@@ -64,6 +69,7 @@ export function createConfigManager(opts: {
   const first = loadConfigFile(opts.file, opts.env);
   if (!first.ok) throw new StartupConfigError(first.errors.map(formatConfigError));
   let snapshot = compileSnapshot(first.config, first.text, opts.file, 1, opts.pools, opts.shadowPools, opts.seedOf);
+  let liveText = first.text;
   let last: ReloadResult | undefined;
   let closed = false;
   const swapListeners: ((next: Snapshot, prev: Snapshot) => void)[] = [];
@@ -73,6 +79,7 @@ export function createConfigManager(opts: {
 
   return {
     current: () => snapshot,
+    text: () => liveText,
     lastReload: () => last,
     onSwap(listener) {
       swapListeners.push(listener);
@@ -80,9 +87,9 @@ export function createConfigManager(opts: {
     close() {
       closed = true;
     },
-    async reload(trigger) {
+    async reload(trigger, text) {
       if (closed) return result(false, trigger, { errors: ['shutting down: reloads are refused'] });
-      const loaded = loadConfigFile(opts.file, opts.env);
+      const loaded = text === undefined ? loadConfigFile(opts.file, opts.env) : loadConfigText(text, opts.file, opts.env);
       if (!loaded.ok) {
         const errors = loaded.errors.map(formatConfigError);
         opts.log.error(
@@ -107,6 +114,7 @@ export function createConfigManager(opts: {
         return result(true, trigger, { unchanged: true });
       }
       snapshot = next;
+      liveText = loaded.text;
       const restartRequired = restartOnly(prev, next);
       for (const listener of swapListeners) listener(next, prev);
       opts.log.info(
@@ -130,6 +138,7 @@ function restartOnly(prev: Snapshot, next: Snapshot): string[] {
   if (JSON.stringify(a.metrics?.listen) !== JSON.stringify(b.metrics?.listen)) changed.push('metrics.listen');
   if (a.limits.maxHeaderSize !== b.limits.maxHeaderSize) changed.push('limits.maxHeaderSize');
   if (a.store.url !== b.store.url) changed.push('store');
+  if (a.workers !== b.workers) changed.push('workers');
   if (JSON.stringify(a.tracing) !== JSON.stringify(b.tracing)) changed.push('tracing');
   return changed;
 }

@@ -3,6 +3,7 @@
  * cross-references. The JSON Schema shipped for editors is generated from this same definition.
  */
 import { Fleet } from './schema-fleet.js';
+import { Workers } from './schema-workers.js';
 import { z } from 'zod';
 import { isLoopback } from '../net/ip.js';
 import { Duration, Listen, Method, Name, Percent, Size, Timeouts, Upstream } from './schema-primitives.js';
@@ -98,6 +99,7 @@ export const ConfigSchema = z
     listen: Listen.prefault('0.0.0.0:8080'),
     store: Store.prefault({}),
     fleet: Fleet.prefault({}),
+    workers: Workers.prefault(1),
     tracing: Tracing.optional(),
     admin: z
       .strictObject({

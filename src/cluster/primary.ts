@@ -1,0 +1,192 @@
+/**
+ * The primary of a `workers: N` group: it forks the workers, serves the admin API for all of them,
+ * and serves no traffic itself. On SQLite it is the group's one store writer (workers' store calls
+ * run here, ipc-stores.ts) and its one decider: once a second it sums the workers' evidence seconds
+ * (evidence-pool.ts), lets its engines decide, and pushes the resulting states to every worker,
+ * which apply the weights at once. On PostgreSQL every worker is a fleet replica and the fleet
+ * shares evidence and decisions; the primary is one more replica, with no traffic.
+ * Config reloads happen here, once (file watch, SIGHUP, POST /reload): the validated text is
+ * sent to every worker, so an invalid file keeps the last good config everywhere.
+ */
+import { sendJson } from '../admin/server.js';
+import { SHUTDOWN_GRACE_MS } from '../async/deadline.js';
+import type { GuardrailsRuntime } from '../guardrails/runtime.js';
+import { renderFamily } from '../telemetry/prom-text.js';
+import { createEvidencePool } from './evidence-pool.js';
+import { runStoreCall } from './ipc-stores.js';
+import { mergeMetrics } from './metrics-merge.js';
+import type { WorkerMessage } from './protocol.js';
+import type { ProcessRole, RoleHooks, RoleParts } from './role.js';
+import type { Sharing } from './sharing.js';
+import { createSupervisor, type Supervisor } from './supervisor.js';
+
+/** Seconds older than this are decided on even if a worker has not reported them (a stalled worker). */
+const GRACE_SEC = 2;
+/** Every this many ticks all states go out again, so a worker that dropped a message converges. */
+const RESYNC_TICKS = 5;
+
+/**
+ * @example await startApp({ configFile, role: createPrimaryRole({ count: 2, sharing: 'cluster', configFile, env }) })
+ */
+export function createPrimaryRole(opts: {
+  count: number;
+  sharing: Sharing;
+  configFile: string;
+  env: Record<string, string | undefined>;
+}): ProcessRole {
+  return {
+    proxy: false,
+    admin: true,
+    join: (parts) => joinAsPrimary(parts, opts),
+  };
+}
+
+function joinAsPrimary(parts: RoleParts, opts: Parameters<typeof createPrimaryRole>[0]): RoleHooks {
+  const { runtime, config, log } = parts;
+  const pool = createEvidencePool({ graceSec: GRACE_SEC });
+  const texts = new Map<number, string>();
+  let started = false;
+  const liveStates = () => {
+    const out = new Map<string, unknown>();
+    for (const route of runtime.routeNames().guarded) out.set(route, runtime.engine(route)?.state());
+    return out;
+  };
+  const statesOf = (routes: readonly string[]) => Object.fromEntries(routes.map((r) => [r, runtime.engine(r)?.state()]));
+
+  const onMessage = (index: number, m: WorkerMessage) => {
+    if (m.t === 'metrics') texts.set(index, m.text);
+    else if (m.t === 'ready') {
+      if (!parts.fleet) sup.send(index, { t: 'states', states: Object.fromEntries(liveStates()) });
+    } else if (m.t === 'evidence') {
+      if (!parts.fleet) pool.add(index, m.through, m.seconds);
+    } else if (m.t === 'store') {
+      void runStoreCall(parts.stores, m.op, m.args, liveStates).then(
+        (value) => sup.send(index, { t: 'store-reply', id: m.id, ok: true, value }),
+        (err: unknown) => {
+          const code = (err as { code?: unknown }).code;
+          sup.send(index, {
+            t: 'store-reply',
+            id: m.id,
+            ok: false,
+            error: err instanceof Error ? err.message : String(err),
+            ...(typeof code === 'string' ? { code } : {}),
+          });
+        },
+      );
+    }
+  };
+  const sup: Supervisor = createSupervisor({
+    count: opts.count,
+    sharing: opts.sharing,
+    configFile: opts.configFile,
+    env: opts.env,
+    log,
+    onMessage,
+    onGone: (index) => {
+      pool.forget(index);
+      texts.delete(index);
+    },
+  });
+
+  // The decider's second: the workers' sums into the engines, then one evaluation for the group.
+  const decide = () => {
+    const nowMs = Date.now();
+    for (const s of pool.take(Math.floor(nowMs / 1000))) runtime.engine(s.route)?.recordSecond(s.sec, s.arms);
+    const decided = [...new Set(runtime.tick(nowMs).map((d) => d.route))];
+    if (decided.length > 0) sup.broadcast({ t: 'states', states: statesOf(decided) });
+  };
+  let ticks = 0;
+  const timer = parts.fleet
+    ? undefined
+    : setInterval(() => {
+        decide();
+        if (++ticks % RESYNC_TICKS === 0) sup.broadcast({ t: 'states', states: Object.fromEntries(liveStates()) });
+      }, 1000);
+  timer?.unref();
+
+  config.onSwap(() => {
+    sup.broadcast({ t: 'reload', text: config.text(), trigger: 'primary' });
+    if (!parts.fleet) sup.broadcast({ t: 'states', states: Object.fromEntries(liveStates()) });
+  });
+
+  // A manual action decides here; every worker applies it at once.
+  const adminRuntime: GuardrailsRuntime = parts.fleet
+    ? runtime
+    : {
+        ...runtime,
+        manual(route, action, o) {
+          const r = runtime.manual(route, action, o);
+          if (r.ok && r.decisions.length > 0) sup.broadcast({ t: 'states', states: statesOf([route]) });
+          return r;
+        },
+      };
+
+  void sup.start().then(() => {
+    started = true;
+    log.info({ workers: sup.slots().map((s) => ({ worker: s.index, pid: s.pid })), sharing: opts.sharing }, 'workers ready');
+  });
+
+  const own = () => {
+    const st = sup.stats();
+    const slots = sup.slots();
+    const byState = (state: string) => slots.filter((s) => s.state === state).length;
+    return [
+      renderFamily({
+        name: 'fieldlab_workers',
+        help: 'Worker processes by state (ready, starting, restarting, crash-loop, stopped)',
+        type: 'gauge',
+        samples: ['ready', 'starting', 'restarting', 'crash-loop', 'stopped'].map((state) => ({
+          labels: { state },
+          value: byState(state),
+        })),
+      }),
+      renderFamily({
+        name: 'fieldlab_worker_restarts_total',
+        help: 'Workers started again after they exited',
+        type: 'counter',
+        samples: [{ value: st.restarts }],
+      }),
+      renderFamily({
+        name: 'fieldlab_worker_ipc_dropped_total',
+        help: 'IPC traffic dropped by the primary: messages to full or closed worker channels, malformed messages, evidence seconds past the pool bound',
+        type: 'counter',
+        samples: [
+          { labels: { kind: 'message' }, value: st.dropped },
+          { labels: { kind: 'malformed' }, value: st.malformed },
+          { labels: { kind: 'evidence' }, value: pool.stats().dropped },
+        ],
+      }),
+    ].join('');
+  };
+
+  return {
+    runtime: adminRuntime,
+    render: () =>
+      mergeMetrics([
+        { worker: 'primary', text: parts.render() + own() },
+        ...[...texts].sort(([a], [b]) => a - b).map(([i, text]) => ({ worker: String(i), text })),
+      ]),
+    routes: {
+      'GET /workers': (_req, res) => sendJson(res, { sharing: opts.sharing, primary: process.pid, workers: sup.slots() }),
+    },
+    // Ready once every worker has started and while at least one serves.
+    ready: () => started && sup.stats().ready > 0,
+    degraded: () => {
+      const slots = sup.slots();
+      return [
+        ...(slots.some((s) => s.state === 'crash-loop') ? ['workers-crash-loop'] : []),
+        ...(slots.some((s) => s.state === 'restarting' || (started && s.state === 'starting')) ? ['workers-restarting'] : []),
+      ];
+    },
+    async stop() {
+      const c = config.current().config;
+      const ok = await sup.drain(c.drainDelay + c.drainTimeout + 4 * SHUTDOWN_GRACE_MS);
+      if (timer) {
+        clearInterval(timer);
+        // The workers' last seconds reach the engines, whose states are saved next (app.stop).
+        for (const s of pool.take(Number.MAX_SAFE_INTEGER)) runtime.engine(s.route)?.recordSecond(s.sec, s.arms);
+      }
+      if (!ok) log.warn({ workers: sup.slots() }, 'not every worker drained cleanly');
+    },
+  };
+}

@@ -1,0 +1,84 @@
+/**
+ * The messages between the primary process and its workers (node:cluster's IPC channel with
+ * `serialization: 'advanced'`, so Maps and typed values survive). Every message read from the
+ * channel comes from another process and is checked here before anything acts on it; a malformed
+ * one is dropped and counted, never thrown.
+ *
+ * Worker → primary: `ready` (listening), `evidence` (its completed guardrail seconds, once a
+ * second), `metrics` (its rendered Prometheus text, once a second), `store` (a store call to run on
+ * the one SQLite writer). Primary → worker: `states` (the deciding engine's states: weights to apply
+ * at once), `reload` (config text the primary validated and applied), `drain`, `store-reply`.
+ */
+import { isArmSecond, type ArmSecond } from '../guardrails/arm-second.js';
+import type { EvidenceSecond } from '../fleet/evidence-log.js';
+
+/** A worker's message. */
+export type WorkerMessage =
+  | { readonly t: 'ready'; readonly port: number }
+  | { readonly t: 'evidence'; readonly through: number; readonly seconds: readonly EvidenceSecond<ArmSecond>[] }
+  | { readonly t: 'metrics'; readonly text: string }
+  | { readonly t: 'store'; readonly id: number; readonly op: string; readonly args: readonly unknown[] };
+
+/** The primary's message. */
+export type PrimaryMessage =
+  | { readonly t: 'states'; readonly states: Readonly<Record<string, unknown>> }
+  | { readonly t: 'reload'; readonly text: string; readonly trigger: string }
+  | { readonly t: 'drain' }
+  | { readonly t: 'store-reply'; readonly id: number; readonly ok: true; readonly value: unknown }
+  | { readonly t: 'store-reply'; readonly id: number; readonly ok: false; readonly error: string; readonly code?: string };
+
+const isObj = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
+const isInt = (x: unknown): x is number => typeof x === 'number' && Number.isSafeInteger(x) && x >= 0;
+
+/** Whether `x` is one route's second whose every arm is a valid ArmSecond. */
+function isEvidenceSecond(x: unknown): x is EvidenceSecond<ArmSecond> {
+  return isObj(x) && typeof x.route === 'string' && isInt(x.sec) && isObj(x.arms) && Object.values(x.arms).every(isArmSecond);
+}
+
+/**
+ * A worker's message, or undefined when `x` is not one (dropped and counted by the caller).
+ * @example parseWorkerMessage({ t: 'ready', port: 8080 }) // { t: 'ready', port: 8080 }
+ */
+export function parseWorkerMessage(x: unknown): WorkerMessage | undefined {
+  if (!isObj(x)) return undefined;
+  switch (x.t) {
+    case 'ready':
+      return isInt(x.port) ? { t: 'ready', port: x.port } : undefined;
+    case 'evidence':
+      return isInt(x.through) && Array.isArray(x.seconds) && x.seconds.every(isEvidenceSecond)
+        ? { t: 'evidence', through: x.through, seconds: x.seconds }
+        : undefined;
+    case 'metrics':
+      return typeof x.text === 'string' ? { t: 'metrics', text: x.text } : undefined;
+    case 'store':
+      return isInt(x.id) && typeof x.op === 'string' && Array.isArray(x.args)
+        ? { t: 'store', id: x.id, op: x.op, args: x.args }
+        : undefined;
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * The primary's message, or undefined when `x` is not one.
+ * @example parsePrimaryMessage({ t: 'drain' }) // { t: 'drain' }
+ */
+export function parsePrimaryMessage(x: unknown): PrimaryMessage | undefined {
+  if (!isObj(x)) return undefined;
+  switch (x.t) {
+    case 'states':
+      return isObj(x.states) ? { t: 'states', states: x.states } : undefined;
+    case 'reload':
+      return typeof x.text === 'string' && typeof x.trigger === 'string' ? { t: 'reload', text: x.text, trigger: x.trigger } : undefined;
+    case 'drain':
+      return { t: 'drain' };
+    case 'store-reply':
+      if (!isInt(x.id)) return undefined;
+      if (x.ok === true) return { t: 'store-reply', id: x.id, ok: true, value: x.value };
+      if (x.ok === false && typeof x.error === 'string')
+        return { t: 'store-reply', id: x.id, ok: false, error: x.error, ...(typeof x.code === 'string' ? { code: x.code } : {}) };
+      return undefined;
+    default:
+      return undefined;
+  }
+}

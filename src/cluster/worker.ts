@@ -1,0 +1,118 @@
+/**
+ * A worker's part: it serves the shared port and nothing else. On SQLite its store is the
+ * primary's (over IPC), its guardrails only mirror the primary's engines (`states` messages are
+ * adopted at once, so every worker routes with the same weights), and once a second it sends the
+ * primary its completed evidence seconds and its metrics text. On PostgreSQL it is a fleet replica
+ * like any other and only its metrics and the reload and drain messages go through the primary.
+ */
+import type { Server } from 'node:http';
+import { createRuntimeAdapter } from '../fleet/runtime-adapter.js';
+import { createChannel, type Channel } from './channel.js';
+import { createIpcStores } from './ipc-stores.js';
+import type { PrimaryMessage, WorkerMessage } from './protocol.js';
+import type { ProcessRole, RoleHooks, RoleParts } from './role.js';
+import { createRpcClient, type RpcClient } from './rpc.js';
+import type { Sharing } from './sharing.js';
+import { listenShared } from './sharing.js';
+
+/** Messages a worker may have in the channel unwritten (evidence and metrics are one a second each). */
+const CHANNEL_MAX = 256;
+/** Store calls that may wait for the primary at once. */
+const RPC_MAX = 1024;
+const RPC_TIMEOUT_MS = 10_000;
+const PUSH_EVERY_MS = 1000;
+
+/** The worker's role, and how its process hands it the primary's messages. */
+export interface WorkerRole {
+  readonly role: ProcessRole;
+  /** A message from the primary (already parsed), other than `drain` (worker-main stops the app). */
+  receive(m: Exclude<PrimaryMessage, { t: 'drain' }>): void;
+  /** The primary is gone: fail waiting store calls. */
+  disconnected(): void;
+  readonly channel: Channel<WorkerMessage>;
+}
+
+/**
+ * @example const w = createWorkerRole({ index: 1, sharing: 'cluster', send }); await startApp({ configFile, role: w.role })
+ */
+export function createWorkerRole(opts: {
+  index: number;
+  sharing: Sharing;
+  /** reusePort: the port the first worker bound when the config says 0. */
+  port?: number;
+  send: (m: WorkerMessage, done: (err: Error | null) => void) => boolean;
+}): WorkerRole {
+  const channel = createChannel<WorkerMessage>(opts.send, { max: CHANNEL_MAX });
+  const rpc: RpcClient = createRpcClient(channel, { max: RPC_MAX, timeoutMs: RPC_TIMEOUT_MS });
+  let parts: RoleParts | undefined;
+
+  const role: ProcessRole = {
+    logBindings: { worker: opts.index, pid: process.pid },
+    proxy: true,
+    admin: false,
+    openStores: (url) => (url.startsWith('sqlite:') ? Promise.resolve(createIpcStores(rpc)) : undefined),
+    ...(opts.sharing === 'reuseport'
+      ? { listenProxy: (server: Server, host: string, port: number) => listenShared(server, host, port === 0 ? (opts.port ?? 0) : port) }
+      : {}),
+    join(p): RoleHooks {
+      parts = p;
+      const metrics = () => channel.send({ t: 'metrics', text: p.render() });
+      if (p.fleet) {
+        const timer = setInterval(metrics, PUSH_EVERY_MS);
+        timer.unref();
+        return {
+          async stop() {
+            clearInterval(timer);
+            metrics();
+            await channel.idle();
+          },
+        };
+      }
+      const adapter = createRuntimeAdapter(p.runtime, () => p.config.current().routes);
+      const push = (before: number) => {
+        const seconds = adapter.fleetRuntime.drain(before);
+        // Sent even when empty: `through` tells the primary this worker has nothing older to add.
+        channel.send({ t: 'evidence', through: before, seconds });
+      };
+      const timer = setInterval(() => {
+        push(Math.floor(Date.now() / 1000));
+        metrics();
+      }, PUSH_EVERY_MS);
+      timer.unref();
+      return {
+        observer: adapter.observer,
+        async stop() {
+          clearInterval(timer);
+          // Requests have drained: the current second is complete too.
+          push(Math.floor(Date.now() / 1000) + 1);
+          metrics();
+          await channel.idle();
+        },
+      };
+    },
+  };
+
+  return {
+    role,
+    channel,
+    receive(m) {
+      if (m.t === 'store-reply') return rpc.reply(m);
+      if (!parts) return;
+      if (m.t === 'states') {
+        for (const [route, state] of Object.entries(m.states))
+          parts.runtime.adopt(route, state as Parameters<RoleParts['runtime']['adopt']>[1]);
+        return;
+      }
+      if (m.t === 'reload') {
+        const log = parts.log;
+        void parts.config.reload(m.trigger, m.text).then(
+          (r) => {
+            if (!r.ok) log.error({ errors: r.errors }, 'worker could not apply the config the primary applied');
+          },
+          (err: unknown) => log.error({ err }, 'worker reload failed'),
+        );
+      }
+    },
+    disconnected: () => rpc.close('the primary is gone'),
+  };
+}
