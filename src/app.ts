@@ -123,6 +123,7 @@ export async function startApp(opts: AppOptions): Promise<App> {
     pools,
     shadowPools,
     log,
+    ...(role?.configText !== undefined ? { text: role.configText } : {}),
     seedOf: seeds.seedOf,
     prepare: (next) =>
       seeds.load(next.routes).then(
@@ -287,7 +288,8 @@ export async function startApp(opts: AppOptions): Promise<App> {
       draining = true;
       config.close();
       stopWatch();
-      const how = await drain.drain(deadlineMs, delayMs);
+      // The primary of a group has no listener to keep open: its workers wait out drainDelay.
+      const how = await drain.drain(deadlineMs, role?.proxy === false ? 0 : delayMs);
       await Promise.all([pools.closeAll(how === 'deadline'), shadowPools.closeAll(true)]);
       // Pairs already captured are compared and stored before the process goes away.
       await raceDeadline(pipeline.idle(), SHUTDOWN_GRACE_MS);
@@ -323,6 +325,7 @@ export async function startApp(opts: AppOptions): Promise<App> {
     if (role?.proxy !== false) await (role?.listenProxy ?? listen)(proxy, cfg.listen.host, cfg.listen.port);
     if (role?.admin !== false) await listen(admin, cfg.admin.listen.host, cfg.admin.listen.port);
     if (metricsListener && cfg.metrics) await listen(metricsListener, cfg.metrics.listen.host, cfg.metrics.listen.port);
+    await hooks?.started;
   } catch (err) {
     // Nothing may outlive a failed start: the store, timers and pools close as in a stop.
     await app.stop(0, 0);

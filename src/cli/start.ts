@@ -53,7 +53,8 @@ export async function startWithSignals(file: string, io: CliIo, watch = true, ro
   }
   const stop = (signal: string) => {
     app.log.info({ signal }, 'shutdown requested');
-    void app.stop().then(() => process.exit(0));
+    // 0 unless something set an exit code on the way (a primary whose every worker crash-loops: 1).
+    void app.stop().then(() => process.exit());
   };
   process.once('SIGTERM', () => stop('SIGTERM'));
   process.once('SIGINT', () => stop('SIGINT'));
@@ -72,6 +73,8 @@ export function workerCount(
   env: Record<string, string | undefined>,
 ): { ok: true; count: number } | { ok: false; error: string } {
   const raw = flag(args, 'workers');
+  if (raw === undefined && args.includes('--workers'))
+    return { ok: false, error: '--workers needs a value: a number from 1 to 256 or auto' };
   const auto = () => ({ ok: true as const, count: availableParallelism() });
   if (raw === undefined) {
     const loaded = loadConfigFile(resolve(file), env);

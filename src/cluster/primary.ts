@@ -56,6 +56,8 @@ function joinAsPrimary(parts: RoleParts, opts: Parameters<typeof createPrimaryRo
   const onMessage = (index: number, m: WorkerMessage) => {
     if (m.t === 'metrics') texts.set(index, m.text);
     else if (m.t === 'ready') {
+      // A reload while it was starting went to the ready workers only: bring it up to date.
+      if (m.digest !== config.current().digest) sup.send(index, { t: 'reload', text: config.text(), trigger: 'primary' });
       if (!parts.fleet) sup.send(index, { t: 'states', states: Object.fromEntries(liveStates()) });
     } else if (m.t === 'evidence') {
       if (!parts.fleet) pool.add(index, m.through, m.seconds);
@@ -79,9 +81,16 @@ function joinAsPrimary(parts: RoleParts, opts: Parameters<typeof createPrimaryRo
     count: opts.count,
     sharing: opts.sharing,
     configFile: opts.configFile,
+    configText: () => config.text(),
     env: opts.env,
     log,
     onMessage,
+    onAllFailed: () => {
+      log.fatal({ workers: sup.slots() }, 'every worker is crash-looping: stopping (exit 1)');
+      // The CLI's stop exits with this code once the primary has stopped.
+      process.exitCode = 1;
+      process.kill(process.pid, 'SIGTERM');
+    },
     onGone: (index) => {
       pool.forget(index);
       texts.delete(index);
@@ -121,10 +130,12 @@ function joinAsPrimary(parts: RoleParts, opts: Parameters<typeof createPrimaryRo
         },
       };
 
-  void sup.start().then(() => {
+  const starting = sup.start().then(() => {
     started = true;
     log.info({ workers: sup.slots().map((s) => ({ worker: s.index, pid: s.pid })), sharing: opts.sharing }, 'workers ready');
   });
+  // Awaited by startApp once its listeners are bound; until then a failure must not count as unhandled.
+  starting.catch(() => undefined);
 
   const own = () => {
     const st = sup.stats();
@@ -160,6 +171,7 @@ function joinAsPrimary(parts: RoleParts, opts: Parameters<typeof createPrimaryRo
   };
 
   return {
+    started: starting,
     runtime: adminRuntime,
     render: () =>
       mergeMetrics([

@@ -14,13 +14,20 @@ import type { EvidenceSecond } from '../fleet/evidence-log.js';
 
 /** A worker's message. */
 export type WorkerMessage =
-  | { readonly t: 'ready'; readonly port: number }
+  /** Its message handler is installed (a message sent before that is lost): the primary answers with `config`. */
+  | { readonly t: 'hello' }
+  /** Listening; `digest`: of the config it runs (the primary resends its own if they differ). */
+  | { readonly t: 'ready'; readonly port: number; readonly digest: string }
+  /** Could not start (sent before it exits 1): the primary's start fails with this code and message. */
+  | { readonly t: 'failed'; readonly code: string; readonly message: string }
   | { readonly t: 'evidence'; readonly through: number; readonly seconds: readonly EvidenceSecond<ArmSecond>[] }
   | { readonly t: 'metrics'; readonly text: string }
   | { readonly t: 'store'; readonly id: number; readonly op: string; readonly args: readonly unknown[] };
 
 /** The primary's message. */
 export type PrimaryMessage =
+  /** The answer to `hello`: the config text the primary runs (a worker never reads the file). */
+  | { readonly t: 'config'; readonly text: string }
   | { readonly t: 'states'; readonly states: Readonly<Record<string, unknown>> }
   | { readonly t: 'reload'; readonly text: string; readonly trigger: string }
   | { readonly t: 'drain' }
@@ -42,8 +49,12 @@ function isEvidenceSecond(x: unknown): x is EvidenceSecond<ArmSecond> {
 export function parseWorkerMessage(x: unknown): WorkerMessage | undefined {
   if (!isObj(x)) return undefined;
   switch (x.t) {
+    case 'hello':
+      return { t: 'hello' };
     case 'ready':
-      return isInt(x.port) ? { t: 'ready', port: x.port } : undefined;
+      return isInt(x.port) && typeof x.digest === 'string' ? { t: 'ready', port: x.port, digest: x.digest } : undefined;
+    case 'failed':
+      return typeof x.code === 'string' && typeof x.message === 'string' ? { t: 'failed', code: x.code, message: x.message } : undefined;
     case 'evidence':
       return isInt(x.through) && Array.isArray(x.seconds) && x.seconds.every(isEvidenceSecond)
         ? { t: 'evidence', through: x.through, seconds: x.seconds }
@@ -66,6 +77,8 @@ export function parseWorkerMessage(x: unknown): WorkerMessage | undefined {
 export function parsePrimaryMessage(x: unknown): PrimaryMessage | undefined {
   if (!isObj(x)) return undefined;
   switch (x.t) {
+    case 'config':
+      return typeof x.text === 'string' ? { t: 'config', text: x.text } : undefined;
     case 'states':
       return isObj(x.states) ? { t: 'states', states: x.states } : undefined;
     case 'reload':

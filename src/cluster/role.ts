@@ -36,6 +36,8 @@ export interface RoleHooks {
   readonly render?: () => string;
   /** More admin routes (GET /workers). */
   readonly routes?: Readonly<Record<string, AdminHandler>>;
+  /** Awaited before the app counts as started; a rejection fails the start (the primary: every worker listening). */
+  readonly started?: Promise<void>;
   /** False while the group cannot serve (no worker ready yet). */
   readonly ready?: () => boolean;
   /** Partial failures for /readyz (a worker crash-looping). */
@@ -46,6 +48,8 @@ export interface RoleHooks {
 
 /** A process's part in the group. */
 export interface ProcessRole {
+  /** The config text to start from instead of reading the file (a worker: the primary's live config). */
+  readonly configText?: string;
   /** Fields on every log line (a worker's index and pid). */
   readonly logBindings?: Readonly<Record<string, unknown>>;
   /** false: no proxy listener (the primary: its workers serve the port). */

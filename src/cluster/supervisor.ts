@@ -25,6 +25,10 @@ export interface SlotView {
 
 interface Slot {
   index: number;
+  /** Listened at least once (a first start that fails fails the whole start). */
+  everReady: boolean;
+  /** Why its last process could not start (its `failed` message). */
+  failure?: { code: string; message: string };
   worker?: Worker;
   channel?: Channel<PrimaryMessage>;
   state: SlotView['state'];
@@ -37,7 +41,11 @@ interface Slot {
 
 /** The supervisor. */
 export interface Supervisor {
-  /** Forks every worker; resolves once each has listened or exited. */
+  /**
+   * Forks every worker; resolves once each has listened. Rejects (with the worker's code and
+   * reason) if one exits before it ever listened: a start that cannot serve fails, as a single
+   * process's does, instead of retrying behind a primary that looks alive.
+   */
   start(): Promise<void>;
   /** Sends `m` to every running worker (dropped and counted for a worker whose channel is full). */
   broadcast(m: PrimaryMessage): void;
@@ -59,13 +67,24 @@ export function createSupervisor(opts: {
   count: number;
   sharing: Sharing;
   configFile: string;
+  /** The config text a new worker starts from (the primary's live one). */
+  configText(): string;
   env: Record<string, string | undefined>;
   log: Logger;
+  /** Every slot is given up (crash loop everywhere): the group cannot serve any more. */
+  onAllFailed(): void;
   onMessage(index: number, m: WorkerMessage): void;
   /** The worker of `index` is gone (exited or killed). */
   onGone(index: number): void;
 }): Supervisor {
-  const slots: Slot[] = Array.from({ length: opts.count }, (_, i) => ({ index: i + 1, state: 'starting', restarts: 0, crashes: 0 }));
+  const slots: Slot[] = Array.from({ length: opts.count }, (_, i) => ({
+    index: i + 1,
+    state: 'starting',
+    restarts: 0,
+    crashes: 0,
+    everReady: false,
+  }));
+  let failStart: ((err: Error) => void) | undefined;
   let draining = false;
   let sharedPort: number | undefined;
   let restarts = 0;
@@ -88,14 +107,19 @@ export function createSupervisor(opts: {
     slot.startedAt = Date.now();
     const channel = createChannel<PrimaryMessage>((m, done) => worker.send(m, undefined, {}, done), { max: CHANNEL_MAX });
     slot.channel = channel;
+    slot.failure = undefined;
     worker.on('message', (raw: unknown) => {
       const m = parseWorkerMessage(raw);
       if (!m) {
         malformed++;
         return;
       }
+      // The worker waits for this before it loads anything.
+      if (m.t === 'hello') channel.send({ t: 'config', text: opts.configText() });
+      if (m.t === 'failed') slot.failure = { code: m.code, message: m.message };
       if (m.t === 'ready') {
         slot.state = 'ready';
+        slot.everReady = true;
         sharedPort ??= m.port;
         readyWaiters.get(slot.index)?.();
       }
@@ -103,17 +127,26 @@ export function createSupervisor(opts: {
     });
     // An IPC error (the worker died mid-write) is an exit soon; it must not crash the primary.
     worker.on('error', (err) => opts.log.debug({ err, worker: slot.index }, 'worker channel error'));
-    worker.once('exit', (code, signal) => {
+    // A worker that could not start sends `failed` just before it exits; give that message a
+    // moment to arrive, since `exit` can overtake the last bytes on the channel.
+    worker.once('exit', (code, signal) => void setTimeout(() => exited(code, signal), slot.everReady ? 0 : 100));
+    const exited = (code: number | null, signal: string | null) => {
       lostMessages += channel.dropped();
       slot.worker = undefined;
       slot.channel = undefined;
       const upMs = Date.now() - (slot.startedAt ?? Date.now());
       slot.lastExit = { code, signal, at: Date.now() };
-      readyWaiters.get(slot.index)?.();
       opts.onGone(slot.index);
+      if (!(!slot.everReady && failStart)) readyWaiters.get(slot.index)?.();
       if (draining) {
         slot.state = 'stopped';
         opts.log.info({ worker: slot.index, pid: worker.process.pid, code, signal }, 'worker stopped');
+        return;
+      }
+      if (!slot.everReady && failStart) {
+        slot.state = 'stopped';
+        const why = slot.failure ?? { code: 'FL_STARTUP_FAILED', message: `exited (code ${code}, signal ${signal}) before it listened` };
+        failStart(Object.assign(new Error(`worker ${slot.index}: ${why.message}`), { code: why.code }));
         return;
       }
       const next = nextRestart(slot.crashes, upMs);
@@ -121,14 +154,24 @@ export function createSupervisor(opts: {
       if ('giveUp' in next) {
         slot.state = 'crash-loop';
         opts.log.error(
-          { type: 'worker-exit', worker: slot.index, pid: worker.process.pid, code, signal, crashes: next.crashes },
+          { type: 'worker-exit', worker: slot.index, pid: worker.process.pid, code, signal, crashes: next.crashes, failure: slot.failure },
           'worker keeps crashing; not restarting it (crash loop)',
         );
+        if (slots.every((s) => s.state === 'crash-loop')) opts.onAllFailed();
         return;
       }
       slot.state = 'restarting';
       opts.log.error(
-        { type: 'worker-exit', worker: slot.index, pid: worker.process.pid, code, signal, upMs, restartInMs: next.delayMs },
+        {
+          type: 'worker-exit',
+          worker: slot.index,
+          pid: worker.process.pid,
+          code,
+          signal,
+          upMs,
+          restartInMs: next.delayMs,
+          failure: slot.failure,
+        },
         'worker exited; restarting it',
       );
       slot.timer = setTimeout(() => {
@@ -138,7 +181,7 @@ export function createSupervisor(opts: {
         slot.restarts++;
         fork(slot);
       }, next.delayMs);
-    });
+    };
   };
 
   const whenReady = (slot: Slot) =>
@@ -149,20 +192,32 @@ export function createSupervisor(opts: {
       });
     });
 
+  const forkAll = async (first: Slot, rest: Slot[]) => {
+    const firstReady = whenReady(first);
+    fork(first);
+    // reusePort with `listen: …:0`: the first worker picks the port, the others bind that one.
+    if (opts.sharing === 'reuseport') await firstReady;
+    const others = rest.map((s) => {
+      const ready = whenReady(s);
+      fork(s);
+      return ready;
+    });
+    await Promise.all([firstReady, ...others]);
+  };
+
   return {
     async start() {
       const [first, ...rest] = slots;
       if (!first) return;
-      const firstReady = whenReady(first);
-      fork(first);
-      // reusePort with `listen: …:0`: the first worker picks the port, the others bind that one.
-      if (opts.sharing === 'reuseport') await firstReady;
-      const others = rest.map((s) => {
-        const ready = whenReady(s);
-        fork(s);
-        return ready;
+      const failed = new Promise<never>((_, reject) => {
+        failStart = reject;
       });
-      await Promise.all([firstReady, ...others]);
+      failed.catch(() => undefined);
+      try {
+        await Promise.race([failed, forkAll(first, rest)]);
+      } finally {
+        failStart = undefined;
+      }
     },
     broadcast(m) {
       for (const s of slots) if (s.channel && s.state === 'ready' && !s.channel.send(m)) lostMessages++;

@@ -26,7 +26,7 @@ const PUSH_EVERY_MS = 1000;
 export interface WorkerRole {
   readonly role: ProcessRole;
   /** A message from the primary (already parsed), other than `drain` (worker-main stops the app). */
-  receive(m: Exclude<PrimaryMessage, { t: 'drain' }>): void;
+  receive(m: Exclude<PrimaryMessage, { t: 'drain' | 'config' }>): void;
   /** The primary is gone: fail waiting store calls. */
   disconnected(): void;
   readonly channel: Channel<WorkerMessage>;
@@ -37,6 +37,8 @@ export interface WorkerRole {
  */
 export function createWorkerRole(opts: {
   index: number;
+  /** The primary's live config text, to start from. */
+  text: string;
   sharing: Sharing;
   /** reusePort: the port the first worker bound when the config says 0. */
   port?: number;
@@ -47,6 +49,7 @@ export function createWorkerRole(opts: {
   let parts: RoleParts | undefined;
 
   const role: ProcessRole = {
+    configText: opts.text,
     logBindings: { worker: opts.index, pid: process.pid },
     proxy: true,
     admin: false,

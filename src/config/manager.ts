@@ -65,8 +65,10 @@ export function createConfigManager(opts: {
   seedOf?: SeedOf;
   /** Awaited before a reloaded config is compiled (loads seeds of new routes); its error lines refuse the reload. */
   prepare?: (config: RawConfig) => Promise<readonly string[] | undefined>;
+  /** The first config's text, in place of reading `file` (a worker starts from its primary's live config). */
+  text?: string;
 }): ConfigManager {
-  const first = loadConfigFile(opts.file, opts.env);
+  const first = opts.text === undefined ? loadConfigFile(opts.file, opts.env) : loadConfigText(opts.text, opts.file, opts.env);
   if (!first.ok) throw new StartupConfigError(first.errors.map(formatConfigError));
   let snapshot = compileSnapshot(first.config, first.text, opts.file, 1, opts.pools, opts.shadowPools, opts.seedOf);
   let liveText = first.text;

@@ -3,8 +3,11 @@
 // the same traffic, every worker stops routing to it, shadow diffs and rollups add up to the
 // traffic sent, SIGTERM drains every worker (exit 0), a killed worker is restarted, and a reload
 // (good or bad) reaches every worker.
+import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore } from '../../src/storage/open.js';
@@ -22,6 +25,7 @@ interface WorkersBody {
 }
 
 const USERS = 400;
+const CLI = fileURLToPath(new URL('../../dist/src/cli/main.js', import.meta.url));
 
 describe('workers: one Fieldlab on every core', () => {
   const tmp = tempDir();
@@ -46,13 +50,17 @@ routes:
     guardrails: { clientCap: 0 }
 `;
 
+  /** `/slow` answers after 1.5 s, anything else at once. */
+  const later = (req: { url?: string }, answer: () => void) => (req.url === '/slow' ? setTimeout(answer, 1500) : answer());
   beforeAll(async () => {
-    control = await startUpstream('control', (_q, res) => res.setHeader('x-served-by', 'control').end('{"ok":true}'));
-    variant = await startUpstream('variant', (_q, res) => {
-      res.setHeader('x-served-by', 'variant');
-      res.statusCode = 500;
-      res.end('boom');
-    });
+    control = await startUpstream('control', (q, res) => later(q, () => res.setHeader('x-served-by', 'control').end('{"ok":true}')));
+    variant = await startUpstream('variant', (q, res) =>
+      later(q, () => {
+        res.setHeader('x-served-by', 'variant');
+        res.statusCode = 500;
+        res.end('boom');
+      }),
+    );
     dark = await startUpstream('dark', (_q, res) => res.end('{"ok":false}'));
   });
   afterAll(async () => {
@@ -160,6 +168,8 @@ routes:
     const ports = { listen: await freePort(), admin: await freePort() };
     const r = await start('restart', 'restart.db', ['--workers', '2'], ports);
     const before = (await r.admin<WorkersBody>('/workers')).body.workers;
+    // The file on disk is broken (not reloaded: --no-watch); a restarted worker runs the primary's config, not the file.
+    writeFileSync(join(tmp.dir, 'restart.yaml'), 'routes: [');
     process.kill(before[0]!.pid!, 'SIGKILL');
     const after = await eventually(
       async () => {
@@ -192,5 +202,48 @@ routes:
 
     await r.stop();
     expect(r.proc.exitCode).toBe(0);
+  });
+
+  it('a primary killed with -9: workers finish in-flight requests, then exit', async () => {
+    const r = await start('orphans', 'orphans.db', ['--workers', '2']);
+    const pids = (await r.admin<WorkersBody>('/workers')).body.workers.map((x) => x.pid!);
+    const inFlight = Array.from({ length: 4 }, (_, i) =>
+      request(`${r.url}/slow`, { headers: { 'x-user-id': `slow${i}` }, reset: true }).then(async (res) => {
+        await res.body.text();
+        return res.statusCode;
+      }),
+    );
+    await new Promise((res) => setTimeout(res, 500));
+    await r.kill();
+    // Answered by the upstream (200 control, 500 variant), not cut by the proxy.
+    for (const status of await Promise.all(inFlight)) expect([200, 500]).toContain(status);
+    const alive = (pid: number) => {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    await eventually(async () => pids.every((p) => !alive(p)), 10_000, 'the workers to exit');
+  });
+
+  it('a group whose workers cannot listen does not start: exit 1 with the reason', async () => {
+    const taken = createServer();
+    await new Promise<void>((res) => taken.listen(0, '127.0.0.1', res));
+    const ports = { listen: (taken.address() as AddressInfo).port, admin: await freePort() };
+    const file = join(tmp.dir, 'taken.yaml');
+    writeFileSync(file, yaml('taken.db')(ports));
+    const proc = spawn(process.execPath, [CLI, 'start', '--config', file, '--workers', '2'], {
+      cwd: tmp.dir,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    proc.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    proc.stderr.on('data', (c: Buffer) => (out += c.toString()));
+    const code = await new Promise<number | null>((res) => proc.once('exit', (c) => res(c)));
+    taken.close();
+    expect(code).toBe(1);
+    expect(out).toMatch(/could not start \[FL_LISTEN_FAILED\]: worker \d: could not listen on 127\.0\.0\.1:\d+: EADDRINUSE/);
   });
 });

@@ -28,6 +28,13 @@ describe('workerCount', () => {
     expect(workerCount(['--workers', '1'], config('4'), {})).toEqual({ ok: true, count: 1 });
   });
 
+  it('refuses a --workers without a value', () => {
+    expect(workerCount(['--config', 'x.yaml', '--workers'], config(), {})).toMatchObject({
+      ok: false,
+      error: expect.stringContaining('needs a value'),
+    });
+  });
+
   it('refuses anything but 1..256 or auto', () => {
     for (const bad of ['0', '-1', '2.5', 'many', '257', ''])
       expect(workerCount([`--workers=${bad}`], config(), {})).toMatchObject({

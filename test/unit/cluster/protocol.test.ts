@@ -10,7 +10,9 @@ import { createRpcClient } from '../../../src/cluster/rpc.js';
 describe('parseWorkerMessage', () => {
   it('accepts each message kind', () => {
     const second = { route: 'checkout', sec: 1_700_000_000, arms: { control: emptyArmSecond() } };
-    expect(parseWorkerMessage({ t: 'ready', port: 8080 })).toEqual({ t: 'ready', port: 8080 });
+    expect(parseWorkerMessage({ t: 'ready', port: 8080, digest: 'ab' })).toEqual({ t: 'ready', port: 8080, digest: 'ab' });
+    expect(parseWorkerMessage({ t: 'hello' })).toEqual({ t: 'hello' });
+    expect(parseWorkerMessage({ t: 'failed', code: 'FL_LISTEN_FAILED', message: 'EADDRINUSE' })).toMatchObject({ t: 'failed' });
     expect(parseWorkerMessage({ t: 'evidence', through: 5, seconds: [second] })).toEqual({ t: 'evidence', through: 5, seconds: [second] });
     expect(parseWorkerMessage({ t: 'metrics', text: 'x 1\n' })).toEqual({ t: 'metrics', text: 'x 1\n' });
     expect(parseWorkerMessage({ t: 'store', id: 3, op: 'diffs.write', args: [{}] })).toMatchObject({ t: 'store', id: 3 });
@@ -23,7 +25,9 @@ describe('parseWorkerMessage', () => {
       'ready',
       [],
       { t: 'nope' },
-      { t: 'ready', port: '8080' },
+      { t: 'ready', port: '8080', digest: 'ab' },
+      { t: 'ready', port: 8080 },
+      { t: 'failed', code: 1, message: 'x' },
       { t: 'evidence', through: 1, seconds: [{ route: 'r', sec: 1, arms: { control: badArm } }] },
       { t: 'evidence', through: 1, seconds: [{ route: 'r', sec: 1.5, arms: {} }] },
       { t: 'evidence', through: -1, seconds: [] },
@@ -37,6 +41,7 @@ describe('parseWorkerMessage', () => {
 describe('parsePrimaryMessage', () => {
   it('accepts each kind and refuses the rest', () => {
     expect(parsePrimaryMessage({ t: 'drain' })).toEqual({ t: 'drain' });
+    expect(parsePrimaryMessage({ t: 'config', text: 'a: 1' })).toEqual({ t: 'config', text: 'a: 1' });
     expect(parsePrimaryMessage({ t: 'states', states: { checkout: {} } })).toEqual({ t: 'states', states: { checkout: {} } });
     expect(parsePrimaryMessage({ t: 'reload', text: 'a: 1', trigger: 'SIGHUP' })).toMatchObject({ t: 'reload' });
     expect(parsePrimaryMessage({ t: 'store-reply', id: 1, ok: true, value: 3 })).toEqual({ t: 'store-reply', id: 1, ok: true, value: 3 });
