@@ -7,6 +7,7 @@
 import cluster, { type Worker } from 'node:cluster';
 import { hostname } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { FL_STARTUP_FAILED } from '../errors.js';
 import type { Logger } from '../telemetry/logger.js';
 import { nextRestart } from './backoff.js';
 import { createChannel, type Channel } from './channel.js';
@@ -145,7 +146,7 @@ export function createSupervisor(opts: {
       }
       if (!slot.everReady && failStart) {
         slot.state = 'stopped';
-        const why = slot.failure ?? { code: 'FL_STARTUP_FAILED', message: `exited (code ${code}, signal ${signal}) before it listened` };
+        const why = slot.failure ?? { code: FL_STARTUP_FAILED.code, message: `exited (code ${code}, signal ${signal}) before it listened` };
         failStart(Object.assign(new Error(`worker ${slot.index}: ${why.message}`), { code: why.code }));
         return;
       }
