@@ -12,11 +12,18 @@ interface Family {
   samples: string[];
 }
 
+/** The family being read is left out. */
+const SKIPPED: Family = { samples: [] };
+
 /**
  * The group's text.
  * @example mergeMetrics([{ worker: '1', text: a }, { worker: '2', text: b }])
  */
-export function mergeMetrics(parts: readonly { readonly worker: string; readonly text: string }[]): string {
+export function mergeMetrics(
+  parts: readonly { readonly worker: string; readonly text: string }[],
+  /** Families of a process to leave out (the workers' copies of what only the primary decides). */
+  skip?: (worker: string, family: string) => boolean,
+): string {
   const families = new Map<string, Family>();
   const family = (name: string) => {
     let f = families.get(name);
@@ -30,6 +37,10 @@ export function mergeMetrics(parts: readonly { readonly worker: string; readonly
       if (line === '') continue;
       const meta = /^# (HELP|TYPE) ([a-zA-Z_:][a-zA-Z0-9_:]*)(?: (.*))?$/.exec(line);
       if (meta) {
+        if (skip?.(worker, meta[2]!)) {
+          current = SKIPPED;
+          continue;
+        }
         current = family(meta[2]!);
         if (meta[1] === 'HELP') current.help ??= line;
         else current.type ??= line;
@@ -38,6 +49,7 @@ export function mergeMetrics(parts: readonly { readonly worker: string; readonly
       if (line.startsWith('#')) continue;
       const name = /^[a-zA-Z_:][a-zA-Z0-9_:]*/.exec(line)?.[0];
       if (!name) continue;
+      if (current === SKIPPED) continue;
       // A sample without HELP/TYPE before it is a family of its own (untyped).
       const f = current ?? family(name);
       const rest = line.slice(name.length);

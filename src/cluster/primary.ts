@@ -62,6 +62,9 @@ function joinAsPrimary(parts: RoleParts, opts: Parameters<typeof createPrimaryRo
     } else if (m.t === 'evidence') {
       if (!parts.fleet) pool.add(index, m.through, m.seconds);
     } else if (m.t === 'store') {
+      // The worker has given up on it (and counted it lost): running it now would write it after all.
+      if (Date.now() > m.deadline)
+        return sup.send(index, { t: 'store-reply', id: m.id, ok: false, error: 'expired before the primary ran it' });
       void runStoreCall(parts.stores, m.op, m.args, liveStates).then(
         (value) => sup.send(index, { t: 'store-reply', id: m.id, ok: true, value }),
         (err: unknown) => {
@@ -174,10 +177,14 @@ function joinAsPrimary(parts: RoleParts, opts: Parameters<typeof createPrimaryRo
     started: starting,
     runtime: adminRuntime,
     render: () =>
-      mergeMetrics([
-        { worker: 'primary', text: parts.render() + own() },
-        ...[...texts].sort(([a], [b]) => a - b).map(([i, text]) => ({ worker: String(i), text })),
-      ]),
+      mergeMetrics(
+        [
+          { worker: 'primary', text: parts.render() + own() },
+          ...[...texts].sort(([a], [b]) => a - b).map(([i, text]) => ({ worker: String(i), text })),
+        ],
+        // On SQLite the primary decides: the workers' mirrored guardrail gauges would count it N+1 times.
+        parts.fleet ? undefined : (worker, family) => worker !== 'primary' && family.startsWith('fieldlab_guardrails_'),
+      ),
     routes: {
       'GET /workers': (_req, res) => sendJson(res, { sharing: opts.sharing, primary: process.pid, workers: sup.slots() }),
     },

@@ -22,7 +22,8 @@ export type WorkerMessage =
   | { readonly t: 'failed'; readonly code: string; readonly message: string }
   | { readonly t: 'evidence'; readonly through: number; readonly seconds: readonly EvidenceSecond<ArmSecond>[] }
   | { readonly t: 'metrics'; readonly text: string }
-  | { readonly t: 'store'; readonly id: number; readonly op: string; readonly args: readonly unknown[] };
+  /** `deadline` (epoch ms): after it the caller has given up, so the primary must not run it (it would be counted lost yet written). */
+  | { readonly t: 'store'; readonly id: number; readonly op: string; readonly args: readonly unknown[]; readonly deadline: number };
 
 /** The primary's message. */
 export type PrimaryMessage =
@@ -62,8 +63,8 @@ export function parseWorkerMessage(x: unknown): WorkerMessage | undefined {
     case 'metrics':
       return typeof x.text === 'string' ? { t: 'metrics', text: x.text } : undefined;
     case 'store':
-      return isInt(x.id) && typeof x.op === 'string' && Array.isArray(x.args)
-        ? { t: 'store', id: x.id, op: x.op, args: x.args }
+      return isInt(x.id) && typeof x.op === 'string' && Array.isArray(x.args) && isInt(x.deadline)
+        ? { t: 'store', id: x.id, op: x.op, args: x.args, deadline: x.deadline }
         : undefined;
     default:
       return undefined;

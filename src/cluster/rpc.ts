@@ -66,7 +66,7 @@ export function createRpcClient(channel: Channel<WorkerMessage>, opts: { max: nu
         }, opts.timeoutMs);
         timer.unref();
         waiting.set(id, { resolve, reject, timer });
-        if (!channel.send({ t: 'store', id, op, args })) {
+        if (!channel.send({ t: 'store', id, op, args, deadline: Date.now() + opts.timeoutMs })) {
           dropped++;
           finish(id)?.reject(fail('the channel to the primary is full or closed'));
         }

@@ -28,6 +28,8 @@ interface Slot {
   index: number;
   /** Listened at least once (a first start that fails fails the whole start). */
   everReady: boolean;
+  /** When its process last sent anything (it sends metrics every second). */
+  lastHeard: number;
   /** Why its last process could not start (its `failed` message). */
   failure?: { code: string; message: string };
   worker?: Worker;
@@ -57,6 +59,8 @@ export interface Supervisor {
   drain(deadlineMs: number): Promise<boolean>;
 }
 
+/** A ready worker silent this long (it pushes metrics every second) is hung: killed and restarted. */
+const UNRESPONSIVE_MS = 10_000;
 /** Unwritten messages per worker before the next is dropped. */
 const CHANNEL_MAX = 256;
 const WORKER_MAIN = fileURLToPath(new URL('./worker-main.js', import.meta.url));
@@ -84,6 +88,7 @@ export function createSupervisor(opts: {
     restarts: 0,
     crashes: 0,
     everReady: false,
+    lastHeard: 0,
   }));
   let failStart: ((err: Error) => void) | undefined;
   let draining = false;
@@ -110,6 +115,7 @@ export function createSupervisor(opts: {
     slot.channel = channel;
     slot.failure = undefined;
     worker.on('message', (raw: unknown) => {
+      slot.lastHeard = Date.now();
       const m = parseWorkerMessage(raw);
       if (!m) {
         malformed++;
@@ -193,6 +199,21 @@ export function createSupervisor(opts: {
       });
     });
 
+  // A stopped or wedged worker still holds its connections and (with reusePort) its share of new ones.
+  const liveness = setInterval(() => {
+    if (draining) return;
+    for (const s of slots) {
+      if (s.state !== 'ready' || !s.worker || Date.now() - s.lastHeard < UNRESPONSIVE_MS) continue;
+      opts.log.error(
+        { type: 'worker-unresponsive', worker: s.index, pid: s.worker.process.pid, silentMs: Date.now() - s.lastHeard },
+        'worker unresponsive; killing it',
+      );
+      s.state = 'restarting';
+      s.worker.process.kill('SIGKILL');
+    }
+  }, 1000);
+  liveness.unref();
+
   const forkAll = async (first: Slot, rest: Slot[]) => {
     const firstReady = whenReady(first);
     fork(first);
@@ -245,6 +266,7 @@ export function createSupervisor(opts: {
     }),
     async drain(deadlineMs) {
       draining = true;
+      clearInterval(liveness);
       const running = slots.filter((s) => s.worker);
       for (const s of slots) if (s.timer) clearTimeout(s.timer);
       const exits = running.map(

@@ -200,6 +200,20 @@ routes:
     await new Promise((res) => setTimeout(res, 1500));
     expect(await versions()).toEqual(['1=2', '2=2', 'primary=2']);
 
+    // A hung worker (stopped, silent) is killed and replaced.
+    const hung = after[1]!.pid!;
+    process.kill(hung, 'SIGSTOP');
+    const replaced = await eventually(
+      async () => {
+        const ws = (await r.admin<WorkersBody>('/workers')).body.workers;
+        return ws[1]!.state === 'ready' && ws[1]!.pid !== hung ? ws[1] : undefined;
+      },
+      25_000,
+      'the hung worker replaced',
+    );
+    expect(replaced).toMatchObject({ restarts: 1, lastExit: { signal: 'SIGKILL' } });
+    expect(r.output().some((l) => l.includes('worker unresponsive; killing it'))).toBe(true);
+
     await r.stop();
     expect(r.proc.exitCode).toBe(0);
   });

@@ -43,4 +43,17 @@ describe('mergeMetrics', () => {
     ]);
     expect(families.find((f) => f.name === 'fieldlab_requests_total')!.metrics).toHaveLength(2);
   });
+
+  it('leaves out the families `skip` names, for that process only', () => {
+    const text = mergeMetrics(
+      [
+        { worker: 'primary', text: a },
+        { worker: '1', text: b },
+      ],
+      (worker, family) => worker !== 'primary' && family === 'fieldlab_config_version',
+    );
+    expect(text).toContain('fieldlab_config_version{worker="primary"} 2');
+    expect(text).not.toContain('fieldlab_config_version{worker="1"}');
+    expect(text).toContain('fieldlab_requests_total{worker="1",route="checkout",arm="control"} 4');
+  });
 });

@@ -15,7 +15,7 @@ describe('parseWorkerMessage', () => {
     expect(parseWorkerMessage({ t: 'failed', code: 'FL_LISTEN_FAILED', message: 'EADDRINUSE' })).toMatchObject({ t: 'failed' });
     expect(parseWorkerMessage({ t: 'evidence', through: 5, seconds: [second] })).toEqual({ t: 'evidence', through: 5, seconds: [second] });
     expect(parseWorkerMessage({ t: 'metrics', text: 'x 1\n' })).toEqual({ t: 'metrics', text: 'x 1\n' });
-    expect(parseWorkerMessage({ t: 'store', id: 3, op: 'diffs.write', args: [{}] })).toMatchObject({ t: 'store', id: 3 });
+    expect(parseWorkerMessage({ t: 'store', id: 3, op: 'diffs.write', args: [{}], deadline: 5 })).toMatchObject({ t: 'store', id: 3 });
   });
 
   it('refuses malformed messages instead of throwing', () => {
@@ -33,6 +33,7 @@ describe('parseWorkerMessage', () => {
       { t: 'evidence', through: -1, seconds: [] },
       { t: 'metrics', text: 1 },
       { t: 'store', id: 1, op: 'diffs.write' },
+      { t: 'store', id: 1, op: 'diffs.write', args: [] },
     ])
       expect(parseWorkerMessage(m)).toBeUndefined();
   });
