@@ -1,5 +1,6 @@
 // The monitoring kit in config/monitoring/ against the real thing: the alert rules pass
-// `promtool check rules` and their own `promtool test rules` cases; every alert has a severity,
+// `promtool check rules` and their own `promtool test rules` cases, and the README's command wraps
+// them into a PrometheusRule that passes the operator's schema; every alert has a severity,
 // a summary, a description and a runbook_url naming an anchor that exists in README.md; the Grafana
 // dashboard is importable (a datasource variable every query uses) and each of its queries is valid
 // PromQL (promtool parses them as recording rules). Then a real Fieldlab with a variant, a shadow and
@@ -12,6 +13,7 @@ import { join } from 'node:path';
 import { request } from 'undici';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PrometheusRule } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PrometheusRule';
 import { startFieldlab, startUpstream, tempDir, type TestFieldlab, type TestUpstream } from '../helpers/servers.js';
 import { parseExposition } from '../unit/telemetry/exposition.js';
 
@@ -114,6 +116,15 @@ describe('alert rules and dashboard files', () => {
       expect(anchors.has(anchor!), `${r.alert}: README has no anchor ${anchor}`).toBe(true);
       expect(metricNames(r.expr).length, `${r.alert} names no metric`).toBeGreaterThan(0);
     }
+  });
+
+  it("wraps into a valid PrometheusRule with the README's command", () => {
+    const block = /```sh\n([^`]*kind: PrometheusRule[^`]*)```/.exec(readFileSync('README.md', 'utf8'))?.[1];
+    expect(block, 'README: the PrometheusRule command').toBeTruthy();
+    const command = block!.replace(/\s*\|\s*kubectl apply -f -\s*$/, '');
+    const obj = parse(execFileSync('bash', ['-c', command], { encoding: 'utf8' })) as { spec: unknown };
+    new PrometheusRule(obj as never).validate();
+    expect(obj.spec).toEqual(parse(readFileSync(RULES, 'utf8')));
   });
 
   it('is an importable dashboard: a Prometheus datasource variable that every query uses', () => {
