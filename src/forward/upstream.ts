@@ -41,6 +41,15 @@ export function createUpstream(name: string, endpoints: readonly Endpoint[], hos
   };
 }
 
+/**
+ * Whether the endpoint counts as down: ejected now, or half-open (its backoff ran out but no
+ * connection has succeeded since), so a dead endpoint without traffic never looks healthy again.
+ * @example endpointDown(ep, Date.now()) // true from the 3rd connect failure until a success
+ */
+export function endpointDown(ep: Endpoint, now: number): boolean {
+  return ep.ejectedUntil > now || ep.failures >= EJECT_AFTER;
+}
+
 /** Records the outcome of a connection attempt for passive health. */
 export function recordConnect(ep: Endpoint, ok: boolean, now: number): void {
   if (ok) {

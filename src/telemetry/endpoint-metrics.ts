@@ -1,12 +1,13 @@
 /**
- * Scrape-time families of upstream endpoints' passive health: whether each endpoint is in rotation
- * and how often it was ejected, for every upstream a live route uses — the arms' pools (`pool`
+ * Scrape-time families of upstream endpoints' passive health: whether each endpoint is down (from
+ * its ejection until a connection succeeds, half-open included, so the gauge doesn't flap back to 1
+ * between a dead endpoint's retries and reset an alert's `for:`) and how often it was ejected, for every upstream a live route uses — the arms' pools (`pool`
  * primary) and the shadows' own pools (`pool` shadow). The endpoint label is the URL's origin
  * (scheme, host and port: no userinfo, path or query, so no credential reaches a scrape).
  */
 import type { Snapshot } from '../config/compile.js';
 import type { Endpoint } from '../forward/pools.js';
-import type { Upstream } from '../forward/upstream.js';
+import { endpointDown, type Upstream } from '../forward/upstream.js';
 import type { MetricFamily, Sample } from './prom-text.js';
 
 const origins = new WeakMap<Endpoint, string>();
@@ -46,7 +47,7 @@ export function endpointFamilies(snap: Pick<Snapshot, 'routes'>, now: number): M
       let row = rows.get(key);
       // Two routes' shadows with different timeouts have two pools to one origin: one series, down if either is.
       if (!row) rows.set(key, (row = { labels: { upstream: up.name, endpoint, pool }, up: 1, ejections: 0 }));
-      if (ep.ejectedUntil > now) row.up = 0;
+      if (endpointDown(ep, now)) row.up = 0;
       row.ejections += ep.ejections;
     }
   };
@@ -67,7 +68,7 @@ export function endpointFamilies(snap: Pick<Snapshot, 'routes'>, now: number): M
   return [
     {
       name: 'fieldlab_upstream_endpoint_up',
-      help: '1 while the endpoint is in rotation, 0 while it is ejected after consecutive connect failures',
+      help: '0 from an ejection (3 connect failures in a row) until a connection succeeds again, else 1',
       type: 'gauge',
       samples: up,
     },

@@ -1,6 +1,7 @@
 // Endpoint state families: one series per upstream, origin and pool (arms' pools and shadows' own);
 // an endpoint two routes reach through different pools is one series, down while either is ejected;
-// the label is the origin only (no userinfo); ejections are counted once per ejection.
+// the label is the origin only (no userinfo); ejections are counted once per ejection; a dead
+// endpoint stays down through its half-open gaps until a connection succeeds.
 import { describe, expect, it } from 'vitest';
 import type { Endpoint } from '../../../src/forward/pools.js';
 import { createUpstream, recordConnect } from '../../../src/forward/upstream.js';
@@ -18,6 +19,18 @@ describe('endpoint metrics', () => {
     recordConnect(ep, true, ep.ejectedUntil + 1);
     expect(ep.ejectedUntil).toBe(0);
     expect(ep.ejections).toBe(2);
+  });
+
+  it('keeps a dead endpoint down after its backoff ran out, until a connection succeeds (no flapping)', () => {
+    const ep = endpoint('http://10.0.0.5:8080');
+    const routes = [{ arms: [{ upstream: createUpstream('shop', [ep], undefined) }], shadows: [] }];
+    const up = (now: number) => endpointFamilies({ routes } as never, now)[0]!.samples[0]!.value;
+    for (let i = 0; i < 3; i++) recordConnect(ep, false, 1000);
+    expect(up(1000)).toBe(0);
+    // Half-open: the backoff is over, but nothing has connected since.
+    expect(up(ep.ejectedUntil + 60_000)).toBe(0);
+    recordConnect(ep, true, ep.ejectedUntil + 60_000);
+    expect(up(ep.ejectedUntil + 60_000)).toBe(1);
   });
 
   it('reports every endpoint a route uses, by upstream, origin and pool', () => {
