@@ -4,8 +4,9 @@
  * to http://127.0.0.1:9901 (a simple form needs no CORS preflight), and a DNS-rebinding page (a name
  * that resolves to 127.0.0.1 after the page loaded) could read /config and /status. Two checks close
  * both without touching non-browser clients (curl, the CLI, Prometheus send neither header):
- * - writes refuse a request whose `Origin` is another origin or whose `Sec-Fetch-Site` says it came
- *   from another site (Fetch Metadata, https://www.w3.org/TR/fetch-metadata/);
+ * - writes refuse a request whose `Sec-Fetch-Site` says it came from another site (Fetch Metadata,
+ *   https://www.w3.org/TR/fetch-metadata/), or, from an older browser without it, whose `Origin` is
+ *   another origin;
  * - an open (token-less) API answers only requests addressed to a loopback name or the bound address,
  *   so a rebound hostname gets nothing (the browser sends the attacker's name in `Host`).
  */
@@ -22,8 +23,10 @@ export function crossSiteReason(req: IncomingMessage, open: boolean, bound: stri
   const host = req.headers.host ?? '';
   if (open && !hostIsLocal(host, bound)) return `Host ${printable(host)} is not this admin listener`;
   if (req.method === 'GET' || req.method === 'HEAD') return undefined;
+  // A browser that sends Fetch Metadata is believed on its own: it knows the page's origin even when a
+  // reverse proxy in front rewrites Host (nginx's default `proxy_pass` sends the upstream's address).
   const site = req.headers['sec-fetch-site'];
-  if (site !== undefined && site !== 'same-origin' && site !== 'none') return `a ${printable(site)} request may not act`;
+  if (site !== undefined) return site === 'same-origin' || site === 'none' ? undefined : `a ${printable(site)} request may not act`;
   const origin = req.headers.origin;
   if (origin !== undefined && !sameOrigin(origin, host)) return `Origin ${printable(origin)} is not this admin listener`;
   return undefined;

@@ -3,7 +3,7 @@
  * its last response ends, and at the deadline cut whatever is still open. In-flight requests finish
  * on the snapshot they started with.
  */
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { raceDeadline } from '../async/deadline.js';
 import type { Logger } from '../telemetry/logger.js';
@@ -39,6 +39,7 @@ export function createDrain(server: Server, log: Logger): Drain {
   return {
     open: () => sockets.size,
     async drain(deadlineMs, delayMs = 0) {
+      closeAfterResponse(server, sockets);
       if (delayMs > 0) {
         // /readyz answers 503 from now on, but the listener keeps accepting: load balancers and
         // kube-proxy take a few seconds to notice, and connections they still send must not fail.
@@ -60,4 +61,25 @@ export function createDrain(server: Server, log: Logger): Drain {
       return 'deadline';
     },
   };
+}
+
+/** What node:http keeps on a socket: the response being written on it (stable since Node 0.x). */
+type HttpSocket = Socket & { _httpMessage?: ServerResponse | null };
+
+/**
+ * From the drain on, every response says `Connection: close` (RFC 9112 §9.6), so a keep-alive client
+ * opens a fresh connection for its next request — still accepted during drainDelay, and by then
+ * routed elsewhere — instead of reusing one the drain is about to close under it (a request written
+ * on a socket at the instant it is closed gets a reset, which no client can retry safely).
+ * Responses already in flight are marked too, as long as their headers are not sent.
+ */
+function closeAfterResponse(server: Server, sockets: ReadonlySet<Socket>): void {
+  for (const s of sockets) {
+    const res = (s as HttpSocket)._httpMessage;
+    if (res && !res.headersSent) res.shouldKeepAlive = false;
+  }
+  // Prepended: it must run before the request handler can write headers synchronously.
+  server.prependListener('request', (_req: IncomingMessage, res: ServerResponse) => {
+    res.shouldKeepAlive = false;
+  });
 }

@@ -59,6 +59,9 @@ describe('drainDelay', () => {
         return r.statusCode;
       });
     await until(async () => ((await ready(metrics)) === 200 ? true : undefined));
+    const before = await request(`http://127.0.0.1:${port}/early`);
+    await before.body.dump();
+    expect(before.headers.connection).toBe('keep-alive');
     child.kill('SIGTERM');
     await until(async () => ((await ready(metrics)) === 503 ? true : undefined));
     expect(await ready(admin)).toBe(503);
@@ -66,6 +69,10 @@ describe('drainDelay', () => {
     const res = await request(`http://127.0.0.1:${port}/late`, { reset: true });
     expect(res.statusCode).toBe(200);
     await res.body.dump();
+    // A keep-alive client is told to reconnect rather than reuse a connection the drain will close.
+    const kept = await request(`http://127.0.0.1:${port}/kept`);
+    await kept.body.dump();
+    expect(kept.headers.connection).toBe('close');
     expect(await exited).toBe(0);
     // The log is asynchronous, so its order is checked once the process is gone.
     const delayAt = log.indexOf('"delayMs":3000');
