@@ -13,6 +13,7 @@ import { diffRoutes } from './admin/diffs-api.js';
 import { rollupRoutes } from './admin/rollups-api.js';
 import { createMinuteRollup } from './telemetry/minute-rollup.js';
 import { createWebhookNotifier } from './guardrails/notify-webhook.js';
+import { withWebhookMetrics } from './guardrails/webhook-metrics.js';
 import { createGuardrailsRuntime, type GuardrailsRuntime } from './guardrails/runtime.js';
 import { withGuardrailMetrics } from './guardrails/metrics.js';
 import { guardrailRoutes } from './admin/guardrails-api.js';
@@ -206,13 +207,16 @@ export async function startApp(opts: AppOptions): Promise<App> {
   });
   const metrics = createMetrics({
     collect: withGuardrailMetrics(
-      withForceMetrics(
-        collectAppState({
-          mirror: diffStats,
-          shadows: { lanes: dispatcher.lanes, pairs: pipeline.pairCounts },
-          config,
-          ...(tracing ? { tracing: tracing.stats } : {}),
-        }),
+      withWebhookMetrics(
+        withForceMetrics(
+          collectAppState({
+            mirror: diffStats,
+            shadows: { lanes: dispatcher.lanes, pairs: pipeline.pairCounts },
+            config,
+            ...(tracing ? { tracing: tracing.stats } : {}),
+          }),
+        ),
+        notifier.stats,
       ),
       () => guardrails,
     ),

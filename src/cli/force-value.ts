@@ -55,6 +55,12 @@ export function runForceValue(args: string[], io: CliIo, now = Date.now()): numb
     }
     // The route's own secret is what the proxy checks, so it wins over the environment.
     secret = typeof r.force === 'object' ? r.force.secret : undefined;
+    if (typeof r.force === 'object' && ttl.value > r.force.maxTtl) {
+      io.err(
+        `fieldlab force-value: --ttl is longer than route "${route}"'s force.maxTtl (${r.force.maxTtl / 1000}s); the proxy would refuse the value`,
+      );
+      return 2;
+    }
   }
   secret ??= io.env.FIELDLAB_FORCE_SECRET || undefined;
   if (!secret) {

@@ -8,7 +8,7 @@ import { createTrustedProxies, type TrustedProxies } from '../net/cidr.js';
 import type { Arm, CompiledRoute } from '../routing/route.js';
 import { createWeightCell } from '../routing/weights.js';
 import { compileMatch } from '../routing/route-table.js';
-import { compileForce } from '../routing/force.js';
+import { compileForce, type ForceSpec } from '../routing/force.js';
 import { compileSticky } from '../routing/sticky.js';
 import type { PoolRegistry } from '../forward/pools.js';
 import { createUpstream, type Upstream } from '../forward/upstream.js';
@@ -61,6 +61,7 @@ export function compileSnapshot(
     endpoints.forEach((ep) => poolKeys.add(ep.key));
     upstreams.set(name, createUpstream(name, endpoints, raw.host));
   }
+  const trustedProxies = createTrustedProxies(config.trustedProxies);
   return Object.freeze({
     version,
     loadedAt: new Date(),
@@ -68,10 +69,10 @@ export function compileSnapshot(
     digest: createHash('sha256').update(text).digest('hex'),
     config,
     routes: config.routes.map((r) =>
-      compileRoute(r, upstreams, (raw) => compileShadow(r.name, raw, config, shadowPools, shadowPoolKeys), seedOf),
+      compileRoute(r, upstreams, (raw) => compileShadow(r.name, raw, config, shadowPools, shadowPoolKeys), seedOf, trustedProxies),
     ),
     upstreams,
-    trustedProxies: createTrustedProxies(config.trustedProxies),
+    trustedProxies,
     poolKeys,
     shadowPoolKeys,
   });
@@ -82,6 +83,7 @@ function compileRoute(
   upstreams: ReadonlyMap<string, Upstream>,
   shadow: (raw: RawRoute['shadow'][number]) => CompiledShadow,
   seedOf: SeedOf,
+  proxies: TrustedProxies,
 ): CompiledRoute {
   const variants = Object.keys(route.arms).filter((a) => a !== 'control');
   const percents = variants.map((v) => route.rollout?.steps[0] ?? route.split[v] ?? 0);
@@ -103,7 +105,7 @@ function compileRoute(
       return seedOf(route);
     },
     sticky: compileSticky(route.sticky),
-    force: route.force ? compileForce(route.force) : undefined,
+    force: route.force ? compileForce(forceSpec(route.force), proxies) : undefined,
     exposeArm: route.exposeArm,
     upgrades: new Set(route.upgrades.map((u) => u.toLowerCase())),
     shadows: route.shadow.map(shadow),
@@ -111,4 +113,11 @@ function compileRoute(
     guardrails: route.guardrails,
     rollout: route.rollout,
   });
+}
+
+/** The validated `force:` as the router takes it (durations in seconds). */
+function forceSpec(raw: NonNullable<RawRoute['force']>): string | ForceSpec {
+  if (typeof raw === 'string') return raw;
+  const { maxTtl, ...rest } = raw;
+  return { ...rest, maxTtlSeconds: Math.floor(maxTtl / 1000) };
 }

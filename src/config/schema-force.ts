@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import { parseCidr } from '../net/cidr.js';
 import { isLoopback } from '../net/ip.js';
+import { Duration } from './schema-primitives.js';
 
 const ForceSource = z
   .string()
@@ -26,6 +27,9 @@ const ForceBlock = z.strictObject({
     .refine((t) => t.trim() === t, 'secret has leading or trailing whitespace (a newline from a secret file?)')
     .optional()
     .describe('Values must be signed: ARM.EXPIRY.base64url(HMAC-SHA256(secret, ROUTE|ARM|EXPIRY)); mint with fieldlab force-value'),
+  maxTtl: Duration.prefault('7d').describe(
+    'Longest a signed value may live from now; one claiming a later expiry is refused (a leaked value must not be forever)',
+  ),
   allowRolledBack: z
     .boolean()
     .prefault(false)

@@ -66,25 +66,39 @@ export function createWebhookNotifier(
   const maxQueue = opts.maxQueue ?? 100;
   const backoff = opts.backoffMs ?? ((a: number) => Math.min(1000 * 2 ** (a - 1), 30_000));
   const stats: WebhookStats = { delivered: 0, failed: 0, retried: 0, dropped: 0, queued: 0 };
-  const queue: Job[] = [];
+  // One lane per receiver URL: a receiver that answers slowly (or trickles its body) holds only its
+  // own messages, never another route's Slack channel. `queued` counts across lanes (maxQueue).
+  const lanes = new Map<string, { queue: Job[]; busy: boolean }>();
   const timers = new Set<NodeJS.Timeout>();
-  let busy = false;
   let stopped = false;
   let waiters: (() => void)[] = [];
 
+  const recount = () => {
+    let n = 0;
+    for (const l of lanes.values()) n += l.queue.length;
+    stats.queued = n;
+  };
   const settleIdle = () => {
-    if (busy || queue.length > 0 || timers.size > 0) return;
+    if (timers.size > 0) return;
+    for (const l of lanes.values()) if (l.busy || l.queue.length > 0) return;
     const w = waiters;
     waiters = [];
     w.forEach((f) => f());
   };
+  const enqueue = (job: Job) => {
+    let lane = lanes.get(job.target.url);
+    if (!lane) lanes.set(job.target.url, (lane = { queue: [], busy: false }));
+    lane.queue.push(job);
+    recount();
+    void pump(job.target.url, lane);
+  };
 
-  const pump = async () => {
-    if (busy || stopped) return;
-    busy = true;
-    while (queue.length > 0 && !stopped) {
-      const job = queue.shift()!;
-      stats.queued = queue.length;
+  const pump = async (url: string, lane: { queue: Job[]; busy: boolean }) => {
+    if (lane.busy || stopped) return;
+    lane.busy = true;
+    while (lane.queue.length > 0 && !stopped) {
+      const job = lane.queue.shift()!;
+      recount();
       job.attempt++;
       const ok = await send(job).catch((err: unknown) => {
         opts.onError?.(err, { url: job.target.url, attempt: job.attempt });
@@ -95,29 +109,26 @@ export function createWebhookNotifier(
         stats.retried++;
         const t = setTimeout(() => {
           timers.delete(t);
-          queue.push(job);
-          stats.queued = queue.length;
-          void pump();
+          enqueue(job);
         }, backoff(job.attempt));
         t.unref();
         timers.add(t);
       } else stats.failed++;
     }
-    busy = false;
+    lane.busy = false;
+    if (lane.queue.length === 0 && lanes.get(url) === lane) lanes.delete(url); // a reload may drop the URL
     settleIdle();
   };
 
   return {
     notify(target, payload) {
-      if (stopped || queue.length >= maxQueue) {
+      if (stopped || stats.queued >= maxQueue) {
         stats.dropped++;
         return false;
       }
       const safe = toJsonSafe(payload);
       const body = webhookBody(target.format ?? 'json', safe, linkFor(target, safe, opts.adminUrl));
-      queue.push({ target, body, delivery: randomUUID(), attempt: 0 });
-      stats.queued = queue.length;
-      void pump();
+      enqueue({ target, body, delivery: randomUUID(), attempt: 0 });
       return true;
     },
     stats: () => ({ ...stats }),
@@ -130,8 +141,11 @@ export function createWebhookNotifier(
       stopped = true;
       for (const t of timers) clearTimeout(t);
       timers.clear();
-      stats.dropped += queue.length;
-      queue.length = 0;
+      for (const l of lanes.values()) {
+        stats.dropped += l.queue.length;
+        l.queue.length = 0;
+      }
+      recount();
       settleIdle();
     },
   };
@@ -160,14 +174,17 @@ async function send(job: Job): Promise<boolean> {
   };
   if (job.target.secret)
     headers['x-fieldlab-signature'] = `sha256=${createHmac('sha256', job.target.secret).update(job.body).digest('hex')}`;
+  // `timeout` bounds the whole attempt, answer body included: undici's own timeouts are idle gaps,
+  // which a receiver sending a byte every few seconds never trips.
   const res = await request(job.target.url, {
     method: 'POST',
     headers,
     body: job.body,
     headersTimeout: job.target.timeout,
     bodyTimeout: job.target.timeout,
+    signal: AbortSignal.timeout(job.target.timeout),
   });
-  await res.body.dump();
+  await res.body.dump({ limit: 64 * 1024 });
   if (res.statusCode >= 200 && res.statusCode < 300) return true;
   if (res.statusCode >= 500 || res.statusCode === 408 || res.statusCode === 429) return false;
   // A receiver that rejects the message outright won't accept it on retry either.

@@ -17,9 +17,22 @@ export function resolveClientIp(peer: string, xff: string | undefined, trusted: 
   if (trusted.empty || !xff || !trusted.has(socketIp)) return socketIp;
   const hops = xff.split(',');
   for (let i = hops.length - 1; i >= 0; i--) {
-    const hop = stripV4Mapped(hops[i]!.trim());
+    const hop = hopAddress(hops[i]!);
     if (!isIP(hop)) return socketIp; // a garbled chain is not evidence; fall back to what we saw
     if (!trusted.has(hop)) return hop;
   }
-  return stripV4Mapped(hops[0]!.trim());
+  return hopAddress(hops[0]!);
+}
+
+/**
+ * One X-Forwarded-For entry as an address. Some proxies write the client's port too (Azure
+ * Application Gateway: `203.0.113.7:5555`, IPv6 as `[2001:db8::1]:443`); the port is dropped so the
+ * entry names the client instead of reading as garbage (which falls back to the proxy's address).
+ */
+function hopAddress(entry: string): string {
+  const hop = entry.trim();
+  const v6 = /^\[([0-9A-Fa-f:.]+)\](?::\d{1,5})?$/.exec(hop);
+  if (v6) return stripV4Mapped(v6[1]!);
+  const v4 = /^(\d{1,3}(?:\.\d{1,3}){3}):\d{1,5}$/.exec(hop);
+  return stripV4Mapped(v4 ? v4[1]! : hop);
 }

@@ -13,7 +13,7 @@
  * request is assigned as if it had sent none: never an error, so a stale QA cookie can't break a page.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { createTrustedProxies } from '../net/cidr.js';
+import { createTrustedProxies, type TrustedProxies } from '../net/cidr.js';
 import { compileSource, type StickyInput } from './sticky.js';
 
 /** The `force:` block as written (the string shorthand is `{ from }`). */
@@ -22,10 +22,15 @@ export interface ForceSpec {
   readonly allowFrom?: readonly string[] | undefined;
   readonly secret?: string | undefined;
   readonly allowRolledBack?: boolean | undefined;
+  /** The longest a signed value may live, from now (default 7 days). */
+  readonly maxTtlSeconds?: number | undefined;
 }
 
+/** Default `force.maxTtl`: a week covers a QA cycle; longer values are refused as `too-long`. */
+export const DEFAULT_MAX_TTL_SECONDS = 7 * 24 * 3600;
+
 /** Why an override was not followed. */
-export type ForceRefusal = 'not-allowed' | 'unsigned' | 'bad-signature' | 'expired' | 'unknown-arm' | 'rolled-back';
+export type ForceRefusal = 'not-allowed' | 'unsigned' | 'bad-signature' | 'expired' | 'too-long' | 'unknown-arm' | 'rolled-back';
 
 /** Every refusal reason, for counters that list zeros too. */
 export const FORCE_REFUSALS: readonly ForceRefusal[] = [
@@ -33,6 +38,7 @@ export const FORCE_REFUSALS: readonly ForceRefusal[] = [
   'unsigned',
   'bad-signature',
   'expired',
+  'too-long',
   'unknown-arm',
   'rolled-back',
 ];
@@ -54,11 +60,16 @@ export interface ForcePolicy {
  * Compiles a `force:` value (string shorthand or block) once at config compile.
  * @example compileForce({ from: 'header:x-fieldlab-arm', allowFrom: ['10.0.0.0/8'] }).read('checkout', req, now)
  */
-export function compileForce(raw: string | ForceSpec): ForcePolicy {
+export function compileForce(raw: string | ForceSpec, proxies?: TrustedProxies): ForcePolicy {
   const spec: ForceSpec = typeof raw === 'string' ? { from: raw } : raw;
   const get = compileSource(spec.from);
   const allowed = spec.allowFrom?.length ? createTrustedProxies(spec.allowFrom) : undefined;
+  // A trusted proxy's own address is what client-ip.ts falls back to when the proxy sent no usable
+  // X-Forwarded-For (none, `unknown`, garbage): it names no client, so it never passes allowFrom —
+  // otherwise an allowFrom that overlaps trustedProxies lets anyone behind the proxy force.
+  const vouchedFor = (ip: string) => allowed!.has(ip) && !(proxies && !proxies.empty && proxies.has(ip));
   const secret = spec.secret ? Buffer.from(spec.secret) : undefined;
+  const maxTtl = spec.maxTtlSeconds ?? DEFAULT_MAX_TTL_SECONDS;
   return {
     from: spec.from,
     allowFrom: spec.allowFrom,
@@ -67,8 +78,8 @@ export function compileForce(raw: string | ForceSpec): ForcePolicy {
     read(route, input, nowSec) {
       const value = get(input);
       if (value === undefined) return undefined;
-      if (allowed && !allowed.has(input.clientIp)) return { refused: 'not-allowed' };
-      return secret ? verify(secret, route, value, nowSec) : { arm: value };
+      if (allowed && !vouchedFor(input.clientIp)) return { refused: 'not-allowed' };
+      return secret ? verify(secret, route, value, nowSec, maxTtl) : { arm: value };
     },
   };
 }
@@ -86,7 +97,7 @@ function mac(secret: Buffer, route: string, arm: string, expiry: string): Buffer
 }
 
 // Parsed from the right: arm names may contain dots, expiry and signature never do.
-function verify(secret: Buffer, route: string, value: string, nowSec: number): ForceRead {
+function verify(secret: Buffer, route: string, value: string, nowSec: number, maxTtl: number): ForceRead {
   const sigDot = value.lastIndexOf('.');
   const expDot = sigDot > 0 ? value.lastIndexOf('.', sigDot - 1) : -1;
   if (expDot <= 0) return { refused: 'unsigned' };
@@ -99,5 +110,8 @@ function verify(secret: Buffer, route: string, value: string, nowSec: number): F
   const want = Buffer.from(mac(secret, route, arm, expiry).toString('base64url'));
   if (given.length !== want.length || !timingSafeEqual(given, want)) return { refused: 'bad-signature' };
   if (Number(expiry) < nowSec) return { refused: 'expired' };
+  // A leaked value must not be a permanent credential: one that claims to live longer than maxTtl
+  // from now was minted against the policy (or by someone holding the secret carelessly).
+  if (Number(expiry) > nowSec + maxTtl) return { refused: 'too-long' };
   return { arm };
 }

@@ -59,4 +59,31 @@ describe('webhook notifier', () => {
     await n.idle();
     expect(n.stats()).toMatchObject({ delivered: 3, dropped: 2 });
   });
+
+  it('a receiver that trickles its answer is cut at the deadline and never holds another receiver', async () => {
+    got.length = 0;
+    answers = [];
+    // 200 at once, then a byte every 300 ms: undici's idle timeouts alone would never fire.
+    const trickle = await startUpstream('trickle', (_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      const t = setInterval(() => res.write('.'), 300);
+      res.on('close', () => clearInterval(t));
+    });
+    try {
+      const n = createWebhookNotifier({ backoffMs: () => 10 });
+      const started = Date.now();
+      n.notify({ url: `${trickle.url}/slow`, timeout: 1000, retries: 1 }, { to: 'slow' });
+      n.notify({ url: `${receiver.url}/fast`, timeout: 1000, retries: 0 }, { to: 'fast' });
+      // The healthy receiver is served while the slow one is still being waited for.
+      for (let i = 0; i < 100 && got.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+      expect(got.map((g) => JSON.parse(g.body))).toEqual([{ to: 'fast' }]);
+      await n.idle();
+      // The 200 counts as delivered; reading the answer is cut at the attempt's deadline instead of
+      // lasting as long as the receiver trickles (it never stops).
+      expect(Date.now() - started).toBeLessThan(10_000);
+      expect(n.stats()).toMatchObject({ delivered: 2, failed: 0, queued: 0 });
+    } finally {
+      await trickle.close();
+    }
+  });
 });

@@ -14,4 +14,11 @@ describe('client IP', () => {
     expect(resolveClientIp('10.0.0.2', 'garbage, 1.2.3.4', trusted)).toBe('1.2.3.4');
     expect(resolveClientIp('10.0.0.2', '1.2.3.4, garbage', trusted)).toBe('10.0.0.2');
   });
+  it('reads entries that carry the client port (ip:port, [v6]:port) as the client, not as garbage', () => {
+    expect(resolveClientIp('10.0.0.2', '203.0.113.7:5555', trusted)).toBe('203.0.113.7');
+    expect(resolveClientIp('10.0.0.2', '[2001:db8::1]:443', trusted)).toBe('2001:db8::1');
+    expect(resolveClientIp('10.0.0.2', '[2001:db8::1]', trusted)).toBe('2001:db8::1');
+    expect(resolveClientIp('10.0.0.2', '6.6.6.6, 203.0.113.7:5555, 10.9.9.9:80', trusted)).toBe('203.0.113.7');
+    expect(resolveClientIp('10.0.0.2', '203.0.113.7:99999999', trusted)).toBe('10.0.0.2');
+  });
 });

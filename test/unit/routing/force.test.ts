@@ -2,6 +2,7 @@
 // and expiry, and the README's shell one-liner minting the same value as signForce.
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
+import { createTrustedProxies } from '../../../src/net/cidr.js';
 import { compileForce, signForce } from '../../../src/routing/force.js';
 
 const SECRET = 'qa-secret-0123456789';
@@ -26,6 +27,22 @@ describe('force', () => {
     expect(f.read('checkout', req('variant', '::ffff:10.9.9.9'), NOW)).toEqual({ arm: 'variant' });
     expect(f.read('checkout', req('variant', '2001:db8::7'), NOW)).toEqual({ arm: 'variant' });
     expect(f.read('checkout', req('variant', '192.168.1.1'), NOW)).toEqual({ refused: 'not-allowed' });
+  });
+
+  it("never lets a trusted proxy's own address (the fallback for a missing or garbled X-Forwarded-For) pass allowFrom", () => {
+    const proxies = createTrustedProxies(['127.0.0.1/32', '10.0.0.0/8']);
+    const f = compileForce({ from: 'header:x-fieldlab-arm', allowFrom: ['127.0.0.1/32', '10.0.0.0/8', '203.0.113.0/24'] }, proxies);
+    expect(f.read('checkout', req('variant', '127.0.0.1'), NOW)).toEqual({ refused: 'not-allowed' });
+    expect(f.read('checkout', req('variant', '10.1.2.3'), NOW)).toEqual({ refused: 'not-allowed' });
+    expect(f.read('checkout', req('variant', '203.0.113.7'), NOW)).toEqual({ arm: 'variant' });
+  });
+
+  it('refuses a signed value that claims to live longer than maxTtl', () => {
+    const f = compileForce({ from: 'header:x-fieldlab-arm', secret: SECRET, maxTtlSeconds: 3600 });
+    expect(f.read('checkout', req(signForce(SECRET, 'checkout', 'variant', NOW + 3600)), NOW)).toEqual({ arm: 'variant' });
+    expect(f.read('checkout', req(signForce(SECRET, 'checkout', 'variant', NOW + 3601)), NOW)).toEqual({ refused: 'too-long' });
+    const week = compileForce({ from: 'header:x-fieldlab-arm', secret: SECRET });
+    expect(week.read('checkout', req(signForce(SECRET, 'checkout', 'variant', 31_000_000_000)), NOW)).toEqual({ refused: 'too-long' });
   });
 
   it('follows a signed value until it expires, for its own route and arm only', () => {
