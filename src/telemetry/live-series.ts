@@ -1,0 +1,184 @@
+/**
+ * Per-second live series for the dashboard: for every route × arm (and shadow, as `shadow:NAME`, like
+ * the minute rollups) a ring of the last hour of seconds — requests, errors, p50 and p99 latency. Only
+ * the current second keeps a latency histogram; when a second closes its quantiles are computed once
+ * and stored as two floats, so an arm costs ~58 KB however busy it is, and the number of series is
+ * capped (an arm that saw nothing for an hour is evicted first). The minute rollups keep the longer
+ * history; this is only what a person watching a rollout needs at 1 s resolution.
+ */
+import { classifyOutcome, outcomeRules, type OutcomeRules } from '../guardrails/outcome.js';
+import { emptyHistogram, LATENCY_BOUNDS, observe, quantile } from '../stats/histogram.js';
+import type { ExchangeObserver } from './hooks.js';
+
+/** Seconds kept per series (one hour). */
+export const LIVE_SECONDS = 3600;
+
+/** Series kept at most (route × arm); beyond it the stalest is evicted, or the new one not kept. */
+export const MAX_LIVE_SERIES = 256;
+
+/** One arm's closed seconds from `from` (epoch s), column by column; latency is null for an idle second. */
+export interface LiveColumns {
+  readonly requests: number[];
+  readonly errors: number[];
+  readonly p50Ms: (number | null)[];
+  readonly p99Ms: (number | null)[];
+}
+
+/** A route's closed seconds `[from, to)`, per arm (shadows as `shadow:NAME`). */
+export interface LiveSlice {
+  readonly route: string;
+  readonly from: number;
+  readonly to: number;
+  readonly arms: Record<string, LiveColumns>;
+}
+
+/** The source and its observer. */
+export interface LiveSeries {
+  readonly observer: ExchangeObserver;
+  /** Closed seconds of `route` from `since` (epoch s; clamped to the last hour) up to the current second. */
+  read(route: string, since?: number): LiveSlice;
+  /** How many series are kept and how many samples were not recorded (cap reached). */
+  stats(): { series: number; dropped: number };
+}
+
+/** One route × arm: rings indexed by second % LIVE_SECONDS, and the open second's histogram. */
+class Ring {
+  readonly requests = new Uint32Array(LIVE_SECONDS);
+  readonly errors = new Uint32Array(LIVE_SECONDS);
+  readonly p50 = new Float32Array(LIVE_SECONDS).fill(Number.NaN);
+  readonly p99 = new Float32Array(LIVE_SECONDS).fill(Number.NaN);
+  /** The open second (epoch s); its counts are in the rings, its latency only in `hist`. */
+  cur = -1;
+  readonly hist = emptyHistogram(LATENCY_BOUNDS);
+  histCount = 0;
+
+  /** Closes the open second and clears every slot up to `sec`, which becomes the open one. */
+  advance(sec: number): void {
+    if (sec <= this.cur) return;
+    if (this.cur >= 0) this.#close();
+    const from = this.cur < 0 || sec - this.cur > LIVE_SECONDS ? sec - LIVE_SECONDS + 1 : this.cur + 1;
+    for (let s = from; s <= sec; s++) {
+      const i = s % LIVE_SECONDS;
+      this.requests[i] = 0;
+      this.errors[i] = 0;
+      this.p50[i] = Number.NaN;
+      this.p99[i] = Number.NaN;
+    }
+    this.cur = sec;
+  }
+
+  add(sec: number, bad: boolean, latencyMs: number): void {
+    this.advance(sec);
+    // A late sample of a closed second (a clock step back) still counts, without its latency.
+    const i = (sec < this.cur ? Math.max(sec, this.cur - LIVE_SECONDS + 1) : sec) % LIVE_SECONDS;
+    this.requests[i]!++;
+    if (bad) this.errors[i]!++;
+    if (sec === this.cur) {
+      observe(this.hist, LATENCY_BOUNDS, latencyMs);
+      this.histCount++;
+    }
+  }
+
+  #close(): void {
+    if (this.histCount === 0) return;
+    const i = this.cur % LIVE_SECONDS;
+    this.p50[i] = quantile(this.hist, LATENCY_BOUNDS, 0.5) ?? Number.NaN;
+    this.p99[i] = quantile(this.hist, LATENCY_BOUNDS, 0.99) ?? Number.NaN;
+    this.hist.fill(0);
+    this.histCount = 0;
+  }
+
+  columns(from: number, to: number): LiveColumns {
+    const out: LiveColumns = { requests: [], errors: [], p50Ms: [], p99Ms: [] };
+    for (let s = from; s < to; s++) {
+      const i = s % LIVE_SECONDS;
+      const known = s <= this.cur && s > this.cur - LIVE_SECONDS;
+      out.requests.push(known ? this.requests[i]! : 0);
+      out.errors.push(known ? this.errors[i]! : 0);
+      const p50 = known ? this.p50[i]! : Number.NaN;
+      const p99 = known ? this.p99[i]! : Number.NaN;
+      out.p50Ms.push(Number.isNaN(p50) ? null : p50);
+      out.p99Ms.push(Number.isNaN(p99) ? null : p99);
+    }
+    return out;
+  }
+}
+
+/**
+ * Creates the live series source; register `observer` with the other exchange observers.
+ * @example
+ * const live = createLiveSeries();
+ * observers.push(namedObserver('live', live.observer));
+ * live.read('checkout').arms.canary?.requests // per-second counts of the last hour
+ */
+export function createLiveSeries(opts: { now?: () => number } = {}): LiveSeries {
+  const now = opts.now ?? Date.now;
+  const rings = new Map<string, Map<string, Ring>>();
+  const rulesByRoute = new WeakMap<object, OutcomeRules>();
+  let size = 0;
+  let dropped = 0;
+
+  const ringOf = (route: string, arm: string, sec: number): Ring | undefined => {
+    let arms = rings.get(route);
+    const found = arms?.get(arm);
+    if (found) return found;
+    if (size >= MAX_LIVE_SERIES && !evictStale(sec)) {
+      dropped++;
+      return undefined;
+    }
+    if (!arms) rings.set(route, (arms = new Map()));
+    const ring = new Ring();
+    arms.set(arm, ring);
+    size++;
+    return ring;
+  };
+
+  // Evicts every series idle for the whole hour; true when room was made.
+  const evictStale = (sec: number): boolean => {
+    for (const [route, arms] of rings) {
+      for (const [arm, ring] of arms) {
+        if (ring.cur <= sec - LIVE_SECONDS) {
+          arms.delete(arm);
+          size--;
+        }
+      }
+      if (arms.size === 0) rings.delete(route);
+    }
+    return size < MAX_LIVE_SERIES;
+  };
+
+  const record = (route: string, arm: string, status: number, latencyMs: number, rules: OutcomeRules) => {
+    const c = classifyOutcome(rules, status, latencyMs);
+    if (!c.counted) return;
+    // Recorded when the exchange ends (not when it began): the newest second is what a live chart shows.
+    const sec = Math.floor(now() / 1000);
+    ringOf(route, arm, sec)?.add(sec, c.bad, latencyMs);
+  };
+
+  return {
+    observer: {
+      begin(x) {
+        let rules = rulesByRoute.get(x.route);
+        if (!rules) rulesByRoute.set(x.route, (rules = outcomeRules(x.route.guardrails)));
+        const r = rules;
+        const route = x.route.name;
+        return {
+          end: (o, totalMs) => record(route, x.arm, o.status, totalMs, r),
+          shadow: (name, kind) =>
+            kind === 'shadow' ? { end: (res) => record(route, `shadow:${name}`, res.status, res.latencyMs, r) } : undefined,
+        };
+      },
+    },
+    read(route, since) {
+      const to = Math.floor(now() / 1000);
+      const from = Math.min(to, Math.max(to - LIVE_SECONDS + 1, Math.floor(since ?? to - LIVE_SECONDS + 1)));
+      const arms: Record<string, LiveColumns> = {};
+      for (const [arm, ring] of rings.get(route) ?? []) {
+        ring.advance(to);
+        arms[arm] = ring.columns(from, to);
+      }
+      return { route, from, to, arms };
+    },
+    stats: () => ({ series: size, dropped }),
+  };
+}

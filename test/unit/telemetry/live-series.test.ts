@@ -1,0 +1,106 @@
+// The dashboard's per-second series on a fake clock: counts and quantiles per closed second, idle
+// seconds as gaps, the hour-long ring wrapping, shadows as their own series, and the series cap.
+import { describe, expect, it } from 'vitest';
+import type { CompiledRoute } from '../../../src/routing/route.js';
+import type { ExchangeInfo } from '../../../src/telemetry/hooks.js';
+import { createLiveSeries, LIVE_SECONDS, MAX_LIVE_SERIES } from '../../../src/telemetry/live-series.js';
+
+const routeNamed = (name: string) => ({ name, guardrails: undefined }) as unknown as CompiledRoute;
+const checkout = routeNamed('checkout');
+
+const info = (route: CompiledRoute, arm: string): ExchangeInfo => ({
+  route,
+  armIndex: arm === 'control' ? 0 : 1,
+  arm,
+  upstream: arm,
+  endpoint: 'http://127.0.0.1:1',
+  forced: false,
+  share: 0.5,
+  requestId: 'r',
+  key: 'k',
+  method: 'GET',
+  target: '/',
+  headers: {},
+  clientIp: '127.0.0.1',
+  startedAt: 0,
+  startedAtEpoch: 0,
+});
+const outcome = (status: number) => ({ status, code: undefined, bytes: 0, upstreamMs: 1 });
+
+function clock(startSec: number) {
+  let ms = startSec * 1000;
+  return { now: () => ms, set: (sec: number) => (ms = sec * 1000 + 250) };
+}
+
+describe('live series', () => {
+  const T = 1_800_000_000;
+
+  it('counts requests and errors per closed second, with p50/p99 from that second alone', () => {
+    const c = clock(T);
+    const live = createLiveSeries({ now: c.now });
+    c.set(T);
+    for (let i = 1; i <= 100; i++) live.observer.begin(info(checkout, 'v2'))!.end(outcome(i <= 3 ? 503 : 200), i);
+    c.set(T + 2);
+    live.observer.begin(info(checkout, 'v2'))!.end(outcome(200), 1000);
+    live.observer.begin(info(checkout, 'v2'))!.end(outcome(499), 5); // the client left: not counted
+    c.set(T + 3);
+    const s = live.read('checkout', T);
+    expect(s.from).toBe(T);
+    expect(s.to).toBe(T + 3);
+    const v2 = s.arms.v2!;
+    expect(v2.requests).toEqual([100, 0, 1]);
+    expect(v2.errors).toEqual([3, 0, 0]);
+    // Histogram buckets are ~10 % wide: the quantile is its bucket's upper bound.
+    expect(v2.p50Ms[0]).toBeGreaterThanOrEqual(50);
+    expect(v2.p50Ms[0]).toBeLessThan(56);
+    expect(v2.p99Ms[0]).toBeGreaterThanOrEqual(99);
+    expect(v2.p99Ms[0]).toBeLessThan(110);
+    expect(v2.p50Ms[1]).toBeNull();
+    expect(v2.p99Ms[2]).toBeGreaterThanOrEqual(1000);
+    // The open second is never returned: its numbers are still moving.
+    expect(live.read('checkout', T + 3).arms.v2!.requests).toEqual([]);
+  });
+
+  it('keeps one hour: older seconds are overwritten as the ring wraps, and reads are clamped to it', () => {
+    const c = clock(T);
+    const live = createLiveSeries({ now: c.now });
+    c.set(T);
+    live.observer.begin(info(checkout, 'control'))!.end(outcome(200), 3);
+    c.set(T + LIVE_SECONDS + 10);
+    live.observer.begin(info(checkout, 'control'))!.end(outcome(200), 3);
+    c.set(T + LIVE_SECONDS + 11);
+    const s = live.read('checkout', 0);
+    expect(s.from).toBe(T + 12);
+    expect(s.arms.control!.requests.length).toBe(LIVE_SECONDS - 1);
+    expect(s.arms.control!.requests.reduce((a, b) => a + b, 0)).toBe(1);
+    expect(s.arms.control!.requests.at(-1)).toBe(1);
+  });
+
+  it('records shadows as shadow:NAME and ignores noise copies', () => {
+    const c = clock(T);
+    const live = createLiveSeries({ now: c.now });
+    c.set(T);
+    const t = live.observer.begin(info(checkout, 'control'))!;
+    t.shadow!('next', 'shadow')!.end({ status: 500, headers: {}, body: Buffer.alloc(0), truncated: false, bodyBytes: 0, latencyMs: 7 });
+    expect(t.shadow!('next', 'noise')).toBeUndefined();
+    t.end(outcome(200), 2);
+    c.set(T + 1);
+    const s = live.read('checkout', T);
+    expect(Object.keys(s.arms).sort()).toEqual(['control', 'shadow:next']);
+    expect(s.arms['shadow:next']!.errors).toEqual([1]);
+  });
+
+  it('caps the number of series, evicting those idle for an hour first', () => {
+    const c = clock(T);
+    const live = createLiveSeries({ now: c.now });
+    c.set(T);
+    for (let i = 0; i < MAX_LIVE_SERIES; i++) live.observer.begin(info(routeNamed(`r${i}`), 'control'))!.end(outcome(200), 1);
+    live.observer.begin(info(routeNamed('late'), 'control'))!.end(outcome(200), 1);
+    expect(live.stats()).toEqual({ series: MAX_LIVE_SERIES, dropped: 1 });
+    c.set(T + LIVE_SECONDS + 1);
+    live.observer.begin(info(routeNamed('late'), 'control'))!.end(outcome(200), 1);
+    expect(live.stats()).toEqual({ series: 1, dropped: 1 });
+    c.set(T + LIVE_SECONDS + 2);
+    expect(live.read('late').arms.control!.requests.at(-1)).toBe(1);
+  });
+});
