@@ -12,6 +12,8 @@ import { tapPairSink, type PairTap } from './mirror/sink-tap.js';
 import { diffRoutes } from './admin/diffs-api.js';
 import { rollupRoutes } from './admin/rollups-api.js';
 import { createMinuteRollup } from './telemetry/minute-rollup.js';
+import { createLiveSeries } from './telemetry/live-series.js';
+import { dashboardRoutes } from './admin/dashboard.js';
 import { createWebhookNotifier } from './guardrails/notify-webhook.js';
 import { withWebhookMetrics } from './guardrails/webhook-metrics.js';
 import { createGuardrailsRuntime, type GuardrailsRuntime } from './guardrails/runtime.js';
@@ -199,6 +201,7 @@ export async function startApp(opts: AppOptions): Promise<App> {
   guardrails.attach(config.current());
   const member = fleetMode ? await joinFleet({ url: cfg.store.url, config, runtime: guardrails, notifier, log, env }) : undefined;
   const rollup = createMinuteRollup(stores.guardrails, { onError: (err) => log.warn({ err }, 'minute rollup not stored') });
+  const live = createLiveSeries();
   const diffStats = (): MirrorStats => ({
     dispatcher: dispatcher.stats(),
     compare: pipeline.stats(),
@@ -227,6 +230,7 @@ export async function startApp(opts: AppOptions): Promise<App> {
     ...(tracing ? [namedObserver('tracing', tracing.observer)] : []),
     namedObserver('guardrails', member ? member.observer : (hooks?.observer ?? guardrails.observer)),
     namedObserver('rollups', rollup.observer),
+    namedObserver('live', live.observer),
     namedObserver('metrics', metrics.observer),
   ];
   const startedAt = new Date();
@@ -252,6 +256,16 @@ export async function startApp(opts: AppOptions): Promise<App> {
   const ready = () => listening && !draining && (hooks?.ready?.() ?? true);
   // Probes and scrapes without a token, apart from the admin API (metrics.listen; optional).
   const metricsListener = cfg.metrics && role?.admin !== false ? createMetricsListener({ metrics: scrape, ready }) : undefined;
+  const dashboard = dashboardRoutes({
+    config,
+    guardrails: member ? member.runtime : (hooks?.runtime ?? guardrails),
+    store: stores.guardrails,
+    live,
+    shadowDrops: () => {
+      const d = dispatcher.stats();
+      return d.dropped + d.overBudget + d.expired;
+    },
+  });
   const admin = createAdminServer({
     degraded: () => [...(guardrails?.health().degraded ? ['guardrail-persistence'] : []), ...(hooks?.degraded?.() ?? [])],
     config,
@@ -265,6 +279,7 @@ export async function startApp(opts: AppOptions): Promise<App> {
       ...guardrailRoutes(member ? member.runtime : (hooks?.runtime ?? guardrails), stores.guardrails),
       ...fleetRoutes(member?.fleet),
       ...hooks?.routes,
+      ...dashboard.routes,
     },
   });
 
@@ -308,6 +323,7 @@ export async function startApp(opts: AppOptions): Promise<App> {
       if (tracing) await raceDeadline(tracing.shutdown(), SHUTDOWN_GRACE_MS);
       await batcher.stop();
       // Admin goes before the store: a late admin request must not find a closed database.
+      dashboard.hub.close();
       await new Promise<void>((resolve) => {
         admin.close(() => resolve());
         admin.closeAllConnections();

@@ -148,6 +148,11 @@ export const FL_FORCE_REQUIRED = defineError(
   409,
   "the variant's evidence breaches right now; promote or resume it only with force (--force)",
 );
+export const FL_DASHBOARD_BUSY = defineError(
+  'FL_DASHBOARD_BUSY',
+  503,
+  'the dashboard already streams to as many browsers as it serves at once; close a tab or retry later',
+);
 
 // --- storage (reports, guardrail state; never on the request path) ---
 export const FL_STORE_BUSY = defineError('FL_STORE_BUSY', 503, "the store's request queue is full: request dropped and counted");

@@ -8,7 +8,11 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-function asset(name: string): string {
+/**
+ * The text of an admin asset file (src/admin/assets/NAME), from src/ or dist/ alike.
+ * @example readAsset('diffs.css')
+ */
+export function readAsset(name: string): string {
   const candidates = [new URL(`./assets/${name}`, import.meta.url), new URL(`../../../src/admin/assets/${name}`, import.meta.url)];
   const found = candidates.map((u) => fileURLToPath(u)).find((p) => existsSync(p));
   if (!found) throw new Error(`admin asset ${name} not found (looked in ${candidates.map((u) => fileURLToPath(u)).join(', ')})`);
@@ -16,7 +20,7 @@ function asset(name: string): string {
 }
 
 /** The page's CSS. */
-export const DIFFS_CSS = asset('diffs.css');
+export const DIFFS_CSS = readAsset('diffs.css');
 
 /** The page's script: endpoint filter and copy buttons. */
-export const DIFFS_JS = asset('diffs.js');
+export const DIFFS_JS = readAsset('diffs.js');

@@ -4,12 +4,12 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium } from '../helpers/chromium.js';
 import { startFieldlab, startUpstream, type TestFieldlab, type TestUpstream } from '../helpers/servers.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const SCREENSHOT = '/tmp/fieldlab-diffs.png';
 
 /** JSON answers: carts have a stable total and items and a volatile ts; `dark` breaks total and one price. */
@@ -56,11 +56,6 @@ describe('admin /diffs in Chromium', () => {
   const pageErrors: string[] = [];
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(
-        `${CHROMIUM} is missing: the browser tests need Debian's Chromium. Install it with \`apt-get install chromium\` (.ci/run does).`,
-      );
-    }
     control = await startUpstream('control', api(false));
     dark = await startUpstream('dark', api(true));
     fl = await startFieldlab(`
@@ -89,19 +84,7 @@ routes:
     }, 'every mirrored pair to be compared');
     await fl.app.flushDiffs();
 
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
     page.on('pageerror', (err) => pageErrors.push(err.message));
     page.on('dialog', (d) => {
