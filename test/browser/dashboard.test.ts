@@ -52,7 +52,6 @@ upstreams: { control: ${control.url}, variant: ${variant.url} }
 routes:
   - name: checkout
     arms: { control: control, variant: variant }
-    split: { variant: 20 }
     sticky: [header:x-user-id]
     rollout: { steps: [20, 50], minBake: 1h }
 `);
