@@ -207,6 +207,35 @@ routes:
     expect(bytes).toBeLessThan(150 * 1024);
   });
 
+  it('switches to per-minute history beyond the live hour, and back', async () => {
+    await fl.app.flushRollups(true);
+    await page.locator('#range input[value="21600"]').check();
+    await until(async () => (await page.locator('#charts').getAttribute('data-source')) === 'rollups', 'the per-minute data');
+    expect(Number(await page.locator('#charts').getAttribute('data-points'))).toBeGreaterThan(0);
+    await page.locator('#range input[value="900"]').check();
+    await until(async () => (await page.locator('#charts').getAttribute('data-source')) === 'live', 'the live data again');
+  });
+
+  it('closes its stream while the tab is hidden and fills the gap when shown again', async () => {
+    type Dash = { fieldlabDashboard: { seconds(): { first: number; last: number; count: number } } };
+    const seconds = () => page.evaluate(() => (globalThis as unknown as Dash).fieldlabDashboard.seconds());
+    const setHidden = (hidden: boolean) =>
+      page.evaluate((h) => {
+        const doc = (globalThis as unknown as { document: { dispatchEvent(e: unknown): void } }).document;
+        Object.defineProperty(doc, 'hidden', { configurable: true, get: () => h });
+        doc.dispatchEvent(new (globalThis as unknown as { Event: new (t: string) => unknown }).Event('visibilitychange'));
+      }, hidden);
+    await setHidden(true);
+    expect(await page.locator('#live').getAttribute('data-state')).toBe('paused');
+    const before = await seconds();
+    await new Promise((r) => setTimeout(r, 2500));
+    expect((await seconds()).last).toBe(before.last); // nothing arrives while hidden
+    await setHidden(false);
+    await until(async () => (await seconds()).last >= before.last + 2, 'the missed seconds');
+    const after = await seconds();
+    expect(after.last - after.first + 1).toBe(after.count); // no gap, no second twice
+  });
+
   it('fits a phone, and reads well (screenshot)', async () => {
     await page.setViewportSize({ width: 390, height: 844 });
     await new Promise((r) => setTimeout(r, 300));

@@ -317,6 +317,7 @@
     }
     $('charts').dataset.drawMs = (performance.now() - t0).toFixed(1);
     $('charts').dataset.points = String(points);
+    $('charts').dataset.source = history !== null ? 'rollups' : 'live';
   }
   window.addEventListener('resize', () => {
     for (const [metric, u] of charts) u.setSize({ width: chartWidth(document.querySelector(`#charts .chart[data-metric="${metric}"]`)), height: 170 });
@@ -470,6 +471,8 @@
     }
     setInterval(() => history !== null && void loadHistory(), 60_000);
     window.fieldlabDashboard = {
+      /** The live seconds held: first, last and how many (contiguous when last − first + 1 = count). */
+      seconds: () => ({ first: store.xs[0] ?? null, last: store.xs.at(-1) ?? null, count: store.xs.length }),
       /** Draws `seconds` of synthetic per-second data for `arms` arms on every chart; resolves to ms. */
       bench(seconds = LIVE_SECONDS, arms = 2) {
         const now = Math.floor(Date.now() / 1000);
