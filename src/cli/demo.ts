@@ -83,6 +83,7 @@ export async function runDemo(args: string[], io: CliIo): Promise<number | undef
     [
       '',
       'Fieldlab demo is running (Ctrl-C to stop)',
+      `  dashboard ${admin}/   (open in a browser: live charts per arm, decisions, guardrail evidence, actions)`,
       `  proxy    ${proxy}   route "checkout": /api/checkout/:id, control 90% / variant 10%`,
       `  admin    ${admin}/routes   ${admin}/config   ${admin}/diffs   ${admin}/mirror`,
       `  control  ${control.url} (v1)   variant ${variant.url} (v2)`,

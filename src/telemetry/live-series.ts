@@ -35,7 +35,7 @@ export interface LiveSlice {
 /** The source and its observer. */
 export interface LiveSeries {
   readonly observer: ExchangeObserver;
-  /** Closed seconds of `route` from `since` (epoch s; clamped to the last hour) up to the current second. */
+  /** Closed seconds of `route` from `since` (epoch s; clamped to the last hour and to its first observed second) up to the current second. */
   read(route: string, since?: number): LiveSlice;
   /** How many series are kept and how many samples were not recorded (cap reached). */
   stats(): { series: number; dropped: number };
@@ -49,12 +49,15 @@ class Ring {
   readonly p99 = new Float32Array(LIVE_SECONDS).fill(Number.NaN);
   /** The open second (epoch s); its counts are in the rings, its latency only in `hist`. */
   cur = -1;
+  /** The first second this series saw: nothing before it was observed (which is not zero traffic). */
+  born = -1;
   readonly hist = emptyHistogram(LATENCY_BOUNDS);
   histCount = 0;
 
   /** Closes the open second and clears every slot up to `sec`, which becomes the open one. */
   advance(sec: number): void {
     if (sec <= this.cur) return;
+    if (this.born < 0) this.born = sec;
     if (this.cur >= 0) this.#close();
     const from = this.cur < 0 || sec - this.cur > LIVE_SECONDS ? sec - LIVE_SECONDS + 1 : this.cur + 1;
     for (let s = from; s <= sec; s++) {
@@ -171,9 +174,13 @@ export function createLiveSeries(opts: { now?: () => number } = {}): LiveSeries 
     },
     read(route, since) {
       const to = Math.floor(now() / 1000);
-      const from = Math.min(to, Math.max(to - LIVE_SECONDS + 1, Math.floor(since ?? to - LIVE_SECONDS + 1)));
+      const series = rings.get(route) ?? new Map<string, Ring>();
+      // From the first second any arm of the route saw: before it there is no data, not zero traffic.
+      let born = to;
+      for (const ring of series.values()) born = Math.min(born, ring.born);
+      const from = Math.min(to, Math.max(to - LIVE_SECONDS + 1, born, Math.floor(since ?? 0)));
       const arms: Record<string, LiveColumns> = {};
-      for (const [arm, ring] of rings.get(route) ?? []) {
+      for (const [arm, ring] of series) {
         ring.advance(to);
         arms[arm] = ring.columns(from, to);
       }

@@ -44,6 +44,7 @@ describe('fieldlab demo', () => {
     expect(admin).toBeDefined();
     expect(admin).not.toBe('http://127.0.0.1:9901');
     expect(out).toContain(`npx fieldlab status --admin ${admin} `);
+    expect(out).toContain(`dashboard ${admin}/ `);
     expect(out).toContain(`npx fieldlab diffs --store sqlite:${store} `);
   }, 45_000);
 

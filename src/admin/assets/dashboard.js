@@ -120,6 +120,8 @@
         ),
       ),
     );
+    // Actions act on guardrails: a route without them has nothing to roll back or promote.
+    $('actions').hidden = !r.guarded;
     const sel = $('confirm-arm');
     const keep = sel.value;
     sel.replaceChildren(el('option', { value: '' }, 'every variant'), ...r.arms.slice(1).map((a) => el('option', { value: a.name }, a.name)));

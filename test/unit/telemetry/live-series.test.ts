@@ -57,6 +57,8 @@ describe('live series', () => {
     expect(v2.p99Ms[0]).toBeLessThan(110);
     expect(v2.p50Ms[1]).toBeNull();
     expect(v2.p99Ms[2]).toBeGreaterThanOrEqual(1000);
+    // Without since: from the first second the route saw (earlier is no data, not zero traffic).
+    expect(live.read('checkout').from).toBe(T);
     // The open second is never returned: its numbers are still moving.
     expect(live.read('checkout', T + 3).arms.v2!.requests).toEqual([]);
   });
