@@ -9,6 +9,7 @@
  * The page closes its stream while the tab is hidden and reconnects with `since=` to fill the gap.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { raceDeadline } from '../async/deadline.js';
 import { FL_DASHBOARD_BUSY } from '../errors.js';
 import { sendLocalReply } from '../net/local-reply.js';
 import type { DecisionRecord } from '../storage/guardrail-types.js';
@@ -43,6 +44,7 @@ interface Client {
 }
 
 const RECENT = 100;
+const STORE_WAIT_MS = 1500;
 const PING_TICKS = 15;
 
 const key = (d: DecisionRecord) => `${d.at}|${d.route}|${d.arm}|${d.action}`;
@@ -68,12 +70,12 @@ export function createEventHub(deps: EventHubDeps): EventHub {
 
   /** Reads the newest decisions; returns those not seen before. A failing store keeps the last list. */
   const refresh = async (): Promise<DecisionRecord[]> => {
-    let rows: DecisionRecord[];
-    try {
-      rows = await deps.decisions(RECENT);
-    } catch {
-      return [];
-    }
+    let rows: DecisionRecord[] | undefined;
+    // A slow store must not stall the live series of every browser: past the bound, this tick goes without.
+    const read = Promise.resolve()
+      .then(() => deps.decisions(RECENT))
+      .then((r) => void (rows = r));
+    if ((await raceDeadline(read, STORE_WAIT_MS)) === 'deadline' || rows === undefined) return [];
     const fresh = loaded ? rows.filter((d) => !seen.has(key(d))) : [];
     recent = rows;
     seen = new Set(rows.map(key));

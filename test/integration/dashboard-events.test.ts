@@ -88,7 +88,7 @@ describe('dashboard event stream', () => {
 
   async function start(opts: {
     model?: () => DashboardModel;
-    decisions?: () => DecisionRecord[];
+    decisions?: () => DecisionRecord[] | Promise<DecisionRecord[]>;
     maxClients?: number;
     maxBufferBytes?: number;
   }) {
@@ -133,6 +133,15 @@ describe('dashboard event stream', () => {
     for (let i = 1; i < slices.length; i++) expect(slices[i]!.from).toBe(slices[i - 1]!.to);
     const errors = slices.flatMap((x) => x.arms.v2?.errors ?? []).reduce((a, b) => a + b, 0);
     expect(errors).toBe(1);
+  });
+
+  it('keeps the live series flowing while the store does not answer', async () => {
+    const { live, url } = await start({ decisions: () => new Promise<never>(() => undefined) });
+    live.observer.begin(exchange('v2'))!.end({ status: 200, code: undefined, bytes: 0, upstreamMs: 1 }, 3);
+    const s = await subscribe(`${url}?route=checkout`);
+    streams.push(s);
+    await until(() => s.events.filter((e) => e.event === 'series').length >= 2, 'series despite the store');
+    expect(s.events.filter((e) => e.event === 'decisions').map((e) => e.data)).toEqual([[]]);
   });
 
   it('refuses streams over the cap with 503 FL_DASHBOARD_BUSY', async () => {
