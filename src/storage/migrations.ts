@@ -55,6 +55,15 @@ export const MIGRATIONS: readonly Migration[] = [
   ],
   // 3: the random hash seed of each route without an explicit `seed:` (routing/seeds.ts).
   ['CREATE TABLE route_seeds (route TEXT PRIMARY KEY, seed TEXT NOT NULL, created_at INTEGER NOT NULL)'],
+  // 4: experiments — first exposure per unit × arm, goal events per unit × minute (storage/sqlite-experiments.ts).
+  [
+    `CREATE TABLE experiment_units (route TEXT NOT NULL, unit TEXT NOT NULL, arm TEXT NOT NULL,
+      first_at INTEGER NOT NULL, weights TEXT NOT NULL, PRIMARY KEY (route, unit, arm)) WITHOUT ROWID`,
+    'CREATE INDEX experiment_units_first_at ON experiment_units (first_at)',
+    `CREATE TABLE experiment_events (route TEXT NOT NULL, goal TEXT NOT NULL, unit TEXT NOT NULL, minute INTEGER NOT NULL,
+      count INTEGER NOT NULL, value REAL NOT NULL, PRIMARY KEY (route, goal, unit, minute)) WITHOUT ROWID`,
+    'CREATE INDEX experiment_events_minute ON experiment_events (minute)',
+  ],
 ];
 
 /** Opening a database written by a newer Fieldlab: refused rather than guessed at. */

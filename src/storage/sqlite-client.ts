@@ -10,6 +10,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { FL_STORE_BUSY, FL_STORE_UNAVAILABLE } from '../errors.js';
+import type { ExperimentStore } from './experiment-types.js';
 import type { GuardrailStore } from './guardrail-types.js';
 import { storeError } from './store-error.js';
 import type { SqliteReady, SqliteReply, SqliteRequest, SqliteWorkerData } from './sqlite-worker.js';
@@ -67,7 +68,7 @@ export async function openSqliteWorkerStores(file: string, opts: DiffStoreLimits
   const waiting = new Map<number, Waiting>();
   let nextId = 1;
   let worker: Worker | undefined;
-  let methods: Readonly<Record<SqliteRequest['repo'], readonly string[]>> = { diffs: [], guardrails: [] };
+  let methods: Readonly<Record<SqliteRequest['repo'], readonly string[]>> = { diffs: [], guardrails: [], experiments: [] };
   let starting: Promise<Worker> | undefined;
   let closed = false;
   const counts = { requests: 0, dropped: 0, failed: 0, workerMs: 0, maxMs: 0, starts: 0 };
@@ -171,6 +172,7 @@ export async function openSqliteWorkerStores(file: string, opts: DiffStoreLimits
   return {
     diffs,
     guardrails: proxyOf<GuardrailStore>('guardrails', methods.guardrails),
+    experiments: proxyOf<ExperimentStore>('experiments', methods.experiments),
     close,
     stats: () => ({ ...counts, pending: waiting.size }),
   };

@@ -17,7 +17,7 @@ export interface SqliteWorkerData {
 /** One request from the client. */
 export interface SqliteRequest {
   readonly id: number;
-  readonly repo: 'diffs' | 'guardrails';
+  readonly repo: 'diffs' | 'guardrails' | 'experiments';
   readonly method: string;
   readonly args: readonly unknown[];
 }
@@ -45,7 +45,10 @@ try {
   repos = openSqliteRepos(data.file, data.limits);
   // The client builds its proxies from these names: a method added to a repository is served as is.
   const methods = (repo: object) => Object.keys(repo).filter((k) => k !== 'close');
-  port.postMessage({ ready: true, methods: { diffs: methods(repos.diffs), guardrails: methods(repos.guardrails) } } satisfies SqliteReady);
+  port.postMessage({
+    ready: true,
+    methods: { diffs: methods(repos.diffs), guardrails: methods(repos.guardrails), experiments: methods(repos.experiments) },
+  } satisfies SqliteReady);
 } catch (err) {
   port.postMessage({ ready: false, error: describe(err) } satisfies SqliteReady);
 }

@@ -7,7 +7,9 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import { buildReport } from '../compare/report.js';
 import { openDatabase } from './db.js';
+import type { ExperimentStore } from './experiment-types.js';
 import type { GuardrailStore } from './guardrail-types.js';
+import { createSqliteExperimentStore } from './sqlite-experiments.js';
 import { createSqliteGuardrailStore } from './sqlite-guardrails.js';
 import { createSqliteReader } from './sqlite-read.js';
 import { createSqliteWriter } from './sqlite-write.js';
@@ -21,6 +23,7 @@ const HOURLY_TABLES = ['diff_pairs', 'diff_fields', 'diff_noise', 'diff_statuses
 export interface SqliteRepos {
   readonly diffs: Sync<DiffStore>;
   readonly guardrails: Sync<GuardrailStore>;
+  readonly experiments: Sync<ExperimentStore>;
   close(): void;
 }
 
@@ -32,7 +35,12 @@ export interface SqliteRepos {
 export function openSqliteRepos(file: string, opts: DiffStoreLimits = {}): SqliteRepos {
   const db = openDatabase(file);
   const diffs = createSqliteDiffs(db, opts);
-  return { diffs, guardrails: createSqliteGuardrailStore(db), close: () => void diffs.close() };
+  return {
+    diffs,
+    guardrails: createSqliteGuardrailStore(db),
+    experiments: createSqliteExperimentStore(db),
+    close: () => void diffs.close(),
+  };
 }
 
 /**
@@ -55,6 +63,7 @@ export function openSqliteStores(file: string, opts: DiffStoreLimits = {}): Stor
   return {
     diffs: asyncRepo<DiffStore>(repos.diffs),
     guardrails: asyncRepo<GuardrailStore>(repos.guardrails),
+    experiments: asyncRepo<ExperimentStore>(repos.experiments),
     close: async () => repos.close(),
   };
 }

@@ -6,6 +6,7 @@
  */
 import type { DiffReport, ReportPage } from '../compare/report.js';
 import type { DiffKind } from '../compare/types.js';
+import type { ExperimentStore } from './experiment-types.js';
 import type { GuardrailStore } from './guardrail-types.js';
 
 /**
@@ -151,6 +152,7 @@ export interface DiffStore {
 export interface Stores {
   readonly diffs: DiffStore;
   readonly guardrails: GuardrailStore;
+  readonly experiments: ExperimentStore;
   /** Closes both (after pending writes); idempotent. */
   close(): Promise<void>;
   /** The backend's own counters (SQLite: its worker's requests, drops, time), for `/mirror`. */

@@ -7,6 +7,7 @@ import { buildReport } from '../../compare/report.js';
 import type { StoreBackend } from '../open.js';
 import type { DiffStore, Stores } from '../types.js';
 import { createPgDiffStore } from './diffs.js';
+import { createPgExperimentStore } from './experiments.js';
 import { createPgGuardrailStore } from './guardrails.js';
 import { migratePostgres } from './migrations.js';
 import { createPgDatabase } from './pool.js';
@@ -35,6 +36,7 @@ export const postgresBackend: StoreBackend = {
     return {
       diffs,
       guardrails: createPgGuardrailStore(db),
+      experiments: createPgExperimentStore(db),
       close: () => (closed ??= db.close()),
     };
   },

@@ -86,6 +86,15 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
   ],
   // 5: unguessable sticky seeds per route, claimed once for the whole fleet (first writer wins).
   (t) => [`CREATE TABLE ${t('route_seeds')} (route TEXT PRIMARY KEY, seed TEXT NOT NULL, created_at BIGINT NOT NULL)`],
+  // 6: experiments — first exposure per unit × arm, goal events per unit × minute (postgres/experiments.ts).
+  (t) => [
+    `CREATE TABLE ${t('experiment_units')} (route TEXT NOT NULL, unit TEXT NOT NULL, arm TEXT NOT NULL,
+      first_at BIGINT NOT NULL, weights TEXT NOT NULL, PRIMARY KEY (route, unit, arm))`,
+    `CREATE INDEX experiment_units_first_at ON ${t('experiment_units')} (first_at)`,
+    `CREATE TABLE ${t('experiment_events')} (route TEXT NOT NULL, goal TEXT NOT NULL, unit TEXT NOT NULL, minute BIGINT NOT NULL,
+      count BIGINT NOT NULL, value DOUBLE PRECISION NOT NULL, PRIMARY KEY (route, goal, unit, minute))`,
+    `CREATE INDEX experiment_events_minute ON ${t('experiment_events')} (minute)`,
+  ],
 ];
 
 /** Key of the transaction-level advisory lock that serializes migrators of one schema. */
