@@ -141,6 +141,7 @@ export const FL_NO_GUARDRAILS = defineError(
   409,
   'route has no guardrails or rollout (add `guardrails:` to control it)',
 );
+export const FL_NO_EXPERIMENT = defineError('FL_NO_EXPERIMENT', 404, 'route has no experiment (add `experiment:` to measure goals)');
 export const FL_ADMIN_BAD_REQUEST = defineError('FL_ADMIN_BAD_REQUEST', 400, 'invalid admin request (unknown action, arm or filter)');
 export const FL_NO_CHANGE = defineError('FL_NO_CHANGE', 409, 'the manual action would change nothing (already in that state)');
 export const FL_FORCE_REQUIRED = defineError(

@@ -9,6 +9,7 @@ import type { Snapshot } from '../config/compile.js';
 import { FL_INTERNAL } from '../errors.js';
 import { forward } from '../forward/forwarder.js';
 import { beginMirror, type MirrorDeps } from '../mirror/mirror.js';
+import { type ResponseTap, withTap } from '../experiments/response-tap.js';
 import { beginPrepared, endRejected, type LifecycleDeps } from './lifecycle.js';
 import { sendLocalReply } from '../net/local-reply.js';
 import { prepareRequest } from './prepare.js';
@@ -21,6 +22,8 @@ export interface HandlerDeps extends LifecycleDeps {
   draining(): boolean;
   /** Shadow dispatch and pairing; only touched by routes that have `shadow:`. */
   readonly mirror: MirrorDeps;
+  /** Experiment goals that read the response (a header, a JSON field); undefined without any. */
+  readonly responseTap?: ResponseTap | undefined;
 }
 
 /**
@@ -42,7 +45,8 @@ export function createRequestHandler(deps: HandlerDeps): (req: IncomingMessage, 
       }
       const exchange = beginPrepared(deps, req, p, started, access);
       const mirror = p.route.shadows.length > 0 ? beginMirror(req, p, deps.mirror, exchange.tracker) : undefined;
-      forward(req, res, p, snap.config.limits, exchange, mirror && { body: mirror.body, decorator: mirror.capture });
+      const extras = mirror && { body: mirror.body, decorator: mirror.capture };
+      forward(req, res, p, snap.config.limits, exchange, withTap(extras, deps.responseTap?.(req, p)));
     } catch (err) {
       // A bug must cost one request, not the process.
       deps.log.error({ err }, 'request handler failed');

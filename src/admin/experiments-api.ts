@@ -1,0 +1,32 @@
+/**
+ * Experiment results over the admin API: `GET /experiments.json[?route=NAME]` — goals, lift with
+ * the anytime-valid confidence sequence and (once not early) the fixed-horizon interval, vital
+ * signs and diagnostics per experiment route. The shape is documented in README "Experiments".
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { FL_NO_EXPERIMENT, FL_ROUTE_NOT_FOUND } from '../errors.js';
+import type { ExperimentResults } from '../experiments/results.js';
+import { sendLocalReply } from '../net/local-reply.js';
+import { storeErrorDef } from '../storage/store-error.js';
+import { sendJson } from './server.js';
+
+/**
+ * The admin route.
+ * @example createAdminServer({ ..., routes: experimentRoutes(results) })
+ */
+export function experimentRoutes(results: ExperimentResults): Record<string, (req: IncomingMessage, res: ServerResponse) => Promise<void>> {
+  return {
+    'GET /experiments.json': async (req, res) => {
+      const route = new URL(req.url ?? '/', 'http://admin').searchParams.get('route') ?? undefined;
+      let out: Awaited<ReturnType<ExperimentResults['read']>>;
+      try {
+        out = await results.read(route || undefined);
+      } catch (err) {
+        return sendLocalReply(res, storeErrorDef(err), undefined, err instanceof Error ? err.message : String(err));
+      }
+      if (out.missing === 'route') return sendLocalReply(res, FL_ROUTE_NOT_FOUND, undefined, `no route "${route}" in the running config`);
+      if (out.missing === 'experiment') return sendLocalReply(res, FL_NO_EXPERIMENT, undefined, `route "${route}" has no experiment:`);
+      sendJson(res, { generatedAt: new Date().toISOString(), experiments: out.experiments });
+    },
+  };
+}

@@ -1,0 +1,69 @@
+/**
+ * `fieldlab results ROUTE [--json]`: a running Fieldlab's experiment results for one route, from
+ * `GET /experiments.json?route=ROUTE` — per goal each arm's units and mean, the lift with its
+ * confidence sequence (and the fixed-horizon interval once not early), vital signs and alarms.
+ * Exit 2 for an unknown route or one without `experiment:` (and for an unreachable admin API).
+ */
+import type { ExperimentResult } from '../experiments/analysis.js';
+import { adminCall, adminTarget } from './admin-client.js';
+import { fail } from './control.js';
+import type { CliIo } from './start.js';
+
+const FLAGS_WITH_VALUE = new Set(['--admin', '--token', '--config']);
+const USAGE = 'usage: fieldlab results ROUTE [--json] [--admin URL] [--token TOKEN] [--config FILE]';
+
+/** `fieldlab results ROUTE [--json] [--admin URL] [--token T] [--config FILE]` */
+export async function runResults(args: string[], io: CliIo): Promise<number> {
+  const route = args.find((a, i) => !a.startsWith('--') && !(i > 0 && FLAGS_WITH_VALUE.has(args[i - 1]!)));
+  if (!route || args.includes('--help')) {
+    io.err(USAGE);
+    return 2;
+  }
+  const r = await adminCall(adminTarget(args, io), 'GET', `/experiments.json?route=${encodeURIComponent(route)}`);
+  if (r.status !== 200) return fail(io, r);
+  const body = r.body as { experiments: ExperimentResult[] };
+  io.out(args.includes('--json') ? JSON.stringify(body.experiments[0], null, 2) : renderResults(body.experiments[0]!));
+  return 0;
+}
+
+/**
+ * Renders one experiment's results as text.
+ * @example renderResults(result) // 'experiment product — EARLY (ran 2h of 7d) …'
+ */
+export function renderResults(x: ExperimentResult): string {
+  const lines = [
+    `experiment ${x.route} — ${x.early ? `EARLY (${x.earlyReasons.join('; ')})` : 'ready'}${x.startedAt ? `, since ${x.startedAt}` : ''}`,
+    `  arms: ${x.arms.map((a) => `${a.arm} ${a.units} units${a.weightPercent === null ? '' : ` (${a.weightPercent}%)`}`).join(', ')}`,
+  ];
+  for (const g of x.goals) {
+    lines.push('', `goal ${g.name} (${g.kind}${g.route ? ` on route ${g.route}` : ''})`);
+    for (const a of g.arms) lines.push(`  ${a.arm.padEnd(12)} ${String(a.units).padStart(8)} units  mean ${num(a.mean)}`);
+    for (const l of g.lifts) {
+      const seq = l.sequential;
+      lines.push(
+        `  ${l.arm} vs control: ${signed(l.absolute)} (${pct(l.relative)})  confidence sequence ${span(seq.absolute)}${seq.significant ? '  SIGNIFICANT' : ''}`,
+      );
+      if (l.fixed.available) lines.push(`      fixed-horizon ${span(l.fixed.absolute)}${l.fixed.significant ? '  significant' : ''}`);
+    }
+  }
+  lines.push('', 'vital signs');
+  for (const v of x.vitals) {
+    lines.push(
+      `  ${v.arm.padEnd(12)} ${num(v.requestsPerUnit)} requests/unit  error rate ${pct(v.errorRate)}  mean latency ${num(v.meanLatencyMs)} ms`,
+    );
+  }
+  const d = x.diagnostics;
+  lines.push(
+    '',
+    `SRM: p = ${d.srm.pValue.toPrecision(3)}${d.srm.alarm ? '  ALARM' : ''} (observed ${JSON.stringify(d.srm.observed)}, expected ${JSON.stringify(round(d.srm.expected))})`,
+    `leaks: ${d.leaks.units} units (${pct(d.leaks.share)})${d.leaks.alarm ? '  ALARM' : ''}`,
+    `goal traffic: ${d.goalTraffic.withoutKey} without a sticky key, ${d.goalTraffic.unexposed} never exposed of ${d.goalTraffic.requests}${d.goalTraffic.alarm ? '  ALARM' : ''}`,
+  );
+  return lines.join('\n');
+}
+
+const num = (v: number | null) => (v === null ? '–' : +v.toPrecision(4));
+const signed = (v: number | null) => (v === null ? '–' : `${v >= 0 ? '+' : ''}${+v.toPrecision(4)}`);
+const pct = (v: number | null) => (v === null ? '–' : `${+(v * 100).toPrecision(3)}%`);
+const span = (s: [number, number] | null) => (s === null ? '[not enough units]' : `[${signed(s[0])}, ${signed(s[1])}]`);
+const round = (o: Record<string, number>) => Object.fromEntries(Object.entries(o).map(([k, v]) => [k, Math.round(v)]));

@@ -1,0 +1,224 @@
+/**
+ * The experiment recorder: an exchange observer that notes each unit's first exposure per arm (with
+ * the weights live then; a unit is exposed once its arm answered a request) and every goal request by a unit, in bounded in-memory maps flushed to the
+ * store once a second from a timer — never on the request path. When a map is full, new entries are
+ * dropped and counted (the client's response is never affected); a flush still in flight when the
+ * next is due just lets the maps fill. Vital signs ($requests with latency, $errors) are recorded
+ * per unit and minute for every request on an experiment route.
+ */
+import type { IncomingHttpHeaders } from 'node:http';
+import type { Snapshot } from '../config/compile.js';
+import { createLru } from '../compare/lru.js';
+import type { ArmRanges } from '../routing/assign.js';
+import type { CompiledRoute } from '../routing/route.js';
+import type { ExperimentBatch, ExperimentStore, ExposureRow, GoalEventRow } from '../storage/experiment-types.js';
+import type { ExchangeInfo, ExchangeObserver } from '../telemetry/hooks.js';
+import { experimentsOf, requestMatches, statusMatches, type ExperimentSpec, type GoalSpec } from './spec.js';
+
+/** Recorder counters (GET /experiments.json shows them under `recorder`). */
+export interface RecorderStats {
+  readonly exposures: number;
+  readonly events: number;
+  readonly droppedExposures: number;
+  readonly droppedEvents: number;
+  readonly failedBatches: number;
+}
+
+/** The running recorder. */
+export interface ExperimentRecorder {
+  readonly observer: ExchangeObserver;
+  /** Records one goal event (the response tap calls this once it has read the response). */
+  goal(g: GoalSpec, unit: string, at: number, value: number): void;
+  /** Writes everything pending now; resolves once stored or dropped (never rejects). */
+  flush(): Promise<void>;
+  stats(): RecorderStats;
+  stop(): Promise<void>;
+}
+
+/** Bounds: pending exposures and unit-minute event cells between flushes, and recently stored exposures. */
+export interface RecorderLimits {
+  readonly maxExposures?: number;
+  readonly maxEvents?: number;
+  readonly seenUnits?: number;
+}
+
+type Cell = { -readonly [K in keyof GoalEventRow]: GoalEventRow[K] };
+
+/**
+ * Creates the recorder; it reads the live snapshot per request to find the experiments.
+ * @example const rec = createExperimentRecorder({ store: stores.experiments, current: config.current }); observers.push(rec.observer)
+ */
+export function createExperimentRecorder(deps: {
+  readonly store: Pick<ExperimentStore, 'writeExperiments'>;
+  readonly current: () => Snapshot;
+  readonly flushMs?: number;
+  readonly limits?: RecorderLimits;
+  readonly onError?: (err: unknown) => void;
+}): ExperimentRecorder {
+  const maxExposures = deps.limits?.maxExposures ?? 20_000;
+  const maxEvents = deps.limits?.maxEvents ?? 50_000;
+  let exposures = new Map<string, ExposureRow>();
+  let events = new Map<string, Cell>();
+  // Units already sent: a returning unit costs a lookup, not a row per request.
+  const seen = createLru<string, true>(deps.limits?.seenUnits ?? 100_000);
+  const counts = { exposures: 0, events: 0, droppedExposures: 0, droppedEvents: 0, failedBatches: 0 };
+  let writing: Promise<void> | undefined;
+
+  const expose = (route: CompiledRoute, unit: string, arm: string, at: number) => {
+    const key = `${route.name}\u0000${unit}\u0000${arm}`;
+    if (seen.get(key) || exposures.has(key)) return;
+    if (exposures.size >= maxExposures) {
+      counts.droppedExposures++;
+      return;
+    }
+    exposures.set(key, { route: route.name, unit, arm, at, weights: weightsOf(route) });
+    counts.exposures++;
+  };
+
+  const event = (route: string, goal: string, unit: string, at: number, count: number, value: number) => {
+    const minute = at - (at % 60_000);
+    const key = `${route}\u0000${goal}\u0000${unit}\u0000${minute}`;
+    const cell = events.get(key);
+    if (cell) {
+      cell.count += count;
+      cell.value += value;
+      return;
+    }
+    if (events.size >= maxEvents) {
+      counts.droppedEvents++;
+      return;
+    }
+    events.set(key, { route, goal, unit, minute, count, value });
+    counts.events++;
+  };
+
+  const goal = (g: GoalSpec, unit: string, at: number, value: number) => event(g.experiment, g.name, unit, at, 1, value);
+
+  const begin = (x: ExchangeInfo) => {
+    const exps = experimentsOf(deps.current());
+    if (exps.empty) return undefined;
+    const exp = exps.byRoute.get(x.route.name);
+    const path = pathOf(x.target);
+    let matched: GoalSpec[] | undefined;
+    for (const g of exps.goalsOn(x.route.name)) {
+      // Response-dependent goals (header, JSON field, value) are recorded by the response tap.
+      if (g.header === undefined && !g.needsBody && requestMatches(g, x.method, path)) (matched ??= []).push(g);
+    }
+    // A forced arm (QA) or a request no endpoint served says nothing about the split's units.
+    const exposed = exp !== undefined && !x.forced && x.endpoint !== undefined;
+    if (!exposed && !matched) return undefined;
+    return {
+      end(o: { status: number; code: string | undefined }, totalMs: number) {
+        const at = x.startedAtEpoch;
+        if (exposed) {
+          // Exposed = its arm answered (no proxy-made error): a variant that loses some users'
+          // requests loses their exposures too, which is exactly what the SRM check is for.
+          if (o.code === undefined) expose(x.route, x.key, x.arm, at);
+          event(exp.route, '$requests', x.key, at, 1, totalMs);
+          if (o.status >= 500) event(exp.route, '$errors', x.key, at, 1, 0);
+        }
+        if (!matched) return;
+        for (const g of matched) {
+          if (!statusMatches(g, o.status)) continue;
+          const unit = unitFor(exps.byRoute.get(g.experiment), x.route.name, x);
+          if (unit !== undefined) goal(g, unit, at, 0);
+        }
+      },
+    };
+  };
+
+  const flush = (): Promise<void> => {
+    if (writing) return writing;
+    if (exposures.size === 0 && events.size === 0) return Promise.resolve();
+    const batch: ExperimentBatch = { exposures: [...exposures.values()], events: [...events.values()] };
+    const keys = [...exposures.keys()];
+    exposures = new Map();
+    events = new Map();
+    // Fire and forget from the timer; the promise is for shutdown and tests, and never rejects.
+    writing = new Promise<void>((resolve) => resolve(deps.store.writeExperiments(batch)))
+      .then(
+        () => {
+          for (const k of keys) seen.set(k, true);
+        },
+        (err: unknown) => {
+          counts.failedBatches++;
+          counts.droppedExposures += batch.exposures.length;
+          counts.droppedEvents += batch.events.length;
+          deps.onError?.(err);
+        },
+      )
+      .finally(() => {
+        writing = undefined;
+      });
+    return writing;
+  };
+  const timer = setInterval(() => void flush(), deps.flushMs ?? 1000);
+  timer.unref();
+
+  return {
+    observer: { name: 'experiments', begin },
+    goal,
+    async flush() {
+      await writing;
+      await flush();
+    },
+    stats: () => ({ ...counts }),
+    async stop() {
+      clearInterval(timer);
+      await writing;
+      await flush();
+    },
+  };
+}
+
+/**
+ * The unit of a goal request for an experiment: on the experiment's own route the key it was assigned
+ * by (also a freshly generated one), elsewhere the experiment's sticky sources; '' when absent, and
+ * undefined for a QA-forced request (it says nothing about the split's units).
+ * @example unitFor(spec, 'checkout', exchangeInfo) // 'u-123'
+ */
+export function unitFor(exp: ExperimentSpec | undefined, route: string, x: UnitSource): string | undefined {
+  if (!exp) return undefined;
+  if (route === exp.route) return x.forced ? undefined : x.key;
+  return exp.unitOf({ headers: x.headers, query: queryOf(x.target), clientIp: x.clientIp }) ?? '';
+}
+
+/** What a request offers to find its unit (ExchangeInfo has it all). */
+export interface UnitSource {
+  readonly key: string;
+  readonly forced: boolean;
+  readonly headers: IncomingHttpHeaders;
+  /** Path and query. */
+  readonly target: string;
+  readonly clientIp: string;
+}
+
+/**
+ * The path of a request target, without its query.
+ * @example pathOf('/a?b=1') // '/a'
+ */
+export function pathOf(target: string): string {
+  const q = target.indexOf('?');
+  return q === -1 ? target : target.slice(0, q);
+}
+
+function queryOf(target: string): string {
+  const q = target.indexOf('?');
+  return q === -1 ? '' : target.slice(q + 1);
+}
+
+// One string per weight layout (the cell replaces its ranges object on every change).
+const weightStrings = new WeakMap<ArmRanges, string>();
+
+/** The live percents of every arm, control first: "90,10". */
+function weightsOf(route: CompiledRoute): string {
+  const ranges = route.weights.ranges;
+  let s = weightStrings.get(ranges);
+  if (s === undefined) {
+    const variants = route.weights.percents;
+    const control = Math.max(0, 100 - variants.reduce((a, b) => a + b, 0));
+    s = [control, ...variants].map((p) => +p.toFixed(4)).join(',');
+    weightStrings.set(ranges, s);
+  }
+  return s;
+}

@@ -1,0 +1,64 @@
+/**
+ * Reads and analyses every experiment of the live config (or one route's): sufficient statistics
+ * from the store, live weights from the snapshot, drop counts from this replica's recorder. Cached
+ * for a second per route, so a dashboard polling from several tabs costs one store query a second.
+ */
+import type { Snapshot } from '../config/compile.js';
+import type { ExperimentStore } from '../storage/experiment-types.js';
+import { analyze, type ExperimentResult } from './analysis.js';
+import type { RecorderStats } from './recorder.js';
+import { experimentsOf } from './spec.js';
+
+/** Answers for the API and the CLI. */
+export interface ExperimentResults {
+  /** All experiments, or one route's; `missing` says why a named route has none. */
+  read(route?: string): Promise<{ experiments: ExperimentResult[]; missing?: 'route' | 'experiment' }>;
+}
+
+/**
+ * Creates the reader.
+ * @example const results = createExperimentResults({ store: stores.experiments, current: config.current, recorder: rec.stats })
+ */
+export function createExperimentResults(deps: {
+  readonly store: Pick<ExperimentStore, 'experimentSums'>;
+  readonly current: () => Snapshot;
+  readonly recorder?: () => RecorderStats;
+  readonly now?: () => number;
+  readonly cacheMs?: number;
+}): ExperimentResults {
+  const now = deps.now ?? Date.now;
+  const cache = new Map<string, { at: number; version: number; result: Promise<ExperimentResult> }>();
+  const one = (snap: Snapshot, route: string): Promise<ExperimentResult> => {
+    const hit = cache.get(route);
+    const t = now();
+    if (hit && hit.version === snap.version && t - hit.at < (deps.cacheMs ?? 1000)) return hit.result;
+    const spec = experimentsOf(snap).byRoute.get(route)!;
+    const compiled = snap.routes.find((r) => r.name === route);
+    const percents = compiled?.weights.percents;
+    const weights = percents ? [Math.max(0, 100 - percents.reduce((a, b) => a + b, 0)), ...percents] : undefined;
+    const rec = deps.recorder?.();
+    const result = deps.store.experimentSums(route, spec.config.window).then((sums) =>
+      analyze(spec, sums, {
+        now: now(),
+        ...(weights ? { weights } : {}),
+        ...(rec ? { recorder: { droppedExposures: rec.droppedExposures, droppedEvents: rec.droppedEvents } } : {}),
+      }),
+    );
+    cache.set(route, { at: t, version: snap.version, result });
+    // A failed read is not cached: the next request tries the store again.
+    result.catch(() => cache.delete(route));
+    return result;
+  };
+  return {
+    async read(route) {
+      const snap = deps.current();
+      const exps = experimentsOf(snap);
+      if (route !== undefined) {
+        if (!snap.routes.some((r) => r.name === route)) return { experiments: [], missing: 'route' };
+        if (!exps.byRoute.has(route)) return { experiments: [], missing: 'experiment' };
+        return { experiments: [await one(snap, route)] };
+      }
+      return { experiments: await Promise.all([...exps.byRoute.keys()].map((r) => one(snap, r))) };
+    },
+  };
+}
