@@ -59,6 +59,12 @@ export function renderResults(x: ExperimentResult): string {
     `leaks: ${d.leaks.units} units (${pct(d.leaks.share)})${d.leaks.alarm ? '  ALARM' : ''}`,
     `goal traffic: ${d.goalTraffic.withoutKey} without a sticky key, ${d.goalTraffic.unexposed} never exposed of ${d.goalTraffic.requests}${d.goalTraffic.alarm ? '  ALARM' : ''}`,
   );
+  for (const v of d.nullBranch?.variants ?? []) {
+    const same = v.endpoints.filter((e) => e.same).length;
+    lines.push(
+      `null branch (${v.arm}): ${v.endpoints.length === 0 ? `no endpoint with ${v.minRequests} responses per arm yet` : `${same} of ${v.endpoints.length} endpoints answer exactly like control`}${v.alarm ? '  ALARM: is the application reading x-fieldlab-arm?' : ''}`,
+    );
+  }
   return lines.join('\n');
 }
 

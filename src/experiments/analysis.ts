@@ -9,6 +9,7 @@ import { csMultiplier, fixedMultiplier, mixtureRho } from '../stats/confidence-s
 import { interval, lift, moments, type ArmSums } from '../stats/lift.js';
 import type { ExperimentSums, GoalArmSums } from '../storage/experiment-types.js';
 import { goalTrafficCheck, leakCheck, srmCheck, type SrmResult } from './diagnostics.js';
+import type { NullBranchResult } from './null-branch.js';
 import type { ExperimentSpec } from './spec.js';
 
 /**
@@ -61,7 +62,8 @@ export interface ExperimentResult {
     srm: SrmResult;
     leaks: ReturnType<typeof leakCheck>;
     goalTraffic: ReturnType<typeof goalTrafficCheck>;
-    nullBranch: null;
+    /** This replica's live comparison of each variant's answers with control's (null without one). */
+    nullBranch: { alarm: boolean; variants: readonly NullBranchResult[] } | null;
   };
   readonly alarms: readonly string[];
   readonly recorder: { droppedExposures: number; droppedEvents: number };
@@ -74,7 +76,12 @@ export interface ExperimentResult {
 export function analyze(
   spec: ExperimentSpec,
   sums: ExperimentSums,
-  opts: { now: number; weights?: readonly number[]; recorder?: { droppedExposures: number; droppedEvents: number } },
+  opts: {
+    now: number;
+    weights?: readonly number[];
+    recorder?: { droppedExposures: number; droppedEvents: number };
+    nullBranch?: readonly NullBranchResult[];
+  },
 ): ExperimentResult {
   const cfg = spec.config;
   const units = new Map(spec.arms.map((a) => [a, 0]));
@@ -152,7 +159,13 @@ export function analyze(
   const srm = srmCheck(spec.arms, sums.arms);
   const leaks = leakCheck(sums.leaked, totalUnits);
   const goalTraffic = goalTrafficCheck(sums.goalRequests);
-  const alarms = [srm.alarm ? 'srm' : '', leaks.alarm ? 'leaks' : '', goalTraffic.alarm ? 'goal-traffic' : ''].filter(Boolean);
+  const nullBranch = opts.nullBranch ? { alarm: opts.nullBranch.some((v) => v.alarm), variants: opts.nullBranch } : null;
+  const alarms = [
+    srm.alarm ? 'srm' : '',
+    leaks.alarm ? 'leaks' : '',
+    goalTraffic.alarm ? 'goal-traffic' : '',
+    nullBranch?.alarm ? 'null-branch' : '',
+  ].filter(Boolean);
   return {
     route: spec.route,
     early,
@@ -163,7 +176,7 @@ export function analyze(
     arms: spec.arms.map((arm, i) => ({ arm, units: units.get(arm)!, weightPercent: opts.weights?.[i] ?? null })),
     goals,
     vitals,
-    diagnostics: { srm, leaks, goalTraffic, nullBranch: null },
+    diagnostics: { srm, leaks, goalTraffic, nullBranch },
     alarms,
     recorder: opts.recorder ?? { droppedExposures: 0, droppedEvents: 0 },
   };

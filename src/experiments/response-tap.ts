@@ -1,49 +1,78 @@
 /**
- * Goals that depend on the response (a header, a JSON field, or a value to sum) read it through an
- * undici-style decorating handler that passes every callback on unchanged: it keeps references to
- * at most 64 KiB of body chunks (no copy) and evaluates only after the response has been handed on
- * complete, in a later macrotask, so the client's response is never held up or altered. Bounded:
- * at most `maxBodies` responses are buffered at once; the rest are skipped and counted, as are
- * bodies that are too large, not JSON, or undecodable.
+ * What experiments read from responses, through an undici-style decorating handler that passes
+ * every callback on unchanged: goals that depend on the response (a header, a JSON field, a value
+ * to sum), and the null-branch check's per-endpoint status, size, latency and body digest. It keeps
+ * references to at most 64 KiB of body chunks (no copy; 4 KiB when only the digest needs them) and
+ * evaluates only after the response has been handed on complete, in a later macrotask, so the
+ * client's response is never held up or altered. Bounded: at most `maxBodies` responses keep chunks
+ * at once; the rest are evaluated without a body and counted, as are bodies that are too large, not
+ * JSON, or undecodable.
  */
+import { createHash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Dispatcher } from 'undici';
 import type { Snapshot } from '../config/compile.js';
 import { decodeBody } from '../compare/decode.js';
+import { endpointOf } from '../compare/template.js';
 import { type Controller, PassThroughHandler, type ResponseHeaders } from '../forward/decorator.js';
 import type { ForwardExtras, HandlerDecorator } from '../forward/forward-types.js';
 import type { Prepared } from '../ingress/prepare.js';
+import type { NullBranchCollector } from './null-branch.js';
 import type { ExperimentRecorder } from './recorder.js';
 import { pathOf, unitFor } from './recorder.js';
 import { experimentsOf, requestMatches, statusMatches, type GoalSpec } from './spec.js';
 
 /** The most response body bytes read for a goal. */
 export const MAX_GOAL_BODY = 64 * 1024;
+/** The body prefix the null-branch digest covers. */
+export const DIGEST_BYTES = 4096;
 
-/** Why a response-dependent goal could not be evaluated. */
+/** What the tap did. */
 export interface TapStats {
   readonly tapped: number;
-  /** Too many responses buffered at once. */
+  /** Too many responses buffered at once: evaluated without the body. */
   readonly busy: number;
   /** Body over MAX_GOAL_BODY, not JSON, or not decodable. */
   readonly unreadable: number;
 }
 
-/** Builds the tap for a request, or undefined when no response-dependent goal could match it. */
+/** Builds the tap for a request, or undefined when nothing in the experiments needs its response. */
 export type ResponseTap = (req: IncomingMessage, p: Prepared) => HandlerDecorator | undefined;
+
+/** What the handler hands over once the response is complete. */
+interface Seen {
+  readonly status: number;
+  readonly headers: ResponseHeaders;
+  /** The kept prefix (undefined when no chunks were kept). */
+  readonly body: Buffer | undefined;
+  /** The body was longer than what was kept. */
+  readonly truncated: boolean;
+  readonly bytes: number;
+}
 
 /**
  * Creates the tap factory the request handler calls once per request.
- * @example const tap = createResponseTap({ recorder, current: config.current }); forward(req, res, p, limits, x, withTap(extras, tap(req, p)))
+ * @example const t = createResponseTap({ recorder, current: config.current, nullBranch }); forward(..., withTap(extras, t.tap(req, p)))
  */
 export function createResponseTap(deps: {
   readonly recorder: Pick<ExperimentRecorder, 'goal'>;
   readonly current: () => Snapshot;
+  readonly nullBranch?: Pick<NullBranchCollector, 'observe'>;
   readonly maxBodies?: number;
 }): { tap: ResponseTap; stats(): TapStats } {
   const maxBodies = deps.maxBodies ?? 256;
   let buffering = 0;
   const counts = { tapped: 0, busy: 0, unreadable: 0 };
+  const claim = () => {
+    if (buffering >= maxBodies) {
+      counts.busy++;
+      return false;
+    }
+    buffering++;
+    return true;
+  };
+  const release = () => void buffering--;
+
   const tap: ResponseTap = (req, p) => {
     const exps = experimentsOf(deps.current());
     if (exps.empty) return undefined;
@@ -53,21 +82,40 @@ export function createResponseTap(deps: {
     for (const g of exps.goalsOn(p.route.name)) {
       if ((g.header !== undefined || g.needsBody) && requestMatches(g, method, path)) (goals ??= []).push(g);
     }
-    if (!goals) return undefined;
-    const at = Date.now();
-    const source = { key: p.assignment.key, forced: p.assignment.forced, headers: req.headers, target: p.path, clientIp: p.clientIp };
-    const units = goals.map((g) => unitFor(exps.byRoute.get(g.experiment), p.route.name, source));
+    // The null-branch check watches the experiment route's own responses (not QA-forced ones).
+    const nb = deps.nullBranch && exps.byRoute.has(p.route.name) && !p.assignment.forced ? deps.nullBranch : undefined;
+    if (!goals && !nb) return undefined;
     counts.tapped++;
-    const record = (status: number, headers: ResponseHeaders, body: Buffer | undefined) => {
+    const at = Date.now();
+    const started = performance.now();
+    const source = { key: p.assignment.key, forced: p.assignment.forced, headers: req.headers, target: p.path, clientIp: p.clientIp };
+    const units = goals?.map((g) => unitFor(exps.byRoute.get(g.experiment), p.route.name, source));
+    const keep = goals?.some((g) => g.needsBody) ? MAX_GOAL_BODY : nb ? DIGEST_BYTES : 0;
+    const done = (seen: Seen) => {
+      if (nb) {
+        const digest = seen.body ? createHash('sha1').update(seen.body.subarray(0, DIGEST_BYTES)).digest('base64') : undefined;
+        nb.observe(
+          p.route.name,
+          p.arm,
+          endpointOf(method, p.path, p.route.template),
+          seen.status,
+          seen.bytes,
+          performance.now() - started,
+          digest,
+        );
+      }
+      if (goals) recordGoals(goals, units!, seen);
+    };
+    const recordGoals = (gs: readonly GoalSpec[], us: readonly (string | undefined)[], seen: Seen) => {
       let json: unknown;
       let parsed = false;
-      goals.forEach((g, i) => {
-        const unit = units[i];
-        if (unit === undefined || !statusMatches(g, status) || !headerMatches(g, headers)) return;
+      gs.forEach((g, i) => {
+        const unit = us[i];
+        if (unit === undefined || !statusMatches(g, seen.status) || !headerMatches(g, seen.headers)) return;
         if (!g.needsBody) return deps.recorder.goal(g, unit, at, 0);
         if (!parsed) {
           parsed = true;
-          json = body === undefined ? undefined : parseJson(body, headers);
+          json = seen.body === undefined || seen.truncated ? undefined : parseJson(seen.body, seen.headers);
           if (json === undefined) counts.unreadable++;
         }
         if (json === undefined) return;
@@ -78,22 +126,9 @@ export function createResponseTap(deps: {
         if (Number.isFinite(n)) deps.recorder.goal(g, unit, at, n);
       });
     };
-    const wantsBody = goals.some((g) => g.needsBody);
-    return {
-      wrap: (inner) =>
-        new TapHandler(inner, wantsBody, {
-          claim: () => {
-            if (buffering >= maxBodies) {
-              counts.busy++;
-              return false;
-            }
-            buffering++;
-            return true;
-          },
-          release: () => void buffering--,
-          done: record,
-        }),
-    };
+    // A declared length over the cap is no use to goals; the digest still wants the prefix.
+    const wantChunks = (length: number) => keep > 0 && (nb !== undefined || length <= keep) && claim();
+    return { wrap: (inner) => new TapHandler(inner, keep, { wantChunks, release, done }) };
   };
   return { tap, stats: () => ({ ...counts }) };
 }
@@ -109,23 +144,24 @@ export function withTap(extras: ForwardExtras | undefined, tap: HandlerDecorator
 }
 
 interface TapHooks {
-  claim(): boolean;
+  wantChunks(declaredLength: number): boolean;
   release(): void;
-  done(status: number, headers: ResponseHeaders, body: Buffer | undefined): void;
+  done(seen: Seen): void;
 }
 
 /** Sees the response on its way; evaluates after the inner handler has ended it. */
 class TapHandler extends PassThroughHandler {
   readonly #hooks: TapHooks;
-  #wantsBody: boolean;
+  readonly #keep: number;
   #status = 0;
   #headers: ResponseHeaders = {};
   #chunks: Buffer[] | undefined;
   #kept = 0;
+  #bytes = 0;
 
-  constructor(inner: Dispatcher.DispatchHandler, wantsBody: boolean, hooks: TapHooks) {
+  constructor(inner: Dispatcher.DispatchHandler, keep: number, hooks: TapHooks) {
     super(inner);
-    this.#wantsBody = wantsBody;
+    this.#keep = keep;
     this.#hooks = hooks;
   }
 
@@ -133,17 +169,17 @@ class TapHandler extends PassThroughHandler {
     if (status >= 200) {
       this.#status = status;
       this.#headers = headers;
-      const length = Number(headers['content-length'] ?? 0);
-      if (this.#wantsBody && length <= MAX_GOAL_BODY && this.#hooks.claim()) this.#chunks = [];
+      if (this.#hooks.wantChunks(Number(headers['content-length'] ?? 0))) this.#chunks = [];
     }
     super.onResponseStart(controller, status, headers, statusMessage);
   }
 
   override onResponseData(controller: Controller, chunk: Buffer): void {
-    if (this.#chunks) {
-      this.#kept += chunk.length;
-      if (this.#kept <= MAX_GOAL_BODY) this.#chunks.push(chunk);
-      else this.#drop();
+    this.#bytes += chunk.length;
+    if (this.#chunks && this.#kept < this.#keep) {
+      const take = Math.min(chunk.length, this.#keep - this.#kept);
+      this.#chunks.push(take === chunk.length ? chunk : chunk.subarray(0, take));
+      this.#kept += take;
     }
     super.onResponseData(controller, chunk);
   }
@@ -151,12 +187,16 @@ class TapHandler extends PassThroughHandler {
   override onResponseEnd(controller: Controller, trailers: ResponseHeaders): void {
     super.onResponseEnd(controller, trailers);
     const chunks = this.#chunks;
-    const status = this.#status;
-    const headers = this.#headers;
+    const seen = {
+      status: this.#status,
+      headers: this.#headers,
+      truncated: this.#bytes > this.#kept,
+      bytes: this.#bytes,
+    };
     // After the client's response is complete, and out of undici's callback.
     setImmediate(() => {
       try {
-        this.#hooks.done(status, headers, chunks ? Buffer.concat(chunks) : undefined);
+        this.#hooks.done({ ...seen, body: chunks ? Buffer.concat(chunks) : undefined });
       } catch {
         // A goal that can't be evaluated is lost, never the process (nothing here is the client's).
       } finally {
@@ -166,15 +206,11 @@ class TapHandler extends PassThroughHandler {
   }
 
   override onResponseError(controller: Controller, err: Error): void {
-    this.#drop();
+    if (this.#chunks) {
+      this.#chunks = undefined;
+      this.#hooks.release();
+    }
     super.onResponseError(controller, err);
-  }
-
-  #drop(): void {
-    if (!this.#chunks) return;
-    this.#chunks = undefined;
-    this.#wantsBody = false;
-    this.#hooks.release();
   }
 }
 

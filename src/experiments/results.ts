@@ -6,6 +6,7 @@
 import type { Snapshot } from '../config/compile.js';
 import type { ExperimentStore } from '../storage/experiment-types.js';
 import { analyze, type ExperimentResult } from './analysis.js';
+import type { NullBranchCollector } from './null-branch.js';
 import type { RecorderStats } from './recorder.js';
 import { experimentsOf } from './spec.js';
 
@@ -23,6 +24,7 @@ export function createExperimentResults(deps: {
   readonly store: Pick<ExperimentStore, 'experimentSums'>;
   readonly current: () => Snapshot;
   readonly recorder?: () => RecorderStats;
+  readonly nullBranch?: Pick<NullBranchCollector, 'check'>;
   readonly now?: () => number;
   readonly cacheMs?: number;
 }): ExperimentResults {
@@ -42,6 +44,7 @@ export function createExperimentResults(deps: {
         now: now(),
         ...(weights ? { weights } : {}),
         ...(rec ? { recorder: { droppedExposures: rec.droppedExposures, droppedEvents: rec.droppedEvents } } : {}),
+        ...(deps.nullBranch ? { nullBranch: deps.nullBranch.check(route, spec.arms) } : {}),
       }),
     );
     cache.set(route, { at: t, version: snap.version, result });

@@ -2,7 +2,8 @@
 // see the arm they were given (exposeArm) and convert more on the variant; the results show the
 // lift with a confidence sequence that excludes zero, the revenue goal sums the checkout response's
 // JSON field, and the CLI prints the same. A variant that loses some users' requests raises the SRM
-// alarm, and goal requests without the sticky key raise the goal-traffic alarm.
+// alarm, goal requests without the sticky key raise the goal-traffic alarm, and a variant upstream
+// identical to control raises the null-branch warning.
 import { describe, expect, it } from 'vitest';
 import { request } from 'undici';
 import { runResults } from '../../src/cli/results.js';
@@ -85,7 +86,9 @@ describe('experiment results from traffic', () => {
     const revenue = r.goals.find((g) => g.name === 'revenue')!;
     expect(revenue.arms.map((a) => a.total)).toEqual([spent.control, spent.variant]);
     expect(r.vitals.map((v) => v.requests)).toEqual(r.arms.map((a) => a.units));
+    // Different pages of the same size: the digests tell the arms apart, so no null branch.
     expect(r.alarms).toEqual([]);
+    expect(r.diagnostics.nullBranch!.variants[0]!.endpoints[0]).toMatchObject({ digestDistance: 1, same: false });
     expect(r.diagnostics.goalTraffic).toMatchObject({ withoutKey: 0, unexposed: 0 });
 
     const out: string[] = [];
@@ -133,5 +136,37 @@ describe('experiment results from traffic', () => {
     expect(r.alarms).toEqual(['srm', 'goal-traffic']);
     // Vital signs cover exposed units only: the variant's lost users were never exposed.
     expect(r.vitals[1]!.units).toBe(r.diagnostics.srm.observed.variant);
+  });
+
+  it('a variant upstream identical to control raises the null-branch warning', async () => {
+    const page = (_req: unknown, res: { setHeader(k: string, v: string): void; end(b: string): void }) => {
+      res.setHeader('content-type', 'application/json');
+      res.end('{"page":"product","price":12}');
+    };
+    const shopA = await s.upstream('a', page);
+    const shopB = await s.upstream('b', page);
+    const checkout = await s.upstream('checkout', (_req, res) => res.end('{}'));
+    const fl = await s.fieldlab(config(shopA.url, shopB.url, checkout.url));
+    await inBatches(
+      Array.from({ length: 300 }, (_, i) => `user-${i}`),
+      25,
+      async (id) => void (await (await request(`${fl.url}/product/${id.length}`, { headers: { 'x-user': id } })).body.text()),
+    );
+    await fl.app.flushExperiments();
+    // The tap evaluates in a setImmediate after each response ended: before the client can read it.
+    const r = await results(fl.adminUrl);
+    expect(r.alarms).toEqual(['null-branch']);
+    const [variant] = r.diagnostics.nullBranch!.variants;
+    expect(variant).toMatchObject({ arm: 'variant', alarm: true });
+    expect(variant!.endpoints).toEqual([
+      expect.objectContaining({ endpoint: 'GET /product/:id', digestDistance: 0, statusDistance: 0, same: true }),
+    ]);
+    const out: string[] = [];
+    expect(
+      await runResults(['product', '--admin', fl.adminUrl], { out: (t) => void out.push(t), err: (t) => void out.push(t), env: {} }),
+    ).toBe(0);
+    expect(out.join('\n')).toContain(
+      'null branch (variant): 1 of 1 endpoints answer exactly like control  ALARM: is the application reading x-fieldlab-arm?',
+    );
   });
 });
