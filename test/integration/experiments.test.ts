@@ -10,6 +10,7 @@ import { runResults } from '../../src/cli/results.js';
 import type { ExperimentResult } from '../../src/experiments/analysis.js';
 import { bucketOf } from '../../src/routing/hash.js';
 import { mulberry32 } from '../../src/stats/random.js';
+import { createTestSchema } from '../helpers/pg.js';
 import { useServers } from '../helpers/servers.js';
 
 const config = (shopA: string, shopB: string, checkout: string) => `
@@ -168,5 +169,28 @@ describe('experiment results from traffic', () => {
     expect(out.join('\n')).toContain(
       'null branch (variant): 1 of 1 endpoints answer exactly like control  ALARM: is the application reading x-fieldlab-arm?',
     );
+  });
+
+  it('fleet-wide on PostgreSQL: two replicas expose units and record goals into one set of results', async () => {
+    const pgs = await createTestSchema();
+    s.add({ close: () => pgs.drop() });
+    const shopA = await s.upstream('a', (_req, res) => res.end('page v1'));
+    const shopB = await s.upstream('b', (_req, res) => res.end('page v2!'));
+    const checkout = await s.upstream('checkout', (_req, res) => res.end('{}'));
+    const yaml = `store: ${pgs.url}\n${config(shopA.url, shopB.url, checkout.url)}`;
+    const one = await s.fieldlab(yaml);
+    const two = await s.fieldlab(yaml);
+    const users = Array.from({ length: 200 }, (_, i) => `user-${i}`);
+    // Every user is exposed on replica one and checks out on replica two.
+    await inBatches(users, 25, async (id) => {
+      await (await request(`${one.url}/product/1`, { headers: { 'x-user': id } })).body.text();
+      await (await request(`${two.url}/api/checkout`, { method: 'POST', headers: { 'x-user': id } })).body.text();
+    });
+    await Promise.all([one.app.flushExperiments(), two.app.flushExperiments()]);
+    const r = await results(two.adminUrl);
+    expect(r.arms.reduce((a, b) => a + b.units, 0)).toBe(200);
+    const conv = r.goals.find((g) => g.name === 'checkout')!;
+    expect(conv.arms.map((a) => a.mean)).toEqual([1, 1]);
+    expect(r.diagnostics.goalTraffic).toMatchObject({ requests: 200, withoutKey: 0, unexposed: 0 });
   });
 });
