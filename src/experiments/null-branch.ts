@@ -5,6 +5,8 @@
  * every result of the experiment is an A/A test. Kept in memory per replica, bounded (50 endpoints
  * per route, 32 distinct digests per endpoint and arm) and recency-weighted: counts halve once a
  * cell holds 2,000 responses, so a fixed variant clears the warning within a few thousand requests.
+ * Sampled: every response of a route's arm until it has given 2,000, then one in 16 — the digest
+ * (sha1 of 4 KiB) is the one per-response cost experiments add, and a verdict needs only hundreds.
  */
 
 /** One endpoint's responses in one arm. */
@@ -49,9 +51,13 @@ const MAX_DIGESTS = 32;
 const DECAY_AT = 2000;
 /** Thresholds of "the same": status and digest mixes within 0.05 TVD, mean sizes within 1% + 8 bytes. */
 const TVD = 0.05;
+const SAMPLE_ALL = 2000;
+const SAMPLE_EVERY = 16;
 
 /** The per-replica collector. */
 export interface NullBranchCollector {
+  /** Whether to observe this response of the route's arm (cheap: a counter). */
+  sample(route: string, arm: string): boolean;
   observe(route: string, arm: string, endpoint: string, status: number, bytes: number, latencyMs: number, digest: string | undefined): void;
   /** Compares each variant with control on every endpoint with enough responses. */
   check(route: string, arms: readonly string[]): NullBranchResult[];
@@ -63,7 +69,15 @@ export interface NullBranchCollector {
  */
 export function createNullBranch(): NullBranchCollector {
   const routes = new Map<string, Map<string, Map<string, Cell>>>();
+  const seen = new Map<string, Map<string, number>>();
   return {
+    sample(route, arm) {
+      let arms = seen.get(route);
+      if (!arms) seen.set(route, (arms = new Map()));
+      const n = arms.get(arm) ?? 0;
+      arms.set(arm, n + 1);
+      return n < SAMPLE_ALL || n % SAMPLE_EVERY === 0;
+    },
     observe(route, arm, endpoint, status, bytes, latencyMs, digest) {
       let eps = routes.get(route);
       if (!eps) routes.set(route, (eps = new Map()));

@@ -57,7 +57,7 @@ interface Seen {
 export function createResponseTap(deps: {
   readonly recorder: Pick<ExperimentRecorder, 'goal'>;
   readonly current: () => Snapshot;
-  readonly nullBranch?: Pick<NullBranchCollector, 'observe'>;
+  readonly nullBranch?: Pick<NullBranchCollector, 'observe' | 'sample'>;
   readonly maxBodies?: number;
 }): { tap: ResponseTap; stats(): TapStats } {
   const maxBodies = deps.maxBodies ?? 256;
@@ -83,7 +83,10 @@ export function createResponseTap(deps: {
       if ((g.header !== undefined || g.needsBody) && requestMatches(g, method, path)) (goals ??= []).push(g);
     }
     // The null-branch check watches the experiment route's own responses (not QA-forced ones).
-    const nb = deps.nullBranch && exps.byRoute.has(p.route.name) && !p.assignment.forced ? deps.nullBranch : undefined;
+    const nb =
+      deps.nullBranch && exps.byRoute.has(p.route.name) && !p.assignment.forced && deps.nullBranch.sample(p.route.name, p.arm)
+        ? deps.nullBranch
+        : undefined;
     if (!goals && !nb) return undefined;
     counts.tapped++;
     const at = Date.now();

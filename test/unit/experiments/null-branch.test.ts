@@ -68,4 +68,12 @@ describe('null branch', () => {
     expect(r.alarm).toBe(false);
     expect(r.endpoints[0]!.requests.variant).toBeLessThanOrEqual(2000);
   });
+
+  it('samples every response of an arm up to 2,000, then one in 16', () => {
+    const nb = createNullBranch();
+    let taken = 0;
+    for (let i = 0; i < 2000 + 1600; i++) if (nb.sample('product', 'variant')) taken++;
+    expect(taken).toBe(2000 + 100);
+    expect(nb.sample('product', 'control')).toBe(true);
+  });
 });
