@@ -6,6 +6,7 @@
  * next is due just lets the maps fill. Vital signs ($requests with latency, $errors) are recorded
  * per unit and minute for every request on an experiment route.
  */
+import { createHash } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Snapshot } from '../config/compile.js';
 import { createLru } from '../compare/lru.js';
@@ -111,11 +112,12 @@ export function createExperimentRecorder(deps: {
       end(o: { status: number; code: string | undefined }, totalMs: number) {
         const at = x.startedAtEpoch;
         if (exposed) {
+          const unit = unitKey(x.key);
           // Exposed = its arm answered (no proxy-made error): a variant that loses some users'
           // requests loses their exposures too, which is exactly what the SRM check is for.
-          if (o.code === undefined) expose(x.route, x.key, x.arm, at);
-          event(exp.route, '$requests', x.key, at, 1, totalMs);
-          if (o.status >= 500) event(exp.route, '$errors', x.key, at, 1, 0);
+          if (o.code === undefined) expose(x.route, unit, x.arm, at);
+          event(exp.route, '$requests', unit, at, 1, totalMs);
+          if (o.status >= 500) event(exp.route, '$errors', unit, at, 1, 0);
         }
         if (!matched) return;
         for (const g of matched) {
@@ -179,8 +181,21 @@ export function createExperimentRecorder(deps: {
  */
 export function unitFor(exp: ExperimentSpec | undefined, route: string, x: UnitSource): string | undefined {
   if (!exp) return undefined;
-  if (route === exp.route) return x.forced ? undefined : x.key;
-  return exp.unitOf({ headers: x.headers, query: queryOf(x.target), clientIp: x.clientIp }) ?? '';
+  if (route === exp.route) return x.forced ? undefined : unitKey(x.key);
+  const key = exp.unitOf({ headers: x.headers, query: queryOf(x.target), clientIp: x.clientIp });
+  return key === undefined ? '' : unitKey(key);
+}
+
+/** Longest sticky key stored as is; longer ones (a 16 KiB header) are stored as their sha1. */
+export const MAX_UNIT_LENGTH = 128;
+
+/**
+ * The unit as stored: the sticky key, or its sha1 when it is longer than MAX_UNIT_LENGTH, so a client
+ * sending huge keys can't make the bounded maps (or the store) hold megabytes.
+ * @example unitKey('u-1') // 'u-1'
+ */
+export function unitKey(key: string): string {
+  return key.length <= MAX_UNIT_LENGTH ? key : `sha1:${createHash('sha1').update(key).digest('base64')}`;
 }
 
 /** What a request offers to find its unit (ExchangeInfo has it all). */

@@ -2,7 +2,7 @@
 // signs, goals on another route by the experiment's sticky key, QA-forced requests left out, bounded
 // maps that drop and count, and a failing store that costs a counted batch and never a throw.
 import { afterEach, describe, expect, it } from 'vitest';
-import { createExperimentRecorder } from '../../../src/experiments/recorder.js';
+import { createExperimentRecorder, unitKey } from '../../../src/experiments/recorder.js';
 import { openSqliteStores } from '../../../src/storage/sqlite.js';
 import type { ExchangeTracker } from '../../../src/telemetry/hooks.js';
 import { EXPERIMENT_YAML, info, snapshotOf } from './fixtures.js';
@@ -108,5 +108,17 @@ describe('experiment recorder', () => {
     await rec.stop();
     expect(rec.stats()).toMatchObject({ failedBatches: 1, droppedExposures: 1, droppedEvents: 1 });
     expect(errors).toHaveLength(1);
+  });
+
+  it('stores a sticky key longer than 128 characters as its sha1, on exposure and goal alike', async () => {
+    const { snap, stores, rec, run } = setup();
+    const long = 'k'.repeat(5000);
+    run(info(snap, 'product', { key: long, at: T0, target: '/x' }));
+    run(info(snap, 'checkout', { key: 'x', method: 'POST', target: '/api/checkout', headers: { 'x-user': long }, at: T0 }));
+    await rec.flush();
+    const sums = await stores.experiments.experimentSums('product', 600_000);
+    expect(sums.arms).toEqual([{ arm: 'control', weights: '50,50', units: 1 }]);
+    expect(sums.goals.find((g) => g.goal === 'checkout')).toMatchObject({ arm: 'control', units: 1 });
+    expect(unitKey(long)).toMatch(/^sha1:[A-Za-z0-9+/]{27}=$/);
   });
 });
