@@ -8,6 +8,7 @@
 import type { DecisionFilter, GuardrailStore, MinuteFilter, MinuteRow, DecisionRecord } from '../storage/guardrail-types.js';
 import type { DiffBatch, DiffExample, DiffFilter, DiffRows, DiffStore, ExampleFilter, ReportQuery, Stores } from '../storage/types.js';
 import type { DiffReport } from '../compare/report.js';
+import type { ExperimentBatch, ExperimentStore, ExperimentSums } from '../storage/experiment-types.js';
 import type { RpcClient } from './rpc.js';
 
 /**
@@ -36,9 +37,16 @@ export function createIpcStores(rpc: RpcClient): Stores {
     prune: async () => 0,
     claimSeeds: (proposals, at) => call<Record<string, string>>('guardrails.claimSeeds', proposals, at),
   };
+  // Experiment exposures and goal events add up in the primary's store, like rollups.
+  const experiments: ExperimentStore = {
+    writeExperiments: (batch) => call<void>('experiments.writeExperiments', batch),
+    experimentSums: (route, windowMs) => call<ExperimentSums>('experiments.experimentSums', route, windowMs),
+    pruneExperiments: async () => 0,
+  };
   return {
     diffs,
     guardrails,
+    experiments,
     // Pending calls finish (each bounded by the call timeout); the file itself stays the primary's.
     close: () => rpc.idle(),
     stats: () => {
@@ -63,6 +71,8 @@ const OPS: Readonly<Record<string, Op>> = {
   'guardrails.writeMinutes': (s, [rows]) => s.guardrails.writeMinutes(rows as MinuteRow[]),
   'guardrails.minutes': (s, [filter]) => s.guardrails.minutes(filter as MinuteFilter),
   'guardrails.claimSeeds': (s, [proposals, at]) => s.guardrails.claimSeeds(proposals as Record<string, string>, at as number),
+  'experiments.writeExperiments': (s, [batch]) => s.experiments.writeExperiments(batch as ExperimentBatch),
+  'experiments.experimentSums': (s, [route, windowMs]) => s.experiments.experimentSums(route as string, windowMs as number),
 };
 
 /**
