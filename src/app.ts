@@ -21,6 +21,12 @@ import { withGuardrailMetrics } from './guardrails/metrics.js';
 import { guardrailRoutes } from './admin/guardrails-api.js';
 import { fleetRoutes } from './admin/fleet-api.js';
 import { waitForStore } from './admin/starting-server.js';
+import { experimentRoutes } from './admin/experiments-api.js';
+import { createExperimentRecorder } from './experiments/recorder.js';
+import { createExperimentResults } from './experiments/results.js';
+import { createResponseTap } from './experiments/response-tap.js';
+import { createNullBranch } from './experiments/null-branch.js';
+import { experimentPrunable } from './experiments/retention.js';
 import { isFleetStore, joinFleet } from './fleet/join.js';
 import { createMetrics } from './telemetry/metrics.js';
 import { metricsRoute } from './admin/metrics-route.js';
@@ -92,6 +98,8 @@ export interface App {
   tracing(): Tracing | undefined;
   /** Writes per-minute arm rollups now (all minutes, including the current one, by default). */
   flushRollups(all?: boolean): Promise<void>;
+  /** Writes pending experiment exposures and goal events now (tests, CLI). */
+  flushExperiments(): Promise<void>;
   /** The metrics listener's port, when `metrics.listen` is configured. */
   metricsPort(): number | undefined;
   /**
@@ -177,7 +185,7 @@ export async function startApp(opts: AppOptions): Promise<App> {
   });
   const pipeline = createComparePipeline({ batcher, onError: (err) => log.error({ err }, 'shadow compare failed') });
   const retention = createRetention({
-    stores: [store, stores.guardrails],
+    stores: [store, stores.guardrails, experimentPrunable(stores.experiments, config.current)],
     retentionMs: () => config.current().config.store.retention,
     onError: (err) => log.warn({ err }, 'shadow-diff retention prune failed'),
   });
@@ -200,6 +208,14 @@ export async function startApp(opts: AppOptions): Promise<App> {
   });
   guardrails.attach(config.current());
   const member = fleetMode ? await joinFleet({ url: cfg.store.url, config, runtime: guardrails, notifier, log, env }) : undefined;
+  // Experiments: exposures and goal events batched to the store from a timer, never per request.
+  const experiments = createExperimentRecorder({
+    store: stores.experiments,
+    current: config.current,
+    onError: (err) => log.warn({ err }, 'experiment batch not stored (dropped and counted)'),
+  });
+  const nullBranch = createNullBranch();
+  const responseTap = createResponseTap({ recorder: experiments, current: config.current, nullBranch });
   const rollup = createMinuteRollup(stores.guardrails, { onError: (err) => log.warn({ err }, 'minute rollup not stored') });
   const live = createLiveSeries();
   const diffStats = (): MirrorStats => ({
@@ -229,6 +245,7 @@ export async function startApp(opts: AppOptions): Promise<App> {
     ...(opts.observers ?? []),
     ...(tracing ? [namedObserver('tracing', tracing.observer)] : []),
     namedObserver('guardrails', member ? member.observer : (hooks?.observer ?? guardrails.observer)),
+    namedObserver('experiments', experiments.observer),
     namedObserver('rollups', rollup.observer),
     namedObserver('live', live.observer),
     namedObserver('metrics', metrics.observer),
@@ -244,6 +261,7 @@ export async function startApp(opts: AppOptions): Promise<App> {
     mirror: { dispatcher, sink: opts.pairTap ? tapPairSink(pipeline, opts.pairTap) : pipeline },
     observers: () => observers,
     observerGuard,
+    responseTap: responseTap.tap,
   });
   const drain = createDrain(proxy, log);
   config.onSwap((next) => {
@@ -278,6 +296,9 @@ export async function startApp(opts: AppOptions): Promise<App> {
       'GET /metrics': scrape,
       ...guardrailRoutes(member ? member.runtime : (hooks?.runtime ?? guardrails), stores.guardrails),
       ...fleetRoutes(member?.fleet),
+      ...experimentRoutes(
+        createExperimentResults({ store: stores.experiments, current: config.current, recorder: experiments.stats, nullBranch }),
+      ),
       ...hooks?.routes,
       ...dashboard.routes,
     },
@@ -300,6 +321,7 @@ export async function startApp(opts: AppOptions): Promise<App> {
       await batcher.flush();
     },
     flushRollups: (all = true) => rollup.flush(all),
+    flushExperiments: () => experiments.flush(),
     guardrails: () => guardrails,
     tracing: () => tracing,
     async stop(deadlineMs = config.current().config.drainTimeout, delayMs = config.current().config.drainDelay) {
@@ -319,6 +341,7 @@ export async function startApp(opts: AppOptions): Promise<App> {
       await raceDeadline(notifier.idle(), SHUTDOWN_GRACE_MS);
       notifier.stop();
       await rollup.stop();
+      await experiments.stop();
       metrics.close();
       if (tracing) await raceDeadline(tracing.shutdown(), SHUTDOWN_GRACE_MS);
       await batcher.stop();
