@@ -8,6 +8,7 @@ import { runDemo } from './demo.js';
 import { runDiffs } from './diffs.js';
 import { runFleet } from './fleet.js';
 import { runForceValue } from './force-value.js';
+import { runResults } from './results.js';
 import { runSchema } from './schema.js';
 import { runStart, type CliIo } from './start.js';
 import { runValidate } from './validate.js';
@@ -35,9 +36,11 @@ Usage:
                                    guardrails: each variant's weight, phase and step, recent decisions
   fieldlab fleet [--json]          fleet mode (store: postgres://…): every replica, the decision each
                                    has applied, who decides; exit 1 on warnings (config digests differ)
+  fieldlab results ROUTE [--json]  experiment results: goals, lift with an anytime-valid interval,
+                                   vital signs, SRM/leak alarms (exit 2: unknown route)
   fieldlab rollback|pause|resume|promote|reset ROUTE [--arm ARM] [--reason TEXT] [--actor NAME] [--force]
                                    manual guardrail actions on a running Fieldlab
-      status and the actions reach the admin API:
+      status, results and the actions reach the admin API:
         --admin URL                the admin API (default: admin.listen of --config FILE)
         --config FILE              the config to read admin.listen and tokens from
         --token TOKEN              bearer token (or FIELDLAB_ADMIN_TOKEN); status reads with the
@@ -67,6 +70,7 @@ const commands: Record<string, (args: string[], io: CliIo) => number | undefined
   diffs: runDiffs,
   fleet: runFleet,
   'force-value': runForceValue,
+  results: runResults,
 };
 
 async function main(argv: string[]): Promise<void> {

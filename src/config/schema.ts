@@ -9,6 +9,7 @@ import { isLoopback } from '../net/ip.js';
 import { Duration, Listen, Method, Name, Percent, Size, Timeouts, Upstream } from './schema-primitives.js';
 import { Shadow, Store } from './schema-shadow.js';
 import { Guardrails, Rollout, Tracing } from './schema-guardrails.js';
+import { checkExperimentRoutes, Experiment } from './schema-experiment.js';
 import { parseCidr } from '../net/cidr.js';
 import { Force, forceIssue } from './schema-force.js';
 
@@ -51,6 +52,7 @@ const Route = z.strictObject({
   shadow: z.array(Shadow).prefault([]).describe('Dark-launch targets: mirrored copies whose answers are compared, then discarded'),
   rollout: Rollout.optional(),
   guardrails: Guardrails.optional(),
+  experiment: Experiment.optional(),
 });
 
 const Limits = z
@@ -174,6 +176,7 @@ function checkReferences(cfg: Shape, ctx: z.RefinementCtx): void {
   if (cfg.metrics && sameAddress(cfg.metrics.listen, cfg.listen)) {
     ctx.addIssue({ code: 'custom', path: ['metrics', 'listen'], message: 'metrics.listen must differ from listen' });
   }
+  checkExperimentRoutes(cfg.routes, ctx);
   const seen = new Set<string>();
   cfg.routes.forEach((route, i) => {
     const at = (...p: (string | number)[]) => ['routes', i, ...p];
