@@ -91,7 +91,10 @@ describe('fleet: a healthy rollout in lockstep', () => {
     const firstSeen = replicas.map(() => new Map<number, number>());
     let sampling = true;
     const sampler = (async () => {
-      while (sampling) {
+      // One full round after sampling stops: the promotion check below and this sampler poll
+      // independently, so without it a replica that reached 100% after the last round is never seen there.
+      for (let last = false; !last; ) {
+        last = !sampling;
         await Promise.all(
           replicas.map(async (r, i) => {
             const s = await r.admin<StatusBody>('/status');
@@ -99,7 +102,7 @@ describe('fleet: a healthy rollout in lockstep', () => {
             if (!firstSeen[i]!.has(v.percent)) firstSeen[i]!.set(v.percent, Date.now());
           }),
         );
-        await new Promise((r) => setTimeout(r, 50));
+        if (!last) await new Promise((r) => setTimeout(r, 50));
       }
     })();
     try {
