@@ -31,7 +31,7 @@ export type LoadResult = { ok: true; config: RawConfig; text: string } | { ok: f
  */
 export function loadConfigText(text: string, file: string, env: Env): LoadResult {
   const lineCounter = new LineCounter();
-  const { masked, unmask } = maskReferences(text);
+  const { masked, unmask } = maskReferences(quoteMemoryStore(text));
   const doc = parseDocument(masked, { lineCounter, prettyErrors: false, uniqueKeys: true });
   const at = (offset: number) => lineCounter.linePos(offset);
 
@@ -49,21 +49,41 @@ export function loadConfigText(text: string, file: string, env: Env): LoadResult
     path: formatPath(e.path),
     message: e.message,
   }));
-  if (envErrors.length > 0) return fail(envErrors);
-
   const data = toJS(doc);
-  if (!data.ok) return fail([{ file, line: 1, col: 1, path: '', message: data.error }]);
+  if (!data.ok) return fail([...envErrors, { file, line: 1, col: 1, path: '', message: data.error }]);
 
   const result = ConfigSchema.safeParse(data.value, { reportInput: true });
-  if (result.success) return { ok: true, config: result.data, text };
-  return fail(
-    describeIssues(ConfigSchema, result.error.issues).map((issue) => ({
+  if (result.success && envErrors.length === 0) return { ok: true, config: result.data, text };
+  // Schema and environment errors come back together (one pass, not rounds of fixes); a schema
+  // error at or under a failed substitution is its echo (the value still reads "${X}"), so it goes.
+  // Under, by position too: the schema may name a normalized path (upstreams.b.endpoints[0]).
+  const echoes = (e: ConfigError) =>
+    envErrors.some(
+      (env) =>
+        (env.line === e.line && env.col === e.col) ||
+        e.path === env.path ||
+        e.path.startsWith(`${env.path}.`) ||
+        e.path.startsWith(`${env.path}[`),
+    );
+  const schemaErrors = (result.success ? [] : describeIssues(ConfigSchema, result.error.issues))
+    .map((issue) => ({
       file,
       ...positionOf(findNode(doc, issue.path, issue.at), lineCounter),
       path: formatPath(issue.path),
       message: issue.message,
-    })),
-  );
+    }))
+    .filter((e) => !echoes(e));
+  return fail([...envErrors, ...schemaErrors]);
+}
+
+/**
+ * `store: sqlite::memory:` is what people write, but to YAML the trailing `:` makes it a nested map
+ * (an error). Unquoted, it can only mean the store URL, so it is quoted before parsing; columns
+ * after it on that line shift by two, which only a trailing comment can be.
+ * @example quoteMemoryStore('store: sqlite::memory:\n') // 'store: "sqlite::memory:"\n'
+ */
+export function quoteMemoryStore(text: string): string {
+  return text.replace(/(^|[\s,[{])(sqlite::memory:)(?=[ \t]*(?:$|#|,|\}|\]))/gm, '$1"$2"');
 }
 
 /**

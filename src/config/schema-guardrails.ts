@@ -4,7 +4,10 @@
  * up while the evidence says it is safe.
  */
 import { z } from 'zod';
-import { Duration, Percent } from './schema-primitives.js';
+import { Duration, Percent, Ratio } from './schema-primitives.js';
+import { formatDuration } from './units.js';
+
+const DEFAULT_MAX_STEP_MS = 30 * 60_000;
 
 /** `rollout: { steps: [1, 5, 25, 50, 100], minBake: 2m, maxStep: 30m }` */
 export const Rollout = z
@@ -15,8 +18,20 @@ export const Rollout = z
       .describe('Variant weights to step through, in percent, ascending; the last step is promotion')
       .refine((s) => s.every((v, i) => i === 0 || v > s[i - 1]!), { message: 'steps must be strictly ascending' }),
     minBake: Duration.prefault('2m').describe('Least time at a step before it may advance'),
-    maxStep: Duration.prefault('30m').describe('Most time at a step; after it an inconclusive step holds and notifies'),
+    maxStep: Duration.optional().describe(
+      'Most time at a step; after it an inconclusive step holds and notifies (default 30m, or minBake when that is longer)',
+    ),
   })
+  .superRefine((r, ctx) => {
+    if (r.maxStep !== undefined && r.maxStep < r.minBake)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['maxStep'],
+        message: `maxStep ${formatDuration(r.maxStep)} is shorter than minBake ${formatDuration(r.minBake)}: a step would hold (maxStep) before it may advance (minBake)`,
+      });
+  })
+  // Unwritten, maxStep never undercuts minBake: `minBake: 1h` alone means "hold after 1h".
+  .transform((r) => ({ ...r, maxStep: r.maxStep ?? Math.max(DEFAULT_MAX_STEP_MS, r.minBake) }))
   .describe('Progressive rollout of the variant(s)');
 
 const Slo = z.strictObject({
@@ -49,11 +64,11 @@ const Webhook = z.preprocess(
 export const Guardrails = z
   .strictObject({
     slo: Slo.prefault({}),
-    tolerance: z.number().min(1).prefault(1.5).describe('Largest acceptable ratio of variant to control bad-event rate'),
-    alpha: z.number().gt(0).lt(0.5).prefault(0.01).describe('False-alarm bound of the sequential test, however often it looks'),
+    tolerance: Ratio({ min: 1 }, 'Largest acceptable ratio of variant to control bad-event rate').prefault(1.5),
+    alpha: Ratio({ gt: 0, lt: 0.5 }, 'False-alarm bound of the sequential test, however often it looks').prefault(0.01),
     onBreach: z.enum(['rollback', 'pause', 'alert']).prefault('rollback'),
     badStatuses: z.array(z.number().int().min(100).max(599)).prefault([]).describe('Extra statuses counted as bad (5xx always are)'),
-    minSamples: z.number().int().min(0).prefault(200).describe('Least variant requests in the current step before it can pass'),
+    minSamples: z.number().int().min(1).prefault(200).describe('Least variant requests in the current step before it can pass'),
     keyCap: z
       .number()
       .int()
@@ -74,7 +89,7 @@ export const Guardrails = z
 export const Tracing = z
   .strictObject({
     endpoint: z.url().optional().describe('OTLP/HTTP traces endpoint (default: OTEL_EXPORTER_OTLP_TRACES_ENDPOINT or …/v1/traces)'),
-    sample: z.number().min(0).max(1).prefault(1).describe('Ratio of new traces sampled; a sampled parent is always respected'),
+    sample: Ratio({ min: 0, max: 1 }, 'Share of new traces sampled; a sampled parent is always respected').prefault(1),
     serviceName: z.string().prefault('fieldlab'),
   })
   .describe('OpenTelemetry tracing; omit to disable (no cost)');

@@ -2,7 +2,7 @@
  * Shared zod building blocks of the config schema: human units, names, upstream URLs, methods.
  */
 import { z } from 'zod';
-import { parseDuration, parseListen, parsePercent, parseSize, type Parsed } from './units.js';
+import { parseDuration, parseListen, parsePercent, parseRatio, parseSize, type Parsed, type RatioBounds } from './units.js';
 
 /** Wraps a unit parser as a zod type accepting a string or a number. */
 function unit<T>(parse: (v: string | number) => Parsed<T>, description: string) {
@@ -21,6 +21,14 @@ export const Duration = unit(parseDuration, 'A duration: 500ms, 30s, 2m, 1h (bar
 export const Size = unit(parseSize, 'A size: 512KiB, 1MiB, 10MB (bare numbers are bytes)');
 export const Percent = unit(parsePercent, 'A percent between 0 and 100: 10, 10%, 99.9%');
 export const Listen = unit(parseListen, 'host:port to listen on, e.g. 0.0.0.0:8080');
+
+/**
+ * A ratio within bounds, written as a number (0.05) or a percent (5%).
+ * @example Ratio({ gt: 0, lt: 0.5 }, 'False-alarm bound').parse('1%') // 0.01
+ */
+export function Ratio(bounds: RatioBounds, description: string) {
+  return unit((v) => parseRatio(v, bounds), `${description} (a ratio: 0.05 or 5%)`);
+}
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 export const Name = z.string().regex(NAME, 'names use letters, digits, "_", "." and "-"');

@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { STORE_URL_HELP, parseStoreUrl } from '../storage/open.js';
-import { Duration, Method, Percent, Size } from './schema-primitives.js';
+import { Duration, Method, Percent, Ratio, Size } from './schema-primitives.js';
 
 const IgnoreRule = z
   .string()
@@ -15,7 +15,7 @@ const IgnoreRule = z
 const Compare = z
   .strictObject({
     ignore: z.array(IgnoreRule).prefault([]).describe('Fields never compared (on top of the default header ignores)'),
-    tolerance: z.number().min(0).prefault(0).describe('Relative tolerance for numbers: 0.001 treats 1000 and 1000.9 as equal'),
+    tolerance: Ratio({ min: 0 }, 'Relative tolerance for numbers: 0.001 (0.1%) treats 1000 and 1000.9 as equal').prefault(0),
     noiseFrom: z.string().optional().describe('Upstream running a second copy of control; primary-vs-copy differences are noise'),
     maxBody: Size.prefault('256KiB').describe('Most response-body bytes captured and compared per side'),
     redact: z

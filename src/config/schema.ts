@@ -5,13 +5,13 @@
 import { Fleet } from './schema-fleet.js';
 import { Workers } from './schema-workers.js';
 import { z } from 'zod';
-import { isLoopback } from '../net/ip.js';
 import { Duration, Listen, Method, Name, Percent, Size, Timeouts, Upstream } from './schema-primitives.js';
 import { Shadow, Store } from './schema-shadow.js';
 import { Guardrails, Rollout, Tracing } from './schema-guardrails.js';
-import { checkExperimentRoutes, Experiment } from './schema-experiment.js';
+import { Experiment } from './schema-experiment.js';
 import { parseCidr } from '../net/cidr.js';
-import { Force, forceIssue } from './schema-force.js';
+import { Force } from './schema-force.js';
+import { checkReferences } from './schema-references.js';
 
 const StickySource = z
   .string()
@@ -150,128 +150,12 @@ export const ConfigSchema = z
     upstreams: z.record(Name, Upstream).describe('Named upstreams'),
     routes: z.array(Route).prefault([]).describe('Routes, first match wins'),
   })
-  .superRefine(checkReferences);
+  // `when`: cross-references run even when a field failed, so every problem is reported in one pass.
+  .superRefine(checkReferences, { when: (payload) => typeof payload.value === 'object' && payload.value !== null });
 
 type Shape = z.output<typeof ConfigSchema>;
 
-/** Cross-references the per-field schema can't see: arms → upstreams, split → arms, lanes. */
-function checkReferences(cfg: Shape, ctx: z.RefinementCtx): void {
-  if (!isLoopback(cfg.admin.listen.host) && !cfg.admin.token && !cfg.admin.writeToken) {
-    ctx.addIssue({
-      code: 'custom',
-      path: ['admin', 'listen'],
-      message: 'admin listens beyond loopback, so admin.token (or admin.writeToken and admin.readToken) is required',
-    });
-  }
-  if (cfg.admin.readToken && !cfg.admin.writeToken && !cfg.admin.token) {
-    ctx.addIssue({
-      code: 'custom',
-      path: ['admin', 'readToken'],
-      message: 'admin.readToken needs admin.writeToken (or admin.token) too, or nothing could act or reload',
-    });
-  }
-  if (cfg.metrics && sameAddress(cfg.metrics.listen, cfg.admin.listen)) {
-    ctx.addIssue({ code: 'custom', path: ['metrics', 'listen'], message: 'metrics.listen must differ from admin.listen' });
-  }
-  if (cfg.metrics && sameAddress(cfg.metrics.listen, cfg.listen)) {
-    ctx.addIssue({ code: 'custom', path: ['metrics', 'listen'], message: 'metrics.listen must differ from listen' });
-  }
-  checkExperimentRoutes(cfg.routes, ctx);
-  const seen = new Set<string>();
-  cfg.routes.forEach((route, i) => {
-    const at = (...p: (string | number)[]) => ['routes', i, ...p];
-    if (seen.has(route.name)) ctx.addIssue({ code: 'custom', path: at('name'), message: `duplicate route name "${route.name}"` });
-    seen.add(route.name);
-    const unlocked = forceIssue(route.force, cfg.listen.host);
-    if (unlocked) ctx.addIssue({ code: 'custom', path: at('force'), message: unlocked });
-    if (!Object.hasOwn(route.arms, 'control')) ctx.addIssue({ code: 'custom', path: at('arms'), message: 'arms must include "control"' });
-    for (const [arm, upstream] of Object.entries(route.arms)) {
-      if (!Object.hasOwn(cfg.upstreams, upstream)) {
-        ctx.addIssue({
-          code: 'custom',
-          path: at('arms', arm),
-          message: `unknown upstream "${upstream}"${suggest(upstream, Object.keys(cfg.upstreams))}`,
-        });
-      }
-    }
-    route.shadow.forEach((sh, j) => {
-      const upstreams = Object.keys(cfg.upstreams);
-      if (!Object.hasOwn(cfg.upstreams, sh.to)) {
-        ctx.addIssue({ code: 'custom', path: at('shadow', j, 'to'), message: `unknown upstream "${sh.to}"${suggest(sh.to, upstreams)}` });
-      }
-      if (sh.compare.noiseFrom !== undefined && !Object.hasOwn(cfg.upstreams, sh.compare.noiseFrom)) {
-        ctx.addIssue({
-          code: 'custom',
-          path: at('shadow', j, 'compare', 'noiseFrom'),
-          message: `unknown upstream "${sh.compare.noiseFrom}"${suggest(sh.compare.noiseFrom, upstreams)}`,
-        });
-      }
-      if (sh.arm !== '*' && !Object.hasOwn(route.arms, sh.arm)) {
-        ctx.addIssue({
-          code: 'custom',
-          path: at('shadow', j, 'arm'),
-          message: `unknown arm "${sh.arm}" (use an arm of this route or "*")${suggest(sh.arm, Object.keys(route.arms))}`,
-        });
-      }
-    });
-    const variants = Object.keys(route.arms).filter((a) => a !== 'control');
-    if (route.rollout) {
-      const max = 100 / Math.max(1, variants.length);
-      if (variants.length === 0) ctx.addIssue({ code: 'custom', path: at('rollout'), message: 'a rollout needs a variant arm' });
-      route.rollout.steps.forEach((step, k) => {
-        if (step > max + 1e-9)
-          ctx.addIssue({
-            code: 'custom',
-            path: at('rollout', 'steps', k),
-            message: `${step}% exceeds the variant lane of ${+max.toFixed(2)}%`,
-          });
-      });
-    }
-    const lane = variants.length > 0 ? 100 / variants.length : 100;
-    for (const [arm, pct] of Object.entries(route.split)) {
-      if (arm === 'control') {
-        ctx.addIssue({ code: 'custom', path: at('split', arm), message: 'control gets the rest; split lists variants only' });
-      } else if (!variants.includes(arm)) {
-        ctx.addIssue({ code: 'custom', path: at('split', arm), message: `unknown arm "${arm}"${suggest(arm, variants)}` });
-      } else if (pct > lane + 1e-9) {
-        ctx.addIssue({
-          code: 'custom',
-          path: at('split', arm),
-          message: `${pct}% exceeds this variant's lane of ${+lane.toFixed(2)}% (${variants.length} variants share the bucket space equally so ramps never move users between variants)`,
-        });
-      }
-    }
-  });
-}
-
-/** Two listen addresses that would collide (port 0 means "any free port" and never collides). */
-function sameAddress(a: { host: string; port: number }, b: { host: string; port: number }): boolean {
-  return a.port !== 0 && a.port === b.port;
-}
-
-/** `, did you mean "x"?` when a close candidate exists (edit distance 1 for short words, up to 3 for long ones). */
-export function suggest(word: string, candidates: readonly string[]): string {
-  let best: string | undefined;
-  let bestScore = Infinity;
-  for (const c of candidates) {
-    const d = editDistance(word.toLowerCase(), c.toLowerCase());
-    if (d < bestScore) [best, bestScore] = [c, d];
-  }
-  const allowed = word.length <= 3 ? 1 : word.length <= 8 ? 2 : 3;
-  return best !== undefined && bestScore <= allowed ? `, did you mean "${best}"?` : '';
-}
-
-function editDistance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= b.length; j++) {
-      cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    prev = cur;
-  }
-  return prev[b.length]!;
-}
+export { suggest } from './suggest.js';
 
 /** The validated, defaulted config as users wrote it (before compilation). */
 export type RawConfig = Shape;

@@ -22,6 +22,18 @@ export function parseDuration(input: string | number): Parsed<number> {
   return { ok: true, value: Math.round(Number(m[1]) * DURATION_UNITS[m[2] ?? 'ms']!) };
 }
 
+/**
+ * Writes milliseconds back in the largest unit that divides them, the way a config says them.
+ * @example formatDuration(120000) // '2m'
+ */
+export function formatDuration(ms: number): string {
+  for (const unit of ['d', 'h', 'm', 's'] as const) {
+    const size = DURATION_UNITS[unit]!;
+    if (ms >= size && ms % size === 0) return `${ms / size}${unit}`;
+  }
+  return `${ms}ms`;
+}
+
 const SIZE_UNITS: Record<string, number> = {
   b: 1,
   kb: 1e3,
@@ -57,6 +69,34 @@ export function parsePercent(input: string | number): Parsed<number> {
     return { ok: false, error: `invalid percent "${input}" (must be between 0 and 100)` };
   }
   return { ok: true, value };
+}
+
+/** Bounds of a ratio; `gt`/`lt` exclude the bound, `min`/`max` include it. */
+export interface RatioBounds {
+  readonly min?: number;
+  readonly max?: number;
+  readonly gt?: number;
+  readonly lt?: number;
+}
+
+/**
+ * Parses a ratio: a plain number (`0.01`, `1.5`) or a percent (`1%`, `150%`), within `bounds`. One
+ * parser for every key that takes a ratio, so a percent is accepted wherever a ratio is.
+ * @example parseRatio('5%', { gt: 0, lt: 0.5 }) // { ok: true, value: 0.05 }
+ * @example parseRatio(1.5, { min: 1 }) // { ok: true, value: 1.5 }
+ */
+export function parseRatio(input: string | number, bounds: RatioBounds = {}): Parsed<number> {
+  const m = typeof input === 'number' ? undefined : /^\s*([-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?)\s*(%?)\s*$/.exec(input);
+  const value = typeof input === 'number' ? input : m ? Number(m[1]) / (m[2] ? 100 : 1) : Number.NaN;
+  if (!Number.isFinite(value)) return { ok: false, error: `invalid ratio "${input}" (use a number like 0.05 or a percent like 5%)` };
+  const shown = (n: number) => `${n} (${+(n * 100).toPrecision(12)}%)`;
+  const { min, max, gt, lt } = bounds;
+  if (min !== undefined && value < min) return { ok: false, error: `must be at least ${shown(min)}, got ${input}` };
+  if (max !== undefined && value > max) return { ok: false, error: `must be at most ${shown(max)}, got ${input}` };
+  if (gt !== undefined && value <= gt) return { ok: false, error: `must be greater than ${shown(gt)}, got ${input}` };
+  if (lt !== undefined && value >= lt) return { ok: false, error: `must be less than ${shown(lt)}, got ${input}` };
+  // Percent division leaves float noise (5% → 0.05 exactly, but 0.1% → 0.001 needs rounding).
+  return { ok: true, value: +value.toPrecision(12) };
 }
 
 /** A socket address to listen on. */

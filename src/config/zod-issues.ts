@@ -4,7 +4,7 @@
  * YAML words (list, map) instead of JavaScript ones.
  */
 import type { z } from 'zod';
-import { suggest } from './schema.js';
+import { suggest } from './suggest.js';
 import type { PathSegment } from './yaml-locate.js';
 
 /** A human message, the config path it is about, and whether it points at that path's key or value. */

@@ -138,6 +138,8 @@ ${extra}`;
     const rollout = (maxStep: string) =>
       yaml()
         .replace('g.db', `rollout-${maxStep}.db`)
+        // A rollout sets the weights itself; a split beside it is a config error.
+        .replace('    split: { variant: 20 }\n', '')
         .replace(
           `    guardrails:\n      webhook: ${hook.url}/hook`,
           `    rollout: { steps: [10, 30, 50], minBake: 1s, maxStep: ${maxStep} }\n    guardrails: { slo: { availability: 50% }, minSamples: 20, webhook: ${hook.url}/hook }`,

@@ -248,6 +248,8 @@ listen: true
 `;
     expect(errors(text)).toEqual([
       'f.yaml:2:3 upstreams["a b"]: invalid name "a b" (names use letters, digits, "_", "." and "-")',
+      // Not a cascade: renaming the upstream alone leaves this arm pointing at "a b".
+      'f.yaml:5:22 routes[0].arms.control: unknown upstream "a b"',
       'f.yaml:6:13 routes[0].sticky: must not be empty',
       'f.yaml:7:29 routes[0].match.methods[1]: invalid value "BREW" (expected one of: GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS, TRACE, CONNECT)',
       'f.yaml:8:15 log.level: invalid value "inf" (expected one of: trace, debug, info, warn, error, fatal, silent), did you mean "info"?',
