@@ -28,6 +28,7 @@ admin: { listen: 127.0.0.1:0, token: t0k }
 upstreams: { a: ${up.url} }
 routes:
   - name: checkout
+    match: { path: /checkout/* }
     arms: { control: a, canary: a }
     rollout: { steps: [5, 50], minBake: 1h }
   - name: plain

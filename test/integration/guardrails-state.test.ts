@@ -36,6 +36,7 @@ store: sqlite:${join(tmp.dir, db)}
 upstreams: { control: ${control.url}, variant: ${variant.url} }
 routes:
   - name: other
+    match: { path: /other/* }   # not a catch-all: checkout after it must stay reachable
     arms: { control: control }
 ${routes}`;
   const status = async (admin: string) => (await (await request(`${admin}/status`)).body.json()) as Status;

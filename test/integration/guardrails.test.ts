@@ -113,6 +113,7 @@ ${extra}`;
     const fl = await startFieldlab(
       yaml()
         .replace(`g.db`, `manual.db`)
+        .replace('    split: { variant: 20 }\n', '') // the rollout sets the weights; split beside it is an error
         .replace('    guardrails:\n      webhook: ' + hook.url + '/hook', '    rollout: { steps: [10, 50], minBake: 1h }'),
     );
     const post = async (path: string) => {
