@@ -8,7 +8,18 @@ import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { request } from 'undici';
 import { loadConfigFile } from '../config/load.js';
+import type { FlagTable } from './flags.js';
 import { flag, type CliIo } from './start.js';
+
+/** The flags of every command that talks to a running Fieldlab. */
+export const ADMIN_FLAGS: FlagTable = {
+  admin: { value: 'URL', help: 'the admin API (default: admin.listen of --config FILE)' },
+  config: { value: 'FILE', help: 'the config to read admin.listen and tokens from (default config/fieldlab.yaml)' },
+  token: {
+    value: 'TOKEN',
+    help: 'bearer token (or FIELDLAB_ADMIN_TOKEN); reads send the read token, actions need the write token',
+  },
+};
 
 /** A resolved admin endpoint. */
 export interface AdminTarget {

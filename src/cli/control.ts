@@ -4,7 +4,10 @@
  * the numbers; every decision is shown with the rule, the actor and the reason behind it.
  */
 import { hostname } from 'node:os';
-import { adminCall, adminTarget } from './admin-client.js';
+import { suggest } from '../config/suggest.js';
+import { ADMIN_FLAGS, adminCall, adminTarget, type AdminTarget } from './admin-client.js';
+import { EXIT } from './exit-codes.js';
+import { type CommandSpec, readFlags } from './flags.js';
 import { flag, type CliIo } from './start.js';
 
 interface WaitItem {
@@ -92,13 +95,61 @@ export function renderStatus(s: StatusBody): string {
   return lines.join('\n');
 }
 
+/** `fieldlab status`: its flags. */
+export const STATUS: CommandSpec = {
+  name: 'status',
+  summary: "guardrails: each variant's weight, phase, step and what it waits for; persistence; recent decisions",
+  flags: {
+    route: { value: 'R', help: 'only this route (an unknown one exits 2, listing the routes)' },
+    json: { help: 'print GET /status as JSON' },
+    ...ADMIN_FLAGS,
+  },
+};
+
+/** The manual actions, one command each, sharing one spec. */
+export const ACTIONS = ['rollback', 'pause', 'resume', 'promote', 'reset'] as const;
+
+/** `fieldlab rollback|pause|resume|promote|reset ROUTE`: their flags. */
+export const ACTION: CommandSpec = {
+  name: ACTIONS.join('|'),
+  positional: 'ROUTE',
+  positionals: 1,
+  summary: 'manual guardrail actions on a running Fieldlab; one that changes nothing exits 3 and says why',
+  flags: {
+    arm: { value: 'ARM', help: 'only this variant (default: every variant of the route)' },
+    reason: { value: 'TEXT', help: 'why, stored with the decision' },
+    actor: { value: 'NAME', help: 'who acts (default cli:$USER, else the host name)' },
+    force: { help: 'promote or resume a variant whose evidence breaches right now' },
+    ...ADMIN_FLAGS,
+  },
+};
+
+/**
+ * A 404 FL_ROUTE_NOT_FOUND, said with the routes the running config has: `no route "nope"; routes: a, b`.
+ * Exit 2, like any unknown name.
+ */
+async function unknownRoute(io: CliIo, command: string, route: string, target: AdminTarget): Promise<number> {
+  const r = await adminCall(target, 'GET', '/status');
+  const body = r.status === 200 ? (r.body as StatusBody) : undefined;
+  const names = body ? [...body.routes.map((x) => x.route), ...(body.unguarded ?? [])] : [];
+  const known = names.length > 0 ? ` — routes: ${names.join(', ')}` : body ? ' — the running config has no routes' : '';
+  io.err(`fieldlab ${command}: no route "${route}"${suggest(route, names)}${known} [FL_ROUTE_NOT_FOUND]`);
+  return EXIT.USAGE;
+}
+
+const errorCode = (body: unknown) => (body as { error?: { code?: string } } | null)?.error?.code;
+
 /** `fieldlab status [--route R] [--json] [--admin URL] [--token T] [--config FILE]` */
 export async function runStatus(args: string[], io: CliIo): Promise<number> {
-  const route = flag(args, 'route');
-  const r = await adminCall(adminTarget(args, io), 'GET', `/status${route ? `?route=${encodeURIComponent(route)}` : ''}`);
+  const parsed = readFlags(STATUS, args, io);
+  if (typeof parsed === 'number') return parsed;
+  const route = parsed.values.get('route');
+  const target = adminTarget(args, io);
+  const r = await adminCall(target, 'GET', `/status${route ? `?route=${encodeURIComponent(route)}` : ''}`);
+  if (route && r.status === 404 && errorCode(r.body) === 'FL_ROUTE_NOT_FOUND') return unknownRoute(io, 'status', route, target);
   if (r.status !== 200) return fail(io, r);
-  io.out(args.includes('--json') ? JSON.stringify(r.body, null, 2) : renderStatus(r.body as StatusBody));
-  return 0;
+  io.out(parsed.set.has('json') ? JSON.stringify(r.body, null, 2) : renderStatus(r.body as StatusBody));
+  return EXIT.OK;
 }
 
 /**
@@ -109,29 +160,46 @@ export function actorOf(args: readonly string[], env: NodeJS.ProcessEnv = proces
   return flag(args, 'actor') || `cli:${env.USER || env.LOGNAME || hostname()}`;
 }
 
-const FLAGS_WITH_VALUE = new Set(['--arm', '--admin', '--token', '--config', '--reason', '--actor']);
-
-/** `fieldlab rollback|pause|resume|promote|reset ROUTE [--arm A] [--reason TEXT] [--actor NAME] [--force] [--admin URL] [--token T]` */
+/**
+ * `fieldlab rollback|pause|resume|promote|reset ROUTE [--arm A] [--reason TEXT] [--actor NAME] [--force] [--admin URL] [--token T]`.
+ * Exit 0 when something changed (refusals for other variants are printed too), 3 when nothing
+ * would change (already in that state), 1 for other refusals, 2 for an unknown route or variant.
+ * @example await manualCommand('rollback')(['checkout', '--arm', 'canary'], io) // 0, or 3 when already rolled back
+ */
 export function manualCommand(action: string): (args: string[], io: CliIo) => Promise<number> {
   return async (args, io) => {
-    const route = args.find((a, i) => !a.startsWith('--') && !(i > 0 && FLAGS_WITH_VALUE.has(args[i - 1]!)));
+    const parsed = readFlags({ ...ACTION, name: action }, args, io);
+    if (typeof parsed === 'number') return parsed;
+    const route = parsed.positionals[0];
     if (!route) {
-      io.err(`usage: fieldlab ${action} ROUTE [--arm ARM] [--reason TEXT] [--actor NAME] [--force] [--admin URL] [--token TOKEN]`);
-      return 2;
+      io.err(
+        `fieldlab ${action}: missing ROUTE\nusage: fieldlab ${action} ROUTE [--arm ARM] [--reason TEXT] [--actor NAME] [--force] [--admin URL] [--config FILE] [--token TOKEN]`,
+      );
+      return EXIT.USAGE;
     }
     const q = new URLSearchParams();
-    const arm = flag(args, 'arm');
+    const arm = parsed.values.get('arm');
     if (arm) q.set('arm', arm);
-    const reason = flag(args, 'reason');
+    const reason = parsed.values.get('reason');
     if (reason) q.set('reason', reason);
-    if (args.includes('--force')) q.set('force', '1');
+    if (parsed.set.has('force')) q.set('force', '1');
     const query = q.size > 0 ? `?${q}` : '';
-    const r = await adminCall(adminTarget(args, io), 'POST', `/routes/${encodeURIComponent(route)}/${action}${query}`, {
+    const target = adminTarget(args, io);
+    const r = await adminCall(target, 'POST', `/routes/${encodeURIComponent(route)}/${action}${query}`, {
       'x-fieldlab-actor': actorOf(args),
     });
+    const code = errorCode(r.body);
+    if (r.status === 404 && code === 'FL_ROUTE_NOT_FOUND') return unknownRoute(io, action, route, target);
+    if (code === 'FL_NO_CHANGE') {
+      // Not a failure and not a success: say plainly that nothing happened, with a code of its own.
+      const message = (r.body as { error?: { message?: string } }).error?.message ?? 'already in that state';
+      io.out(`${route}: nothing changed — ${message} [FL_NO_CHANGE]`);
+      return EXIT.NOTHING;
+    }
     if (r.status !== 200) return fail(io, r);
-    const body = r.body as { decisions: StatusBody['decisions'] };
+    const body = r.body as { decisions: StatusBody['decisions']; refused?: { arm: string; says: string }[] };
     for (const d of body.decisions) io.out(`${d.route}/${d.arm}: ${d.action} ${d.fromPercent}% → ${d.toPercent}% — ${d.reason}`);
-    return 0;
+    for (const x of body.refused ?? []) io.out(`${route}/${x.arm}: unchanged — ${x.says}`);
+    return EXIT.OK;
   };
 }

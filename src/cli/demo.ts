@@ -11,7 +11,9 @@ import { request } from 'undici';
 import type { DiffReport } from '../compare/report.js';
 import { startDemoService, type DemoService } from '../demo/services.js';
 import { loadConfigFile } from '../config/load.js';
-import { flag, startWithSignals, type CliIo } from './start.js';
+import { type CommandSpec, readFlags } from './flags.js';
+import { plural } from './plural.js';
+import { startWithSignals, type CliIo } from './start.js';
 
 const DEMO_CONFIG = fileURLToPath(new URL('../../../config/demo.yaml', import.meta.url));
 
@@ -47,14 +49,27 @@ function prepareStore(env: Record<string, string | undefined>, resume: boolean):
   return `fresh store ${url} (the previous run's data was removed; --resume keeps it)`;
 }
 
+/** `fieldlab demo`: its flags. */
+export const DEMO: CommandSpec = {
+  name: 'demo',
+  summary: 'the proxy with bundled demo services and a self-check (what `npm start` does)',
+  flags: {
+    users: { value: 'N', help: 'simulated users in the self-check, 1 to 100000 (default 500)' },
+    resume: { help: "keep the previous run's store (default: start fresh)" },
+  },
+};
+
 /** `fieldlab demo [--users N] [--resume]` */
 export async function runDemo(args: string[], io: CliIo): Promise<number | undefined> {
-  const unknown = args.find((a, i) => !/^--(?:users|resume)(?:=|$)/.test(a) && !(args[i - 1] === '--users'));
-  if (unknown !== undefined) {
-    io.err(`fieldlab demo: unexpected argument "${unknown}"\nusage: fieldlab demo [--users N] [--resume]`);
+  const parsed = readFlags(DEMO, args, io);
+  if (typeof parsed === 'number') return parsed;
+  const usersText = parsed.values.get('users') ?? '500';
+  const users = /^\d{1,6}$/.test(usersText) ? Number(usersText) : Number.NaN;
+  if (!(users >= 1 && users <= 100_000)) {
+    io.err(`fieldlab demo: invalid --users "${usersText}" (a whole number, 1 to 100000)\nusage: fieldlab demo [--users N] [--resume]`);
     return 2;
   }
-  const resume = args.includes('--resume');
+  const resume = parsed.set.has('resume');
   const storeNote = prepareStore(io.env, resume);
   const services = await startServices();
   const [control, variant, copy, dark, canary] = services as [DemoService, DemoService, DemoService, DemoService, DemoService];
@@ -71,10 +86,11 @@ export async function runDemo(args: string[], io: CliIo): Promise<number | undef
     await Promise.all(services.map((s) => s.close()));
     return 1;
   }
-  const proxy = `http://127.0.0.1:${app.proxyPort()}`;
-  const admin = `http://127.0.0.1:${app.adminPort()}`;
-  const storeUrl = app.config.current().config.store.url;
-  const users = Number(flag(args, 'users')) || 500;
+  // The hints name the addresses this run really listens on (FIELDLAB_DEMO_LISTEN/_ADMIN may move them).
+  const { listen, admin: adminConfig, store } = app.config.current().config;
+  const proxy = `http://${reachable(listen.host)}:${app.proxyPort()}`;
+  const admin = `http://${reachable(adminConfig.listen.host)}:${app.adminPort()}`;
+  const storeUrl = store.url;
   const seen = await driveUsers(proxy, users);
   await app.flushDiffs();
   const since = Date.now() - 3_600_000;
@@ -91,7 +107,7 @@ export async function runDemo(args: string[], io: CliIo): Promise<number | undef
       `  canary   ${canary.url} (route "search", rollout 10% → 50% → 100% under guardrails; starts failing in ~${CANARY_FAILS_AFTER_MS / 1000} s)`,
       `  store    ${storeNote}`,
       '',
-      `Self-check: ${users} simulated users, each asked twice:`,
+      `Self-check: ${plural(users, 'simulated user')}, each asked twice:`,
       `  control ${seen.control ?? 0}, variant ${seen.variant ?? 0}, errors ${seen.errors}; ${seen.sticky}/${users} users kept their arm`,
       '',
       'Shadow diff of the dark build (last hour):',
@@ -114,12 +130,18 @@ export async function runDemo(args: string[], io: CliIo): Promise<number | undef
   return undefined;
 }
 
+/** A host to put in a URL: a wildcard listen address is reached on loopback; IPv6 goes in brackets. */
+function reachable(host: string): string {
+  if (host === '0.0.0.0' || host === '::' || host === '') return '127.0.0.1';
+  return host.includes(':') ? `[${host}]` : host;
+}
+
 /** A few lines per endpoint: the verdict of every differing field and the latency shift. */
 function summarize(report: DiffReport): string[] {
   if (report.endpoints.length === 0) return ['  (no pairs compared yet)'];
   const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
   return report.endpoints.flatMap((e) => [
-    `  ${e.endpoint} → ${e.shadow}: ${e.pairs} pairs, latency p50 ${e.latency.primary.p50 ?? '?'} ms → ${e.latency.candidate.p50 ?? '?'} ms`,
+    `  ${e.endpoint} → ${e.shadow}: ${plural(e.pairs, 'pair')}, latency p50 ${e.latency.primary.p50 ?? '?'} ms → ${e.latency.candidate.p50 ?? '?'} ms`,
     ...e.fields.map(
       (f) => `    ${f.verdict.padEnd(10)} ${f.field} (${f.kind}) differs in ${pct(f.rate)} of pairs; noise ${pct(f.noiseRate)}`,
     ),

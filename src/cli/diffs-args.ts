@@ -1,25 +1,30 @@
 /**
- * Flags of `fieldlab diffs`, parsed strictly: an unknown flag, a missing value or a malformed rate
- * is a usage error (exit 2), never silently ignored — a CI gate with a typo must not pass.
+ * Flags of `fieldlab diffs`, parsed strictly: an unknown flag, a missing value, a malformed rate or
+ * an endpoint without its method is a usage error (exit 2), never silently ignored — a CI gate
+ * with a typo must not pass.
  */
+import { OVERFLOW } from '../storage/types.js';
+import { type CommandSpec, parseFlags } from './flags.js';
 
 /** The usage text (`fieldlab diffs --help`). */
 export const DIFFS_HELP = `fieldlab diffs — report shadow differences stored by the proxy
 
 Usage:
-  fieldlab diffs [--config FILE | --store sqlite:PATH] [filters] [output] [--fail-on RATE [--strict]]
+  fieldlab diffs [--config FILE | --store sqlite:PATH] [filters] [output] [--fail-on RATE [--strict] [--allow-empty]]
 
 Where the data is:
   --config FILE      read store.url from this config (default config/fieldlab.yaml)
   --store URL        read this store instead, e.g. sqlite:./data/fieldlab.db
                      (relative paths resolve against the working directory, as in the proxy)
 
-Filters:
+Filters (an unknown route, shadow or endpoint exits 2, listing the known ones):
   --route NAME       only this route
   --shadow NAME      only this shadow upstream
-  --endpoint E       only this endpoint, as reported, e.g. "GET /users/:id"
+  --endpoint E       only this endpoint, as reported: its method and path, e.g. "GET /users/:id"
   --since T          from T: an age (1h, 30m, 7d), an ISO date, or epoch ms
   --until T          up to T (same forms)
+                     Data is stored per hour: a window covers the whole hours it touches
+                     (--since 1m reads the current hour); the report says which hours it read.
 
 Output (default: a text report, ANSI colour only on a terminal; NO_COLOR turns it off):
   --json             print the report as JSON (the same model as the admin /diffs.json)
@@ -35,12 +40,15 @@ Paging (every output is one bounded page of the ranking; the CI gate judges all 
 
 CI gate:
   --fail-on RATE     exit 1 when a field with verdict "real" differs in more than RATE of pairs
-                     (1% or 0.01), listing those fields; exit 0 otherwise
+                     (1% or 0.01), listing those fields; exit 0 otherwise. No pairs at all is
+                     never a pass: "no data", exit 3
   --strict           with --fail-on: fields whose noise is unmeasured count too
+  --allow-empty      with --fail-on: no pairs passes (exit 0, still saying "no data")
 
   --help             this text
 
-Exit codes: 0 ok, 1 --fail-on tripped, 2 usage error or unreadable store/config.
+Exit codes: 0 ok, 1 --fail-on tripped, 2 usage error, unknown name or unreadable store/config,
+3 --fail-on with no data (without --allow-empty).
 Verdicts: real = difference rate clearly above the field's own noise (Wilson 95% bounds);
 noise = not distinguishable from it; unmeasured = too few noise observations to tell.`;
 
@@ -58,6 +66,7 @@ export interface DiffsOptions {
   /** Fraction 0..1. */
   readonly failOn?: number;
   readonly strict: boolean;
+  readonly allowEmpty: boolean;
   readonly examples?: number;
   readonly offset?: number;
   readonly limit?: number;
@@ -65,24 +74,31 @@ export interface DiffsOptions {
   readonly help: boolean;
 }
 
-const VALUED = [
-  'config',
-  'store',
-  'route',
-  'shadow',
-  'endpoint',
-  'since',
-  'until',
-  'html',
-  'fail-on',
-  'examples',
-  'offset',
-  'limit',
-  'fields',
-] as const;
+/** The flags of `fieldlab diffs` (DIFFS_HELP explains them at length; a test keeps both in step). */
+export const DIFFS: CommandSpec = {
+  name: 'diffs',
+  summary: 'the shadow-diff report from the store; a CI gate with --fail-on (fieldlab diffs --help)',
+  flags: {
+    config: { value: 'FILE', help: 'read store.url from this config (default config/fieldlab.yaml)' },
+    store: { value: 'URL', help: 'read this store instead, e.g. sqlite:./data/fieldlab.db' },
+    route: { value: 'NAME', help: 'only this route' },
+    shadow: { value: 'NAME', help: 'only this shadow upstream' },
+    endpoint: { value: 'E', help: 'only this endpoint: method and path, e.g. "GET /users/:id"' },
+    since: { value: 'T', help: 'from T: an age (1h, 30m, 7d), an ISO date or epoch ms (data is hourly)' },
+    until: { value: 'T', help: 'up to T (same forms)' },
+    json: { help: 'print the report as JSON' },
+    html: { value: 'FILE', help: 'write the admin /diffs page to FILE' },
+    examples: { value: 'N', help: 'example pairs per field' },
+    offset: { value: 'N', help: 'start at the N-th endpoint of the ranking' },
+    limit: { value: 'N', help: 'endpoints per page (default 50, at most 200)' },
+    fields: { value: 'N', help: 'fields listed per endpoint (default 100, at most 200)' },
+    'fail-on': { value: 'RATE', help: 'CI gate: exit 1 when a real field differs in more than RATE of pairs' },
+    strict: { help: 'with --fail-on: unmeasured fields count too' },
+    'allow-empty': { help: 'with --fail-on: no pairs passes (default: "no data", exit 3)' },
+  },
+};
+
 const PAGING = ['offset', 'limit', 'fields'] as const;
-const BOOLEAN = ['json', 'strict', 'help'] as const;
-type Valued = (typeof VALUED)[number];
 
 /**
  * A CI threshold: `1%`, `0.5%` or a fraction such as `0.01`. A bare number ≥ 1 is refused as
@@ -103,55 +119,58 @@ export function parseRate(text: string): number | undefined {
  * @example parseDiffsArgs(['--since', '1h', '--json']) // { ok: true, options: { since: '1h', json: true, … } }
  */
 export function parseDiffsArgs(args: readonly string[]): { ok: true; options: DiffsOptions } | { ok: false; error: string } {
-  const values: Partial<Record<Valued, string>> = {};
-  const flags = new Set<string>();
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i]!;
-    if (arg === '-h') {
-      flags.add('help');
-      continue;
-    }
-    const m = /^--([a-z-]+)(?:=(.*))?$/s.exec(arg);
-    if (!m) return { ok: false, error: `unexpected argument "${arg}"` };
-    const [, name, inline] = m as unknown as [string, string, string | undefined];
-    if ((BOOLEAN as readonly string[]).includes(name)) {
-      if (inline !== undefined) return { ok: false, error: `--${name} takes no value` };
-      flags.add(name);
-    } else if ((VALUED as readonly string[]).includes(name)) {
-      const value = inline ?? args[++i];
-      if (value === undefined || value === '' || (inline === undefined && value.startsWith('--')))
-        return { ok: false, error: `--${name} needs a value` };
-      if (values[name as Valued] !== undefined) return { ok: false, error: `--${name} given twice` };
-      values[name as Valued] = value;
-    } else {
-      return { ok: false, error: `unknown flag --${name}` };
-    }
-  }
-  if (values.config !== undefined && values.store !== undefined) return { ok: false, error: 'use --config or --store, not both' };
+  const parsed = parseFlags(args, DIFFS.flags);
+  if (!parsed.ok) return parsed;
+  const v = (name: string) => parsed.args.values.get(name);
+  const has = (name: string) => parsed.args.set.has(name);
+  if (v('config') !== undefined && v('store') !== undefined) return { ok: false, error: 'use --config or --store, not both' };
   let failOn: number | undefined;
-  if (values['fail-on'] !== undefined) {
-    failOn = parseRate(values['fail-on']);
-    if (failOn === undefined)
-      return { ok: false, error: `invalid --fail-on "${values['fail-on']}" (use a percentage like 1% or a fraction like 0.01)` };
+  const rate = v('fail-on');
+  if (rate !== undefined) {
+    failOn = parseRate(rate);
+    if (failOn === undefined) return { ok: false, error: `invalid --fail-on "${rate}" (use a percentage like 1% or a fraction like 0.01)` };
   }
-  if (flags.has('strict') && failOn === undefined && !flags.has('help'))
-    return { ok: false, error: '--strict only applies with --fail-on' };
+  for (const name of ['strict', 'allow-empty'])
+    if (has(name) && failOn === undefined && !has('help')) return { ok: false, error: `--${name} only applies with --fail-on` };
+  const endpoint = v('endpoint');
+  // Endpoints are reported as "METHOD /path"; a bare path would match nothing and pass a gate.
+  if (endpoint !== undefined && endpoint !== OVERFLOW && !/^[A-Z]+ \/\S*$/.test(endpoint))
+    return {
+      ok: false,
+      error: `--endpoint "${endpoint}" needs its method: use the form "GET ${endpoint.startsWith('/') ? endpoint : '/path'}", as the report lists endpoints`,
+    };
   let examples: number | undefined;
-  if (values.examples !== undefined) {
-    examples = /^\d+$/.test(values.examples) ? Number(values.examples) : NaN;
-    if (!(examples >= 0 && examples <= 100))
-      return { ok: false, error: `invalid --examples "${values.examples}" (a whole number, 0 to 100)` };
+  const ex = v('examples');
+  if (ex !== undefined) {
+    examples = /^\d+$/.test(ex) ? Number(ex) : NaN;
+    if (!(examples >= 0 && examples <= 100)) return { ok: false, error: `invalid --examples "${ex}" (a whole number, 0 to 100)` };
   }
   const paging: { offset?: number; limit?: number; fields?: number } = {};
   for (const name of PAGING) {
-    const text = values[name];
+    const text = v(name);
     if (text === undefined) continue;
     if (!/^\d{1,9}$/.test(text)) return { ok: false, error: `invalid --${name} "${text}" (a whole number)` };
     paging[name] = Number(text);
   }
-  const { 'fail-on': _f, examples: _e, offset: _o, limit: _l, fields: _d, ...rest } = values;
+  const text = (name: string) => (v(name) !== undefined ? { [name]: v(name) } : {});
   return {
     ok: true,
-    options: { ...rest, ...paging, json: flags.has('json'), strict: flags.has('strict'), help: flags.has('help'), failOn, examples },
+    options: {
+      ...text('config'),
+      ...text('store'),
+      ...text('route'),
+      ...text('shadow'),
+      ...text('endpoint'),
+      ...text('since'),
+      ...text('until'),
+      ...text('html'),
+      ...paging,
+      json: has('json'),
+      strict: has('strict'),
+      allowEmpty: has('allow-empty'),
+      help: has('help'),
+      failOn,
+      examples,
+    },
   };
 }

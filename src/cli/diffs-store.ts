@@ -9,7 +9,16 @@ import { openStore, parseStoreUrl } from '../storage/open.js';
 import type { DiffStore } from '../storage/types.js';
 
 /** The opened store, or why not (one message per line). */
-export type OpenedStore = { ok: true; store: DiffStore; where: string; close(): Promise<void> } | { ok: false; lines: string[] };
+export type OpenedStore =
+  | {
+      ok: true;
+      store: DiffStore;
+      where: string;
+      /** The config's routes and their shadow upstreams, when the store came from a config. */
+      configured?: ReadonlyMap<string, readonly string[]>;
+      close(): Promise<void>;
+    }
+  | { ok: false; lines: string[] };
 
 /**
  * Opens the store named by `--store` or by the config at `configFile` (default config/fieldlab.yaml).
@@ -21,6 +30,7 @@ export async function openReportStore(
 ): Promise<OpenedStore> {
   let url = o.store;
   let from = url !== undefined ? '--store' : '';
+  let configured: Map<string, string[]> | undefined;
   if (url === undefined) {
     const file = o.config ?? 'config/fieldlab.yaml';
     const loaded = loadConfigFile(file, env);
@@ -33,6 +43,7 @@ export async function openReportStore(
     }
     url = loaded.config.store.url;
     from = `store.url in ${file}`;
+    configured = new Map(loaded.config.routes.map((r) => [r.name, r.shadow.map((sh) => sh.to)]));
   }
   const parsed = parseStoreUrl(url);
   if (!parsed.ok) return { ok: false, lines: [`${parsed.error} (${from})`] };
@@ -53,7 +64,7 @@ export async function openReportStore(
   try {
     // In this process (no worker): the CLI has no proxy loop to protect.
     const stores = await openStore(url, { worker: false });
-    return { ok: true, store: stores.diffs, where, close: stores.close };
+    return { ok: true, store: stores.diffs, where, ...(configured ? { configured } : {}), close: stores.close };
   } catch (err) {
     return { ok: false, lines: [`cannot read store ${where}: ${err instanceof Error ? err.message : String(err)}`] };
   }

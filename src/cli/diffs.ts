@@ -10,7 +10,10 @@ import { buildReport, failingFields, rankEndpoints, type DiffReport, type Endpoi
 import { parseDiffFilter } from '../compare/report-filter.js';
 import type { DiffExample, DiffFilter, DiffRows, DiffStore } from '../storage/types.js';
 import { DIFFS_HELP, parseDiffsArgs, type DiffsOptions } from './diffs-args.js';
+import { unknownName } from './diffs-names.js';
 import { openReportStore } from './diffs-store.js';
+import { EXIT } from './exit-codes.js';
+import { plural } from './plural.js';
 import { type FieldExamples, paint, renderDiffsText } from './diffs-text.js';
 import type { CliIo } from './start.js';
 
@@ -47,7 +50,44 @@ async function textExamples(report: DiffReport, store: DiffStore, filter: DiffFi
   return (e, f) => found.get(key(e, f)) ?? [];
 }
 
+const HOUR_MS = 3_600_000;
+
+/**
+ * What a time window really reads: the store keeps hourly aggregates, so a window covers the whole
+ * hours it touches (`--since 1m` reads the current hour). Said in the text and the JSON, so nobody
+ * takes an hour's data for a minute's.
+ */
+export interface ReportWindow {
+  readonly resolution: '1h';
+  readonly requested: { readonly since: string | null; readonly until: string | null };
+  /** The hours read: from the start of the hour holding `since` to the end of the hour holding `until` (null = unbounded). */
+  readonly read: { readonly from: string | null; readonly to: string | null };
+}
+
+/**
+ * The window a filter reads.
+ * @example reportWindow({ since: Date.parse('2026-12-02T14:59:00Z') }).read.from // '2026-12-02T14:00:00.000Z'
+ */
+export function reportWindow(f: DiffFilter): ReportWindow {
+  const iso = (t: number | undefined) => (t === undefined ? null : new Date(t).toISOString());
+  const floor = (t: number) => t - (t % HOUR_MS);
+  return {
+    resolution: '1h',
+    requested: { since: iso(f.since), until: iso(f.until) },
+    read: {
+      from: iso(f.since === undefined ? undefined : floor(f.since)),
+      to: iso(f.until === undefined ? undefined : floor(f.until) + HOUR_MS),
+    },
+  };
+}
+
+function windowLine(w: ReportWindow): string | undefined {
+  if (w.requested.since === null && w.requested.until === null) return undefined;
+  return `resolution: hourly — data is stored per hour, so this reads the whole hours from ${w.read.from ?? 'the oldest'} to ${w.read.to ?? 'now'}`;
+}
+
 async function output(o: DiffsOptions, report: DiffReport, store: DiffStore, filter: DiffFilter, io: DiffsIo): Promise<number | undefined> {
+  const window = reportWindow(filter);
   // With --json, stdout carries only JSON; every other line goes to stderr.
   const note = o.json ? io.err : io.out;
   if (o.html !== undefined) {
@@ -59,15 +99,25 @@ async function output(o: DiffsOptions, report: DiffReport, store: DiffStore, fil
       io.err(`fieldlab diffs: cannot write ${o.html}: ${err instanceof Error ? err.message : String(err)}`);
       return 2;
     }
-    note(`fieldlab diffs: wrote ${o.html} (${report.totals.endpoints} endpoints, ${report.totals.realFields} real fields)`);
+    note(
+      `fieldlab diffs: wrote ${o.html} (${plural(report.totals.endpoints, 'endpoint')}, ${plural(report.totals.realFields, 'real field')})`,
+    );
   }
   if (o.json) {
-    const body = o.examples !== undefined ? { ...report, examples: await jsonExamples(report, store, filter, o.examples) } : report;
+    const body = {
+      ...report,
+      window,
+      ...(o.examples !== undefined ? { examples: await jsonExamples(report, store, filter, o.examples) } : {}),
+    };
     io.out(JSON.stringify(body, null, 2));
   } else if (o.html === undefined) {
     const colour = !('NO_COLOR' in io.env) && (io.isTTY ?? process.stdout.isTTY === true);
     const examples = await textExamples(report, store, filter, o.examples ?? 1);
-    io.out(renderDiffsText(report, examples, paint(colour)).join('\n'));
+    const lines = renderDiffsText(report, examples, paint(colour));
+    const said = windowLine(window);
+    // Right under the header, where the window is named.
+    if (said) lines.splice(2, 0, said);
+    io.out(lines.join('\n'));
   }
   return undefined;
 }
@@ -77,12 +127,23 @@ function gate(o: DiffsOptions, rows: DiffRows, io: DiffsIo): number {
   if (o.failOn === undefined) return 0;
   const note = o.json ? io.err : io.out;
   const what = o.strict ? 'real or unmeasured' : 'real';
+  const pairs = rows.pairs.reduce((n, p) => n + p.count, 0);
+  if (pairs === 0) {
+    // Zero pairs is never a PASS: a gate that judged nothing must not let a release through.
+    const why = `no data: 0 pairs in this window (check the filter, --since, and that the shadow is mirroring)`;
+    if (o.allowEmpty) {
+      note(`fieldlab diffs: PASS (--allow-empty) — ${why}`);
+      return EXIT.OK;
+    }
+    note(`fieldlab diffs: NO DATA — ${why}; nothing was judged, so the gate does not pass (--allow-empty lets it)`);
+    return EXIT.NOTHING;
+  }
   const failing = failingFields({ endpoints: rankEndpoints(rows) }, o.failOn, o.strict);
   if (failing.length === 0) {
-    note(`fieldlab diffs: PASS — no ${what} field differs in more than ${pct(o.failOn)} of pairs`);
+    note(`fieldlab diffs: PASS — no ${what} field differs in more than ${pct(o.failOn)} of ${plural(pairs, 'pair')}`);
     return 0;
   }
-  note(`fieldlab diffs: FAIL — ${failing.length} ${what} field${failing.length === 1 ? '' : 's'} above ${pct(o.failOn)}:`);
+  note(`fieldlab diffs: FAIL — ${plural(failing.length, `${what} field`)} above ${pct(o.failOn)}:`);
   for (const { endpoint: e, field: f } of failing) {
     note(
       `  ${e.route} → ${e.shadow}  ${e.endpoint}  ${f.field}  ${f.verdict} ${pct(f.rate)} (${f.differed}/${f.compared}, ≥ ${pct(f.lower)}; noise ${f.noiseCompared > 0 ? pct(f.noiseRate) : 'unobserved'})`,
@@ -94,7 +155,7 @@ function gate(o: DiffsOptions, rows: DiffRows, io: DiffsIo): number {
 /**
  * `fieldlab diffs [--config FILE | --store sqlite:PATH] [--route R] [--shadow S] [--endpoint E]
  * [--since T] [--until T] [--json] [--html FILE] [--examples N] [--fail-on RATE [--strict]]`.
- * Returns 0, 1 (gate tripped) or 2 (usage, unreadable store).
+ * Returns 0, 1 (gate tripped), 2 (usage, unknown name, unreadable store) or 3 (gate with no data).
  * @example runDiffs(['--store', 'sqlite:data/fieldlab.db', '--since', '1h', '--fail-on', '1%'], io) // 0 or 1
  */
 export async function runDiffs(args: string[], io: DiffsIo): Promise<number> {
@@ -114,6 +175,10 @@ export async function runDiffs(args: string[], io: DiffsIo): Promise<number> {
   }
   const { store } = opened;
   try {
+    if (o.route !== undefined || o.shadow !== undefined || o.endpoint !== undefined) {
+      const unknown = unknownName(o, await store.rows({}), opened.configured);
+      if (unknown) return usage(io, unknown);
+    }
     const rows = await store.rows(f.filter);
     const report = buildReport(rows, f.filter, {}, { offset: o.offset, limit: o.limit, fields: o.fields });
     return (await output(o, report, store, f.filter, io)) ?? gate(o, rows, io);

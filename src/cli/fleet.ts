@@ -4,9 +4,19 @@
  * files among live replicas, replicas behind the newest decision, a replica cut off from the database.
  */
 import type { FleetView } from '../fleet/view.js';
-import { adminCall, adminTarget } from './admin-client.js';
+import { ADMIN_FLAGS, adminCall, adminTarget } from './admin-client.js';
 import { fail } from './control.js';
+import { type CommandSpec, readFlags } from './flags.js';
+import { plural } from './plural.js';
 import type { CliIo } from './start.js';
+
+/** `fieldlab fleet`: its flags. */
+export const FLEET: CommandSpec = {
+  name: 'fleet',
+  summary:
+    'fleet mode (store: postgres://…): every replica, the decision each has applied, who decides; exit 1 on warnings (config digests differ)',
+  flags: { json: { help: 'print GET /fleet as JSON' }, ...ADMIN_FLAGS },
+};
 
 /**
  * Renders `GET /fleet` as text.
@@ -15,7 +25,7 @@ import type { CliIo } from './start.js';
 export function renderFleet(v: FleetView | { mode: 'single' }): string {
   if (v.mode === 'single') return 'Not a fleet: this Fieldlab stores to SQLite and decides alone (use store: postgres://… for a fleet).';
   const live = v.replicas.filter((r) => r.live).length;
-  const lines = [`fleet of ${v.replicas.length} replicas (${live} live), seen from ${v.self.replica}`, ''];
+  const lines = [`fleet of ${plural(v.replicas.length, 'replica')} (${live} live), seen from ${v.self.replica}`, ''];
   lines.push(
     `  ${'replica'.padEnd(24)} ${'live'.padEnd(5)} ${'seen'.padStart(6)}  ${'config'.padEnd(12)} ${'version'.padEnd(8)} decides / applied`,
   );
@@ -40,9 +50,11 @@ export function renderFleet(v: FleetView | { mode: 'single' }): string {
 
 /** `fieldlab fleet [--json] [--admin URL] [--token T] [--config FILE]`; exit 1 with warnings. */
 export async function runFleet(args: string[], io: CliIo): Promise<number> {
+  const parsed = readFlags(FLEET, args, io);
+  if (typeof parsed === 'number') return parsed;
   const r = await adminCall(adminTarget(args, io), 'GET', '/fleet');
   if (r.status !== 200) return fail(io, r);
   const view = r.body as FleetView | { mode: 'single' };
-  io.out(args.includes('--json') ? JSON.stringify(view, null, 2) : renderFleet(view));
+  io.out(parsed.set.has('json') ? JSON.stringify(view, null, 2) : renderFleet(view));
   return view.mode === 'fleet' && view.warnings.length > 0 ? 1 : 0;
 }

@@ -8,10 +8,20 @@ import { existsSync } from 'node:fs';
 import { loadConfigFile } from '../config/load.js';
 import { parseDuration } from '../config/units.js';
 import { signForce } from '../routing/force.js';
-import { flag, type CliIo } from './start.js';
+import { type CommandSpec, readFlags } from './flags.js';
+import type { CliIo } from './start.js';
 
-const USAGE =
-  "usage: fieldlab force-value ROUTE ARM [--ttl 1h] [--config FILE]   (secret: the route's force.secret, else FIELDLAB_FORCE_SECRET)";
+/** `fieldlab force-value ROUTE ARM`: its flags. */
+export const FORCE_VALUE: CommandSpec = {
+  name: 'force-value',
+  positional: 'ROUTE ARM',
+  positionals: 2,
+  summary: 'print a signed QA override value for a route whose force: has a secret (its force.secret, else FIELDLAB_FORCE_SECRET)',
+  flags: {
+    ttl: { value: 'DURATION', help: 'how long the value is followed (default 1h, at least 1s)' },
+    config: { value: 'FILE', help: 'the config with the route, its arms and its secret (default config/fieldlab.yaml)' },
+  },
+};
 
 /**
  * Prints `ARM.EXPIRY.SIG` for the header or cookie the route forces with. Exit 0, 1 (no secret or an
@@ -19,26 +29,23 @@ const USAGE =
  * @example runForceValue(['checkout', 'variant', '--ttl', '30m'], io) // prints variant.1767225600.Xx…
  */
 export function runForceValue(args: string[], io: CliIo, now = Date.now()): number {
-  if (args.includes('--help') || args.includes('-h')) {
-    io.out(USAGE);
-    return 0;
-  }
-  const positional = args.filter((a, i) => !a.startsWith('--') && !['--ttl', '--config'].includes(args[i - 1] ?? ''));
-  const [route, arm] = positional;
-  if (!route || !arm || positional.length > 2) {
-    io.err(`fieldlab force-value: give a ROUTE and an ARM\n${USAGE}`);
+  const parsed = readFlags(FORCE_VALUE, args, io);
+  if (typeof parsed === 'number') return parsed;
+  const [route, arm] = parsed.positionals;
+  if (!route || !arm) {
+    io.err('fieldlab force-value: give a ROUTE and an ARM\nusage: fieldlab force-value ROUTE ARM [--ttl DURATION] [--config FILE]');
     return 2;
   }
-  const ttl = parseDuration(flag(args, 'ttl') ?? '1h');
+  const ttl = parseDuration(parsed.values.get('ttl') ?? '1h');
   if (!ttl.ok || ttl.value < 1000) {
     io.err(`fieldlab force-value: --ttl ${ttl.ok ? 'must be at least 1s' : ttl.error}`);
     return 2;
   }
-  const file = flag(args, 'config') ?? 'config/fieldlab.yaml';
+  const file = parsed.values.get('config') ?? 'config/fieldlab.yaml';
   let secret: string | undefined;
   // With the config at hand, the route and arm are checked (a typo would mint a value that is
   // silently refused) and the secret can come from it.
-  if (flag(args, 'config') !== undefined || existsSync(file)) {
+  if (parsed.values.get('config') !== undefined || existsSync(file)) {
     const loaded = loadConfigFile(file, io.env);
     if (!loaded.ok) {
       io.err(`fieldlab force-value: ${file} is invalid (fieldlab validate ${file})`);

@@ -5,24 +5,33 @@
  * Exit 2 for an unknown route or one without `experiment:` (and for an unreachable admin API).
  */
 import type { ExperimentResult } from '../experiments/analysis.js';
-import { adminCall, adminTarget } from './admin-client.js';
+import { ADMIN_FLAGS, adminCall, adminTarget } from './admin-client.js';
 import { fail } from './control.js';
+import { type CommandSpec, readFlags } from './flags.js';
 import type { CliIo } from './start.js';
 
-const FLAGS_WITH_VALUE = new Set(['--admin', '--token', '--config']);
-const USAGE = 'usage: fieldlab results ROUTE [--json] [--admin URL] [--token TOKEN] [--config FILE]';
+/** `fieldlab results ROUTE`: its flags. */
+export const RESULTS: CommandSpec = {
+  name: 'results',
+  positional: 'ROUTE',
+  positionals: 1,
+  summary: 'experiment results: goals, lift with an anytime-valid interval, vital signs, SRM/leak alarms (exit 2: unknown route)',
+  flags: { json: { help: 'print the experiment result as JSON' }, ...ADMIN_FLAGS },
+};
 
 /** `fieldlab results ROUTE [--json] [--admin URL] [--token T] [--config FILE]` */
 export async function runResults(args: string[], io: CliIo): Promise<number> {
-  const route = args.find((a, i) => !a.startsWith('--') && !(i > 0 && FLAGS_WITH_VALUE.has(args[i - 1]!)));
-  if (!route || args.includes('--help')) {
-    io.err(USAGE);
+  const parsed = readFlags(RESULTS, args, io);
+  if (typeof parsed === 'number') return parsed;
+  const route = parsed.positionals[0];
+  if (!route) {
+    io.err('fieldlab results: missing ROUTE\nusage: fieldlab results ROUTE [--json] [--admin URL] [--config FILE] [--token TOKEN]');
     return 2;
   }
   const r = await adminCall(adminTarget(args, io), 'GET', `/experiments.json?route=${encodeURIComponent(route)}`);
   if (r.status !== 200) return fail(io, r);
   const body = r.body as { experiments: ExperimentResult[] };
-  io.out(args.includes('--json') ? JSON.stringify(body.experiments[0], null, 2) : renderResults(body.experiments[0]!));
+  io.out(parsed.set.has('json') ? JSON.stringify(body.experiments[0], null, 2) : renderResults(body.experiments[0]!));
   return 0;
 }
 

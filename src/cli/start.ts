@@ -12,6 +12,7 @@ import { loadConfigFile } from '../config/load.js';
 import { StartupConfigError } from '../config/manager.js';
 import { MAX_WORKERS } from '../config/schema-workers.js';
 import { FL_STARTUP_FAILED, isRegisteredCode } from '../errors.js';
+import { type CommandSpec, readFlags, usageLine } from './flags.js';
 
 /** Console-like sinks, so commands are testable in-process. */
 export interface CliIo {
@@ -87,12 +88,25 @@ export function workerCount(
   return { ok: true, count: n };
 }
 
+/** `fieldlab start`: its flags (add a row to add a flag; the parser, usage and --help follow). */
+export const START: CommandSpec = {
+  name: 'start',
+  summary: 'run the proxy until SIGTERM/SIGINT',
+  flags: {
+    config: { value: 'FILE', help: 'the config to run (default config/fieldlab.yaml)' },
+    'no-watch': { help: 'reload only on SIGHUP or POST /reload, not when the file changes' },
+    workers: { value: 'N|auto', help: "N processes share the port (auto: one per core); default: the config's workers:" },
+  },
+};
+
 /** `fieldlab start [--config FILE] [--no-watch] [--workers N|auto]` */
 export async function runStart(args: string[], io: CliIo): Promise<number | undefined> {
+  const parsed = readFlags(START, args, io);
+  if (typeof parsed === 'number') return parsed;
   const file = flag(args, 'config') ?? 'config/fieldlab.yaml';
   const workers = workerCount(args, file, io.env);
   if (!workers.ok) {
-    io.err(`fieldlab start: ${workers.error}\nusage: fieldlab start [--config FILE] [--no-watch] [--workers N|auto]`);
+    io.err(`fieldlab start: ${workers.error}\nusage: ${usageLine(START.name, START.flags)}`);
     return 2;
   }
   let role: ProcessRole | undefined;

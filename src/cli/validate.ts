@@ -3,6 +3,8 @@
  * `file:line:col path: reason` so editors, CI logs and terminals can jump to it.
  */
 import { formatConfigError, loadConfigFile } from '../config/load.js';
+import { type CommandSpec, readFlags } from './flags.js';
+import { plural } from './plural.js';
 
 /** What a CLI command may touch; `out` and `err` write one line each. */
 export interface ValidateIo {
@@ -11,26 +13,28 @@ export interface ValidateIo {
   env: Record<string, string | undefined>;
 }
 
-const USAGE = 'usage: fieldlab validate FILE [FILE…]';
+/** `fieldlab validate FILE…`: no flags, one or more files. */
+export const VALIDATE: CommandSpec = {
+  name: 'validate',
+  positional: 'FILE…',
+  positionals: Number.POSITIVE_INFINITY,
+  summary: 'check configs without starting anything; prints file:line:col path: reason per error',
+  flags: {},
+};
 
 /**
  * Validates each file. Exit codes: 0 all valid, 1 any invalid, 2 usage error.
  * @example runValidate(['config/fieldlab.yaml'], io) // prints "config/fieldlab.yaml: ok (3 routes, 4 upstreams)", returns 0
  */
 export function runValidate(args: string[], io: ValidateIo): number {
-  if (args.includes('--help') || args.includes('-h')) {
-    io.out(USAGE);
-    return 0;
-  }
-  const unknown = args.find((a) => a.startsWith('-'));
-  if (args.length === 0 || unknown !== undefined) {
-    io.err(
-      unknown === undefined ? `fieldlab validate: missing FILE\n${USAGE}` : `fieldlab validate: unknown option "${unknown}"\n${USAGE}`,
-    );
+  const parsed = readFlags(VALIDATE, args, io);
+  if (typeof parsed === 'number') return parsed;
+  if (parsed.positionals.length === 0) {
+    io.err('fieldlab validate: missing FILE\nusage: fieldlab validate FILE…');
     return 2;
   }
   let code = 0;
-  for (const file of args) {
+  for (const file of parsed.positionals) {
     const result = loadConfigFile(file, io.env);
     if (result.ok) {
       const routes = result.config.routes.length;
@@ -42,8 +46,4 @@ export function runValidate(args: string[], io: ValidateIo): number {
     }
   }
   return code;
-}
-
-function plural(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? '' : 's'}`;
 }

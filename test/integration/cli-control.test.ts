@@ -61,9 +61,16 @@ routes:
   });
 
   it('a no-op action says so and exits non-zero; --reason and --actor are stored; without $USER the host name acts', async () => {
+    // A no-op is neither a success nor a failure: it says what happened and exits 3.
     const again = await cli(['rollback', 'checkout', '--admin', admin, '--token', 't0k']);
-    expect(again).toMatchObject({ code: 1, err: expect.stringContaining('FL_NO_CHANGE') });
-    expect(again.err).toContain('already rolled back');
+    expect(again).toMatchObject({ code: 3, out: 'checkout: nothing changed — canary is already rolled back [FL_NO_CHANGE]\n' });
+    const promote = await cli(['promote', 'checkout', '--admin', admin, '--token', 't0k']);
+    expect(promote.code, promote.out + promote.err).toBe(0);
+    expect(await cli(['promote', 'checkout', '--admin', admin, '--token', 't0k'])).toMatchObject({
+      code: 3,
+      out: expect.stringContaining('nothing changed — canary is already promoted [FL_NO_CHANGE]'),
+    });
+    expect((await cli(['rollback', 'checkout', '--admin', admin, '--token', 't0k'])).code).toBe(0);
     const resume = await cli(['resume', 'checkout', '--reason', 'fix deployed', '--actor', 'carol', '--admin', admin, '--token', 't0k']);
     expect(resume.code).toBe(0);
     const pause = await cli(['pause', 'checkout', '--admin', admin, '--token', 't0k'], { USER: '', LOGNAME: '' });
@@ -90,11 +97,15 @@ routes:
     });
     expect(await cli(['pause', 'nope', '--admin', admin, '--token', 't0k'])).toMatchObject({
       code: 2,
-      err: expect.stringContaining('FL_ROUTE_NOT_FOUND'),
+      err: 'fieldlab pause: no route "nope" — routes: checkout, plain [FL_ROUTE_NOT_FOUND]\n',
     });
-    expect(await cli(['status', '--route', 'nope', '--admin', admin, '--token', 't0k'])).toMatchObject({
+    expect(await cli(['status', '--route', 'chekout', '--admin', admin, '--token', 't0k'])).toMatchObject({
       code: 2,
-      err: expect.stringContaining('FL_ROUTE_NOT_FOUND'),
+      err: 'fieldlab status: no route "chekout", did you mean "checkout"? — routes: checkout, plain [FL_ROUTE_NOT_FOUND]\n',
+    });
+    expect(await cli(['status', '--rute', 'x', '--admin', admin])).toMatchObject({
+      code: 2,
+      err: expect.stringContaining('unknown flag --rute'),
     });
     expect(await cli(['status', '--admin', admin])).toMatchObject({ code: 1, err: expect.stringContaining('FL_ADMIN_UNAUTHORIZED') });
     expect(await cli(['status', '--admin', 'http://127.0.0.1:1'])).toMatchObject({

@@ -48,9 +48,17 @@ describe('fieldlab demo', () => {
     expect(out).toContain(`npx fieldlab diffs --store sqlite:${store} `);
   }, 45_000);
 
-  it('refuses an unknown flag with exit 2 and the usage', () => {
-    const r = spawnSync(process.execPath, [resolve('dist/src/cli/main.js'), 'demo', '--user', '5'], { encoding: 'utf8' });
+  it('refuses an unknown flag or a bad --users with exit 2 and the usage, before starting anything', () => {
+    const demo = (...args: string[]) =>
+      spawnSync(process.execPath, [resolve('dist/src/cli/main.js'), 'demo', ...args], { encoding: 'utf8' });
+    const r = demo('--user', '5');
     expect(r.status).toBe(2);
+    expect(r.stderr).toContain('unknown flag --user, did you mean --users?');
     expect(r.stderr).toContain('usage: fieldlab demo [--users N] [--resume]');
+    for (const bad of ['abc', '0', '-5', '2.5', '1000001']) {
+      const b = demo('--users', bad);
+      expect(b.status, bad).toBe(2);
+      expect(b.stderr, bad).toMatch(/invalid --users|needs a value/);
+    }
   });
 });

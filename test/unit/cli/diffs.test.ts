@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runDiffs, type DiffsIo } from '../../../src/cli/diffs.js';
+import { reportWindow, runDiffs, type DiffsIo } from '../../../src/cli/diffs.js';
 import { parseRate } from '../../../src/cli/diffs-args.js';
 import { buildReport } from '../../../src/compare/report.js';
 import { DELTA_BOUNDS, LATENCY_BOUNDS, emptyHistogram, observe } from '../../../src/stats/histogram.js';
@@ -156,7 +156,9 @@ describe('fieldlab diffs --json / --html', () => {
     const store = openSqliteStore(regressed);
     const expected = JSON.parse(JSON.stringify(buildReport(await store.rows({}), {}))) as Record<string, unknown>;
     await store.close();
-    expect({ ...parsed, generatedAt: 'x' }).toEqual({ ...expected, generatedAt: 'x' });
+    // The report model, plus the window it read (the CLI's addition).
+    expect({ ...parsed, generatedAt: 'x', window: undefined }).toEqual({ ...expected, generatedAt: 'x' });
+    expect(parsed.window).toEqual({ resolution: '1h', requested: { since: null, until: null }, read: { from: null, to: null } });
     expect(parsed).not.toHaveProperty('examples');
   });
 
@@ -280,5 +282,64 @@ describe('fieldlab diffs: where the store is, and usage errors', () => {
     ]) {
       expect(r.out).toContain(flag);
     }
+  });
+});
+
+describe('fieldlab diffs: a gate cannot pass on a typo or on nothing', () => {
+  it('an unknown route, shadow or endpoint exits 2 listing the known ones (with a did-you-mean)', async () => {
+    const r = await run('--store', `sqlite:${regressed}`, '--route', 'checkuot', '--fail-on', '1%');
+    expect(r.code).toBe(2);
+    expect(r.err).toContain('fieldlab diffs: unknown route "checkuot", did you mean "checkout"? — known routes: checkout');
+    const s = await run('--store', `sqlite:${regressed}`, '--route', 'checkout', '--shadow', 'v3');
+    expect(s.code).toBe(2);
+    expect(s.err).toContain('unknown shadow "v3", did you mean "v2"? — known shadows on route checkout: v2');
+    const e = await run('--store', `sqlite:${regressed}`, '--endpoint', 'GET /carts/:id');
+    expect(e.code).toBe(2);
+    expect(e.err).toContain(
+      'unknown endpoint "GET /carts/:id", did you mean "GET /cart/:id"? — known endpoints: GET /cart/:id, GET /health',
+    );
+  });
+
+  it("knows the config's routes and shadows even before they have data", async () => {
+    const config = join(dir, 'names.yaml');
+    writeFileSync(
+      config,
+      `upstreams: { a: "http://127.0.0.1:9", dark: "http://127.0.0.1:10" }\nstore: sqlite:${regressed}\nroutes:\n  - name: fresh\n    arms: { control: a }\n    shadow: [{ to: dark }]\n`,
+    );
+    const r = await run('--config', config, '--route', 'fresh', '--shadow', 'dark', '--fail-on', '1%');
+    expect(r.code).toBe(3); // known, but no pairs yet: "no data", not "unknown"
+    expect(r.out).toContain('NO DATA');
+    expect((await run('--config', config, '--route', 'nope')).err).toContain('known routes: checkout, fresh');
+  });
+
+  it('an --endpoint without its method is a usage error showing the expected form', async () => {
+    const r = await run('--store', `sqlite:${regressed}`, '--endpoint', '/cart/:id', '--fail-on', '1%');
+    expect(r.code).toBe(2);
+    expect(r.err).toContain('--endpoint "/cart/:id" needs its method: use the form "GET /cart/:id"');
+  });
+
+  it('zero pairs under --fail-on is "no data", exit 3; --allow-empty passes it, saying so', async () => {
+    const old = `${Date.now() - 30 * 86_400_000}`;
+    const r = await run('--store', `sqlite:${regressed}`, '--until', old, '--fail-on', '1%');
+    expect(r.code).toBe(3);
+    expect(r.out).toContain('fieldlab diffs: NO DATA — no data: 0 pairs in this window');
+    expect(r.out).not.toContain('PASS');
+    const ok = await run('--store', `sqlite:${regressed}`, '--until', old, '--fail-on', '1%', '--allow-empty');
+    expect(ok.code).toBe(0);
+    expect(ok.out).toContain('PASS (--allow-empty) — no data: 0 pairs');
+    expect((await run('--store', `sqlite:${regressed}`, '--allow-empty')).code).toBe(2); // only with --fail-on
+  });
+
+  it('says plainly that a window reads whole hours, in the text and the JSON', async () => {
+    const text = await run('--store', `sqlite:${regressed}`, '--since', '1m');
+    expect(text.out.split('\n')[2]).toMatch(
+      /^resolution: hourly — data is stored per hour, so this reads the whole hours from \d{4}-\d\d-\d\dT\d\d:00:00\.000Z to now$/,
+    );
+    const json = JSON.parse((await run('--store', `sqlite:${regressed}`, '--since', '1m', '--json')).out) as { window: unknown };
+    expect(json.window).toMatchObject({ resolution: '1h', read: { from: new Date(hour).toISOString(), to: null } });
+    expect(reportWindow({ since: Date.parse('2026-12-02T14:59:00Z'), until: Date.parse('2026-12-02T15:01:00Z') }).read).toEqual({
+      from: '2026-12-02T14:00:00.000Z',
+      to: '2026-12-02T16:00:00.000Z',
+    });
   });
 });

@@ -16,6 +16,7 @@ writeFileSync(
 upstreams: { a: http://127.0.0.1:9001, b: http://127.0.0.1:9002 }
 routes:
   - name: checkout
+    match: { path: /checkout/* }   # a catch-all first would leave "plain" unreachable (a config error)
     arms: { control: a, variant: b }
     force: { from: header:x-fieldlab-arm, secret: "\${QA_SECRET}" }
   - name: plain
