@@ -108,7 +108,7 @@ export async function runDemo(args: string[], io: CliIo): Promise<number | undef
       `  store    ${storeNote}`,
       '',
       `Self-check: ${plural(users, 'simulated user')}, each asked twice:`,
-      `  control ${seen.control ?? 0}, variant ${seen.variant ?? 0}, errors ${seen.errors}; ${seen.sticky}/${users} users kept their arm`,
+      `  control ${seen.control ?? 0}, variant ${seen.variant ?? 0}, errors ${seen.errors}; ${seen.sticky}/${plural(users, 'user')} kept their arm`,
       '',
       'Shadow diff of the dark build (last hour):',
       ...summarize(report),

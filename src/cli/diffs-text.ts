@@ -7,6 +7,7 @@ import type { DiffReport, EndpointReport, FieldReport } from '../compare/report.
 import { type DiffExample, OVERFLOW } from '../storage/types.js';
 import { describeFilter, ms, pct, SKIP_REASONS, signedMs } from '../compare/report-format.js';
 import { fieldValues } from '../compare/report-values.js';
+import { plural } from './plural.js';
 
 /** Examples of one endpoint field (the store's lookup, already filtered). */
 export type FieldExamples = (e: EndpointReport, f: FieldReport) => DiffExample[];
@@ -118,7 +119,7 @@ function endpointLines(e: EndpointReport, i: number, examples: FieldExamples, p:
   const unm = e.unmeasuredRate > 0 ? p.yellow(` · unmeasured ${pct(e.unmeasuredRate)}`) : '';
   return [
     '',
-    `${p.bold(`#${i + 1} ${e.endpoint}`)}  route ${e.route} → shadow ${e.shadow} · ${e.pairs} pairs · ${real}${unm}`,
+    `${p.bold(`#${i + 1} ${e.endpoint}`)}  route ${e.route} → shadow ${e.shadow} · ${plural(e.pairs, 'pair')} · ${real}${unm}`,
     ...fieldLines(e, p),
     statusLine(e, p),
     ...latencyLines(e, p),
@@ -141,10 +142,10 @@ export function renderDiffsText(r: DiffReport, examples: FieldExamples, p: Paint
   const skipped = r.skips.reduce((s, x) => s + x.count, 0);
   const head = [
     `${p.bold('Fieldlab shadow diffs')} · ${describeFilter(r.filter)}`,
-    `${t.pairs} pairs · ${t.endpoints} endpoint${t.endpoints === 1 ? '' : 's'} · ${t.realFields > 0 ? p.red(`${t.realFields} real`) : '0 real'} · ${t.unmeasuredFields} unmeasured · ${skipped} skipped`,
+    `${plural(t.pairs, 'pair')} · ${plural(t.endpoints, 'endpoint')} · ${t.realFields > 0 ? p.red(`${t.realFields} real`) : '0 real'} · ${t.unmeasuredFields} unmeasured · ${skipped} skipped`,
   ];
   if (t.overflowPairs > 0)
-    head.push(p.yellow(`${t.overflowPairs} pairs counted under ${OVERFLOW}: a route and shadow reached store.maxEndpoints`));
+    head.push(p.yellow(`${plural(t.overflowPairs, 'pair')} counted under ${OVERFLOW}: a route and shadow reached store.maxEndpoints`));
   if (r.endpoints.length === 0)
     head.push('', "No shadow pairs in this window: check the routes' shadow config, the filter, and the skips below.");
   const { offset, total, next } = r.page;

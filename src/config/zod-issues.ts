@@ -22,7 +22,19 @@ type Issue = z.core.$ZodIssue;
  * @example describeIssues(ConfigSchema, r.error.issues) // [{ path: ['spilt'], at: 'key', message: 'unknown key "spilt", did you mean "split"?' }]
  */
 export function describeIssues(schema: z.core.$ZodType, issues: readonly Issue[]): DescribedIssue[] {
-  return issues.flatMap((issue) => describe(schema, issue, []));
+  const described = issues.flatMap((issue) => describe(schema, issue, []));
+  // `listn:` is reported as unknown (did you mean "listen"?) and listen as missing: one mistake,
+  // so the missing key the suggestion names goes.
+  const suggested = new Set(
+    described.flatMap((d) => {
+      const m = /^unknown key ".*", did you mean "(.+)"\?$/.exec(d.message);
+      return m ? [JSON.stringify([...d.path.slice(0, -1), m[1]])] : [];
+    }),
+  );
+  return described.filter((d) => {
+    const m = /^missing required key "(.+)"$/.exec(d.message);
+    return !m || !suggested.has(JSON.stringify([...d.path, m[1]]));
+  });
 }
 
 function describe(schema: z.core.$ZodType, issue: Issue, prefix: readonly PathSegment[]): DescribedIssue[] {
@@ -50,6 +62,9 @@ function describe(schema: z.core.$ZodType, issue: Issue, prefix: readonly PathSe
       if (issue.expected === 'int' && typeof issue.input === 'number') return at(`expected an integer, got ${issue.input}`);
       return at(`expected ${noun(issue.expected)}, got ${kindOf(issue.input)}`);
     case 'invalid_union': {
+      if (issue.input === undefined && path.length > 0) {
+        return at(`missing required key "${path[path.length - 1]}"`, 'value', path.slice(0, -1));
+      }
       // Report the one branch that got past the type check ("a list, but item 2 is wrong") if any.
       const deeper = issue.errors.filter((branch) => !branch.every((b) => b.code === 'invalid_type' && b.path.length === 0));
       if (deeper.length === 1) return deeper[0]!.flatMap((b) => describe(schema, b, path));

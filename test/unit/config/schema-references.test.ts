@@ -46,6 +46,42 @@ routes:
   });
 });
 
+describe('validator: did-you-mean at every level', () => {
+  it('suggests the key at every nesting level, once, without also calling the real key missing', () => {
+    expect(
+      errors(`store: { urll: "sqlite::memory:" }
+fleet: { leas: 5s }
+metrics: { listn: 127.0.0.1:0 }
+tracing: { sampel: 1 }
+upstreams:
+  a: { endpoint: "http://127.0.0.1:1" }
+  b: "http://127.0.0.1:2"
+routes:
+  - name: r
+    arms: { control: b, variant: b }
+    rollout: { step: [1] }
+    guardrails: { slo: { latency: { p98: 1s } }, webhook: { ulr: "http://x" } }
+    shadow: [{ to: b, headers: { sett: {} }, compare: { ignre: [] } }]
+`),
+    ).toEqual([
+      'f.yaml:1:10 store.urll: unknown key "urll", did you mean "url"?',
+      'f.yaml:2:10 fleet.leas: unknown key "leas", did you mean "lease"?',
+      'f.yaml:3:12 metrics.listn: unknown key "listn", did you mean "listen"?',
+      'f.yaml:4:12 tracing.sampel: unknown key "sampel", did you mean "sample"?',
+      'f.yaml:6:8 upstreams.a.endpoint: unknown key "endpoint", did you mean "endpoints"?',
+      'f.yaml:11:16 routes[0].rollout.step: unknown key "step", did you mean "steps"?',
+      'f.yaml:12:37 routes[0].guardrails.slo.latency.p98: unknown key "p98", did you mean "p99"?',
+      'f.yaml:12:61 routes[0].guardrails.webhook.ulr: unknown key "ulr", did you mean "url"?',
+      'f.yaml:13:34 routes[0].shadow[0].headers.sett: unknown key "sett", did you mean "set"?',
+      'f.yaml:13:57 routes[0].shadow[0].compare.ignre: unknown key "ignre", did you mean "ignore"?',
+    ]);
+  });
+
+  it('a missing key with no near miss is still reported as missing', () => {
+    expect(errors(`${UP}metrics: {}\n`)).toEqual(['f.yaml:2:10 metrics: missing required key "listen"']);
+  });
+});
+
 describe('validator: routes that can never match', () => {
   it('a route after a catch-all is dead', () => {
     expect(
