@@ -56,8 +56,9 @@ interface StatusBody {
 export function fail(io: CliIo, r: { status: number; body: unknown; error?: string }): number {
   const err = (r.body as { error?: { code?: string; message?: string } } | null)?.error;
   io.err(`fieldlab: ${r.error ?? `${err?.code ?? `HTTP ${r.status}`}: ${err?.message ?? JSON.stringify(r.body)}`}`);
-  // Unreachable admin, or a name that does not exist: usage-level errors.
-  return r.status === 0 || r.status === 404 ? 2 : 1;
+  // Unreachable admin, a name that does not exist, or a request the API can't take (an unknown
+  // --arm): usage-level errors.
+  return r.status === 0 || r.status === 404 || err?.code === 'FL_ADMIN_BAD_REQUEST' ? EXIT.USAGE : EXIT.FAILURE;
 }
 
 /** Renders status and the recent decisions as text. */

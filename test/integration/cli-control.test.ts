@@ -113,5 +113,9 @@ routes:
       err: expect.stringContaining('cannot reach the admin API'),
     });
     expect((await cli(['pause'])).code).toBe(2);
+    expect(await cli(['pause', 'checkout', '--arm', 'nope', '--admin', admin, '--token', 't0k'])).toMatchObject({
+      code: 2,
+      err: expect.stringContaining('has no variant "nope"'),
+    });
   });
 });
