@@ -5,6 +5,7 @@
  */
 import { hostname } from 'node:os';
 import { suggest } from '../config/suggest.js';
+import { FL_ADMIN_BAD_REQUEST, FL_NO_CHANGE, FL_ROUTE_NOT_FOUND } from '../errors.js';
 import { ADMIN_FLAGS, adminCall, adminTarget, type AdminTarget } from './admin-client.js';
 import { EXIT } from './exit-codes.js';
 import { type CommandSpec, readFlags } from './flags.js';
@@ -58,7 +59,7 @@ export function fail(io: CliIo, r: { status: number; body: unknown; error?: stri
   io.err(`fieldlab: ${r.error ?? `${err?.code ?? `HTTP ${r.status}`}: ${err?.message ?? JSON.stringify(r.body)}`}`);
   // Unreachable admin, a name that does not exist, or a request the API can't take (an unknown
   // --arm): usage-level errors.
-  return r.status === 0 || r.status === 404 || err?.code === 'FL_ADMIN_BAD_REQUEST' ? EXIT.USAGE : EXIT.FAILURE;
+  return r.status === 0 || r.status === 404 || err?.code === FL_ADMIN_BAD_REQUEST.code ? EXIT.USAGE : EXIT.FAILURE;
 }
 
 /** Renders status and the recent decisions as text. */
@@ -134,7 +135,7 @@ async function unknownRoute(io: CliIo, command: string, route: string, target: A
   const body = r.status === 200 ? (r.body as StatusBody) : undefined;
   const names = body ? [...body.routes.map((x) => x.route), ...(body.unguarded ?? [])] : [];
   const known = names.length > 0 ? ` — routes: ${names.join(', ')}` : body ? ' — the running config has no routes' : '';
-  io.err(`fieldlab ${command}: no route "${route}"${suggest(route, names)}${known} [FL_ROUTE_NOT_FOUND]`);
+  io.err(`fieldlab ${command}: no route "${route}"${suggest(route, names)}${known} [${FL_ROUTE_NOT_FOUND.code}]`);
   return EXIT.USAGE;
 }
 
@@ -147,7 +148,7 @@ export async function runStatus(args: string[], io: CliIo): Promise<number> {
   const route = parsed.values.get('route');
   const target = adminTarget(args, io);
   const r = await adminCall(target, 'GET', `/status${route ? `?route=${encodeURIComponent(route)}` : ''}`);
-  if (route && r.status === 404 && errorCode(r.body) === 'FL_ROUTE_NOT_FOUND') return unknownRoute(io, 'status', route, target);
+  if (route && r.status === 404 && errorCode(r.body) === FL_ROUTE_NOT_FOUND.code) return unknownRoute(io, 'status', route, target);
   if (r.status !== 200) return fail(io, r);
   io.out(parsed.set.has('json') ? JSON.stringify(r.body, null, 2) : renderStatus(r.body as StatusBody));
   return EXIT.OK;
@@ -190,11 +191,11 @@ export function manualCommand(action: string): (args: string[], io: CliIo) => Pr
       'x-fieldlab-actor': actorOf(args),
     });
     const code = errorCode(r.body);
-    if (r.status === 404 && code === 'FL_ROUTE_NOT_FOUND') return unknownRoute(io, action, route, target);
-    if (code === 'FL_NO_CHANGE') {
+    if (r.status === 404 && code === FL_ROUTE_NOT_FOUND.code) return unknownRoute(io, action, route, target);
+    if (code === FL_NO_CHANGE.code) {
       // Not a failure and not a success: say plainly that nothing happened, with a code of its own.
       const message = (r.body as { error?: { message?: string } }).error?.message ?? 'already in that state';
-      io.out(`${route}: nothing changed — ${message} [FL_NO_CHANGE]`);
+      io.out(`${route}: nothing changed — ${message} [${FL_NO_CHANGE.code}]`);
       return EXIT.NOTHING;
     }
     if (r.status !== 200) return fail(io, r);

@@ -192,8 +192,8 @@ ${o.extra ?? ''}
 routes:
   - name: checkout
     arms: { control: control, variant: variant }
-    split: { variant: 20 }
-    sticky: [header:x-user-id]${o.rollout ? `\n    rollout: ${o.rollout}` : ''}
+    sticky: [header:x-user-id]
+    ${o.rollout ? `rollout: ${o.rollout}` : 'split: { variant: 20 }'}   # a rollout sets the weights itself (split beside it is an error)
     guardrails: ${o.guardrails ? o.guardrails.replace(/^\{/, '{ clientCap: 0, ') : '{ clientCap: 0 }'}
 `;
 }
