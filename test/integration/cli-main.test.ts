@@ -4,6 +4,8 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { COMMANDS } from '../../src/cli/commands.js';
+import { usageLine } from '../../src/cli/flags.js';
+import { START } from '../../src/cli/start.js';
 
 const CLI = resolve('dist/src/cli/main.js');
 const run = (...args: string[]) => spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', env: { PATH: process.env.PATH } });
@@ -29,9 +31,8 @@ describe('fieldlab (built CLI)', () => {
   it('start refuses an unknown flag with exit 2 before loading anything', () => {
     const r = run('start', '--no-wacth');
     expect(r.status).toBe(2);
-    expect(r.stderr).toBe(
-      'fieldlab start: unknown flag --no-wacth, did you mean --no-watch?\nusage: fieldlab start [--config FILE] [--no-watch]\n',
-    );
+    expect(r.stderr).toBe(`fieldlab start: unknown flag --no-wacth, did you mean --no-watch?\nusage: ${usageLine('start', START.flags)}\n`);
+    expect(r.stderr).toContain('[--workers N|auto]');
   });
 
   it('an unknown command exits 2 with the help on stderr', () => {
