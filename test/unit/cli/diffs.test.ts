@@ -335,8 +335,14 @@ describe('fieldlab diffs: a gate cannot pass on a typo or on nothing', () => {
     expect(text.out.split('\n')[2]).toMatch(
       /^resolution: hourly — data is stored per hour, so this reads the whole hours from \d{4}-\d\d-\d\dT\d\d:00:00\.000Z to now$/,
     );
-    const json = JSON.parse((await run('--store', `sqlite:${regressed}`, '--since', '1m', '--json')).out) as { window: unknown };
-    expect(json.window).toMatchObject({ resolution: '1h', read: { from: new Date(hour).toISOString(), to: null } });
+    // The hour `--since 1m` starts in is taken when the command runs (a run may cross an hour boundary).
+    const hourOf = (t: number) => new Date(Math.floor((t - 60_000) / H) * H).toISOString();
+    const before = Date.now();
+    const json = JSON.parse((await run('--store', `sqlite:${regressed}`, '--since', '1m', '--json')).out) as {
+      window: { resolution: string; read: { from: string; to: null } };
+    };
+    expect(json.window).toMatchObject({ resolution: '1h', read: { to: null } });
+    expect([hourOf(before), hourOf(Date.now())]).toContain(json.window.read.from);
     expect(reportWindow({ since: Date.parse('2026-12-02T14:59:00Z'), until: Date.parse('2026-12-02T15:01:00Z') }).read).toEqual({
       from: '2026-12-02T14:00:00.000Z',
       to: '2026-12-02T16:00:00.000Z',
