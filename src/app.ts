@@ -43,6 +43,7 @@ import type { DiffStore, Stores } from './storage/types.js';
 import { createObserverGuard, namedObserver, type ExchangeObserver } from './telemetry/hooks.js';
 import { createDrain } from './ingress/drain.js';
 import { createSeedBook } from './routing/seeds.js';
+import { layerSeedRef } from './routing/audience.js';
 import { applyLimits, createProxyServer } from './ingress/listener.js';
 import { createLogger, type Logger } from './telemetry/logger.js';
 import { raceDeadline, SHUTDOWN_GRACE_MS } from './async/deadline.js';
@@ -137,7 +138,7 @@ export async function startApp(opts: AppOptions): Promise<App> {
     ...(role?.configText !== undefined ? { text: role.configText } : {}),
     seedOf: seeds.seedOf,
     prepare: (next) =>
-      seeds.load(next.routes).then(
+      seeds.load(seedRefs(next)).then(
         () => undefined,
         (err: unknown) => [`route seeds could not be loaded from the store (${(err as Error).message}); set seed: or retry`],
       ),
@@ -165,7 +166,7 @@ export async function startApp(opts: AppOptions): Promise<App> {
   seedStores = stores;
   const fleetMode = isFleetStore(cfg.store.url);
   try {
-    await seeds.load(cfg.routes);
+    await seeds.load(seedRefs(cfg));
   } catch (err) {
     // Serving with a stand-in seed would reshuffle every user once the store answers: refuse instead.
     await stores.close();
@@ -387,4 +388,12 @@ export async function startApp(opts: AppOptions): Promise<App> {
     'fieldlab started',
   );
   return app;
+}
+
+/** What the seed book keeps seeds for: every route, and every layer (as `layer:NAME`). */
+function seedRefs(cfg: {
+  routes: readonly { name: string; seed?: string | undefined }[];
+  layers: readonly { name: string; salt?: string | undefined }[];
+}) {
+  return [...cfg.routes, ...cfg.layers.map(layerSeedRef)];
 }

@@ -10,6 +10,7 @@ import { createWeightCell } from '../routing/weights.js';
 import { compileMatch } from '../routing/route-table.js';
 import { compileForce, type ForceSpec } from '../routing/force.js';
 import { compileSticky } from '../routing/sticky.js';
+import { compileAudience, layerSeedRef, planLayers, sliceBuckets, type LayerSlice } from '../routing/audience.js';
 import type { PoolRegistry } from '../forward/pools.js';
 import { createUpstream, type Upstream } from '../forward/upstream.js';
 import type { RawConfig, RawRoute } from './schema.js';
@@ -32,8 +33,8 @@ export interface Snapshot {
   readonly shadowPoolKeys: ReadonlySet<string>;
 }
 
-/** A route's hash seed: `seed:` when set, else the stored random one (SeedBook.seedOf). */
-export type SeedOf = (route: RawRoute) => string;
+/** A route's (or a layer's, as `layer:NAME`) hash seed: `seed:` when set, else the stored random one (SeedBook.seedOf). */
+export type SeedOf = (route: { readonly name: string; readonly seed?: string | undefined }) => string;
 
 /**
  * Compiles a config. Never fails for a config that passed the schema.
@@ -62,6 +63,7 @@ export function compileSnapshot(
     upstreams.set(name, createUpstream(name, endpoints, raw.host));
   }
   const trustedProxies = createTrustedProxies(config.trustedProxies);
+  const slices = layerSlices(config, seedOf);
   return Object.freeze({
     version,
     loadedAt: new Date(),
@@ -69,7 +71,14 @@ export function compileSnapshot(
     digest: createHash('sha256').update(text).digest('hex'),
     config,
     routes: config.routes.map((r) =>
-      compileRoute(r, upstreams, (raw) => compileShadow(r.name, raw, config, shadowPools, shadowPoolKeys), seedOf, trustedProxies),
+      compileRoute(
+        r,
+        upstreams,
+        (raw) => compileShadow(r.name, raw, config, shadowPools, shadowPoolKeys),
+        seedOf,
+        trustedProxies,
+        slices.get(r.name),
+      ),
     ),
     upstreams,
     trustedProxies,
@@ -84,9 +93,10 @@ function compileRoute(
   shadow: (raw: RawRoute['shadow'][number]) => CompiledShadow,
   seedOf: SeedOf,
   proxies: TrustedProxies,
+  slice: LayerSlice | undefined,
 ): CompiledRoute {
   const variants = Object.keys(route.arms).filter((a) => a !== 'control');
-  const percents = variants.map((v) => route.rollout?.steps[0] ?? route.split[v] ?? 0);
+  const percents = variants.map((v) => initialPercent(route, v, variants.length));
   const control: Arm = {
     name: 'control',
     upstream: upstreams.get(route.arms.control!)!,
@@ -106,6 +116,7 @@ function compileRoute(
     },
     sticky: compileSticky(route.sticky),
     force: route.force ? compileForce(forceSpec(route.force), proxies) : undefined,
+    audience: compileAudience(route.experiment?.when, slice),
     exposeArm: route.exposeArm,
     upgrades: new Set(route.upgrades.map((u) => u.toLowerCase())),
     shadows: route.shadow.map(shadow),
@@ -113,6 +124,27 @@ function compileRoute(
     guardrails: route.guardrails,
     rollout: route.rollout,
   });
+}
+
+/** A variant's weight before the guardrails engine applies its own: the first step, or the split. */
+function initialPercent(route: RawRoute, variant: string, variants: number): number {
+  const r = route.rollout;
+  if (!r) return route.split[variant] ?? 0;
+  // A one-step rollout is promoted at once, so its holdback applies from the start.
+  return r.steps.length === 1 && r.holdback ? Math.min(r.steps[0]!, (100 - r.holdback) / variants) : r.steps[0]!;
+}
+
+/** Each layered route's slice, in buckets, with its layer's seed read through the seed book. */
+function layerSlices(config: RawConfig, seedOf: SeedOf): Map<string, LayerSlice> {
+  const plan = planLayers(config.routes.map((r) => ({ name: r.name, layer: r.experiment?.layer })));
+  const layers = new Map(config.layers.map((l) => [l.name, layerSeedRef(l)]));
+  const out = new Map<string, LayerSlice>();
+  for (const [route, p] of plan) {
+    const ref = layers.get(p.layer) ?? { name: `layer:${p.layer}`, seed: undefined };
+    const [start, end] = sliceBuckets(p.from, p.to);
+    out.set(route, { layer: p.layer, start, end, seed: () => seedOf(ref) });
+  }
+  return out;
 }
 
 /** The validated `force:` as the router takes it (durations in seconds). */

@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { Duration, Method, Name } from './schema-primitives.js';
+import { LayerRef, When } from './schema-targeting.js';
 
 /** `2xx`, `4xx`, … or `any`. */
 const StatusClass = z
@@ -67,7 +68,7 @@ export const Goal = z
     }
   });
 
-/** `experiment: { goals, minDuration, minUnits, window, alpha }` on a route. */
+/** `experiment: { goals, minDuration, minUnits, window, alpha, when, layer }` on a route. */
 export const Experiment = z
   .strictObject({
     goals: z
@@ -81,6 +82,8 @@ export const Experiment = z
       .refine((ms) => ms >= 60_000, { message: 'window is at least 1m' })
       .describe('A goal counts when the unit reaches it within this time after its first exposure (at least 1m)'),
     alpha: z.number().gt(0).lt(0.5).prefault(0.05).describe('1 - confidence level of the intervals'),
+    when: When.optional(),
+    layer: LayerRef.optional(),
   })
   .describe('Experiment results from traffic: goals, lift with anytime-valid intervals, SRM and leak diagnostics');
 

@@ -9,6 +9,7 @@ import { Duration, Listen, Method, Name, Percent, Size, Timeouts, Upstream } fro
 import { Shadow, Store } from './schema-shadow.js';
 import { Guardrails, Rollout, Tracing } from './schema-guardrails.js';
 import { Experiment } from './schema-experiment.js';
+import { Layers } from './schema-targeting.js';
 import { parseCidr } from '../net/cidr.js';
 import { Force } from './schema-force.js';
 import { checkReferences } from './schema-references.js';
@@ -148,6 +149,7 @@ export const ConfigSchema = z
       .prefault({})
       .describe('Defaults for every upstream'),
     upstreams: z.record(Name, Upstream).describe('Named upstreams'),
+    layers: Layers,
     routes: z.array(Route).prefault([]).describe('Routes, first match wins'),
   })
   // `when`: cross-references run even when a field failed, so every problem is reported in one pass.
@@ -166,3 +168,4 @@ export type RawShadow = RawRoute['shadow'][number];
 export type RawGuardrails = NonNullable<RawRoute['guardrails']>;
 export type RawRollout = NonNullable<RawRoute['rollout']>;
 export type RawTracing = NonNullable<Shape['tracing']>;
+export type RawLayer = Shape['layers'][number];

@@ -158,7 +158,7 @@ export function analyze(
 
   const srm = srmCheck(spec.arms, sums.arms);
   const leaks = leakCheck(sums.leaked, totalUnits);
-  const goalTraffic = goalTrafficCheck(sums.goalRequests);
+  const goalTraffic = goalTrafficCheck(sums.goalRequests, spec.audience?.targets !== undefined);
   const nullBranch = opts.nullBranch ? { alarm: opts.nullBranch.some((v) => v.alarm), variants: opts.nullBranch } : null;
   const alarms = [
     srm.alarm ? 'srm' : '',

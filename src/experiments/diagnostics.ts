@@ -76,16 +76,20 @@ export function leakCheck(leaked: number, units: number) {
 }
 
 /**
- * Goal requests that cannot be attributed to an exposed unit.
+ * Goal requests that cannot be attributed to an exposed unit. With targeting (`when:`), units the
+ * rules leave out reach goals too, by design: their requests are reported but not held against the
+ * experiment (only requests without a key are).
  * @example goalTrafficCheck({ total: 200, withoutKey: 20, unexposed: 0 }).alarm // true
  */
-export function goalTrafficCheck(g: ExperimentSums['goalRequests']) {
-  const share = g.total > 0 ? (g.withoutKey + g.unexposed) / g.total : 0;
+export function goalTrafficCheck(g: ExperimentSums['goalRequests'], targeted = false) {
+  const share = g.total > 0 ? (g.withoutKey + (targeted ? 0 : g.unexposed)) / g.total : 0;
   return {
     alarm: g.total >= DIAGNOSTIC_MIN_COUNT && share > UNATTRIBUTED_SHARE,
     requests: g.total,
     withoutKey: g.withoutKey,
     unexposed: g.unexposed,
+    /** True when unexposed requests are expected (targeting) and left out of `share`. */
+    targeted,
     share,
     threshold: UNATTRIBUTED_SHARE,
   };

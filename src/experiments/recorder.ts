@@ -11,6 +11,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { Snapshot } from '../config/compile.js';
 import { createLru } from '../compare/lru.js';
 import type { ArmRanges } from '../routing/assign.js';
+import { inSlice, type Exclusion } from '../routing/audience.js';
 import type { CompiledRoute } from '../routing/route.js';
 import type { ExperimentBatch, ExperimentStore, ExposureRow, GoalEventRow } from '../storage/experiment-types.js';
 import type { ExchangeInfo, ExchangeObserver } from '../telemetry/hooks.js';
@@ -105,8 +106,9 @@ export function createExperimentRecorder(deps: {
       // Response-dependent goals (header, JSON field, value) are recorded by the response tap.
       if (g.header === undefined && !g.needsBody && requestMatches(g, x.method, path)) (matched ??= []).push(g);
     }
-    // A forced arm (QA) or a request no endpoint served says nothing about the split's units.
-    const exposed = exp !== undefined && !x.forced && x.endpoint !== undefined;
+    // A forced arm (QA), a request outside the experiment's audience (targeting, layer slice) or one
+    // no endpoint served says nothing about the split's units.
+    const exposed = exp !== undefined && !x.forced && x.excluded === undefined && x.endpoint !== undefined;
     if (!exposed && !matched) return undefined;
     return {
       end(o: { status: number; code: string | undefined }, totalMs: number) {
@@ -176,14 +178,20 @@ export function createExperimentRecorder(deps: {
 /**
  * The unit of a goal request for an experiment: on the experiment's own route the key it was assigned
  * by (also a freshly generated one), elsewhere the experiment's sticky sources; '' when absent, and
- * undefined for a QA-forced request (it says nothing about the split's units).
+ * undefined for a QA-forced request or a unit outside the experiment's layer slice (it says nothing
+ * about the split's units).
  * @example unitFor(spec, 'checkout', exchangeInfo) // 'u-123'
  */
 export function unitFor(exp: ExperimentSpec | undefined, route: string, x: UnitSource): string | undefined {
   if (!exp) return undefined;
-  if (route === exp.route) return x.forced ? undefined : unitKey(x.key);
+  // Targeting is judged on the exposure, not on goal requests (a checkout need not carry the product
+  // page's ?ref=): the store counts goals of exposed units only. A unit outside the experiment's layer
+  // slice, though, can never be exposed, so its goal requests are not even "unexposed" traffic.
+  if (route === exp.route) return x.forced || x.excluded === 'layer' ? undefined : unitKey(x.key);
   const key = exp.unitOf({ headers: x.headers, query: queryOf(x.target), clientIp: x.clientIp });
-  return key === undefined ? '' : unitKey(key);
+  if (key === undefined) return '';
+  const layer = exp.audience?.layer;
+  return layer && !inSlice(layer, key) ? undefined : unitKey(key);
 }
 
 /** Longest sticky key stored as is; longer ones (a 16 KiB header) are stored as their sha1. */
@@ -202,6 +210,8 @@ export function unitKey(key: string): string {
 export interface UnitSource {
   readonly key: string;
   readonly forced: boolean;
+  /** Set when the request was outside its route's split (ExchangeInfo.excluded). */
+  readonly excluded?: Exclusion | undefined;
   readonly headers: IncomingHttpHeaders;
   /** Path and query. */
   readonly target: string;

@@ -84,14 +84,25 @@ export function createResponseTap(deps: {
     }
     // The null-branch check watches the experiment route's own responses (not QA-forced ones).
     const nb =
-      deps.nullBranch && exps.byRoute.has(p.route.name) && !p.assignment.forced && deps.nullBranch.sample(p.route.name, p.arm)
+      deps.nullBranch &&
+      exps.byRoute.has(p.route.name) &&
+      !p.assignment.forced &&
+      !p.assignment.excluded &&
+      deps.nullBranch.sample(p.route.name, p.arm)
         ? deps.nullBranch
         : undefined;
     if (!goals && !nb) return undefined;
     counts.tapped++;
     const at = Date.now();
     const started = performance.now();
-    const source = { key: p.assignment.key, forced: p.assignment.forced, headers: req.headers, target: p.path, clientIp: p.clientIp };
+    const source = {
+      key: p.assignment.key,
+      forced: p.assignment.forced,
+      excluded: p.assignment.excluded,
+      headers: req.headers,
+      target: p.path,
+      clientIp: p.clientIp,
+    };
     const units = goals?.map((g) => unitFor(exps.byRoute.get(g.experiment), p.route.name, source));
     const keep = goals?.some((g) => g.needsBody) ? MAX_GOAL_BODY : nb ? DIGEST_BYTES : 0;
     const done = (seen: Seen) => {

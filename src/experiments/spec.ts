@@ -8,6 +8,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { Snapshot } from '../config/compile.js';
 import type { RawExperiment, RawGoal } from '../config/schema-experiment.js';
 import { compilePath, type PathMatcher } from '../routing/path-matcher.js';
+import type { Audience } from '../routing/audience.js';
 import { compileSource, DEFAULT_STICKY_COOKIE } from '../routing/sticky.js';
 
 /** One goal, ready for the hot path. */
@@ -37,6 +38,8 @@ export interface ExperimentSpec {
   readonly arms: readonly string[];
   /** The unit of a request on any route: the first present sticky source, or undefined. */
   unitOf(req: { headers: IncomingHttpHeaders; query: string; clientIp: string }): string | undefined;
+  /** The route's targeting and layer slice (a goal request outside it is not the experiment's); undefined = everyone. */
+  readonly audience: Audience | undefined;
   readonly goals: readonly GoalSpec[];
 }
 
@@ -56,7 +59,10 @@ const cache = new WeakMap<Snapshot, CompiledExperiments>();
  */
 export function experimentsOf(snap: Snapshot): CompiledExperiments {
   let c = cache.get(snap);
-  if (!c) cache.set(snap, (c = compileExperiments(snap.config.routes)));
+  if (!c) {
+    const audiences = new Map(snap.routes.map((r) => [r.name, r.audience]));
+    cache.set(snap, (c = compileExperiments(snap.config.routes, (route) => audiences.get(route))));
+  }
   return c;
 }
 
@@ -71,6 +77,7 @@ export function compileExperiments(
     readonly sticky: readonly string[];
     readonly experiment?: RawExperiment | undefined;
   }[],
+  audienceOf: (route: string) => Audience | undefined = () => undefined,
 ): CompiledExperiments {
   const byRoute = new Map<string, ExperimentSpec>();
   const anyRoute: GoalSpec[] = [];
@@ -83,6 +90,7 @@ export function compileExperiments(
       config: r.experiment,
       arms: ['control', ...Object.keys(r.arms).filter((a) => a !== 'control')],
       unitOf: unitReader(r.sticky),
+      audience: audienceOf(r.name),
       goals,
     });
     for (const g of goals) {

@@ -19,6 +19,7 @@ export function exchangeInfo(req: IncomingMessage, p: Prepared, startedAt: numbe
     requestId: p.requestId,
     key: p.assignment.key,
     forced: p.assignment.forced,
+    excluded: p.assignment.excluded,
     share: armShare(p.route, p.assignment.armIndex),
     method: req.method ?? 'GET',
     target: p.path,

@@ -54,6 +54,15 @@ export interface TrustedProxies {
  * @example createTrustedProxies(['10.0.0.0/8']).has('::ffff:10.1.2.3') // true
  */
 export function createTrustedProxies(cidrs: readonly string[]): TrustedProxies {
+  return createCidrSet(cidrs);
+}
+
+/**
+ * A set of CIDR blocks, compiled once (trusted proxies, targeting by client IP); unparsable entries
+ * are left out (the config validated them).
+ * @example createCidrSet(['10.0.0.0/8', '2001:db8::/32']).has('10.1.2.3') // true
+ */
+export function createCidrSet(cidrs: readonly string[]): TrustedProxies {
   const blocks = cidrs.map(parseCidr).filter((c): c is Cidr => c !== undefined);
   return {
     empty: blocks.length === 0,

@@ -23,7 +23,17 @@ export function jsonReplacer(_key: string, value: unknown): unknown {
 }
 
 /** Keys whose numbers are epoch-ms timestamps (shown as ISO strings at the edge). */
-const TIME_KEYS = new Set(['at', 'since', 'startedAt', 'stepSince', 'stepStartedAt', 'lastFailureAt']);
+const TIME_KEYS = new Set([
+  'at',
+  'since',
+  'startedAt',
+  'stepSince',
+  'stepStartedAt',
+  'lastFailureAt',
+  'promotedAt',
+  'endsAt',
+  'releasedAt',
+]);
 
 /**
  * A JSON-ready copy: epoch-ms timestamps under the time keys as ISO strings, numbers through

@@ -1,10 +1,12 @@
 /**
- * Assigns one request to an arm: QA override first (when its locks let it through), then the sticky
- * key's bucket through the route's nested ranges. Given the request (and, for signed overrides, the
+ * Assigns one request to an arm: QA override first (when its locks let it through), then the
+ * experiment's audience (targeting, layer slice: outside it → control, not an exposure), then the
+ * sticky key's bucket through the route's nested ranges. Given the request (and, for signed overrides, the
  * clock), the same key always lands on the same arm.
  */
 import type { CompiledRoute } from './route.js';
 import { armForBucket } from './assign.js';
+import type { Exclusion } from './audience.js';
 import type { ForceRefusal } from './force.js';
 import { countForce } from './force-stats.js';
 import { bucketOf } from './hash.js';
@@ -14,9 +16,11 @@ import type { StickyInput } from './sticky.js';
 export interface Assignment {
   readonly armIndex: number;
   readonly key: string;
-  /** Bucket in [0, 10000), or -1 when the arm was forced. */
+  /** Bucket in [0, 10000), or -1 when the arm was forced or the request is outside the split. */
   readonly bucket: number;
   readonly forced: boolean;
+  /** Set when the request is outside the split (targeting, layer slice): it gets control and is no exposure. */
+  readonly excluded: Exclusion | undefined;
   /** Set when the request named an arm and was refused (then assigned by its key). */
   readonly forceRefused: ForceRefusal | undefined;
   /** Cookie name to issue the generated key under, when it was generated. */
@@ -40,18 +44,29 @@ export function assignArm(route: CompiledRoute, input: StickyInput): Assignment 
       else if (index > 0 && route.weights.closed[index - 1] && !route.force.allowRolledBack) forceRefused = 'rolled-back';
       else {
         countForce(route.name, 'followed');
-        return { armIndex: index, key: sticky.key, bucket: -1, forced: true, forceRefused: undefined, issueCookie: sticky.issueCookie };
+        return {
+          armIndex: index,
+          key: sticky.key,
+          bucket: -1,
+          forced: true,
+          excluded: undefined,
+          forceRefused: undefined,
+          issueCookie: sticky.issueCookie,
+        };
       }
     } else if (wanted) forceRefused = wanted.refused;
     if (forceRefused) countForce(route.name, forceRefused);
   }
-  const bucket = bucketOf(route.seed, sticky.key);
+  // Outside the experiment's audience: control, and not one of the split's units.
+  const excluded = route.audience?.exclude(input, sticky.key);
+  const bucket = excluded ? -1 : bucketOf(route.seed, sticky.key);
   // One object shape for every request (no conditional spread on the hot path).
   return {
-    armIndex: armForBucket(route.weights.ranges, bucket),
+    armIndex: excluded ? 0 : armForBucket(route.weights.ranges, bucket),
     key: sticky.key,
     bucket,
     forced: false,
+    excluded,
     forceRefused,
     issueCookie: sticky.issueCookie,
   };

@@ -7,6 +7,7 @@ import type { RawGuardrails, RawRollout } from '../config/schema.js';
 import type { Upstream } from '../forward/upstream.js';
 import type { CompiledShadow } from '../mirror/shadow-spec.js';
 import type { RouteMatcher } from './route-table.js';
+import type { Audience } from './audience.js';
 import type { ForcePolicy } from './force.js';
 import type { StickyInput, StickyKey } from './sticky.js';
 import type { WeightCell } from './weights.js';
@@ -32,6 +33,8 @@ export interface CompiledRoute {
   readonly sticky: (req: StickyInput) => StickyKey;
   /** The QA override and its locks (routing/force.ts), when `force:` is set. */
   readonly force: ForcePolicy | undefined;
+  /** Who is in the split (experiment targeting and layer slice); undefined = everyone, at no cost. */
+  readonly audience: Audience | undefined;
   readonly exposeArm: boolean;
   /** Upgrade protocol names (lower-case) this route tunnels; default websocket only. */
   readonly upgrades: ReadonlySet<string>;

@@ -91,11 +91,19 @@ export function readCookie(header: string | undefined, name: string): string | u
 }
 
 function readQuery(query: string, name: string): string | undefined {
+  return queryParam(query, name) || undefined;
+}
+
+/**
+ * One query parameter's decoded value: '' when present without a value (`?beta`), undefined when absent.
+ * @example queryParam('a=1&beta', 'beta') // ''
+ */
+export function queryParam(query: string, name: string): string | undefined {
   if (!query) return undefined;
   for (const pair of query.split('&')) {
     const eq = pair.indexOf('=');
     const k = eq === -1 ? pair : pair.slice(0, eq);
-    if (safeDecode(k) === name) return eq === -1 ? undefined : safeDecode(pair.slice(eq + 1)) || undefined;
+    if (safeDecode(k) === name) return eq === -1 ? '' : safeDecode(pair.slice(eq + 1));
   }
   return undefined;
 }

@@ -6,6 +6,7 @@
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import type { CapturedResponse } from '../compare/types.js';
+import type { Exclusion } from '../routing/audience.js';
 import type { CompiledRoute } from '../routing/route.js';
 import type { ForwardOutcome } from '../forward/forwarder.js';
 
@@ -22,6 +23,8 @@ export interface ExchangeInfo {
   readonly key: string;
   /** True when QA forced the arm: such requests say nothing about the split's users. */
   readonly forced: boolean;
+  /** Set when the request is outside the split (experiment targeting or layer slice): control, no exposure. */
+  readonly excluded?: Exclusion | undefined;
   /** The arm's routing share (0..1) at assignment: guardrails weigh evidence by it. */
   readonly share: number;
   readonly method: string;

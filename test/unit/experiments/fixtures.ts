@@ -48,7 +48,16 @@ export function snapshotOf(yaml: string): { snap: Snapshot; close: () => Promise
 export function info(
   snap: Snapshot,
   route: string,
-  o: { key: string; arm?: string; method?: string; target?: string; headers?: Record<string, string>; at?: number; forced?: boolean },
+  o: {
+    key: string;
+    arm?: string;
+    method?: string;
+    target?: string;
+    headers?: Record<string, string>;
+    at?: number;
+    forced?: boolean;
+    excluded?: 'targeting' | 'layer';
+  },
 ): ExchangeInfo {
   const r = snap.routes.find((x) => x.name === route)!;
   const arm = o.arm ?? 'control';
@@ -61,6 +70,7 @@ export function info(
     requestId: `rid-${o.key}`,
     key: o.key,
     forced: o.forced ?? false,
+    excluded: o.excluded,
     share: 0.5,
     method: o.method ?? 'GET',
     target: o.target ?? '/product/1',
