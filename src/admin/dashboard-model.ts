@@ -6,7 +6,7 @@
  * it changes; both read it from here so they never disagree.
  */
 import type { ConfigManager } from '../config/manager.js';
-import type { GuardrailsRuntime } from '../guardrails/runtime.js';
+import type { GuardrailsRuntime, HoldbackStatus } from '../guardrails/runtime.js';
 import type { Evidence } from '../guardrails/types.js';
 import type { DecisionRecord } from '../storage/guardrail-types.js';
 
@@ -30,6 +30,8 @@ export interface VariantView {
   readonly step: string | null;
   readonly verdict: string | null;
   readonly breach: string | null;
+  /** The rollout's holdback in words ("5% of units held on control until …", "released …"), or null without one. */
+  readonly holdback: string | null;
   readonly waiting: readonly { what: string; done: boolean; says: string }[];
   /** Evidence against thresholds: `value` vs `threshold`, one row each. */
   readonly evidence: readonly { name: string; value: number | null; threshold: number | null; over: boolean }[];
@@ -127,6 +129,7 @@ export function buildModel(src: ModelSources, recent: readonly DecisionRecord[],
         step: v.steps && v.stepIndex >= 0 ? `${v.stepIndex + 1}/${v.steps.length}` : null,
         verdict: v.evidence?.verdict ?? null,
         breach: v.breach,
+        holdback: holdbackText(v.holdback),
         waiting: (v.evidence?.waiting ?? []).map((w) => ({ what: w.what, done: w.done, says: w.says })),
         evidence: evidenceRows(v.evidence),
       }),
@@ -154,4 +157,13 @@ export function buildModel(src: ModelSources, recent: readonly DecisionRecord[],
   const health = src.guardrails.health();
   if (health.degraded) alarms.push({ kind: 'persistence', says: 'guardrail state is not being stored (see /readyz)' });
   return { version: snap.version, routes, alarms };
+}
+
+/** A variant's holdback for the overview, in words. */
+function holdbackText(h: HoldbackStatus | null): string | null {
+  if (!h) return null;
+  const iso = (t: number) => new Date(t).toISOString();
+  if (h.releasedAt !== null) return `holdback of ${h.percent}% released ${iso(h.releasedAt)}`;
+  if (!h.active) return `${h.percent}% of units will be held on control after promotion`;
+  return `${h.percent}% of units held on control ${h.endsAt === null ? 'until promoted again' : `until ${iso(h.endsAt)}`}`;
 }

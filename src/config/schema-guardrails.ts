@@ -21,8 +21,20 @@ export const Rollout = z
     maxStep: Duration.optional().describe(
       'Most time at a step; after it an inconclusive step holds and notifies (default 30m, or minBake when that is longer)',
     ),
+    holdback: Percent.optional().describe(
+      'Share of units kept on control after promotion (the same units throughout: the top of the bucket space no step reaches)',
+    ),
+    holdbackFor: Duration.optional().describe(
+      'How long after promotion the holdback stays; then it is released (a stored decision). Omitted: until an operator promotes again',
+    ),
   })
   .superRefine((r, ctx) => {
+    if (r.holdback !== undefined && !(r.holdback > 0 && r.holdback < 100))
+      ctx.addIssue({ code: 'custom', path: ['holdback'], message: 'holdback is above 0% and below 100% (omit it for none)' });
+    if (r.holdbackFor !== undefined && r.holdback === undefined)
+      ctx.addIssue({ code: 'custom', path: ['holdbackFor'], message: 'holdbackFor needs holdback: (the share of units kept on control)' });
+    if (r.holdbackFor !== undefined && r.holdbackFor < 60_000)
+      ctx.addIssue({ code: 'custom', path: ['holdbackFor'], message: 'holdbackFor is at least 1m' });
     if (r.maxStep !== undefined && r.maxStep < r.minBake)
       ctx.addIssue({
         code: 'custom',
@@ -33,6 +45,18 @@ export const Rollout = z
   // Unwritten, maxStep never undercuts minBake: `minBake: 1h` alone means "hold after 1h".
   .transform((r) => ({ ...r, maxStep: r.maxStep ?? Math.max(DEFAULT_MAX_STEP_MS, r.minBake) }))
   .describe('Progressive rollout of the variant(s)');
+
+/**
+ * Why a rollout step before the last conflicts with the holdback, or undefined. Promotion takes the
+ * variant to (100 − holdback) / variants; a step above that would, at promotion, move units back to
+ * control, and a promoted user must never flip back.
+ * @example holdbackIssue(97, 5, 1) // 'step 97% leaves less than …'
+ */
+export function holdbackIssue(step: number, holdback: number, variants: number): string | undefined {
+  const cap = (100 - holdback) / Math.max(1, variants);
+  if (step <= cap + 1e-9) return undefined;
+  return `step ${step}% leaves less than the holdback of ${holdback}% on control, so promotion would move units back to control; steps before the last stay at or below ${+cap.toFixed(4)}%`;
+}
 
 const Slo = z.strictObject({
   availability: Percent.prefault('99.9%').describe('Target share of good requests; 5xx, timeouts and connect errors are bad'),

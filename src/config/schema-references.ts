@@ -12,6 +12,8 @@ import { covers } from './route-shadowing.js';
 import { checkExperimentRoutes } from './schema-experiment.js';
 import { forceIssue, type RawForce } from './schema-force.js';
 import { suggest } from './suggest.js';
+import { checkLayers } from './schema-targeting.js';
+import { holdbackIssue } from './schema-guardrails.js';
 
 type Path = (string | number)[];
 type Report = (path: Path, message: string) => void;
@@ -50,6 +52,7 @@ export function checkReferences(cfg: unknown, ctx: z.RefinementCtx): void {
     }
   });
   checkShadowing(routes, report);
+  checkLayers(cfg, report, suggest);
   // Goals naming a route: only routes and goals that passed their own checks take part (indices kept).
   checkExperimentRoutes(
     routes.map((r) => {
@@ -101,8 +104,12 @@ function checkRoute(route: Obj, report: Report, upstreams: string[] | undefined)
   if (rollout) {
     const max = 100 / Math.max(1, variants.length);
     if (variants.length === 0) report(['rollout'], 'a rollout needs a variant arm');
-    (Array.isArray(rollout.steps) ? rollout.steps : []).forEach((step, k) => {
+    const steps = Array.isArray(rollout.steps) ? rollout.steps : [];
+    steps.forEach((step, k) => {
       if (isNum(step) && step > max + 1e-9) report(['rollout', 'steps', k], `${step}% exceeds the variant lane of ${+max.toFixed(2)}%`);
+      const held =
+        isNum(step) && isNum(rollout.holdback) && k < steps.length - 1 ? holdbackIssue(step, rollout.holdback, variants.length) : undefined;
+      if (held) report(['rollout', 'steps', k], held);
     });
     // Compile takes the weights from rollout.steps[0]; a split beside it would be silently ignored.
     if (Object.keys(split).length > 0)

@@ -9,10 +9,11 @@
  *      without that → hold once and keep evaluating.
  * Every branch changes state, so the same decision is never emitted twice for an unchanged state.
  */
+import { formatDuration } from '../config/units.js';
 import { startStep } from './engine-evidence.js';
 import { assess, buildEvidence, dur, eValue, num, pct, type Assessment } from './evidence.js';
 import type { BurnEvidence, Decision } from './types.js';
-import { promotedPercent, restartsLeft, setPercent, type EngineContext, type VariantRt } from './variant.js';
+import { holdbackEndsAt, promotedPercent, restartsLeft, setPercent, type EngineContext, type VariantRt } from './variant.js';
 
 /** The pass gate is read at most this often (its bound costs a few hundred exponentials). */
 const PASS_CHECK_MS = 5_000;
@@ -30,6 +31,10 @@ export function decide(ctx: EngineContext, v: VariantRt, now: number, burn: () =
     rt.lastVersion = v.ev.version;
     const a = assess(ctx, v, false);
     if (a.breaching) return breach(ctx, v, now, assess(ctx, v), burn());
+  }
+  if (v.phase === 'promoted' && v.breach === null) {
+    const ends = holdbackEndsAt(ctx, v);
+    return ends !== null && now >= ends ? releaseHoldback(ctx, v, now, burn()) : undefined;
   }
   if (!ctx.rollout || (v.phase !== 'progressing' && v.phase !== 'holding')) return undefined;
   const timeAt = now - v.stepStartedAt;
@@ -108,7 +113,8 @@ function passSlow(
     const evidence = buildEvidence(ctx, v, now, burn(), a);
     const next = Math.min(v.stepIndex + 1, steps.length - 1);
     const last = next === steps.length - 1;
-    const to = last ? promotedPercent(ctx) : Math.min(steps[next]!, ctx.lane);
+    const to = last ? promotedPercent(ctx, v) : Math.min(steps[next]!, ctx.lane);
+    if (last) v.promotedAt = now;
     v.stepIndex = next;
     v.stepStartedAt = now;
     v.phase = last ? 'promoted' : 'progressing';
@@ -126,7 +132,7 @@ function passSlow(
       fromPercent: from,
       toPercent: to,
       rule: 'pass-step',
-      reason: `${dur(timeAt)} at ${num(from)}% (minBake ${dur(rollout.minBake)}) with ${n} variant requests this step (minSamples ${ctx.guardrails.minSamples}); from this step's evidence alone: ${proofs}: ${last ? `promoting to ${num(to)}%` : `stepping ${num(from)}% → ${num(to)}%`}.`,
+      reason: `${dur(timeAt)} at ${num(from)}% (minBake ${dur(rollout.minBake)}) with ${n} variant requests this step (minSamples ${ctx.guardrails.minSamples}); from this step's evidence alone: ${proofs}: ${last ? `promoting to ${num(to)}%${holdbackNote(ctx, v)}` : `stepping ${num(from)}% → ${num(to)}%`}.`,
       severity: 'info',
       evidence,
     };
@@ -149,5 +155,30 @@ function passSlow(
     reason: `${dur(timeAt)} at ${num(v.percent)}% (maxStep ${dur(rollout.maxStep)}) without a verdict: ${why}; holding at ${num(v.percent)}% and still evaluating.`,
     severity: 'warn',
     evidence,
+  };
+}
+
+/** ", holding back 5% of units on control for 14d" after a promotion with a holdback, else ''. */
+export function holdbackNote(ctx: EngineContext, v: VariantRt): string {
+  if (v.holdbackReleasedAt !== null || ctx.holdback <= 0) return '';
+  return `, holding back ${num(ctx.holdback)}% of units on control ${ctx.holdbackMs === null ? 'until an operator promotes again' : `for ${formatDuration(ctx.holdbackMs)}`}`;
+}
+
+/** The holdback period ended: its units join the promoted variant (control → variant only). */
+function releaseHoldback(ctx: EngineContext, v: VariantRt, now: number, burn: BurnEvidence[]): Decision {
+  const from = v.percent;
+  v.holdbackReleasedAt = now;
+  setPercent(v, promotedPercent(ctx, v));
+  return {
+    at: now,
+    route: ctx.route,
+    arm: v.arm,
+    action: 'release',
+    fromPercent: from,
+    toPercent: v.percent,
+    rule: 'holdback-elapsed',
+    reason: `the holdback of ${num(ctx.holdback)}% ran its ${formatDuration(ctx.holdbackMs ?? 0)} since promotion${v.promotedAt === null ? '' : ` (${new Date(v.promotedAt).toISOString()})`}: released, ${v.arm} ${num(from)}% → ${num(v.percent)}%.`,
+    severity: 'info',
+    evidence: buildEvidence(ctx, v, now, burn),
   };
 }

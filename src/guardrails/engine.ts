@@ -293,6 +293,8 @@ function createContext(route: string, cfg: EngineConfig, restored?: RouteState):
     variants: cfg.variants,
     splitPercent: cfg.splitPercent,
     lane: cfg.variants.length > 0 ? 100 / cfg.variants.length : 100,
+    holdback: cfg.rollout?.holdback ?? 0,
+    holdbackMs: cfg.rollout?.holdbackFor ?? null,
     tolerance: g.tolerance,
     alpha,
     logThreshold: Math.log(1 / alpha),

@@ -7,7 +7,16 @@
  */
 import { assess, buildEvidence, num } from './evidence.js';
 import type { Action, Decision, ManualAction, ManualOptions } from './types.js';
-import { initialPlace, promotedPercent, restartEvidence, setPercent, type EngineContext, type VariantRt } from './variant.js';
+import { holdbackNote } from './decide.js';
+import {
+  holdbackActive,
+  initialPlace,
+  promotedPercent,
+  restartEvidence,
+  setPercent,
+  type EngineContext,
+  type VariantRt,
+} from './variant.js';
 
 /** Why a manual action was not applied to a variant. */
 export interface Refusal {
@@ -71,14 +80,24 @@ export function applyManual(
       act = 'resume';
       break;
     case 'promote':
+      // Promoting a promoted variant again ends its holdback early (its units join the variant).
+      if (v.phase === 'promoted' && holdbackActive(ctx, v)) {
+        v.holdbackReleasedAt = now;
+        setPercent(v, promotedPercent(ctx, v));
+        act = 'manual-promote';
+        says = `${who} released ${v.arm}'s holdback of ${num(ctx.holdback)}%: ${num(from)}% → ${num(v.percent)}%`;
+        break;
+      }
       if (v.phase === 'promoted') return refuse('no-change', `${v.arm} is already promoted`);
       v.phase = 'promoted';
       v.stepIndex = ctx.rollout ? ctx.rollout.steps.length - 1 : -1;
       v.stepStartedAt = now;
-      setPercent(v, promotedPercent(ctx));
+      v.promotedAt = now;
+      v.holdbackReleasedAt = null;
+      setPercent(v, promotedPercent(ctx, v));
       restartEvidence(ctx, v, now);
       act = 'manual-promote';
-      says = `${who} promoted ${v.arm} from ${num(from)}% to ${num(v.percent)}%`;
+      says = `${who} promoted ${v.arm} from ${num(from)}% to ${num(v.percent)}%${holdbackNote(ctx, v)}`;
       break;
     case 'reset':
       place(ctx, v, now);
@@ -111,5 +130,8 @@ function place(ctx: EngineContext, v: VariantRt, now: number): void {
   v.phase = init.phase;
   v.stepIndex = init.stepIndex;
   v.stepStartedAt = now;
+  // Back to the start: a later promotion holds its units back again.
+  v.promotedAt = init.phase === 'promoted' ? now : null;
+  v.holdbackReleasedAt = null;
   setPercent(v, init.percent);
 }

@@ -23,8 +23,8 @@ export function reconcile(ctx: EngineContext, v: VariantRt, now: number): Decisi
     const last = r.steps.length - 1;
     if (v.stepIndex > last) v.stepIndex = last;
     if (v.phase === 'promoted') v.stepIndex = last;
-    v.percent = v.phase === 'promoted' ? promotedPercent(ctx) : Math.min(r.steps[v.stepIndex]!, ctx.lane);
     if (v.stepIndex === last && v.phase === 'progressing') v.phase = 'promoted';
+    v.percent = v.phase === 'promoted' ? promotedPercent(ctx, v) : Math.min(r.steps[v.stepIndex]!, ctx.lane);
   } else if (v.stepIndex >= 0) {
     const init = initialPlace(ctx, v.arm);
     v.stepIndex = -1;

@@ -8,7 +8,7 @@
  */
 import type { Snapshot } from '../config/compile.js';
 import { Guardrails as GuardrailsSchema } from '../config/schema-guardrails.js';
-import type { RawGuardrails } from '../config/schema.js';
+import type { RawGuardrails, RawRollout } from '../config/schema.js';
 import type { CompiledRoute } from '../routing/route.js';
 import { toJsonSafe } from '../net/json-safe.js';
 import type { GuardrailStore } from '../storage/guardrail-types.js';
@@ -31,7 +31,21 @@ export interface VariantStatus {
   steps: readonly number[] | null;
   stepStartedAt: number | null;
   breach: string | null;
+  /** rollout.holdback: its share, when it ends and whether it was released; null without one. */
+  holdback: HoldbackStatus | null;
   evidence: Evidence | undefined;
+}
+
+/** A variant's holdback as /status shows it. */
+export interface HoldbackStatus {
+  percent: number;
+  forMs: number | null;
+  /** Units are held back now (promoted, not yet released). */
+  active: boolean;
+  promotedAt: number | null;
+  /** When it is due to be released (null: not promoted yet, or held until an operator promotes again). */
+  endsAt: number | null;
+  releasedAt: number | null;
 }
 
 /** One route's guardrails. */
@@ -182,8 +196,9 @@ export function createGuardrailsRuntime(deps: {
     observer: {
       begin(x) {
         const slot = slots.get(x.route.name);
-        // Forced (QA) requests are not the split's users; they would bias the comparison.
-        if (!slot || slot.route !== x.route || x.forced) return undefined;
+        // Forced (QA) requests are not the split's users; they would bias the comparison. Nor are
+        // requests outside the experiment's audience: control must be the same population as the variant.
+        if (!slot || slot.route !== x.route || x.forced || x.excluded) return undefined;
         const rules = outcomeRules(x.route.guardrails);
         return {
           end(outcome, totalMs) {
@@ -263,6 +278,7 @@ export function createGuardrailsRuntime(deps: {
             steps: s.route.rollout?.steps ?? null,
             stepStartedAt: v.stepStartedAt,
             breach: v.breach,
+            holdback: holdbackStatus(s.route.rollout, v),
             evidence: s.engine.inspect(v.arm, at),
           })),
         }));
@@ -291,6 +307,22 @@ export function createGuardrailsRuntime(deps: {
     },
   };
   return runtime;
+}
+
+function holdbackStatus(rollout: RawRollout | undefined, v: RouteState['variants'][number]): HoldbackStatus | null {
+  if (!rollout?.holdback) return null;
+  const promoted = v.phase === 'promoted';
+  const promotedAt = promoted ? (v.promotedAt ?? v.stepStartedAt) : null;
+  const releasedAt = promoted ? (v.holdbackReleasedAt ?? null) : null;
+  const forMs = rollout.holdbackFor ?? null;
+  return {
+    percent: rollout.holdback,
+    forMs,
+    active: promoted && releasedAt === null,
+    promotedAt,
+    endsAt: promoted && releasedAt === null && promotedAt !== null && forMs !== null ? promotedAt + forMs : null,
+    releasedAt,
+  };
 }
 
 function engineFor(route: CompiledRoute, state: unknown, at: number): Engine {

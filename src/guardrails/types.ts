@@ -19,6 +19,7 @@ export type Action =
   | 'resume'
   | 'reset'
   | 'replan'
+  | 'release'
   | 'manual-rollback'
   | 'manual-promote';
 
@@ -207,6 +208,10 @@ export interface VariantState {
   stepStartedAt: number | null;
   percent: number;
   breach: string | null;
+  /** Epoch ms of the promotion the current holdback counts from (absent in states saved before holdbacks). */
+  promotedAt?: number | null;
+  /** Epoch ms the holdback was released (the variant then takes its whole promoted weight). */
+  holdbackReleasedAt?: number | null;
   evidence: EvidenceState;
 }
 

@@ -19,6 +19,9 @@ export interface EngineContext {
   readonly splitPercent: Readonly<Record<string, number>>;
   /** 100 / number of variants: the most a variant can get (nested ranges, routing/assign.ts). */
   readonly lane: number;
+  /** rollout.holdback in percent of all units (0: none), and rollout.holdbackFor in ms (null: until released by hand). */
+  readonly holdback: number;
+  readonly holdbackMs: number | null;
   readonly tolerance: number;
   /** α per test: α / variants, halved again between errors and latency when there is a latency SLO. */
   readonly alpha: number;
@@ -45,6 +48,9 @@ export interface VariantRt {
   percent: number;
   /** The rule acted on; sticky until resume or reset. */
   breach: string | null;
+  /** When it was promoted (the holdback's clock), and when its holdback was released. */
+  promotedAt: number | null;
+  holdbackReleasedAt: number | null;
   ev: EvidenceRt;
 }
 
@@ -55,17 +61,41 @@ export interface VariantRt {
 export function initialPlace(ctx: EngineContext, arm: string): { phase: Phase; stepIndex: number; percent: number } {
   if (ctx.rollout) {
     const steps = ctx.rollout.steps;
-    return { phase: steps.length === 1 ? 'promoted' : 'progressing', stepIndex: 0, percent: Math.min(steps[0]!, ctx.lane) };
+    if (steps.length === 1) return { phase: 'promoted', stepIndex: 0, percent: promotedPercent(ctx) };
+    return { phase: 'progressing', stepIndex: 0, percent: Math.min(steps[0]!, ctx.lane) };
   }
   return { phase: 'idle', stepIndex: -1, percent: Math.min(ctx.splitPercent[arm] ?? 0, ctx.lane) };
 }
 
 /**
- * The promoted weight: the last step, or the whole lane without a rollout.
- * @example promotedPercent(ctx) // 100 with steps [1, 5, 25, 50, 100]
+ * The promoted weight: the last step, or the whole lane without a rollout — less the variant's share
+ * of the holdback until it is released. The holdback units are the top of each lane, buckets no step
+ * ever reached (the schema keeps every earlier step below this cap), so they are the same units that
+ * were control all along, and releasing them only moves them into the variant.
+ * @example promotedPercent(ctx) // 100 with steps [1, 5, 25, 50, 100]; 95 with holdback: 5% until released
  */
-export function promotedPercent(ctx: EngineContext): number {
-  return ctx.rollout ? Math.min(ctx.rollout.steps.at(-1)!, ctx.lane) : ctx.lane;
+export function promotedPercent(ctx: EngineContext, v?: Pick<VariantRt, 'holdbackReleasedAt'>): number {
+  const full = ctx.rollout ? Math.min(ctx.rollout.steps.at(-1)!, ctx.lane) : ctx.lane;
+  if (!holdbackActive(ctx, v)) return full;
+  return Math.min(full, ctx.lane - ctx.holdback / Math.max(1, ctx.variants.length));
+}
+
+/**
+ * True while the holdback keeps its units on control: configured and not yet released.
+ * @example holdbackActive(ctx, v) // false once the holdback period ended
+ */
+export function holdbackActive(ctx: EngineContext, v?: Pick<VariantRt, 'holdbackReleasedAt'>): boolean {
+  return ctx.holdback > 0 && (v?.holdbackReleasedAt ?? null) === null;
+}
+
+/**
+ * When the promoted variant's holdback ends, or null (none, released, or held until an operator releases it).
+ * @example holdbackEndsAt(ctx, v) // promotedAt + 14 d
+ */
+export function holdbackEndsAt(ctx: EngineContext, v: VariantRt): number | null {
+  if (v.phase !== 'promoted' || !holdbackActive(ctx, v) || ctx.holdbackMs === null) return null;
+  const since = v.promotedAt ?? v.stepStartedAt;
+  return since === null ? null : since + ctx.holdbackMs;
 }
 
 /**
@@ -74,7 +104,16 @@ export function promotedPercent(ctx: EngineContext): number {
  */
 export function createVariant(ctx: EngineContext, arm: string, saved?: VariantState): VariantRt {
   const testSlow = ctx.slowMs !== null;
-  if (!saved) return { arm, ...initialPlace(ctx, arm), stepStartedAt: null, breach: null, ev: freshEvidence(testSlow) };
+  if (!saved)
+    return {
+      arm,
+      ...initialPlace(ctx, arm),
+      stepStartedAt: null,
+      breach: null,
+      promotedAt: null,
+      holdbackReleasedAt: null,
+      ev: freshEvidence(testSlow),
+    };
   return {
     arm,
     phase: saved.phase,
@@ -82,6 +121,8 @@ export function createVariant(ctx: EngineContext, arm: string, saved?: VariantSt
     stepStartedAt: saved.stepStartedAt,
     percent: Math.min(saved.percent, ctx.lane),
     breach: saved.breach,
+    promotedAt: saved.promotedAt ?? null,
+    holdbackReleasedAt: saved.holdbackReleasedAt ?? null,
     ev: restoreEvidence(saved.evidence, testSlow),
   };
 }
@@ -122,6 +163,8 @@ export function snapshotVariant(v: VariantRt): VariantState {
     stepStartedAt: v.stepStartedAt,
     percent: v.percent,
     breach: v.breach,
+    promotedAt: v.promotedAt,
+    holdbackReleasedAt: v.holdbackReleasedAt,
     evidence: snapshotEvidence(v.ev),
   };
 }
