@@ -1,32 +1,14 @@
 // The real CLI process: SIGHUP reloads, SIGTERM drains in-flight requests and exits 0.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { request } from 'undici';
+import { freePort } from '../helpers/replicas.js';
 import { startUpstream, tempDir, type TestUpstream } from '../helpers/servers.js';
+import { pollFor as until } from '../helpers/wait.js';
 
 const CLI = resolve('dist/src/cli/main.js');
-
-function freePort(): Promise<number> {
-  return new Promise((ok) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => ok(port));
-    });
-  });
-}
-
-async function until<T>(probe: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe().catch(() => undefined);
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 describe('fieldlab start (process)', () => {
   let child: ChildProcess | undefined;
