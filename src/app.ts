@@ -22,6 +22,7 @@ import { guardrailRoutes } from './admin/guardrails-api.js';
 import { fleetRoutes } from './admin/fleet-api.js';
 import { waitForStore } from './admin/starting-server.js';
 import { experimentRoutes } from './admin/experiments-api.js';
+import { exportRoutes } from './admin/experiment-export-api.js';
 import { createExperimentRecorder } from './experiments/recorder.js';
 import { createExperimentResults } from './experiments/results.js';
 import { createResponseTap } from './experiments/response-tap.js';
@@ -300,6 +301,7 @@ export async function startApp(opts: AppOptions): Promise<App> {
       ...experimentRoutes(
         createExperimentResults({ store: stores.experiments, current: config.current, recorder: experiments.stats, nullBranch }),
       ),
+      ...exportRoutes({ store: stores.experiments, current: config.current, log }),
       ...hooks?.routes,
       ...dashboard.routes,
     },

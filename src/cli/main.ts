@@ -6,7 +6,13 @@ import type { CliIo } from './start.js';
 
 async function main(argv: string[]): Promise<void> {
   const [name, ...args] = argv;
-  const io: CliIo = { out: (s) => process.stdout.write(`${s}\n`), err: (s) => process.stderr.write(`${s}\n`), env: process.env };
+  const io: CliIo = {
+    out: (s) => process.stdout.write(`${s}\n`),
+    err: (s) => process.stderr.write(`${s}\n`),
+    // Waits for the pipe to drain: a 1 GB export piped into a slow reader never buffers in memory.
+    write: (chunk) => new Promise<void>((resolve) => (process.stdout.write(chunk) ? resolve() : process.stdout.once('drain', resolve))),
+    env: process.env,
+  };
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     io.out(helpText());
     process.exitCode = name ? 0 : 2;

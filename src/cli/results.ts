@@ -1,5 +1,5 @@
 /**
- * `fieldlab results ROUTE [--json]`: a running Fieldlab's experiment results for one route, from
+ * `fieldlab results ROUTE [--json | --export unit|minute]`: a running Fieldlab's experiment results for one route, from
  * `GET /experiments.json?route=ROUTE` — per goal each arm's units and mean, the lift with its
  * confidence sequence (and the fixed-horizon interval once not early), vital signs and alarms.
  * Exit 2 for an unknown route or one without `experiment:` (and for an unreachable admin API).
@@ -7,7 +7,8 @@
 import type { ExperimentResult } from '../experiments/analysis.js';
 import { ADMIN_FLAGS, adminCall, adminTarget } from './admin-client.js';
 import { fail } from './control.js';
-import { type CommandSpec, readFlags } from './flags.js';
+import { runResultsExport } from './results-export.js';
+import { type CommandSpec, readFlags, usageLine } from './flags.js';
 import type { CliIo } from './start.js';
 
 /** `fieldlab results ROUTE`: its flags. */
@@ -16,7 +17,14 @@ export const RESULTS: CommandSpec = {
   positional: 'ROUTE',
   positionals: 1,
   summary: 'experiment results: goals, lift with an anytime-valid interval, vital signs, SRM/leak alarms (exit 2: unknown route)',
-  flags: { json: { help: 'print the experiment result as JSON' }, ...ADMIN_FLAGS },
+  flags: {
+    json: { help: 'print the experiment result as JSON' },
+    export: { value: 'unit|minute', help: 'download per-unit or per-minute data for a warehouse instead (streamed)' },
+    format: { value: 'csv|jsonl', help: 'with --export: CSV (default, RFC 4180) or JSON lines' },
+    since: { value: 'AGE', help: 'with --export: units first exposed (or minutes) since an age like 24h, an ISO date or epoch ms' },
+    out: { value: 'FILE', help: 'with --export: write to FILE (complete or not at all) instead of stdout' },
+    ...ADMIN_FLAGS,
+  },
 };
 
 /** `fieldlab results ROUTE [--json] [--admin URL] [--token T] [--config FILE]` */
@@ -25,8 +33,27 @@ export async function runResults(args: string[], io: CliIo): Promise<number> {
   if (typeof parsed === 'number') return parsed;
   const route = parsed.positionals[0];
   if (!route) {
-    io.err('fieldlab results: missing ROUTE\nusage: fieldlab results ROUTE [--json] [--admin URL] [--config FILE] [--token TOKEN]');
+    io.err(`fieldlab results: missing ROUTE\nusage: ${usageLine(RESULTS.name, RESULTS.flags, RESULTS.positional)}`);
     return 2;
+  }
+  const by = parsed.values.get('export');
+  const stray = ['format', 'since', 'out'].find((f) => parsed.values.has(f));
+  if (by === undefined && stray) {
+    io.err(`fieldlab results: --${stray} goes with --export unit|minute`);
+    return 2;
+  }
+  if (by !== undefined) {
+    return runResultsExport(
+      adminTarget(args, io),
+      route,
+      {
+        by,
+        format: parsed.values.get('format') ?? 'csv',
+        since: parsed.values.get('since'),
+        out: parsed.values.get('out'),
+      },
+      io,
+    );
   }
   const r = await adminCall(adminTarget(args, io), 'GET', `/experiments.json?route=${encodeURIComponent(route)}`);
   if (r.status !== 200) return fail(io, r);

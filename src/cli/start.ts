@@ -18,6 +18,8 @@ import { type CommandSpec, readFlags, usageLine } from './flags.js';
 export interface CliIo {
   out(line: string): void;
   err(line: string): void;
+  /** Raw bytes to stdout, with backpressure (streamed output, e.g. `results --export`); else `out` per chunk. */
+  write?(chunk: Uint8Array): Promise<void>;
   env: Record<string, string | undefined>;
 }
 

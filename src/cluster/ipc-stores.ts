@@ -8,7 +8,15 @@
 import type { DecisionFilter, GuardrailStore, MinuteFilter, MinuteRow, DecisionRecord } from '../storage/guardrail-types.js';
 import type { DiffBatch, DiffExample, DiffFilter, DiffRows, DiffStore, ExampleFilter, ReportQuery, Stores } from '../storage/types.js';
 import type { DiffReport } from '../compare/report.js';
-import type { ExperimentBatch, ExperimentStore, ExperimentSums } from '../storage/experiment-types.js';
+import type {
+  ExperimentBatch,
+  ExperimentStore,
+  ExperimentSums,
+  MinutePage,
+  MinutePageQuery,
+  UnitPage,
+  UnitPageQuery,
+} from '../storage/experiment-types.js';
 import type { RpcClient } from './rpc.js';
 
 /**
@@ -42,6 +50,8 @@ export function createIpcStores(rpc: RpcClient): Stores {
     writeExperiments: (batch) => call<void>('experiments.writeExperiments', batch),
     experimentSums: (route, windowMs) => call<ExperimentSums>('experiments.experimentSums', route, windowMs),
     pruneExperiments: async () => 0,
+    exportUnits: (q) => call<UnitPage>('experiments.exportUnits', q),
+    exportMinutes: (q) => call<MinutePage>('experiments.exportMinutes', q),
   };
   return {
     diffs,
@@ -73,6 +83,8 @@ const OPS: Readonly<Record<string, Op>> = {
   'guardrails.claimSeeds': (s, [proposals, at]) => s.guardrails.claimSeeds(proposals as Record<string, string>, at as number),
   'experiments.writeExperiments': (s, [batch]) => s.experiments.writeExperiments(batch as ExperimentBatch),
   'experiments.experimentSums': (s, [route, windowMs]) => s.experiments.experimentSums(route as string, windowMs as number),
+  'experiments.exportUnits': (s, [q]) => s.experiments.exportUnits(q as UnitPageQuery),
+  'experiments.exportMinutes': (s, [q]) => s.experiments.exportMinutes(q as MinutePageQuery),
 };
 
 /**

@@ -77,4 +77,73 @@ export interface ExperimentStore {
   experimentSums(route: string, windowMs: number): Promise<ExperimentSums>;
   /** Deletes exposures and events older than `before`; resolves to rows deleted. */
   pruneExperiments(before: number): Promise<number>;
+  /** One page of per-unit data for the export, units in key order after `q.after`. */
+  exportUnits(q: UnitPageQuery): Promise<UnitPage>;
+  /** One page of per-minute data for the export, minutes after `q.after`. */
+  exportMinutes(q: MinutePageQuery): Promise<MinutePage>;
+}
+
+/**
+ * A page of units: keyset-paged on the unit key (never OFFSET), so every page costs an index range
+ * whatever its position, and the caller holds one page at a time however large the experiment is.
+ */
+export interface UnitPageQuery {
+  readonly route: string;
+  /** Goal names to sum per unit (the experiment's goals and the $-vital signs). */
+  readonly goals: readonly string[];
+  /** Goal events count within this time after the unit's first exposure ($-goals: always). */
+  readonly windowMs: number;
+  /** Units with a key after this one ('' for the first page). */
+  readonly after: string;
+  /** Only units first exposed at or after this epoch ms. */
+  readonly since: number;
+  /** Unit keys scanned at most (the page may hold fewer: `since` filters after the scan). */
+  readonly limit: number;
+}
+
+/** One unit of the export: its first exposure, and in how many arms it was seen (> 1: a leak). */
+export interface UnitRow {
+  readonly unit: string;
+  readonly arm: string;
+  readonly firstAt: number;
+  readonly weights: string;
+  readonly arms: number;
+}
+
+/** A page of units and their goal sums; `next` is the cursor of the following page (undefined: last page). */
+export interface UnitPage {
+  readonly units: readonly UnitRow[];
+  readonly goals: readonly { readonly unit: string; readonly goal: string; readonly count: number; readonly value: number }[];
+  readonly next: string | undefined;
+}
+
+/** A page of minutes. */
+export interface MinutePageQuery {
+  readonly route: string;
+  /** Minutes after this epoch ms (−1 for the first page). */
+  readonly after: number;
+  /** Only minutes at or after this epoch ms. */
+  readonly since: number;
+  /** Distinct minutes per page at most. */
+  readonly limit: number;
+}
+
+/**
+ * Per minute, arm and goal: distinct units, events and value sum. The arm is the unit's first
+ * exposure's ('' for goal requests without a key or from units never exposed); goal `$exposures`
+ * counts the units first exposed to that arm in that minute.
+ */
+export interface GoalMinuteRow {
+  readonly minute: number;
+  readonly arm: string;
+  readonly goal: string;
+  readonly units: number;
+  readonly count: number;
+  readonly value: number;
+}
+
+/** A page of minute rows, ordered by minute, arm, goal; `next`: the following page's cursor. */
+export interface MinutePage {
+  readonly rows: readonly GoalMinuteRow[];
+  readonly next: number | undefined;
 }

@@ -5,6 +5,7 @@
  */
 import type BetterSqlite3 from 'better-sqlite3';
 import type { ExperimentBatch, ExperimentStore, ExperimentSums, GoalArmSums } from './experiment-types.js';
+import { createSqliteExperimentExport } from './sqlite-experiment-export.js';
 import type { Sync } from './sync.js';
 
 // The arm a unit counts in is the one it was exposed to first (ties: arm name), as analysed.
@@ -70,7 +71,10 @@ export function createSqliteExperimentStore(db: BetterSqlite3.Database): Sync<Ex
     };
   });
 
+  const exporter = createSqliteExperimentExport(db);
+
   return {
+    ...exporter,
     writeExperiments: (batch) => write.immediate(batch),
     experimentSums: (route, windowMs) => read(route, windowMs),
     pruneExperiments: (before) => pruneUnits.run(before).changes + pruneEvents.run(before).changes,

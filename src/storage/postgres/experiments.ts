@@ -5,6 +5,7 @@
  */
 import type { ExperimentBatch, ExperimentSums, ExposureRow, GoalArmSums } from '../experiment-types.js';
 import { sumBy } from './diffs-write.js';
+import { createPgExperimentExport } from './experiment-export.js';
 import type { PgDatabase } from './pool.js';
 
 /**
@@ -17,6 +18,7 @@ export function createPgExperimentStore(db: PgDatabase) {
     SELECT unit, arm, first_at, weights, row_number() OVER (PARTITION BY unit ORDER BY first_at, arm) AS rn
     FROM ${units} WHERE route = $1) r WHERE rn = 1`;
   return {
+    ...createPgExperimentExport(db),
     async writeExperiments(batch: ExperimentBatch): Promise<void> {
       if (batch.exposures.length === 0 && batch.events.length === 0) return;
       // One row per key per statement (ON CONFLICT may not touch a row twice).

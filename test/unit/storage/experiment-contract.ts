@@ -107,5 +107,79 @@ export function runExperimentContract(name: string, open: () => Promise<OpenedEx
       expect(sums.arms).toEqual([{ arm: 'control', weights: '50,50', units: 1 }]);
       expect(sums.goalRequests.total).toBe(1);
     });
+
+    it('exports units a keyset page at a time: first exposure, arms seen, goal sums in window', async () => {
+      const s = await fresh();
+      await s.writeExperiments({
+        exposures: [x('u1', 'control', T0), x('u1', 'variant', T0 + H), x('u2', 'variant', T0 + 60_000), x('u3', 'control', T0 + 2 * H)],
+        events: [
+          ev('buy', 'u1', T0, 1, 10),
+          ev('buy', 'u1', T0 + 3 * H, 1, 99), // after a 2 h window: not counted
+          ev('$requests', 'u1', T0 + 3 * H, 2, 40), // vital signs ignore the window
+          ev('buy', 'u2', T0 + 60_000, 2, 5),
+          ev('other', 'u2', T0 + 60_000, 7, 0), // not asked for
+          ev('buy', 'u9', T0, 1, 1), // never exposed: no unit row
+        ],
+      });
+      const q = { route: 'product', goals: ['buy', '$requests'], windowMs: 2 * H, since: 0, limit: 2 };
+      const first = await s.exportUnits({ ...q, after: '' });
+      expect(first.units).toEqual([
+        { unit: 'u1', arm: 'control', firstAt: T0, weights: '50,50', arms: 2 },
+        { unit: 'u2', arm: 'variant', firstAt: T0 + 60_000, weights: '50,50', arms: 1 },
+      ]);
+      expect(first.goals).toEqual([
+        { unit: 'u1', goal: '$requests', count: 2, value: 40 },
+        { unit: 'u1', goal: 'buy', count: 1, value: 10 },
+        { unit: 'u2', goal: 'buy', count: 2, value: 5 },
+      ]);
+      expect(first.next).toBe('u2');
+      const second = await s.exportUnits({ ...q, after: 'u2' });
+      expect(second).toEqual({
+        units: [{ unit: 'u3', arm: 'control', firstAt: T0 + 2 * H, weights: '50,50', arms: 1 }],
+        goals: [],
+        next: undefined,
+      });
+      // `since` keeps units first exposed from then on; the cursor still moves over the others.
+      const late = await s.exportUnits({ ...q, after: '', since: T0 + 30_000 });
+      expect(late.units.map((u) => u.unit)).toEqual(['u2']);
+      expect(late.next).toBe('u2');
+      expect(await s.exportUnits({ ...q, route: 'other', after: '' })).toEqual({ units: [], goals: [], next: undefined });
+    });
+
+    it('exports minutes a page at a time: per arm of first exposure and goal, with exposures', async () => {
+      const s = await fresh();
+      await s.writeExperiments({
+        exposures: [x('u1', 'control', T0 + 5000), x('u2', 'variant', T0 + 6000), x('u1', 'variant', T0 + 60_000 + 1)],
+        events: [
+          ev('buy', 'u1', T0, 1, 10),
+          ev('buy', 'u2', T0, 2, 5),
+          ev('buy', '', T0, 4, 0), // without a key: arm '', no unit
+          ev('buy', 'ghost', T0 + 60_000, 1, 0), // never exposed: arm ''
+          ev('buy', 'u1', T0 + 60_000, 1, 1), // leaked to variant later, still counts in control
+        ],
+      });
+      const q = { route: 'product', since: 0, limit: 1 };
+      const first = await s.exportMinutes({ ...q, after: -1 });
+      expect(first.rows).toEqual([
+        { minute: T0, arm: '', goal: 'buy', units: 0, count: 4, value: 0 },
+        { minute: T0, arm: 'control', goal: '$exposures', units: 1, count: 1, value: 0 },
+        { minute: T0, arm: 'control', goal: 'buy', units: 1, count: 1, value: 10 },
+        { minute: T0, arm: 'variant', goal: '$exposures', units: 1, count: 1, value: 0 },
+        { minute: T0, arm: 'variant', goal: 'buy', units: 1, count: 2, value: 5 },
+      ]);
+      expect(first.next).toBe(T0);
+      const second = await s.exportMinutes({ ...q, after: T0 });
+      expect(second.rows).toEqual([
+        { minute: T0 + 60_000, arm: '', goal: 'buy', units: 1, count: 1, value: 0 },
+        { minute: T0 + 60_000, arm: 'control', goal: 'buy', units: 1, count: 1, value: 1 },
+        { minute: T0 + 60_000, arm: 'variant', goal: '$exposures', units: 1, count: 1, value: 0 },
+      ]);
+      expect(second.next).toBe(T0 + 60_000);
+      expect(await s.exportMinutes({ ...q, after: T0 + 60_000 })).toEqual({ rows: [], next: undefined });
+      // `since` in the middle of a minute starts at the next whole one.
+      const late = await s.exportMinutes({ ...q, limit: 10, after: -1, since: T0 + 1 });
+      expect(late.rows.map((r) => r.minute)).toEqual([T0 + 60_000, T0 + 60_000, T0 + 60_000]);
+      expect(late.next).toBeUndefined();
+    });
   });
 }
