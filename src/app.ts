@@ -28,6 +28,7 @@ import { createExperimentResults } from './experiments/results.js';
 import { createResponseTap } from './experiments/response-tap.js';
 import { createNullBranch } from './experiments/null-branch.js';
 import { experimentPrunable } from './experiments/retention.js';
+import { withExperimentMetrics } from './experiments/metrics.js';
 import { isFleetStore, joinFleet } from './fleet/join.js';
 import { createMetrics } from './telemetry/metrics.js';
 import { metricsRoute } from './admin/metrics-route.js';
@@ -227,19 +228,22 @@ export async function startApp(opts: AppOptions): Promise<App> {
     store: stores.stats?.() ?? {},
   });
   const metrics = createMetrics({
-    collect: withGuardrailMetrics(
-      withWebhookMetrics(
-        withForceMetrics(
-          collectAppState({
-            mirror: diffStats,
-            shadows: { lanes: dispatcher.lanes, pairs: pipeline.pairCounts },
-            config,
-            ...(tracing ? { tracing: tracing.stats } : {}),
-          }),
+    collect: withExperimentMetrics(
+      withGuardrailMetrics(
+        withWebhookMetrics(
+          withForceMetrics(
+            collectAppState({
+              mirror: diffStats,
+              shadows: { lanes: dispatcher.lanes, pairs: pipeline.pairCounts },
+              config,
+              ...(tracing ? { tracing: tracing.stats } : {}),
+            }),
+          ),
+          notifier.stats,
         ),
-        notifier.stats,
+        () => guardrails,
       ),
-      () => guardrails,
+      { current: config.current, recorder: experiments.byRoute, tap: responseTap.stats },
     ),
   });
   const hooks = role?.join({ config, runtime: guardrails, stores, fleet: fleetMode, log, render: () => metrics.render() });

@@ -26,6 +26,17 @@ export interface RecorderStats {
   readonly failedBatches: number;
 }
 
+/** Why a recorded row was lost: its bounded map was full, or the store failed its batch. */
+export type DropReason = 'exposures_full' | 'events_full' | 'store_failed';
+
+/** One experiment route's counters (`fieldlab_experiment_*` metrics). */
+export interface RouteRecorderStats {
+  readonly exposures: number;
+  readonly events: number;
+  /** Exposures and unit-minute event cells lost, by reason (a failed batch loses both kinds). */
+  readonly dropped: Readonly<Record<DropReason, number>>;
+}
+
 /** The running recorder. */
 export interface ExperimentRecorder {
   readonly observer: ExchangeObserver;
@@ -34,6 +45,8 @@ export interface ExperimentRecorder {
   /** Writes everything pending now; resolves once stored or dropped (never rejects). */
   flush(): Promise<void>;
   stats(): RecorderStats;
+  /** Counters per experiment route (bounded by the route names the config ever had). */
+  byRoute(): ReadonlyMap<string, RouteRecorderStats>;
   stop(): Promise<void>;
 }
 
@@ -64,6 +77,13 @@ export function createExperimentRecorder(deps: {
   // Units already sent: a returning unit costs a lookup, not a row per request.
   const seen = createLru<string, true>(deps.limits?.seenUnits ?? 100_000);
   const counts = { exposures: 0, events: 0, droppedExposures: 0, droppedEvents: 0, failedBatches: 0 };
+  const routes = new Map<string, { exposures: number; events: number; dropped: Record<DropReason, number> }>();
+  // Touched only for a new row or a drop, never for a request that adds to an existing cell.
+  const of = (route: string) => {
+    let r = routes.get(route);
+    if (!r) routes.set(route, (r = { exposures: 0, events: 0, dropped: { exposures_full: 0, events_full: 0, store_failed: 0 } }));
+    return r;
+  };
   let writing: Promise<void> | undefined;
 
   const expose = (route: CompiledRoute, unit: string, arm: string, at: number) => {
@@ -71,10 +91,12 @@ export function createExperimentRecorder(deps: {
     if (seen.get(key) || exposures.has(key)) return;
     if (exposures.size >= maxExposures) {
       counts.droppedExposures++;
+      of(route.name).dropped.exposures_full++;
       return;
     }
     exposures.set(key, { route: route.name, unit, arm, at, weights: weightsOf(route) });
     counts.exposures++;
+    of(route.name).exposures++;
   };
 
   const event = (route: string, goal: string, unit: string, at: number, count: number, value: number) => {
@@ -88,10 +110,12 @@ export function createExperimentRecorder(deps: {
     }
     if (events.size >= maxEvents) {
       counts.droppedEvents++;
+      of(route).dropped.events_full++;
       return;
     }
     events.set(key, { route, goal, unit, minute, count, value });
     counts.events++;
+    of(route).events++;
   };
 
   const goal = (g: GoalSpec, unit: string, at: number, value: number) => event(g.experiment, g.name, unit, at, 1, value);
@@ -148,6 +172,7 @@ export function createExperimentRecorder(deps: {
           counts.failedBatches++;
           counts.droppedExposures += batch.exposures.length;
           counts.droppedEvents += batch.events.length;
+          for (const row of [...batch.exposures, ...batch.events]) of(row.route).dropped.store_failed++;
           deps.onError?.(err);
         },
       )
@@ -167,6 +192,7 @@ export function createExperimentRecorder(deps: {
       await flush();
     },
     stats: () => ({ ...counts }),
+    byRoute: () => routes,
     async stop() {
       clearInterval(timer);
       await writing;

@@ -34,6 +34,8 @@ export interface TapStats {
   readonly busy: number;
   /** Body over MAX_GOAL_BODY, not JSON, or not decodable. */
   readonly unreadable: number;
+  /** Per experiment route: goals that needed the body and could not be evaluated (busy or unreadable). */
+  readonly unreadGoals: ReadonlyMap<string, number>;
 }
 
 /** Builds the tap for a request, or undefined when nothing in the experiments needs its response. */
@@ -63,6 +65,7 @@ export function createResponseTap(deps: {
   const maxBodies = deps.maxBodies ?? 256;
   let buffering = 0;
   const counts = { tapped: 0, busy: 0, unreadable: 0 };
+  const unreadGoals = new Map<string, number>();
   const claim = () => {
     if (buffering >= maxBodies) {
       counts.busy++;
@@ -132,7 +135,7 @@ export function createResponseTap(deps: {
           json = seen.body === undefined || seen.truncated ? undefined : parseJson(seen.body, seen.headers);
           if (json === undefined) counts.unreadable++;
         }
-        if (json === undefined) return;
+        if (json === undefined) return void unreadGoals.set(g.experiment, (unreadGoals.get(g.experiment) ?? 0) + 1);
         if (g.json && fieldOf(json, g.json.path) !== g.json.equals) return;
         if (!g.value) return deps.recorder.goal(g, unit, at, 0);
         const v = fieldOf(json, g.value);
@@ -144,7 +147,7 @@ export function createResponseTap(deps: {
     const wantChunks = (length: number) => keep > 0 && (nb !== undefined || length <= keep) && claim();
     return { wrap: (inner) => new TapHandler(inner, keep, { wantChunks, release, done }) };
   };
-  return { tap, stats: () => ({ ...counts }) };
+  return { tap, stats: () => ({ ...counts, unreadGoals }) };
 }
 
 /**
