@@ -70,6 +70,7 @@ export function renderResults(x: ExperimentResult): string {
   const lines = [
     `experiment ${x.route} — ${x.early ? `EARLY (${x.earlyReasons.join('; ')})` : 'ready'}${x.startedAt ? `, since ${x.startedAt}` : ''}`,
     `  arms: ${x.arms.map((a) => `${a.arm} ${a.units} units${a.weightPercent === null ? '' : ` (${a.weightPercent}%)`}`).join(', ')}`,
+    `  intervals at α = ${+x.config.comparisonAlpha.toPrecision(3)}${x.config.correction === 'bonferroni' && x.config.comparisons > 1 ? ` (Bonferroni: ${x.config.alpha} over ${x.config.comparisons} goal × variant comparisons)` : ''}`,
   ];
   for (const g of x.goals) {
     lines.push('', `goal ${g.name} (${g.kind}${g.route ? ` on route ${g.route}` : ''})`);

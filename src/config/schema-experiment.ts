@@ -68,7 +68,7 @@ export const Goal = z
     }
   });
 
-/** `experiment: { goals, minDuration, minUnits, window, alpha, when, layer }` on a route. */
+/** `experiment: { goals, minDuration, minUnits, window, alpha, correction, when, layer }` on a route. */
 export const Experiment = z
   .strictObject({
     goals: z
@@ -82,6 +82,12 @@ export const Experiment = z
       .refine((ms) => ms >= 60_000, { message: 'window is at least 1m' })
       .describe('A goal counts when the unit reaches it within this time after its first exposure (at least 1m)'),
     alpha: z.number().gt(0).lt(0.5).prefault(0.05).describe('1 - confidence level of the intervals'),
+    correction: z
+      .enum(['bonferroni', 'none'])
+      .prefault('bonferroni')
+      .describe(
+        'Multiple comparisons: bonferroni runs each goal x variant comparison at alpha / their number (default); none at alpha each',
+      ),
     when: When.optional(),
     layer: LayerRef.optional(),
   })

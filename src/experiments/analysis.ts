@@ -7,6 +7,7 @@
  */
 import { csMultiplier, fixedMultiplier, mixtureRho } from '../stats/confidence-sequence.js';
 import { interval, lift, moments, type ArmSums } from '../stats/lift.js';
+import { comparisonAlpha, type Correction } from '../stats/multiplicity.js';
 import type { ExperimentSums, GoalArmSums } from '../storage/experiment-types.js';
 import { goalTrafficCheck, leakCheck, srmCheck, type SrmResult } from './diagnostics.js';
 import type { NullBranchResult } from './null-branch.js';
@@ -46,7 +47,16 @@ export interface ExperimentResult {
   readonly earlyReasons: readonly string[];
   readonly startedAt: string | null;
   readonly durationMs: number;
-  readonly config: { minDurationMs: number; minUnits: number; windowMs: number; alpha: number };
+  readonly config: {
+    minDurationMs: number;
+    minUnits: number;
+    windowMs: number;
+    /** The family-wise α; each of the `comparisons` (goals × variants) runs at `comparisonAlpha`. */
+    alpha: number;
+    correction: Correction;
+    comparisons: number;
+    comparisonAlpha: number;
+  };
   readonly arms: readonly { arm: string; units: number; weightPercent: number | null }[];
   readonly goals: readonly GoalResult[];
   readonly vitals: readonly {
@@ -92,9 +102,13 @@ export function analyze(
   if (durationMs < cfg.minDuration) earlyReasons.push(`ran ${human(durationMs)} of ${human(cfg.minDuration)}`);
   for (const [arm, n] of units) if (n < cfg.minUnits) earlyReasons.push(`${arm} has ${n} of ${cfg.minUnits} units`);
   const early = earlyReasons.length > 0;
+  // Every goal × variant is a comparison: each runs at α/m (Bonferroni), so that *some* interval
+  // excluding zero by luck stays at α for the whole experiment (stats/multiplicity.ts).
+  const comparisons = cfg.goals.length * (spec.arms.length - 1);
+  const alpha = comparisonAlpha(cfg.alpha, comparisons, cfg.correction);
   // The confidence sequence is tuned to be tightest at the planned sample (both arms' minUnits).
-  const rho = mixtureRho(cfg.alpha, 2 * cfg.minUnits);
-  const z = fixedMultiplier(cfg.alpha);
+  const rho = mixtureRho(alpha, 2 * cfg.minUnits);
+  const z = fixedMultiplier(alpha);
   const rows = byGoal(sums.goals);
 
   const goals: GoalResult[] = cfg.goals.map((g, gi) => {
@@ -104,7 +118,7 @@ export function analyze(
       const v = armSums[i + 1]!;
       const l = lift(c, v);
       const enough = c.units >= MIN_INTERVAL_UNITS && v.units >= MIN_INTERVAL_UNITS && l !== undefined;
-      const k = csMultiplier(c.units + v.units, rho, cfg.alpha);
+      const k = csMultiplier(c.units + v.units, rho, alpha);
       const seqAbs = enough ? (interval(l.absolute, l.absoluteSe, k) ?? null) : null;
       const fixedAbs = enough && !early ? (interval(l.absolute, l.absoluteSe, z) ?? null) : null;
       return {
@@ -172,7 +186,15 @@ export function analyze(
     earlyReasons,
     startedAt: sums.startedAt === undefined ? null : new Date(sums.startedAt).toISOString(),
     durationMs,
-    config: { minDurationMs: cfg.minDuration, minUnits: cfg.minUnits, windowMs: cfg.window, alpha: cfg.alpha },
+    config: {
+      minDurationMs: cfg.minDuration,
+      minUnits: cfg.minUnits,
+      windowMs: cfg.window,
+      alpha: cfg.alpha,
+      correction: cfg.correction,
+      comparisons,
+      comparisonAlpha: alpha,
+    },
     arms: spec.arms.map((arm, i) => ({ arm, units: units.get(arm)!, weightPercent: opts.weights?.[i] ?? null })),
     goals,
     vitals,

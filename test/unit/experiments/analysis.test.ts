@@ -45,6 +45,27 @@ function sums(over: Partial<ExperimentSums> = {}): ExperimentSums {
 }
 
 describe('analyze', () => {
+  it('Bonferroni (the default): each goal × variant comparison runs at α / their number', () => {
+    const bonf = snapshotOf(EXPERIMENT_YAML.replace('correction: none', 'correction: bonferroni'));
+    try {
+      const spec2 = experimentsOf(bonf.snap).byRoute.get('product')!;
+      const r = analyze(spec2, sums(), { now: T0 + 2 * H, weights: [50, 50] });
+      // Two goals × one variant: 0.05 / 2 per comparison.
+      expect(r.config).toMatchObject({ alpha: 0.05, correction: 'bonferroni', comparisons: 2, comparisonAlpha: 0.025 });
+      const l = r.goals.find((g) => g.name === 'checkout')!.lifts[0]!;
+      const se = 0.014258446735297057;
+      expect(l.sequential.absolute![1] - 0.03).toBeCloseTo(csMultiplier(2000, mixtureRho(0.025, 4), 0.025) * se, 12);
+      // z₀.₉₈₇₅ = 2.241402727604947 (vs 1.96 uncorrected): 0.03 − 2.2414 · se = −0.00196, no longer significant.
+      expect(l.fixed.absolute![0]).toBeCloseTo(0.03 - 2.241402727604947 * se, 12);
+      expect(l.fixed.significant).toBe(false);
+      const none = analyze(spec, sums(), { now: T0 + 2 * H, weights: [50, 50] });
+      expect(none.config).toMatchObject({ correction: 'none', comparisons: 2, comparisonAlpha: 0.05 });
+      expect(none.goals[0]!.lifts[0]!.fixed.significant).toBe(true);
+    } finally {
+      void bonf.close();
+    }
+  });
+
   it('conversion 100/1000 vs 130/1000 after 2 h: early until 1 h and 2 units per arm are reached (here: ready)', () => {
     const r = analyze(spec, sums(), { now: T0 + 2 * H, weights: [50, 50] });
     expect(r.early).toBe(false);

@@ -17,7 +17,7 @@ function errors(yaml: string): string[] {
 }
 
 describe('experiment: config', () => {
-  it('fills in the defaults: 7 d, 100 units an arm, a 72 h window, α = 0.05, conversion goals on 2xx', () => {
+  it('fills in the defaults: 7 d, 100 units an arm, a 72 h window, α = 0.05 with Bonferroni, conversion goals on 2xx', () => {
     const r = loadConfigText(base('{ goals: [{ name: buy, match: { path: /buy } }] }'), 'x.yaml', {});
     expect(r.ok).toBe(true);
     if (!r.ok) return;
@@ -27,6 +27,7 @@ describe('experiment: config', () => {
       minUnits: 100,
       window: 72 * 3_600_000,
       alpha: 0.05,
+      correction: 'bonferroni',
     });
   });
 

@@ -20,6 +20,7 @@ routes:
       minDuration: 1h
       minUnits: 2
       window: 10m
+      correction: none        # worked examples at α = 0.05 per comparison (analysis.test.ts covers bonferroni)
       goals:
         - { name: checkout, kind: conversion, route: checkout, match: { method: POST, path: /api/checkout } }
         - { name: views, kind: count, match: { method: GET, path: /product/:id } }
