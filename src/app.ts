@@ -34,6 +34,7 @@ import { createMetrics } from './telemetry/metrics.js';
 import { metricsRoute } from './admin/metrics-route.js';
 import { collectAppState } from './telemetry/metrics-state.js';
 import { withForceMetrics } from './routing/force-stats.js';
+import { withAudienceMetrics } from './routing/audience-stats.js';
 import type { Tracing } from './telemetry/tracing.js';
 import { createComparePipeline, type PipelineStats } from './compare/pipeline.js';
 import { createDiffBatcher, type DiffBatcherStats } from './storage/batcher.js';
@@ -232,12 +233,14 @@ export async function startApp(opts: AppOptions): Promise<App> {
       withGuardrailMetrics(
         withWebhookMetrics(
           withForceMetrics(
-            collectAppState({
-              mirror: diffStats,
-              shadows: { lanes: dispatcher.lanes, pairs: pipeline.pairCounts },
-              config,
-              ...(tracing ? { tracing: tracing.stats } : {}),
-            }),
+            withAudienceMetrics(
+              collectAppState({
+                mirror: diffStats,
+                shadows: { lanes: dispatcher.lanes, pairs: pipeline.pairCounts },
+                config,
+                ...(tracing ? { tracing: tracing.stats } : {}),
+              }),
+            ),
           ),
           notifier.stats,
         ),

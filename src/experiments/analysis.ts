@@ -8,6 +8,7 @@
 import { csMultiplier, fixedMultiplier, mixtureRho } from '../stats/confidence-sequence.js';
 import { interval, lift, moments, type ArmSums } from '../stats/lift.js';
 import { comparisonAlpha, type Correction } from '../stats/multiplicity.js';
+import { BUCKETS } from '../routing/hash.js';
 import type { ExperimentSums, GoalArmSums } from '../storage/experiment-types.js';
 import { goalTrafficCheck, leakCheck, srmCheck, type SrmResult } from './diagnostics.js';
 import type { NullBranchResult } from './null-branch.js';
@@ -57,6 +58,8 @@ export interface ExperimentResult {
     comparisons: number;
     comparisonAlpha: number;
   };
+  /** Who is in the experiment: targeting rules (`when:`) and the layer slice, in percent of the layer. */
+  readonly audience: { readonly targeted: boolean; readonly layer: { name: string; from: number; to: number } | null };
   readonly arms: readonly { arm: string; units: number; weightPercent: number | null }[];
   readonly goals: readonly GoalResult[];
   readonly vitals: readonly {
@@ -172,7 +175,8 @@ export function analyze(
 
   const srm = srmCheck(spec.arms, sums.arms);
   const leaks = leakCheck(sums.leaked, totalUnits);
-  const goalTraffic = goalTrafficCheck(sums.goalRequests, spec.audience?.targets !== undefined);
+  const audience = audienceOf(spec);
+  const goalTraffic = goalTrafficCheck(sums.goalRequests, audience.targeted);
   const nullBranch = opts.nullBranch ? { alarm: opts.nullBranch.some((v) => v.alarm), variants: opts.nullBranch } : null;
   const alarms = [
     srm.alarm ? 'srm' : '',
@@ -195,6 +199,7 @@ export function analyze(
       comparisons,
       comparisonAlpha: alpha,
     },
+    audience,
     arms: spec.arms.map((arm, i) => ({ arm, units: units.get(arm)!, weightPercent: opts.weights?.[i] ?? null })),
     goals,
     vitals,
@@ -202,6 +207,12 @@ export function analyze(
     alarms,
     recorder: opts.recorder ?? { droppedExposures: 0, droppedEvents: 0 },
   };
+}
+
+function audienceOf(spec: ExperimentSpec): ExperimentResult['audience'] {
+  const l = spec.audience?.layer;
+  const pct = (b: number) => +((b / BUCKETS) * 100).toFixed(2);
+  return { targeted: spec.audience?.targets !== undefined, layer: l ? { name: l.layer, from: pct(l.start), to: pct(l.end) } : null };
 }
 
 /** Per-unit sums of one arm: units without an event have y = 0 and only add to the count. */

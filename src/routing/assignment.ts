@@ -8,6 +8,7 @@ import type { CompiledRoute } from './route.js';
 import { armForBucket } from './assign.js';
 import type { Exclusion } from './audience.js';
 import type { ForceRefusal } from './force.js';
+import { countExcluded } from './audience-stats.js';
 import { countForce } from './force-stats.js';
 import { bucketOf } from './hash.js';
 import type { StickyInput } from './sticky.js';
@@ -59,6 +60,7 @@ export function assignArm(route: CompiledRoute, input: StickyInput): Assignment 
   }
   // Outside the experiment's audience: control, and not one of the split's units.
   const excluded = route.audience?.exclude(input, sticky.key);
+  if (excluded) countExcluded(route.name, excluded);
   const bucket = excluded ? -1 : bucketOf(route.seed, sticky.key);
   // One object shape for every request (no conditional spread on the hot path).
   return {

@@ -98,6 +98,9 @@ routes:
     expect(r.diagnostics.goalTraffic).toMatchObject({ alarm: false, targeted: true, unexposed: users.length - targeted.length });
     expect(r.goals[0]!.arms.reduce((n, a) => n + a.units, 0)).toBe(targeted.length);
     expect(r.alarms).toEqual([]);
+    expect(r.audience).toEqual({ targeted: true, layer: null });
+    const metrics = await (await request(`${fl.adminUrl}/metrics`)).body.text();
+    expect(metrics).toContain(`fieldlab_experiment_excluded_total{route="product",reason="targeting"} ${users.length - targeted.length}`);
 
     // Without trustedProxies the X-Forwarded-For is the client's claim: the peer (127.0.0.1) is judged.
     const untrusted = await s.fieldlab(yaml(''));
@@ -133,6 +136,10 @@ routes:
     const banner = await visit(fl, '/banner/1', users);
     const search = await visit(fl, '/search/1', users);
     const [rb, rs] = [await results(fl, 'banner'), await results(fl, 'search')];
+    expect([rb.audience.layer, rs.audience.layer]).toEqual([
+      { name: 'shop', from: 0, to: 40 },
+      { name: 'shop', from: 40, to: 100 },
+    ]);
     const unitsOf = (r: ExperimentResult) => r.arms.reduce((n, a) => n + a.units, 0);
     // Every key is in exactly one of the two experiments, about 40/60.
     expect(unitsOf(rb) + unitsOf(rs)).toBe(2000);
@@ -150,6 +157,8 @@ routes:
     expect(variantIn(banner)).toBe(rb.arms.find((a) => a.arm === 'variant')!.units);
     expect(variantIn(search)).toBe(rs.arms.find((a) => a.arm === 'variant')!.units);
     expect([rb.diagnostics.srm.alarm, rs.diagnostics.srm.alarm]).toEqual([false, false]);
+    const metrics = await (await request(`${fl.adminUrl}/metrics`)).body.text();
+    expect(metrics).toContain(`fieldlab_experiment_excluded_total{route="banner",reason="layer"} ${2000 - unitsOf(rb)}`);
   });
 
   it('keeps the holdback on control after promotion — the same units — and releases it with a stored decision', async () => {

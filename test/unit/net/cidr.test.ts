@@ -1,6 +1,6 @@
 // CIDR parsing and the trusted-proxy set config compiles from `trustedProxies`.
 import { describe, expect, it } from 'vitest';
-import { createTrustedProxies, parseCidr } from '../../../src/net/cidr.js';
+import { createCidrSet, createTrustedProxies, parseCidr } from '../../../src/net/cidr.js';
 
 describe('CIDRs and trusted proxies', () => {
   const trusted = createTrustedProxies(['10.0.0.0/8', '::1/128']);
@@ -15,5 +15,30 @@ describe('CIDRs and trusted proxies', () => {
     expect(trusted.has('::ffff:10.1.2.3')).toBe(true);
     expect(trusted.has('11.0.0.1')).toBe(false);
     expect(trusted.has('::1')).toBe(true);
+  });
+});
+
+describe('createCidrSet (IPv4 fast path)', () => {
+  it('agrees with the mask arithmetic on edges, v4-mapped and malformed addresses', () => {
+    const set = createCidrSet(['10.0.0.0/8', '192.0.2.128/25', '255.255.255.255/32', '2001:db8::/32']);
+    const cases: [string, boolean][] = [
+      ['10.0.0.0', true],
+      ['10.255.255.255', true],
+      ['11.0.0.0', false],
+      ['192.0.2.127', false],
+      ['192.0.2.128', true],
+      ['255.255.255.255', true],
+      ['255.255.255.254', false],
+      ['::ffff:10.1.2.3', true],
+      ['2001:db8::1', true],
+      ['10.1.2', false],
+      ['10.1.2.3.4', false],
+      ['010.1.2.3', false],
+      ['10.256.1.1', false],
+      ['10..1.1', false],
+      ['', false],
+    ];
+    for (const [ip, want] of cases) expect([ip, set.has(ip)]).toEqual([ip, want]);
+    expect(createCidrSet(['0.0.0.0/0']).has('203.0.113.9')).toBe(true);
   });
 });
