@@ -37,8 +37,9 @@ export function createRuntimeAdapter(
 
   const observer: ExchangeObserver = {
     begin(x) {
-      // Forced (QA) requests are not the split's users; they would bias the comparison.
-      if (x.forced || !runtime.engine(x.route.name)) return undefined;
+      // Forced (QA) requests are not the split's users, nor are requests outside the experiment's
+      // audience (targeting, layer slice); either would bias the comparison (as in guardrails/runtime.ts).
+      if (x.forced || x.excluded || !runtime.engine(x.route.name)) return undefined;
       const rules = outcomeRules(x.route.guardrails);
       const c = collectorFor(x.route);
       return {
