@@ -34,6 +34,8 @@ export class Exchange implements ForwardListener {
   readonly #endpoint: string | undefined;
   /** The QA override's outcome when the request named an arm: followed, or why it was refused. */
   readonly #force: string | undefined;
+  /** Why the request was outside its route's experiment (targeting, layer), if it was. */
+  readonly #excluded: string | undefined;
   #ended = false;
 
   constructor(
@@ -55,6 +57,7 @@ export class Exchange implements ForwardListener {
     this.#upstream = armIndex === undefined ? undefined : p.route?.arms[armIndex]?.upstream.name;
     this.#endpoint = p.ok ? p.endpoint.origin : undefined;
     this.#force = p.ok ? (p.assignment.forced ? 'followed' : p.assignment.forceRefused) : undefined;
+    this.#excluded = p.ok ? p.assignment.excluded : undefined;
     this.tracker = tracker;
   }
 
@@ -78,6 +81,7 @@ export class Exchange implements ForwardListener {
         upstream: this.#upstream,
         endpoint: this.#endpoint,
         force: this.#force,
+        excluded: this.#excluded,
         status: o.status,
         code: o.code,
         ms: round(totalMs),

@@ -7,7 +7,7 @@ import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { Pool, request } from 'undici';
 import type { ExperimentResult } from '../../src/experiments/analysis.js';
-import { tempDir, useServers, type TestFieldlab } from '../helpers/servers.js';
+import { recordingLogger, tempDir, useServers, type TestFieldlab } from '../helpers/servers.js';
 
 /** Sends one GET per key through `fl` (50 at a time) and returns who served each key. */
 async function visit(
@@ -67,7 +67,8 @@ routes:
     match: { path: /api/* }
     arms: { control: checkout }
 `;
-    const fl = await s.fieldlab(yaml('trustedProxies: [127.0.0.1/32]'));
+    const { logger, lines } = recordingLogger();
+    const fl = await s.fieldlab(yaml('trustedProxies: [127.0.0.1/32]'), { logger });
     const users = keys(300);
     // A third are on the free plan; every fifth comes from outside the targeted network.
     const inTarget = (i: number) => i % 3 !== 0 && i % 5 !== 0;
@@ -77,6 +78,10 @@ routes:
     });
     const served = await visit(fl, '/product/1', users, headers);
     const targeted = users.filter((_, i) => inTarget(i));
+    // The access log says why a request was left out.
+    const access = lines.filter((l) => l.type === 'access' && l.route === 'product');
+    expect(access.filter((l) => l.excluded === 'targeting').length).toBe(users.length - targeted.length);
+    expect(access.filter((l) => l.excluded === undefined).length).toBe(targeted.length);
     for (const [i, u] of users.entries()) if (!inTarget(i)) expect(served.get(u)).toBe('a');
     const inVariant = targeted.filter((u) => served.get(u) === 'b').length;
     expect(inVariant).toBeGreaterThan(targeted.length * 0.35);
