@@ -28,6 +28,7 @@ interface StatusBody {
       steps: number[] | null;
       stepStartedAt: string | null;
       breach: string | null;
+      holdback?: { percent: number; active: boolean; endsAt: string | null; releasedAt: string | null } | null;
       evidence?: { verdict: string; waiting: WaitItem[] } | null;
     }[];
   }[];
@@ -74,6 +75,10 @@ export function renderStatus(s: StatusBody): string {
       lines.push(
         `  ${v.arm.padEnd(12)} ${String(v.percent).padStart(5)}%  ${v.phase.padEnd(12)} ${step}${v.stepStartedAt ? ` since ${v.stepStartedAt}` : ''}${v.breach ? `  breach: ${v.breach}` : ''}${verdict}`,
       );
+      const h = v.holdback;
+      if (h?.active)
+        lines.push(`      holdback: ${h.percent}% of units on control ${h.endsAt ? `until ${h.endsAt}` : 'until promoted again'}`);
+      else if (h?.releasedAt) lines.push(`      holdback: ${h.percent}% released ${h.releasedAt}`);
       const open = v.evidence?.waiting.filter((w) => !w.done) ?? [];
       if (open.length > 0 && v.phase !== 'rolled-back') lines.push(`      waiting for: ${open.map((w) => w.says).join('; ')}`);
     }
