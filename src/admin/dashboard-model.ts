@@ -165,5 +165,6 @@ function holdbackText(h: HoldbackStatus | null): string | null {
   const iso = (t: number) => new Date(t).toISOString();
   if (h.releasedAt !== null) return `holdback of ${h.percent}% released ${iso(h.releasedAt)}`;
   if (!h.active) return `${h.percent}% of units will be held on control after promotion`;
-  return `${h.percent}% of units held on control ${h.endsAt === null ? 'until promoted again' : `until ${iso(h.endsAt)}`}`;
+  const until = h.endsAt === null ? 'until promoted again' : `until ${iso(h.endsAt)}`;
+  return `${h.percent}% of units held on control ${until}${h.blockedBy ? ` (release blocked: ${h.blockedBy})` : ''}`;
 }

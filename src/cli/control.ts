@@ -28,7 +28,7 @@ interface StatusBody {
       steps: number[] | null;
       stepStartedAt: string | null;
       breach: string | null;
-      holdback?: { percent: number; active: boolean; endsAt: string | null; releasedAt: string | null } | null;
+      holdback?: { percent: number; active: boolean; endsAt: string | null; releasedAt: string | null; blockedBy?: string | null } | null;
       evidence?: { verdict: string; waiting: WaitItem[] } | null;
     }[];
   }[];
@@ -77,7 +77,9 @@ export function renderStatus(s: StatusBody): string {
       );
       const h = v.holdback;
       if (h?.active)
-        lines.push(`      holdback: ${h.percent}% of units on control ${h.endsAt ? `until ${h.endsAt}` : 'until promoted again'}`);
+        lines.push(
+          `      holdback: ${h.percent}% of units on control ${h.endsAt ? `until ${h.endsAt}` : 'until promoted again'}${h.blockedBy ? ` (release blocked: ${h.blockedBy})` : ''}`,
+        );
       else if (h?.releasedAt) lines.push(`      holdback: ${h.percent}% released ${h.releasedAt}`);
       const open = v.evidence?.waiting.filter((w) => !w.done) ?? [];
       if (open.length > 0 && v.phase !== 'rolled-back') lines.push(`      waiting for: ${open.map((w) => w.says).join('; ')}`);

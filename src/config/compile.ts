@@ -142,7 +142,9 @@ function layerSlices(config: RawConfig, seedOf: SeedOf): Map<string, LayerSlice>
   for (const [route, p] of plan) {
     const ref = layers.get(p.layer) ?? { name: `layer:${p.layer}`, seed: undefined };
     const [start, end] = sliceBuckets(p.from, p.to);
-    out.set(route, { layer: p.layer, start, end, seed: () => seedOf(ref) });
+    // Domain-separated from route seeds: a salt equal to a route's seed must not make the slice and
+    // the variant's range select the same buckets.
+    out.set(route, { layer: p.layer, start, end, seed: () => `layer\n${seedOf(ref)}` });
   }
   return out;
 }

@@ -21,20 +21,16 @@ export const Rollout = z
     maxStep: Duration.optional().describe(
       'Most time at a step; after it an inconclusive step holds and notifies (default 30m, or minBake when that is longer)',
     ),
-    holdback: Percent.optional().describe(
-      'Share of units kept on control after promotion (the same units throughout: the top of the bucket space no step reaches)',
-    ),
-    holdbackFor: Duration.optional().describe(
-      'How long after promotion the holdback stays; then it is released (a stored decision). Omitted: until an operator promotes again',
-    ),
+    holdback: Percent.refine((p) => p > 0 && p < 100, { message: 'holdback is above 0% and below 100% (omit it for none)' })
+      .optional()
+      .describe('Share of units kept on control after promotion (the same units throughout: the top of the bucket space no step reaches)'),
+    holdbackFor: Duration.refine((ms) => ms >= 60_000, { message: 'holdbackFor is at least 1m' })
+      .optional()
+      .describe(
+        'How long after promotion the holdback stays; then it is released (a stored decision). Omitted: until an operator promotes again',
+      ),
   })
   .superRefine((r, ctx) => {
-    if (r.holdback !== undefined && !(r.holdback > 0 && r.holdback < 100))
-      ctx.addIssue({ code: 'custom', path: ['holdback'], message: 'holdback is above 0% and below 100% (omit it for none)' });
-    if (r.holdbackFor !== undefined && r.holdback === undefined)
-      ctx.addIssue({ code: 'custom', path: ['holdbackFor'], message: 'holdbackFor needs holdback: (the share of units kept on control)' });
-    if (r.holdbackFor !== undefined && r.holdbackFor < 60_000)
-      ctx.addIssue({ code: 'custom', path: ['holdbackFor'], message: 'holdbackFor is at least 1m' });
     if (r.maxStep !== undefined && r.maxStep < r.minBake)
       ctx.addIssue({
         code: 'custom',

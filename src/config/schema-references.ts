@@ -104,6 +104,9 @@ function checkRoute(route: Obj, report: Report, upstreams: string[] | undefined)
   if (rollout) {
     const max = 100 / Math.max(1, variants.length);
     if (variants.length === 0) report(['rollout'], 'a rollout needs a variant arm');
+    // Here rather than in the rollout's own refinement, which zod skips when any rollout field failed.
+    if (rollout.holdbackFor !== undefined && rollout.holdback === undefined)
+      report(['rollout', 'holdbackFor'], 'holdbackFor needs holdback: (the share of units kept on control)');
     const steps = Array.isArray(rollout.steps) ? rollout.steps : [];
     steps.forEach((step, k) => {
       if (isNum(step) && step > max + 1e-9) report(['rollout', 'steps', k], `${step}% exceeds the variant lane of ${+max.toFixed(2)}%`);

@@ -18,14 +18,12 @@ const ConditionBlock = z
     in: Values.optional().describe('Present with one of these values'),
     notIn: Values.optional().describe('Absent, or present with none of these values'),
     exists: z.boolean().optional().describe('true: present (any value); false: absent'),
-    regex: z
-      .string()
-      .refine(isRegex, { message: 'invalid regular expression' })
-      .optional()
-      .describe('Present with a value this JavaScript regular expression finds (anchor it with ^…$ for a whole match)'),
+    prefix: z.string().min(1).optional().describe('Present with a value starting with this'),
+    suffix: z.string().min(1).optional().describe('Present with a value ending with this'),
+    contains: z.string().min(1).optional().describe('Present with a value containing this'),
   })
   .refine((c) => Object.values(c).filter((v) => v !== undefined).length === 1, {
-    message: 'a condition has exactly one of equals, in, notIn, exists, regex',
+    message: 'a condition has exactly one of equals, in, notIn, exists, prefix, suffix, contains',
   });
 
 /** One attribute's condition: "value" (equals), "*" (exists), [a, b] (in), or a block with one operator. */
@@ -34,7 +32,7 @@ const Condition = z
   .transform(
     (c): ConditionSpec => (typeof c === 'string' ? (c === '*' ? { exists: true } : { equals: c }) : Array.isArray(c) ? { in: c } : c),
   )
-  .describe('"value" (equals), "*" (present), [a, b] (one of), or { equals | in | notIn | exists | regex }');
+  .describe('"value" (equals), "*" (present), [a, b] (one of), or { equals | in | notIn | exists | prefix | suffix | contains }');
 
 const Cidr = z.string().refine((v) => parseCidr(v) !== undefined, { message: 'invalid CIDR (use e.g. 10.0.0.0/8 or 2001:db8::/32)' });
 const Cidrs = z.array(Cidr).min(1, 'list at least one CIDR');
@@ -50,7 +48,19 @@ const IpCondition = z
   .transform((c): { in?: string[]; notIn?: string[] } => (typeof c === 'string' ? { in: [c] } : Array.isArray(c) ? { in: c } : c))
   .describe('Client IP (as resolved behind trustedProxies) in these CIDRs: a CIDR, a list, or { in } / { notIn }');
 
-const Attributes = (what: string, name: z.ZodType<string>) => z.record(name, Condition).optional().describe(`${what} name → condition`);
+// zod skips a `__proto__` key of a map altogether: the rule would vanish and widen the audience without a word.
+const Attributes = (what: string, name: z.ZodString) =>
+  z
+    .preprocess(
+      (v, ctx) => {
+        if (typeof v === 'object' && v !== null && Object.hasOwn(v, '__proto__'))
+          ctx.addIssue({ code: 'custom', path: ['__proto__'], message: 'the name "__proto__" is reserved', input: v });
+        return v;
+      },
+      z.record(name, Condition),
+    )
+    .optional()
+    .describe(`${what} name → condition`);
 
 /** `experiment.when`: every rule must hold for a request to be in the experiment. */
 export const When = z
@@ -59,6 +69,10 @@ export const When = z
     cookie: Attributes('Cookie', z.string().min(1)),
     query: Attributes('Query parameter', z.string().min(1)),
     ip: IpCondition.optional(),
+  })
+  // An empty block (every rule commented out) would be targeting that targets nobody out.
+  .refine((w) => Object.values(w).some((v) => v !== undefined && (typeof v !== 'object' || Object.keys(v).length > 0)), {
+    message: 'when: lists no rule (remove it, or add header, cookie, query or ip)',
   })
   .describe('Targeting: only requests matching every rule are in the experiment; the rest get control and are not exposures');
 
@@ -96,15 +110,6 @@ export const Layers = z
 export type RawWhen = z.output<typeof When>;
 export type RawLayerRef = z.output<typeof LayerRef>;
 
-function isRegex(s: string): boolean {
-  try {
-    new RegExp(s);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 type Report = (path: (string | number)[], message: string) => void;
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -136,7 +141,7 @@ export function checkLayers(cfg: Obj, report: Report, suggestFor: (w: string, c:
     const range =
       Array.isArray(ref.range) && ref.range.length === 2 && ref.range.every(isNum) ? (ref.range as [number, number]) : undefined;
     const share = isNum(ref.share) ? ref.share : undefined;
-    const sticky = JSON.stringify(Array.isArray(r.sticky) ? r.sticky : ['cookie:fl_uid']);
+    const sticky = JSON.stringify(stickyUnit(Array.isArray(r.sticky) ? r.sticky : []));
     const list = members.get(ref.name) ?? [];
     members.set(ref.name, [
       ...list,
@@ -181,4 +186,13 @@ export function checkLayers(cfg: Obj, report: Report, suggestFor: (w: string, c:
         );
     });
   }
+}
+
+/**
+ * Sticky sources as the router reads them: header names are case-insensitive, and without a cookie
+ * source the issued `fl_uid` cookie is read last (routing/sticky.ts `compileSticky`).
+ */
+function stickyUnit(sources: readonly unknown[]): string[] {
+  const list = sources.map((s) => (typeof s === 'string' && s.startsWith('header:') ? s.toLowerCase() : String(s)));
+  return list.some((s) => s.startsWith('cookie:')) ? list : [...list, 'cookie:fl_uid'];
 }

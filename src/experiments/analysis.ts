@@ -176,7 +176,8 @@ export function analyze(
   const srm = srmCheck(spec.arms, sums.arms);
   const leaks = leakCheck(sums.leaked, totalUnits);
   const audience = audienceOf(spec);
-  const goalTraffic = goalTrafficCheck(sums.goalRequests, audience.targeted);
+  const layerShare = audience.layer ? (audience.layer.to - audience.layer.from) / 100 : 1;
+  const goalTraffic = goalTrafficCheck(sums.goalRequests, audience.targeted, layerShare);
   const nullBranch = opts.nullBranch ? { alarm: opts.nullBranch.some((v) => v.alarm), variants: opts.nullBranch } : null;
   const alarms = [
     srm.alarm ? 'srm' : '',

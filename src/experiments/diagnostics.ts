@@ -78,11 +78,15 @@ export function leakCheck(leaked: number, units: number) {
 /**
  * Goal requests that cannot be attributed to an exposed unit. With targeting (`when:`), units the
  * rules leave out reach goals too, by design: their requests are reported but not held against the
- * experiment (only requests without a key are).
+ * experiment (only requests without a key are). In a layer, keyed requests of units outside the
+ * slice are not recorded at all, while keyless ones come from everyone: only `layerShare` of them
+ * can belong to this experiment, so that is what is weighed.
  * @example goalTrafficCheck({ total: 200, withoutKey: 20, unexposed: 0 }).alarm // true
  */
-export function goalTrafficCheck(g: ExperimentSums['goalRequests'], targeted = false) {
-  const share = g.total > 0 ? (g.withoutKey + (targeted ? 0 : g.unexposed)) / g.total : 0;
+export function goalTrafficCheck(g: ExperimentSums['goalRequests'], targeted = false, layerShare = 1) {
+  const withoutKey = g.withoutKey * layerShare;
+  const total = g.total - g.withoutKey + withoutKey;
+  const share = total > 0 ? (withoutKey + (targeted ? 0 : g.unexposed)) / total : 0;
   return {
     alarm: g.total >= DIAGNOSTIC_MIN_COUNT && share > UNATTRIBUTED_SHARE,
     requests: g.total,
@@ -90,6 +94,8 @@ export function goalTrafficCheck(g: ExperimentSums['goalRequests'], targeted = f
     unexposed: g.unexposed,
     /** True when unexposed requests are expected (targeting) and left out of `share`. */
     targeted,
+    /** The experiment's share of its layer (1 without one): the part of keyless requests weighed. */
+    layerShare,
     share,
     threshold: UNATTRIBUTED_SHARE,
   };

@@ -89,11 +89,16 @@ export function applyManual(
         break;
       }
       if (v.phase === 'promoted') return refuse('no-change', `${v.arm} is already promoted`);
+      // Promoted before and only paused or held since: the same promotion goes on, its holdback clock
+      // and release kept (re-arming a released holdback would send its users back to control). A
+      // rolled-back variant starts a new promotion (its units are all on control again).
+      if (v.promotedAt === null || v.phase === 'rolled-back') {
+        v.promotedAt = now;
+        v.holdbackReleasedAt = null;
+      }
       v.phase = 'promoted';
       v.stepIndex = ctx.rollout ? ctx.rollout.steps.length - 1 : -1;
       v.stepStartedAt = now;
-      v.promotedAt = now;
-      v.holdbackReleasedAt = null;
       setPercent(v, promotedPercent(ctx, v));
       restartEvidence(ctx, v, now);
       act = 'manual-promote';

@@ -46,6 +46,8 @@ export interface HoldbackStatus {
   /** When it is due to be released (null: not promoted yet, or held until an operator promotes again). */
   endsAt: number | null;
   releasedAt: number | null;
+  /** What keeps a due release from happening: the breach, or the phase (paused, holding); null when nothing. */
+  blockedBy: string | null;
 }
 
 /** One route's guardrails. */
@@ -311,17 +313,21 @@ export function createGuardrailsRuntime(deps: {
 
 function holdbackStatus(rollout: RawRollout | undefined, v: RouteState['variants'][number]): HoldbackStatus | null {
   if (!rollout?.holdback) return null;
-  const promoted = v.phase === 'promoted';
-  const promotedAt = promoted ? (v.promotedAt ?? v.stepStartedAt) : null;
-  const releasedAt = promoted ? (v.holdbackReleasedAt ?? null) : null;
+  // From the stored promotion, not the phase: a paused promoted variant still holds its units back
+  // (or has released them). A rollback ends the promotion; the next one holds back again.
+  const promotedAt = v.phase === 'rolled-back' ? null : (v.promotedAt ?? (v.phase === 'promoted' ? v.stepStartedAt : null));
+  const releasedAt = promotedAt === null ? null : (v.holdbackReleasedAt ?? null);
   const forMs = rollout.holdbackFor ?? null;
+  const active = promotedAt !== null && releasedAt === null;
   return {
     percent: rollout.holdback,
     forMs,
-    active: promoted && releasedAt === null,
+    active,
     promotedAt,
-    endsAt: promoted && releasedAt === null && promotedAt !== null && forMs !== null ? promotedAt + forMs : null,
+    endsAt: active && forMs !== null ? promotedAt + forMs : null,
     releasedAt,
+    // The engine releases only a promoted variant without a breach (an alert's breach blocks it until resume or reset).
+    blockedBy: active && (v.phase !== 'promoted' || v.breach !== null) ? (v.breach ?? v.phase) : null,
   };
 }
 

@@ -64,23 +64,46 @@ export function createTrustedProxies(cidrs: readonly string[]): TrustedProxies {
  */
 export function createCidrSet(cidrs: readonly string[]): TrustedProxies {
   const blocks = cidrs.map(parseCidr).filter((c): c is Cidr => c !== undefined);
-  // IPv4 blocks as 32-bit numbers: the common case (every hop of every request behind a proxy, and
-  // targeting by IP) is then a few integer compares instead of BigInt arithmetic.
-  const v4 = blocks.filter((b) => !b.v6).map((b) => [Number(b.base), Number(b.mask)] as const);
+  // IPv4 blocks as merged, sorted [start, end] ranges of 32-bit numbers: the common case (every hop
+  // behind a proxy, targeting by a country's thousands of prefixes) is a binary search of integer
+  // compares instead of a BigInt test per block.
+  const { starts, ends } = v4Ranges(blocks.filter((b) => !b.v6));
+  const v6 = blocks.filter((b) => b.v6);
   return {
     empty: blocks.length === 0,
     has(ip) {
       const n = ipv4Number(ip.startsWith('::ffff:') ? ip.slice(7) : ip);
       if (n !== -1) {
-        for (const [base, mask] of v4) if ((n & mask) >>> 0 === base) return true;
-        return false;
+        let lo = 0;
+        let hi = starts.length - 1;
+        // The last range starting at or below n is the only one that can hold it.
+        while (lo <= hi) {
+          const mid = (lo + hi) >> 1;
+          if (starts[mid]! <= n) lo = mid + 1;
+          else hi = mid - 1;
+        }
+        return hi >= 0 && n <= ends[hi]!;
       }
+      if (v6.length === 0) return false;
       const value = ipToBigInt(ip);
-      if (value === undefined) return false;
-      const v6 = isIP(stripV4Mapped(ip)) === 6;
-      return blocks.some((b) => b.v6 === v6 && (value & b.mask) === b.base);
+      if (value === undefined || isIP(stripV4Mapped(ip)) !== 6) return false;
+      return v6.some((b) => (value & b.mask) === b.base);
     },
   };
+}
+
+/** IPv4 blocks as sorted ranges, overlapping and adjacent ones merged. */
+function v4Ranges(blocks: readonly Cidr[]): { starts: Float64Array; ends: Float64Array } {
+  const spans = blocks
+    .map((b) => [Number(b.base), Number(b.base) + (0xffffffff - Number(b.mask))] as [number, number])
+    .sort((a, b) => a[0] - b[0]);
+  const merged: [number, number][] = [];
+  for (const [start, end] of spans) {
+    const last = merged.at(-1);
+    if (last && start <= last[1] + 1) last[1] = Math.max(last[1], end);
+    else merged.push([start, end]);
+  }
+  return { starts: Float64Array.from(merged, (m) => m[0]), ends: Float64Array.from(merged, (m) => m[1]) };
 }
 
 /** A dotted-quad IPv4 address as an unsigned 32-bit number, or -1 when `s` is not exactly one. */

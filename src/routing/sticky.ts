@@ -58,8 +58,10 @@ export function compileSource(source: string): Getter {
   switch (kind) {
     case 'header':
       return (req) => {
-        const v = req.headers[lower];
-        return (Array.isArray(v) ? v[0] : v)?.trim() || undefined;
+        // Own string values only: the headers object inherits from Object.prototype (header:constructor).
+        const raw: unknown = req.headers[lower];
+        const v = Array.isArray(raw) ? raw[0] : raw;
+        return typeof v === 'string' ? v.trim() || undefined : undefined;
       };
     case 'cookie':
       return (req) => readCookie(req.headers.cookie, name);

@@ -14,7 +14,11 @@ export interface ConditionSpec {
   /** Absent, or present with none of these. */
   readonly notIn?: readonly string[] | undefined;
   readonly exists?: boolean | undefined;
-  readonly regex?: string | undefined;
+  // Linear-time string tests only: a regular expression over client-chosen values would let one
+  // request with a crafted header stall the proxy (catastrophic backtracking, ReDoS).
+  readonly prefix?: string | undefined;
+  readonly suffix?: string | undefined;
+  readonly contains?: string | undefined;
 }
 
 /** `experiment.when` as routing reads it. */
@@ -36,7 +40,7 @@ export function compileTargeting(spec: TargetingSpec): Check {
   const checks: Check[] = [];
   for (const [name, c] of Object.entries(spec.header ?? {})) {
     const lower = name.toLowerCase();
-    checks.push(condition(c, (req) => headerValue(req.headers[lower])));
+    checks.push(condition(c, (req) => headerValue(req.headers[lower]), true));
   }
   for (const [name, c] of Object.entries(spec.cookie ?? {})) checks.push(condition(c, (req) => readCookie(req.headers.cookie, name)));
   for (const [name, c] of Object.entries(spec.query ?? {})) checks.push(condition(c, (req) => queryParam(req.query, name)));
@@ -55,42 +59,58 @@ export function compileTargeting(spec: TargetingSpec): Check {
   };
 }
 
-/** One condition over one attribute reader. */
-function condition(c: ConditionSpec, read: Read): Check {
+/**
+ * One condition over one attribute reader. Header values are lists (RFC 9110 §5.3: a repeated header
+ * is its values joined by commas), so for headers equals/in hold only when every element does and
+ * notIn when none is listed: a client adding its own `x-plan: free` beside the edge's cannot slip in.
+ */
+function condition(c: ConditionSpec, read: Read, list = false): Check {
   if (c.exists !== undefined) {
     const want = c.exists;
     return (req) => (read(req) !== undefined) === want;
   }
+  const every = (v: string, ok: (x: string) => boolean) => (list && v.includes(',') ? v.split(',').every((x) => ok(x.trim())) : ok(v));
   if (c.equals !== undefined) {
     const want = c.equals;
-    return (req) => read(req) === want;
+    return (req) => {
+      const v = read(req);
+      return v !== undefined && every(v, (x) => x === want);
+    };
   }
   if (c.in) {
     const set = new Set(c.in);
     return (req) => {
       const v = read(req);
-      return v !== undefined && set.has(v);
+      return v !== undefined && every(v, (x) => set.has(x));
     };
   }
   if (c.notIn) {
     const set = new Set(c.notIn);
     return (req) => {
       const v = read(req);
-      return v === undefined || !set.has(v);
+      return v === undefined || every(v, (x) => !set.has(x));
     };
   }
-  if (c.regex !== undefined) {
-    const re = new RegExp(c.regex);
-    return (req) => {
-      const v = read(req);
-      return v !== undefined && re.test(v);
-    };
+  if (c.prefix !== undefined) {
+    const want = c.prefix;
+    return (req) => read(req)?.startsWith(want) === true;
+  }
+  if (c.suffix !== undefined) {
+    const want = c.suffix;
+    return (req) => read(req)?.endsWith(want) === true;
+  }
+  if (c.contains !== undefined) {
+    const want = c.contains;
+    return (req) => read(req)?.includes(want) === true;
   }
   return () => true;
 }
 
-/** A header's value: repeated headers (an array) count as their comma-joined list, as RFC 9110 §5.3 allows. */
-function headerValue(v: string | string[] | undefined): string | undefined {
-  if (v === undefined) return undefined;
-  return Array.isArray(v) ? v.join(', ') : v.trim();
+/**
+ * A header's value. Only strings and arrays are header values: the headers object inherits from
+ * Object.prototype, so a rule on a header named `constructor` must not read a function.
+ */
+function headerValue(v: unknown): string | undefined {
+  if (typeof v === 'string') return v.trim();
+  return Array.isArray(v) ? v.join(', ') : undefined;
 }

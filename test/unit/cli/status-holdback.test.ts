@@ -36,6 +36,9 @@ describe('status text: holdback', () => {
     expect(renderStatus(body({ percent: 5, active: false, endsAt: null, releasedAt: '2026-12-16T06:00:01.000Z' }))).toContain(
       'holdback: 5% released 2026-12-16T06:00:01.000Z',
     );
+    expect(renderStatus(body({ percent: 5, active: true, endsAt: null, releasedAt: null, blockedBy: 'paused' }))).toContain(
+      'until promoted again (release blocked: paused)',
+    );
     expect(renderStatus(body(null))).not.toContain('holdback');
   });
 });

@@ -39,20 +39,49 @@ describe('experiment targeting and layers: config', () => {
     });
   });
 
-  it('reports a bad CIDR, a bad regex, two operators and a non-string value, each where it is', () => {
+  it('reports a bad CIDR, a regex (not offered: ReDoS), two operators and a non-string value, each where it is', () => {
     const e = errors(
       file(
         route(
           'p',
-          '{ when: { header: { x-plan: 5 }, cookie: { c: { exists: true, equals: x } }, query: { q: { regex: "(" } }, ip: [10.0.0.0/33] } }',
+          '{ when: { header: { x-plan: 5 }, cookie: { c: { exists: true, equals: x } }, query: { q: { regex: "(a+)+" } }, ip: [10.0.0.0/33] } }',
         ),
       ),
     );
     expect(e).toEqual([
       'routes[0].experiment.when.header.x-plan: expected a string or a list or a map, got a number',
-      'routes[0].experiment.when.cookie.c: a condition has exactly one of equals, in, notIn, exists, regex',
-      'routes[0].experiment.when.query.q.regex: invalid regular expression',
+      'routes[0].experiment.when.cookie.c: a condition has exactly one of equals, in, notIn, exists, prefix, suffix, contains',
+      'routes[0].experiment.when.query.q: a condition has exactly one of equals, in, notIn, exists, prefix, suffix, contains',
+      'routes[0].experiment.when.query.q.regex: unknown key "regex"',
       'routes[0].experiment.when.ip[0]: invalid CIDR (use e.g. 10.0.0.0/8 or 2001:db8::/32)',
+    ]);
+  });
+
+  it('rejects an empty when: and a __proto__ name (it would vanish from the parsed rules)', () => {
+    const none = 'routes[0].experiment.when: when: lists no rule (remove it, or add header, cookie, query or ip)';
+    expect(errors(file(route('p', '{ when: {} }')))).toEqual([none]);
+    expect(errors(file(route('p', '{ when: { header: {} } }')))).toEqual([none]);
+    expect(errors(file(route('p', '{ when: { cookie: { __proto__: pro, plan: pro } } }')))).toEqual([
+      'routes[0].experiment.when.cookie.__proto__: the name "__proto__" is reserved',
+    ]);
+  });
+
+  it('takes sticky sources that read the same unit as the same (header case, the implicit fl_uid cookie)', () => {
+    const a = route('p', '{ layer: { name: checkout, share: 10 } }');
+    const b = route('q', '{ layer: { name: checkout, share: 10 } }').replace('[header:x-user]', '[header:X-User, cookie:fl_uid]');
+    expect(errors(file(a + b))).toEqual([]);
+  });
+
+  it('reports holdbackFor without holdback even when another rollout field is wrong (one pass)', () => {
+    const r = `
+  - name: p
+    arms: { control: a, variant: b }
+    rollout: { steps: [1, 100], holdbackFor: 30s, minBake: banana }
+`;
+    expect(errors(file(r))).toEqual([
+      'routes[0].rollout.holdbackFor: holdbackFor is at least 1m',
+      'routes[0].rollout.holdbackFor: holdbackFor needs holdback: (the share of units kept on control)',
+      'routes[0].rollout.minBake: invalid duration "banana" (use e.g. 500ms, 30s, 2m, 1h)',
     ]);
   });
 
@@ -93,7 +122,7 @@ describe('experiment targeting and layers: config', () => {
       ),
     );
     expect(sticky).toEqual([
-      'routes[1].sticky: routes of layer "checkout" must read their unit from the same sticky sources (one user must be one unit across the layer): "q" uses ["cookie:uid"], "p" uses ["header:x-user"]',
+      'routes[1].sticky: routes of layer "checkout" must read their unit from the same sticky sources (one user must be one unit across the layer): "q" uses ["cookie:uid"], "p" uses ["header:x-user","cookie:fl_uid"]',
     ]);
     expect(errors(file(route('p', '{ layer: { name: checkout, share: 10, range: [0, 5] } }')))).toEqual([
       'routes[0].experiment.layer: a layer reference has exactly one of range: [from, to] or share: N%',

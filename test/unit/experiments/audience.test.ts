@@ -5,7 +5,7 @@
 // raise no more alarms than α allows — while counting targeted-out requests as control exposures
 // (what the recorder must not do) raises the alarm every time.
 import { afterEach, describe, expect, it } from 'vitest';
-import { srmCheck } from '../../../src/experiments/diagnostics.js';
+import { goalTrafficCheck, srmCheck } from '../../../src/experiments/diagnostics.js';
 import { createExperimentRecorder } from '../../../src/experiments/recorder.js';
 import { experimentsOf } from '../../../src/experiments/spec.js';
 import { assignArm } from '../../../src/routing/assignment.js';
@@ -157,5 +157,34 @@ describe('experiments with targeting, layers and holdbacks', () => {
     // α = 0.001: the expected number of false alarms in 100 runs is 0.1.
     expect(alarms).toBeLessThanOrEqual(1);
     expect(naiveAlarms).toBe(naiveRuns);
+  });
+
+  it('weighs only the layer slice share of keyless goal traffic (2% keyless site-wide is no alarm in a 10% slice)', () => {
+    // 2,000 users, 10% in the slice: 200 keyed goal requests recorded, 40 keyless from everyone.
+    const g = { total: 240, withoutKey: 40, unexposed: 0 };
+    expect(goalTrafficCheck(g).alarm).toBe(true);
+    expect(goalTrafficCheck(g, false, 0.1)).toMatchObject({ alarm: false, layerShare: 0.1 });
+    expect(goalTrafficCheck({ total: 240, withoutKey: 200, unexposed: 0 }, false, 0.1).alarm).toBe(true);
+  });
+
+  it("keeps a layer's hash apart from a route's: a salt equal to the route's seed still splits the slice by the weights", () => {
+    const { snap, close } = snapshotOf(`
+upstreams: { a: "http://127.0.0.1:9", b: "http://127.0.0.1:10" }
+layers: [{ name: shop, salt: same }]
+routes:
+  - name: product
+    arms: { control: a, variant: b }
+    split: { variant: 50 }
+    sticky: [header:x-user]
+    seed: same
+    experiment: { layer: { name: shop, range: [0, 50] } }
+`);
+    cleanups.push(close);
+    const arms = [0, 0];
+    for (let i = 0; i < 2000; i++) {
+      const a = assignArm(snap.routes[0]!, { headers: { 'x-user': `u${i}` }, query: '', clientIp: '' });
+      if (!a.excluded) arms[a.armIndex]!++;
+    }
+    expect(Math.abs(arms[0]! - arms[1]!)).toBeLessThan(150);
   });
 });

@@ -75,4 +75,26 @@ describe('holdback', () => {
     restored.manual('promote', T0 + 3 * DAY);
     expect(restored.percent('v')).toBe(95);
   });
+
+  it('pause → promote continues the same promotion: a released holdback stays released, a running one keeps its clock', () => {
+    const cfg = { rollout: rollout({ holdback: 10, holdbackFor: '1h' }), splitPercent: {} };
+    const engine = engineFor(cfg);
+    engine.manual('promote', T0);
+    expect(engine.evaluate(T0 + 3_600_000 + 1000).map((d) => d.action)).toEqual(['release']);
+    engine.manual('pause', T0 + 2 * 3_600_000);
+    const again = engine.manual('promote', T0 + 3 * 3_600_000);
+    expect(again.decisions[0]).toMatchObject({ action: 'manual-promote', fromPercent: 100, toPercent: 100 });
+    expect(engine.percent('v')).toBe(100);
+    // Mid-holdback: pausing and promoting doesn't restart (extend) the clock.
+    const held = engineFor(cfg);
+    held.manual('promote', T0);
+    held.manual('pause', T0 + 1000);
+    held.manual('promote', T0 + 2000);
+    expect(held.state().variants[0]).toMatchObject({ promotedAt: T0, holdbackReleasedAt: null, percent: 90 });
+    expect(held.evaluate(T0 + 3_600_000 + 1000).map((d) => d.action)).toEqual(['release']);
+    // After a rollback, a promotion is a new one: its holdback applies again (units are all on control).
+    held.manual('rollback', T0 + 4 * 3_600_000);
+    held.manual('promote', T0 + 5 * 3_600_000);
+    expect(held.state().variants[0]).toMatchObject({ promotedAt: T0 + 5 * 3_600_000, holdbackReleasedAt: null, percent: 90 });
+  });
 });

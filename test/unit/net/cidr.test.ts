@@ -42,3 +42,18 @@ describe('createCidrSet (IPv4 fast path)', () => {
     expect(createCidrSet(['0.0.0.0/0']).has('203.0.113.9')).toBe(true);
   });
 });
+
+describe('createCidrSet (many prefixes)', () => {
+  it('answers like a per-block mask test over 5,000 scattered and overlapping IPv4 prefixes', () => {
+    const cidrs: string[] = [];
+    for (let i = 0; i < 5000; i++) cidrs.push(`${(i * 37) % 224}.${(i * 11) % 256}.${(i * 7) % 256}.0/${16 + (i % 9)}`);
+    const set = createCidrSet(cidrs);
+    const blocks = cidrs.map((c) => parseCidr(c)!);
+    const toNum = (ip: string) => ip.split('.').reduce((a, p) => a * 256 + Number(p), 0);
+    for (let i = 0; i < 3000; i++) {
+      const ip = `${(i * 53) % 256}.${(i * 29) % 256}.${(i * 17) % 256}.${i % 256}`;
+      const want = blocks.some((b) => (BigInt(toNum(ip)) & b.mask) === b.base);
+      expect([ip, set.has(ip)]).toEqual([ip, want]);
+    }
+  });
+});

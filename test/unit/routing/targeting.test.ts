@@ -1,5 +1,6 @@
-// Targeting rules compiled once: every operator on headers, cookies and query parameters, client IP
-// CIDRs (IPv4, IPv6, v4-mapped), and rules ANDed.
+// Targeting rules compiled once: every operator on headers, cookies and query parameters (linear-time
+// string tests only), headers as lists, no Object.prototype reads, client IP CIDRs (IPv4, IPv6,
+// v4-mapped), and rules ANDed.
 import { describe, expect, it } from 'vitest';
 import { compileTargeting } from '../../../src/routing/targeting.js';
 import type { StickyInput } from '../../../src/routing/sticky.js';
@@ -11,7 +12,7 @@ const req = (o: Partial<StickyInput> & { headers?: StickyInput['headers'] } = {}
 });
 
 describe('compileTargeting', () => {
-  it('equals, in, notIn, exists and regex on a header (names case-insensitive, values exact)', () => {
+  it('equals, in, notIn, exists, prefix, suffix and contains on a header (names case-insensitive, values exact)', () => {
     const eq = compileTargeting({ header: { 'X-Plan': { equals: 'pro' } } });
     expect([eq(req({ headers: { 'x-plan': 'pro' } })), eq(req({ headers: { 'x-plan': 'Pro' } })), eq(req())]).toEqual([true, false, false]);
     const inList = compileTargeting({ header: { 'x-plan': { in: ['pro', 'team'] } } });
@@ -31,11 +32,34 @@ describe('compileTargeting', () => {
       absent(req()),
       absent(req({ headers: { 'x-beta': '1' } })),
     ]).toEqual([true, false, true, false]);
-    const re = compileTargeting({ header: { 'user-agent': { regex: '^Mozilla/.*Mobile' } } });
+    // Linear-time string tests (no regular expressions over client-chosen values: ReDoS).
+    const ua = (c: Parameters<typeof compileTargeting>[0]['header']) => compileTargeting({ header: c });
+    const mobile = 'Mozilla/5.0 (iPhone) Mobile Safari';
     expect([
-      re(req({ headers: { 'user-agent': 'Mozilla/5.0 (iPhone) Mobile' } })),
-      re(req({ headers: { 'user-agent': 'curl/8' } })),
+      ua({ 'user-agent': { prefix: 'Mozilla/' } })(req({ headers: { 'user-agent': mobile } })),
+      ua({ 'user-agent': { prefix: 'curl' } })(req({ headers: { 'user-agent': mobile } })),
     ]).toEqual([true, false]);
+    expect(ua({ 'user-agent': { suffix: 'Safari' } })(req({ headers: { 'user-agent': mobile } }))).toBe(true);
+    expect(ua({ 'user-agent': { contains: 'Mobile' } })(req({ headers: { 'user-agent': mobile } }))).toBe(true);
+    expect(ua({ 'user-agent': { contains: 'Mobile' } })(req())).toBe(false);
+    // A pathological value costs a scan, not a backtracking explosion.
+    expect(ua({ 'user-agent': { contains: 'MobileSafari!' } })(req({ headers: { 'user-agent': 'Mobile'.repeat(2000) } }))).toBe(false);
+  });
+
+  it('reads only real header values: a rule on `constructor` sees an absent header, not Object.prototype', () => {
+    expect(compileTargeting({ header: { constructor: { exists: false } } })(req())).toBe(true);
+    expect(compileTargeting({ header: { constructor: { equals: 'x' } } })(req())).toBe(false);
+    expect(compileTargeting({ header: { constructor: { exists: true } } })(req({ headers: { constructor: 'x' } as never }))).toBe(true);
+  });
+
+  it('treats a repeated header as a list: every element must match equals/in, none may be in notIn', () => {
+    const notFree = compileTargeting({ header: { 'x-plan': { notIn: ['free'] } } });
+    expect(notFree(req({ headers: { 'x-plan': 'free, pro' } }))).toBe(false);
+    expect(notFree(req({ headers: { 'x-plan': ['pro', 'free'] } as never }))).toBe(false);
+    expect(notFree(req({ headers: { 'x-plan': 'pro' } }))).toBe(true);
+    const pro = compileTargeting({ header: { 'x-plan': { in: ['pro'] } } });
+    expect([pro(req({ headers: { 'x-plan': 'pro, free' } })), pro(req({ headers: { 'x-plan': 'pro, pro' } }))]).toEqual([false, true]);
+    expect(compileTargeting({ header: { 'x-plan': { equals: 'pro' } } })(req({ headers: { 'x-plan': 'pro,free' } }))).toBe(false);
   });
 
   it('reads cookies and query parameters (a bare ?flag is present with an empty value)', () => {
