@@ -44,16 +44,19 @@ describe('createCidrSet (IPv4 fast path)', () => {
 });
 
 describe('createCidrSet (many prefixes)', () => {
-  it('answers like a per-block mask test over 5,000 scattered and overlapping IPv4 prefixes', () => {
+  it('answers like a per-block mask test over 1,000 scattered and overlapping IPv4 prefixes', () => {
     const cidrs: string[] = [];
-    for (let i = 0; i < 5000; i++) cidrs.push(`${(i * 37) % 224}.${(i * 11) % 256}.${(i * 7) % 256}.0/${16 + (i % 9)}`);
+    for (let i = 0; i < 1000; i++) cidrs.push(`${(i * 37) % 224}.${(i * 11) % 256}.${(i * 7) % 256}.0/${16 + (i % 9)}`);
     const set = createCidrSet(cidrs);
     const blocks = cidrs.map((c) => parseCidr(c)!);
+    let hits = 0;
     const toNum = (ip: string) => ip.split('.').reduce((a, p) => a * 256 + Number(p), 0);
-    for (let i = 0; i < 3000; i++) {
+    for (let i = 0; i < 1000; i++) {
       const ip = `${(i * 53) % 256}.${(i * 29) % 256}.${(i * 17) % 256}.${i % 256}`;
       const want = blocks.some((b) => (BigInt(toNum(ip)) & b.mask) === b.base);
+      if (want) hits++;
       expect([ip, set.has(ip)]).toEqual([ip, want]);
     }
+    expect(hits).toBeGreaterThan(20);
   });
 });
