@@ -249,7 +249,16 @@ export async function startApp(opts: AppOptions): Promise<App> {
       { current: config.current, recorder: experiments.byRoute, tap: responseTap.stats },
     ),
   });
-  const hooks = role?.join({ config, runtime: guardrails, stores, fleet: fleetMode, log, render: () => metrics.render() });
+  const hooks = role?.join({
+    config,
+    runtime: guardrails,
+    stores,
+    fleet: fleetMode,
+    log,
+    live,
+    nullBranch,
+    render: () => metrics.render(),
+  });
   const observers: readonly ExchangeObserver[] = [
     ...(opts.observers ?? []),
     ...(tracing ? [namedObserver('tracing', tracing.observer)] : []),

@@ -46,6 +46,7 @@ function joinAsPrimary(parts: RoleParts, opts: Parameters<typeof createPrimaryRo
   const pool = createEvidencePool({ graceSec: GRACE_SEC });
   const texts = new Map<number, string>();
   let started = false;
+  let liveDropped = 0;
   const liveStates = () => {
     const out = new Map<string, unknown>();
     for (const route of runtime.routeNames().guarded) out.set(route, runtime.engine(route)?.state());
@@ -55,7 +56,15 @@ function joinAsPrimary(parts: RoleParts, opts: Parameters<typeof createPrimaryRo
 
   const onMessage = (index: number, m: WorkerMessage) => {
     if (m.t === 'metrics') texts.set(index, m.text);
-    else if (m.t === 'ready') {
+    // The dashboard's charts: the primary serves no traffic, so its series are its workers' sum.
+    else if (m.t === 'live') {
+      liveDropped += m.dropped;
+      for (const s of m.seconds) parts.live.absorb(s);
+    } else if (m.t === 'responses') {
+      // The null-branch check of the whole group (the experiments API reads the primary's).
+      liveDropped += m.dropped;
+      for (const o of m.items) parts.nullBranch.observe(o.route, o.arm, o.endpoint, o.status, o.bytes, o.latencyMs, o.digest);
+    } else if (m.t === 'ready') {
       // A reload while it was starting went to the ready workers only: bring it up to date.
       if (m.digest !== config.current().digest) sup.send(index, { t: 'reload', text: config.text(), trigger: 'primary' });
       if (!parts.fleet) sup.send(index, { t: 'states', states: Object.fromEntries(liveStates()) });
@@ -162,12 +171,13 @@ function joinAsPrimary(parts: RoleParts, opts: Parameters<typeof createPrimaryRo
       }),
       renderFamily({
         name: 'fieldlab_worker_ipc_dropped_total',
-        help: 'IPC traffic dropped by the primary: messages to full or closed worker channels, malformed messages, evidence seconds past the pool bound',
+        help: 'IPC traffic dropped: messages to full or closed worker channels, malformed messages, evidence seconds past the pool bound, dashboard seconds or null-branch responses a worker could not queue (live)',
         type: 'counter',
         samples: [
           { labels: { kind: 'message' }, value: st.dropped },
           { labels: { kind: 'malformed' }, value: st.malformed },
           { labels: { kind: 'evidence' }, value: pool.stats().dropped },
+          { labels: { kind: 'live' }, value: liveDropped },
         ],
       }),
     ].join('');

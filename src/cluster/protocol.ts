@@ -5,12 +5,18 @@
  * one is dropped and counted, never thrown.
  *
  * Worker → primary: `ready` (listening), `evidence` (its completed guardrail seconds, once a
- * second), `metrics` (its rendered Prometheus text, once a second), `store` (a store call to run on
- * the one SQLite writer). Primary → worker: `states` (the deciding engine's states: weights to apply
+ * second), `metrics` (its rendered Prometheus text, once a second), `live` (its closed dashboard
+ * seconds, just after each second ends), `store` (a store call to run on the one SQLite writer). Primary → worker: `states` (the deciding engine's states: weights to apply
  * at once), `reload` (config text the primary validated and applied), `drain`, `store-reply`.
  */
 import { isArmSecond, type ArmSecond } from '../guardrails/arm-second.js';
 import type { EvidenceSecond } from '../fleet/evidence-log.js';
+import { LATENCY_BOUNDS } from '../stats/histogram.js';
+import type { ObservedResponse } from '../experiments/null-branch.js';
+import type { LiveSecond } from '../telemetry/live-series.js';
+
+/** Live seconds (or observed responses) in one message at most; a longer list is malformed. */
+export const MAX_LIVE_SECONDS = 2048;
 
 /** A worker's message. */
 export type WorkerMessage =
@@ -22,6 +28,10 @@ export type WorkerMessage =
   | { readonly t: 'failed'; readonly code: string; readonly message: string }
   | { readonly t: 'evidence'; readonly through: number; readonly seconds: readonly EvidenceSecond<ArmSecond>[] }
   | { readonly t: 'metrics'; readonly text: string }
+  /** `dropped`: seconds this worker could not queue since its last message (its outbox was full). */
+  | { readonly t: 'live'; readonly seconds: readonly LiveSecond[]; readonly dropped: number }
+  /** Responses its null-branch check observed since the last message; `dropped` as for `live`. */
+  | { readonly t: 'responses'; readonly items: readonly ObservedResponse[]; readonly dropped: number }
   /** `deadline` (epoch ms): after it the caller has given up, so the primary must not run it (it would be counted lost yet written). */
   | { readonly t: 'store'; readonly id: number; readonly op: string; readonly args: readonly unknown[]; readonly deadline: number };
 
@@ -43,6 +53,31 @@ function isEvidenceSecond(x: unknown): x is EvidenceSecond<ArmSecond> {
   return isObj(x) && typeof x.route === 'string' && isInt(x.sec) && isObj(x.arms) && Object.values(x.arms).every(isArmSecond);
 }
 
+/** Whether `x` is one observed response (the digest is optional). */
+function isObserved(x: unknown): x is ObservedResponse {
+  return (
+    isObj(x) &&
+    typeof x.route === 'string' &&
+    typeof x.arm === 'string' &&
+    typeof x.endpoint === 'string' &&
+    isInt(x.status) &&
+    isInt(x.bytes) &&
+    typeof x.latencyMs === 'number' &&
+    Number.isFinite(x.latencyMs) &&
+    x.latencyMs >= 0 &&
+    (x.digest === undefined || typeof x.digest === 'string')
+  );
+}
+
+/** Whether `x` is a closed second with a sparse latency histogram of valid buckets. */
+function isLiveSecond(x: unknown): x is LiveSecond {
+  if (!isObj(x) || typeof x.route !== 'string' || typeof x.arm !== 'string') return false;
+  if (!isInt(x.sec) || !isInt(x.requests) || !isInt(x.errors) || !Array.isArray(x.latency) || x.latency.length % 2 !== 0) return false;
+  const l = x.latency as unknown[];
+  for (let i = 0; i < l.length; i += 2) if (!isInt(l[i]) || (l[i] as number) > LATENCY_BOUNDS.length || !isInt(l[i + 1])) return false;
+  return true;
+}
+
 /**
  * A worker's message, or undefined when `x` is not one (dropped and counted by the caller).
  * @example parseWorkerMessage({ t: 'ready', port: 8080 }) // { t: 'ready', port: 8080 }
@@ -62,6 +97,14 @@ export function parseWorkerMessage(x: unknown): WorkerMessage | undefined {
         : undefined;
     case 'metrics':
       return typeof x.text === 'string' ? { t: 'metrics', text: x.text } : undefined;
+    case 'live':
+      return Array.isArray(x.seconds) && x.seconds.length <= MAX_LIVE_SECONDS && isInt(x.dropped) && x.seconds.every(isLiveSecond)
+        ? { t: 'live', seconds: x.seconds, dropped: x.dropped }
+        : undefined;
+    case 'responses':
+      return Array.isArray(x.items) && x.items.length <= MAX_LIVE_SECONDS && isInt(x.dropped) && x.items.every(isObserved)
+        ? { t: 'responses', items: x.items, dropped: x.dropped }
+        : undefined;
     case 'store':
       return isInt(x.id) && typeof x.op === 'string' && Array.isArray(x.args) && isInt(x.deadline)
         ? { t: 'store', id: x.id, op: x.op, args: x.args, deadline: x.deadline }

@@ -6,9 +6,11 @@
  */
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { ConfigManager } from '../config/manager.js';
+import type { NullBranchCollector } from '../experiments/null-branch.js';
 import type { GuardrailsRuntime } from '../guardrails/runtime.js';
 import type { Stores } from '../storage/types.js';
 import type { ExchangeObserver } from '../telemetry/hooks.js';
+import type { LiveSeries } from '../telemetry/live-series.js';
 import type { Logger } from '../telemetry/logger.js';
 
 /** An admin API handler (admin/server.ts). */
@@ -22,6 +24,10 @@ export interface RoleParts {
   /** True with a postgres:// store: every process is a fleet replica, the fleet shares evidence. */
   readonly fleet: boolean;
   readonly log: Logger;
+  /** The dashboard's per-second series: a worker exports its seconds, the primary absorbs them. */
+  readonly live: LiveSeries;
+  /** The experiments' null-branch check: a worker exports its observed responses, the primary observes them. */
+  readonly nullBranch: NullBranchCollector;
   /** This process's own metrics text. */
   render(): string;
 }

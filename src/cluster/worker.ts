@@ -9,7 +9,9 @@ import type { Server } from 'node:http';
 import { createRuntimeAdapter } from '../fleet/runtime-adapter.js';
 import { createChannel, type Channel } from './channel.js';
 import { createIpcStores } from './ipc-stores.js';
-import type { PrimaryMessage, WorkerMessage } from './protocol.js';
+import { MAX_LIVE_SECONDS, type PrimaryMessage, type WorkerMessage } from './protocol.js';
+import type { ObservedResponse } from '../experiments/null-branch.js';
+import type { LiveSecond } from '../telemetry/live-series.js';
 import type { ProcessRole, RoleHooks, RoleParts } from './role.js';
 import { createRpcClient, type RpcClient } from './rpc.js';
 import type { Sharing } from './sharing.js';
@@ -21,6 +23,10 @@ const CHANNEL_MAX = 256;
 const RPC_MAX = 1024;
 const RPC_TIMEOUT_MS = 10_000;
 const PUSH_EVERY_MS = 1000;
+/** Dashboard seconds a worker queues between two pushes at most (256 series × 8 s). */
+const LIVE_OUTBOX = MAX_LIVE_SECONDS;
+/** How long after a second ends its live data goes out: the primary's dashboard tick follows. */
+const LIVE_AFTER_MS = 20;
 
 /** The worker's role, and how its process hands it the primary's messages. */
 export interface WorkerRole {
@@ -60,12 +66,14 @@ export function createWorkerRole(opts: {
     join(p): RoleHooks {
       parts = p;
       const metrics = () => channel.send({ t: 'metrics', text: p.render() });
+      const live = pushLive(p, channel);
       if (p.fleet) {
         const timer = setInterval(metrics, PUSH_EVERY_MS);
         timer.unref();
         return {
           async stop() {
             clearInterval(timer);
+            live.stop();
             metrics();
             await channel.idle();
           },
@@ -86,6 +94,7 @@ export function createWorkerRole(opts: {
         observer: adapter.observer,
         async stop() {
           clearInterval(timer);
+          live.stop();
           // Requests have drained: the current second is complete too.
           push(Math.floor(Date.now() / 1000) + 1);
           metrics();
@@ -117,5 +126,60 @@ export function createWorkerRole(opts: {
       }
     },
     disconnected: () => rpc.close('the primary is gone'),
+  };
+}
+
+/**
+ * Sends the primary this worker's dashboard seconds just after each second ends (the primary serves
+ * no traffic: its live charts are the sum of its workers'), and the responses its null-branch check
+ * observed (so the group's check sees every worker's). Both queue in a bounded outbox as
+ * they come; beyond it they are dropped and the count goes out with the next message.
+ */
+function pushLive(p: RoleParts, channel: Channel<WorkerMessage>): { stop(): void } {
+  let outbox: LiveSecond[] = [];
+  let dropped = 0;
+  p.live.exportTo((s) => {
+    if (outbox.length >= LIVE_OUTBOX) dropped++;
+    else outbox.push(s);
+  });
+  // The null-branch check's sampled responses go the same way (≤ 2,000 per arm, then 1 in 16).
+  let responses: ObservedResponse[] = [];
+  let responsesDropped = 0;
+  p.nullBranch.exportTo((o) => {
+    if (responses.length >= LIVE_OUTBOX) responsesDropped++;
+    else responses.push(o);
+  });
+  const send = (before = Math.floor(Date.now() / 1000)) => {
+    p.live.closeBefore(before);
+    if (responses.length > 0 || responsesDropped > 0) {
+      channel.send({ t: 'responses', items: responses, dropped: responsesDropped });
+      responses = [];
+      responsesDropped = 0;
+    }
+    if (outbox.length === 0 && dropped === 0) return;
+    channel.send({ t: 'live', seconds: outbox, dropped });
+    outbox = [];
+    dropped = 0;
+  };
+  // Re-aligned to the second every time (an interval would drift): the data is ~LIVE_AFTER_MS old
+  // when it leaves.
+  let timer: NodeJS.Timeout | undefined;
+  const schedule = () => {
+    timer = setTimeout(
+      () => {
+        send();
+        schedule();
+      },
+      1000 - (Date.now() % 1000) + LIVE_AFTER_MS,
+    );
+    timer.unref();
+  };
+  schedule();
+  return {
+    stop() {
+      clearTimeout(timer);
+      // Requests have drained: the current second is complete too.
+      send(Math.floor(Date.now() / 1000) + 1);
+    },
   };
 }

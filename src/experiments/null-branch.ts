@@ -61,6 +61,19 @@ export interface NullBranchCollector {
   observe(route: string, arm: string, endpoint: string, status: number, bytes: number, latencyMs: number, digest: string | undefined): void;
   /** Compares each variant with control on every endpoint with enough responses. */
   check(route: string, arms: readonly string[]): NullBranchResult[];
+  /** Hands every observed response to `fn` too from now on (a worker of a group: to its primary). */
+  exportTo(fn: (o: ObservedResponse) => void): void;
+}
+
+/** One observed response, as `observe` takes it (what a worker sends its primary). */
+export interface ObservedResponse {
+  readonly route: string;
+  readonly arm: string;
+  readonly endpoint: string;
+  readonly status: number;
+  readonly bytes: number;
+  readonly latencyMs: number;
+  readonly digest: string | undefined;
 }
 
 /**
@@ -70,7 +83,11 @@ export interface NullBranchCollector {
 export function createNullBranch(): NullBranchCollector {
   const routes = new Map<string, Map<string, Map<string, Cell>>>();
   const seen = new Map<string, Map<string, number>>();
+  let exporter: ((o: ObservedResponse) => void) | undefined;
   return {
+    exportTo(fn) {
+      exporter = fn;
+    },
     sample(route, arm) {
       let arms = seen.get(route);
       if (!arms) seen.set(route, (arms = new Map()));
@@ -79,6 +96,7 @@ export function createNullBranch(): NullBranchCollector {
       return n < SAMPLE_ALL || n % SAMPLE_EVERY === 0;
     },
     observe(route, arm, endpoint, status, bytes, latencyMs, digest) {
+      exporter?.({ route, arm, endpoint, status, bytes, latencyMs, digest });
       let eps = routes.get(route);
       if (!eps) routes.set(route, (eps = new Map()));
       let arms = eps.get(endpoint);

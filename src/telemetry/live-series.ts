@@ -32,6 +32,23 @@ export interface LiveSlice {
   readonly arms: Record<string, LiveColumns>;
 }
 
+/**
+ * One closed second of one route × arm as another process hands it over: counts and the second's
+ * latency histogram, sparse (`[bucket, count, bucket, count, …]` over LATENCY_BOUNDS), so the
+ * receiver can merge several processes' seconds and take exact-bucket quantiles of the sum.
+ */
+export interface LiveSecond {
+  readonly route: string;
+  readonly arm: string;
+  readonly sec: number;
+  readonly requests: number;
+  readonly errors: number;
+  readonly latency: readonly number[];
+}
+
+/** Merged histograms kept per series for seconds other processes may still add to. */
+const RECENT_SECONDS = 8;
+
 /** The source and its observer. */
 export interface LiveSeries {
   readonly observer: ExchangeObserver;
@@ -39,10 +56,26 @@ export interface LiveSeries {
   read(route: string, since?: number): LiveSlice;
   /** How many series are kept and how many samples were not recorded (cap reached). */
   stats(): { series: number; dropped: number };
+  /**
+   * Hands every second this process closes (with traffic) to `fn` from now on (a worker of a group:
+   * to its primary). Called as seconds close, so keep `fn` cheap (queue it).
+   */
+  exportTo(fn: (s: LiveSecond) => void): void;
+  /** Closes every series' open second before `sec`, so idle arms hand over their last second too. */
+  closeBefore(sec: number): void;
+  /** Adds another process's closed second (the primary of a group, which serves no traffic itself). */
+  absorb(s: LiveSecond): void;
 }
 
 /** One route × arm: rings indexed by second % LIVE_SECONDS, and the open second's histogram. */
 class Ring {
+  constructor(
+    readonly route: string,
+    readonly arm: string,
+    readonly emit: { fn?: (s: LiveSecond) => void },
+  ) {}
+  /** Merged histograms of recent seconds other processes reported (absorb), by second. */
+  recent: Map<number, number[]> | undefined;
   readonly requests = new Uint32Array(LIVE_SECONDS);
   readonly errors = new Uint32Array(LIVE_SECONDS);
   readonly p50 = new Float32Array(LIVE_SECONDS).fill(Number.NaN);
@@ -83,12 +116,36 @@ class Ring {
   }
 
   #close(): void {
-    if (this.histCount === 0) return;
     const i = this.cur % LIVE_SECONDS;
+    if (this.emit.fn && this.requests[i]! > 0) {
+      const latency: number[] = [];
+      for (let b = 0; b < this.hist.length; b++) if (this.hist[b]! > 0) latency.push(b, this.hist[b]!);
+      this.emit.fn({ route: this.route, arm: this.arm, sec: this.cur, requests: this.requests[i]!, errors: this.errors[i]!, latency });
+    }
+    if (this.histCount === 0) return;
     this.p50[i] = quantile(this.hist, LATENCY_BOUNDS, 0.5) ?? Number.NaN;
     this.p99[i] = quantile(this.hist, LATENCY_BOUNDS, 0.99) ?? Number.NaN;
     this.hist.fill(0);
     this.histCount = 0;
+  }
+
+  /** Adds another process's second: counts add up, quantiles are taken over the merged histogram. */
+  merge(s: LiveSecond): void {
+    this.advance(s.sec);
+    if (s.sec <= this.cur - LIVE_SECONDS) return;
+    const i = s.sec % LIVE_SECONDS;
+    this.requests[i]! += s.requests;
+    this.errors[i]! += s.errors;
+    this.recent ??= new Map();
+    let h = this.recent.get(s.sec);
+    if (!h) {
+      this.recent.set(s.sec, (h = emptyHistogram(LATENCY_BOUNDS)));
+      // Bounded: a process reporting a second this late only adds to its counts, not its quantiles.
+      if (this.recent.size > RECENT_SECONDS) this.recent.delete(Math.min(...this.recent.keys()));
+    }
+    for (let k = 0; k + 1 < s.latency.length; k += 2) h[s.latency[k]!]! += s.latency[k + 1]!;
+    this.p50[i] = quantile(h, LATENCY_BOUNDS, 0.5) ?? Number.NaN;
+    this.p99[i] = quantile(h, LATENCY_BOUNDS, 0.99) ?? Number.NaN;
   }
 
   columns(from: number, to: number): LiveColumns {
@@ -120,6 +177,7 @@ export function createLiveSeries(opts: { now?: () => number } = {}): LiveSeries 
   const rulesByRoute = new WeakMap<object, OutcomeRules>();
   let size = 0;
   let dropped = 0;
+  const emit: { fn?: (s: LiveSecond) => void } = {};
 
   const ringOf = (route: string, arm: string, sec: number): Ring | undefined => {
     let arms = rings.get(route);
@@ -130,7 +188,7 @@ export function createLiveSeries(opts: { now?: () => number } = {}): LiveSeries 
       return undefined;
     }
     if (!arms) rings.set(route, (arms = new Map()));
-    const ring = new Ring();
+    const ring = new Ring(route, arm, emit);
     arms.set(arm, ring);
     size++;
     return ring;
@@ -187,5 +245,14 @@ export function createLiveSeries(opts: { now?: () => number } = {}): LiveSeries 
       return { route, from, to, arms };
     },
     stats: () => ({ series: size, dropped }),
+    exportTo(fn) {
+      emit.fn = fn;
+    },
+    closeBefore(sec) {
+      for (const arms of rings.values()) for (const ring of arms.values()) if (ring.cur >= 0 && ring.cur < sec) ring.advance(sec);
+    },
+    absorb(s) {
+      ringOf(s.route, s.arm, s.sec)?.merge(s);
+    },
   };
 }

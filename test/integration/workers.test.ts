@@ -1,7 +1,7 @@
 // `fieldlab start --workers 2` as real processes on real sockets: both workers serve the one port,
 // a failing variant is rolled back once by the primary with the decision a single process makes on
 // the same traffic, every worker stops routing to it, shadow diffs and rollups add up to the
-// traffic sent, SIGTERM drains every worker (exit 0), a killed worker is restarted, and a reload
+// traffic sent, the primary's live dashboard series add up to every worker's requests, SIGTERM drains every worker (exit 0), a killed worker is restarted, and a reload
 // (good or bad) reaches every worker.
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -150,6 +150,19 @@ routes:
     expect(new Set(w.workers.map((x) => x.pid)).size).toBe(2);
 
     expect((await drive(r, USERS)).variant).toBeGreaterThan(0);
+    // The primary serves no traffic, yet its dashboard charts every request: the workers' seconds, summed.
+    type Live = { arms: Record<string, { requests: number[]; p99Ms: (number | null)[] }> };
+    const live = await eventually(
+      async () => {
+        const body = (await r.admin<Live>('/dashboard/live.json?route=checkout')).body;
+        const arms = Object.entries(body.arms).filter(([arm]) => !arm.startsWith('shadow:'));
+        return arms.reduce((n, [, a]) => n + a.requests.reduce((x, y) => x + y, 0), 0) === USERS ? body : undefined;
+      },
+      10_000,
+      "the workers' seconds on the primary's live series",
+    );
+    expect(live.arms.variant!.requests.reduce((a, b) => a + b, 0)).toBe(served.variant);
+    expect(live.arms.control!.p99Ms.some((v) => v !== null)).toBe(true);
     const d = await firstDecision(r);
     expect({ action: d.action, arm: d.arm, rule: d.rule }).toEqual({ action: single.action, arm: single.arm, rule: single.rule });
     // Every worker applies it: no user reaches the variant any more, whichever worker serves them.

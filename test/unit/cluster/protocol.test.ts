@@ -16,6 +16,8 @@ describe('parseWorkerMessage', () => {
     expect(parseWorkerMessage({ t: 'evidence', through: 5, seconds: [second] })).toEqual({ t: 'evidence', through: 5, seconds: [second] });
     expect(parseWorkerMessage({ t: 'metrics', text: 'x 1\n' })).toEqual({ t: 'metrics', text: 'x 1\n' });
     expect(parseWorkerMessage({ t: 'store', id: 3, op: 'diffs.write', args: [{}], deadline: 5 })).toMatchObject({ t: 'store', id: 3 });
+    const live = { route: 'checkout', arm: 'variant', sec: 1_700_000_000, requests: 3, errors: 1, latency: [40, 2, 41, 1] };
+    expect(parseWorkerMessage({ t: 'live', seconds: [live], dropped: 0 })).toEqual({ t: 'live', seconds: [live], dropped: 0 });
   });
 
   it('refuses malformed messages instead of throwing', () => {
@@ -34,6 +36,15 @@ describe('parseWorkerMessage', () => {
       { t: 'metrics', text: 1 },
       { t: 'store', id: 1, op: 'diffs.write' },
       { t: 'store', id: 1, op: 'diffs.write', args: [] },
+      { t: 'live', seconds: [], dropped: -1 },
+      { t: 'live', seconds: [{ route: 'r', arm: 'a', sec: 1, requests: 1, errors: 0, latency: [3] }], dropped: 0 },
+      { t: 'live', seconds: [{ route: 'r', arm: 'a', sec: 1, requests: 1, errors: 0, latency: [100_000, 1] }], dropped: 0 },
+      { t: 'live', seconds: [{ route: 'r', arm: 'a', sec: 1, requests: 1.5, errors: 0, latency: [] }], dropped: 0 },
+      {
+        t: 'live',
+        seconds: Array.from({ length: 2049 }, () => ({ route: 'r', arm: 'a', sec: 1, requests: 1, errors: 0, latency: [] })),
+        dropped: 0,
+      },
     ])
       expect(parseWorkerMessage(m)).toBeUndefined();
   });

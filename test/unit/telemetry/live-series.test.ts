@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import type { CompiledRoute } from '../../../src/routing/route.js';
 import type { ExchangeInfo } from '../../../src/telemetry/hooks.js';
-import { createLiveSeries, LIVE_SECONDS, MAX_LIVE_SERIES } from '../../../src/telemetry/live-series.js';
+import { createLiveSeries, LIVE_SECONDS, type LiveSecond, MAX_LIVE_SERIES } from '../../../src/telemetry/live-series.js';
 
 const routeNamed = (name: string) => ({ name, guardrails: undefined }) as unknown as CompiledRoute;
 const checkout = routeNamed('checkout');
@@ -104,5 +104,37 @@ describe('live series', () => {
     expect(live.stats()).toEqual({ series: 1, dropped: 1 });
     c.set(T + LIVE_SECONDS + 2);
     expect(live.read('late').arms.control!.requests.at(-1)).toBe(1);
+  });
+
+  it('across processes: workers export closed seconds, and the primary’s merge equals one process seeing it all', () => {
+    const c = clock(T);
+    const one = createLiveSeries({ now: c.now });
+    const workers = [createLiveSeries({ now: c.now }), createLiveSeries({ now: c.now })];
+    const primary = createLiveSeries({ now: c.now });
+    const sent: LiveSecond[] = [];
+    for (const w of workers) w.exportTo((x) => sent.push(x));
+    c.set(T);
+    for (let i = 1; i <= 60; i++) {
+      const status = i % 10 === 0 ? 500 : 200;
+      // Worker 0 gets the fast requests, worker 1 the slow ones: only a merged histogram has the right p50.
+      const w = workers[i <= 30 ? 0 : 1]!;
+      for (const live of [one, w]) live.observer.begin(info(checkout, 'v2'))!.end(outcome(status), i * 3);
+    }
+    c.set(T + 1);
+    workers[0]!.observer.begin(info(checkout, 'v2'))!.end(outcome(200), 7);
+    one.observer.begin(info(checkout, 'v2'))!.end(outcome(200), 7);
+    expect(sent).toHaveLength(1); // worker 0 closed T on its next request; worker 1 has been idle since
+    c.set(T + 2);
+    for (const w of workers) w.closeBefore(T + 2);
+    expect(sent.map((x) => x.sec).sort()).toEqual([T, T, T + 1]);
+    for (const x of sent) primary.absorb(x);
+    c.set(T + 3);
+    const merged = primary.read('checkout', T).arms.v2!;
+    const direct = one.read('checkout', T).arms.v2!;
+    expect(merged.requests).toEqual([60, 1, 0]);
+    expect(merged).toEqual(direct);
+    // A second older than the hour is ignored.
+    primary.absorb({ ...sent[2]!, sec: T - LIVE_SECONDS - 5 });
+    expect(primary.read('checkout', T).arms.v2!.requests).toEqual([60, 1, 0]);
   });
 });
