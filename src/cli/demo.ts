@@ -9,6 +9,7 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { request } from 'undici';
 import type { DiffReport } from '../compare/report.js';
+import type { ExperimentResult } from '../experiments/analysis.js';
 import { startDemoService, type DemoService } from '../demo/services.js';
 import { loadConfigFile } from '../config/load.js';
 import { type CommandSpec, readFlags } from './flags.js';
@@ -92,7 +93,8 @@ export async function runDemo(args: string[], io: CliIo): Promise<number | undef
   const admin = `http://${reachable(adminConfig.listen.host)}:${app.adminPort()}`;
   const storeUrl = store.url;
   const seen = await driveUsers(proxy, users);
-  await app.flushDiffs();
+  await Promise.all([app.flushDiffs(), app.flushExperiments()]);
+  const experiment = await readExperiment(admin);
   const since = Date.now() - 3_600_000;
   const report = await app.diffs().report({ filter: { since } });
   io.out(
@@ -113,6 +115,9 @@ export async function runDemo(args: string[], io: CliIo): Promise<number | undef
       'Shadow diff of the dark build (last hour):',
       ...summarize(report),
       '',
+      'Experiment on route "checkout" (from the same traffic):',
+      ...experiment,
+      '',
       'Try:',
       `  curl -s ${proxy}/api/checkout/42 -H 'x-user-id: alice'          # same user → same arm, every time`,
       `  curl -s ${proxy}/api/checkout/42 -H 'x-fieldlab-arm: variant'   # QA: force an arm`,
@@ -121,6 +126,7 @@ export async function runDemo(args: string[], io: CliIo): Promise<number | undef
       `  open ${admin}/diffs                                  # the shadow-diff report (HTML)`,
       `  npx fieldlab diffs --store ${storeUrl}   # the same report in the terminal`,
       `  npx fieldlab status --admin ${admin}     # guardrails: weights, steps, decisions`,
+      `  npx fieldlab results checkout --admin ${admin}   # experiment: goals, lift, intervals, SRM`,
       '',
       'Guardrail decisions appear below as they happen (the search canary will fail and be rolled back):',
     ].join('\n'),
@@ -128,6 +134,26 @@ export async function runDemo(args: string[], io: CliIo): Promise<number | undef
   trickle(proxy);
   watchDecisions(admin, io);
   return undefined;
+}
+
+/** Two lines of the checkout experiment's results, read from the admin API like any client would. */
+async function readExperiment(admin: string): Promise<string[]> {
+  try {
+    const res = await request(`${admin}/experiments.json?route=checkout`);
+    const x = ((await res.body.json()) as { experiments: ExperimentResult[] }).experiments[0]!;
+    const srm = x.diagnostics.srm;
+    return [
+      `  ${x.arms.map((a) => `${a.arm} ${plural(a.units, 'unit')}`).join(', ')}; ${x.early ? `early (${x.earlyReasons[0]})` : 'ready'}`,
+      ...x.goals.map((g) => {
+        const l = g.lifts[0];
+        const rel = l?.relative == null ? '–' : `${l.relative >= 0 ? '+' : ''}${(l.relative * 100).toFixed(1)}%`;
+        return `  goal ${g.name} (${g.kind}): variant vs control ${rel}${l?.sequential.significant ? ' (significant)' : ''}`;
+      }),
+      `  sample ratio: p = ${srm.pValue.toPrecision(3)}${srm.alarm ? ' — MISMATCH' : ' (ok)'}; alarms: ${x.alarms.length ? x.alarms.join(', ') : 'none'}`,
+    ];
+  } catch (err) {
+    return [`  (not available: ${(err as Error).message})`];
+  }
 }
 
 /** A host to put in a URL: a wildcard listen address is reached on loopback; IPv6 goes in brackets. */

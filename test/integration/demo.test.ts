@@ -45,6 +45,11 @@ describe('fieldlab demo', () => {
     expect(admin).not.toBe('http://127.0.0.1:9901');
     expect(out).toContain(`npx fieldlab status --admin ${admin} `);
     expect(out).toContain(`dashboard ${admin}/ `);
+    // The experiment's results and SRM status, a minute into the demo at most, and how to see more.
+    expect(out).toMatch(/Experiment on route "checkout"[^\n]*\n {2}control \d+ units, variant \d+ units; early/);
+    expect(out).toMatch(/goal cart-views \(count\): variant vs control/);
+    expect(out).toMatch(/sample ratio: p = [\d.e+-]+ \(ok\); alarms: /);
+    expect(out).toContain(`npx fieldlab results checkout --admin ${admin} `);
     expect(out).toContain(`npx fieldlab diffs --store sqlite:${store} `);
   }, 45_000);
 
