@@ -15,7 +15,11 @@
  * route match, sticky hash and 50/50 arm assignment run on every request (the upstream counts the
  * x-fieldlab-arm it receives, and the report shows the split). Before any load each peer must return the
  * upstream's exact body (preflight), so a fast wrong answer can't win. Throughput counts 2xx only;
- * latency comes from a 10 µs histogram of 2xx responses. Peers are started one at a time and stopped after
+ * latency comes from a 10 µs histogram of 2xx responses. CPU per request comes from each process's own
+ * counters (/proc/PID/stat: utime+stime over the measured run, divided by the answered requests): the
+ * proxy's, the upstream's and the loader's, plus the busy cores nobody in the bench used (the neighbours).
+ * On a shared machine the proxy's µs/req is the stable number; req/s moves with the neighbours.
+ * `BENCH_CPU_PROF=DIR` also writes a --cpu-prof profile of every proxy peer into DIR. Peers are started one at a time and stopped after
  * their run, so an idle peer never steals CPU from a measured one. On a 2-core box the loader, the proxy
  * and the upstream still contend for cores: compare ratios, not absolutes. Progress goes to stderr, the
  * report (markdown, or JSON with --json) to stdout. Every child is killed on exit, error or Ctrl-C, and a
@@ -23,7 +27,8 @@
  */
 import { parseOptions, type BenchOptions } from './lib/args.js';
 import { installCleanup } from './lib/children.js';
-import { PATH, runLoad, type LoadResult } from './lib/load.js';
+import { type CpuReport, watchCpu } from './lib/cpu.js';
+import { PATH, runLoad, type LoadResult, type RunCpu } from './lib/load.js';
 import { PEERS, STARTUP_TIMEOUT_MS, startPeer, startUpstream, type PeerName } from './lib/peers.js';
 import { machineInfo, markdown, summarise, verdicts, type PeerOutcome, type Report } from './lib/report.js';
 import { fetchOnce, preflight } from './lib/preflight.js';
@@ -39,18 +44,40 @@ function deadlineMs(o: BenchOptions): number {
 }
 
 /** Starts one peer, warms it, measures it, stops it. Throws if any step fails. */
-async function measure(name: PeerName, upstreamPort: number, expected: Buffer, o: BenchOptions): Promise<LoadResult> {
-  const peer = await startPeer(name, upstreamPort);
+async function measure(name: PeerName, upstream: Upstream, expected: Buffer, o: BenchOptions): Promise<LoadResult> {
+  const peer = await startPeer(name, upstream.port);
   try {
     await preflight(peer.port, PATH, expected);
     const load = { port: peer.port, connections: o.connections, users: o.users };
     if (o.warmupS > 0) await runLoad({ ...load, durationS: o.warmupS });
-    await armCounts(upstreamPort); // reset: count the measured run only
+    await armCounts(upstream.port); // reset: count the measured run only
+    const pids: Record<string, number> = { upstream: upstream.pid, loader: process.pid };
+    if (peer.pid !== undefined) pids.proxy = peer.pid;
+    const cpuWatch = watchCpu(pids);
     const result = await runLoad({ ...load, durationS: o.durationS });
-    return { ...result, arms: await armCounts(upstreamPort) };
+    const used = cpuWatch.stop();
+    const arms = await armCounts(upstream.port);
+    return used ? { ...result, arms, cpu: perRequest(used, result.ok + result.non2xx) } : { ...result, arms };
   } finally {
     await peer.stop();
   }
+}
+
+/** The shared origin server: where it listens and the pid its CPU is read from. */
+interface Upstream {
+  port: number;
+  pid: number;
+}
+
+/** The watched CPU seconds as µs per answered request. */
+function perRequest(used: CpuReport, requests: number): RunCpu {
+  const us = (s: number | undefined): number => ((s ?? Number.NaN) * 1e6) / Math.max(1, requests);
+  return {
+    proxyUs: used.byName.proxy === undefined ? undefined : us(used.byName.proxy),
+    upstreamUs: us(used.byName.upstream),
+    loaderUs: us(used.byName.loader),
+    foreignCores: used.foreignS / used.wallS,
+  };
 }
 
 /** A fresh Fieldlab under load for --rss seconds, its RSS sampled every second. */
@@ -83,6 +110,7 @@ async function main(): Promise<void> {
   installCleanup(deadlineMs(o));
   const machine = machineInfo(); // before our own children add to the load average
   const upstream = await startUpstream();
+  const origin: Upstream = { port: upstream.port, pid: upstream.child.proc.pid! };
   log(`upstream on 127.0.0.1:${upstream.port}`);
   const expected = (await fetchOnce(upstream.port, PATH, {})).body;
 
@@ -95,9 +123,10 @@ async function main(): Promise<void> {
       if (outcome.failure) continue;
       log(`pass ${pass + 1}/${o.passes}: ${name} (${o.warmupS} s warmup + ${o.durationS} s)`);
       try {
-        const r = await measure(name, upstream.port, expected, o);
+        const r = await measure(name, origin, expected, o);
         outcome.passes.push(r);
-        log(`  ${Math.round(r.rps)} req/s, p99 ${r.p99.toFixed(2)} ms, ${r.non2xx} non-2xx, ${r.errors} errors`);
+        const cpu = r.cpu?.proxyUs === undefined ? '' : `, proxy CPU ${r.cpu.proxyUs.toFixed(1)} µs/req`;
+        log(`  ${Math.round(r.rps)} req/s, p99 ${r.p99.toFixed(2)} ms${cpu}, ${r.non2xx} non-2xx, ${r.errors} errors`);
       } catch (err) {
         outcome.failure = message(err);
         log(`  ${name} failed: ${outcome.failure.split('\n')[0]}`);

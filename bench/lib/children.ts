@@ -18,14 +18,16 @@ const live = new Set<ChildProcess>();
 const TAIL_BYTES = 4096;
 
 /**
- * Spawns `node <args>` with piped stdio. stdin stays open: our own children exit when it closes, so even a
+ * Spawns `node <args>` with piped stdio (stdout to `stdoutFd` when given). stdin stays open: our own children exit when it closes, so even a
  * SIGKILLed parent leaves nothing behind.
  *
  * @example
  * const upstream = spawnNode('upstream', [fileURLToPath(new URL('../upstream.js', import.meta.url))]);
  */
-export function spawnNode(name: string, args: string[], cwd?: string): Child {
-  const proc = spawn(process.execPath, args, { cwd, stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, NODE_ENV: 'production' } });
+export function spawnNode(name: string, args: string[], cwd?: string, stdoutFd?: number): Child {
+  // A file descriptor for stdout keeps a chatty child (access logs) from costing the bench process.
+  const stdio = ['pipe', stdoutFd ?? 'pipe', 'pipe'] as const;
+  const proc = spawn(process.execPath, args, { cwd, stdio: [...stdio], env: { ...process.env, NODE_ENV: 'production' } });
   live.add(proc);
   let tail = '';
   const keep = (chunk: Buffer): void => {

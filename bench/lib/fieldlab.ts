@@ -1,5 +1,5 @@
 /** Starts the real Fieldlab CLI against the bench upstream, with a route that exercises sticky splitting. */
-import { existsSync, rmSync } from 'node:fs';
+import { closeSync, existsSync, openSync, rmSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
@@ -28,6 +28,10 @@ export interface ConfigSlots {
 export interface FieldlabOptions {
   config?: (slots: ConfigSlots) => string;
   args?: string[];
+  /** The default config with access logs on (a production setting); stdout then goes to a file. */
+  accessLog?: boolean;
+  /** Extra node flags before the CLI script (e.g. `--cpu-prof`). */
+  nodeFlags?: string[];
 }
 
 /** Temp dirs of running Fieldlabs, removed synchronously if the bench exits (Ctrl-C, deadline) first. */
@@ -43,15 +47,16 @@ function trackDir(dir: string): void {
 }
 
 /**
- * Route matching + a 50/50 sticky split on x-user-id, so every request pays for the match, the key
- * extraction, the hash and the arm assignment. Both arms point at the same upstream so the split itself
- * cannot change the upstream's cost. Access logs are off: we measure the proxy, not stdout.
+ * What a production user keeps on: route matching, a 50/50 sticky split on x-user-id (so every request
+ * pays for the match, the key extraction, the hash and the arm assignment), guardrails on the route,
+ * metrics and rollups (always on), and, with `access`, one access-log line per request. Both arms point
+ * at the same upstream so the split itself cannot change the upstream's cost.
  */
-function configYaml(listen: number, admin: number, upstream: number): string {
+function configYaml(listen: number, admin: number, upstream: number, access: boolean): string {
   return `listen: 127.0.0.1:${listen}
 admin: { listen: 127.0.0.1:${admin} }
 store: "sqlite::memory:"
-log: { level: warn, access: false }
+log: { level: warn, access: ${access} }
 drainTimeout: 2s
 upstreams:
   control: http://127.0.0.1:${upstream}
@@ -62,6 +67,9 @@ routes:
     arms: { control: control, variant: variant }
     split: { variant: 50 }
     sticky: [header:x-user-id]
+    guardrails:
+      slo: { availability: 99.9%, latency: { p99: 800ms } }
+      onBreach: alert
 `;
 }
 
@@ -79,8 +87,15 @@ export async function startFieldlab(upstreamPort: number, timeoutMs: number, opt
   trackDir(dir);
   const [port, adminPort] = [await freePort(), await freePort()];
   const config = join(dir, 'fieldlab.yaml');
-  await writeFile(config, opts.config ? opts.config({ listen: port, admin: adminPort, dir }) : configYaml(port, adminPort, upstreamPort));
-  const child = spawnNode('fieldlab', [FIELDLAB_CLI, 'start', '--config', config, ...(opts.args ?? [])], ROOT);
+  const text = opts.config
+    ? opts.config({ listen: port, admin: adminPort, dir })
+    : configYaml(port, adminPort, upstreamPort, !!opts.accessLog);
+  await writeFile(config, text);
+  // Access lines go to a file, as they would in production; the parent reading them would cost the loader.
+  const out = opts.accessLog ? openSync(join(dir, 'stdout.log'), 'w') : undefined;
+  const args = [...(opts.nodeFlags ?? []), FIELDLAB_CLI, 'start', '--config', config, ...(opts.args ?? [])];
+  const child = spawnNode('fieldlab', args, ROOT, out);
+  if (out !== undefined) closeSync(out);
   const stop = async (): Promise<void> => {
     await child.stop();
     await rm(dir, { recursive: true, force: true });

@@ -17,6 +17,18 @@ export interface LoadResult {
   statusCodes: Record<string, number>;
   /** Upstream requests per Fieldlab arm during the run (empty for peers that don't split). */
   arms: Record<string, number>;
+  /** CPU per answered request from the processes' own counters (/proc), when measured. */
+  cpu?: RunCpu;
+}
+
+/** CPU time per request of each process in the run, in µs; `foreignCores`: other people's load. */
+export interface RunCpu {
+  /** The proxy peer's process (undefined for `direct`, which has no proxy). */
+  proxyUs: number | undefined;
+  upstreamUs: number;
+  loaderUs: number;
+  /** Busy cores not accounted for by the bench's processes during the run. */
+  foreignCores: number;
 }
 
 export interface LoadOptions {

@@ -4,8 +4,12 @@ import { spawnNode, waitForPortLine, type Child } from './children.js';
 import { startFieldlab } from './fieldlab.js';
 import { BENCH_DIR } from './paths.js';
 
-/** Measurement order of a pass; a second pass runs it reversed to cancel drift (thermal, page cache). */
-export const PEERS = ['direct', 'undici', 'http-proxy', 'fieldlab'] as const;
+/**
+ * Measurement order of a pass; a second pass runs it reversed to cancel drift (thermal, page cache).
+ * `fieldlab` runs with every production feature on, access log included; `fieldlab-nolog` is the same
+ * without the access log, so the log's own cost is the difference of two peers in one run.
+ */
+export const PEERS = ['direct', 'undici', 'http-proxy', 'fieldlab-nolog', 'fieldlab'] as const;
 export type PeerName = (typeof PEERS)[number];
 
 /** A peer ready to take load on `port`; `pid` is the process whose RSS matters (none for direct). */
@@ -37,7 +41,8 @@ export async function startPeer(name: PeerName, upstreamPort: number): Promise<R
       return { port: upstreamPort, pid: undefined, stop: async () => {} };
     case 'undici':
     case 'http-proxy': {
-      const child = spawnNode(name, [join(BENCH_DIR, 'peers', `${name === 'undici' ? 'undici-proxy' : 'http-proxy'}.js`), origin]);
+      const script = join(BENCH_DIR, 'peers', `${name === 'undici' ? 'undici-proxy' : 'http-proxy'}.js`);
+      const child = spawnNode(name, [...profileFlags(name), script, origin]);
       try {
         return { port: await waitForPortLine(child, STARTUP_TIMEOUT_MS), pid: child.proc.pid, stop: () => child.stop() };
       } catch (err) {
@@ -45,9 +50,19 @@ export async function startPeer(name: PeerName, upstreamPort: number): Promise<R
         throw err;
       }
     }
-    case 'fieldlab': {
-      const fl = await startFieldlab(upstreamPort, STARTUP_TIMEOUT_MS);
+    case 'fieldlab':
+    case 'fieldlab-nolog': {
+      const fl = await startFieldlab(upstreamPort, STARTUP_TIMEOUT_MS, { accessLog: name === 'fieldlab', nodeFlags: profileFlags(name) });
       return { port: fl.port, pid: fl.child.proc.pid, stop: fl.stop };
     }
   }
+}
+
+/**
+ * `BENCH_CPU_PROF=DIR` profiles every proxy peer (`node --cpu-prof`), one .cpuprofile per run in DIR, so
+ * Fieldlab and the bare undici proxy are profiled under the same load in the same run.
+ */
+function profileFlags(name: PeerName): string[] {
+  const dir = process.env.BENCH_CPU_PROF;
+  return dir ? ['--cpu-prof', '--cpu-prof-dir', dir, '--cpu-prof-name', `${name}-${Date.now()}.cpuprofile`] : [];
 }
