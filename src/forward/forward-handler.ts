@@ -34,6 +34,18 @@ const REASON = /^[\t\x20-\x7e\x80-\xff]*$/;
 const STALL_GRACE_MS = 500;
 const watch = createWatch(250);
 
+/** Where a response's ForwardHandler rides, for the shared listeners below. */
+const HANDLER = Symbol('fieldlab.forwardHandler');
+type HandledResponse = ServerResponse & { [HANDLER]?: ForwardHandler };
+
+function onClientClose(this: HandledResponse): void {
+  this[HANDLER]?.clientClosed();
+}
+
+function onClientDrain(this: HandledResponse): void {
+  this[HANDLER]?.drained();
+}
+
 function coded(def: FieldlabErrorDef): Error {
   return Object.assign(new Error(def.message), { code: def.code });
 }
@@ -51,6 +63,8 @@ export class ForwardHandler implements Dispatcher.DispatchHandler, Waiter, BodyS
   readonly #listener: ForwardListener;
   readonly #opts: Dispatcher.DispatchOptions;
   #controller: Dispatcher.DispatchController | undefined;
+  /** The controller the final response came with: what a drain resumes. */
+  #responseController: Dispatcher.DispatchController | undefined;
   /** performance.now() when the request was on the wire (see ForwardOutcome.upstreamMs). */
   #sentAt = 0;
   #streamedBodyEnd = 0;
@@ -62,8 +76,10 @@ export class ForwardHandler implements Dispatcher.DispatchHandler, Waiter, BodyS
   #dispatched = false;
   #slot = false;
   #relayTrailers = false;
-  /** The upstream's final head, written with the first body byte or the end. */
-  #head: (() => void) | undefined;
+  /** The upstream's final head, written with the first body byte or the end (status 0: none pending). */
+  #headStatus = 0;
+  #headReason: string | undefined;
+  #headFields: Record<string, string | string[]> | undefined;
   /** The proxy's own reason to end the exchange (stall, slow upload, queue); wins over undici's error. */
   #cut: FieldlabErrorDef | undefined;
   /** The current upload-rate window: when it began and the bytes that arrived in it. */
@@ -91,18 +107,24 @@ export class ForwardHandler implements Dispatcher.DispatchHandler, Waiter, BodyS
     this.#limits = limits;
     this.#listener = listener;
     this.#opts = opts;
-    // A client that goes away cancels the upstream request (and frees its connection slot).
-    res.once('close', () => {
-      if (this.#finished || res.writableFinished) return;
-      this.#finish(FL_CLIENT_ABORTED.status, FL_CLIENT_ABORTED.code);
-      if (this.#controller) this.#controller.abort(coded(FL_CLIENT_ABORTED));
-      else if (!this.#dispatched) this.outer.onResponseError?.(undefined as never, coded(FL_CLIENT_ABORTED));
-    });
+    // A client that goes away cancels the upstream request (and frees its connection slot). One shared
+    // listener function (the handler rides on the response) instead of a closure and a once-wrapper per
+    // request; 'close' is emitted once.
+    (res as HandledResponse)[HANDLER] = this;
+    res.on('close', onClientClose);
     if (target.hasBody && limits.minUploadRate > 0) {
       this.#uploading = true;
       this.#windowStart = performance.now();
       watch.add(this);
     }
+  }
+
+  /** The client's response closed: cancel unless it was complete. */
+  clientClosed(): void {
+    if (this.#finished || this.#res.writableFinished) return;
+    this.#finish(FL_CLIENT_ABORTED.status, FL_CLIENT_ABORTED.code);
+    if (this.#controller) this.#controller.abort(coded(FL_CLIENT_ABORTED));
+    else if (!this.#dispatched) this.outer.onResponseError?.(undefined as never, coded(FL_CLIENT_ABORTED));
   }
 
   // --- before dispatch: body, admission -------------------------------------------------------
@@ -263,9 +285,11 @@ export class ForwardHandler implements Dispatcher.DispatchHandler, Waiter, BodyS
     // a bad one would throw here, after Node has already stored it.
     // The head is written with the first body byte (or the end): Node sends it no sooner anyway, and
     // until then an upstream error (a malformed first chunk) can still be a clean 502, not an empty reply.
-    const reason = statusMessage && REASON.test(statusMessage) ? statusMessage : undefined;
-    this.#head = () => res.writeHead(statusCode, reason, out);
-    res.on('drain', () => this.#drained(controller));
+    this.#headReason = statusMessage && (statusMessage === 'OK' || REASON.test(statusMessage)) ? statusMessage : undefined;
+    this.#headFields = out;
+    this.#headStatus = statusCode;
+    this.#responseController = controller;
+    res.on('drain', onClientDrain);
   }
 
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
@@ -283,12 +307,13 @@ export class ForwardHandler implements Dispatcher.DispatchHandler, Waiter, BodyS
     }
   }
 
-  #drained(controller: Dispatcher.DispatchController): void {
+  /** The client read what was buffered: resume the upstream if it was paused for it. */
+  drained(): void {
     if (!this.#pausedAt) return;
     this.#pausedAt = 0;
     this.#unstall();
     if (!this.#uploading) watch.delete(this);
-    controller.resume();
+    this.#responseController?.resume();
   }
 
   onResponseEnd(_controller: Dispatcher.DispatchController, trailers: Record<string, string | string[] | undefined>): void {
@@ -330,15 +355,16 @@ export class ForwardHandler implements Dispatcher.DispatchHandler, Waiter, BodyS
   }
 
   #flushHead(): void {
-    const head = this.#head;
-    this.#head = undefined;
-    head?.();
+    const status = this.#headStatus;
+    if (status === 0) return;
+    this.#headStatus = 0;
+    this.#res.writeHead(status, this.#headReason, this.#headFields);
   }
 
   #reply(def: FieldlabErrorDef): void {
     const res = this.#res;
     // A final head not yet written never reached the client: ours replaces it.
-    this.#head = undefined;
+    this.#headStatus = 0;
     const sent = res.headersSent;
     // Drain what is left of the client's body so the connection can be reused for the next request
     // (not after a too-slow upload: that body is not waited for).

@@ -26,6 +26,23 @@ const REQUEST_DROP = new Set([
   'http2-settings',
 ]);
 
+/**
+ * Client header names as sent → lower-cased name, or '' when the name is always dropped. Clients send
+ * the same few dozen names over and over, so one lookup replaces a toLowerCase and two set lookups per
+ * header. Bounded: past MAX_NAMES new names are just computed (never an outsider-fillable cache).
+ */
+const nameVerdicts = new Map<string, string>();
+const MAX_NAMES = 1024;
+
+function verdictOf(name: string): string {
+  const known = nameVerdicts.get(name);
+  if (known !== undefined) return known;
+  const lower = name.toLowerCase();
+  const verdict = HOP_BY_HOP.has(lower) || REQUEST_DROP.has(lower) ? '' : lower;
+  if (nameVerdicts.size < MAX_NAMES) nameVerdicts.set(name, verdict);
+  return verdict;
+}
+
 /** What the proxy adds to the upstream request. */
 export interface ForwardedInfo {
   readonly host: string | undefined;
@@ -64,8 +81,8 @@ export function upstreamRequestHeaders(raw: readonly string[], info: ForwardedIn
   const out: string[] = [];
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i]!;
-    const lower = name.toLowerCase();
-    if (HOP_BY_HOP.has(lower) || REQUEST_DROP.has(lower) || named?.has(lower)) continue;
+    const lower = verdictOf(name);
+    if (lower === '' || named?.has(lower)) continue;
     out.push(name, raw[i + 1]!);
   }
   if (info.host) out.push('host', info.host);
@@ -93,14 +110,7 @@ export function upstreamRequestHeaders(raw: readonly string[], info: ForwardedIn
  */
 export function clientResponseHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string | string[]> {
   const conn = headers.connection;
-  const named = conn
-    ? new Set(
-        String(conn)
-          .toLowerCase()
-          .split(',')
-          .map((s) => s.trim()),
-      )
-    : undefined;
+  const named = conn ? namedIn(String(conn)) : undefined;
   const out: Record<string, string | string[]> = {};
   for (const name in headers) {
     const value = headers[name];
@@ -108,6 +118,25 @@ export function clientResponseHeaders(headers: Record<string, string | string[] 
     out[name] = value;
   }
   return out;
+}
+
+/** The last few Connection values seen → the extra names they list (undefined: none beyond hop-by-hop). */
+const connectionMemo = new Map<string, Set<string> | undefined>();
+
+/**
+ * Names a response's Connection lists, lower-cased. An upstream sends the same value on every response
+ * (`keep-alive`), so it is parsed once; a value naming only hop-by-hop fields names nothing extra.
+ */
+function namedIn(conn: string): Set<string> | undefined {
+  if (connectionMemo.has(conn)) return connectionMemo.get(conn);
+  const names = conn
+    .toLowerCase()
+    .split(',')
+    .map((t) => t.trim())
+    .filter((t) => t !== '' && !HOP_BY_HOP.has(t));
+  const named = names.length > 0 ? new Set(names) : undefined;
+  if (connectionMemo.size < 64) connectionMemo.set(conn, named);
+  return named;
 }
 
 /**

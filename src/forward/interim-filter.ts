@@ -63,14 +63,15 @@ export function dropContinues(socket: Socket): void {
   let atHead = true;
   let held: Buffer | undefined;
   let requests = 0;
-  socket.write = function (this: Socket, chunk: unknown, ...rest: unknown[]) {
+  // Fixed arity instead of rest arguments: no array per write (Writable.write treats undefined as absent).
+  socket.write = function (this: Socket, chunk: unknown, encoding?: unknown, cb?: unknown) {
     if (typeof chunk === 'string' && REQUEST_LINE.test(chunk)) {
       atHead = true;
       if (starting) starting.reused = requests > 0;
       starting = undefined;
       requests++;
     }
-    return (write as (...a: unknown[]) => boolean).call(this, chunk, ...rest);
+    return (write as (c: unknown, e?: unknown, f?: unknown) => boolean).call(this, chunk, encoding, cb);
   } as Socket['write'];
   socket.push = function (this: Socket, chunk: unknown, encoding?: BufferEncoding) {
     if (chunk === null) {
@@ -87,7 +88,7 @@ export function dropContinues(socket: Socket): void {
         if (buf.length > 0) held = buf;
         return true;
       }
-      if (buf.compare(HTTP1, 0, HTTP1.length, 0, HTTP1.length) !== 0) break;
+      if (!startsWithHttp1(buf)) break;
       // Only a well-formed `HTTP/1.x 1dd ` status line is an interim head (RFC 9112 §4: three
       // digits, then SP); `1000`, `100x` … go to undici untouched, which rejects them (502).
       const interim =
@@ -112,6 +113,12 @@ export function dropContinues(socket: Socket): void {
     atHead = false;
     return push.call(this, buf);
   } as Socket['push'];
+}
+
+/** `buf` starts with `HTTP/1.`; byte by byte, cheaper than Buffer#compare on a 13+ byte head. */
+function startsWithHttp1(buf: Buffer): boolean {
+  for (let i = 0; i < HTTP1.length; i++) if (buf[i] !== HTTP1[i]) return false;
+  return true;
 }
 
 function isDigit(b: number): boolean {

@@ -12,16 +12,34 @@ export interface OutcomeRules {
   readonly slowMs: number;
 }
 
+/** Rules per guardrails config object: compiled once, not per request (config objects are immutable). */
+const compiled = new WeakMap<RawGuardrails, OutcomeRules>();
+const DEFAULT_RULES: OutcomeRules = { badStatuses: new Set(), slowMs: Number.POSITIVE_INFINITY };
+
 /** Rules for a route (defaults when it has no `guardrails:`). */
 export function outcomeRules(g: RawGuardrails | undefined): OutcomeRules {
-  return { badStatuses: new Set(g?.badStatuses ?? []), slowMs: g?.slo.latency?.p99 ?? Number.POSITIVE_INFINITY };
+  if (!g) return DEFAULT_RULES;
+  let rules = compiled.get(g);
+  if (!rules)
+    compiled.set(g, (rules = { badStatuses: new Set(g.badStatuses ?? []), slowMs: g.slo.latency?.p99 ?? Number.POSITIVE_INFINITY }));
+  return rules;
 }
+
+/** How an exchange counts. */
+export type Outcome = Readonly<{ bad: boolean; slow: boolean; counted: boolean }>;
+
+// The five possible answers, shared: classifying allocates nothing (three observers call it per request).
+const NOT_COUNTED: Outcome = Object.freeze({ bad: false, slow: false, counted: false });
+const OUTCOMES: readonly Outcome[] = [false, true].flatMap((bad) =>
+  [false, true].map((slow) => Object.freeze({ bad, slow, counted: true })),
+);
 
 /**
  * Classifies one exchange.
  * @example classifyOutcome(rules, 503, 12) // { bad: true, slow: false, counted: true }
  */
-export function classifyOutcome(rules: OutcomeRules, status: number, latencyMs: number): { bad: boolean; slow: boolean; counted: boolean } {
-  if (status === 499) return { bad: false, slow: false, counted: false };
-  return { bad: status >= 500 || status === 0 || rules.badStatuses.has(status), slow: latencyMs > rules.slowMs, counted: true };
+export function classifyOutcome(rules: OutcomeRules, status: number, latencyMs: number): Outcome {
+  if (status === 499) return NOT_COUNTED;
+  const bad = status >= 500 || status === 0 || rules.badStatuses.has(status);
+  return OUTCOMES[(bad ? 2 : 0) + (latencyMs > rules.slowMs ? 1 : 0)]!;
 }

@@ -53,8 +53,8 @@ export function checkTarget(req: IncomingMessage, paths: PathPolicy): RequestTar
   }
   if (hostHeader === undefined && req.httpVersionMinor === 1) return bad(FL_BAD_HOST, 'no Host header');
   hostHeader ??= '';
-  const port = hostHeader.match(/:(\d+)$/);
-  if (hostHeader !== '' && (!HOST.test(hostHeader) || (port && Number(port[1]) > 65535))) return bad(FL_BAD_HOST, 'invalid Host');
+  const host = hostOf(hostHeader);
+  if (host === undefined) return bad(FL_BAD_HOST, 'invalid Host');
 
   const url = req.url ?? '';
   // Only origin-form targets (RFC 9112 §3.2.1); a reverse proxy has no business with absolute-form.
@@ -68,6 +68,24 @@ export function checkTarget(req: IncomingMessage, paths: PathPolicy): RequestTar
   const normalized = normalizePath(rawPath, paths);
   if (!normalized.ok) return bad(FL_BAD_PATH, normalized.reason);
   const path = normalized.path;
-  const host = hostHeader.replace(/:\d+$/, '').replace(/\.$/, '').toLowerCase();
   return { ok: true, host, hostHeader, path, url: path === rawPath ? url : q === -1 ? path : `${path}?${query}`, query };
+}
+
+/** Valid Host headers seen → their routing host. Bounded, and only valid values enter it. */
+const hosts = new Map<string, string>();
+const MAX_HOSTS = 256;
+
+/**
+ * The routing host of a Host header (no port, no trailing dot, lower-cased), or undefined when invalid.
+ * A proxy sees the same few Host values all day: the regexes run once per value, not per request.
+ */
+function hostOf(hostHeader: string): string | undefined {
+  if (hostHeader === '') return '';
+  const known = hosts.get(hostHeader);
+  if (known !== undefined) return known;
+  const port = hostHeader.match(/:(\d+)$/);
+  if (!HOST.test(hostHeader) || (port && Number(port[1]) > 65535)) return undefined;
+  const host = hostHeader.replace(/:\d+$/, '').replace(/\.$/, '').toLowerCase();
+  if (hosts.size < MAX_HOSTS) hosts.set(hostHeader, host);
+  return host;
 }

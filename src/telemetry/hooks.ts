@@ -105,47 +105,54 @@ export function namedObserver(name: string, o: ExchangeObserver): ExchangeObserv
  */
 export function beginExchange(observers: readonly ExchangeObserver[], x: ExchangeInfo, guard: ObserverGuard): ExchangeTracker | undefined {
   if (observers.length === 0) return undefined;
-  let trackers: ExchangeTracker[] | undefined;
-  let names: string[] | undefined;
+  // One array per exchange, aligned with `observers` (names are read from there only on a failure).
+  let trackers: (ExchangeTracker | undefined)[] | undefined;
   for (let i = 0; i < observers.length; i++) {
     const o = observers[i]!;
     let t: ExchangeTracker | undefined;
     try {
       t = o.begin(x);
     } catch (err) {
-      guard.failed(o.name ?? `observer-${i}`, err);
+      guard.failed(nameOf(observers, i), err);
       continue;
     }
     if (!t) continue;
-    (trackers ??= []).push(t);
-    (names ??= []).push(o.name ?? `observer-${i}`);
+    (trackers ??= new Array<ExchangeTracker | undefined>(observers.length))[i] = t;
   }
-  return trackers ? new GuardedTrackers(trackers, names!, guard) : undefined;
+  return trackers ? new GuardedTrackers(trackers, observers, guard) : undefined;
+}
+
+function nameOf(observers: readonly ExchangeObserver[], i: number): string {
+  return observers[i]!.name ?? `observer-${i}`;
 }
 
 /** The trackers of one exchange behind one guarded facade. */
 class GuardedTrackers implements ExchangeTracker {
   readonly traceparent: string | undefined;
   readonly traceId: string | undefined;
-  readonly #all: readonly ExchangeTracker[];
-  readonly #names: readonly string[];
+  /** Sparse: index i is observer i's tracker, or a hole when it returned none. */
+  readonly #all: readonly (ExchangeTracker | undefined)[];
+  readonly #observers: readonly ExchangeObserver[];
   readonly #guard: ObserverGuard;
 
-  constructor(all: readonly ExchangeTracker[], names: readonly string[], guard: ObserverGuard) {
+  constructor(all: readonly (ExchangeTracker | undefined)[], observers: readonly ExchangeObserver[], guard: ObserverGuard) {
     this.#all = all;
-    this.#names = names;
+    this.#observers = observers;
     this.#guard = guard;
-    const traced = all.find((t) => t.traceparent !== undefined || t.traceId !== undefined);
+    let traced: ExchangeTracker | undefined;
+    for (const t of all) if (t && (t.traceparent !== undefined || t.traceId !== undefined)) traced ??= t;
     this.traceparent = traced?.traceparent;
     this.traceId = traced?.traceId;
   }
 
   end(outcome: ForwardOutcome, totalMs: number): void {
     for (let i = 0; i < this.#all.length; i++) {
+      const t = this.#all[i];
+      if (!t) continue;
       try {
-        this.#all[i]!.end(outcome, totalMs);
+        t.end(outcome, totalMs);
       } catch (err) {
-        this.#guard.failed(this.#names[i]!, err);
+        this.#guard.failed(nameOf(this.#observers, i), err);
       }
     }
   }
@@ -155,13 +162,13 @@ class GuardedTrackers implements ExchangeTracker {
     let names: string[] | undefined;
     for (let i = 0; i < this.#all.length; i++) {
       try {
-        const s = this.#all[i]!.shadow?.(name, kind);
+        const s = this.#all[i]?.shadow?.(name, kind);
         if (s) {
           (subs ??= []).push(s);
-          (names ??= []).push(this.#names[i]!);
+          (names ??= []).push(nameOf(this.#observers, i));
         }
       } catch (err) {
-        this.#guard.failed(this.#names[i]!, err);
+        this.#guard.failed(nameOf(this.#observers, i), err);
       }
     }
     if (!subs) return undefined;
