@@ -1,9 +1,12 @@
 /**
  * The route table: routes compiled to cheap predicates, first match wins. Host, method and header
- * checks are precomputed at config compile; a request walks the list once.
+ * checks are precomputed at config compile; a request asks the route list's index (route-index.ts),
+ * which tries only the routes whose literal path prefix the request's path has, so matching does not
+ * slow down as routes are added. `findRouteLinear` is the plain walk the index must agree with.
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import { compilePath, type PathMatcher } from './path-matcher.js';
+import { buildRouteIndex, type RouteIndex } from './route-index.js';
 
 /** What route matching needs to know about a request. */
 export interface MatchInput {
@@ -65,11 +68,24 @@ function hostMatcher(pattern: string): (host: string) => boolean {
   return (h) => h === p;
 }
 
+/** One index per route list: a snapshot's list is immutable, so it is built once, at its first request. */
+const indexes = new WeakMap<readonly object[], RouteIndex<unknown>>();
+
 /**
  * Finds the first route whose matcher accepts the request.
  * @example findRoute(snapshot.routes, input)?.name
  */
 export function findRoute<R extends { readonly matcher: RouteMatcher }>(routes: readonly R[], req: MatchInput): R | undefined {
+  let index = indexes.get(routes) as RouteIndex<R> | undefined;
+  if (!index) indexes.set(routes, (index = buildRouteIndex(routes)));
+  return index.find(req);
+}
+
+/**
+ * The reference: every route in order until one matches (what the index is tested against).
+ * @example findRouteLinear(snapshot.routes, input)?.name
+ */
+export function findRouteLinear<R extends { readonly matcher: RouteMatcher }>(routes: readonly R[], req: MatchInput): R | undefined {
   for (const route of routes) if (route.matcher.matches(req)) return route;
   return undefined;
 }
