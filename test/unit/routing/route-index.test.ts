@@ -1,18 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { mulberry32 as rng } from '../../../src/stats/random.js';
 import { buildRouteIndex } from '../../../src/routing/route-index.js';
 import { compileMatch, findRoute, findRouteLinear, type MatchInput, type MatchSpec } from '../../../src/routing/route-table.js';
-
-/** Deterministic PRNG (mulberry32): a failing seed reproduces. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 // A small alphabet of segments so random routes and paths collide often (overlaps are the point).
 const SEGMENTS = ['api', 'v1', 'v2', 'users', 'items', '1', '42', 'a', 'b', 'a:b', ''];
