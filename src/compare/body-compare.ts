@@ -14,7 +14,8 @@
  */
 import { diffBytes } from './bytes-diff.js';
 import { contentClass, mediaType } from './content.js';
-import { codingsOf, decodeBody, type Decoded } from './decode.js';
+import { codingsOf, type Decoded } from './decode.js';
+import { decodedOf, jsonOf } from './parsed.js';
 import { diffJson } from './json-diff.js';
 import { diffText } from './text-diff.js';
 import type { CompareSkip } from '../mirror/skip-reasons.js';
@@ -44,7 +45,7 @@ function startsLikeJson(b: Buffer): boolean {
   return b[i] === 0x7b || b[i] === 0x5b;
 }
 
-function classify(r: CapturedResponse, d: Extract<Decoded, { ok: true }>): Side {
+function classify(r: CapturedResponse, d: Extract<Decoded, { ok: true }>, maxBody: number): Side {
   const truncated = r.truncated || d.cut;
   const common = { body: d.body, truncated, identity: codingsOf(r.headers['content-encoding']).length === 0, bodyBytes: r.bodyBytes };
   if (d.body.length === 0) return { ...common, cls: 'empty' };
@@ -54,11 +55,9 @@ function classify(r: CapturedResponse, d: Extract<Decoded, { ok: true }>): Side 
     // A truncated capture has bytes after the cut, so it can never parse: don't pay a JSON.parse of
     // the whole cap (tens of ms for 256 KiB, on the proxy's loop) to learn that.
     if (truncated) return { ...common, cls: 'partial-json' };
-    try {
-      return { ...common, cls: 'json', json: JSON.parse(d.body.toString('utf8')) as unknown };
-    } catch {
-      return { ...common, cls: truncated ? 'partial-json' : 'text' };
-    }
+    // Parsed once per capture: the same primary is compared with every shadow and shown in examples.
+    const parsed = jsonOf(r, maxBody, true);
+    return parsed ? { ...common, cls: 'json', json: parsed.value } : { ...common, cls: 'text' };
   }
   // An untyped prefix of a JSON body doesn't parse, so sniffing calls it text: don't believe it.
   if (truncated && mediaType(ct) === '' && startsLikeJson(d.body)) return { ...common, cls: 'partial-json' };
@@ -111,11 +110,11 @@ function diffFlat(a: Side, b: Side): BodyDiff {
  * @example compareBody(primary, candidate, rules) // { fields: [{ field: 'body:$.total', kind: 'value', … }], compared: ['body:$', …] }
  */
 export function compareBody(p: CapturedResponse, c: CapturedResponse, rules: CompareRules): BodyDiff {
-  const dp = decodeBody(p.body, p.headers, { maxBody: rules.maxBody, truncated: p.truncated });
-  const dc = decodeBody(c.body, c.headers, { maxBody: rules.maxBody, truncated: c.truncated });
+  const dp = decodedOf(p, rules.maxBody);
+  const dc = decodedOf(c, rules.maxBody);
   if (!dp.ok || !dc.ok) return undecodable(p, dp, c, dc);
-  const a = classify(p, dp);
-  const b = classify(c, dc);
+  const a = classify(p, dp, rules.maxBody);
+  const b = classify(c, dc, rules.maxBody);
   if (a.cls === 'empty' && b.cls === 'empty') return { fields: [], compared: [] };
   if (a.cls === 'partial-json' || b.cls === 'partial-json') return { fields: [], compared: [], skipped: 'body-truncated' };
   if (a.cls === 'json' && b.cls === 'json') {

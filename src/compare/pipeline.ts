@@ -10,8 +10,7 @@ import type { PairSink } from '../mirror/mirror.js';
 import type { CompareSkip, SkipReason } from '../mirror/skip-reasons.js';
 import { comparePair } from './compare.js';
 import { createPairCounter, type PairCounter, type PairCounts } from './pair-counts.js';
-import { contentClass } from './content.js';
-import { decodeBody } from './decode.js';
+import { decodedOf, jsonOf } from './parsed.js';
 import { flattenLeaves } from './flatten.js';
 import { createRepeatNoise, repeatKey, type RepeatLearner } from './repeat-noise.js';
 import { redactJson } from './redact.js';
@@ -232,19 +231,13 @@ function recordExamples(pair: ComparePair, shadow: CompiledShadow, diff: PairDif
 }
 
 function decoded(res: CapturedResponse, maxBody: number): Buffer | undefined {
-  const d = decodeBody(res.body, res.headers, { maxBody, truncated: res.truncated });
+  const d = decodedOf(res, maxBody);
   return d.ok ? d.body : undefined;
 }
 
+/** Decoded and parsed once per capture (parsed.ts), however many shadows and examples read it. */
 function parseJson(res: CapturedResponse, maxBody: number): unknown {
-  if (res.truncated) return undefined;
-  const body = decoded(res, maxBody);
-  if (!body || contentClass(res.headers['content-type'], body) !== 'json') return undefined;
-  try {
-    return JSON.parse(body.toString('utf8')) as unknown;
-  } catch {
-    return undefined;
-  }
+  return jsonOf(res, maxBody)?.value;
 }
 
 /** A body as stored in an example: decoded, redacted when JSON, capped. */
