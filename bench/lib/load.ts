@@ -37,14 +37,16 @@ export interface LoadOptions {
   connections: number;
   /** Distinct x-user-id values to rotate over, so sticky hashing sees many keys. */
   users: number;
+  /** Extra request headers on every request (config-size bench: 60 headers). */
+  headers?: Record<string, string>;
 }
 
 /** The path every request uses; Fieldlab's bench route matches /api/*. */
 export const PATH = '/api/items/1';
 
 /** Requests are prebuilt once: autocannon serialises static requests up front, so rotation costs it nothing. */
-function requestsFor(users: number): autocannon.Request[] {
-  return Array.from({ length: users }, (_, i) => ({ method: 'GET', path: PATH, headers: { 'x-user-id': `user-${i}` } }));
+function requestsFor(users: number, extra: Record<string, string> = {}): autocannon.Request[] {
+  return Array.from({ length: users }, (_, i) => ({ method: 'GET', path: PATH, headers: { ...extra, 'x-user-id': `user-${i}` } }));
 }
 
 /**
@@ -63,7 +65,7 @@ export function runLoad(opts: LoadOptions): Promise<LoadResult> {
         pipelining: 1,
         duration: opts.durationS,
         timeout: 10,
-        requests: requestsFor(opts.users),
+        requests: requestsFor(opts.users, opts.headers),
       },
       (err, r) => {
         if (err) return reject(err);

@@ -46,7 +46,7 @@ export function buildRouteIndex<R extends { readonly matcher: RouteMatcher }>(ro
       while (node && start <= path.length) {
         const end = path.indexOf('/', start);
         const stop = end === -1 ? path.length : end;
-        node = node.children.get(path.slice(start, stop));
+        node = node.children.size === 0 ? undefined : node.children.get(path.slice(start, stop));
         if (node) best = firstMatch(node, routes, req, best);
         start = stop + 1;
       }
