@@ -124,7 +124,7 @@ async function main(): Promise<void> {
   const warmupS = int('warmup', values.warmup, 0, 60);
   const only = values.only?.split(',');
   const scenarios = SCENARIOS.filter((s) => !only || only.includes(s.name) || s === BASE);
-  installCleanup((scenarios.length + 1) * (durationS + warmupS + 40) * 1000 + 60_000);
+  installCleanup((scenarios.length + 1) * (durationS + warmupS + 60) * 2000 + 120_000);
   const small = await startUpstream();
   const big = scenarios.some((s) => s.bigBody) ? await startBig() : undefined;
   const rows: Row[] = [];
