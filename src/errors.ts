@@ -191,3 +191,21 @@ export const FL_FLEET_UNAVAILABLE = defineError(
   503,
   'the fleet database is unreachable; this replica serves its last weights and decides rollbacks alone',
 );
+
+// --- traces receiver (`traces.listen`: the services' own spans, never the proxy port) ---
+export const FL_OTLP_TOO_LARGE = defineError(
+  'FL_OTLP_TOO_LARGE',
+  413,
+  'OTLP request body (or its decompressed size) above traces.maxBody: batch refused, nothing kept or forwarded',
+);
+export const FL_OTLP_MALFORMED = defineError(
+  'FL_OTLP_MALFORMED',
+  400,
+  'OTLP request body is not a valid ExportTraceServiceRequest (protobuf or JSON): batch refused',
+);
+export const FL_OTLP_UNSUPPORTED = defineError(
+  'FL_OTLP_UNSUPPORTED',
+  415,
+  'OTLP request with a Content-Type other than application/x-protobuf or application/json, or a Content-Encoding other than gzip',
+);
+export const FL_OTLP_NOT_FOUND = defineError('FL_OTLP_NOT_FOUND', 404, 'the traces receiver only answers POST /v1/traces');

@@ -12,6 +12,7 @@ import { Experiment } from './schema-experiment.js';
 import { Layers } from './schema-targeting.js';
 import { parseCidr } from '../net/cidr.js';
 import { Force } from './schema-force.js';
+import { Traces } from './schema-traces.js';
 import { checkReferences } from './schema-references.js';
 
 const StickySource = z
@@ -104,6 +105,7 @@ export const ConfigSchema = z
     fleet: Fleet.prefault({}),
     workers: Workers.prefault(1),
     tracing: Tracing.optional(),
+    traces: Traces.optional(),
     admin: z
       .strictObject({
         listen: Listen.prefault('127.0.0.1:9901'),
