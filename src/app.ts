@@ -9,6 +9,7 @@ import { createPoolRegistry } from './forward/pools.js';
 import { type ForwardStats, forwardStats } from './forward/stats.js';
 import { createShadowDispatcher, type DispatcherStats } from './mirror/dispatcher.js';
 import { tapPairSink, type PairTap } from './mirror/sink-tap.js';
+import type { PairSink } from './mirror/mirror.js';
 import { diffRoutes } from './admin/diffs-api.js';
 import { rollupRoutes } from './admin/rollups-api.js';
 import { createMinuteRollup } from './telemetry/minute-rollup.js';
@@ -36,6 +37,7 @@ import { collectAppState } from './telemetry/metrics-state.js';
 import { withForceMetrics } from './routing/force-stats.js';
 import { withAudienceMetrics } from './routing/audience-stats.js';
 import type { Tracing } from './telemetry/tracing.js';
+import type { Traces, TracesStats } from './traces/traces.js';
 import { createComparePipeline, type PipelineStats } from './compare/pipeline.js';
 import { createDiffBatcher, type DiffBatcherStats } from './storage/batcher.js';
 import { openStore } from './storage/open.js';
@@ -60,6 +62,8 @@ export interface MirrorStats {
   readonly storage: DiffBatcherStats;
   /** The store backend's own counters (SQLite: its worker thread's requests, drops and time). */
   readonly store: Readonly<Record<string, number>>;
+  /** The traces receiver and span join (only with `traces:`). */
+  readonly traces?: TracesStats;
 }
 
 /** How to build an app. */
@@ -100,6 +104,10 @@ export interface App {
   guardrails(): GuardrailsRuntime;
   /** The tracer configured by `tracing:` (undefined without one). */
   tracing(): Tracing | undefined;
+  /** The OTLP receiver and span-tree join configured by `traces:` (undefined without one). */
+  traces(): Traces | undefined;
+  /** The traces receiver's port, when `traces.listen` is configured. */
+  tracesPort(): number | undefined;
   /** Writes per-minute arm rollups now (all minutes, including the current one, by default). */
   flushRollups(all?: boolean): Promise<void>;
   /** Writes pending experiment exposures and goal events now (tests, CLI). */
@@ -188,6 +196,16 @@ export async function startApp(opts: AppOptions): Promise<App> {
     onError: (err) => log.warn({ err }, 'shadow-diff batch not stored (dropped and counted)'),
   });
   const pipeline = createComparePipeline({ batcher, onError: (err) => log.error({ err }, 'shadow compare failed') });
+  // Span-tree diffs load only when configured: no `traces:`, no listener, no buffer, no timer. The
+  // receiver is one listener per address, so a `workers: N` group does not run it (README limits).
+  const traces =
+    cfg.traces && !role
+      ? (await import('./traces/traces.js')).createTraces(cfg.traces, batcher, {
+          onError: (what, err) => log.warn({ err }, `${what} failed (dropped and counted)`),
+        })
+      : undefined;
+  if (cfg.traces && !cfg.tracing) log.warn('traces: is set without tracing: — no traceparent is sent upstream, so no span can be joined');
+  if (cfg.traces && role) log.warn('traces: is not available with workers > 1; the receiver is not started');
   const retention = createRetention({
     stores: [store, stores.guardrails, experimentPrunable(stores.experiments, config.current)],
     retentionMs: () => config.current().config.store.retention,
@@ -227,6 +245,7 @@ export async function startApp(opts: AppOptions): Promise<App> {
     compare: pipeline.stats(),
     storage: batcher.stats(),
     store: stores.stats?.() ?? {},
+    ...(traces ? { traces: traces.stats() } : {}),
   });
   const metrics = createMetrics({
     collect: withExperimentMetrics(
@@ -239,6 +258,7 @@ export async function startApp(opts: AppOptions): Promise<App> {
                 shadows: { lanes: dispatcher.lanes, pairs: pipeline.pairCounts },
                 config,
                 ...(tracing ? { tracing: tracing.stats } : {}),
+                ...(traces ? { traces: traces.metrics } : {}),
               }),
             ),
           ),
@@ -276,7 +296,7 @@ export async function startApp(opts: AppOptions): Promise<App> {
     current: config.current,
     log,
     draining: () => draining,
-    mirror: { dispatcher, sink: opts.pairTap ? tapPairSink(pipeline, opts.pairTap) : pipeline },
+    mirror: { dispatcher, sink: pairSink(pipeline, traces, opts.pairTap) },
     observers: () => observers,
     observerGuard,
     responseTap: responseTap.tap,
@@ -343,6 +363,8 @@ export async function startApp(opts: AppOptions): Promise<App> {
     flushExperiments: () => experiments.flush(),
     guardrails: () => guardrails,
     tracing: () => tracing,
+    traces: () => traces,
+    tracesPort: () => (traces?.server.listening ? boundPort(traces.server) : undefined),
     async stop(deadlineMs = config.current().config.drainTimeout, delayMs = config.current().config.drainDelay) {
       if (draining) return;
       draining = true;
@@ -363,6 +385,11 @@ export async function startApp(opts: AppOptions): Promise<App> {
       await experiments.stop();
       metrics.close();
       if (tracing) await raceDeadline(tracing.shutdown(), SHUTDOWN_GRACE_MS);
+      if (traces) {
+        traces.server.close();
+        traces.server.closeAllConnections();
+        await raceDeadline(traces.stop(), SHUTDOWN_GRACE_MS);
+      }
       await batcher.stop();
       // Admin goes before the store: a late admin request must not find a closed database.
       dashboard.hub.close();
@@ -387,6 +414,7 @@ export async function startApp(opts: AppOptions): Promise<App> {
     if (role?.proxy !== false) await (role?.listenProxy ?? listen)(proxy, cfg.listen.host, cfg.listen.port);
     if (role?.admin !== false) await listen(admin, cfg.admin.listen.host, cfg.admin.listen.port);
     if (metricsListener && cfg.metrics) await listen(metricsListener, cfg.metrics.listen.host, cfg.metrics.listen.port);
+    if (traces && cfg.traces) await listen(traces.server, cfg.traces.listen.host, cfg.traces.listen.port);
     await hooks?.started;
   } catch (err) {
     // Nothing may outlive a failed start: the store, timers and pools close as in a stop.
@@ -400,6 +428,7 @@ export async function startApp(opts: AppOptions): Promise<App> {
       ...(role?.proxy !== false ? { listen: boundAddress(proxy) } : {}),
       ...(role?.admin !== false ? { admin: boundAddress(admin) } : {}),
       ...(metricsListener ? { metrics: boundAddress(metricsListener) } : {}),
+      ...(traces ? { traces: boundAddress(traces.server) } : {}),
       config: opts.configFile,
       version: config.current().version,
     },
@@ -414,4 +443,10 @@ function seedRefs(cfg: {
   layers: readonly { name: string; salt?: string | undefined }[];
 }) {
   return [...cfg.routes, ...cfg.layers.map(layerSeedRef)];
+}
+
+/** The mirror's sink: the compare pipeline, seen first by the span join and an embedder's tap. */
+function pairSink(pipeline: PairSink, traces: Traces | undefined, tap: PairTap | undefined): PairSink {
+  const joined = traces ? tapPairSink(pipeline, traces.join.tap) : pipeline;
+  return tap ? tapPairSink(joined, tap) : joined;
 }

@@ -34,6 +34,11 @@ export interface ComparePair {
   readonly routeTemplate: string | undefined;
   readonly requestId: string;
   readonly traceId: string | undefined;
+  /**
+   * The span ids Fieldlab sent in `traceparent` for the primary call and for this copy, when the
+   * trace is sampled: the services' spans below them are the two call trees (traces/).
+   */
+  readonly spans?: { readonly primary: string; readonly candidate: string };
   /** Epoch ms when the primary request arrived. */
   readonly at: number;
   readonly primary: CapturedResponse;

@@ -15,12 +15,7 @@ export const Traces = z
       .optional()
       .describe('Pass-through: every accepted batch is forwarded unchanged to this OTLP/HTTP traces URL (your collector)'),
     maxBody: Size.prefault('4MiB').describe('Largest OTLP request body, compressed or not (413 FL_OTLP_TOO_LARGE beyond)'),
-    maxSpansPerTrace: z
-      .number()
-      .int()
-      .positive()
-      .prefault(1000)
-      .describe('Spans kept per trace; the rest are dropped and counted'),
+    maxSpansPerTrace: z.number().int().positive().prefault(1000).describe('Spans kept per trace; the rest are dropped and counted'),
     maxTraces: z
       .number()
       .int()

@@ -16,6 +16,7 @@ import type { SkipReason } from './skip-reasons.js';
 import type { ExchangeTracker } from '../telemetry/hooks.js';
 import { setHeader } from '../forward/headers.js';
 import { FL_CLIENT_ABORTED } from '../errors.js';
+import { parseTraceparent } from '../telemetry/traceparent.js';
 
 /** Dispatcher "errors" that are not the shadow's fault: the pair is skipped with this reason, not compared. */
 const DISPATCH_SKIPS: Readonly<Record<string, SkipReason>> = {
@@ -176,8 +177,16 @@ function send(
     if (primary.error === FL_CLIENT_ABORTED.code) return deps.sink.skip(p.route.name, s.name, 'client_aborted');
     const skip = shadow.error === undefined ? undefined : DISPATCH_SKIPS[shadow.error];
     if (skip) return deps.sink.skip(p.route.name, s.name, skip);
-    deps.sink.pair({ ...base, shadow: s.name, primary, candidate: shadow }, s, kind);
+    const spans = sampledSpans(tracker?.traceparent, span?.traceparent);
+    deps.sink.pair({ ...base, shadow: s.name, ...(spans ? { spans } : {}), primary, candidate: shadow }, s, kind);
   });
+}
+
+/** The span ids sent to the primary and the copy, when both were sent and the trace is sampled. */
+function sampledSpans(primary: string | undefined, copy: string | undefined): ComparePair['spans'] {
+  const p = parseTraceparent(primary);
+  const c = parseTraceparent(copy);
+  return p?.sampled && c?.sampled ? { primary: p.spanId, candidate: c.spanId } : undefined;
 }
 
 /** The primary's upstream headers, re-aimed at the shadow: original Host, rewrites, a marker. */

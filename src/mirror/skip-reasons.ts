@@ -32,6 +32,12 @@ export const SKIP_REASON_REGISTRY = {
   'body-truncated': { stage: 'compare', description: 'response body above compare.maxBody: body not compared' },
   'body-undecodable': { stage: 'compare', description: 'content-encoding unsupported or corrupt: body not compared' },
   'decoded-too-large': { stage: 'compare', description: 'decoded (decompressed) body above compare.maxBody: body not compared' },
+  'spans-missing': {
+    stage: 'compare',
+    description:
+      'traced pair, but no spans arrived within traces.wait below the primary call or the shadow call (service not instrumented or exporting elsewhere): span trees not compared',
+  },
+  'spans-dropped': { stage: 'compare', description: 'too many traced pairs waiting for their spans: span trees not compared' },
   'internal-error': { stage: 'compare', description: 'comparator failed on this pair (a Fieldlab bug — please report)' },
 } as const satisfies Record<string, SkipReasonDef>;
 

@@ -21,6 +21,8 @@ export interface StateSources {
   readonly config?: Pick<ConfigManager, 'current' | 'lastReload'>;
   /** Span export totals (`tracing.stats`), when tracing is on. */
   readonly tracing?: () => SpanStats;
+  /** The traces receiver's families (traces/), when `traces:` is configured. */
+  readonly traces?: () => readonly MetricFamily[];
 }
 
 const one = (value: number): Sample[] => [{ value }];
@@ -85,6 +87,7 @@ export function collectAppState(src: StateSources): () => MetricFamily[] {
         gauge('fieldlab_tracing_queued_spans', 'Spans waiting for the next export batch', one(t.queued)),
       );
     }
+    if (src.traces) out.push(...src.traces());
     return out;
   };
 }

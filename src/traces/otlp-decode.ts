@@ -95,8 +95,8 @@ function collect(msg: unknown, hex: (v: unknown) => string | undefined): DecodeR
           const traceId = hex(s.traceId);
           const spanId = hex(s.spanId);
           const parent = hex(s.parentSpanId);
-          const start = nanosToMs(s.startTimeUnixNano);
-          const end = nanosToMs(s.endTimeUnixNano);
+          const start = nanos(s.startTimeUnixNano);
+          const end = nanos(s.endTimeUnixNano);
           if (!traceId || !HEX32.test(traceId) || !spanId || !HEX16.test(spanId) || start === undefined || end === undefined) {
             invalid++;
             continue;
@@ -108,8 +108,8 @@ function collect(msg: unknown, hex: (v: unknown) => string | undefined): DecodeR
             parentSpanId: parent && HEX16.test(parent) && !/^0+$/.test(parent) ? parent : undefined,
             service,
             name: typeof s.name === 'string' ? s.name : '',
-            startMs: start,
-            durationMs: Math.max(0, end - start),
+            startMs: Number(start / 1000n) / 1000,
+            durationMs: end > start ? Number(end - start) / 1e6 : 0,
             error: status?.code === 2 || status?.code === 'STATUS_CODE_ERROR',
           });
         }
@@ -137,14 +137,16 @@ function hexOfBytes(v: unknown): string | undefined {
   return Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('hex');
 }
 
-/** fixed64 nanoseconds (a Long from protobufjs, a string or number from JSON) → epoch ms. */
-function nanosToMs(v: unknown): number | undefined {
-  if (typeof v === 'number') return Number.isFinite(v) ? v / 1e6 : undefined;
-  if (typeof v === 'string') return /^\d{1,20}$/.test(v) ? Number(v) / 1e6 : undefined;
+/**
+ * fixed64 nanoseconds (a Long from protobufjs, a string or number from JSON) as a bigint: epoch ns
+ * need 61 bits, a double would round a span's duration to ~256 ns steps.
+ */
+function nanos(v: unknown): bigint | undefined {
+  if (typeof v === 'string') return /^\d{1,20}$/.test(v) ? BigInt(v) : undefined;
+  if (typeof v === 'number') return Number.isSafeInteger(v) && v >= 0 ? BigInt(v) : undefined;
   if (typeof v === 'object' && v !== null && 'low' in v && 'high' in v) {
     const { low, high } = v as { low: number; high: number };
-    // Two halves instead of Long#toNumber: a double holds epoch ns only to ~256 ns either way.
-    return ((high >>> 0) * 4294967296 + (low >>> 0)) / 1e6;
+    return (BigInt(high >>> 0) << 32n) | BigInt(low >>> 0);
   }
   return undefined;
 }

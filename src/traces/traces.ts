@@ -1,0 +1,134 @@
+/**
+ * Span-tree diffs, composed: the receiver fills the span buffer (and feeds the pass-through), the
+ * join pairs mirrored exchanges with their spans and writes trace fields through the diff batcher.
+ * Loaded only when `traces:` is configured: without it no listener, no buffer, no timer.
+ */
+import type { RawTraces } from '../config/schema-traces.js';
+import type { DiffBatcher } from '../storage/batcher.js';
+import type { MetricFamily } from '../telemetry/prom-text.js';
+import { createPassThrough, type PassThroughStats } from './pass-through.js';
+import { createTraceReceiver, type ReceiverStats } from './receiver.js';
+import { createSpanBuffer, type SpanBufferStats } from './span-buffer.js';
+import { createTraceJoin, type TraceJoin, type TraceJoinStats } from './trace-join.js';
+import type { Server } from 'node:http';
+
+/** Every counter of the traces side (GET /mirror, metrics). */
+export interface TracesStats {
+  readonly receiver: ReceiverStats;
+  readonly buffer: SpanBufferStats;
+  readonly join: TraceJoinStats;
+  readonly passThrough: PassThroughStats | undefined;
+}
+
+/** The running traces side. */
+export interface Traces {
+  readonly server: Server;
+  readonly join: TraceJoin;
+  stats(): TracesStats;
+  /** Prometheus families for the scrape. */
+  metrics(): MetricFamily[];
+  /** Diffs what can be diffed now (tests), then waits for the pass-through. */
+  flush(all?: boolean): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Test and embedding knobs. */
+export interface TracesOptions {
+  /** Quiet time before a trace's trees count as complete (default 1 s). */
+  readonly settleMs?: number;
+  readonly onError?: (what: string, err: unknown) => void;
+}
+
+/**
+ * Builds the traces side over the diff batcher (start the server with `listen`).
+ * @example const traces = createTraces(cfg.traces, batcher); await listen(traces.server, host, port); sink = tapPairSink(pipeline, traces.join.tap)
+ */
+export function createTraces(cfg: RawTraces, batcher: DiffBatcher, opts: TracesOptions = {}): Traces {
+  // Spans are held a little longer than a pair waits: a pair that arrives late still finds them.
+  const buffer = createSpanBuffer({ maxTraces: cfg.maxTraces, maxSpansPerTrace: cfg.maxSpansPerTrace, holdMs: cfg.wait * 2 });
+  const passThrough = cfg.forward
+    ? createPassThrough({ url: cfg.forward, onError: (err) => opts.onError?.('pass-through', err) })
+    : undefined;
+  const receiver = createTraceReceiver({ maxBody: cfg.maxBody, spans: (s) => buffer.add(s), passThrough });
+  const join = createTraceJoin({
+    buffer,
+    batcher,
+    waitMs: cfg.wait,
+    ...(opts.settleMs !== undefined ? { settleMs: opts.settleMs } : {}),
+    onError: (err) => opts.onError?.('span-tree diff', err),
+  });
+  const stats = (): TracesStats => ({
+    receiver: receiver.stats(),
+    buffer: buffer.stats(),
+    join: join.stats(),
+    passThrough: passThrough?.stats(),
+  });
+  return {
+    server: receiver.server,
+    join,
+    stats,
+    metrics: () => traceFamilies(stats()),
+    async flush(all = false) {
+      join.drain(all);
+      await passThrough?.idle();
+    },
+    async stop() {
+      join.stop();
+      await passThrough?.idle();
+      await passThrough?.close();
+    },
+  };
+}
+
+function traceFamilies(s: TracesStats): MetricFamily[] {
+  const counter = (name: string, help: string, samples: { labels?: Record<string, string>; value: number }[]): MetricFamily => ({
+    name,
+    help,
+    type: 'counter',
+    samples,
+  });
+  const out: MetricFamily[] = [
+    counter('fieldlab_traces_received_spans_total', 'Spans received by the OTLP receiver, by result', [
+      { labels: { result: 'accepted' }, value: s.receiver.spans },
+      { labels: { result: 'invalid' }, value: s.receiver.invalidSpans },
+      { labels: { result: 'dropped_per_trace' }, value: s.buffer.dropped.spans },
+    ]),
+    counter(
+      'fieldlab_traces_refused_total',
+      'OTLP requests refused, by error code',
+      Object.entries(s.receiver.refused).map(([code, value]) => ({ labels: { code }, value })),
+    ),
+    counter('fieldlab_traces_dropped_traces_total', 'Held traces let go, by reason', [
+      { labels: { reason: 'full' }, value: s.buffer.dropped.traces },
+      { labels: { reason: 'expired' }, value: s.buffer.dropped.expired },
+    ]),
+    {
+      name: 'fieldlab_traces_held',
+      help: 'Traces held for pairs waiting on their spans',
+      type: 'gauge',
+      samples: [{ value: s.buffer.traces }],
+    },
+    {
+      name: 'fieldlab_traces_pending_pairs',
+      help: 'Traced pairs waiting for their spans',
+      type: 'gauge',
+      samples: [{ value: s.join.pending }],
+    },
+    counter('fieldlab_traces_pairs_total', 'Mirrored pairs by what the span join made of them', [
+      { labels: { result: 'compared' }, value: s.join.compared },
+      { labels: { result: 'missing' }, value: s.join.missing },
+      { labels: { result: 'dropped' }, value: s.join.dropped },
+      { labels: { result: 'untraced' }, value: s.join.untraced },
+    ]),
+  ];
+  if (s.passThrough) {
+    out.push(
+      counter('fieldlab_traces_forwarded_batches_total', 'Batches sent on by the pass-through, by result', [
+        { labels: { result: 'forwarded' }, value: s.passThrough.forwarded },
+        { labels: { result: 'failed' }, value: s.passThrough.failed },
+        { labels: { result: 'dropped' }, value: s.passThrough.dropped },
+      ]),
+    );
+  }
+  return out;
+}
