@@ -10,10 +10,12 @@ import { fileURLToPath } from 'node:url';
 import { request } from 'undici';
 import type { DiffReport } from '../compare/report.js';
 import type { ExperimentResult } from '../experiments/analysis.js';
-import { startDemoService, type DemoService } from '../demo/services.js';
+import { startDemoDependency, startDemoService, type DemoService } from '../demo/services.js';
+import type { ServiceCall } from '../demo/otel-service.js';
 import { loadConfigFile } from '../config/load.js';
 import { type CommandSpec, readFlags } from './flags.js';
 import { plural } from './plural.js';
+import { isTraceField } from '../traces/tree-diff.js';
 import { startWithSignals, type CliIo } from './start.js';
 
 const DEMO_CONFIG = fileURLToPath(new URL('../../../config/demo.yaml', import.meta.url));
@@ -21,17 +23,46 @@ const DEMO_CONFIG = fileURLToPath(new URL('../../../config/demo.yaml', import.me
 /** When the search canary starts failing, ms after the demo starts (FIELDLAB_DEMO_CANARY_FAILS_AFTER, seconds). */
 const CANARY_FAILS_AFTER_MS = (Number(process.env.FIELDLAB_DEMO_CANARY_FAILS_AFTER) || 20) * 1000;
 
-/** Starts the demo builds: control, variant, a second control (noise reference), the dark build and a canary that will fail. */
+/** The demo builds' downstream services: every build calls inventory, the dark build also fraud-check. */
+interface Dependencies {
+  readonly inventory: DemoService;
+  readonly fraud: DemoService;
+  readonly cache: DemoService;
+}
+
+/** What a checkout build calls before answering; `dark` adds the new dependency. */
+function checkoutCalls(deps: Dependencies, dark: boolean) {
+  return async (c: ServiceCall, id: number) => {
+    await c.call(deps.inventory.url, 'GET', `/stock/${id}`);
+    // A cache refresh at random, in every build: the span-tree diff must call it noise.
+    if (Math.random() < 0.3) await c.call(deps.cache.url, 'GET', '/refresh');
+    if (dark) await c.call(deps.fraud.url, 'POST', '/fraud-check');
+  };
+}
+
+/** Starts the demo builds: control, variant, a second control (noise reference), the dark build and a canary that will fail, then their dependencies. */
 async function startServices(): Promise<DemoService[]> {
   const started = Date.now();
-  return Promise.all([
-    startDemoService('control', { version: 'v1' }),
-    startDemoService('variant', { version: 'v2', extra: { recommendations: ['honey'] } }),
-    startDemoService('control-copy', { version: 'v1' }),
-    // The dark build forgets quantities in the total (a regression) and is ~20 ms slower.
-    startDemoService('dark', { version: 'v3-dark', delayMs: 20, cart: (c) => ({ ...c, total: c.items.reduce((s, i) => s + i.price, 0) }) }),
+  const [inventory, fraud, cache] = await Promise.all([
+    startDemoDependency('inventory', 2),
+    startDemoDependency('fraud-check', 5),
+    startDemoDependency('cache', 1),
+  ]);
+  const deps = { inventory, fraud, cache };
+  const builds = await Promise.all([
+    startDemoService('control', { version: 'v1', downstream: checkoutCalls(deps, false) }),
+    startDemoService('variant', { version: 'v2', extra: { recommendations: ['honey'] }, downstream: checkoutCalls(deps, false) }),
+    startDemoService('control-copy', { version: 'v1', downstream: checkoutCalls(deps, false) }),
+    // The dark build forgets quantities in the total (a regression), is ~20 ms slower and calls fraud-check.
+    startDemoService('dark', {
+      version: 'v3-dark',
+      delayMs: 20,
+      cart: (c) => ({ ...c, total: c.items.reduce((s, i) => s + i.price, 0) }),
+      downstream: checkoutCalls(deps, true),
+    }),
     startDemoService('search-canary', { version: 'search-v2', failing: () => Date.now() - started > CANARY_FAILS_AFTER_MS }),
   ]);
+  return [...builds, inventory, fraud, cache];
 }
 
 /**
@@ -92,7 +123,16 @@ export async function runDemo(args: string[], io: CliIo): Promise<number | undef
   const proxy = `http://${reachable(listen.host)}:${app.proxyPort()}`;
   const admin = `http://${reachable(adminConfig.listen.host)}:${app.adminPort()}`;
   const storeUrl = store.url;
+  // Every demo service sends its spans to Fieldlab's receiver (traces.listen), as yours would.
+  const traces = app.tracesPort();
+  if (traces !== undefined) for (const s of services) s.connect(`http://127.0.0.1:${traces}/v1/traces`);
   const seen = await driveUsers(proxy, users);
+  // The report below should include the span trees of this run's pairs: their spans are sent and
+  // joined now instead of after the exporters' and the join's own delays.
+  await app.flushDiffs();
+  await new Promise((r) => setTimeout(r, 300)); // the last shadow copies finish
+  await Promise.all(services.map((s) => s.flush()));
+  await app.traces()?.flush(true);
   await Promise.all([app.flushDiffs(), app.flushExperiments()]);
   const experiment = await readExperiment(admin);
   const since = Date.now() - 3_600_000;
@@ -162,16 +202,20 @@ function reachable(host: string): string {
   return host.includes(':') ? `[${host}]` : host;
 }
 
-/** A few lines per endpoint: the verdict of every differing field and the latency shift. */
+/** A few lines per endpoint: the verdict of every differing field, the latency shift, then what changed downstream. */
 function summarize(report: DiffReport): string[] {
   if (report.endpoints.length === 0) return ['  (no pairs compared yet)'];
   const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
-  return report.endpoints.flatMap((e) => [
-    `  ${e.endpoint} → ${e.shadow}: ${plural(e.pairs, 'pair')}, latency p50 ${e.latency.primary.p50 ?? '?'} ms → ${e.latency.candidate.p50 ?? '?'} ms`,
-    ...e.fields.map(
-      (f) => `    ${f.verdict.padEnd(10)} ${f.field} (${f.kind}) differs in ${pct(f.rate)} of pairs; noise ${pct(f.noiseRate)}`,
-    ),
-  ]);
+  const line = (f: DiffReport['endpoints'][number]['fields'][number]) =>
+    `    ${f.verdict.padEnd(10)} ${f.field} (${f.kind}) differs in ${pct(f.rate)} of pairs; noise ${pct(f.noiseRate)}`;
+  return report.endpoints.flatMap((e) => {
+    const downstream = e.fields.filter((f) => isTraceField(f.field));
+    return [
+      `  ${e.endpoint} → ${e.shadow}: ${plural(e.pairs, 'pair')}, latency p50 ${e.latency.primary.p50 ?? '?'} ms → ${e.latency.candidate.p50 ?? '?'} ms`,
+      ...e.fields.filter((f) => !isTraceField(f.field)).map(line),
+      ...(downstream.length > 0 ? ['   downstream (span trees of the services behind the proxy):', ...downstream.map(line)] : []),
+    ];
+  });
 }
 
 /** Keeps traffic flowing (checkout and search, 10 req/s each) so reports, counters and guardrails stay live. */

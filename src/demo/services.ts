@@ -4,13 +4,16 @@
  * dark build also carries a deliberate regression and a latency shift for the report to find.
  */
 import { randomUUID } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { startOtelService, type ServiceCall } from './otel-service.js';
 
 /** A running demo service. */
 export interface DemoService {
   readonly name: string;
   readonly url: string;
+  /** Starts exporting its spans to an OTLP/HTTP traces URL (Fieldlab's receiver). */
+  connect(otlpUrl: string): void;
+  /** Exports its pending spans now. */
+  flush(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -25,6 +28,10 @@ export interface DemoBehaviour {
   readonly cart?: (cart: DemoCart) => DemoCart;
   /** Answers 500 once this returns true (the failing canary). */
   readonly failing?: () => boolean;
+  /** What the build calls downstream before answering (traced: span-tree diffs compare it). */
+  readonly downstream?: (c: ServiceCall, id: number) => Promise<void>;
+  /** `service.name` of its spans (default `checkout`). */
+  readonly serviceName?: string;
 }
 
 /** The cart every build answers with. */
@@ -49,40 +56,40 @@ export function demoCart(id: number): DemoCart {
  * @example const v1 = await startDemoService('control', { version: 'v1' })
  */
 export async function startDemoService(name: string, behaviour: DemoBehaviour): Promise<DemoService> {
-  const server: Server = createServer((req, res) => {
+  const service = await startOtelService(behaviour.serviceName ?? 'checkout', async (c, res) => {
     if (behaviour.failing?.()) {
-      req.resume();
       res.writeHead(500, { 'content-type': 'application/json', 'x-build': behaviour.version });
       res.end('{"error":"search index unavailable"}');
       return;
     }
-    const id = Number(/\/(\d+)(?:\?|$)/.exec(req.url ?? '')?.[1] ?? '0');
+    const id = Number(/\/(\d+)(?:\?|$)/.exec(c.req.url ?? '')?.[1] ?? '0');
+    await behaviour.downstream?.(c, id);
     const cart = behaviour.cart ? behaviour.cart(demoCart(id)) : demoCart(id);
     const body = JSON.stringify({
       service: 'checkout',
       cart,
       servedAt: new Date().toISOString().slice(0, 19) + 'Z',
       nonce: randomUUID(),
-      arm: req.headers['x-fieldlab-arm'] ?? null,
+      arm: c.req.headers['x-fieldlab-arm'] ?? null,
       ...behaviour.extra,
     });
-    const send = () => {
-      res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'x-build': behaviour.version });
-      res.end(body);
-    };
-    // Drain any request body first so writes (POST) behave like a real service.
-    req.resume();
-    req.on('end', () => (behaviour.delayMs ? setTimeout(send, behaviour.delayMs + Math.random() * 5) : send()));
+    if (behaviour.delayMs) await new Promise((r) => setTimeout(r, behaviour.delayMs! + Math.random() * 5));
+    res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'x-build': behaviour.version });
+    res.end(body);
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    name,
-    url: `http://127.0.0.1:${port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+  return { name, url: service.url, connect: service.connect, flush: service.flush, close: service.close };
+}
+
+/**
+ * A downstream dependency of the demo builds (inventory, fraud-check, cache): answers `{}` after
+ * `delayMs`, with spans of its own.
+ * @example const inventory = await startDemoDependency('inventory', 2)
+ */
+export async function startDemoDependency(name: string, delayMs = 0): Promise<DemoService> {
+  const service = await startOtelService(name, async (_c, res) => {
+    if (delayMs) await new Promise((r) => setTimeout(r, delayMs));
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end('{}');
+  });
+  return { name, url: service.url, connect: service.connect, flush: service.flush, close: service.close };
 }

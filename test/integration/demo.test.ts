@@ -22,6 +22,7 @@ describe('fieldlab demo', () => {
         FIELDLAB_DEMO_ADMIN: '127.0.0.1:0',
         FIELDLAB_DEMO_STORE: `sqlite:${store}`,
         FIELDLAB_DEMO_CANARY_FAILS_AFTER: '2',
+        FIELDLAB_DEMO_TRACES: '127.0.0.1:0',
       },
     });
     let out = '';
@@ -36,6 +37,8 @@ describe('fieldlab demo', () => {
     expect(out).toMatch(/100\/100 users kept their arm/);
     expect(out).toMatch(/real\s+body:\$\.cart\.total \(value\)/);
     expect(out).toMatch(/noise\s+body:\$\.nonce \(value\)/);
+    // Span-tree diffs: the dark build's new dependency, from the spans its services sent.
+    expect(out).toMatch(/real\s+trace:calls:fraud-check POST \/fraud-check \(added\)/);
     expect(out).toMatch(/search\/variant: rollback 10% → 0%/);
     expect(exit).toBe(0);
     expect(out).toContain(`store    fresh store sqlite:${store} (the previous run's data was removed; --resume keeps it)`);

@@ -8,7 +8,7 @@ import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DiffReport, FieldReport } from '../../src/compare/report.js';
 import { startFieldlab, type TestFieldlab } from '../helpers/servers.js';
-import { startOtelService, type OtelService } from '../helpers/otel-service.js';
+import { startOtelService, type OtelService } from '../../src/demo/otel-service.js';
 import { waitFor } from '../helpers/wait.js';
 
 /** A loopback collector keeping every POST's raw bytes (what the pass-through must deliver unchanged). */
@@ -48,18 +48,20 @@ describe('span-tree diffs of a dark build', () => {
   beforeAll(async () => {
     collector = await startRawCollector();
     own = await startRawCollector();
-    const inventory = await startOtelService('inventory', async () => ({ stock: 3 }));
-    const fraud = await startOtelService('fraud', async () => ({ ok: true }));
-    const cache = await startOtelService('cache', async () => ({ fresh: true }));
+    const answer = (body: string) => (_c: unknown, res: import('node:http').ServerResponse) => void res.end(body);
+    const inventory = await startOtelService('inventory', answer('{"stock":3}'));
+    const fraud = await startOtelService('fraud', answer('{"ok":true}'));
+    const cache = await startOtelService('cache', answer('{"fresh":true}'));
     const build = (name: string, dark: boolean) =>
-      startOtelService(name, async (c) => {
+      startOtelService(name, async (c, res) => {
         const id = c.path.split('/').pop()!;
         await c.call(inventory.url, 'GET', `/items/${id}`);
         // A random cache refresh, in every build: noise, not a difference.
         if (Math.random() < 0.4) await c.call(cache.url, 'GET', '/refresh');
         if (dark) await c.call(fraud.url, 'POST', '/check');
         await c.work('SELECT orders', dark ? 40 : 1);
-        return { id, total: 10 };
+        res.setHeader('content-type', 'application/json');
+        res.end(JSON.stringify({ id, total: 10 }));
       });
     const v1 = await build('checkout', false);
     const copy = await build('checkout', false);

@@ -1,7 +1,10 @@
-// A real HTTP service instrumented with the OpenTelemetry SDK, as the services behind Fieldlab are:
-// a SERVER span per request (parent from the incoming traceparent), CLIENT spans for downstream
-// calls (traceparent injected), INTERNAL spans for local work, exported over OTLP/HTTP by the
-// official exporter once `connect` names the receiver.
+/**
+ * An HTTP service instrumented with the OpenTelemetry SDK the way the services behind Fieldlab are:
+ * a SERVER span per request (parent from the incoming traceparent), CLIENT spans for downstream
+ * calls (traceparent injected), INTERNAL spans for local work, exported over OTLP/HTTP by the
+ * official exporter once `connect` names a receiver. The demo builds and the span-tree tests run on
+ * it; until `connect`, it records nothing.
+ */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
@@ -43,10 +46,14 @@ export interface OtelService {
 }
 
 /**
- * Starts `serviceName` on 127.0.0.1:0; `handler` answers with a body (JSON) after its calls.
- * @example const inv = await startOtelService('inventory', async () => ({ stock: 3 }))
+ * Starts `serviceName` on 127.0.0.1:0. `handler` runs once the request body is in, makes its calls
+ * and writes the response; the SERVER span ends when the response is done.
+ * @example const inv = await startOtelService('inventory', async (_c, res) => res.end('{"stock":3}'))
  */
-export async function startOtelService(serviceName: string, handler: (c: ServiceCall) => Promise<unknown>): Promise<OtelService> {
+export async function startOtelService(
+  serviceName: string,
+  handler: (c: ServiceCall, res: ServerResponse) => Promise<void> | void,
+): Promise<OtelService> {
   let provider: BasicTracerProvider | undefined;
   let tracer: Tracer | undefined;
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
@@ -73,21 +80,19 @@ export async function startOtelService(serviceName: string, handler: (c: Service
         w?.end();
       },
     };
+    res.on('close', () => {
+      if (res.statusCode >= 500) span?.setStatus({ code: SpanStatusCode.ERROR });
+      span?.end();
+    });
     req.resume();
     req.on('end', () => {
-      handler(c).then(
-        (body) => {
-          span?.end();
-          res.setHeader('content-type', 'application/json');
-          res.end(JSON.stringify(body));
-        },
-        (err: Error) => {
-          span?.setStatus({ code: SpanStatusCode.ERROR });
-          span?.end();
+      Promise.resolve()
+        .then(() => handler(c, res))
+        .catch((err: Error) => {
+          if (res.headersSent) return void res.destroy();
           res.statusCode = 500;
           res.end(err.message);
-        },
-      );
+        });
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
