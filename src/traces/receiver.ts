@@ -98,6 +98,10 @@ export function createTraceReceiver(deps: ReceiverDeps): TraceReceiver {
     });
   });
   server.on('clientError', (_err, socket) => socket.destroy());
+  // A slow or stuck exporter holds a socket and a buffer: it gets as long as a batch reasonably takes.
+  server.headersTimeout = 10_000;
+  server.requestTimeout = 30_000;
+  server.maxHeadersCount = 100;
   return { server, stats: () => ({ ...totals, refused: { ...refused } }) };
 }
 

@@ -9,7 +9,7 @@
  * (noiseFrom copies) and repeats of the same safe request to the primary as noise — the same
  * rows and statistics as response fields, so a call that varies on its own is noise.
  */
-import type { ComparePair } from '../compare/types.js';
+import type { CapturedResponse, ComparePair } from '../compare/types.js';
 import { endpointOf } from '../compare/template.js';
 import { repeatKey } from '../compare/repeat-noise.js';
 import { createLru } from '../compare/lru.js';
@@ -58,15 +58,34 @@ export interface TraceJoinOptions {
   readonly onError?: (err: unknown) => void;
 }
 
+/**
+ * What a waiting pair keeps: its identity, statuses and latencies — never the captured bodies
+ * (up to compare.maxBody each), which would otherwise be held for traces.wait × maxPending.
+ */
+interface JoinPair extends Omit<ComparePair, 'primary' | 'candidate' | 'spans'> {
+  readonly spans: NonNullable<ComparePair['spans']>;
+  readonly primary: Pick<CapturedResponse, 'status' | 'latencyMs'>;
+  readonly candidate: Pick<CapturedResponse, 'status' | 'latencyMs'>;
+}
+
 interface Waiting {
-  readonly pair: ComparePair & { readonly spans: NonNullable<ComparePair['spans']> };
+  readonly pair: JoinPair;
   readonly kind: 'shadow' | 'noise';
   readonly due: number;
 }
 
+/** The pair without its bodies. */
+function slim(pair: ComparePair, spans: NonNullable<ComparePair['spans']>): JoinPair {
+  const { primary, candidate, ...rest } = pair;
+  return {
+    ...rest,
+    spans,
+    primary: { status: primary.status, latencyMs: primary.latencyMs },
+    candidate: { status: candidate.status, latencyMs: candidate.latencyMs },
+  };
+}
+
 const SAFE = new Set(['GET', 'HEAD', 'OPTIONS']);
-/** Primary trees already fed to the repeat learner: one primary call is paired with every shadow. */
-const learned = new WeakSet<object>();
 /** Repeats older than this are not noise evidence (as for response fields, repeat-noise.ts). */
 const REPEAT_MAX_AGE_MS = 60_000;
 /** Operations remembered per endpoint; a flood of distinct span names stops growing the fields here. */
@@ -85,6 +104,8 @@ export function createTraceJoin(opts: TraceJoinOptions): TraceJoin {
   let waiting: Waiting[] = [];
   const totals = { compared: 0, missing: 0, dropped: 0, untraced: 0 };
   const repeats = createLru<string, { ops: CallTree['ops']; at: number }>(512);
+  // Primary calls already fed to the repeat learner (one primary is paired with every shadow), by span id.
+  const learned = createLru<string, true>(4096);
   // Operations seen below each endpoint's calls (see tree-diff.ts: the shared denominator).
   const known = createLru<string, Set<string>>(1000);
   const knownOps = (target: DiffTarget, ...trees: Pick<CallTree, 'ops'>[]): Set<string> => {
@@ -151,9 +172,9 @@ export function createTraceJoin(opts: TraceJoinOptions): TraceJoin {
   };
 
   // Repeats of the same safe request to the primary: what its tree does on its own is noise.
-  const learnRepeat = (pair: ComparePair, target: DiffTarget, primary: CallTree) => {
-    if (!SAFE.has(pair.method) || learned.has(pair.primary)) return;
-    learned.add(pair.primary);
+  const learnRepeat = (pair: JoinPair, target: DiffTarget, primary: CallTree) => {
+    if (!SAFE.has(pair.method) || learned.get(pair.spans.primary)) return;
+    learned.set(pair.spans.primary, true);
     const key = repeatKey(pair.method, `${pair.route}${pair.path}`);
     const prev = repeats.get(key);
     repeats.set(key, { ops: primary.ops, at: pair.at });
@@ -195,7 +216,7 @@ export function createTraceJoin(opts: TraceJoinOptions): TraceJoin {
           if (kind === 'shadow') batcher.skip(pair.route, pair.shadow, 'spans-dropped');
           return;
         }
-        waiting.push({ pair: pair as Waiting['pair'], kind, due: now() + opts.waitMs });
+        waiting.push({ pair: slim(pair, pair.spans), kind, due: now() + opts.waitMs });
       },
     },
     drain,

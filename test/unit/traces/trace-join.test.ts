@@ -16,7 +16,7 @@ function recorder() {
     examples: [],
   };
   const batcher = {
-    field: (t: { shadow: string }, f: string, kind: string, d: boolean) => calls.fields.push(`${f} ${kind} ${d}`),
+    field: (_t: { shadow: string }, f: string, kind: string, d: boolean) => calls.fields.push(`${f} ${kind} ${d}`),
     noise: (t: { shadow: string }, f: string, d: boolean) => calls.noise.push(`${t.shadow} ${f} ${d}`),
     skip: (_r: string, _s: string, reason: string) => calls.skips.push(reason),
     wantsExample: () => true,
@@ -27,7 +27,7 @@ function recorder() {
 
 const res: CapturedResponse = { status: 200, headers: {}, body: Buffer.alloc(0), truncated: false, bodyBytes: 0, latencyMs: 1 };
 const T = 'ab'.repeat(16);
-const pair = (candidate: string, path = '/cart/1', traceId = T): ComparePair => ({
+const pair = (candidate: string, path = '/cart/1', traceId = T, primary = '1'.repeat(16)): ComparePair => ({
   route: 'r',
   shadow: 'dark',
   method: 'GET',
@@ -35,7 +35,7 @@ const pair = (candidate: string, path = '/cart/1', traceId = T): ComparePair => 
   routeTemplate: undefined,
   requestId: 'q',
   traceId,
-  spans: { primary: '1'.repeat(16), candidate },
+  spans: { primary, candidate },
   at: Date.now(),
   primary: { ...res },
   candidate: res,
@@ -83,11 +83,11 @@ describe('createTraceJoin', () => {
     join.stop();
     const other = 'cd'.repeat(16);
     buffer.add([span('1'.repeat(16), 'checkout', 'GET /cart/1'), span('3'.repeat(16), 'checkout', 'GET /cart/1')]);
-    buffer.add([span('1'.repeat(16), 'checkout', 'GET /cart/1', other), span('1'.repeat(16), 'cache', 'GET /refresh', other)]);
+    buffer.add([span('7'.repeat(16), 'checkout', 'GET /cart/1', other), span('7'.repeat(16), 'cache', 'GET /refresh', other)]);
     buffer.add([span('4'.repeat(16), 'checkout', 'GET /cart/1', other)]);
     join.tap.pair(pair('3'.repeat(16)), shadow, 'noise');
     join.tap.pair(pair('3'.repeat(16)), shadow, 'shadow');
-    join.tap.pair(pair('4'.repeat(16), '/cart/1', other), shadow, 'shadow');
+    join.tap.pair(pair('4'.repeat(16), '/cart/1', other, '7'.repeat(16)), shadow, 'shadow');
     join.drain(true);
     expect(calls.noise).toContain('dark trace:calls:checkout GET /cart/:id false');
     // The second request's primary called the cache, the first's did not: a repeat says it varies.
