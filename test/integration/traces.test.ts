@@ -104,8 +104,9 @@ routes:
   }, 60_000);
 
   afterAll(async () => {
-    await fl?.close();
+    // Services first: their exporters flush to the receiver on shutdown, which must still listen.
     await Promise.all((services ?? []).map((s) => s.close()));
+    await fl?.close();
     await collector?.close();
     await own?.close();
   });
@@ -154,6 +155,12 @@ routes:
     expect(ex.traceId).toMatch(/^[0-9a-f]{32}$/);
     expect(ex.candidateBody).toContain('fraud POST /check');
     expect(ex.primaryBody).not.toContain('fraud');
+  });
+
+  it('shows the downstream fields and their trees on the HTML report', async () => {
+    const page = await (await request(`${fl.adminUrl}/diffs`)).body.text();
+    expect(page).toContain('trace:calls:fraud POST /check');
+    expect(page).toContain('fraud POST /check  ');
   });
 
   it('forwards every batch to the collector unchanged', async () => {
