@@ -208,4 +208,9 @@ export const FL_OTLP_UNSUPPORTED = defineError(
   415,
   'OTLP request with a Content-Type other than application/x-protobuf or application/json, or a Content-Encoding other than gzip',
 );
+export const FL_OTLP_BUSY = defineError(
+  'FL_OTLP_BUSY',
+  503,
+  'the traces receiver is decoding as many batches as it queues: batch refused, retry later (OTLP exporters do)',
+);
 export const FL_OTLP_NOT_FOUND = defineError('FL_OTLP_NOT_FOUND', 404, 'the traces receiver only answers POST /v1/traces');

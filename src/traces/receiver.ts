@@ -3,14 +3,23 @@
  * ExportTraceServiceRequest as `application/x-protobuf` or `application/json`, optionally gzip'd.
  * It runs on its own listener, never the proxy's: a flood of spans or a broken exporter meets its
  * own limits (body size, then the span buffer's) and a coded 4xx, and the proxy never notices.
- * An accepted batch is answered 200 with an empty ExportTraceServiceResponse in the request's
- * encoding, handed to the span buffer and, when configured, to the pass-through unchanged.
+ * Bodies are decoded on a thread of their own (decode-pool.ts). An accepted batch is answered 200
+ * with an empty ExportTraceServiceResponse in the request's encoding, handed to the span buffer
+ * and, when configured, to the pass-through unchanged.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { gunzip } from 'node:zlib';
-import { FL_OTLP_MALFORMED, FL_OTLP_NOT_FOUND, FL_OTLP_TOO_LARGE, FL_OTLP_UNSUPPORTED, type FieldlabErrorDef } from '../errors.js';
+import {
+  FL_OTLP_BUSY,
+  FL_OTLP_MALFORMED,
+  FL_OTLP_NOT_FOUND,
+  FL_OTLP_TOO_LARGE,
+  FL_OTLP_UNSUPPORTED,
+  type FieldlabErrorDef,
+} from '../errors.js';
 import { sendLocalReply } from '../net/local-reply.js';
-import { decodeJson, decodeProtobuf, type ReceivedSpan } from './otlp-decode.js';
+import type { DecodePool } from './decode-pool.js';
+import type { ReceivedSpan } from './otlp-decode.js';
 import type { PassThrough } from './pass-through.js';
 
 /** Receiver counters. */
@@ -35,6 +44,8 @@ export interface ReceiverDeps {
   /** Where accepted spans go (the span buffer). */
   readonly spans: (spans: readonly ReceivedSpan[]) => void;
   readonly passThrough?: PassThrough | undefined;
+  /** Decodes off the event loop (decode-pool.ts). */
+  readonly decoder: DecodePool;
 }
 
 type Encoding = 'protobuf' | 'json';
@@ -77,8 +88,9 @@ export function createTraceReceiver(deps: ReceiverDeps): TraceReceiver {
     if (Number.isFinite(declared) && declared > deps.maxBody) return refuse(req, res, FL_OTLP_TOO_LARGE);
     readBody(req, deps.maxBody, (raw) => {
       if (raw === undefined) return refuse(req, res, FL_OTLP_TOO_LARGE);
-      const decode = (body: Buffer) => {
-        const r = encoding === 'protobuf' ? decodeProtobuf(body) : decodeJson(body);
+      const decode = async (body: Buffer) => {
+        const r = await deps.decoder.decode(encoding, body);
+        if (!r) return refuse(req, res, FL_OTLP_BUSY);
         if (!r.ok) return refuse(req, res, FL_OTLP_MALFORMED, r.reason);
         totals.batches++;
         totals.spans += r.spans.length;
@@ -88,10 +100,10 @@ export function createTraceReceiver(deps: ReceiverDeps): TraceReceiver {
         res.writeHead(200, { 'content-type': encoding === 'protobuf' ? 'application/x-protobuf' : 'application/json' });
         res.end(encoding === 'protobuf' ? '' : '{}');
       };
-      if (ce !== 'gzip') return decode(raw);
+      if (ce !== 'gzip') return void decode(raw);
       // maxOutputLength: a small gzip bomb can't inflate past the same cap as a plain body.
       gunzip(raw, { maxOutputLength: deps.maxBody }, (err, body) => {
-        if (!err) return decode(body);
+        if (!err) return void decode(body);
         if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') return refuse(req, res, FL_OTLP_TOO_LARGE, 'decompressed');
         refuse(req, res, FL_OTLP_MALFORMED, `gzip: ${err.message}`);
       });

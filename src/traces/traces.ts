@@ -6,6 +6,7 @@
 import type { RawTraces } from '../config/schema-traces.js';
 import type { DiffBatcher } from '../storage/batcher.js';
 import type { MetricFamily } from '../telemetry/prom-text.js';
+import { createDecodePool } from './decode-pool.js';
 import { createPassThrough, type PassThroughStats } from './pass-through.js';
 import { createTraceReceiver, type ReceiverStats } from './receiver.js';
 import { createSpanBuffer, type SpanBufferStats } from './span-buffer.js';
@@ -49,7 +50,8 @@ export function createTraces(cfg: RawTraces, batcher: DiffBatcher, opts: TracesO
   const passThrough = cfg.forward
     ? createPassThrough({ url: cfg.forward, onError: (err) => opts.onError?.('pass-through', err) })
     : undefined;
-  const receiver = createTraceReceiver({ maxBody: cfg.maxBody, spans: (s) => buffer.add(s), passThrough });
+  const decoder = createDecodePool();
+  const receiver = createTraceReceiver({ maxBody: cfg.maxBody, spans: (s) => buffer.add(s), passThrough, decoder });
   const join = createTraceJoin({
     buffer,
     batcher,
@@ -74,6 +76,7 @@ export function createTraces(cfg: RawTraces, batcher: DiffBatcher, opts: TracesO
     },
     async stop() {
       join.stop();
+      await decoder.close();
       await passThrough?.idle();
       await passThrough?.close();
     },
