@@ -29,6 +29,8 @@ import { createResponseTap } from './experiments/response-tap.js';
 import { createNullBranch } from './experiments/null-branch.js';
 import { experimentPrunable } from './experiments/retention.js';
 import { withExperimentMetrics } from './experiments/metrics.js';
+import { createRequestRecorder, type RequestRecorder, withRecordMetrics } from './record/recorder.js';
+import { createRecordTap } from './record/record-tap.js';
 import { isFleetStore, joinFleet } from './fleet/join.js';
 import { createMetrics } from './telemetry/metrics.js';
 import { metricsRoute } from './admin/metrics-route.js';
@@ -103,6 +105,8 @@ export interface App {
   flushRollups(all?: boolean): Promise<void>;
   /** Writes pending experiment exposures and goal events now (tests, CLI). */
   flushExperiments(): Promise<void>;
+  /** The request recorder (`record:`): flush and counters for tests. */
+  recorder(): RequestRecorder;
   /** The metrics listener's port, when `metrics.listen` is configured. */
   metricsPort(): number | undefined;
   /**
@@ -187,8 +191,14 @@ export async function startApp(opts: AppOptions): Promise<App> {
     onError: (err) => log.warn({ err }, 'shadow-diff batch not stored (dropped and counted)'),
   });
   const pipeline = createComparePipeline({ batcher, onError: (err) => log.error({ err }, 'shadow compare failed') });
+  // Recording (`record:`): captured exchanges are redacted and batched to the store from a timer.
+  const recorder = createRequestRecorder({
+    store: stores.records,
+    current: config.current,
+    onError: (err) => log.warn({ err }, 'record batch not stored (dropped and counted)'),
+  });
   const retention = createRetention({
-    stores: [store, stores.guardrails, experimentPrunable(stores.experiments, config.current)],
+    stores: [store, stores.guardrails, experimentPrunable(stores.experiments, config.current), recorder.prunable],
     retentionMs: () => config.current().config.store.retention,
     onError: (err) => log.warn({ err }, 'shadow-diff retention prune failed'),
   });
@@ -228,22 +238,25 @@ export async function startApp(opts: AppOptions): Promise<App> {
     store: stores.stats?.() ?? {},
   });
   const metrics = createMetrics({
-    collect: withExperimentMetrics(
-      withGuardrailMetrics(
-        withWebhookMetrics(
-          withForceMetrics(
-            collectAppState({
-              mirror: diffStats,
-              shadows: { lanes: dispatcher.lanes, pairs: pipeline.pairCounts },
-              config,
-              ...(tracing ? { tracing: tracing.stats } : {}),
-            }),
+    collect: withRecordMetrics(
+      withExperimentMetrics(
+        withGuardrailMetrics(
+          withWebhookMetrics(
+            withForceMetrics(
+              collectAppState({
+                mirror: diffStats,
+                shadows: { lanes: dispatcher.lanes, pairs: pipeline.pairCounts },
+                config,
+                ...(tracing ? { tracing: tracing.stats } : {}),
+              }),
+            ),
+            notifier.stats,
           ),
-          notifier.stats,
+          () => guardrails,
         ),
-        () => guardrails,
+        { current: config.current, recorder: experiments.byRoute, tap: responseTap.stats },
       ),
-      { current: config.current, recorder: experiments.byRoute, tap: responseTap.stats },
+      recorder.metrics,
     ),
   });
   const hooks = role?.join({ config, runtime: guardrails, stores, fleet: fleetMode, log, render: () => metrics.render() });
@@ -268,6 +281,7 @@ export async function startApp(opts: AppOptions): Promise<App> {
     observers: () => observers,
     observerGuard,
     responseTap: responseTap.tap,
+    record: createRecordTap({ recorder }),
   });
   const drain = createDrain(proxy, log);
   config.onSwap((next) => {
@@ -329,6 +343,7 @@ export async function startApp(opts: AppOptions): Promise<App> {
     },
     flushRollups: (all = true) => rollup.flush(all),
     flushExperiments: () => experiments.flush(),
+    recorder: () => recorder,
     guardrails: () => guardrails,
     tracing: () => tracing,
     async stop(deadlineMs = config.current().config.drainTimeout, delayMs = config.current().config.drainDelay) {
@@ -349,6 +364,7 @@ export async function startApp(opts: AppOptions): Promise<App> {
       notifier.stop();
       await rollup.stop();
       await experiments.stop();
+      await recorder.stop();
       metrics.close();
       if (tracing) await raceDeadline(tracing.shutdown(), SHUTDOWN_GRACE_MS);
       await batcher.stop();

@@ -12,6 +12,7 @@ import { Experiment } from './schema-experiment.js';
 import { Layers } from './schema-targeting.js';
 import { parseCidr } from '../net/cidr.js';
 import { Force } from './schema-force.js';
+import { RouteRecord } from './schema-record.js';
 import { checkReferences } from './schema-references.js';
 
 const StickySource = z
@@ -54,6 +55,7 @@ const Route = z.strictObject({
   rollout: Rollout.optional(),
   guardrails: Guardrails.optional(),
   experiment: Experiment.optional(),
+  record: RouteRecord.optional(),
 });
 
 const Limits = z

@@ -43,10 +43,10 @@ interface Row {
 function where(q: RecordQuery): { sql: string; params: Record<string, unknown> } {
   const parts = ['route = @route'];
   const params: Record<string, unknown> = { route: q.route };
-  if (q.afterId !== undefined) (parts.push('id > @afterId'), (params.afterId = q.afterId));
-  if (q.since !== undefined) (parts.push('at >= @since'), (params.since = q.since));
-  if (q.arm !== undefined) (parts.push('arm = @arm'), (params.arm = q.arm));
-  if (q.method !== undefined) (parts.push('method = @method'), (params.method = q.method));
+  if (q.afterId !== undefined) parts.push('id > @afterId'), (params.afterId = q.afterId);
+  if (q.since !== undefined) parts.push('at >= @since'), (params.since = q.since);
+  if (q.arm !== undefined) parts.push('arm = @arm'), (params.arm = q.arm);
+  if (q.method !== undefined) parts.push('method = @method'), (params.method = q.method);
   if (q.buckets) {
     parts.push('bucket >= @bFrom AND bucket < @bTo');
     params.bFrom = q.buckets[0];

@@ -112,9 +112,12 @@ export function runRecordContract(name: string, open: () => Promise<OpenedRecord
       const s = await fresh();
       const r = { maxSamples: 3, maxBytes: 250 };
       // 100 + 100 fit; the third would make 300 bytes > 250; a small one still fits (2 + 1 = 3 samples).
-      expect(
-        await s.writeRecords([sample('r', 1), sample('r', 2), sample('r', 3), sample('r', 4, { bytes: 50 })], caps({ r })),
-      ).toEqual(['stored', 'stored', 'route_bytes', 'stored']);
+      expect(await s.writeRecords([sample('r', 1), sample('r', 2), sample('r', 3), sample('r', 4, { bytes: 50 })], caps({ r }))).toEqual([
+        'stored',
+        'stored',
+        'route_bytes',
+        'stored',
+      ]);
       // Full by count now, across batches.
       expect(await s.writeRecords([sample('r', 5, { bytes: 1 })], caps({ r }))).toEqual(['route_samples']);
       // The total caps count every route.
