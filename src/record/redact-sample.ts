@@ -39,7 +39,10 @@ type Pairs = [string, string][];
 export function redactHeaders(pairs: readonly (readonly [string, string])[], rules: RedactRules): Pairs {
   return pairs.map(([k, v]) => {
     const name = k.toLowerCase();
-    return [name, rules.headers.has(name) || SECRET_KEY.test(name) ? REDACTED : v];
+    if (!rules.headers.has(name) && !SECRET_KEY.test(name)) return [name, v];
+    // A Set-Cookie keeps its cookie's name: shadow diffs compare cookies by name, and so does replay.
+    const eq = v.indexOf('=');
+    return [name, name === 'set-cookie' && eq > 0 ? `${v.slice(0, eq).trim()}=${REDACTED}` : REDACTED];
   });
 }
 

@@ -43,14 +43,17 @@ interface Row {
 function where(q: RecordQuery): { sql: string; params: Record<string, unknown> } {
   const parts = ['route = @route'];
   const params: Record<string, unknown> = { route: q.route };
-  if (q.afterId !== undefined) parts.push('id > @afterId'), (params.afterId = q.afterId);
-  if (q.since !== undefined) parts.push('at >= @since'), (params.since = q.since);
-  if (q.arm !== undefined) parts.push('arm = @arm'), (params.arm = q.arm);
-  if (q.method !== undefined) parts.push('method = @method'), (params.method = q.method);
+  const add = (sql: string, name: string, value: unknown) => {
+    parts.push(sql);
+    params[name] = value;
+  };
+  if (q.afterId !== undefined) add('id > @afterId', 'afterId', q.afterId);
+  if (q.since !== undefined) add('at >= @since', 'since', q.since);
+  if (q.arm !== undefined) add('arm = @arm', 'arm', q.arm);
+  if (q.method !== undefined) add('method = @method', 'method', q.method);
   if (q.buckets) {
-    parts.push('bucket >= @bFrom AND bucket < @bTo');
-    params.bFrom = q.buckets[0];
-    params.bTo = q.buckets[1];
+    add('bucket >= @bFrom', 'bFrom', q.buckets[0]);
+    add('bucket < @bTo', 'bTo', q.buckets[1]);
   }
   return { sql: parts.join(' AND '), params };
 }

@@ -82,12 +82,14 @@ routes:
 
     const rows = await readStored(fl, 'r');
     expect(rows.map((r) => `${r.method} ${r.target.split('?')[0]}`)).toEqual(['GET /r/items', 'POST /r/pay', 'GET /r/gz']);
-    const file = JSON.stringify(rows) + rows.map((r) => Buffer.from(r.responseBody, 'base64').toString() + Buffer.from(r.requestBody ?? '', 'base64').toString()).join('');
+    const file =
+      JSON.stringify(rows) +
+      rows.map((r) => Buffer.from(r.responseBody, 'base64').toString() + Buffer.from(r.requestBody ?? '', 'base64').toString()).join('');
     for (const secret of SECRETS) expect(file, secret).not.toContain(secret);
     const [g, p, z] = rows as [StoredSample, StoredSample, StoredSample];
     expect(g.target).toBe('/r/items?api_key=%5Bredacted%5D&q=1');
     expect(g.requestHeaders).toContainEqual(['authorization', '[redacted]']);
-    expect(g.responseHeaders).toContainEqual(['set-cookie', '[redacted]']);
+    expect(g.responseHeaders).toContainEqual(['set-cookie', 'sid=[redacted]']);
     expect(JSON.parse(Buffer.from(g.responseBody, 'base64').toString())).toEqual({ ok: true, token: '[redacted]', got: 0 });
     expect(JSON.parse(Buffer.from(p.requestBody!, 'base64').toString())).toEqual({ card: '[redacted]', password: '[redacted]', item: 3 });
     expect(p.status).toBe(200);
@@ -115,7 +117,8 @@ routes:
 
   it('samples sticky by unit: a unit has all of its requests recorded or none, by its record bucket', async () => {
     const users = Array.from({ length: 30 }, (_, i) => `user-${i}`);
-    for (const u of users) for (let k = 0; k < 2; k++) await (await request(`${fl.url}/half/${k}`, { headers: { 'x-user': u } })).body.text();
+    for (const u of users)
+      for (let k = 0; k < 2; k++) await (await request(`${fl.url}/half/${k}`, { headers: { 'x-user': u } })).body.text();
     const rows = await readStored(fl, 'half');
     const chosen = users.filter((u) => recordBucket('s2', u) < 5000);
     expect(chosen.length).toBeGreaterThan(0);
