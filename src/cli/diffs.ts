@@ -138,7 +138,7 @@ export async function writeReport(
  * `fieldlab replay`. Returns the exit code.
  * @example gateReport(options, await store.rows({}), io) // 0, 1 or 3
  */
-export function gateReport(o: DiffsOptions, rows: DiffRows, io: DiffsIo): number {
+export function gateReport(o: DiffsOptions, rows: DiffRows, io: DiffsIo, command = 'diffs'): number {
   if (o.failOn === undefined) return 0;
   const note = o.json ? io.err : io.out;
   const what = o.strict ? 'real or unmeasured' : 'real';
@@ -147,18 +147,18 @@ export function gateReport(o: DiffsOptions, rows: DiffRows, io: DiffsIo): number
     // Zero pairs is never a PASS: a gate that judged nothing must not let a release through.
     const why = `no data: 0 pairs in this window (check the filter, --since, and that the shadow is mirroring)`;
     if (o.allowEmpty) {
-      note(`fieldlab diffs: PASS (--allow-empty) — ${why}`);
+      note(`fieldlab ${command}: PASS (--allow-empty) — ${why}`);
       return EXIT.OK;
     }
-    note(`fieldlab diffs: NO DATA — ${why}; nothing was judged, so the gate does not pass (--allow-empty lets it)`);
+    note(`fieldlab ${command}: NO DATA — ${why}; nothing was judged, so the gate does not pass (--allow-empty lets it)`);
     return EXIT.NOTHING;
   }
   const failing = failingFields({ endpoints: rankEndpoints(rows) }, o.failOn, o.strict);
   if (failing.length === 0) {
-    note(`fieldlab diffs: PASS — no ${what} field differs in more than ${pct(o.failOn)} of ${plural(pairs, 'pair')}`);
+    note(`fieldlab ${command}: PASS — no ${what} field differs in more than ${pct(o.failOn)} of ${plural(pairs, 'pair')}`);
     return 0;
   }
-  note(`fieldlab diffs: FAIL — ${plural(failing.length, `${what} field`)} above ${pct(o.failOn)}:`);
+  note(`fieldlab ${command}: FAIL — ${plural(failing.length, `${what} field`)} above ${pct(o.failOn)}:`);
   for (const { endpoint: e, field: f } of failing) {
     note(
       `  ${e.route} → ${e.shadow}  ${e.endpoint}  ${f.field}  ${f.verdict} ${pct(f.rate)} (${f.differed}/${f.compared}, ≥ ${pct(f.lower)}; noise ${f.noiseCompared > 0 ? pct(f.noiseRate) : 'unobserved'})`,

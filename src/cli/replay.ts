@@ -177,10 +177,8 @@ export async function runReplayCommand(args: string[], io: ReplayIo): Promise<nu
         redact: redactRules(redact),
         pacer: createPacer(o.rate),
         ...(o.header ? { headers: [o.header] } : {}),
-        onPage(s) {
-          save(s);
-          progress.update(s.replayed, s.candidateErrors);
-        },
+        onPage: save,
+        onProgress: (s) => progress.update(s.replayed, s.candidateErrors),
       },
       {
         query,
@@ -213,7 +211,7 @@ export async function runReplayCommand(args: string[], io: ReplayIo): Promise<nu
       if (o.failOn === undefined) return o.allowEmpty ? EXIT.OK : EXIT.NOTHING;
     }
     const rows = await report.diffs.rows({});
-    return (await writeReport(d, buildReport(rows, {}, {}, {}), report.diffs, {}, io)) ?? gateReport(d, rows, io);
+    return (await writeReport(d, buildReport(rows, {}, {}, {}), report.diffs, {}, io)) ?? gateReport(d, rows, io, 'replay');
   } catch (err) {
     io.err(`fieldlab replay: ${err instanceof Error ? err.message : String(err)}`);
     return EXIT.USAGE;

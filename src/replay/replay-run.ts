@@ -43,8 +43,10 @@ export interface ReplayDeps {
   readonly shadow: CompiledShadow;
   readonly redact: RedactRules;
   readonly pacer: Pacer;
-  /** Called after each stored page with the progress so far. */
+  /** Called after each stored page with the progress so far (the checkpoint). */
   onPage(s: ReplaySummary): void;
+  /** Called after each compared request. */
+  onProgress?(s: ReplaySummary): void;
   /** Extra request headers for the candidate (`--header`), replacing recorded ones of the same name. */
   readonly headers?: readonly (readonly [string, string])[];
 }
@@ -94,6 +96,7 @@ export async function runReplay(deps: ReplayDeps, plan: ReplayPlan): Promise<Rep
           deps.shadow,
           'shadow',
         );
+        deps.onProgress?.(summary());
       });
       running.add(done);
     }
