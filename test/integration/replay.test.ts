@@ -156,4 +156,35 @@ routes:
     expect(await runReplayCommand([...base, '--segment', 'units=9-2%'], bad.io)).toBe(2);
     expect(await runReplayCommand(['--config', fl.file, '--route', 'nope', '--to', v2.url], io().io)).toBe(2);
   });
+
+  it('compares a dead candidate as errors, counts them, and still finishes with a report', async () => {
+    const dead = await startUpstream('dead');
+    const url = dead.url;
+    await dead.close();
+    const r = io();
+    const code = await runReplayCommand(
+      [
+        '--config',
+        fl.file,
+        '--route',
+        'shop',
+        '--to',
+        url,
+        '--rate',
+        '2000/s',
+        '--timeout',
+        '1s',
+        '--segment',
+        'method=POST',
+        '--json',
+        '--checkpoint',
+        join(tmp.dir, 'e.json'),
+      ],
+      r.io,
+    );
+    expect(code, r.err.join('\n')).toBe(0);
+    expect(r.err.join('\n')).toMatch(/replayed 12 requests .*12 candidate errors/);
+    const report = JSON.parse(r.out.join('\n')) as DiffReport;
+    expect(report.endpoints[0]!.statuses).toEqual([{ primary: 200, candidate: 0, count: 12 }]);
+  });
 });
