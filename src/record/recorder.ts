@@ -199,6 +199,9 @@ async function toSamples(batch: readonly CapturedExchange[], drop: (route: strin
   return out;
 }
 
+/** Decoded bytes a body may grow to: `maxBody` bounds what is captured (compressed), JSON compresses ~4×. */
+const decodeCap = (maxBody: number) => Math.max(4 * maxBody, 256 * 1024);
+
 /**
  * One exchange as it may be stored, or undefined when its request body cannot be made safe.
  * @example toSample(captured)?.requestHeaders // [['authorization', '[redacted]'], …]
@@ -215,7 +218,7 @@ export function toSample(x: CapturedExchange): RecordedSample | undefined {
       },
       rules,
       false,
-      x.spec.maxBody,
+      decodeCap(x.spec.maxBody),
     );
     if (!safe) return undefined;
     requestBody = safe.body.toString('base64');
@@ -228,7 +231,7 @@ export function toSample(x: CapturedExchange): RecordedSample | undefined {
     pairs.push([name, x.headers[i + 1]!]);
   }
   const res = x.response;
-  const safe = redactBody(res.body, res.headers, rules, res.truncated, x.spec.maxBody);
+  const safe = redactBody(res.body, res.headers, rules, res.truncated, decodeCap(x.spec.maxBody));
   const responseHeaders: [string, string][] = [];
   for (const [k, v] of Object.entries(res.headers)) for (const one of Array.isArray(v) ? v : [v]) responseHeaders.push([k, one]);
   const requestHeaders = redactHeaders(pairs, rules);

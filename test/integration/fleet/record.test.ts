@@ -53,7 +53,7 @@ routes:
     // 24 requests, 15 fit: the other 9 are counted by the replicas that captured them.
     const total = await eventually(
       async () => {
-        const [{ n }] = await pgs.query<{ n: number }>(`SELECT count(*)::int AS n FROM "${pgs.schema}".record_samples`);
+        const n = (await pgs.query<{ n: number }>(`SELECT count(*)::int AS n FROM "${pgs.schema}".record_samples`))[0]?.n;
         const d = (await dropped(replicas[0]!)) + (await dropped(replicas[1]!));
         return n === 15 && d === 9 ? n : undefined;
       },
