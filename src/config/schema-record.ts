@@ -18,9 +18,11 @@ export const RouteRecord = z
       .prefault('unit')
       .describe("unit: the route's sticky key decides, so a unit's every request is kept; request: the request id decides"),
     methods: z.array(Method).optional().describe('Methods recorded (default: all; writes too — replay never touches users)'),
-    maxBody: Size.prefault('64KiB').describe(
-      'Request and response body bytes kept per sample; a larger request body is not recorded (counted), a larger response is kept truncated',
-    ),
+    maxBody: Size.refine((v) => v <= 16 * 2 ** 20, 'record.maxBody is at most 16MiB (captures in flight share 64 MiB)')
+      .prefault('64KiB')
+      .describe(
+        'Request and response body bytes kept per sample; a larger request body is not recorded (counted), a larger response is kept truncated',
+      ),
     maxSamples: z.number().int().positive().prefault(10_000).describe('Samples stored for this route at most; beyond, dropped and counted'),
     maxBytes: Size.prefault('64MiB').describe('Bytes stored for this route at most; beyond, dropped and counted'),
     maxBytesPerSecond: Size.prefault('4MiB').describe('Bytes captured per second at most (token bucket); over it, skipped and counted'),

@@ -27,16 +27,20 @@ export function recordBucket(seed: string, key: string): number {
 }
 
 /**
- * Creates the tap. `maxInFlight` bounds the exchanges being captured at once (each holds up to
- * twice `record.maxBody` in chunk references).
+ * Creates the tap. `maxInFlight` bounds the exchanges being captured at once, and `maxInFlightBytes`
+ * what they may hold together (each up to twice `record.maxBody` in chunk references).
  * @example const tap = createRecordTap({ recorder }); forward(req, res, p, limits, exchange, p.route.record ? tap(req, p, extras) : extras)
  */
 export function createRecordTap(deps: {
   readonly recorder: Pick<RequestRecorder, 'offer' | 'drop'>;
   readonly maxInFlight?: number;
+  readonly maxInFlightBytes?: number;
 }): RecordTap {
   const maxInFlight = deps.maxInFlight ?? 256;
+  const maxInFlightBytes = deps.maxInFlightBytes ?? 64 * 2 ** 20;
   let inFlight = 0;
+  // What the captures in flight may hold at most (both bodies at their cap), so memory stays bounded.
+  let inFlightBytes = 0;
   return (req, p, extras) => {
     const spec = p.route.record;
     if (!spec) return extras;
@@ -49,7 +53,7 @@ export function createRecordTap(deps: {
     const now = performance.now();
     const declared = req.headers['content-length'];
     const refused =
-      inFlight >= maxInFlight
+      inFlight >= maxInFlight || inFlightBytes + 2 * spec.maxBody > maxInFlightBytes
         ? 'busy'
         : !spec.budget.available(now)
           ? 'bandwidth'
@@ -62,6 +66,7 @@ export function createRecordTap(deps: {
     }
 
     inFlight++;
+    inFlightBytes += 2 * spec.maxBody;
     const capture = createCapture(spec.maxBody, now);
     let body: ForwardExtras['body'];
     // null: no body; undefined: outgrew the cap; false: the client went away.
@@ -75,6 +80,7 @@ export function createRecordTap(deps: {
       // A failed exchange may never read the body: don't wait for it.
       const copy = response.error !== undefined ? null : await settled(requestBody);
       inFlight--;
+      inFlightBytes -= 2 * spec.maxBody;
       if (copy === false) return deps.recorder.drop(route, 'client_aborted');
       if (copy === undefined) return deps.recorder.drop(route, 'body_too_large');
       if (response.error !== undefined) return deps.recorder.drop(route, 'no_response');

@@ -18,7 +18,8 @@ type Headers = Record<string, string | string[]>;
  * @example headerObject([['set-cookie', 'a=1'], ['set-cookie', 'b=2']]) // { 'set-cookie': ['a=1', 'b=2'] }
  */
 export function headerObject(pairs: readonly (readonly [string, string])[]): Headers {
-  const out: Headers = {};
+  // Null prototype: a header named __proto__ or constructor is a header, not an object's plumbing.
+  const out: Headers = Object.create(null) as Headers;
   for (const [k, v] of pairs) {
     const seen = out[k];
     out[k] = seen === undefined ? v : Array.isArray(seen) ? [...seen, v] : [seen, v];

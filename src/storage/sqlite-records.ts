@@ -114,7 +114,7 @@ export function createSqliteRecordStore(db: BetterSqlite3.Database): Sync<Record
     writeRecords: (samples, caps) => write.immediate(samples, caps),
     readRecords(q) {
       const w = where(q);
-      const limit = Math.min(Math.max(1, q.limit ?? 100), MAX_RECORD_PAGE);
+      const limit = Number.isInteger(q.limit) ? Math.min(Math.max(1, q.limit!), MAX_RECORD_PAGE) : 100;
       return db
         .prepare<Record<string, unknown>, Row>(`SELECT * FROM record_samples WHERE ${w.sql} ORDER BY id LIMIT ${limit}`)
         .all(w.params)

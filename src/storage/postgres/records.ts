@@ -70,7 +70,7 @@ export function createPgRecordStore(db: PgDatabase) {
     },
     async readRecords(q: RecordQuery): Promise<StoredSample[]> {
       const w = where(q);
-      const limit = Math.min(Math.max(1, q.limit ?? 100), MAX_RECORD_PAGE);
+      const limit = Number.isInteger(q.limit) ? Math.min(Math.max(1, q.limit!), MAX_RECORD_PAGE) : 100;
       return db.query<StoredSample>(`SELECT ${COLUMNS} FROM ${table} WHERE ${w.sql} ORDER BY id LIMIT ${limit}`, w.params);
     },
     async countRecords(q: RecordQuery): Promise<number> {

@@ -51,4 +51,11 @@ describe('record config', () => {
     expect(errors).toMatch(/colour/);
     expect(errors).toMatch(/use header:NAME or body:\$\.json\.path/);
   });
+
+  it('bounds maxBody (captures in flight share a fixed budget)', () => {
+    const r = loadConfigText(cfg('{ maxBody: 32MiB }'), 'f.yaml', {});
+    expect(r.ok ? [] : r.errors.map(formatConfigError)).toEqual([
+      expect.stringMatching(/routes\[0\]\.record\.maxBody: record\.maxBody is at most 16MiB/),
+    ]);
+  });
 });
