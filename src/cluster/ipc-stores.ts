@@ -17,7 +17,15 @@ import type {
   UnitPage,
   UnitPageQuery,
 } from '../storage/experiment-types.js';
-import type { RecordCaps, RecordedSample, RecordOutcome, RecordQuery, RecordStore, RecordUsage, StoredSample } from '../storage/record-types.js';
+import type {
+  RecordCaps,
+  RecordedSample,
+  RecordOutcome,
+  RecordQuery,
+  RecordStore,
+  RecordUsage,
+  StoredSample,
+} from '../storage/record-types.js';
 import type { RpcClient } from './rpc.js';
 
 /**
