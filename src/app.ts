@@ -30,6 +30,8 @@ import { createResponseTap } from './experiments/response-tap.js';
 import { createNullBranch } from './experiments/null-branch.js';
 import { experimentPrunable } from './experiments/retention.js';
 import { withExperimentMetrics } from './experiments/metrics.js';
+import { createRequestRecorder, type RequestRecorder, withRecordMetrics } from './record/recorder.js';
+import { createRecordTap } from './record/record-tap.js';
 import { isFleetStore, joinFleet } from './fleet/join.js';
 import { createMetrics } from './telemetry/metrics.js';
 import { metricsRoute } from './admin/metrics-route.js';
@@ -112,6 +114,8 @@ export interface App {
   flushRollups(all?: boolean): Promise<void>;
   /** Writes pending experiment exposures and goal events now (tests, CLI). */
   flushExperiments(): Promise<void>;
+  /** The request recorder (`record:`): flush and counters for tests. */
+  recorder(): RequestRecorder;
   /** The metrics listener's port, when `metrics.listen` is configured. */
   metricsPort(): number | undefined;
   /**
@@ -206,8 +210,14 @@ export async function startApp(opts: AppOptions): Promise<App> {
       : undefined;
   if (cfg.traces && !cfg.tracing) log.warn('traces: is set without tracing: — no traceparent is sent upstream, so no span can be joined');
   if (cfg.traces && role) log.warn('traces: is not available with workers > 1; the receiver is not started');
+  // Recording (`record:`): captured exchanges are redacted and batched to the store from a timer.
+  const recorder = createRequestRecorder({
+    store: stores.records,
+    current: config.current,
+    onError: (err) => log.warn({ err }, 'record batch not stored (dropped and counted)'),
+  });
   const retention = createRetention({
-    stores: [store, stores.guardrails, experimentPrunable(stores.experiments, config.current)],
+    stores: [store, stores.guardrails, experimentPrunable(stores.experiments, config.current), recorder.prunable],
     retentionMs: () => config.current().config.store.retention,
     onError: (err) => log.warn({ err }, 'shadow-diff retention prune failed'),
   });
@@ -248,25 +258,28 @@ export async function startApp(opts: AppOptions): Promise<App> {
     ...(traces ? { traces: traces.stats() } : {}),
   });
   const metrics = createMetrics({
-    collect: withExperimentMetrics(
-      withGuardrailMetrics(
-        withWebhookMetrics(
-          withForceMetrics(
-            withAudienceMetrics(
-              collectAppState({
-                mirror: diffStats,
-                shadows: { lanes: dispatcher.lanes, pairs: pipeline.pairCounts },
-                config,
-                ...(tracing ? { tracing: tracing.stats } : {}),
-                ...(traces ? { traces: traces.metrics } : {}),
-              }),
+    collect: withRecordMetrics(
+      withExperimentMetrics(
+        withGuardrailMetrics(
+          withWebhookMetrics(
+            withForceMetrics(
+              withAudienceMetrics(
+                collectAppState({
+                  mirror: diffStats,
+                  shadows: { lanes: dispatcher.lanes, pairs: pipeline.pairCounts },
+                  config,
+                  ...(tracing ? { tracing: tracing.stats } : {}),
+                  ...(traces ? { traces: traces.metrics } : {}),
+                }),
+              ),
             ),
+            notifier.stats,
           ),
-          notifier.stats,
+          () => guardrails,
         ),
-        () => guardrails,
+        { current: config.current, recorder: experiments.byRoute, tap: responseTap.stats },
       ),
-      { current: config.current, recorder: experiments.byRoute, tap: responseTap.stats },
+      recorder.metrics,
     ),
   });
   const hooks = role?.join({
@@ -300,6 +313,7 @@ export async function startApp(opts: AppOptions): Promise<App> {
     observers: () => observers,
     observerGuard,
     responseTap: responseTap.tap,
+    record: createRecordTap({ recorder }),
   });
   const drain = createDrain(proxy, log);
   config.onSwap((next) => {
@@ -361,6 +375,7 @@ export async function startApp(opts: AppOptions): Promise<App> {
     },
     flushRollups: (all = true) => rollup.flush(all),
     flushExperiments: () => experiments.flush(),
+    recorder: () => recorder,
     guardrails: () => guardrails,
     tracing: () => tracing,
     traces: () => traces,
@@ -383,6 +398,7 @@ export async function startApp(opts: AppOptions): Promise<App> {
       notifier.stop();
       await rollup.stop();
       await experiments.stop();
+      await recorder.stop();
       metrics.close();
       if (tracing) await raceDeadline(tracing.shutdown(), SHUTDOWN_GRACE_MS);
       if (traces) {

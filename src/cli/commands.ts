@@ -12,6 +12,8 @@ import { flagLines, type CommandSpec, usageLine } from './flags.js';
 import { FLEET, runFleet } from './fleet.js';
 import { FORCE_VALUE, runForceValue } from './force-value.js';
 import { RESULTS, runResults } from './results.js';
+import { runReplayCommand } from './replay.js';
+import { REPLAY } from './replay-args.js';
 import { runSchema, SCHEMA } from './schema.js';
 import { runStart, START, type CliIo } from './start.js';
 import { runValidate, VALIDATE } from './validate.js';
@@ -26,6 +28,7 @@ export const COMMANDS: readonly { readonly spec: CommandSpec; readonly names: re
   { spec: VALIDATE, names: ['validate'], run: runValidate },
   { spec: SCHEMA, names: ['schema'], run: runSchema },
   { spec: DIFFS, names: ['diffs'], run: runDiffs },
+  { spec: REPLAY, names: ['replay'], run: runReplayCommand },
   { spec: STATUS, names: ['status'], run: runStatus },
   { spec: FLEET, names: ['fleet'], run: runFleet },
   { spec: RESULTS, names: ['results'], run: runResults },

@@ -6,13 +6,15 @@
 import { existsSync, statSync } from 'node:fs';
 import { formatConfigError, loadConfigFile } from '../config/load.js';
 import { openStore, parseStoreUrl } from '../storage/open.js';
-import type { DiffStore } from '../storage/types.js';
+import type { DiffStore, Stores } from '../storage/types.js';
 
 /** The opened store, or why not (one message per line). */
 export type OpenedStore =
   | {
       ok: true;
       store: DiffStore;
+      /** Every repository of the store (replay reads its records). */
+      stores: Stores;
       where: string;
       /** The config's routes and their shadow upstreams, when the store came from a config. */
       configured?: ReadonlyMap<string, readonly string[]>;
@@ -64,7 +66,7 @@ export async function openReportStore(
   try {
     // In this process (no worker): the CLI has no proxy loop to protect.
     const stores = await openStore(url, { worker: false });
-    return { ok: true, store: stores.diffs, where, ...(configured ? { configured } : {}), close: stores.close };
+    return { ok: true, store: stores.diffs, stores, where, ...(configured ? { configured } : {}), close: stores.close };
   } catch (err) {
     return { ok: false, lines: [`cannot read store ${where}: ${err instanceof Error ? err.message : String(err)}`] };
   }

@@ -86,7 +86,18 @@ function windowLine(w: ReportWindow): string | undefined {
   return `resolution: hourly — data is stored per hour, so this reads the whole hours from ${w.read.from ?? 'the oldest'} to ${w.read.to ?? 'now'}`;
 }
 
-async function output(o: DiffsOptions, report: DiffReport, store: DiffStore, filter: DiffFilter, io: DiffsIo): Promise<number | undefined> {
+/**
+ * Prints a report as the flags ask (text, JSON, HTML file); a number is an exit code (a file that
+ * could not be written). `fieldlab replay` prints its report with it too.
+ * @example await writeReport(options, report, store, {}, io)
+ */
+export async function writeReport(
+  o: DiffsOptions,
+  report: DiffReport,
+  store: DiffStore,
+  filter: DiffFilter,
+  io: DiffsIo,
+): Promise<number | undefined> {
   const window = reportWindow(filter);
   // With --json, stdout carries only JSON; every other line goes to stderr.
   const note = o.json ? io.err : io.out;
@@ -122,8 +133,12 @@ async function output(o: DiffsOptions, report: DiffReport, store: DiffStore, fil
   return undefined;
 }
 
-/** The CI gate judges every endpoint and field, not just the page printed. */
-function gate(o: DiffsOptions, rows: DiffRows, io: DiffsIo): number {
+/**
+ * The CI gate (`--fail-on`) over every endpoint and field, not just the page printed; shared with
+ * `fieldlab replay`. Returns the exit code.
+ * @example gateReport(options, await store.rows({}), io) // 0, 1 or 3
+ */
+export function gateReport(o: DiffsOptions, rows: DiffRows, io: DiffsIo, command = 'diffs'): number {
   if (o.failOn === undefined) return 0;
   const note = o.json ? io.err : io.out;
   const what = o.strict ? 'real or unmeasured' : 'real';
@@ -132,18 +147,18 @@ function gate(o: DiffsOptions, rows: DiffRows, io: DiffsIo): number {
     // Zero pairs is never a PASS: a gate that judged nothing must not let a release through.
     const why = `no data: 0 pairs in this window (check the filter, --since, and that the shadow is mirroring)`;
     if (o.allowEmpty) {
-      note(`fieldlab diffs: PASS (--allow-empty) — ${why}`);
+      note(`fieldlab ${command}: PASS (--allow-empty) — ${why}`);
       return EXIT.OK;
     }
-    note(`fieldlab diffs: NO DATA — ${why}; nothing was judged, so the gate does not pass (--allow-empty lets it)`);
+    note(`fieldlab ${command}: NO DATA — ${why}; nothing was judged, so the gate does not pass (--allow-empty lets it)`);
     return EXIT.NOTHING;
   }
   const failing = failingFields({ endpoints: rankEndpoints(rows) }, o.failOn, o.strict);
   if (failing.length === 0) {
-    note(`fieldlab diffs: PASS — no ${what} field differs in more than ${pct(o.failOn)} of ${plural(pairs, 'pair')}`);
+    note(`fieldlab ${command}: PASS — no ${what} field differs in more than ${pct(o.failOn)} of ${plural(pairs, 'pair')}`);
     return 0;
   }
-  note(`fieldlab diffs: FAIL — ${plural(failing.length, `${what} field`)} above ${pct(o.failOn)}:`);
+  note(`fieldlab ${command}: FAIL — ${plural(failing.length, `${what} field`)} above ${pct(o.failOn)}:`);
   for (const { endpoint: e, field: f } of failing) {
     note(
       `  ${e.route} → ${e.shadow}  ${e.endpoint}  ${f.field}  ${f.verdict} ${pct(f.rate)} (${f.differed}/${f.compared}, ≥ ${pct(f.lower)}; noise ${f.noiseCompared > 0 ? pct(f.noiseRate) : 'unobserved'})`,
@@ -181,7 +196,7 @@ export async function runDiffs(args: string[], io: DiffsIo): Promise<number> {
     }
     const rows = await store.rows(f.filter);
     const report = buildReport(rows, f.filter, {}, { offset: o.offset, limit: o.limit, fields: o.fields });
-    return (await output(o, report, store, f.filter, io)) ?? gate(o, rows, io);
+    return (await writeReport(o, report, store, f.filter, io)) ?? gateReport(o, rows, io);
   } catch (err) {
     io.err(`fieldlab diffs: cannot read store ${opened.where}: ${err instanceof Error ? err.message : String(err)}`);
     return 2;

@@ -17,6 +17,15 @@ import type {
   UnitPage,
   UnitPageQuery,
 } from '../storage/experiment-types.js';
+import type {
+  RecordCaps,
+  RecordedSample,
+  RecordOutcome,
+  RecordQuery,
+  RecordStore,
+  RecordUsage,
+  StoredSample,
+} from '../storage/record-types.js';
 import type { RpcClient } from './rpc.js';
 
 /**
@@ -53,10 +62,19 @@ export function createIpcStores(rpc: RpcClient): Stores {
     exportUnits: (q) => call<UnitPage>('experiments.exportUnits', q),
     exportMinutes: (q) => call<MinutePage>('experiments.exportMinutes', q),
   };
+  // Recorded samples go to the primary's file (caps are checked there, across every worker).
+  const records: RecordStore = {
+    writeRecords: (samples, caps) => call<RecordOutcome[]>('records.writeRecords', samples, caps),
+    readRecords: (q) => call<StoredSample[]>('records.readRecords', q),
+    countRecords: (q) => call<number>('records.countRecords', q),
+    recordUsage: () => call<RecordUsage[]>('records.recordUsage'),
+    pruneRecords: async () => 0,
+  };
   return {
     diffs,
     guardrails,
     experiments,
+    records,
     // Pending calls finish (each bounded by the call timeout); the file itself stays the primary's.
     close: () => rpc.idle(),
     stats: () => {
@@ -85,6 +103,10 @@ const OPS: Readonly<Record<string, Op>> = {
   'experiments.experimentSums': (s, [route, windowMs]) => s.experiments.experimentSums(route as string, windowMs as number),
   'experiments.exportUnits': (s, [q]) => s.experiments.exportUnits(q as UnitPageQuery),
   'experiments.exportMinutes': (s, [q]) => s.experiments.exportMinutes(q as MinutePageQuery),
+  'records.writeRecords': (s, [samples, caps]) => s.records.writeRecords(samples as RecordedSample[], caps as RecordCaps),
+  'records.readRecords': (s, [q]) => s.records.readRecords(q as RecordQuery),
+  'records.countRecords': (s, [q]) => s.records.countRecords(q as RecordQuery),
+  'records.recordUsage': (s) => s.records.recordUsage(),
 };
 
 /**

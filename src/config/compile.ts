@@ -15,6 +15,7 @@ import type { PoolRegistry } from '../forward/pools.js';
 import { createUpstream, type Upstream } from '../forward/upstream.js';
 import type { RawConfig, RawRoute } from './schema.js';
 import { compileShadow, type CompiledShadow } from '../mirror/shadow-spec.js';
+import { compileRecord } from '../record/record-spec.js';
 
 /** Everything a request needs, frozen at compile time. */
 export interface Snapshot {
@@ -123,6 +124,7 @@ function compileRoute(
     template: route.match.path.includes(':') ? route.match.path.replace(/\/\*$/, '') : undefined,
     guardrails: route.guardrails,
     rollout: route.rollout,
+    record: route.record ? compileRecord(route.record) : undefined,
   });
 }
 

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { STORE_URL_HELP, parseStoreUrl } from '../storage/open.js';
 import { Duration, Method, Percent, Ratio, Size } from './schema-primitives.js';
+import { Recordings } from './schema-record.js';
 
 const IgnoreRule = z
   .string()
@@ -93,6 +94,7 @@ export const Store = z
         .max(100_000)
         .prefault(200)
         .describe('Distinct fields per endpoint per hour in shadow-diff reports; the rest are counted as "(other)"'),
+      recordings: Recordings.prefault({}),
     }),
   )
   .describe('sqlite:PATH, or { url, retention, pool, queue, maxEndpoints, maxFields }');

@@ -13,6 +13,7 @@ import { Layers } from './schema-targeting.js';
 import { parseCidr } from '../net/cidr.js';
 import { Force } from './schema-force.js';
 import { Traces } from './schema-traces.js';
+import { RouteRecord } from './schema-record.js';
 import { checkReferences } from './schema-references.js';
 
 const StickySource = z
@@ -55,6 +56,7 @@ const Route = z.strictObject({
   rollout: Rollout.optional(),
   guardrails: Guardrails.optional(),
   experiment: Experiment.optional(),
+  record: RouteRecord.optional(),
 });
 
 const Limits = z

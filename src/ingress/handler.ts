@@ -10,6 +10,7 @@ import { FL_INTERNAL } from '../errors.js';
 import { forward } from '../forward/forwarder.js';
 import { beginMirror, type MirrorDeps } from '../mirror/mirror.js';
 import { type ResponseTap, withTap } from '../experiments/response-tap.js';
+import type { RecordTap } from '../record/record-tap.js';
 import { beginPrepared, endRejected, type LifecycleDeps } from './lifecycle.js';
 import { sendLocalReply } from '../net/local-reply.js';
 import { prepareRequest } from './prepare.js';
@@ -24,6 +25,8 @@ export interface HandlerDeps extends LifecycleDeps {
   readonly mirror: MirrorDeps;
   /** Experiment goals that read the response (a header, a JSON field); undefined without any. */
   readonly responseTap?: ResponseTap | undefined;
+  /** Recording for `fieldlab replay`; only called on routes that have `record:`. */
+  readonly record?: RecordTap | undefined;
 }
 
 /**
@@ -45,8 +48,8 @@ export function createRequestHandler(deps: HandlerDeps): (req: IncomingMessage, 
       }
       const exchange = beginPrepared(deps, req, p, started, access);
       const mirror = p.route.shadows.length > 0 ? beginMirror(req, p, deps.mirror, exchange.tracker) : undefined;
-      const extras = mirror && { body: mirror.body, decorator: mirror.capture };
-      forward(req, res, p, snap.config.limits, exchange, withTap(extras, deps.responseTap?.(req, p)));
+      const extras = withTap(mirror && { body: mirror.body, decorator: mirror.capture }, deps.responseTap?.(req, p));
+      forward(req, res, p, snap.config.limits, exchange, p.route.record && deps.record ? deps.record(req, p, extras) : extras);
     } catch (err) {
       // A bug must cost one request, not the process.
       deps.log.error({ err }, 'request handler failed');

@@ -5,10 +5,11 @@
  * or alter the client's response.
  */
 import type { IncomingMessage } from 'node:http';
-import { Transform, pipeline, type Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import type { CapturedResponse, ComparePair } from '../compare/types.js';
 import { BUCKETS, bucketOf } from '../routing/hash.js';
 import type { Prepared } from '../ingress/prepare.js';
+import { teeBody } from './body-tee.js';
 import { createCapture, type CaptureSink } from './capture.js';
 import { SHADOW_EXPIRED, SHADOW_OVER_BUDGET, SHADOW_POOL_CLOSED, type ShadowDispatcher } from './dispatcher.js';
 import type { CompiledShadow } from './shadow-spec.js';
@@ -202,34 +203,4 @@ function shadowHeaders(primary: readonly string[], clientHost: string | undefine
   for (const [k, v] of s.setHeaders) out.push(k, v);
   out.push('x-fieldlab-shadow', kind === 'shadow' ? '1' : 'noise');
   return out;
-}
-
-/**
- * Streams the client body to the primary unchanged while keeping a copy up to `cap` for the
- * shadows, which are sent once the body is complete. Past the cap the copy is dropped and
- * `onComplete(undefined)` says so; a client abort drops it too (`onAbort`).
- */
-function teeBody(req: IncomingMessage, cap: number, onComplete: (body: Buffer | undefined) => void, onAbort: () => void): Readable {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  let overflow = false;
-  const tee = new Transform({
-    transform(chunk: Buffer, _enc, cb) {
-      size += chunk.length;
-      if (!overflow && size <= cap) chunks.push(chunk);
-      else if (!overflow) {
-        overflow = true;
-        chunks.length = 0;
-      }
-      cb(null, chunk);
-    },
-    flush(cb) {
-      onComplete(overflow ? undefined : Buffer.concat(chunks, size));
-      cb();
-    },
-  });
-  pipeline(req, tee, (err) => {
-    if (err) onAbort();
-  });
-  return tee;
 }

@@ -6,6 +6,7 @@
 import type { RawGuardrails, RawRollout } from '../config/schema.js';
 import type { Upstream } from '../forward/upstream.js';
 import type { CompiledShadow } from '../mirror/shadow-spec.js';
+import type { CompiledRecord } from '../record/record-spec.js';
 import type { RouteMatcher } from './route-table.js';
 import type { Audience } from './audience.js';
 import type { ForcePolicy } from './force.js';
@@ -44,4 +45,6 @@ export interface CompiledRoute {
   readonly template: string | undefined;
   readonly guardrails: RawGuardrails | undefined;
   readonly rollout: RawRollout | undefined;
+  /** `record:` (record and replay), when set; undefined costs the request path nothing. */
+  readonly record: CompiledRecord | undefined;
 }

@@ -64,6 +64,17 @@ export const MIGRATIONS: readonly Migration[] = [
       count INTEGER NOT NULL, value REAL NOT NULL, PRIMARY KEY (route, goal, unit, minute)) WITHOUT ROWID`,
     'CREATE INDEX experiment_events_minute ON experiment_events (minute)',
   ],
+  // 5: recorded requests with the primary's answers, redacted (storage/sqlite-records.ts).
+  [
+    `CREATE TABLE record_samples (id INTEGER PRIMARY KEY AUTOINCREMENT, route TEXT NOT NULL, at INTEGER NOT NULL,
+      request_id TEXT NOT NULL, unit TEXT NOT NULL, bucket INTEGER NOT NULL, arm TEXT NOT NULL, method TEXT NOT NULL,
+      target TEXT NOT NULL, request_headers TEXT NOT NULL, request_body TEXT, status INTEGER NOT NULL,
+      response_headers TEXT NOT NULL, response_body TEXT NOT NULL, truncated INTEGER NOT NULL,
+      latency_ms REAL NOT NULL, bytes INTEGER NOT NULL)`,
+    // Replay pages walk (route, id); the cap check sums bytes per route from the same index.
+    'CREATE INDEX record_samples_route ON record_samples (route, id, bytes)',
+    'CREATE INDEX record_samples_at ON record_samples (at)',
+  ],
 ];
 
 /** Opening a database written by a newer Fieldlab: refused rather than guessed at. */

@@ -12,6 +12,7 @@ import { Worker } from 'node:worker_threads';
 import { FL_STORE_BUSY, FL_STORE_UNAVAILABLE } from '../errors.js';
 import type { ExperimentStore } from './experiment-types.js';
 import type { GuardrailStore } from './guardrail-types.js';
+import type { RecordStore } from './record-types.js';
 import { storeError } from './store-error.js';
 import type { SqliteReady, SqliteReply, SqliteRequest, SqliteWorkerData } from './sqlite-worker.js';
 import type { DiffStore, DiffStoreLimits, Stores } from './types.js';
@@ -68,7 +69,12 @@ export async function openSqliteWorkerStores(file: string, opts: DiffStoreLimits
   const waiting = new Map<number, Waiting>();
   let nextId = 1;
   let worker: Worker | undefined;
-  let methods: Readonly<Record<SqliteRequest['repo'], readonly string[]>> = { diffs: [], guardrails: [], experiments: [] };
+  let methods: Readonly<Record<SqliteRequest['repo'], readonly string[]>> = {
+    diffs: [],
+    guardrails: [],
+    experiments: [],
+    records: [],
+  };
   let starting: Promise<Worker> | undefined;
   let closed = false;
   const counts = { requests: 0, dropped: 0, failed: 0, workerMs: 0, maxMs: 0, starts: 0 };
@@ -173,6 +179,7 @@ export async function openSqliteWorkerStores(file: string, opts: DiffStoreLimits
     diffs,
     guardrails: proxyOf<GuardrailStore>('guardrails', methods.guardrails),
     experiments: proxyOf<ExperimentStore>('experiments', methods.experiments),
+    records: proxyOf<RecordStore>('records', methods.records),
     close,
     stats: () => ({ ...counts, pending: waiting.size }),
   };

@@ -17,7 +17,7 @@ export interface SqliteWorkerData {
 /** One request from the client. */
 export interface SqliteRequest {
   readonly id: number;
-  readonly repo: 'diffs' | 'guardrails' | 'experiments';
+  readonly repo: 'diffs' | 'guardrails' | 'experiments' | 'records';
   readonly method: string;
   readonly args: readonly unknown[];
 }
@@ -47,7 +47,12 @@ try {
   const methods = (repo: object) => Object.keys(repo).filter((k) => k !== 'close');
   port.postMessage({
     ready: true,
-    methods: { diffs: methods(repos.diffs), guardrails: methods(repos.guardrails), experiments: methods(repos.experiments) },
+    methods: {
+      diffs: methods(repos.diffs),
+      guardrails: methods(repos.guardrails),
+      experiments: methods(repos.experiments),
+      records: methods(repos.records),
+    },
   } satisfies SqliteReady);
 } catch (err) {
   port.postMessage({ ready: false, error: describe(err) } satisfies SqliteReady);

@@ -11,6 +11,8 @@ import type { ExperimentStore } from './experiment-types.js';
 import type { GuardrailStore } from './guardrail-types.js';
 import { createSqliteExperimentStore } from './sqlite-experiments.js';
 import { createSqliteGuardrailStore } from './sqlite-guardrails.js';
+import { createSqliteRecordStore } from './sqlite-records.js';
+import type { RecordStore } from './record-types.js';
 import { createSqliteReader } from './sqlite-read.js';
 import { createSqliteWriter } from './sqlite-write.js';
 import { asyncRepo, type Sync } from './sync.js';
@@ -24,6 +26,7 @@ export interface SqliteRepos {
   readonly diffs: Sync<DiffStore>;
   readonly guardrails: Sync<GuardrailStore>;
   readonly experiments: Sync<ExperimentStore>;
+  readonly records: Sync<RecordStore>;
   close(): void;
 }
 
@@ -39,6 +42,7 @@ export function openSqliteRepos(file: string, opts: DiffStoreLimits = {}): Sqlit
     diffs,
     guardrails: createSqliteGuardrailStore(db),
     experiments: createSqliteExperimentStore(db),
+    records: createSqliteRecordStore(db),
     close: () => void diffs.close(),
   };
 }
@@ -64,6 +68,7 @@ export function openSqliteStores(file: string, opts: DiffStoreLimits = {}): Stor
     diffs: asyncRepo<DiffStore>(repos.diffs),
     guardrails: asyncRepo<GuardrailStore>(repos.guardrails),
     experiments: asyncRepo<ExperimentStore>(repos.experiments),
+    records: asyncRepo<RecordStore>(repos.records),
     close: async () => repos.close(),
   };
 }

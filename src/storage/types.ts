@@ -8,6 +8,7 @@ import type { DiffReport, ReportPage } from '../compare/report.js';
 import type { DiffKind } from '../compare/types.js';
 import type { ExperimentStore } from './experiment-types.js';
 import type { GuardrailStore } from './guardrail-types.js';
+import type { RecordStore } from './record-types.js';
 
 /**
  * The overflow bucket: an endpoint past `store.maxEndpoints` of its route and shadow (or a field
@@ -153,6 +154,8 @@ export interface Stores {
   readonly diffs: DiffStore;
   readonly guardrails: GuardrailStore;
   readonly experiments: ExperimentStore;
+  /** Recorded requests for `fieldlab replay` (`record:` on a route). */
+  readonly records: RecordStore;
   /** Closes both (after pending writes); idempotent. */
   close(): Promise<void>;
   /** The backend's own counters (SQLite: its worker's requests, drops, time), for `/mirror`. */

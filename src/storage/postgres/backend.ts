@@ -9,6 +9,7 @@ import type { DiffStore, Stores } from '../types.js';
 import { createPgDiffStore } from './diffs.js';
 import { createPgExperimentStore } from './experiments.js';
 import { createPgGuardrailStore } from './guardrails.js';
+import { createPgRecordStore } from './records.js';
 import { migratePostgres } from './migrations.js';
 import { createPgDatabase } from './pool.js';
 import { parsePostgresUrl } from './url.js';
@@ -37,6 +38,7 @@ export const postgresBackend: StoreBackend = {
       diffs,
       guardrails: createPgGuardrailStore(db),
       experiments: createPgExperimentStore(db),
+      records: createPgRecordStore(db),
       close: () => (closed ??= db.close()),
     };
   },

@@ -95,6 +95,16 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
       count BIGINT NOT NULL, value DOUBLE PRECISION NOT NULL, PRIMARY KEY (route, goal, unit, minute))`,
     `CREATE INDEX experiment_events_minute ON ${t('experiment_events')} (minute)`,
   ],
+  // 7: recorded requests with the primary's answers, redacted (postgres/records.ts).
+  (t) => [
+    `CREATE TABLE ${t('record_samples')} (id BIGSERIAL PRIMARY KEY, route TEXT NOT NULL, at BIGINT NOT NULL,
+      request_id TEXT NOT NULL, unit TEXT NOT NULL, bucket INTEGER NOT NULL, arm TEXT NOT NULL, method TEXT NOT NULL,
+      target TEXT NOT NULL, request_headers JSONB NOT NULL, request_body TEXT, status INTEGER NOT NULL,
+      response_headers JSONB NOT NULL, response_body TEXT NOT NULL, truncated BOOLEAN NOT NULL,
+      latency_ms DOUBLE PRECISION NOT NULL, bytes BIGINT NOT NULL)`,
+    `CREATE INDEX record_samples_route ON ${t('record_samples')} (route, id) INCLUDE (bytes)`,
+    `CREATE INDEX record_samples_at ON ${t('record_samples')} (at)`,
+  ],
 ];
 
 /** Key of the transaction-level advisory lock that serializes migrators of one schema. */
