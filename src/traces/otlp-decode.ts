@@ -28,7 +28,11 @@ export interface ReceivedSpan {
 
 /** A decoded batch, or why the body is not one. */
 export type DecodeResult =
-  | { readonly ok: true; readonly spans: ReceivedSpan[]; readonly invalid: number }
+  | {
+      readonly ok: true;
+      readonly spans: ReceivedSpan[];
+      readonly invalid: number;
+    }
   | { readonly ok: false; readonly reason: string };
 
 let requestType: protobuf.Type | undefined;
@@ -80,6 +84,13 @@ function list(v: unknown, what: string): Obj[] {
   return v as Obj[];
 }
 
+/**
+ * Longest span name or service kept (longer ones are cut): the tree key needs no more, and a
+ * 4 MiB name per span would otherwise be held in the proxy's memory for `wait × 2`.
+ */
+export const MAX_NAME_CHARS = 256;
+const cut = (v: string): string => (v.length > MAX_NAME_CHARS ? v.slice(0, MAX_NAME_CHARS) : v);
+
 const HEX32 = /^[0-9a-f]{32}$/;
 const HEX16 = /^[0-9a-f]{16}$/;
 
@@ -107,7 +118,7 @@ function collect(msg: unknown, hex: (v: unknown) => string | undefined): DecodeR
             spanId,
             parentSpanId: parent && HEX16.test(parent) && !/^0+$/.test(parent) ? parent : undefined,
             service,
-            name: typeof s.name === 'string' ? s.name : '',
+            name: typeof s.name === 'string' ? cut(s.name) : '',
             startMs: Number(start / 1000n) / 1000,
             durationMs: end > start ? Number(end - start) / 1e6 : 0,
             error: status?.code === 2 || status?.code === 'STATUS_CODE_ERROR',
@@ -127,7 +138,7 @@ function serviceOf(resource: unknown): string {
   for (const kv of attrs as Obj[]) {
     if (kv?.key !== 'service.name') continue;
     const v = (kv.value as Obj | undefined)?.stringValue;
-    if (typeof v === 'string' && v !== '') return v;
+    if (typeof v === 'string' && v !== '') return cut(v);
   }
   return 'unknown_service';
 }
