@@ -46,6 +46,11 @@ export interface ReceiverDeps {
   readonly passThrough?: PassThrough | undefined;
   /** Decodes off the event loop (decode-pool.ts). */
   readonly decoder: DecodePool;
+  /**
+   * Bodies being read at once (default 16); beyond, 503 FL_OTLP_BUSY and the connection closes.
+   * Why: each body being read can pin up to `maxBody`, and stalled uploads would add up unbounded.
+   */
+  readonly maxReading?: number;
 }
 
 type Encoding = 'protobuf' | 'json';
@@ -63,6 +68,8 @@ function encodingOf(contentType: string | undefined): Encoding | undefined {
  */
 export function createTraceReceiver(deps: ReceiverDeps): TraceReceiver {
   const totals = { batches: 0, spans: 0, invalidSpans: 0 };
+  const maxReading = deps.maxReading ?? 16;
+  let reading = 0;
   const refused: Record<string, number> = {};
   const refuse = (req: IncomingMessage, res: ServerResponse, def: FieldlabErrorDef, detail?: string) => {
     refused[def.code] = (refused[def.code] ?? 0) + 1;
@@ -86,7 +93,18 @@ export function createTraceReceiver(deps: ReceiverDeps): TraceReceiver {
     }
     const declared = Number(req.headers['content-length']);
     if (Number.isFinite(declared) && declared > deps.maxBody) return refuse(req, res, FL_OTLP_TOO_LARGE);
+    if (reading >= maxReading) return refuse(req, res, FL_OTLP_BUSY, 'too many uploads in progress');
+    reading++;
+    let released = false;
+    const release = () => {
+      if (released) return;
+      released = true;
+      reading--;
+    };
+    // A stalled or aborted upload gives its slot back when its socket goes (requestTimeout at worst).
+    req.once('close', release);
     readBody(req, deps.maxBody, (raw) => {
+      release();
       if (raw === undefined) return refuse(req, res, FL_OTLP_TOO_LARGE);
       const decode = async (body: Buffer) => {
         const r = await deps.decoder.decode(encoding, body);
