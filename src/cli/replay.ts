@@ -211,7 +211,17 @@ export async function runReplayCommand(args: string[], io: ReplayIo): Promise<nu
       if (o.failOn === undefined) return o.allowEmpty ? EXIT.OK : EXIT.NOTHING;
     }
     const rows = await report.diffs.rows({});
-    return (await writeReport(d, buildReport(rows, {}, {}, {}), report.diffs, {}, io)) ?? gateReport(d, rows, io, 'replay');
+    const written = await writeReport(d, buildReport(rows, {}, {}, {}), report.diffs, {}, io);
+    if (written !== undefined) return written;
+    const errors = base.errors + summary.candidateErrors;
+    // Connection failures and timeouts are the candidate failing, whatever the field verdicts say.
+    if (o.failOn !== undefined && all > 0 && errors / all > o.failOn) {
+      note(
+        `fieldlab replay: FAIL — ${plural(errors, 'candidate error')} in ${plural(all, 'request')}, above ${(o.failOn * 100).toFixed(1)}%`,
+      );
+      return 1;
+    }
+    return gateReport(d, rows, io, 'replay');
   } catch (err) {
     io.err(`fieldlab replay: ${err instanceof Error ? err.message : String(err)}`);
     return EXIT.USAGE;

@@ -217,7 +217,17 @@ function quantiles(hist: readonly number[] | undefined, bounds: readonly number[
 }
 
 /**
- * Fields that fail a CI gate: `real` fields above `rate` (and `unmeasured` ones too when `strict`).
+ * A status or error difference whose noise was never observed: no run showed the control itself flapping
+ * there, so 200 → 500 (or → connection error) is taken as real — otherwise a candidate that fails every
+ * request would pass a non-strict gate as merely "unmeasured".
+ */
+function unobservedOutcome(f: FieldReport): boolean {
+  return (f.field === 'status' || f.field === 'error') && f.noiseCompared === 0;
+}
+
+/**
+ * Fields that fail a CI gate: `real` fields above `rate` (and `unmeasured` ones too when `strict`;
+ * a status/error change with no noise observed always counts).
  * @example failingFields(report, 0.01).length > 0 // → exit 1
  */
 export function failingFields(
@@ -227,7 +237,7 @@ export function failingFields(
 ): { endpoint: EndpointReport; field: FieldReport }[] {
   return report.endpoints.flatMap((endpoint) =>
     endpoint.fields
-      .filter((f) => f.rate > rate && (f.verdict === 'real' || (strict && f.verdict === 'unmeasured')))
+      .filter((f) => f.rate > rate && (f.verdict === 'real' || (f.verdict === 'unmeasured' && (strict || unobservedOutcome(f)))))
       .map((field) => ({ endpoint, field })),
   );
 }

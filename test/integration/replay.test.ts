@@ -20,8 +20,18 @@ function build(version: 'v1' | 'v2') {
       const id = Number(/\/items\/(\d+)/.exec(req.url ?? '')?.[1] ?? 0);
       const json: Record<string, unknown> =
         req.method === 'POST'
-          ? { created: true, qty: (JSON.parse(body || '{}') as { qty?: number }).qty ?? 0, version, ts: randomUUID() }
-          : { id, price: version === 'v2' && id % 3 === 0 ? id * 20 : id * 10, version, ts: randomUUID() };
+          ? {
+              created: true,
+              qty: (JSON.parse(body || '{}') as { qty?: number }).qty ?? 0,
+              version,
+              ts: randomUUID(),
+            }
+          : {
+              id,
+              price: version === 'v2' && id % 3 === 0 ? id * 20 : id * 10,
+              version,
+              ts: randomUUID(),
+            };
       if (version === 'v2') json.tag = 'new';
       res.setHeader('content-type', 'application/json');
       res.end(JSON.stringify(json));
@@ -39,7 +49,13 @@ function io() {
   return {
     out,
     err,
-    io: { out: (s: string) => out.push(s), err: (s: string) => err.push(s), env: process.env, isTTY: false, errIsTTY: false },
+    io: {
+      out: (s: string) => out.push(s),
+      err: (s: string) => err.push(s),
+      env: process.env,
+      isTTY: false,
+      errIsTTY: false,
+    },
   };
 }
 
@@ -115,7 +131,10 @@ routes:
     const args = ['--config', fl.file, '--route', 'shop', '--to', v2.url, '--rate', '2000/s', '--concurrency', '1', '--checkpoint', ck];
     const first = io();
     expect(await runReplayCommand([...args, '--limit', '30', '--json'], first.io)).toBe(0);
-    const saved = JSON.parse(readFileSync(ck, 'utf8')) as { lastId: number; replayed: number };
+    const saved = JSON.parse(readFileSync(ck, 'utf8')) as {
+      lastId: number;
+      replayed: number;
+    };
     expect(saved.replayed).toBe(30);
     expect(first.err.join('\n')).toMatch(/--resume continues after id/);
     const second = io();
@@ -186,5 +205,41 @@ routes:
     expect(r.err.join('\n')).toMatch(/replayed 12 requests .*12 candidate errors/);
     const report = JSON.parse(r.out.join('\n')) as DiffReport;
     expect(report.endpoints[0]!.statuses).toEqual([{ primary: 200, candidate: 0, count: 12 }]);
+  });
+  it('fails the --fail-on gate for a candidate that answers 500 to everything, or is down', async () => {
+    // Writes are never repeated, so no noise is observed for them: the status change must still count.
+    const boom = await startUpstream('boom', (_req, res) => {
+      res.statusCode = 500;
+      res.setHeader('content-type', 'application/json');
+      res.end('{"error":"boom"}');
+    });
+    const args = (to: string, ck: string) => [
+      '--config',
+      fl.file,
+      '--route',
+      'shop',
+      '--to',
+      to,
+      '--rate',
+      '2000/s',
+      '--timeout',
+      '1s',
+      '--segment',
+      'method=POST',
+      '--fail-on',
+      '1%',
+      '--checkpoint',
+      join(tmp.dir, ck),
+    ];
+    const r500 = io();
+    expect(await runReplayCommand(args(boom.url, 'f.json'), r500.io), r500.out.join('\n')).toBe(1);
+    expect(r500.out.join('\n')).toMatch(/FAIL/);
+    await boom.close();
+    const dead = await startUpstream('dead2');
+    const url = dead.url;
+    await dead.close();
+    const down = io();
+    expect(await runReplayCommand(args(url, 'g.json'), down.io), down.out.join('\n')).toBe(1);
+    expect(down.out.join('\n')).toMatch(/FAIL — 12 candidate errors/);
   });
 });
