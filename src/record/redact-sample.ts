@@ -76,13 +76,15 @@ export function redactTarget(target: string): string {
   return q === -1 ? target : `${target.slice(0, q + 1)}${redactParams(target.slice(q + 1))}`;
 }
 
-/** Values under secret-looking keys of a parsed JSON document replaced (strings and numbers). */
+/**
+ * Values under secret-looking keys of a parsed JSON document replaced — whole, whatever their type:
+ * `{"password":["x"]}` or `{"apiKey":{"v":"x"}}` hide the secret one level down.
+ */
 function hideSecretKeys(node: unknown): unknown {
   if (Array.isArray(node)) return node.map(hideSecretKeys);
   if (node && typeof node === 'object') {
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(node))
-      out[k] = SECRET_KEY.test(k) && (typeof v === 'string' || typeof v === 'number') ? REDACTED : hideSecretKeys(v);
+    for (const [k, v] of Object.entries(node)) out[k] = SECRET_KEY.test(k) && v !== null ? REDACTED : hideSecretKeys(v);
     return out;
   }
   return node;
@@ -92,10 +94,10 @@ function hideSecretKeys(node: unknown): unknown {
 export type SafeBody = { readonly body: Buffer } | undefined;
 
 /**
- * Redacts a body: JSON through the rules and secret keys, a form through secret names; other
- * text or bytes are kept as they are (they have no paths to redact). A body that was cut at the
- * cap or cannot be decoded is refused when it is JSON or a form, or when `rules.body` asks for
- * paths, since what it hides cannot be checked.
+ * Redacts a body: JSON (declared, or sniffed in any text) through the rules and secret keys, a form
+ * through secret names; other text or bytes are kept as they are. A multipart body is refused, and so
+ * is a body that was cut, cannot be decoded, or (when `rules.body` asks for paths) is not JSON, since
+ * what it hides cannot be checked.
  * @example redactBody(Buffer.from('{"password":"x"}'), { 'content-type': 'application/json' }, rules, false, 65536)
  */
 export function redactBody(
@@ -112,14 +114,21 @@ export function redactBody(
     type === 'application/x-www-form-urlencoded' || (decoded.ok && contentClass(headers['content-type'], decoded.body) === 'json');
   if (!decoded.ok || truncated || decoded.cut)
     return structured || rules.body.length > 0 || !decoded.ok ? undefined : { body: decoded.body };
-  if (type === 'application/x-www-form-urlencoded') return { body: Buffer.from(redactParams(decoded.body.toString('utf8'))) };
-  if (!structured) return { body: decoded.body };
+  // Multipart parts carry their own names (`name="password"`) that are not parsed here: refused.
+  if (type === 'multipart/form-data') return undefined;
+  if (type === 'application/x-www-form-urlencoded')
+    // Configured body paths are JSON paths; they cannot be checked in a form, so it is refused then.
+    return rules.body.length > 0 ? undefined : { body: Buffer.from(redactParams(decoded.body.toString('utf8'))) };
+  const text = decoded.body.toString('utf8');
+  // Many upstreams parse JSON whatever the type says (text/plain from sendBeacon): sniff it.
+  const sniffed = !structured && /^\s*[[{]/.test(text);
+  if (!structured && !sniffed) return rules.body.length > 0 ? undefined : { body: decoded.body };
   let json: unknown;
   try {
-    json = JSON.parse(decoded.body.toString('utf8'));
+    json = JSON.parse(text);
   } catch {
     // Looks like JSON but is not: nothing can be checked in it.
-    return undefined;
+    return sniffed && rules.body.length === 0 ? { body: decoded.body } : undefined;
   }
   return {
     body: Buffer.from(JSON.stringify(hideSecretKeys(redactJson(json, rules.body)))),

@@ -52,11 +52,37 @@ describe('redact-sample', () => {
     const out = redactBody(
       Buffer.from('user=a&password=hunter2'),
       { 'content-type': 'application/x-www-form-urlencoded' },
-      rules,
+      redactRules([]),
       false,
       65536,
     );
     expect(out!.body.toString()).toBe('user=a&password=%5Bredacted%5D');
+  });
+
+  it('hides the whole value under a secret key, arrays and objects too', () => {
+    const body = { password: ['hunter2-arr'], apiKey: { v: 'AKIA-nested' }, ok: [1] };
+    const out = redactBody(Buffer.from(JSON.stringify(body)), json, redactRules([]), false, 65536);
+    expect(JSON.parse(out!.body.toString())).toEqual({ password: '[redacted]', apiKey: '[redacted]', ok: [1] });
+  });
+
+  it('refuses multipart bodies (their part names are not parsed)', () => {
+    const body = '--b\r\ncontent-disposition: form-data; name="password"\r\n\r\nMULTIPART-SECRET\r\n--b--\r\n';
+    const type = { 'content-type': 'multipart/form-data; boundary=b' };
+    expect(redactBody(Buffer.from(body), type, redactRules([]), false, 65536)).toBeUndefined();
+  });
+
+  it('sniffs JSON in text/plain, and with body rules refuses what they cannot be checked in', () => {
+    const plain = { 'content-type': 'text/plain' };
+    const card = Buffer.from('{"card":{"number":"4000-TEXTPLAIN-CARD"},"password":"p"}');
+    expect(JSON.parse(redactBody(card, plain, rules, false, 65536)!.body.toString())).toEqual({
+      card: { number: '[redacted]' },
+      password: '[redacted]',
+    });
+    expect(JSON.parse(redactBody(card, plain, redactRules([]), false, 65536)!.body.toString()).password).toBe('[redacted]');
+    const form = { 'content-type': 'application/x-www-form-urlencoded' };
+    expect(redactBody(Buffer.from('card[number]=4000-FORM-CARD'), form, rules, false, 65536)).toBeUndefined();
+    expect(redactBody(Buffer.from('just text'), plain, rules, false, 65536)).toBeUndefined();
+    expect(redactBody(Buffer.from('{not json'), plain, redactRules([]), false, 65536)!.body.toString()).toBe('{not json');
   });
 
   it('refuses a truncated or unparseable JSON body (what it hides cannot be checked) and keeps plain text', () => {
