@@ -7,7 +7,7 @@
  */
 
 /** Keys (config keys or header names) whose values are credentials. */
-export const SECRET_KEY = /token|secret|passw(?:or)?d|api[-_]?key|key$|auth|cookie|credential|session|signature|^seed$/i;
+export const SECRET_KEY = /token|secret|passw(?:or)?d|api[-_]?key|key$|auth|cookie|credential|creds?$|session|signature|^seed$/i;
 
 // scheme://userinfo@ — the userinfo ends at the last '@' before the path.
 const USERINFO = /(\b[a-z][a-z\d+.-]*:\/\/)([^/?#\s]+)@/gi;

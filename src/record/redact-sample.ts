@@ -73,7 +73,11 @@ export function redactParams(text: string): string {
  */
 export function redactTarget(target: string): string {
   const q = target.indexOf('?');
-  return q === -1 ? target : `${target.slice(0, q + 1)}${redactParams(target.slice(q + 1))}`;
+  // Path (matrix) parameters such as `;jsessionid=…` carry secrets as often as the query does.
+  const path = (q === -1 ? target : target.slice(0, q)).replace(/;([^;/=]*)=([^;/]*)/g, (m, name: string) =>
+    SECRET_KEY.test(name) ? `;${name}=${encodeURIComponent(REDACTED)}` : m,
+  );
+  return q === -1 ? path : `${path}?${redactParams(target.slice(q + 1))}`;
 }
 
 /**

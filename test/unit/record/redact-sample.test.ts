@@ -35,6 +35,8 @@ describe('redact-sample', () => {
       '/a?q=1&access_token=%5Bredacted%5D&b=%20x&password=%5Bredacted%5D',
     );
     expect(redactTarget('/plain')).toBe('/plain');
+    expect(redactTarget('/shop/q;jsessionid=MATRIX-SECRET;v=2?a=1')).toBe('/shop/q;jsessionid=%5Bredacted%5D;v=2?a=1');
+    expect(redactHeaders([['X-Upstream-Creds', 'CREDS-SECRET']], redactRules([]))).toEqual([['x-upstream-creds', '[redacted]']]);
   });
 
   it('redacts JSON by the rules and by secret-looking keys, gzip too', () => {
