@@ -50,7 +50,7 @@ describe('live series', () => {
     expect(s.arms['outside:control']!.errors).toEqual([1]);
   });
 
-    it('counts requests and errors per closed second, with p50/p99 from that second alone', () => {
+  it('counts requests and errors per closed second, with p50/p99 from that second alone', () => {
     const c = clock(T);
     const live = createLiveSeries({ now: c.now });
     c.set(T);
