@@ -39,7 +39,7 @@ export function createSqliteExperimentStore(db: BetterSqlite3.Database): Sync<Ex
   const sets = db.prepare<{ route: string }, { sig: string; units: number }>(
     `SELECT sig, count(*) AS units FROM (
        SELECT ${exposureSetSql('group_concat', 'char')} AS sig FROM experiment_units WHERE route = @route GROUP BY unit)
-     GROUP BY sig ORDER BY sig`,
+     GROUP BY sig`,
   );
   // An event counts when its minute overlaps [first exposure, first exposure + window]; vital signs
   // ($-goals) count whenever the unit is exposed.

@@ -61,7 +61,7 @@ export function createPgExperimentStore(db: PgDatabase) {
         const sets = await q<{ sig: string; units: number }>(
           `SELECT sig, count(*) AS units FROM (
              SELECT ${exposureSetSql('string_agg', 'chr')} AS sig FROM ${units} WHERE route = $1 GROUP BY unit) m
-           GROUP BY sig ORDER BY sig COLLATE "C"`,
+           GROUP BY sig`,
           [route],
         );
         const goals = await q<GoalArmSums>(
