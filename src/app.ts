@@ -343,7 +343,7 @@ export async function startApp(opts: AppOptions): Promise<App> {
     ready,
     startedAt,
     routes: {
-      ...diffRoutes({ store, stats: diffStats }),
+      ...diffRoutes({ store, stats: diffStats, traceUrl: () => config.current().config.admin.traceUrl }),
       ...rollupRoutes(stores.guardrails),
       'GET /metrics': scrape,
       ...guardrailRoutes(member ? member.runtime : (hooks?.runtime ?? guardrails), stores.guardrails),

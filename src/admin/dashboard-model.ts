@@ -32,9 +32,20 @@ export interface VariantView {
   readonly breach: string | null;
   /** The rollout's holdback in words ("5% of units held on control until …", "released …"), or null without one. */
   readonly holdback: string | null;
+  /** The same as data: share held on control, its state, when it ends or ended (epoch ms); null without one. */
+  readonly holdbackState: HoldbackView | null;
   readonly waiting: readonly { what: string; done: boolean; says: string }[];
   /** Evidence against thresholds: `value` vs `threshold`, one row each. */
   readonly evidence: readonly { name: string; value: number | null; threshold: number | null; over: boolean }[];
+}
+
+/** A holdback as the page draws it: `planned` before promotion, `held` after, `released` once let go. */
+export interface HoldbackView {
+  readonly percent: number;
+  readonly state: 'planned' | 'held' | 'released';
+  readonly endsAt: number | null;
+  readonly releasedAt: number | null;
+  readonly blockedBy: string | null;
 }
 
 /** One route on the overview. */
@@ -130,6 +141,7 @@ export function buildModel(src: ModelSources, recent: readonly DecisionRecord[],
         verdict: v.evidence?.verdict ?? null,
         breach: v.breach,
         holdback: holdbackText(v.holdback),
+        holdbackState: holdbackView(v.holdback),
         waiting: (v.evidence?.waiting ?? []).map((w) => ({ what: w.what, done: w.done, says: w.says })),
         evidence: evidenceRows(v.evidence),
       }),
@@ -167,4 +179,11 @@ function holdbackText(h: HoldbackStatus | null): string | null {
   if (!h.active) return `${h.percent}% of units will be held on control after promotion`;
   const until = h.endsAt === null ? 'until promoted again' : `until ${iso(h.endsAt)}`;
   return `${h.percent}% of units held on control ${until}${h.blockedBy ? ` (release blocked: ${h.blockedBy})` : ''}`;
+}
+
+/** A variant's holdback as data for the page. */
+function holdbackView(h: HoldbackStatus | null): HoldbackView | null {
+  if (!h) return null;
+  const state = h.releasedAt !== null ? 'released' : h.active ? 'held' : 'planned';
+  return { percent: h.percent, state, endsAt: h.endsAt, releasedAt: h.releasedAt, blockedBy: h.blockedBy };
 }

@@ -7,7 +7,7 @@
  *
  * Stable hooks for scripts and tests: `#routes tr[data-route]`, `.alarm[data-kind]`, `#charts
  * .chart[data-metric][data-markers]`, `#decisions li[data-action]`, `#live[data-age-ms]`,
- * `#experiment[data-state]`, `#actions button[data-action]`, `dialog#confirm`.
+ * `#experiment[data-state]`, `#actions button[data-action]`, `dialog#confirm`, `.holdback[data-holdback]`.
  */
 import type { DashboardModel } from './dashboard-model.js';
 import { type Html, html, raw } from './html.js';
@@ -51,7 +51,7 @@ function routeView(route: string, needsToken: boolean): Html {
 <h2 id="route-name">${route}</h2>
 <p class="links"><a href="/diffs?route=${q}">shadow-diff report</a> · <a href="/status?route=${q}">status JSON</a> ·
 <a href="/decisions.json?route=${q}">decisions JSON</a> · <a href="/rollups.json?route=${q}">rollups JSON</a> ·
-<a href="/experiments.json?route=${q}">experiment JSON</a> <span class="hint">(trace ids: on the diff report's examples)</span></p>
+<a href="/experiments.json?route=${q}">experiment JSON</a> <span class="hint">(trace ids: on the diff report's examples, linked to your tracing UI with <code>admin.traceUrl</code>)</span></p>
 <section id="route-alarms" class="alarms" aria-live="polite"></section>
 <section id="arms"></section>
 <section id="range" class="range" role="radiogroup" aria-label="time range">${RANGES.map(

@@ -20,6 +20,8 @@ export interface DiffsApiDeps {
   readonly store: DiffStore;
   /** Counters of dispatcher, pipeline and batcher, for `/mirror`. */
   stats(): object;
+  /** The live admin.traceUrl (read per page, so a reload applies), when set. */
+  traceUrl?(): string | undefined;
 }
 
 function query(req: IncomingMessage): Record<string, string> {
@@ -68,7 +70,7 @@ export function diffRoutes(deps: DiffsApiDeps): Record<string, Handler | ((req: 
       if (!r.ok) return sendLocalReply(res, FL_ADMIN_BAD_REQUEST, undefined, r.error);
       const report = await deps.store.report(r.query);
       const examples = await loadPageExamples(report, (f) => deps.store.examples({ ...r.query.filter, ...f, limit: 3 }));
-      const html = renderDiffsPage(report, examples);
+      const html = renderDiffsPage(report, examples, deps.traceUrl?.());
       res.writeHead(200, {
         'content-type': 'text/html; charset=utf-8',
         'content-length': Buffer.byteLength(html),

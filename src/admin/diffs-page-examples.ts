@@ -9,6 +9,7 @@ import type { DiffExample, DiffFilter } from '../storage/types.js';
 import { ms } from '../compare/report-format.js';
 import { highlightBody } from './diffs-page-json.js';
 import { type Html, html, raw } from './html.js';
+import { traceIdHtml } from './trace-link.js';
 
 /** Looks up stored examples for an endpoint/field (the store's `examples`, already filtered and limited). */
 export type ExampleLookup = (filter: DiffFilter & { field?: string }) => Promise<DiffExample[]>;
@@ -72,12 +73,10 @@ export async function loadPageExamples(
 /** Example body characters one HTML report page carries at most (both sides, all endpoints). */
 export const EXAMPLE_BYTES_PER_PAGE = 1024 * 1024;
 
-function idRow(label: string, value: string | undefined, attr: 'trace-id' | 'request-id', missing: string): Html {
+function idRow(label: string, value: string | undefined, attr: 'trace-id' | 'request-id', missing: string, traceUrl?: string): Html {
   if (!value) return html`<dt>${label}</dt><dd class="muted">${missing}</dd>`;
-  const code =
-    attr === 'trace-id'
-      ? html`<code class="id" data-trace-id="${value}">${value}</code>`
-      : html`<code class="id" data-request-id="${value}">${value}</code>`;
+  if (attr === 'trace-id') return html`<dt>${label}</dt><dd>${traceIdHtml(value, traceUrl)}</dd>`;
+  const code = html`<code class="id" data-request-id="${value}">${value}</code>`;
   return html`<dt>${label}</dt><dd>${code} <button type="button" class="copy" data-copy="${value}" title="copy">copy</button></dd>`;
 }
 
@@ -91,7 +90,12 @@ function status(p: number, c: number): Html {
  * of the pair show which ones are real and which are noise.
  * @example exampleCard(picked, new Map([['body:$.total', 'real']]))
  */
-export function exampleCard({ example: ex, fields }: PickedExample, verdicts: ReadonlyMap<string, string>, open = true): Html {
+export function exampleCard(
+  { example: ex, fields }: PickedExample,
+  verdicts: ReadonlyMap<string, string>,
+  open = true,
+  traceUrl?: string,
+): Html {
   const noise = new Set(ex.paths.filter((p) => verdicts.get(p) === 'noise'));
   const chips = ex.paths.map(
     (p) =>
@@ -105,7 +109,7 @@ export function exampleCard({ example: ex, fields }: PickedExample, verdicts: Re
 <span class="meta">latency ${ms(ex.primaryLatencyMs)} ms → ${ms(ex.candidateLatencyMs)} ms</span>
 <span class="meta">trace ${ex.traceId ? html`<code>${ex.traceId.slice(0, 12)}…</code>` : 'none'}</span>
 <time class="meta" datetime="${at}">${at}</time></summary>
-<dl class="ids">${idRow('trace id', ex.traceId, 'trace-id', 'none (the request carried no traceparent)')}${idRow('request id', ex.requestId, 'request-id', 'none')}</dl>
+<dl class="ids">${idRow('trace id', ex.traceId, 'trace-id', 'none (the request carried no traceparent)', traceUrl)}${idRow('request id', ex.requestId, 'request-id', 'none')}</dl>
 <div class="paths">picked for <b>${fields.join(', ')}</b> · differing in this pair: ${chips.length > 0 ? chips : html`<span class="muted">nothing in the body</span>`}</div>
 <div class="sides"><div class="side"><h4>primary <small>(what the client got)</small></h4><pre class="body" data-side="primary">${raw(highlightBody(ex.primaryBody, ex.candidateBody, ex.paths, noise))}</pre></div>
 <div class="side"><h4>shadow <small>(${ex.shadow}, discarded)</small></h4><pre class="body" data-side="shadow">${raw(highlightBody(ex.candidateBody, ex.primaryBody, ex.paths, noise))}</pre></div></div>
@@ -114,9 +118,10 @@ export function exampleCard({ example: ex, fields }: PickedExample, verdicts: Re
 
 /**
  * The examples block of an endpoint, from its prefetched examples.
+ * `traceUrl` is admin.traceUrl: trace ids link there when set.
  * @example examplesBlock(endpoint, await pickExamples(endpoint, lookup))
  */
-export function examplesBlock(e: EndpointReport, picked: readonly PickedExample[] | null): Html {
+export function examplesBlock(e: EndpointReport, picked: readonly PickedExample[] | null, traceUrl?: string): Html {
   if (picked === null) {
     const q = new URLSearchParams({ route: e.route, shadow: e.shadow, endpoint: e.endpoint });
     return html`<p class="muted" data-examples="over-budget">Examples left out to keep this page small: <a href="diffs/examples.json?${q.toString()}">examples.json</a>.</p>`;
@@ -130,7 +135,7 @@ export function examplesBlock(e: EndpointReport, picked: readonly PickedExample[
   const verdicts = new Map(e.fields.map((f) => [f.field, f.verdict as string]));
   const legend = html`<p class="legend">Marks: <mark class="hl">differs here</mark> <mark class="hl-soft">same field, differs in another element</mark> <mark class="hl-noise">noise field</mark></p>`;
   return html`${legend}${picked.map(
-    (p, i) => html`${exampleCard(p, verdicts, i === 0)}
+    (p, i) => html`${exampleCard(p, verdicts, i === 0, traceUrl)}
 `,
   )}`;
 }

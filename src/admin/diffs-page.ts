@@ -90,7 +90,7 @@ function ranking(r: DiffReport): Html {
 <tbody>${r.endpoints.map((e, i) => rankingRow(r, e, i))}</tbody></table></section>`;
 }
 
-function endpointSection(e: EndpointReport, i: number, rank: number, examples: readonly PickedExample[] | null): Html {
+function endpointSection(e: EndpointReport, i: number, rank: number, examples: readonly PickedExample[] | null, traceUrl?: string): Html {
   const cut = e.fieldsTotal - e.fields.length;
   return html`<section class="card endpoint" id="ep-${i}" data-endpoint-key="${key(e)}" data-endpoint="${e.endpoint}" data-route="${e.route}" data-shadow="${e.shadow}">
 <div class="ep-head"><span class="rank">#${rank}</span><h2><code>${e.endpoint}</code></h2>
@@ -98,7 +98,7 @@ function endpointSection(e: EndpointReport, i: number, rank: number, examples: r
 ${e.endpoint === OVERFLOW ? html`<p class="muted overflow" data-overflow="endpoint">Every endpoint of this route and shadow beyond the first <code>store.maxEndpoints</code> in an hour is counted here: a flood of distinct paths costs bounded storage.</p>` : null}
 <h3>Fields</h3>${fieldTable(e, `ep-${i}`)}${cut > 0 ? html`<p class="muted" data-more-fields="${cut}">… and ${cut} more fields (raise <code>fields=</code>)</p>` : null}
 <div class="panels"><div><h3>Status transitions</h3>${statusMatrix(e.statuses)}</div><div><h3>Latency (ms)</h3>${latencyPanel(e.latency)}</div></div>
-<h3>Examples</h3><div class="examples">${examplesBlock(e, examples)}</div></section>\n`;
+<h3>Examples</h3><div class="examples">${examplesBlock(e, examples, traceUrl)}</div></section>\n`;
 }
 
 function skips(r: DiffReport): Html {
@@ -120,13 +120,14 @@ function empty(r: DiffReport): Html {
 /**
  * Renders a report page as one self-contained HTML page from data fetched beforehand (`examples[i]`
  * belongs to `report.endpoints[i]`; see loadPageExamples). Pure: no store access. Every value is escaped.
+ * Trace ids link to `traceUrl` (admin.traceUrl) when it is set.
  * @example res.end(renderDiffsPage(report, await loadPageExamples(report, (f) => store.examples({ ...f, limit: 3 }))))
  */
-export function renderDiffsPage(report: DiffReport, examples: readonly (readonly PickedExample[] | null)[]): string {
+export function renderDiffsPage(report: DiffReport, examples: readonly (readonly PickedExample[] | null)[], traceUrl?: string): string {
   const body =
     report.endpoints.length === 0
       ? empty(report)
-      : html`${ranking(report)}${report.endpoints.map((e, i) => endpointSection(e, i, report.page.offset + i + 1, examples[i] === undefined ? [] : examples[i]))}`;
+      : html`${ranking(report)}${report.endpoints.map((e, i) => endpointSection(e, i, report.page.offset + i + 1, examples[i] === undefined ? [] : examples[i], traceUrl))}`;
   return html`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>Fieldlab shadow diffs${report.totals.realFields > 0 ? ` — ${report.totals.realFields} real` : ''}</title>

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { Duration, Listen, Method, Name, Percent, Size, Timeouts, Upstream } from './schema-primitives.js';
 import { Shadow, Store } from './schema-shadow.js';
 import { Guardrails, Rollout, Tracing } from './schema-guardrails.js';
+import { TraceUrl } from './schema-trace-link.js';
 import { Experiment } from './schema-experiment.js';
 import { Layers } from './schema-targeting.js';
 import { parseCidr } from '../net/cidr.js';
@@ -114,6 +115,7 @@ export const ConfigSchema = z
         token: Token.optional().describe('Bearer token for reads and writes (both of readToken and writeToken)'),
         readToken: Token.optional().describe('Bearer token (or login-form cookie) for reads: metrics, dashboard, reports, status'),
         writeToken: Token.optional().describe('Bearer token for writes: manual actions and reload; also allows reads'),
+        traceUrl: TraceUrl.optional(),
       })
       .prefault({})
       .describe('Admin API; beyond loopback it needs admin.token or admin.writeToken'),

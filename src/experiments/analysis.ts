@@ -11,6 +11,7 @@ import { comparisonAlpha, type Correction } from '../stats/multiplicity.js';
 import { BUCKETS } from '../routing/hash.js';
 import type { ExperimentSums, GoalArmSums } from '../storage/experiment-types.js';
 import { goalTrafficCheck, leakCheck, srmCheck, type SrmResult } from './diagnostics.js';
+import { unexplainedUnits } from './leaks.js';
 import type { NullBranchResult } from './null-branch.js';
 import type { ExperimentSpec } from './spec.js';
 
@@ -174,7 +175,7 @@ export function analyze(
   });
 
   const srm = srmCheck(spec.arms, sums.arms);
-  const leaks = leakCheck(sums.leaked, totalUnits);
+  const leaks = leakCheck(unexplainedUnits(spec.arms, sums.exposureSets), totalUnits);
   const audience = audienceOf(spec);
   const layerShare = audience.layer ? (audience.layer.to - audience.layer.from) / 100 : 1;
   const goalTraffic = goalTrafficCheck(sums.goalRequests, audience.targeted, layerShare);

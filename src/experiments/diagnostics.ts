@@ -1,7 +1,7 @@
 /**
  * Diagnostics that catch a broken experiment in minutes: sample-ratio mismatch against the weights
- * live at each unit's first exposure (sequential, stats/srm.ts), assignment leaks (units seen in more
- * than one arm), and goal traffic that cannot be attributed (no sticky key, or a unit never exposed).
+ * live at each unit's first exposure (sequential, stats/srm.ts), assignment leaks (units seen in arms
+ * the weights history does not explain, leaks.ts), and goal traffic that cannot be attributed (no sticky key, or a unit never exposed).
  */
 import { srmPValue, type SrmPhase } from '../stats/srm.js';
 import type { ExperimentSums } from '../storage/experiment-types.js';
@@ -67,7 +67,7 @@ export function srmCheck(arms: readonly string[], rows: ExperimentSums['arms']):
 }
 
 /**
- * Units seen in more than one arm, as a share of all units.
+ * Leaked units (seen in arms their weights don't explain, experiments/leaks.ts) as a share of all units.
  * @example leakCheck(3, 1000) // { alarm: false, units: 3, share: 0.003, threshold: 0.01 }
  */
 export function leakCheck(leaked: number, units: number) {

@@ -86,17 +86,17 @@ export function createExperimentRecorder(deps: {
   };
   let writing: Promise<void> | undefined;
 
-  const expose = (route: CompiledRoute, unit: string, arm: string, at: number) => {
-    const key = `${route.name}\u0000${unit}\u0000${arm}`;
+  const expose = (route: string, unit: string, arm: string, at: number, weights: string) => {
+    const key = `${route}\u0000${unit}\u0000${arm}`;
     if (seen.get(key) || exposures.has(key)) return;
     if (exposures.size >= maxExposures) {
       counts.droppedExposures++;
-      of(route.name).dropped.exposures_full++;
+      of(route).dropped.exposures_full++;
       return;
     }
-    exposures.set(key, { route: route.name, unit, arm, at, weights: weightsOf(route) });
+    exposures.set(key, { route, unit, arm, at, weights });
     counts.exposures++;
-    of(route.name).exposures++;
+    of(route).exposures++;
   };
 
   const event = (route: string, goal: string, unit: string, at: number, count: number, value: number) => {
@@ -134,6 +134,9 @@ export function createExperimentRecorder(deps: {
     // no endpoint served says nothing about the split's units.
     const exposed = exp !== undefined && !x.forced && x.excluded === undefined && x.endpoint !== undefined;
     if (!exposed && !matched) return undefined;
+    // The weights the arm was assigned under, read now: a rollback landing while the response is in
+    // flight must not record a variant exposure under 0% (the leak check would call it impossible).
+    const weights = exposed ? weightsOf(x.route) : '';
     return {
       end(o: { status: number; code: string | undefined }, totalMs: number) {
         const at = x.startedAtEpoch;
@@ -141,7 +144,7 @@ export function createExperimentRecorder(deps: {
           const unit = unitKey(x.key);
           // Exposed = its arm answered (no proxy-made error): a variant that loses some users'
           // requests loses their exposures too, which is exactly what the SRM check is for.
-          if (o.code === undefined) expose(x.route, unit, x.arm, at);
+          if (o.code === undefined) expose(exp.route, unit, x.arm, at, weights);
           event(exp.route, '$requests', unit, at, 1, totalMs);
           if (o.status >= 500) event(exp.route, '$errors', unit, at, 1, 0);
         }

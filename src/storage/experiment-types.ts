@@ -32,6 +32,13 @@ export interface GoalEventRow {
   readonly value: number;
 }
 
+/** Units seen in the same arms under the same weights (one group per distinct combination). */
+export interface ExposureSet {
+  /** [arm, weights] per arm the units were seen in, sorted by arm. */
+  readonly exposures: readonly (readonly [arm: string, weights: string])[];
+  readonly units: number;
+}
+
 /** One flush of the recorder. */
 export interface ExperimentBatch {
   readonly exposures: readonly ExposureRow[];
@@ -56,8 +63,11 @@ export interface ExperimentSums {
   readonly startedAt: number | undefined;
   /** Units by the arm and weights of their first exposure. */
   readonly arms: readonly { readonly arm: string; readonly weights: string; readonly units: number }[];
-  /** Units exposed in more than one arm. */
-  readonly leaked: number;
+  /**
+   * Units grouped by every arm (with the weights of its first exposure there) they were seen in: the
+   * leak check (experiments/leaks.ts) asks of each group whether one bucket explains all its arms.
+   */
+  readonly exposureSets: readonly ExposureSet[];
   readonly goals: readonly GoalArmSums[];
   /** Goal requests (not vital signs): all, without a sticky key, from units never exposed. */
   readonly goalRequests: { readonly total: number; readonly withoutKey: number; readonly unexposed: number };
@@ -101,7 +111,7 @@ export interface UnitPageQuery {
   readonly limit: number;
 }
 
-/** One unit of the export: its first exposure, and in how many arms it was seen (> 1: a leak). */
+/** One unit of the export: its first exposure, and in how many arms it was seen (> 1: it moved — a leak unless its weights explain it). */
 export interface UnitRow {
   readonly unit: string;
   readonly arm: string;

@@ -5,6 +5,7 @@
  */
 import type BetterSqlite3 from 'better-sqlite3';
 import type { ExperimentBatch, ExperimentStore, ExperimentSums, GoalArmSums } from './experiment-types.js';
+import { exposureSetSql, parseExposureSets } from './exposure-sets.js';
 import { createSqliteExperimentExport } from './sqlite-experiment-export.js';
 import type { Sync } from './sync.js';
 
@@ -35,11 +36,11 @@ export function createSqliteExperimentStore(db: BetterSqlite3.Database): Sync<Ex
   const arms = db.prepare<{ route: string }, { arm: string; weights: string; units: number }>(
     `SELECT arm, weights, count(*) AS units FROM (${FIRST}) GROUP BY arm, weights ORDER BY arm, weights`,
   );
-  const leaked = db
-    .prepare<{ route: string }, number>(
-      'SELECT count(*) FROM (SELECT unit FROM experiment_units WHERE route = @route GROUP BY unit HAVING count(*) > 1)',
-    )
-    .pluck();
+  const sets = db.prepare<{ route: string }, { sig: string; units: number }>(
+    `SELECT sig, count(*) AS units FROM (
+       SELECT ${exposureSetSql('group_concat', 'char')} AS sig FROM experiment_units WHERE route = @route GROUP BY unit)
+     GROUP BY sig`,
+  );
   // An event counts when its minute overlaps [first exposure, first exposure + window]; vital signs
   // ($-goals) count whenever the unit is exposed.
   const goals = db.prepare<{ route: string; window: number }, GoalArmSums>(
@@ -65,7 +66,7 @@ export function createSqliteExperimentStore(db: BetterSqlite3.Database): Sync<Ex
     return {
       startedAt: started.get({ route }) ?? undefined,
       arms: arms.all({ route }),
-      leaked: leaked.get({ route }) ?? 0,
+      exposureSets: parseExposureSets(sets.all({ route })),
       goals: goals.all({ route, window }),
       goalRequests: { total: t.total ?? 0, withoutKey: t.withoutKey ?? 0, unexposed: t.unexposed ?? 0 },
     };

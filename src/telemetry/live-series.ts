@@ -1,5 +1,6 @@
 /**
- * Per-second live series for the dashboard: for every route × arm (and shadow, as `shadow:NAME`, like
+ * Per-second live series for the dashboard: for every route × arm (requests outside an experiment's
+ * audience as `outside:control`, and shadow, as `shadow:NAME`, like
  * the minute rollups) a ring of the last hour of seconds — requests, errors, p50 and p99 latency. Only
  * the current second keeps a latency histogram; when a second closes its quantiles are computed once
  * and stored as two floats, so an arm costs ~58 KB however busy it is, and the number of series is
@@ -223,8 +224,12 @@ export function createLiveSeries(opts: { now?: () => number } = {}): LiveSeries 
         if (!rules) rulesByRoute.set(x.route, (rules = outcomeRules(x.route.guardrails)));
         const r = rules;
         const route = x.route.name;
+        // A request outside the experiment's audience (targeting, layer slice) is served by control
+        // but is no control exposure: it gets its own series, `outside:control`, so the control
+        // line compares like with like.
+        const arm = x.excluded === undefined ? x.arm : `outside:${x.arm}`;
         return {
-          end: (o, totalMs) => record(route, x.arm, o.status, totalMs, r),
+          end: (o, totalMs) => record(route, arm, o.status, totalMs, r),
           shadow: (name, kind) =>
             kind === 'shadow' ? { end: (res) => record(route, `shadow:${name}`, res.status, res.latencyMs, r) } : undefined,
         };

@@ -206,5 +206,9 @@ routes:
     expect(released.routes[0]!.variants[0]!.holdback.releasedAt).toMatch(/^\d{4}-\d\d-\d\dT/);
     expect(released.decisions[0]).toMatchObject({ action: 'release', rule: 'holdback-elapsed' });
     expect(control(await visit(fl, '/buy/1', users))).toEqual([]);
+    // Ramp 50% → 90% (held) → 100% (released) moved about half the units from control to the
+    // variant, each move one the weights explain: no leak, not even one unit.
+    const moved = await results(fl, 'checkout');
+    expect(moved.diagnostics.leaks).toMatchObject({ alarm: false, units: 0 });
   });
 });

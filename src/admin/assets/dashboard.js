@@ -44,6 +44,12 @@
   function phaseText(v) {
     return `${v.arm}: ${v.phase}${v.step ? ` · step ${v.step}` : ''}${v.verdict ? ` · ${v.verdict}` : ''}`;
   }
+  // The holdback: share kept on control, and whether it is planned, held (until when) or released.
+  function holdbackEl(v) {
+    const h = v.holdbackState;
+    if (!h) return null;
+    return el('div', { class: 'holdback', 'data-holdback': h.state, 'data-percent': h.percent, 'data-released-at': h.releasedAt ?? '' }, v.holdback);
+  }
   function decisionText(d) {
     return `${time(d.at)} ${d.arm} ${d.action} ${pct(d.fromPercent)}→${pct(d.toPercent)}`;
   }
@@ -57,7 +63,7 @@
           { 'data-route': r.name },
           el('td', {}, el('a', { href: routeHref(r.name) }, r.name)),
           el('td', {}, r.arms.map((a, i) => el('span', { class: 'arm', 'data-arm': a.name }, el('i', { class: `c${i % COLORS.length}` }), `${a.name} ${pct(a.percent)}`))),
-          el('td', {}, r.guarded ? r.variants.map((v) => el('div', { 'data-phase': v.phase }, phaseText(v))) : el('span', { class: 'hint' }, 'no guardrails')),
+          el('td', {}, r.guarded ? r.variants.flatMap((v) => [el('div', { 'data-phase': v.phase }, phaseText(v)), holdbackEl(v)]) : el('span', { class: 'hint' }, 'no guardrails')),
           el('td', {}, r.lastDecision ? el('span', { title: r.lastDecision.reason }, decisionText(r.lastDecision)) : '–'),
           el('td', { class: 'alarms' }, alarmList([...r.alarms, ...experimentAlarms(r.name)])),
         ),
@@ -102,6 +108,7 @@
           'article',
           { class: 'variant', 'data-arm': v.arm, 'data-phase': v.phase },
           el('h4', {}, phaseText(v), v.breach ? el('span', { class: 'alarm', 'data-kind': 'guardrail-breach' }, v.breach) : null),
+          holdbackEl(v),
           v.waiting.length
             ? el('ul', { class: 'waiting' }, v.waiting.map((w) => el('li', { 'data-what': w.what, 'data-done': w.done ? '1' : '0' }, w.done ? '✓ ' : '… ', w.says)))
             : el('p', { class: 'hint' }, 'waiting for nothing'),

@@ -4,6 +4,7 @@
  * whichever replica reads them. The analysis query is the SQLite one in PostgreSQL's dialect.
  */
 import type { ExperimentBatch, ExperimentSums, ExposureRow, GoalArmSums } from '../experiment-types.js';
+import { exposureSetSql, parseExposureSets } from '../exposure-sets.js';
 import { sumBy } from './diffs-write.js';
 import { createPgExperimentExport } from './experiment-export.js';
 import type { PgDatabase } from './pool.js';
@@ -57,8 +58,10 @@ export function createPgExperimentStore(db: PgDatabase) {
           `SELECT arm, weights, count(*) AS units FROM (${first}) f GROUP BY arm, weights ORDER BY arm, weights`,
           [route],
         );
-        const [l] = await q<{ n: number }>(
-          `SELECT count(*) AS n FROM (SELECT unit FROM ${units} WHERE route = $1 GROUP BY unit HAVING count(*) > 1) m`,
+        const sets = await q<{ sig: string; units: number }>(
+          `SELECT sig, count(*) AS units FROM (
+             SELECT ${exposureSetSql('string_agg', 'chr')} AS sig FROM ${units} WHERE route = $1 GROUP BY unit) m
+           GROUP BY sig`,
           [route],
         );
         const goals = await q<GoalArmSums>(
@@ -82,7 +85,7 @@ export function createPgExperimentStore(db: PgDatabase) {
         return {
           startedAt: s?.at ?? undefined,
           arms,
-          leaked: l?.n ?? 0,
+          exposureSets: parseExposureSets(sets),
           goals,
           goalRequests: { total: t?.total ?? 0, withoutKey: t?.without ?? 0, unexposed: t?.unexposed ?? 0 },
         };

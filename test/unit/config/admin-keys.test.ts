@@ -41,3 +41,19 @@ describe('admin tokens, metrics listener, drainDelay', () => {
     ]);
   });
 });
+
+describe('admin.traceUrl', () => {
+  it('accepts an http(s) template with {traceId}', () => {
+    const r = load('admin: { traceUrl: "https://jaeger.example/trace/{traceId}" }\n');
+    expect(r.ok && r.config.admin.traceUrl).toBe('https://jaeger.example/trace/{traceId}');
+  });
+
+  it('refuses a template without {traceId} or not http(s), with line and column', () => {
+    expect(errors('admin: { traceUrl: "https://jaeger.example/trace/" }\n')).toEqual([
+      'f.yaml:2:20 admin.traceUrl: traceUrl must contain {traceId} where the trace id goes',
+    ]);
+    expect(errors('admin: { traceUrl: "javascript:alert({traceId})" }\n')).toEqual([
+      'f.yaml:2:20 admin.traceUrl: traceUrl must be an http(s) URL, e.g. https://jaeger.example/trace/{traceId}',
+    ]);
+  });
+});

@@ -31,7 +31,7 @@ function sums(over: Partial<ExperimentSums> = {}): ExperimentSums {
       { arm: 'control', weights: '50,50', units: 1000 },
       { arm: 'variant', weights: '50,50', units: 1000 },
     ],
-    leaked: 0,
+    exposureSets: [],
     goals: [
       goal('checkout', 'control', 100),
       goal('checkout', 'variant', 130),
@@ -130,7 +130,16 @@ describe('analyze', () => {
           { arm: 'control', weights: '50,50', units: 1000 },
           { arm: 'variant', weights: '50,50', units: 800 },
         ],
-        leaked: 30,
+        // Both arms under the same weights: no bucket explains that (a real leak, 30 of 1,800).
+        exposureSets: [
+          {
+            exposures: [
+              ['control', '50,50'],
+              ['variant', '50,50'],
+            ],
+            units: 30,
+          },
+        ],
         goalRequests: { total: 200, withoutKey: 8, unexposed: 5 },
       }),
       { now: T0 + 2 * H },
@@ -145,7 +154,15 @@ describe('analyze', () => {
           { arm: 'control', weights: '50,50', units: 60 },
           { arm: 'variant', weights: '50,50', units: 20 },
         ],
-        leaked: 10,
+        exposureSets: [
+          {
+            exposures: [
+              ['control', '50,50'],
+              ['variant', '50,50'],
+            ],
+            units: 10,
+          },
+        ],
         goalRequests: { total: 50, withoutKey: 50, unexposed: 0 },
       }),
       { now: T0 + 2 * H },

@@ -72,6 +72,15 @@ describe('experiment recorder', () => {
     ]);
   });
 
+  it('records the weights the arm was assigned under: a rollback landing mid-response is no variant-at-0% exposure', async () => {
+    const { snap, stores, rec } = setup();
+    const t = rec.observer.begin(info(snap, 'product', { key: 'u1', arm: 'variant', at: T0 })) as ExchangeTracker;
+    snap.routes[0]!.weights.set([0], 'runtime', [true]); // the rollback, while u1's response streams
+    t.end(ok, 20);
+    await rec.flush();
+    expect((await stores.experiments.experimentSums('product', 600_000)).arms).toEqual([{ arm: 'variant', weights: '50,50', units: 1 }]);
+  });
+
   it('leaves QA-forced requests out, and counts goal requests without the sticky key under unit ""', async () => {
     const { snap, stores, rec, run } = setup();
     expect(run(info(snap, 'product', { key: 'qa', arm: 'variant', target: '/other', forced: true }))).toBeUndefined();

@@ -10,7 +10,7 @@ afterAll(close);
 const EMPTY: ExperimentSums = {
   startedAt: undefined,
   arms: [],
-  leaked: 0,
+  exposureSets: [],
   goals: [],
   goalRequests: { total: 0, withoutKey: 0, unexposed: 0 },
 };

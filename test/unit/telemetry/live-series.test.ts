@@ -35,6 +35,21 @@ function clock(startSec: number) {
 describe('live series', () => {
   const T = 1_800_000_000;
 
+  it('keeps requests outside the experiment’s audience out of control: their own series, outside:control', () => {
+    const c = clock(T);
+    const live = createLiveSeries({ now: c.now });
+    c.set(T);
+    for (let i = 0; i < 4; i++) live.observer.begin(info(checkout, 'control'))!.end(outcome(200), 5);
+    live.observer.begin({ ...info(checkout, 'control'), excluded: 'targeting' })!.end(outcome(503), 5);
+    live.observer.begin({ ...info(checkout, 'control'), excluded: 'layer' })!.end(outcome(200), 5);
+    c.set(T + 1);
+    const s = live.read('checkout', T);
+    expect(s.arms.control!.requests).toEqual([4]);
+    expect(s.arms.control!.errors).toEqual([0]);
+    expect(s.arms['outside:control']!.requests).toEqual([2]);
+    expect(s.arms['outside:control']!.errors).toEqual([1]);
+  });
+
   it('counts requests and errors per closed second, with p50/p99 from that second alone', () => {
     const c = clock(T);
     const live = createLiveSeries({ now: c.now });
