@@ -16,8 +16,14 @@ export const Bandit = z
       .describe('How often the weights are recomputed from the stored results (at least 1s)'),
     floor: Percent.prefault(5).describe('Least percent of new units every open arm keeps, so no arm is starved'),
     burnIn: Duration.prefault('10m').describe('Equal weights for this long after the first exposure'),
-    draws: z.number().int().min(100).max(100_000).prefault(2000).describe('Posterior draws per update (Monte Carlo P(best))'),
-    minChange: Percent.prefault(1).describe('A weight change smaller than this (percentage points) is not applied nor stored'),
+    draws: z
+      .number()
+      .int()
+      .min(100)
+      .max(100_000)
+      .prefault(10_000)
+      .describe('Posterior draws per update (Monte Carlo P(best); 10,000 keep its noise near ±0.5 points)'),
+    minChange: Percent.prefault(2).describe('A weight change smaller than this (percentage points) is not applied nor stored'),
     maxUnits: z
       .number()
       .int()

@@ -73,8 +73,8 @@ describe('experiment.allocation: bandit', () => {
       every: 5000,
       floor: 5,
       burnIn: 600_000,
-      draws: 2000,
-      minChange: 1,
+      draws: 10_000,
+      minChange: 2,
       maxUnits: 100_000,
     });
   });
