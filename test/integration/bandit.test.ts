@@ -124,7 +124,9 @@ describe('bandit allocation', () => {
     const out: string[] = [];
     const io = { out: (t: string) => void out.push(t), err: (t: string) => void out.push(t), env: {} };
     expect(await runStatus(['--route', 'product', '--admin', fl.adminUrl], io)).toBe(0);
-    expect(out.join('\n')).toMatch(/bandit product on goal checkout: thompson \(updated 20\d\d-[\s\S]*variant\s+95%.*P\(best\) (?:0\.99\d|1\.000)/);
+    expect(out.join('\n')).toMatch(
+      /bandit product on goal checkout: thompson \(updated 20\d\d-[\s\S]*variant\s+95%.*P\(best\) (?:0\.99\d|1\.000)/,
+    );
     expect(out.join('\n')).toMatch(/product\/variant {2}reweight [\d.]+% → 95% {2}\[bandit-thompson\]/);
   });
 
