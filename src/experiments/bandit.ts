@@ -17,7 +17,10 @@ import type { GuardrailStore } from '../storage/guardrail-types.js';
 import type { Logger } from '../telemetry/logger.js';
 import { createPersistence } from '../guardrails/persist.js';
 import type { ExperimentResults } from './results.js';
-import { allocate, thompsonWeights, type ArmPosterior } from './thompson.js';
+import { allocate, startThompson, type ArmPosterior } from './thompson.js';
+
+/** Draws per slice between yields to the event loop (well under a millisecond each). */
+const SLICE = 500;
 
 /** One bandit route as `/status` shows it. */
 export interface BanditStatus {
@@ -106,7 +109,13 @@ export function createBanditRuntime(deps: {
       const g = goal.arms.find((x) => x.arm === a.name);
       return { arm: a.name, units: g?.units ?? 0, conversions: g?.total ?? 0, open: open[i]! };
     });
-    let arms = thompsonWeights(evidence, { draws: cfg.draws, floor: cfg.floor, rnd });
+    const run = startThompson(evidence, { floor: cfg.floor, rnd });
+    // Sliced: one update never holds the event loop (and so no client request) for more than a slice.
+    for (let done = 0; done < cfg.draws; done += SLICE) {
+      run.draw(Math.min(SLICE, cfg.draws - done));
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+    let arms = run.result();
     if (burnIn) {
       const equal = allocate(
         evidence.map(() => 1),
