@@ -8,7 +8,7 @@ export interface BanditStatusBody {
   route: string;
   goal: string;
   phase: string;
-  updatedAt: string | number | null;
+  updatedAt: string | null;
   arms: { arm: string; alpha: number; beta: number; mean: number; pBest: number; percent: number }[];
   pinned: number;
   evicted: number;
@@ -23,7 +23,7 @@ export function renderBandits(bandits: readonly BanditStatusBody[]): string[] {
   const lines: string[] = [];
   for (const b of bandits) {
     lines.push(
-      `bandit ${b.route} on goal ${b.goal}: ${b.phase}${b.updatedAt ? ` (updated ${new Date(b.updatedAt).toISOString()})` : ''}, ${b.pinned} units pinned${b.evicted ? `, ${b.evicted} forgotten` : ''}${b.lastError ? `  last error: ${b.lastError}` : ''}`,
+      `bandit ${b.route} on goal ${b.goal}: ${b.phase}${b.updatedAt ? ` (updated ${b.updatedAt})` : ''}, ${b.pinned} units pinned${b.evicted ? `, ${b.evicted} forgotten` : ''}${b.lastError ? `  last error: ${b.lastError}` : ''}`,
     );
     for (const a of b.arms)
       lines.push(

@@ -27,7 +27,8 @@ export interface BanditStatus {
   readonly route: string;
   readonly goal: string;
   readonly phase: 'burn-in' | 'thompson';
-  readonly updatedAt: number | null;
+  /** ISO time of the last update. */
+  readonly updatedAt: string | null;
   readonly arms: readonly ArmPosterior[];
   /** Units this replica remembers, and how many it forgot to stay within maxUnits. */
   readonly pinned: number;
@@ -256,7 +257,7 @@ export function createBanditRuntime(deps: {
           route: s.route.name,
           goal: s.cfg.goal,
           phase: s.phase,
-          updatedAt: s.updatedAt,
+          updatedAt: s.updatedAt === null ? null : new Date(s.updatedAt).toISOString(),
           arms: s.arms,
           pinned: s.pins.size,
           evicted: s.pins.evicted,

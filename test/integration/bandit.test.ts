@@ -33,7 +33,7 @@ routes:
 
 type Arm = 'control' | 'variant';
 interface StatusBody {
-  bandits: (Omit<BanditStatus, 'updatedAt'> & { updatedAt: string | null })[];
+  bandits: BanditStatus[];
   decisions: { route: string; arm: string; action: string; rule: string; fromPercent: number; toPercent: number; evidence: unknown }[];
 }
 
