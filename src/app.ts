@@ -26,6 +26,7 @@ import { experimentRoutes } from './admin/experiments-api.js';
 import { exportRoutes } from './admin/experiment-export-api.js';
 import { createExperimentRecorder } from './experiments/recorder.js';
 import { createExperimentResults } from './experiments/results.js';
+import { createBanditRuntime, type BanditRuntime } from './experiments/bandit.js';
 import { createResponseTap } from './experiments/response-tap.js';
 import { createNullBranch } from './experiments/null-branch.js';
 import { experimentPrunable } from './experiments/retention.js';
@@ -104,6 +105,8 @@ export interface App {
   flushDiffs(): Promise<void>;
   /** The guardrails runtime (tests drive `tick`; the CLI uses the admin API). */
   guardrails(): GuardrailsRuntime;
+  /** The bandit runtime (`allocation: bandit`; tests drive `tick`). */
+  bandits(): BanditRuntime;
   /** The tracer configured by `tracing:` (undefined without one). */
   tracing(): Tracing | undefined;
   /** The OTLP receiver and span-tree join configured by `traces:` (undefined without one). */
@@ -247,6 +250,10 @@ export async function startApp(opts: AppOptions): Promise<App> {
     onError: (err) => log.warn({ err }, 'experiment batch not stored (dropped and counted)'),
   });
   const nullBranch = createNullBranch();
+  const results = createExperimentResults({ store: stores.experiments, current: config.current, recorder: experiments.stats, nullBranch });
+  // After the guardrails: a rolled-back arm (closed in the weight cell) stays at 0 under the bandit.
+  const bandits = createBanditRuntime({ results, experiments: stores.experiments, decisions: stores.guardrails, log });
+  bandits.attach(config.current());
   const responseTap = createResponseTap({ recorder: experiments, current: config.current, nullBranch });
   const rollup = createMinuteRollup(stores.guardrails, { onError: (err) => log.warn({ err }, 'minute rollup not stored') });
   const live = createLiveSeries();
@@ -319,6 +326,7 @@ export async function startApp(opts: AppOptions): Promise<App> {
   config.onSwap((next) => {
     // Same tick as the swap: no request sees the new routes without their run-time weights.
     guardrails.attach(next);
+    bandits.attach(next);
     applyLimits(proxy, next.config.limits);
     if (!opts.logger) log.level = next.config.log.level;
   });
@@ -346,11 +354,9 @@ export async function startApp(opts: AppOptions): Promise<App> {
       ...diffRoutes({ store, stats: diffStats, traceUrl: () => config.current().config.admin.traceUrl }),
       ...rollupRoutes(stores.guardrails),
       'GET /metrics': scrape,
-      ...guardrailRoutes(member ? member.runtime : (hooks?.runtime ?? guardrails), stores.guardrails),
+      ...guardrailRoutes(member ? member.runtime : (hooks?.runtime ?? guardrails), stores.guardrails, bandits.status),
       ...fleetRoutes(member?.fleet),
-      ...experimentRoutes(
-        createExperimentResults({ store: stores.experiments, current: config.current, recorder: experiments.stats, nullBranch }),
-      ),
+      ...experimentRoutes(results),
       ...exportRoutes({ store: stores.experiments, current: config.current, log }),
       ...hooks?.routes,
       ...dashboard.routes,
@@ -377,6 +383,7 @@ export async function startApp(opts: AppOptions): Promise<App> {
     flushExperiments: () => experiments.flush(),
     recorder: () => recorder,
     guardrails: () => guardrails,
+    bandits: () => bandits,
     tracing: () => tracing,
     traces: () => traces,
     tracesPort: () => (traces?.server.listening ? boundPort(traces.server) : undefined),
@@ -394,6 +401,7 @@ export async function startApp(opts: AppOptions): Promise<App> {
       await member?.stop();
       await hooks?.stop();
       guardrails.stop();
+      bandits.stop();
       await raceDeadline(notifier.idle(), SHUTDOWN_GRACE_MS);
       notifier.stop();
       await rollup.stop();

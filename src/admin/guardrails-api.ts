@@ -4,6 +4,7 @@
  * (`POST /routes/NAME/rollback|pause|resume|promote|reset`, with `?arm=`, `?force=1`, `?reason=`, and
  * the actor from `x-fieldlab-actor`). JSON uses ISO timestamps and rounded numbers throughout.
  */
+import type { BanditStatus } from '../experiments/bandit.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parseTimeBound } from '../compare/report-filter.js';
 import { FL_ADMIN_BAD_REQUEST, FL_FORCE_REQUIRED, FL_INTERNAL, FL_NO_CHANGE, FL_NO_GUARDRAILS, FL_ROUTE_NOT_FOUND } from '../errors.js';
@@ -36,7 +37,11 @@ const guarded =
  * Guarded admin routes for guardrails.
  * @example createAdminServer({ ..., routes: guardrailRoutes(runtime, stores.guardrails) })
  */
-export function guardrailRoutes(runtime: GuardrailsRuntime, store: Pick<GuardrailStore, 'decisions'>): Record<string, Handler> {
+export function guardrailRoutes(
+  runtime: GuardrailsRuntime,
+  store: Pick<GuardrailStore, 'decisions'>,
+  bandits: (route?: string) => readonly BanditStatus[] = () => [],
+): Record<string, Handler> {
   // Works with a synchronous store and with an asynchronous one.
   const decisions = async (f: Parameters<GuardrailStore['decisions']>[0]): Promise<DecisionRecord[]> =>
     (await store.decisions(f)).map(liftManual);
@@ -59,6 +64,7 @@ export function guardrailRoutes(runtime: GuardrailsRuntime, store: Pick<Guardrai
         toJsonSafe({
           routes: runtime.status(route),
           unguarded: names.all.filter((n) => !names.guarded.includes(n) && (route === undefined || n === route)),
+          bandits: bandits(route),
           persistence: { ...runtime.health(), ...(decisionsError ? { readError: decisionsError } : {}) },
           decisions: recent,
         }),

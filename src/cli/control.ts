@@ -3,6 +3,7 @@
  * talking to a running Fieldlab's admin API. Status shows per variant what its step waits for, with
  * the numbers; every decision is shown with the rule, the actor and the reason behind it.
  */
+import { type BanditStatusBody, renderBandits } from './bandit-status.js';
 import { hostname } from 'node:os';
 import { suggest } from '../config/suggest.js';
 import { FL_ADMIN_BAD_REQUEST, FL_NO_CHANGE, FL_ROUTE_NOT_FOUND } from '../errors.js';
@@ -33,6 +34,7 @@ interface StatusBody {
     }[];
   }[];
   unguarded?: string[];
+  bandits?: BanditStatusBody[];
   persistence?: {
     degraded: boolean;
     stateFailures: number;
@@ -86,6 +88,7 @@ export function renderStatus(s: StatusBody): string {
     }
   }
   for (const name of s.unguarded ?? []) lines.push(`route ${name}: no guardrails (insufficient evidence: nothing is measured)`);
+  lines.push(...renderBandits(s.bandits ?? []));
   const p = s.persistence;
   if (p?.degraded || (p && p.stateFailures + p.decisionFailures > 0))
     lines.push(

@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { Duration, Method, Name } from './schema-primitives.js';
+import { Bandit, checkBandit } from './schema-bandit.js';
 import { LayerRef, When } from './schema-targeting.js';
 
 /** `2xx`, `4xx`, … or `any`. */
@@ -90,7 +91,13 @@ export const Experiment = z
       ),
     when: When.optional(),
     layer: LayerRef.optional(),
+    allocation: z
+      .enum(['fixed', 'bandit'])
+      .prefault('fixed')
+      .describe("fixed: the route's weights (default); bandit: Thompson sampling moves them toward the best arm (bandit:)"),
+    bandit: Bandit.optional(),
   })
+  .superRefine(checkBandit)
   .describe('Experiment results from traffic: goals, lift with anytime-valid intervals, SRM and leak diagnostics');
 
 export type RawExperiment = z.output<typeof Experiment>;

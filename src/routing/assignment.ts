@@ -62,9 +62,18 @@ export function assignArm(route: CompiledRoute, input: StickyInput): Assignment 
   const excluded = route.audience?.exclude(input, sticky.key);
   if (excluded) countExcluded(route.name, excluded);
   const bucket = excluded ? -1 : bucketOf(route.seed, sticky.key);
+  let armIndex = excluded ? 0 : armForBucket(route.weights.ranges, bucket);
+  // A bandit route: a known unit keeps its first arm (only new units follow the moving weights);
+  // one whose arm a guardrail rolled back goes to control, as a rollback sends everyone.
+  const pins = route.weights.pins;
+  if (pins && !excluded) {
+    const pinned = pins.get(sticky.key);
+    if (pinned === undefined) pins.pin(sticky.key, armIndex);
+    else armIndex = pinned > 0 && route.weights.closed[pinned - 1] ? 0 : pinned;
+  }
   // One object shape for every request (no conditional spread on the hot path).
   return {
-    armIndex: excluded ? 0 : armForBucket(route.weights.ranges, bucket),
+    armIndex,
     key: sticky.key,
     bucket,
     forced: false,

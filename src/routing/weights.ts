@@ -6,6 +6,7 @@
  * the new snapshot's cells in the same tick as the swap.
  */
 import { buildRanges, type ArmRanges } from './assign.js';
+import type { UnitPins } from './pins.js';
 
 /** Live weights of a route's variants (control gets the rest). */
 export interface WeightCell {
@@ -17,6 +18,8 @@ export interface WeightCell {
   /** Per variant (arm i + 1): true while a decision holds it rolled back, so no QA override reaches it. */
   readonly closed: readonly boolean[];
   set(percents: readonly number[], source?: 'config' | 'runtime', closed?: readonly boolean[]): void;
+  /** Set by the bandit (experiments/bandit.ts): units keep the arm they first got while weights move. */
+  pins: UnitPins | undefined;
 }
 
 /**
@@ -29,6 +32,7 @@ export function createWeightCell(percents: readonly number[], source: 'config' |
     ranges: buildRanges(percents),
     source,
     closed: percents.map(() => false),
+    pins: undefined as UnitPins | undefined,
     set(next: readonly number[], src: 'config' | 'runtime' = 'runtime', closed: readonly boolean[] = next.map(() => false)) {
       cell.percents = [...next];
       cell.ranges = buildRanges(next);

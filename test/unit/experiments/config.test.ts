@@ -28,6 +28,7 @@ describe('experiment: config', () => {
       window: 72 * 3_600_000,
       alpha: 0.05,
       correction: 'bonferroni',
+      allocation: 'fixed',
     });
   });
 
@@ -60,5 +61,38 @@ describe('experiment: config', () => {
     ],
   ])('rejects %s', (experiment, want) => {
     expect(errors(base(experiment))).toContain(want);
+  });
+});
+
+describe('experiment.allocation: bandit', () => {
+  const goals = 'goals: [{ name: buy, match: { path: /buy } }, { name: n, kind: count, match: { path: /n } }]';
+  it('fills in the bandit defaults', () => {
+    const r = loadConfigText(base(`{ ${goals}, allocation: bandit, bandit: { goal: buy } }`), 'x.yaml', {});
+    expect(r.ok && r.config.routes[0]!.experiment?.bandit).toEqual({
+      goal: 'buy',
+      every: 5000,
+      floor: 5,
+      burnIn: 600_000,
+      draws: 10_000,
+      minChange: 2,
+      maxUnits: 100_000,
+    });
+  });
+  it.each([
+    [
+      `{ ${goals}, allocation: bandit, bandit: { goal: n } }`,
+      'routes[0].experiment.bandit.goal: goal "n" is a count goal; a bandit needs a conversion goal (Beta posterior)',
+    ],
+    [`{ ${goals}, allocation: bandit, bandit: { goal: nope } }`, 'routes[0].experiment.bandit.goal: unknown goal "nope"'],
+    [`{ ${goals}, allocation: bandit }`, 'routes[0].experiment.allocation: allocation: bandit needs bandit: { goal: <a conversion goal> }'],
+    [`{ ${goals}, bandit: { goal: buy } }`, 'routes[0].experiment.bandit: bandit: applies to allocation: bandit only'],
+    [`{ ${goals}, allocation: bandit, bandit: { goal: buy, every: 100ms } }`, 'routes[0].experiment.bandit.every: every is at least 1s'],
+  ])('rejects %s', (experiment, want) => {
+    expect(errors(base(experiment))).toContain(want);
+  });
+  it('locates the error at its line and column', () => {
+    const yaml = `${base('\n      goals: [{ name: n, kind: count, match: { path: /n } }]\n      allocation: bandit\n      bandit: { goal: n }')}`;
+    const r = loadConfigText(yaml, 'x.yaml', {});
+    expect(r.ok ? [] : r.errors.map((e) => [e.line, e.col > 0])).toContainEqual([9, true]);
   });
 });

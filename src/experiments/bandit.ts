@@ -1,0 +1,274 @@
+/**
+ * The bandit in the running proxy: for every route with `experiment.allocation: bandit`, a timer
+ * (never a request) reads the experiment's results — the same cached store query the API serves —
+ * and re-weighs the route by Thompson sampling on the bandit's conversion goal: equal weights during
+ * burn-in, a floor per open arm, 0 for an arm a guardrail rolled back. Weights move the route's
+ * nested bucket ranges; units already seen keep their arm through the route's pins (routing/pins.ts),
+ * refilled from the store's first exposures at start. Every applied change is a stored decision with
+ * its posteriors, through the guardrails' retrying queue, so `/status` and `fieldlab status` show it.
+ */
+import type { Snapshot } from '../config/compile.js';
+import type { RawBandit } from '../config/schema-bandit.js';
+import type { CompiledRoute } from '../routing/route.js';
+import { createUnitPins, type UnitPins } from '../routing/pins.js';
+import { mulberry32, type Rng } from '../stats/random.js';
+import type { ExperimentStore } from '../storage/experiment-types.js';
+import type { GuardrailStore } from '../storage/guardrail-types.js';
+import type { Logger } from '../telemetry/logger.js';
+import { createPersistence } from '../guardrails/persist.js';
+import type { ExperimentResults } from './results.js';
+import { allocate, startThompson, type ArmPosterior } from './thompson.js';
+
+/** Draws per slice between yields to the event loop (well under a millisecond each). */
+const SLICE = 500;
+
+/** One bandit route as `/status` shows it. */
+export interface BanditStatus {
+  readonly route: string;
+  readonly goal: string;
+  readonly phase: 'burn-in' | 'thompson';
+  /** ISO time of the last update. */
+  readonly updatedAt: string | null;
+  readonly arms: readonly ArmPosterior[];
+  /** Units this replica remembers, and how many it forgot to stay within maxUnits. */
+  readonly pinned: number;
+  readonly evicted: number;
+  readonly updates: number;
+  readonly lastError: string | null;
+}
+
+/** The runtime. */
+export interface BanditRuntime {
+  /** Creates or keeps one slot per bandit route of `snap` and re-applies its weights (same tick as the swap). */
+  attach(snap: Snapshot): void;
+  /** Updates every due route now; resolves when their reads are done (tests drive this). */
+  tick(force?: boolean): Promise<void>;
+  status(route?: string): BanditStatus[];
+  /** Resolves when no decision write is in flight. */
+  idle(): Promise<void>;
+  stop(): void;
+}
+
+interface Slot {
+  route: CompiledRoute;
+  cfg: RawBandit;
+  fingerprint: string;
+  pins: UnitPins;
+  /** Percent per arm, control first, the bandit last applied. */
+  percents: number[];
+  arms: ArmPosterior[];
+  phase: BanditStatus['phase'];
+  dueAt: number;
+  updatedAt: number | null;
+  updates: number;
+  busy: boolean;
+  lastError: string | null;
+}
+
+/**
+ * Creates the runtime; `attach` the first snapshot after the guardrails runtime's.
+ * @example const b = createBanditRuntime({ results, experiments: stores.experiments, decisions: stores.guardrails, log }); b.attach(config.current())
+ */
+export function createBanditRuntime(deps: {
+  readonly results: ExperimentResults;
+  readonly experiments: Pick<ExperimentStore, 'exportUnits'>;
+  readonly decisions: Pick<GuardrailStore, 'appendDecision' | 'saveState'>;
+  readonly log: Logger;
+  readonly now?: () => number;
+  /** Seed of the sampler (tests, the bench); default: random. */
+  readonly seed?: number;
+  /** 0: no timer (tests call tick). */
+  readonly checkEveryMs?: number;
+}): BanditRuntime {
+  const now = deps.now ?? Date.now;
+  const rnd: Rng = mulberry32(deps.seed ?? Math.floor(Math.random() * 2 ** 32));
+  const persist = createPersistence(deps.decisions, deps.log, now);
+  const slots = new Map<string, Slot>();
+
+  const apply = (slot: Slot) => {
+    const cell = slot.route.weights;
+    cell.pins = slot.pins;
+    cell.set(
+      slot.percents.slice(1),
+      'runtime',
+      slot.percents.slice(1).map((_, i) => cell.closed[i] ?? false),
+    );
+  };
+
+  const update = async (slot: Slot) => {
+    const { route, cfg } = slot;
+    const { experiments } = await deps.results.read(route.name);
+    const result = experiments[0];
+    const goal = result?.goals.find((g) => g.name === cfg.goal);
+    if (!result || !goal) return;
+    const cell = route.weights;
+    const open = route.arms.map((_, i) => i === 0 || !cell.closed[i - 1]);
+    const at = now();
+    const started = result.startedAt === null ? null : Date.parse(result.startedAt);
+    const burnIn = started === null || at - started < cfg.burnIn;
+    const evidence = route.arms.map((a, i) => {
+      const g = goal.arms.find((x) => x.arm === a.name);
+      return { arm: a.name, units: g?.units ?? 0, conversions: g?.total ?? 0, open: open[i]! };
+    });
+    const run = startThompson(evidence, { floor: cfg.floor, rnd });
+    // Sliced: one update never holds the event loop (and so no client request) for more than a slice.
+    for (let done = 0; done < cfg.draws; done += SLICE) {
+      run.draw(Math.min(SLICE, cfg.draws - done));
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+    let arms = run.result();
+    if (burnIn) {
+      const equal = allocate(
+        evidence.map(() => 1),
+        open,
+        cfg.floor,
+      );
+      arms = arms.map((a, i) => ({ ...a, percent: equal[i]! }));
+    }
+    slot.arms = arms;
+    slot.phase = burnIn ? 'burn-in' : 'thompson';
+    slot.updatedAt = at;
+    const next = arms.map((a) => a.percent);
+    // A guardrail decision may have set the cell since (a rollback puts its arm to 0): compare with what is live.
+    const live = [100 - cell.percents.reduce((s, p) => s + p, 0), ...cell.percents];
+    const moved = next.some((p, i) => Math.abs(p - (live[i] ?? 0)) >= cfg.minChange || (p === 0) !== ((live[i] ?? 0) === 0));
+    if (!moved) return;
+    slot.percents = next;
+    apply(slot);
+    slot.updates++;
+    const rule = burnIn ? 'bandit-burn-in' : 'bandit-thompson';
+    const summary = arms
+      .map(
+        (a) => `${a.arm} ${a.alpha - 1}/${a.alpha + a.beta - 2} (mean ${a.mean.toFixed(3)}, P(best) ${a.pBest.toFixed(3)}) → ${a.percent}%`,
+      )
+      .join('; ');
+    const reason = `${burnIn ? 'burn-in: equal weights' : `Thompson sampling on ${cfg.goal}`}: ${summary}`;
+    deps.log.info({ type: 'decision', route: route.name, action: 'reweight', rule, to: next }, reason);
+    arms.forEach((a, i) => {
+      if (i === 0 || Math.abs(next[i]! - (live[i] ?? 0)) < 1e-9) return;
+      persist.appendDecision({
+        at,
+        route: route.name,
+        arm: a.arm,
+        action: 'reweight',
+        fromPercent: live[i] ?? 0,
+        toPercent: next[i]!,
+        rule,
+        reason,
+        evidence: { goal: cfg.goal, phase: slot.phase, floor: cfg.floor, draws: cfg.draws, posteriors: arms },
+      });
+    });
+  };
+
+  /** Start-up refill: every unit's first-exposure arm, a page at a time, up to the map's size. */
+  const refill = async (slot: Slot) => {
+    const index = new Map(slot.route.arms.map((a, i) => [a.name, i]));
+    let after = '';
+    while (slot.pins.size < slot.cfg.maxUnits) {
+      const page = await deps.experiments.exportUnits({
+        route: slot.route.name,
+        goals: [],
+        windowMs: 0,
+        after,
+        since: 0,
+        limit: Math.min(1000, slot.cfg.maxUnits - slot.pins.size),
+      });
+      for (const u of page.units) {
+        const arm = index.get(u.arm);
+        if (arm !== undefined) slot.pins.pin(u.unit, arm);
+      }
+      if (page.next === undefined) return;
+      after = page.next;
+    }
+  };
+
+  const tickSlot = async (slot: Slot, force: boolean) => {
+    const at = now();
+    if (slot.busy || (!force && at < slot.dueAt)) return;
+    slot.busy = true;
+    slot.dueAt = at + slot.cfg.every;
+    try {
+      await update(slot);
+      slot.lastError = null;
+    } catch (err) {
+      slot.lastError = err instanceof Error ? err.message : String(err);
+      deps.log.warn({ err, route: slot.route.name }, 'bandit update failed; weights kept');
+    } finally {
+      slot.busy = false;
+    }
+  };
+
+  const every = deps.checkEveryMs ?? 1000;
+  const timer = every > 0 ? setInterval(() => void runtime.tick(), every) : undefined;
+  timer?.unref();
+
+  const runtime: BanditRuntime = {
+    attach(snap) {
+      const live = new Set<string>();
+      for (const route of snap.routes) {
+        const exp = snap.config.routes.find((r) => r.name === route.name)?.experiment;
+        if (exp?.allocation !== 'bandit' || !exp.bandit || route.arms.length < 2) continue;
+        live.add(route.name);
+        const fingerprint = JSON.stringify([route.arms.map((a) => a.name), exp.bandit]);
+        const prev = slots.get(route.name);
+        if (prev && prev.fingerprint === fingerprint) {
+          prev.route = route;
+          apply(prev);
+          continue;
+        }
+        const n = route.arms.length;
+        const open = route.arms.map((_, i) => i === 0 || !route.weights.closed[i - 1]);
+        const slot: Slot = {
+          route,
+          cfg: exp.bandit,
+          fingerprint,
+          // Same arms: the same units keep their arms; a new arm list is a new experiment.
+          pins:
+            prev && JSON.parse(prev.fingerprint)[0].join() === route.arms.map((a) => a.name).join()
+              ? prev.pins
+              : createUnitPins(exp.bandit.maxUnits),
+          percents: allocate(
+            route.arms.map(() => 1 / n),
+            open,
+            exp.bandit.floor,
+          ),
+          arms: [],
+          phase: 'burn-in',
+          dueAt: 0,
+          updatedAt: null,
+          updates: 0,
+          busy: false,
+          lastError: null,
+        };
+        slots.set(route.name, slot);
+        apply(slot);
+        if (!prev)
+          refill(slot).catch((err: unknown) => deps.log.warn({ err, route: route.name }, 'bandit units not refilled from the store'));
+      }
+      for (const name of [...slots.keys()]) if (!live.has(name)) slots.delete(name);
+    },
+    async tick(force = false) {
+      await Promise.all([...slots.values()].map((s) => tickSlot(s, force)));
+    },
+    status(route) {
+      return [...slots.values()]
+        .filter((s) => route === undefined || s.route.name === route)
+        .map((s) => ({
+          route: s.route.name,
+          goal: s.cfg.goal,
+          phase: s.phase,
+          updatedAt: s.updatedAt === null ? null : new Date(s.updatedAt).toISOString(),
+          arms: s.arms,
+          pinned: s.pins.size,
+          evicted: s.pins.evicted,
+          updates: s.updates,
+          lastError: s.lastError,
+        }));
+    },
+    idle: () => persist.idle(),
+    stop() {
+      if (timer) clearInterval(timer);
+    },
+  };
+  return runtime;
+}
