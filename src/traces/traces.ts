@@ -50,7 +50,12 @@ export interface TracesOptions {
  */
 export function createTraces(cfg: RawTraces, batcher: DiffBatcher, opts: TracesOptions = {}): Traces {
   // Spans are held a little longer than a pair waits: a pair that arrives late still finds them.
-  const buffer = createSpanBuffer({ maxTraces: cfg.maxTraces, maxSpansPerTrace: cfg.maxSpansPerTrace, holdMs: cfg.wait * 2 });
+  const buffer = createSpanBuffer({
+    maxTraces: cfg.maxTraces,
+    maxSpansPerTrace: cfg.maxSpansPerTrace,
+    maxSpans: cfg.maxSpans,
+    holdMs: cfg.wait * 2,
+  });
   const passThrough = cfg.forward
     ? createPassThrough({ url: cfg.forward, onError: (err) => opts.onError?.('pass-through', err) })
     : undefined;
@@ -60,10 +65,17 @@ export function createTraces(cfg: RawTraces, batcher: DiffBatcher, opts: TracesO
     buffer,
     batcher,
     waitMs: cfg.wait,
+    maxPending: cfg.maxPending,
     ...(opts.settleMs !== undefined ? { settleMs: opts.settleMs } : {}),
     onError: (err) => opts.onError?.('span-tree diff', err),
   });
-  const profiles = createArmProfiles({ buffer, waitMs: cfg.wait, ...(opts.settleMs !== undefined ? { settleMs: opts.settleMs } : {}) });
+  const profiles = createArmProfiles({
+    buffer,
+    waitMs: cfg.wait,
+    maxPending: cfg.maxPending,
+    maxOps: cfg.profileOps,
+    ...(opts.settleMs !== undefined ? { settleMs: opts.settleMs } : {}),
+  });
   const stats = (): TracesStats => ({
     receiver: receiver.stats(),
     buffer: buffer.stats(),
