@@ -81,6 +81,8 @@ export interface ArmProfileOptions {
   /** Operations tracked per route (default 64). */
   readonly maxOps?: number;
   readonly tickMs?: number;
+  /** Per tick, most ms spent profiling (default 4). */
+  readonly sliceMs?: number;
   readonly now?: () => number;
 }
 
@@ -194,8 +196,18 @@ export function createArmProfiles(opts: ArmProfileOptions): ArmProfiles {
     return true;
   };
 
+  // In slices, like the span join: at most `sliceMs` on the event loop per tick unless `all`.
   const drain = (all = false) => {
-    waiting = waiting.filter((p) => !settle(p, all));
+    const until = now() + (opts.sliceMs ?? 4);
+    const keep: Pending[] = [];
+    for (let i = 0; i < waiting.length; i++) {
+      if (!all && now() > until) {
+        keep.push(...waiting.slice(i));
+        break;
+      }
+      if (!settle(waiting[i]!, all)) keep.push(waiting[i]!);
+    }
+    waiting = keep;
   };
   const timer = setInterval(() => drain(false), opts.tickMs ?? 250);
   timer.unref();

@@ -120,6 +120,24 @@ describe('createArmProfiles', () => {
   });
 });
 
+describe('createArmProfiles slices', () => {
+  it('spends at most sliceMs per drain; drain(true) settles the rest', () => {
+    let now = 0;
+    // Every clock reading takes 1 ms: a slice of 4 ms fits only a few requests.
+    const clock = () => now++;
+    const buffer = createSpanBuffer({ maxTraces: 10, maxSpansPerTrace: 10, holdMs: 60_000, now: clock });
+    const profiles = createArmProfiles({ buffer, waitMs: 10, settleMs: 1, now: clock, tickMs: 1e9, sliceMs: 4 });
+    for (let i = 0; i < 20; i++) profiles.note('shop', 'control', 'd'.repeat(32), 'f'.repeat(16));
+    now += 100;
+    profiles.drain();
+    const after = profiles.stats();
+    expect(after.missing).toBeGreaterThan(0);
+    expect(after.pending).toBeGreaterThan(0);
+    profiles.drain(true);
+    expect(profiles.stats()).toMatchObject({ pending: 0, missing: 20 });
+  });
+});
+
 describe('armOperation', () => {
   it('gives calls per request with a normal interval, and none below two requests', () => {
     const acc = {
