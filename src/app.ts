@@ -41,6 +41,7 @@ import { withForceMetrics } from './routing/force-stats.js';
 import { withAudienceMetrics } from './routing/audience-stats.js';
 import type { Tracing } from './telemetry/tracing.js';
 import type { Traces, TracesStats } from './traces/traces.js';
+import { profileObserver } from './traces/arm-profiles.js';
 import { createComparePipeline, type PipelineStats } from './compare/pipeline.js';
 import { createDiffBatcher, type DiffBatcherStats } from './storage/batcher.js';
 import { openStore } from './storage/open.js';
@@ -301,7 +302,8 @@ export async function startApp(opts: AppOptions): Promise<App> {
   });
   const observers: readonly ExchangeObserver[] = [
     ...(opts.observers ?? []),
-    ...(tracing ? [namedObserver('tracing', tracing.observer)] : []),
+    // With `traces:`, sampled arm requests are also noted for the arms' dependency profiles.
+    ...(tracing ? [namedObserver('tracing', traces ? profileObserver(tracing.observer, traces.profiles) : tracing.observer)] : []),
     namedObserver('guardrails', member ? member.observer : (hooks?.observer ?? guardrails.observer)),
     namedObserver('experiments', experiments.observer),
     namedObserver('rollups', rollup.observer),
@@ -356,7 +358,7 @@ export async function startApp(opts: AppOptions): Promise<App> {
       'GET /metrics': scrape,
       ...guardrailRoutes(member ? member.runtime : (hooks?.runtime ?? guardrails), stores.guardrails, bandits.status),
       ...fleetRoutes(member?.fleet),
-      ...experimentRoutes(results),
+      ...experimentRoutes(results, traces?.profiles),
       ...exportRoutes({ store: stores.experiments, current: config.current, log }),
       ...hooks?.routes,
       ...dashboard.routes,

@@ -54,6 +54,7 @@ function dashboardAssets(): { js: Asset; css: Asset } {
   assets ??= {
     js: bundle('dashboard.js', 'text/javascript; charset=utf-8', [
       UPLOT_NOTICE + readAsset('dashboard.uplot.js'),
+      readAsset('dashboard-profile.js'),
       readAsset('dashboard.js'),
     ]),
     css: bundle('dashboard.css', 'text/css; charset=utf-8', [readAsset('dashboard.uplot.css'), readAsset('dashboard.css')]),

@@ -22,6 +22,24 @@ export const Traces = z
       .positive()
       .prefault(10_000)
       .describe('Traces held at once while their pairs wait; the oldest is dropped and counted beyond'),
+    maxSpans: z
+      .number()
+      .int()
+      .positive()
+      .prefault(1_000_000)
+      .describe('Spans held across all traces (≈ 200 bytes each); beyond, the oldest trace is dropped and counted'),
+    maxPending: z
+      .number()
+      .int()
+      .positive()
+      .prefault(5000)
+      .describe('Mirrored pairs, and arm requests, waiting for their spans at once; beyond, new ones are dropped and counted'),
+    profileOps: z
+      .number()
+      .int()
+      .positive()
+      .prefault(64)
+      .describe("Operations tracked per route in the arms' dependency profiles; spans of further ones are counted, not profiled"),
     wait: Duration.prefault('30s').describe('How long a mirrored pair waits for its spans before it is diffed with what came'),
   })
   .describe('OTLP/HTTP receiver for span-tree diffs of mirrored pairs; omit to disable (no cost)');

@@ -6,6 +6,7 @@
 import type { RawTraces } from '../config/schema-traces.js';
 import type { DiffBatcher } from '../storage/batcher.js';
 import type { MetricFamily } from '../telemetry/prom-text.js';
+import { createArmProfiles, type ArmProfileStats, type ArmProfiles } from './arm-profiles.js';
 import { createDecodePool } from './decode-pool.js';
 import { createPassThrough, type PassThroughStats } from './pass-through.js';
 import { createTraceReceiver, type ReceiverStats } from './receiver.js';
@@ -19,12 +20,15 @@ export interface TracesStats {
   readonly buffer: SpanBufferStats;
   readonly join: TraceJoinStats;
   readonly passThrough: PassThroughStats | undefined;
+  readonly profiles: ArmProfileStats;
 }
 
 /** The running traces side. */
 export interface Traces {
   readonly server: Server;
   readonly join: TraceJoin;
+  /** Dependency profiles of split routes' arms (GET /experiments.json `profile`). */
+  readonly profiles: ArmProfiles;
   stats(): TracesStats;
   /** Prometheus families for the scrape. */
   metrics(): MetricFamily[];
@@ -46,7 +50,12 @@ export interface TracesOptions {
  */
 export function createTraces(cfg: RawTraces, batcher: DiffBatcher, opts: TracesOptions = {}): Traces {
   // Spans are held a little longer than a pair waits: a pair that arrives late still finds them.
-  const buffer = createSpanBuffer({ maxTraces: cfg.maxTraces, maxSpansPerTrace: cfg.maxSpansPerTrace, holdMs: cfg.wait * 2 });
+  const buffer = createSpanBuffer({
+    maxTraces: cfg.maxTraces,
+    maxSpansPerTrace: cfg.maxSpansPerTrace,
+    maxSpans: cfg.maxSpans,
+    holdMs: cfg.wait * 2,
+  });
   const passThrough = cfg.forward
     ? createPassThrough({ url: cfg.forward, onError: (err) => opts.onError?.('pass-through', err) })
     : undefined;
@@ -56,26 +65,38 @@ export function createTraces(cfg: RawTraces, batcher: DiffBatcher, opts: TracesO
     buffer,
     batcher,
     waitMs: cfg.wait,
+    maxPending: cfg.maxPending,
     ...(opts.settleMs !== undefined ? { settleMs: opts.settleMs } : {}),
     onError: (err) => opts.onError?.('span-tree diff', err),
+  });
+  const profiles = createArmProfiles({
+    buffer,
+    waitMs: cfg.wait,
+    maxPending: cfg.maxPending,
+    maxOps: cfg.profileOps,
+    ...(opts.settleMs !== undefined ? { settleMs: opts.settleMs } : {}),
   });
   const stats = (): TracesStats => ({
     receiver: receiver.stats(),
     buffer: buffer.stats(),
     join: join.stats(),
     passThrough: passThrough?.stats(),
+    profiles: profiles.stats(),
   });
   return {
     server: receiver.server,
     join,
+    profiles,
     stats,
     metrics: () => traceFamilies(stats()),
     async flush(all = false) {
       join.drain(all);
+      profiles.drain(all);
       await passThrough?.idle();
     },
     async stop() {
       join.stop();
+      profiles.stop();
       await decoder.close();
       await passThrough?.idle();
       await passThrough?.close();
@@ -122,6 +143,11 @@ function traceFamilies(s: TracesStats): MetricFamily[] {
       { labels: { result: 'missing' }, value: s.join.missing },
       { labels: { result: 'dropped' }, value: s.join.dropped },
       { labels: { result: 'untraced' }, value: s.join.untraced },
+    ]),
+    counter('fieldlab_traces_profiled_requests_total', 'Sampled requests of split routes by what the arm profiles made of them', [
+      { labels: { result: 'profiled' }, value: s.profiles.profiled },
+      { labels: { result: 'missing' }, value: s.profiles.missing },
+      { labels: { result: 'dropped' }, value: s.profiles.dropped },
     ]),
   ];
   if (s.passThrough) {

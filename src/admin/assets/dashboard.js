@@ -191,6 +191,7 @@
         el('tbody', {}, (x.vitals || []).map((v) => el('tr', { 'data-arm': v.arm }, el('td', {}, v.arm), el('td', {}, num(v.requestsPerUnit)), el('td', {}, pct(v.errorRate * 100)), el('td', {}, num(v.meanLatencyMs))))),
       ),
       el('ul', { class: 'diagnostics' }, diag),
+      window.FieldlabProfile ? window.FieldlabProfile(x.profile, el) : null, // dashboard-profile.js
     );
   }
   async function loadExperiments() {
