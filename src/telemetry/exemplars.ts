@@ -26,7 +26,7 @@ const MINUTE_MS = 60_000;
 export interface Exemplar {
   readonly route: string;
   readonly arm: string;
-  /** Epoch ms the exchange ended. */
+  /** Epoch ms the exchange ended (arrival + its latency). */
   readonly at: number;
   readonly status: number;
   /** Registry code when the proxy made the status (FL_UPSTREAM_TIMEOUT …), else null. */
@@ -111,7 +111,7 @@ class Slots {
 }
 
 /**
- * Creates the keeper; register `observer` after tracing (the trace id comes from the exchange's combined tracker).
+ * Creates the keeper (`now`: the clock `read` judges "the last minute" by); register `observer` after tracing (the trace id comes from the exchange's combined tracker).
  * @example const exemplars = createExemplarKeeper(); observers.push(namedObserver('exemplars', exemplars.observer))
  */
 export function createExemplarKeeper(opts: { now?: () => number } = {}): ExemplarKeeper {
@@ -149,12 +149,14 @@ export function createExemplarKeeper(opts: { now?: () => number } = {}): Exempla
         const method = x.method;
         const path = x.route.matcher.path.pattern;
         const tp = x.headers.traceparent;
+        const epoch = x.startedAtEpoch;
         return {
           end(o, totalMs, traceId) {
             const c = classifyOutcome(rules, o.status, totalMs);
             if (!c.counted) return;
             const s = slotsOf(route, arm);
-            const at = now();
+            // The end time from the request's own readings: no clock call per request.
+            const at = Math.round(epoch + totalMs);
             // Cheap reject first: most requests are good and faster than this minute's kept five.
             if (!s?.wants(c.bad, totalMs, at)) return;
             // Without Fieldlab's tracing the client's traceparent goes upstream as is: its id is the trace.

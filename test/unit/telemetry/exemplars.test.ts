@@ -21,7 +21,7 @@ function setup(startMs = 1_800_000_000_000) {
   let ms = startMs;
   const keeper = createExemplarKeeper({ now: () => ms });
   const end = (arm: string, status: number, latency: number, traceId?: string, r = checkout, headers?: ExchangeInfo['headers']) =>
-    keeper.observer.begin(info(r, arm, headers))!.end(outcome(status), latency, traceId);
+    keeper.observer.begin({ ...info(r, arm, headers), startedAtEpoch: ms - latency })!.end(outcome(status), latency, traceId);
   return { keeper, end, tick: (d: number) => (ms += d), now: () => ms };
 }
 
