@@ -14,6 +14,7 @@ import { diffRoutes } from './admin/diffs-api.js';
 import { rollupRoutes } from './admin/rollups-api.js';
 import { createMinuteRollup } from './telemetry/minute-rollup.js';
 import { createLiveSeries } from './telemetry/live-series.js';
+import { createExemplarKeeper } from './telemetry/exemplars.js';
 import { dashboardRoutes } from './admin/dashboard.js';
 import { createWebhookNotifier } from './guardrails/notify-webhook.js';
 import { withWebhookMetrics } from './guardrails/webhook-metrics.js';
@@ -258,6 +259,7 @@ export async function startApp(opts: AppOptions): Promise<App> {
   const responseTap = createResponseTap({ recorder: experiments, current: config.current, nullBranch });
   const rollup = createMinuteRollup(stores.guardrails, { onError: (err) => log.warn({ err }, 'minute rollup not stored') });
   const live = createLiveSeries();
+  const exemplars = createExemplarKeeper();
   const diffStats = (): MirrorStats => ({
     dispatcher: dispatcher.stats(),
     compare: pipeline.stats(),
@@ -297,6 +299,7 @@ export async function startApp(opts: AppOptions): Promise<App> {
     fleet: fleetMode,
     log,
     live,
+    exemplars,
     nullBranch,
     render: () => metrics.render(),
   });
@@ -308,6 +311,7 @@ export async function startApp(opts: AppOptions): Promise<App> {
     namedObserver('experiments', experiments.observer),
     namedObserver('rollups', rollup.observer),
     namedObserver('live', live.observer),
+    namedObserver('exemplars', exemplars.observer),
     namedObserver('metrics', metrics.observer),
   ];
   const startedAt = new Date();
@@ -341,6 +345,7 @@ export async function startApp(opts: AppOptions): Promise<App> {
     guardrails: member ? member.runtime : (hooks?.runtime ?? guardrails),
     store: stores.guardrails,
     live,
+    exemplars,
     shadowDrops: () => {
       const d = dispatcher.stats();
       return d.dropped + d.overBudget + d.expired;

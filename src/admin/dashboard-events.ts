@@ -47,6 +47,23 @@ const RECENT = 100;
 const STORE_WAIT_MS = 1500;
 const PING_TICKS = 15;
 
+/**
+ * The model as each client is sent it: a route page gets its own route's trace exemplars only, the
+ * overview none (it draws none), so a busy route's exemplars don't reach every browser every second.
+ * One string per route asked for in a tick, shared by its clients.
+ */
+function modelStrings(m: DashboardModel): (route: string | undefined) => string {
+  const memo = new Map<string | undefined, string>();
+  return (route) => {
+    let s = memo.get(route);
+    if (s === undefined) {
+      const routes = m.routes.map((r) => (r.name === route || r.exemplars.length === 0 ? r : { ...r, exemplars: [] }));
+      memo.set(route, (s = JSON.stringify({ ...m, routes })));
+    }
+    return s;
+  };
+}
+
 const key = (d: DecisionRecord) => `${d.at}|${d.route}|${d.arm}|${d.action}`;
 
 /**
@@ -119,10 +136,10 @@ export function createEventHub(deps: EventHubDeps): EventHub {
     try {
       ticks++;
       const fresh = await refresh();
-      const model = JSON.stringify(deps.model(recent, now()));
+      const model = modelStrings(deps.model(recent, now()));
       for (const c of clients) {
         sendSeries(c);
-        sendModel(c, model);
+        sendModel(c, model(c.route));
         const m = marks(c, fresh);
         if (m.length > 0) send(c, 'decisions', m);
         if (ticks % PING_TICKS === 0 && !c.res.destroyed) c.res.write(': ping\n\n');
@@ -172,7 +189,7 @@ export function createEventHub(deps: EventHubDeps): EventHub {
       res.write(`retry: 2000\n\n`);
       send(c, 'hello', { now: now(), route: c.route ?? null });
       if (!loaded) await refresh();
-      sendModel(c, JSON.stringify(deps.model(recent, now())));
+      sendModel(c, modelStrings(deps.model(recent, now()))(c.route));
       send(c, 'decisions', marks(c, recent));
       sendSeries(c);
       trim(c);

@@ -9,6 +9,8 @@ import type { ConfigManager } from '../config/manager.js';
 import type { GuardrailsRuntime, HoldbackStatus } from '../guardrails/runtime.js';
 import type { Evidence } from '../guardrails/types.js';
 import type { DecisionRecord } from '../storage/guardrail-types.js';
+import type { ArmExemplars, Exemplar } from '../telemetry/exemplars.js';
+import { traceHref } from './trace-link.js';
 
 /** One alarm: a stable kind and one sentence. */
 export interface Alarm {
@@ -56,7 +58,17 @@ export interface RouteView {
   readonly variants: readonly VariantView[];
   readonly lastDecision: DecisionMark | null;
   readonly alarms: readonly Alarm[];
+  /** Per arm, recent bad exchanges and the last minute's slowest, with trace ids (empty before any). */
+  readonly exemplars: readonly ArmExemplarsView[];
 }
+
+/** One notable exchange as the page draws it; `href` is admin.traceUrl filled with the id, when set. */
+export type ExemplarView = Pick<Exemplar, 'at' | 'status' | 'code' | 'ms' | 'method' | 'path' | 'traceId'> & {
+  readonly href: string | null;
+};
+
+/** One arm's exemplars with their links. */
+export type ArmExemplarsView = ArmExemplars<ExemplarView>;
 
 /** The whole overview. */
 export interface DashboardModel {
@@ -72,6 +84,8 @@ export interface ModelSources {
   readonly guardrails: GuardrailsRuntime;
   /** Shadow copies dropped so far (queue full, over budget, expired), when mirroring exists. */
   readonly shadowDrops?: () => number;
+  /** A route's trace exemplars per arm (telemetry/exemplars.ts), when kept. */
+  readonly exemplars?: (route: string, now: number) => ArmExemplars[];
 }
 
 const round = (x: number | null | undefined, digits = 4): number | null =>
@@ -119,6 +133,7 @@ function evidenceRows(e: Evidence | undefined): VariantView['evidence'] {
 export function buildModel(src: ModelSources, recent: readonly DecisionRecord[], now: number): DashboardModel {
   const snap = src.config.current();
   const status = new Map(src.guardrails.status().map((s) => [s.route, s]));
+  const traceUrl = snap.config.admin.traceUrl;
   const routes = snap.routes.map((route): RouteView => {
     const variantPercents = route.weights.percents;
     const arms = route.arms.map((arm, i) => {
@@ -156,7 +171,8 @@ export function buildModel(src: ModelSources, recent: readonly DecisionRecord[],
         alarms.push({ kind: 'ejected-endpoints', says: `${a.upstream}: ${a.ejected} of ${a.endpoints} endpoints ejected` });
     }
     const last = recent.find((d) => d.route === route.name);
-    return { name: route.name, guarded: st !== undefined, arms, variants, lastDecision: last ? toMark(last) : null, alarms };
+    const exemplars = (src.exemplars?.(route.name, now) ?? []).map((a) => exemplarsView(a, traceUrl));
+    return { name: route.name, guarded: st !== undefined, arms, variants, lastDecision: last ? toMark(last) : null, alarms, exemplars };
   });
   const alarms: Alarm[] = [];
   const reload = src.config.lastReload();
@@ -186,4 +202,19 @@ function holdbackView(h: HoldbackStatus | null): HoldbackView | null {
   if (!h) return null;
   const state = h.releasedAt !== null ? 'released' : h.active ? 'held' : 'planned';
   return { percent: h.percent, state, endsAt: h.endsAt, releasedAt: h.releasedAt, blockedBy: h.blockedBy };
+}
+
+/** An arm's exemplars with their trace links (trace-link.ts: only a 32-hex id is substituted). */
+function exemplarsView(a: ArmExemplars, traceUrl: string | undefined): ArmExemplarsView {
+  const view = (e: Exemplar): ExemplarView => ({
+    at: e.at,
+    status: e.status,
+    code: e.code,
+    ms: e.ms,
+    method: e.method,
+    path: e.path,
+    traceId: e.traceId,
+    href: e.traceId === null ? null : (traceHref(traceUrl, e.traceId) ?? null),
+  });
+  return { arm: a.arm, errors: a.errors.map(view), slowest: a.slowest.map(view) };
 }

@@ -7,7 +7,8 @@
  *
  * Stable hooks for scripts and tests: `#routes tr[data-route]`, `.alarm[data-kind]`, `#charts
  * .chart[data-metric][data-markers]`, `#decisions li[data-action]`, `#live[data-age-ms]`,
- * `#experiment[data-state]`, `#actions button[data-action]`, `dialog#confirm`, `.holdback[data-holdback]`.
+ * `#experiment[data-state]`, `#actions button[data-action]`, `dialog#confirm`, `.holdback[data-holdback]`,
+ * `#exemplars article[data-arm] tr.exemplar[data-kind][data-status][data-trace-id]`.
  */
 import type { DashboardModel } from './dashboard-model.js';
 import { type Html, html, raw } from './html.js';
@@ -51,7 +52,7 @@ function routeView(route: string, needsToken: boolean): Html {
 <h2 id="route-name">${route}</h2>
 <p class="links"><a href="/diffs?route=${q}">shadow-diff report</a> · <a href="/status?route=${q}">status JSON</a> ·
 <a href="/decisions.json?route=${q}">decisions JSON</a> · <a href="/rollups.json?route=${q}">rollups JSON</a> ·
-<a href="/experiments.json?route=${q}">experiment JSON</a> <span class="hint">(trace ids: on the diff report's examples, linked to your tracing UI with <code>admin.traceUrl</code>)</span></p>
+<a href="/experiments.json?route=${q}">experiment JSON</a> · <a href="/dashboard/route.json?route=${q}">route JSON</a> <span class="hint">(trace ids: below under Trace exemplars and on the diff report's examples, linked to your tracing UI with <code>admin.traceUrl</code>)</span></p>
 <section id="route-alarms" class="alarms" aria-live="polite"></section>
 <section id="arms"></section>
 <section id="range" class="range" role="radiogroup" aria-label="time range">${RANGES.map(
@@ -64,6 +65,7 @@ function routeView(route: string, needsToken: boolean): Html {
 <figure class="chart" data-metric="p99"><figcaption>p99 latency (ms)</figcaption></figure>
 </section>
 <section id="variants"></section>
+<section id="exemplars" class="exemplars-panel"></section>
 <section id="experiment" data-state="loading"><h3>Experiment</h3><p class="hint">loading…</p></section>
 <section id="actions" class="actions"><h3>Actions</h3>
 <div class="buttons">

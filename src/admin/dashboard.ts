@@ -12,6 +12,7 @@ import { FL_ROUTE_NOT_FOUND } from '../errors.js';
 import type { GuardrailsRuntime } from '../guardrails/runtime.js';
 import { sendLocalReply } from '../net/local-reply.js';
 import type { GuardrailStore } from '../storage/guardrail-types.js';
+import type { ExemplarKeeper } from '../telemetry/exemplars.js';
 import type { LiveSeries } from '../telemetry/live-series.js';
 import { tokensConfigured } from './auth.js';
 import { createEventHub, type EventHub } from './dashboard-events.js';
@@ -28,6 +29,8 @@ export interface DashboardDeps {
   readonly live: LiveSeries;
   /** Shadow copies dropped so far, for the shadow-drops alarm. */
   readonly shadowDrops?: () => number;
+  /** Trace exemplars per route × arm (in the model, so the page and the event stream carry them). */
+  readonly exemplars?: Pick<ExemplarKeeper, 'read'>;
 }
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
@@ -85,7 +88,12 @@ const CSP =
 export function dashboardRoutes(deps: DashboardDeps): { routes: Record<string, Handler>; hub: EventHub } {
   const model = (recent: Parameters<typeof buildModel>[1], now: number) =>
     buildModel(
-      { config: deps.config, guardrails: deps.guardrails, ...(deps.shadowDrops ? { shadowDrops: deps.shadowDrops } : {}) },
+      {
+        config: deps.config,
+        guardrails: deps.guardrails,
+        ...(deps.shadowDrops ? { shadowDrops: deps.shadowDrops } : {}),
+        ...(deps.exemplars ? { exemplars: (route: string, at: number) => deps.exemplars!.read(route, at) } : {}),
+      },
       recent,
       now,
     );
@@ -127,6 +135,17 @@ export function dashboardRoutes(deps: DashboardDeps): { routes: Record<string, H
           return sendLocalReply(res, FL_ROUTE_NOT_FOUND, undefined, `no route "${route ?? ''}" in the running config`);
         const since = Number(new URL(req.url ?? '/', 'http://admin').searchParams.get('since'));
         sendJson(res, deps.live.read(route, Number.isFinite(since) && since > 0 ? since : undefined));
+      },
+      // The route's model as JSON (what the page and the event stream draw): arms, variants, exemplars.
+      'GET /dashboard/route.json': async (req, res) => {
+        const route = routeParam(req);
+        if (route === undefined || !known(route))
+          return sendLocalReply(res, FL_ROUTE_NOT_FOUND, undefined, `no route "${route ?? ''}" in the running config`);
+        const recent = await Promise.resolve(deps.store.decisions({ limit: 100 })).catch(() => []);
+        sendJson(
+          res,
+          model(recent, Date.now()).routes.find((r) => r.name === route),
+        );
       },
     },
   };

@@ -60,6 +60,10 @@ function joinAsPrimary(parts: RoleParts, opts: Parameters<typeof createPrimaryRo
     else if (m.t === 'live') {
       liveDropped += m.dropped;
       for (const s of m.seconds) parts.live.absorb(s);
+    } else if (m.t === 'exemplars') {
+      // The dashboard's trace exemplars: each arm keeps the group's newest errors and slowest.
+      liveDropped += m.dropped;
+      for (const e of m.items) parts.exemplars.offer(e);
     } else if (m.t === 'responses') {
       // The null-branch check of the whole group (the experiments API reads the primary's).
       liveDropped += m.dropped;

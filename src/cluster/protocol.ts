@@ -13,6 +13,7 @@ import { isArmSecond, type ArmSecond } from '../guardrails/arm-second.js';
 import type { EvidenceSecond } from '../fleet/evidence-log.js';
 import { LATENCY_BOUNDS } from '../stats/histogram.js';
 import type { ObservedResponse } from '../experiments/null-branch.js';
+import type { Exemplar } from '../telemetry/exemplars.js';
 import type { LiveSecond } from '../telemetry/live-series.js';
 
 /** Live seconds (or observed responses) in one message at most; a longer list is malformed. */
@@ -32,6 +33,8 @@ export type WorkerMessage =
   | { readonly t: 'live'; readonly seconds: readonly LiveSecond[]; readonly dropped: number }
   /** Responses its null-branch check observed since the last message; `dropped` as for `live`. */
   | { readonly t: 'responses'; readonly items: readonly ObservedResponse[]; readonly dropped: number }
+  /** Trace exemplars it kept since the last message (the dashboard's per-arm errors and slowest); `dropped` as for `live`. */
+  | { readonly t: 'exemplars'; readonly items: readonly Exemplar[]; readonly dropped: number }
   /** `deadline` (epoch ms): after it the caller has given up, so the primary must not run it (it would be counted lost yet written). */
   | { readonly t: 'store'; readonly id: number; readonly op: string; readonly args: readonly unknown[]; readonly deadline: number };
 
@@ -54,6 +57,26 @@ function isEvidenceSecond(x: unknown): x is EvidenceSecond<ArmSecond> {
 }
 
 /** Whether `x` is one observed response (the digest is optional). */
+const nullOr = (v: unknown) => v === null || typeof v === 'string';
+
+function isExemplar(x: unknown): x is Exemplar {
+  return (
+    isObj(x) &&
+    typeof x.route === 'string' &&
+    typeof x.arm === 'string' &&
+    isInt(x.at) &&
+    isInt(x.status) &&
+    nullOr(x.code) &&
+    typeof x.ms === 'number' &&
+    Number.isFinite(x.ms) &&
+    x.ms >= 0 &&
+    typeof x.method === 'string' &&
+    typeof x.path === 'string' &&
+    nullOr(x.traceId) &&
+    typeof x.bad === 'boolean'
+  );
+}
+
 function isObserved(x: unknown): x is ObservedResponse {
   return (
     isObj(x) &&
@@ -104,6 +127,10 @@ export function parseWorkerMessage(x: unknown): WorkerMessage | undefined {
     case 'responses':
       return Array.isArray(x.items) && x.items.length <= MAX_LIVE_SECONDS && isInt(x.dropped) && x.items.every(isObserved)
         ? { t: 'responses', items: x.items, dropped: x.dropped }
+        : undefined;
+    case 'exemplars':
+      return Array.isArray(x.items) && x.items.length <= MAX_LIVE_SECONDS && isInt(x.dropped) && x.items.every(isExemplar)
+        ? { t: 'exemplars', items: x.items, dropped: x.dropped }
         : undefined;
     case 'store':
       return isInt(x.id) && typeof x.op === 'string' && Array.isArray(x.args) && isInt(x.deadline)

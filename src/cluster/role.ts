@@ -10,6 +10,7 @@ import type { NullBranchCollector } from '../experiments/null-branch.js';
 import type { GuardrailsRuntime } from '../guardrails/runtime.js';
 import type { Stores } from '../storage/types.js';
 import type { ExchangeObserver } from '../telemetry/hooks.js';
+import type { ExemplarKeeper } from '../telemetry/exemplars.js';
 import type { LiveSeries } from '../telemetry/live-series.js';
 import type { Logger } from '../telemetry/logger.js';
 
@@ -26,6 +27,8 @@ export interface RoleParts {
   readonly log: Logger;
   /** The dashboard's per-second series: a worker exports its seconds, the primary absorbs them. */
   readonly live: LiveSeries;
+  /** The dashboard's trace exemplars: a worker exports those it keeps, the primary offers them to its own keeper. */
+  readonly exemplars: ExemplarKeeper;
   /** The experiments' null-branch check: a worker exports its observed responses, the primary observes them. */
   readonly nullBranch: NullBranchCollector;
   /** This process's own metrics text. */

@@ -11,6 +11,7 @@ import { createChannel, type Channel } from './channel.js';
 import { createIpcStores } from './ipc-stores.js';
 import { MAX_LIVE_SECONDS, type PrimaryMessage, type WorkerMessage } from './protocol.js';
 import type { ObservedResponse } from '../experiments/null-branch.js';
+import type { Exemplar } from '../telemetry/exemplars.js';
 import type { LiveSecond } from '../telemetry/live-series.js';
 import type { ProcessRole, RoleHooks, RoleParts } from './role.js';
 import { createRpcClient, type RpcClient } from './rpc.js';
@@ -149,8 +150,20 @@ function pushLive(p: RoleParts, channel: Channel<WorkerMessage>): { stop(): void
     if (responses.length >= LIVE_OUTBOX) responsesDropped++;
     else responses.push(o);
   });
+  // Trace exemplars too: only those this worker kept (a few per arm per second at most).
+  let exemplars: Exemplar[] = [];
+  let exemplarsDropped = 0;
+  p.exemplars.exportTo((e) => {
+    if (exemplars.length >= LIVE_OUTBOX) exemplarsDropped++;
+    else exemplars.push(e);
+  });
   const send = (before = Math.floor(Date.now() / 1000)) => {
     p.live.closeBefore(before);
+    if (exemplars.length > 0 || exemplarsDropped > 0) {
+      channel.send({ t: 'exemplars', items: exemplars, dropped: exemplarsDropped });
+      exemplars = [];
+      exemplarsDropped = 0;
+    }
     if (responses.length > 0 || responsesDropped > 0) {
       channel.send({ t: 'responses', items: responses, dropped: responsesDropped });
       responses = [];

@@ -44,8 +44,11 @@ export interface ExchangeTracker {
   readonly traceparent?: string | undefined;
   /** Trace id of this exchange, linked from shadow-diff examples. */
   readonly traceId?: string | undefined;
-  /** The primary exchange ended (successfully or not); `totalMs` since arrival. */
-  end(outcome: ForwardOutcome, totalMs: number): void;
+  /**
+   * The primary exchange ended (successfully or not); `totalMs` since arrival. `traceId` is the
+   * exchange's (from whichever tracker set one, i.e. tracing), for observers that keep exemplars.
+   */
+  end(outcome: ForwardOutcome, totalMs: number, traceId?: string): void;
   /** A shadow copy is about to be sent: its traceparent and a completion callback. */
   shadow?(name: string, kind: 'shadow' | 'noise'): ShadowTracker | undefined;
 }
@@ -150,7 +153,7 @@ class GuardedTrackers implements ExchangeTracker {
       const t = this.#all[i];
       if (!t) continue;
       try {
-        t.end(outcome, totalMs);
+        t.end(outcome, totalMs, this.traceId);
       } catch (err) {
         this.#guard.failed(nameOf(this.#observers, i), err);
       }

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 // `fieldlab start --workers 2` as real processes on real sockets: both workers serve the one port,
 // a failing variant is rolled back once by the primary with the decision a single process makes on
 // the same traffic, every worker stops routing to it, shadow diffs and rollups add up to the
@@ -77,13 +78,17 @@ routes:
 
   /** The same users in the same order every time, 20 at once, each on a connection of its own. */
   const served: Record<string, number> = {};
+  const variantTraceIds = new Set<string>();
   const drive = async (r: Replica, n: number, from = 0) => {
     const seen: Record<string, number> = {};
     for (let i = 0; i < n; i += 20) {
       await Promise.all(
         Array.from({ length: Math.min(20, n - i) }, async (_, j) => {
-          const res = await request(`${r.url}/buy`, { headers: { 'x-user-id': `u${from + i + j}` }, reset: true });
+          const traceId = randomBytes(16).toString('hex');
+          const traceparent = `00-${traceId}-${randomBytes(8).toString('hex')}-01`;
+          const res = await request(`${r.url}/buy`, { headers: { 'x-user-id': `u${from + i + j}`, traceparent }, reset: true });
           const by = String(res.headers['x-served-by']);
+          if (by === 'variant') variantTraceIds.add(traceId);
           seen[by] = (seen[by] ?? 0) + 1;
           served[by] = (served[by] ?? 0) + 1;
           await res.body.text();
@@ -163,6 +168,19 @@ routes:
     );
     expect(live.arms.variant!.requests.reduce((a, b) => a + b, 0)).toBe(served.variant);
     expect(live.arms.control!.p99Ms.some((v) => v !== null)).toBe(true);
+    // Trace exemplars: the primary serves nothing, yet its route page lists the group's newest 5xx —
+    // each worker hands over what it keeps (trace id: the client's traceparent here, no tracing).
+    type Route = { exemplars: { arm: string; errors: { traceId: string | null; status: number }[] }[] };
+    const ex = await eventually(
+      async () => {
+        const body = (await r.admin<Route>('/dashboard/route.json?route=checkout')).body;
+        const errors = body.exemplars.find((a) => a.arm === 'variant')?.errors ?? [];
+        return errors.length === Math.min(5, served.variant ?? 0) ? errors : undefined;
+      },
+      10_000,
+      "the workers' exemplars on the primary",
+    );
+    expect(ex.every((e) => e.status === 500 && e.traceId !== null && variantTraceIds.has(e.traceId))).toBe(true);
     const d = await firstDecision(r);
     expect({ action: d.action, arm: d.arm, rule: d.rule }).toEqual({ action: single.action, arm: single.arm, rule: single.rule });
     // Every worker applies it: no user reaches the variant any more, whichever worker serves them.

@@ -80,6 +80,7 @@
     const r = currentRoute();
     if (!r) return;
     $('route-alarms').replaceChildren(...alarmList([...r.alarms, ...experimentAlarms(r.name), ...model.alarms]));
+    renderExemplars(r);
     $('arms').replaceChildren(
       el(
         'table',
@@ -134,6 +135,64 @@
     sel.replaceChildren(el('option', { value: '' }, 'every variant'), ...r.arms.slice(1).map((a) => el('option', { value: a.name }, a.name)));
     sel.value = keep;
   }
+
+  // ---- trace exemplars: per arm the last bad exchanges and the minute's slowest, with trace ids --
+  // The server fills `href` from admin.traceUrl (only a W3C id is substituted); without it the id is
+  // text with a copy button.
+  function traceCell(e) {
+    if (!e.traceId) return el('span', { class: 'hint' }, 'no trace id');
+    const code = el('code', { class: 'id', 'data-trace-id': e.traceId }, e.traceId);
+    return [
+      e.href ? el('a', { class: 'trace', href: e.href, target: '_blank', rel: 'noopener noreferrer' }, code) : code,
+      ' ',
+      el('button', { type: 'button', class: 'copy', 'data-copy': e.traceId, title: 'copy' }, 'copy'),
+    ];
+  }
+  function exemplarRows(kind, list) {
+    return list.map((e) =>
+      el(
+        'tr',
+        { class: 'exemplar', 'data-kind': kind, 'data-status': e.status, 'data-trace-id': e.traceId || '' },
+        el('td', {}, time(e.at)),
+        el('td', {}, kind === 'error' ? 'error' : 'slow'),
+        el('td', {}, String(e.status), e.code ? ` ${e.code}` : ''),
+        el('td', {}, `${num(e.ms)} ms`),
+        el('td', {}, `${e.method} ${e.path}`),
+        el('td', {}, traceCell(e)),
+      ),
+    );
+  }
+  function renderExemplars(r) {
+    const arms = r.exemplars || [];
+    $('exemplars').replaceChildren(
+      el('h3', {}, 'Trace exemplars'),
+      ...(arms.length === 0
+        ? [el('p', { class: 'hint' }, 'no errors or slow exchanges yet')]
+        : arms.map((a) =>
+            el(
+              'article',
+              { class: 'exemplars', 'data-arm': a.arm },
+              el('h4', {}, a.arm),
+              a.errors.length + a.slowest.length === 0
+                ? el('p', { class: 'hint' }, 'no errors, nothing slow this minute')
+                : el(
+                    'table',
+                    {},
+                    el('thead', {}, el('tr', {}, ['time', 'why', 'status', 'latency', 'request', 'trace'].map((h) => el('th', {}, h)))),
+                    el('tbody', {}, exemplarRows('error', a.errors), exemplarRows('slow', a.slowest)),
+                  ),
+            ),
+          )),
+    );
+  }
+  document.addEventListener('click', (ev) => {
+    const b = ev.target.closest && ev.target.closest('button.copy');
+    if (!b || !navigator.clipboard) return;
+    navigator.clipboard.writeText(b.dataset.copy).then(() => {
+      b.textContent = 'copied';
+      setTimeout(() => (b.textContent = 'copy'), 1200);
+    }, () => undefined);
+  });
 
   function render() {
     if (ROUTE === null) renderOverview();

@@ -15,6 +15,7 @@ const model: DashboardModel = {
       guarded: true,
       arms: [{ name: 'control', percent: 100, upstream: 'shop', endpoints: 1, ejected: 0 }],
       variants: [],
+      exemplars: [],
       lastDecision: {
         at: 1,
         route: 'checkout',

@@ -7,6 +7,19 @@ import { createChannel } from '../../../src/cluster/channel.js';
 import { parsePrimaryMessage, parseWorkerMessage, type WorkerMessage } from '../../../src/cluster/protocol.js';
 import { createRpcClient } from '../../../src/cluster/rpc.js';
 
+const exemplar = {
+  route: 'checkout',
+  arm: 'variant',
+  at: 1_700_000_000_000,
+  status: 503,
+  code: null,
+  ms: 12.5,
+  method: 'GET',
+  path: '/buy/:id',
+  traceId: '4bf92f3577b34da6a3ce929d0e0e4736',
+  bad: true,
+};
+
 describe('parseWorkerMessage', () => {
   it('accepts each message kind', () => {
     const second = { route: 'checkout', sec: 1_700_000_000, arms: { control: emptyArmSecond() } };
@@ -18,6 +31,11 @@ describe('parseWorkerMessage', () => {
     expect(parseWorkerMessage({ t: 'store', id: 3, op: 'diffs.write', args: [{}], deadline: 5 })).toMatchObject({ t: 'store', id: 3 });
     const live = { route: 'checkout', arm: 'variant', sec: 1_700_000_000, requests: 3, errors: 1, latency: [40, 2, 41, 1] };
     expect(parseWorkerMessage({ t: 'live', seconds: [live], dropped: 0 })).toEqual({ t: 'live', seconds: [live], dropped: 0 });
+    expect(parseWorkerMessage({ t: 'exemplars', items: [exemplar], dropped: 2 })).toEqual({
+      t: 'exemplars',
+      items: [exemplar],
+      dropped: 2,
+    });
   });
 
   it('refuses malformed messages instead of throwing', () => {
@@ -37,6 +55,10 @@ describe('parseWorkerMessage', () => {
       { t: 'store', id: 1, op: 'diffs.write' },
       { t: 'store', id: 1, op: 'diffs.write', args: [] },
       { t: 'live', seconds: [], dropped: -1 },
+      { t: 'exemplars', items: [{ ...exemplar, traceId: 7 }], dropped: 0 },
+      { t: 'exemplars', items: [{ ...exemplar, ms: -1 }], dropped: 0 },
+      { t: 'exemplars', items: [{ ...exemplar, bad: 'yes' }], dropped: 0 },
+      { t: 'exemplars', items: Array.from({ length: 2049 }, () => exemplar), dropped: 0 },
       { t: 'live', seconds: [{ route: 'r', arm: 'a', sec: 1, requests: 1, errors: 0, latency: [3] }], dropped: 0 },
       { t: 'live', seconds: [{ route: 'r', arm: 'a', sec: 1, requests: 1, errors: 0, latency: [100_000, 1] }], dropped: 0 },
       { t: 'live', seconds: [{ route: 'r', arm: 'a', sec: 1, requests: 1.5, errors: 0, latency: [] }], dropped: 0 },

@@ -2,29 +2,13 @@
 // seconds as gaps, the hour-long ring wrapping, shadows as their own series, and the series cap.
 import { describe, expect, it } from 'vitest';
 import type { CompiledRoute } from '../../../src/routing/route.js';
-import type { ExchangeInfo } from '../../../src/telemetry/hooks.js';
+import { exchangeInfo } from '../../helpers/exchange-info.js';
 import { createLiveSeries, LIVE_SECONDS, type LiveSecond, MAX_LIVE_SERIES } from '../../../src/telemetry/live-series.js';
 
 const routeNamed = (name: string) => ({ name, guardrails: undefined }) as unknown as CompiledRoute;
 const checkout = routeNamed('checkout');
 
-const info = (route: CompiledRoute, arm: string): ExchangeInfo => ({
-  route,
-  armIndex: arm === 'control' ? 0 : 1,
-  arm,
-  upstream: arm,
-  endpoint: 'http://127.0.0.1:1',
-  forced: false,
-  share: 0.5,
-  requestId: 'r',
-  key: 'k',
-  method: 'GET',
-  target: '/',
-  headers: {},
-  clientIp: '127.0.0.1',
-  startedAt: 0,
-  startedAtEpoch: 0,
-});
+const info = (route: CompiledRoute, arm: string) => exchangeInfo(route, arm);
 const outcome = (status: number) => ({ status, code: undefined, bytes: 0, upstreamMs: 1 });
 
 function clock(startSec: number) {
