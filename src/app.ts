@@ -252,7 +252,13 @@ export async function startApp(opts: AppOptions): Promise<App> {
   const nullBranch = createNullBranch();
   const results = createExperimentResults({ store: stores.experiments, current: config.current, recorder: experiments.stats, nullBranch });
   // After the guardrails: a rolled-back arm (closed in the weight cell) stays at 0 under the bandit.
-  const bandits = createBanditRuntime({ results, experiments: stores.experiments, decisions: stores.guardrails, log });
+  const bandits = createBanditRuntime({
+    results,
+    experiments: stores.experiments,
+    decisions: stores.guardrails,
+    log,
+    follow: (route, percents) => guardrails.follow(route, percents),
+  });
   bandits.attach(config.current());
   const responseTap = createResponseTap({ recorder: experiments, current: config.current, nullBranch });
   const rollup = createMinuteRollup(stores.guardrails, { onError: (err) => log.warn({ err }, 'minute rollup not stored') });

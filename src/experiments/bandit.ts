@@ -74,6 +74,8 @@ export function createBanditRuntime(deps: {
   readonly experiments: Pick<ExperimentStore, 'exportUnits'>;
   readonly decisions: Pick<GuardrailStore, 'appendDecision' | 'saveState'>;
   readonly log: Logger;
+  /** Tells the route's guardrail engine the weights now served (GuardrailsRuntime.follow), so its reports and re-applies match. */
+  readonly follow?: (route: string, percents: Readonly<Record<string, number>>) => void;
   readonly now?: () => number;
   /** Seed of the sampler (tests, the bench); default: random. */
   readonly seed?: number;
@@ -93,6 +95,7 @@ export function createBanditRuntime(deps: {
       'runtime',
       slot.percents.slice(1).map((_, i) => cell.closed[i] ?? false),
     );
+    deps.follow?.(slot.route.name, Object.fromEntries(slot.route.arms.slice(1).map((a, i) => [a.name, slot.percents[i + 1]!])));
   };
 
   const update = async (slot: Slot) => {
