@@ -31,6 +31,7 @@ import { createResponseTap } from './experiments/response-tap.js';
 import { createNullBranch } from './experiments/null-branch.js';
 import { experimentPrunable } from './experiments/retention.js';
 import { withExperimentMetrics } from './experiments/metrics.js';
+import { withBanditMetrics } from './experiments/bandit-metrics.js';
 import { createRequestRecorder, type RequestRecorder, withRecordMetrics } from './record/recorder.js';
 import { createRecordTap } from './record/record-tap.js';
 import { isFleetStore, joinFleet } from './fleet/join.js';
@@ -272,25 +273,28 @@ export async function startApp(opts: AppOptions): Promise<App> {
   });
   const metrics = createMetrics({
     collect: withRecordMetrics(
-      withExperimentMetrics(
-        withGuardrailMetrics(
-          withWebhookMetrics(
-            withForceMetrics(
-              withAudienceMetrics(
-                collectAppState({
-                  mirror: diffStats,
-                  shadows: { lanes: dispatcher.lanes, pairs: pipeline.pairCounts },
-                  config,
-                  ...(tracing ? { tracing: tracing.stats } : {}),
-                  ...(traces ? { traces: traces.metrics } : {}),
-                }),
+      withBanditMetrics(
+        withExperimentMetrics(
+          withGuardrailMetrics(
+            withWebhookMetrics(
+              withForceMetrics(
+                withAudienceMetrics(
+                  collectAppState({
+                    mirror: diffStats,
+                    shadows: { lanes: dispatcher.lanes, pairs: pipeline.pairCounts },
+                    config,
+                    ...(tracing ? { tracing: tracing.stats } : {}),
+                    ...(traces ? { traces: traces.metrics } : {}),
+                  }),
+                ),
               ),
+              notifier.stats,
             ),
-            notifier.stats,
+            () => guardrails,
           ),
-          () => guardrails,
+          { current: config.current, recorder: experiments.byRoute, tap: responseTap.stats },
         ),
-        { current: config.current, recorder: experiments.byRoute, tap: responseTap.stats },
+        () => bandits,
       ),
       recorder.metrics,
     ),

@@ -150,6 +150,9 @@ describe('bandit allocation', () => {
     expect(percentOf(st, 'control')).toBe(100);
     expect(st.bandits[0]!.arms[1]!.pBest).toBe(0);
     expect(await visitAll(fl, users)).toEqual(users.map(() => 'control'));
+    expect(await (await request(`${fl.adminUrl}/metrics`)).body.text()).toContain(
+      'fieldlab_bandit_weight{route="product",arm="variant"} 0\n',
+    );
   });
 
   it('a guardrail decision that is no rollback (a pause) keeps the split the bandit serves, and /status reports that split', async () => {
@@ -178,5 +181,13 @@ describe('bandit allocation', () => {
     const io = { out: (t: string) => void out.push(t), err: (t: string) => void out.push(t), env: {} };
     expect(await runStatus(['--route', 'product', '--admin', fl.adminUrl], io)).toBe(0);
     expect(out.join('\n')).toMatch(/ {2}variant\s+95%\s+paused/);
+
+    // The metrics: the weights served now, and the updates by outcome.
+    const metrics = await (await request(`${fl.adminUrl}/metrics`)).body.text();
+    expect(metrics).toContain('fieldlab_bandit_weight{route="product",arm="variant"} 95\n');
+    expect(metrics).toContain('fieldlab_bandit_weight{route="product",arm="control"} 5\n');
+    const applied = /fieldlab_bandit_updates_total\{route="product",outcome="applied"\} (\d+)/.exec(metrics);
+    expect(Number(applied?.[1])).toBeGreaterThanOrEqual(1);
+    expect(metrics).toMatch(/fieldlab_bandit_updates_total\{route="product",outcome="failed"\} 0\n/);
   });
 });
