@@ -32,6 +32,7 @@ import { createResponseTap } from './experiments/response-tap.js';
 import { createNullBranch } from './experiments/null-branch.js';
 import { experimentPrunable } from './experiments/retention.js';
 import { withExperimentMetrics } from './experiments/metrics.js';
+import { withBanditMetrics } from './experiments/bandit-metrics.js';
 import { createRequestRecorder, type RequestRecorder, withRecordMetrics } from './record/recorder.js';
 import { createRecordTap } from './record/record-tap.js';
 import { isFleetStore, joinFleet } from './fleet/join.js';
@@ -254,7 +255,13 @@ export async function startApp(opts: AppOptions): Promise<App> {
   const nullBranch = createNullBranch();
   const results = createExperimentResults({ store: stores.experiments, current: config.current, recorder: experiments.stats, nullBranch });
   // After the guardrails: a rolled-back arm (closed in the weight cell) stays at 0 under the bandit.
-  const bandits = createBanditRuntime({ results, experiments: stores.experiments, decisions: stores.guardrails, log });
+  const bandits = createBanditRuntime({
+    results,
+    experiments: stores.experiments,
+    decisions: stores.guardrails,
+    log,
+    follow: (route, percents) => guardrails.follow(route, percents),
+  });
   bandits.attach(config.current());
   const responseTap = createResponseTap({ recorder: experiments, current: config.current, nullBranch });
   const rollup = createMinuteRollup(stores.guardrails, { onError: (err) => log.warn({ err }, 'minute rollup not stored') });
@@ -269,25 +276,28 @@ export async function startApp(opts: AppOptions): Promise<App> {
   });
   const metrics = createMetrics({
     collect: withRecordMetrics(
-      withExperimentMetrics(
-        withGuardrailMetrics(
-          withWebhookMetrics(
-            withForceMetrics(
-              withAudienceMetrics(
-                collectAppState({
-                  mirror: diffStats,
-                  shadows: { lanes: dispatcher.lanes, pairs: pipeline.pairCounts },
-                  config,
-                  ...(tracing ? { tracing: tracing.stats } : {}),
-                  ...(traces ? { traces: traces.metrics } : {}),
-                }),
+      withBanditMetrics(
+        withExperimentMetrics(
+          withGuardrailMetrics(
+            withWebhookMetrics(
+              withForceMetrics(
+                withAudienceMetrics(
+                  collectAppState({
+                    mirror: diffStats,
+                    shadows: { lanes: dispatcher.lanes, pairs: pipeline.pairCounts },
+                    config,
+                    ...(tracing ? { tracing: tracing.stats } : {}),
+                    ...(traces ? { traces: traces.metrics } : {}),
+                  }),
+                ),
               ),
+              notifier.stats,
             ),
-            notifier.stats,
+            () => guardrails,
           ),
-          () => guardrails,
+          { current: config.current, recorder: experiments.byRoute, tap: responseTap.stats },
         ),
-        { current: config.current, recorder: experiments.byRoute, tap: responseTap.stats },
+        () => bandits,
       ),
       recorder.metrics,
     ),

@@ -120,6 +120,12 @@ function checkRoute(route: Obj, report: Report, upstreams: string[] | undefined)
         ['split'],
         'split is ignored when the route has a rollout (the rollout sets the weights, from steps[0]); remove split or rollout',
       );
+    // Two owners of one route's weights would overwrite each other every step/update.
+    if (isObj(route.experiment) && route.experiment.allocation === 'bandit')
+      report(
+        ['rollout'],
+        'rollout: cannot be combined with experiment.allocation: bandit (the bandit owns the weights); remove rollout or use allocation: fixed',
+      );
   }
   const lane = variants.length > 0 ? 100 / variants.length : 100;
   for (const [arm, pct] of Object.entries(split)) {

@@ -37,6 +37,17 @@ export interface BanditStatus {
   readonly lastError: string | null;
 }
 
+/** What one update did: moved the weights, left them (under minChange), found no results yet, or failed to read. */
+export type BanditOutcome = 'applied' | 'unchanged' | 'no-results' | 'failed';
+export const BANDIT_OUTCOMES: readonly BanditOutcome[] = ['applied', 'unchanged', 'no-results', 'failed'];
+
+/** One bandit route's served weights and update counts since start (the metrics, bandit-metrics.ts). */
+export interface BanditCounts {
+  readonly route: string;
+  readonly weights: readonly { arm: string; percent: number }[];
+  readonly outcomes: Readonly<Record<BanditOutcome, number>>;
+}
+
 /** The runtime. */
 export interface BanditRuntime {
   /** Creates or keeps one slot per bandit route of `snap` and re-applies its weights (same tick as the swap). */
@@ -44,6 +55,7 @@ export interface BanditRuntime {
   /** Updates every due route now; resolves when their reads are done (tests drive this). */
   tick(force?: boolean): Promise<void>;
   status(route?: string): BanditStatus[];
+  counts(): BanditCounts[];
   /** Resolves when no decision write is in flight. */
   idle(): Promise<void>;
   stop(): void;
@@ -63,6 +75,7 @@ interface Slot {
   updates: number;
   busy: boolean;
   lastError: string | null;
+  outcomes: Record<BanditOutcome, number>;
 }
 
 /**
@@ -74,6 +87,8 @@ export function createBanditRuntime(deps: {
   readonly experiments: Pick<ExperimentStore, 'exportUnits'>;
   readonly decisions: Pick<GuardrailStore, 'appendDecision' | 'saveState'>;
   readonly log: Logger;
+  /** Tells the route's guardrail engine the weights now served (GuardrailsRuntime.follow), so its reports and re-applies match. */
+  readonly follow?: (route: string, percents: Readonly<Record<string, number>>) => void;
   readonly now?: () => number;
   /** Seed of the sampler (tests, the bench); default: random. */
   readonly seed?: number;
@@ -93,14 +108,15 @@ export function createBanditRuntime(deps: {
       'runtime',
       slot.percents.slice(1).map((_, i) => cell.closed[i] ?? false),
     );
+    deps.follow?.(slot.route.name, Object.fromEntries(slot.route.arms.slice(1).map((a, i) => [a.name, slot.percents[i + 1]!])));
   };
 
-  const update = async (slot: Slot) => {
+  const update = async (slot: Slot): Promise<BanditOutcome> => {
     const { route, cfg } = slot;
     const { experiments } = await deps.results.read(route.name);
     const result = experiments[0];
     const goal = result?.goals.find((g) => g.name === cfg.goal);
-    if (!result || !goal) return;
+    if (!result || !goal) return 'no-results';
     const cell = route.weights;
     const open = route.arms.map((_, i) => i === 0 || !cell.closed[i - 1]);
     const at = now();
@@ -132,7 +148,7 @@ export function createBanditRuntime(deps: {
     // A guardrail decision may have set the cell since (a rollback puts its arm to 0): compare with what is live.
     const live = [100 - cell.percents.reduce((s, p) => s + p, 0), ...cell.percents];
     const moved = next.some((p, i) => Math.abs(p - (live[i] ?? 0)) >= cfg.minChange || (p === 0) !== ((live[i] ?? 0) === 0));
-    if (!moved) return;
+    if (!moved) return 'unchanged';
     slot.percents = next;
     apply(slot);
     slot.updates++;
@@ -158,6 +174,7 @@ export function createBanditRuntime(deps: {
         evidence: { goal: cfg.goal, phase: slot.phase, floor: cfg.floor, draws: cfg.draws, posteriors: arms },
       });
     });
+    return 'applied';
   };
 
   /** Start-up refill: every unit's first-exposure arm, a page at a time, up to the map's size. */
@@ -188,9 +205,10 @@ export function createBanditRuntime(deps: {
     slot.busy = true;
     slot.dueAt = at + slot.cfg.every;
     try {
-      await update(slot);
+      slot.outcomes[await update(slot)]++;
       slot.lastError = null;
     } catch (err) {
+      slot.outcomes.failed++;
       slot.lastError = err instanceof Error ? err.message : String(err);
       deps.log.warn({ err, route: slot.route.name }, 'bandit update failed; weights kept');
     } finally {
@@ -239,6 +257,7 @@ export function createBanditRuntime(deps: {
           updates: 0,
           busy: false,
           lastError: null,
+          outcomes: { applied: 0, unchanged: 0, 'no-results': 0, failed: 0 },
         };
         slots.set(route.name, slot);
         apply(slot);
@@ -265,6 +284,16 @@ export function createBanditRuntime(deps: {
           lastError: s.lastError,
         }));
     },
+    counts: () =>
+      [...slots.values()].map((s) => ({
+        route: s.route.name,
+        // The cell, not the bandit's last split: a rollback since shows at once.
+        weights: s.route.arms.map((a, i) => {
+          const v = s.route.weights.percents;
+          return { arm: a.name, percent: i === 0 ? 100 - v.reduce((n, p) => n + p, 0) : (v[i - 1] ?? 0) };
+        }),
+        outcomes: { ...s.outcomes },
+      })),
     idle: () => persist.idle(),
     stop() {
       if (timer) clearInterval(timer);

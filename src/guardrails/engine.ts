@@ -25,7 +25,7 @@ import { buildEvidence } from './evidence.js';
 import { applyManual, type Refusal } from './manual.js';
 import { reconcile } from './reconcile.js';
 import type { BurnEvidence, Decision, Evidence, ManualAction, ManualOptions, Phase, RouteState } from './types.js';
-import { CONTROL, createVariant, restartsLeft, snapshotVariant, type EngineContext, type VariantRt } from './variant.js';
+import { CONTROL, createVariant, restartsLeft, setPercent, snapshotVariant, type EngineContext, type VariantRt } from './variant.js';
 import { createArmWindows, type ArmWindows } from './windows.js';
 
 /** What the engine needs from the route's config. */
@@ -53,6 +53,12 @@ export interface Engine {
   /** Manual action on `opts.arm`, or on every variant; refusals say why nothing changed. */
   manual(action: ManualAction, now: number, opts?: ManualOptions): { decisions: Decision[]; refused: Refusal[] };
   percent(arm: string): number;
+  /**
+   * Another owner of the weights (the bandit, experiments/bandit.ts) set them: the engine adopts them
+   * for every variant it has not rolled back, so what it reports and re-applies after a decision is
+   * what is served. Its tests read the shares each second actually had, so they hold at any weight.
+   */
+  follow(percents: Readonly<Record<string, number>>): void;
   /** A variant's phase (undefined for control or an unknown arm). */
   phase(arm: string): Phase | undefined;
   weights(): Record<string, number>;
@@ -221,6 +227,12 @@ export function createEngine(route: string, cfg: EngineConfig, restored?: RouteS
     percent(arm) {
       if (arm === CONTROL) return Math.max(0, 100 - variants.reduce((s, v) => s + v.percent, 0));
       return byArm.get(arm)?.percent ?? 0;
+    },
+    follow(percents) {
+      for (const v of variants) {
+        const p = percents[v.arm];
+        if (v.phase !== 'rolled-back' && p !== undefined && Number.isFinite(p)) setPercent(v, Math.min(Math.max(0, p), ctx.lane));
+      }
     },
     phase: (arm) => byArm.get(arm)?.phase,
     weights() {

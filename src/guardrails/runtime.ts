@@ -84,6 +84,8 @@ export interface GuardrailsRuntime {
   apply(route: string, decisions: readonly Decision[]): void;
   /** Fleet seam: resumes the route's engine from `state` (the fleet's decision) and applies its weights. */
   adopt(route: string, state: RouteState): void;
+  /** The bandit set `route`'s variant percents: its engine adopts them (engine.follow); no decision, no write. */
+  follow(route: string, percents: Readonly<Record<string, number>>): void;
   /** Resolves when no write is in flight. */
   idle(): Promise<void>;
   /** Decisions since start by route, arm, action and rule (for the metrics). */
@@ -301,6 +303,9 @@ export function createGuardrailsRuntime(deps: {
       slot.engine = engineFor(slot.route, state, now());
       saved.set(route, state);
       applyWeights(slot);
+    },
+    follow(route, percents) {
+      slots.get(route)?.engine.follow(percents);
     },
     idle: () => persist.idle(),
     stop() {

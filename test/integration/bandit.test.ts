@@ -34,6 +34,7 @@ routes:
 type Arm = 'control' | 'variant';
 interface StatusBody {
   bandits: BanditStatus[];
+  routes: { route: string; variants: { arm: string; percent: number; phase: string }[] }[];
   decisions: { route: string; arm: string; action: string; rule: string; fromPercent: number; toPercent: number; evidence: unknown }[];
 }
 
@@ -47,6 +48,18 @@ async function visitAll(fl: TestFieldlab, users: readonly string[]): Promise<Arm
   const arms: Arm[] = [];
   for (let i = 0; i < users.length; i += 25) arms.push(...(await Promise.all(users.slice(i, i + 25).map((u) => visit(fl, u)))));
   return arms;
+}
+
+/** The variant's page sells: 60% of its users check out, 10% of control's; stored before it returns. */
+async function checkOut(fl: TestFieldlab, users: readonly string[], arms: readonly Arm[], rnd: () => number): Promise<void> {
+  await Promise.all(
+    users.map(async (u, i) => {
+      if (rnd() >= (arms[i] === 'variant' ? 0.6 : 0.1)) return;
+      const res = await request(`${fl.url}/api/checkout`, { method: 'POST', headers: { 'x-user': u } });
+      await res.body.text();
+    }),
+  );
+  await fl.app.flushExperiments();
 }
 
 async function status(fl: TestFieldlab): Promise<StatusBody> {
@@ -81,21 +94,12 @@ describe('bandit allocation', () => {
 
   it('shifts new units toward the better-converting arm while units already assigned stay on theirs', async () => {
     const fl = await start();
-    const rnd = mulberry32(5);
     const early = Array.from({ length: 300 }, (_, i) => `early-${i}`);
     // Burn-in (no exposure yet): equal weights, whatever the config's split says.
     const first = await visitAll(fl, early);
     expect(share(first, 'variant')).toBeGreaterThan(0.35);
     expect(share(first, 'variant')).toBeLessThan(0.65);
-    // The variant's page sells: 60% of its users check out, 10% of control's.
-    await Promise.all(
-      early.map(async (u, i) => {
-        if (rnd() >= (first[i] === 'variant' ? 0.6 : 0.1)) return;
-        const res = await request(`${fl.url}/api/checkout`, { method: 'POST', headers: { 'x-user': u } });
-        await res.body.text();
-      }),
-    );
-    await fl.app.flushExperiments();
+    await checkOut(fl, early, first, mulberry32(5));
 
     const st = await until(fl, (x) => x.bandits[0]?.phase === 'thompson' && percentOf(x, 'variant') >= 90);
     const b = st.bandits[0]!;
@@ -146,5 +150,44 @@ describe('bandit allocation', () => {
     expect(percentOf(st, 'control')).toBe(100);
     expect(st.bandits[0]!.arms[1]!.pBest).toBe(0);
     expect(await visitAll(fl, users)).toEqual(users.map(() => 'control'));
+    expect(await (await request(`${fl.adminUrl}/metrics`)).body.text()).toContain(
+      'fieldlab_bandit_weight{route="product",arm="variant"} 0\n',
+    );
+  });
+
+  it('a guardrail decision that is no rollback (a pause) keeps the split the bandit serves, and /status reports that split', async () => {
+    const fl = await start();
+    const early = Array.from({ length: 300 }, (_, i) => `p-${i}`);
+    await checkOut(fl, early, await visitAll(fl, early), mulberry32(9));
+    // The bandit now serves 95% to the variant; the config's split says 10%.
+    await until(fl, (x) => x.bandits[0]?.phase === 'thompson' && percentOf(x, 'variant') === 95);
+    const guarded = (x: StatusBody) => x.routes.find((r) => r.route === 'product')!.variants[0]!;
+    expect(guarded(await status(fl))).toMatchObject({ arm: 'variant', percent: 95 });
+
+    const res = await request(`${fl.adminUrl}/routes/product/pause`, { method: 'POST' });
+    expect(res.statusCode).toBe(200);
+    await res.body.text();
+    // No bandit update in between (every: 1h): the served split is what the pause left.
+    const after = await status(fl);
+    expect(after.decisions.some((d) => d.action === 'pause' && d.arm === 'variant' && d.toPercent === 95)).toBe(true);
+    expect(guarded(after)).toMatchObject({ arm: 'variant', percent: 95, phase: 'paused' });
+    const fresh = await visitAll(
+      fl,
+      Array.from({ length: 300 }, (_, i) => `after-pause-${i}`),
+    );
+    expect(share(fresh, 'variant')).toBeGreaterThan(0.85);
+
+    const out: string[] = [];
+    const io = { out: (t: string) => void out.push(t), err: (t: string) => void out.push(t), env: {} };
+    expect(await runStatus(['--route', 'product', '--admin', fl.adminUrl], io)).toBe(0);
+    expect(out.join('\n')).toMatch(/ {2}variant\s+95%\s+paused/);
+
+    // The metrics: the weights served now, and the updates by outcome.
+    const metrics = await (await request(`${fl.adminUrl}/metrics`)).body.text();
+    expect(metrics).toContain('fieldlab_bandit_weight{route="product",arm="variant"} 95\n');
+    expect(metrics).toContain('fieldlab_bandit_weight{route="product",arm="control"} 5\n');
+    const applied = /fieldlab_bandit_updates_total\{route="product",outcome="applied"\} (\d+)/.exec(metrics);
+    expect(Number(applied?.[1])).toBeGreaterThanOrEqual(1);
+    expect(metrics).toMatch(/fieldlab_bandit_updates_total\{route="product",outcome="failed"\} 0\n/);
   });
 });

@@ -94,5 +94,16 @@ describe('bandit runtime', () => {
     expect(b.route.weights.percents).toEqual([0]);
     expect(b.route.weights.closed).toEqual([true]);
     expect(b.rt.status()[0]!.arms.map((a) => a.percent)).toEqual([100, 0]);
+    // The metrics' source: weights served now (the cell) and each update's outcome.
+    expect(b.rt.counts()).toEqual([
+      {
+        route: 'p',
+        weights: [
+          { arm: 'control', percent: 100 },
+          { arm: 'v2', percent: 0 },
+        ],
+        outcomes: { applied: 1, unchanged: 2, 'no-results': 0, failed: 0 },
+      },
+    ]);
   });
 });

@@ -95,4 +95,23 @@ describe('experiment.allocation: bandit', () => {
     const r = loadConfigText(yaml, 'x.yaml', {});
     expect(r.ok ? [] : r.errors.map((e) => [e.line, e.col > 0])).toContainEqual([9, true]);
   });
+  it('refuses rollout: beside allocation: bandit on one route, at the rollout line and column', () => {
+    const yaml = `
+upstreams: { a: "http://127.0.0.1:9", b: "http://127.0.0.1:9" }
+routes:
+  - name: product
+    arms: { control: a, v: b }
+    rollout: { steps: [5, 50] }
+    experiment: { ${goals}, allocation: bandit, bandit: { goal: buy } }
+`;
+    const r = loadConfigText(yaml, 'x.yaml', {});
+    expect(r.ok).toBe(false);
+    const hit = r.ok ? undefined : r.errors.find((e) => e.path === 'routes[0].rollout');
+    expect(hit?.message).toBe(
+      'rollout: cannot be combined with experiment.allocation: bandit (the bandit owns the weights); remove rollout or use allocation: fixed',
+    );
+    expect([hit?.line, hit?.col]).toEqual([6, 14]);
+    // The same rollout with the fixed allocation loads.
+    expect(loadConfigText(yaml.replace(', allocation: bandit, bandit: { goal: buy }', ''), 'x.yaml', {}).ok).toBe(true);
+  });
 });
