@@ -14,6 +14,7 @@ import { parseCidr } from '../net/cidr.js';
 import { Force } from './schema-force.js';
 import { Traces } from './schema-traces.js';
 import { RouteRecord } from './schema-record.js';
+import { RouteFault } from './schema-fault.js';
 import { checkReferences } from './schema-references.js';
 
 const StickySource = z
@@ -57,6 +58,7 @@ const Route = z.strictObject({
   guardrails: Guardrails.optional(),
   experiment: Experiment.optional(),
   record: RouteRecord.optional(),
+  fault: RouteFault.optional(),
 });
 
 const Limits = z
