@@ -126,7 +126,7 @@ function compileRoute(
     guardrails: route.guardrails,
     rollout: route.rollout,
     record: route.record ? compileRecord(route.record) : undefined,
-    fault: route.fault ? compileFault(route.fault) : undefined,
+    fault: route.fault ? compileFault(route.fault, proxies) : undefined,
   });
 }
 

@@ -4,6 +4,8 @@
  * request, on some arms or all. The arms it names are checked against the route's (`checkFaultArms`).
  */
 import { z } from 'zod';
+import { ForceSecret, ForceSource } from './schema-force.js';
+import { parseCidr } from '../net/cidr.js';
 import { Duration, Name, Percent } from './schema-primitives.js';
 
 const Abort = z
@@ -47,6 +49,21 @@ const Delay = z
   })
   .describe('Hold the request before it is forwarded (fixed, or uniform between min and max)');
 
+const Header = z
+  .strictObject({
+    from: ForceSource,
+    secret: ForceSecret.describe(
+      'Requests must be signed: fault:KIND.EXPIRY.base64url(HMAC-SHA256(secret, ROUTE|fault:KIND|EXPIRY)); mint with fieldlab force-value ROUTE fault:KIND',
+    ),
+    maxTtl: Duration.prefault('1d').describe('Longest a signed request may live from now; one claiming a later expiry is refused'),
+    allowFrom: z
+      .array(z.string().refine((v) => parseCidr(v) !== undefined, { message: 'invalid CIDR (use e.g. 10.0.0.0/8)' }))
+      .min(1)
+      .optional()
+      .describe('Only clients in these CIDRs may ask (the client address as resolved behind trustedProxies)'),
+  })
+  .describe("QA: a request may ask for this route's abort or delay with a signed value (never an open header)");
+
 /** `fault:` on a route. */
 export const RouteFault = z
   .strictObject({
@@ -57,6 +74,7 @@ export const RouteFault = z
     arms: z.array(Name).min(1).optional().describe('Arms whose requests may be faulted (default: every arm)'),
     abort: Abort.optional(),
     delay: Delay.optional(),
+    header: Header.optional(),
     maxActive: z
       .number()
       .int()

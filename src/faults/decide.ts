@@ -28,15 +28,26 @@ export function decideFault(
 ): FaultDecision | undefined {
   if (f.arms && !f.arms.has(arm)) return undefined;
   const draw = (salt: string) => (f.byUnit ? bucketOf(`fault:${salt}\n${seed}`, key) : Math.floor(random() * BUCKETS));
-  if (f.abortBelow > 0 && draw('abort') < f.abortBelow) return f.abortReply ? ABORT : RESET;
-  if (f.delayBelow > 0 && draw('delay') < f.delayBelow) {
-    // The length is drawn per request even by unit: the unit keeps the fault, not one exact delay.
-    return {
-      kind: 'delay',
-      ms: Math.round(f.delayMinMs + (f.delayMaxMs - f.delayMinMs) * random()),
-    };
-  }
+  if (f.abortBelow > 0 && draw('abort') < f.abortBelow) return abortOf(f);
+  // The length is drawn per request even by unit: the unit keeps the fault, not one exact delay.
+  if (f.delayBelow > 0 && draw('delay') < f.delayBelow) return delayOf(f, random);
   return undefined;
+}
+
+/**
+ * The route's abort: its status reply, or a reset.
+ * @example abortOf(fault) // { kind: 'abort' }
+ */
+export function abortOf(f: CompiledFault): FaultDecision {
+  return f.abortReply ? ABORT : RESET;
+}
+
+/**
+ * One delay drawn from the route's range (fixed: min = max).
+ * @example delayOf(fault, () => 0.5) // { kind: 'delay', ms: 200 } for 100ms..300ms
+ */
+export function delayOf(f: CompiledFault, random: () => number): FaultDecision {
+  return { kind: 'delay', ms: Math.round(f.delayMinMs + (f.delayMaxMs - f.delayMinMs) * random()) };
 }
 
 const ABORT: FaultDecision = Object.freeze({ kind: 'abort' });

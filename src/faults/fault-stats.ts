@@ -4,6 +4,7 @@
  */
 import type { MetricFamily } from '../telemetry/prom-text.js';
 import type { FaultKind } from './decide.js';
+import { HEADER_RESULTS, type HeaderResult } from './header.js';
 
 /** Why a drawn fault was not injected: the kill switch was off, or the route's maxActive was reached. */
 export type FaultSkip = 'off' | 'max-active';
@@ -12,6 +13,8 @@ export type FaultSkip = 'off' | 'max-active';
 export interface FaultCounts {
   injected: Record<FaultKind, number>;
   skipped: Record<FaultSkip, number>;
+  /** Signed QA requests for a fault (`fault.header`): followed, or why refused. */
+  header: Record<HeaderResult, number>;
 }
 
 const byRoute = new Map<string, FaultCounts>();
@@ -24,6 +27,7 @@ function countsOf(route: string): FaultCounts {
       (c = {
         injected: { abort: 0, reset: 0, delay: 0 },
         skipped: { off: 0, 'max-active': 0 },
+        header: Object.fromEntries(HEADER_RESULTS.map((r) => [r, 0])) as Record<HeaderResult, number>,
       }),
     );
   return c;
@@ -46,11 +50,21 @@ export function countSkipped(route: string, why: FaultSkip): void {
 }
 
 /**
+ * Counts one signed fault request on `route`: followed, or why it was refused.
+ * @example countHeader('checkout', 'expired')
+ */
+export function countHeader(route: string, result: HeaderResult): void {
+  countsOf(route).header[result]++;
+}
+
+/**
  * A copy of every route's counts that saw a fault drawn.
  * @example faultCounts().checkout?.injected.abort
  */
 export function faultCounts(): Record<string, FaultCounts> {
-  return Object.fromEntries([...byRoute].map(([r, c]) => [r, { injected: { ...c.injected }, skipped: { ...c.skipped } }]));
+  return Object.fromEntries(
+    [...byRoute].map(([r, c]) => [r, { injected: { ...c.injected }, skipped: { ...c.skipped }, header: { ...c.header } }]),
+  );
 }
 
 /**
@@ -63,29 +77,31 @@ export function withFaultMetrics(collect: () => MetricFamily[]): () => MetricFam
 
 function collectFaults(): MetricFamily[] {
   if (byRoute.size === 0) return [];
-  const rows = [...byRoute];
   return [
-    {
-      name: 'fieldlab_fault_injected_total',
-      help: 'Faults injected by fault: (abort with a status, connection reset, delay), by route and kind',
-      type: 'counter',
-      samples: rows.flatMap(([route, c]) =>
-        Object.entries(c.injected).map(([kind, value]) => ({
-          labels: { route, kind },
-          value,
-        })),
-      ),
-    },
-    {
-      name: 'fieldlab_fault_skipped_total',
-      help: 'Faults drawn but not injected: kill switch off, or the route at fault.maxActive',
-      type: 'counter',
-      samples: rows.flatMap(([route, c]) =>
-        Object.entries(c.skipped).map(([reason, value]) => ({
-          labels: { route, reason },
-          value,
-        })),
-      ),
-    },
+    family(
+      'fieldlab_fault_injected_total',
+      'Faults injected by fault: (abort with a status, connection reset, delay), by route and kind',
+      'kind',
+      (c) => c.injected,
+    ),
+    family(
+      'fieldlab_fault_skipped_total',
+      'Faults drawn but not injected: kill switch off, or the route at fault.maxActive',
+      'reason',
+      (c) => c.skipped,
+    ),
+    family(
+      'fieldlab_fault_header_total',
+      'Signed QA requests for a fault (fault.header), by result: followed, or why refused',
+      'result',
+      (c) => c.header,
+    ),
   ];
+}
+
+function family(name: string, help: string, label: string, pick: (c: FaultCounts) => Record<string, number>): MetricFamily {
+  const samples = [...byRoute].flatMap(([route, c]) =>
+    Object.entries(pick(c)).map(([v, value]) => ({ labels: { route, [label]: v }, value })),
+  );
+  return { name, help, type: 'counter', samples };
 }

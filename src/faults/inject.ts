@@ -1,5 +1,6 @@
 /**
- * Injects a decided fault on the request path: draws it (decide.ts), admits it (kill switch,
+ * Injects a fault on the request path: draws it (decide.ts) or reads a signed QA request for one
+ * (header.ts), admits it (kill switch,
  * maxActive), then answers with the configured status, resets the connection, or holds the request
  * for the delay before it is forwarded. Never throws; every faulted exchange still ends through the
  * exchange lifecycle, so it is logged and observed like any other (with `fault` set, which
@@ -12,15 +13,27 @@ import type { Prepared } from '../ingress/prepare.js';
 import { sendLocalReply } from '../net/local-reply.js';
 import { admitFault, endFault, holdDelay } from './control.js';
 import { decideFault, type FaultDecision } from './decide.js';
+import { countHeader } from './fault-stats.js';
+import { readFaultHeader } from './header.js';
+import type { StickyInput } from '../routing/sticky.js';
 
 /**
  * The fault this prepared request gets, if any (only call on a route with `fault:`).
- * @example const fault = p.route.fault ? drawFault(p) : undefined
+ * @example const fault = p.route.fault ? drawFault(p, req) : undefined
  */
-export function drawFault(p: Prepared): FaultDecision | undefined {
+export function drawFault(p: Prepared, req: IncomingMessage): FaultDecision | undefined {
   const f = p.route.fault!;
-  const d = decideFault(f, p.route.seed, p.assignment.key, p.arm);
-  return d && admitFault(p.route.name, d, f.maxActive);
+  const route = p.route.name;
+  // A signed QA request wins over the draw (any arm); a refused one is counted and ignored.
+  const asked = f.header ? readFaultHeader(f, route, stickyInput(p, req), Math.floor(Date.now() / 1000)) : undefined;
+  if (asked) countHeader(route, asked.result);
+  const d = asked?.decision ?? decideFault(f, p.route.seed, p.assignment.key, p.arm);
+  return d && admitFault(route, d, f.maxActive);
+}
+
+function stickyInput(p: Prepared, req: IncomingMessage): StickyInput {
+  const q = p.path.indexOf('?');
+  return { headers: req.headers, query: q < 0 ? '' : p.path.slice(q + 1), clientIp: p.clientIp };
 }
 
 /**

@@ -49,7 +49,7 @@ export function createRequestHandler(deps: HandlerDeps): (req: IncomingMessage, 
         return endRejected(deps, req, p, started, access);
       }
       // Fault injection (`fault:`) is drawn here, so its kind is known to the observers from the start.
-      const fault = p.route.fault ? drawFault(p) : undefined;
+      const fault = p.route.fault ? drawFault(p, req) : undefined;
       if (fault) {
         const fp = { ...p, fault };
         const exchange = beginPrepared(deps, req, fp, started, access);

@@ -7,6 +7,9 @@
 import { Pool, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bucketOf } from '../../src/routing/hash.js';
+import { signForce } from '../../src/routing/force.js';
+
+const QA_SECRET = 'qa-fault-secret-0123456789';
 import { recordingLogger, startFieldlab, startUpstream, type TestFieldlab, type TestUpstream } from '../helpers/servers.js';
 
 describe('fault injection', () => {
@@ -53,8 +56,15 @@ routes:
     arms: { control: v1 }
     sticky: [header:x-user-id]
     fault: { abort: { percent: 100, reset: true } }
+  - name: qa
+    match: { path: /qa/* }
+    arms: { control: v1 }
+    sticky: [header:x-user-id]
+    fault:
+      abort: { percent: 0, status: 500 }
+      header: { from: header:x-fieldlab-fault, secret: "\${QA_SECRET}", maxTtl: 1h }
 `,
-      { logger },
+      { logger, env: { QA_SECRET } },
     );
   });
   afterAll(async () => {
@@ -152,6 +162,36 @@ routes:
     const m = await metrics();
     expect(m).toContain('fieldlab_fault_injected_total{route="slow",kind="delay"} 1');
     expect(m).toContain('fieldlab_fault_injected_total{route="reset",kind="reset"} 1');
+  });
+
+  it('a signed QA header asks for a fault; unsigned, expired, too long, mis-signed or unknown ones are ignored and counted', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const ask = async (value: string) => {
+      const res = await request(`${fl.url}/qa/x`, { headers: { 'x-user-id': 'u1', 'x-fieldlab-fault': value } });
+      await res.body.text();
+      return `${res.statusCode} ${res.headers['x-fieldlab-error'] ?? '-'}`;
+    };
+    expect(await ask(signForce(QA_SECRET, 'qa', 'fault:abort', now + 600))).toBe('500 FL_FAULT_INJECTED');
+    expect(await ask('fault:abort')).toBe('200 -');
+    expect(await ask(signForce(QA_SECRET, 'qa', 'fault:abort', now - 1))).toBe('200 -');
+    expect(await ask(signForce(QA_SECRET, 'qa', 'fault:abort', now + 7200))).toBe('200 -');
+    expect(await ask(signForce(QA_SECRET, 'sticky', 'fault:abort', now + 600))).toBe('200 -');
+    expect(await ask(signForce('another-secret-0123456789', 'qa', 'fault:abort', now + 600))).toBe('200 -');
+    // Signed right, but for a kind the route has no block for, or for an arm (a force value).
+    expect(await ask(signForce(QA_SECRET, 'qa', 'fault:delay', now + 600))).toBe('200 -');
+    expect(await ask(signForce(QA_SECRET, 'qa', 'control', now + 600))).toBe('200 -');
+    const m = await metrics();
+    for (const [result, n] of Object.entries({
+      followed: 1,
+      unsigned: 1,
+      expired: 1,
+      'too-long': 1,
+      'bad-signature': 2,
+      'unknown-kind': 2,
+    }))
+      expect(m).toContain(`fieldlab_fault_header_total{route="qa",result="${result}"} ${n}`);
+    // Without a header the route's 0% never faults.
+    expect(await ask('')).toBe('200 -');
   });
 
   it('caps faults in progress at maxActive; the kill switch stops every fault within a second, held delays too', async () => {

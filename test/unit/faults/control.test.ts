@@ -19,7 +19,7 @@ describe('fault control', () => {
     expect(faultState().active.cap).toBe(2);
     endFault('cap');
     expect(admitFault('cap', ABORT, 2)).toBe(ABORT);
-    expect(faultCounts().cap).toEqual({
+    expect(faultCounts().cap).toMatchObject({
       injected: { abort: 3, reset: 0, delay: 0 },
       skipped: { off: 0, 'max-active': 1 },
     });
