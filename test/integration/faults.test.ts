@@ -8,6 +8,8 @@ import { Pool, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bucketOf } from '../../src/routing/hash.js';
 import { signForce } from '../../src/routing/force.js';
+import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
+import { createTracing } from '../../src/telemetry/tracing.js';
 
 const QA_SECRET = 'qa-fault-secret-0123456789';
 import { recordingLogger, startFieldlab, startUpstream, type TestFieldlab, type TestUpstream } from '../helpers/servers.js';
@@ -15,6 +17,8 @@ import { recordingLogger, startFieldlab, startUpstream, type TestFieldlab, type 
 describe('fault injection', () => {
   let v1: TestUpstream, v2: TestUpstream, fl: TestFieldlab;
   const { logger, lines } = recordingLogger();
+  const exporter = new InMemorySpanExporter();
+  const tracing = createTracing({ sample: 1, serviceName: 'fieldlab' }, {}, { exporter, processor: 'simple' });
   beforeAll(async () => {
     v1 = await startUpstream('v1');
     v2 = await startUpstream('v2');
@@ -64,11 +68,12 @@ routes:
       abort: { percent: 0, status: 500 }
       header: { from: header:x-fieldlab-fault, secret: "\${QA_SECRET}", maxTtl: 1h }
 `,
-      { logger, env: { QA_SECRET } },
+      { logger, env: { QA_SECRET }, observers: [tracing.observer] },
     );
   });
   afterAll(async () => {
     await fl.close();
+    await tracing.shutdown();
     await Promise.all([v1.close(), v2.close()]);
   });
 
@@ -159,6 +164,9 @@ routes:
     expect(((await res.body.json()) as { name: string }).name).toBe('v1');
     expect(performance.now() - t0).toBeGreaterThanOrEqual(390);
     await expect(request(`${fl.url}/reset/x`, { headers: { 'x-user-id': 'u1' } })).rejects.toThrow();
+    const marked = exporter.getFinishedSpans().map((sp) => sp.attributes['fieldlab.fault']);
+    expect(marked).toContain('delay');
+    expect(marked).toContain('reset');
     const m = await metrics();
     expect(m).toContain('fieldlab_fault_injected_total{route="slow",kind="delay"} 1');
     expect(m).toContain('fieldlab_fault_injected_total{route="reset",kind="reset"} 1');
