@@ -40,6 +40,8 @@ import { createMetrics } from './telemetry/metrics.js';
 import { metricsRoute } from './admin/metrics-route.js';
 import { collectAppState } from './telemetry/metrics-state.js';
 import { withForceMetrics } from './routing/force-stats.js';
+import { withFaultMetrics } from './faults/fault-stats.js';
+import { faultRoutes } from './admin/faults-api.js';
 import { withAudienceMetrics } from './routing/audience-stats.js';
 import type { Tracing } from './telemetry/tracing.js';
 import type { Traces, TracesStats } from './traces/traces.js';
@@ -281,14 +283,16 @@ export async function startApp(opts: AppOptions): Promise<App> {
           withGuardrailMetrics(
             withWebhookMetrics(
               withForceMetrics(
-                withAudienceMetrics(
-                  collectAppState({
-                    mirror: diffStats,
-                    shadows: { lanes: dispatcher.lanes, pairs: pipeline.pairCounts },
-                    config,
-                    ...(tracing ? { tracing: tracing.stats } : {}),
-                    ...(traces ? { traces: traces.metrics } : {}),
-                  }),
+                withFaultMetrics(
+                  withAudienceMetrics(
+                    collectAppState({
+                      mirror: diffStats,
+                      shadows: { lanes: dispatcher.lanes, pairs: pipeline.pairCounts },
+                      config,
+                      ...(tracing ? { tracing: tracing.stats } : {}),
+                      ...(traces ? { traces: traces.metrics } : {}),
+                    }),
+                  ),
                 ),
               ),
               notifier.stats,
@@ -373,6 +377,7 @@ export async function startApp(opts: AppOptions): Promise<App> {
       'GET /metrics': scrape,
       ...guardrailRoutes(member ? member.runtime : (hooks?.runtime ?? guardrails), stores.guardrails, bandits.status),
       ...fleetRoutes(member?.fleet),
+      ...faultRoutes((on) => log.warn({ faults: on ? 'on' : 'off' }, `fault injection switched ${on ? 'on' : 'off'} (this process)`)),
       ...experimentRoutes(results, traces?.profiles),
       ...exportRoutes({ store: stores.experiments, current: config.current, log }),
       ...hooks?.routes,

@@ -116,6 +116,7 @@ export const FL_LOCAL_RESOURCES = defineError(
   'the proxy ran out of file descriptors or sockets opening an upstream connection (EMFILE/ENFILE)',
 );
 export const FL_INTERNAL = defineError('FL_INTERNAL', 500, 'internal proxy error');
+export const FL_FAULT_INJECTED = defineError('FL_FAULT_INJECTED', 503, "fault injected by the route's fault: config (not a real failure)");
 export const FL_NO_RESPONSE = defineError(
   'FL_NO_RESPONSE',
   502,

@@ -9,6 +9,7 @@ import { runDiffs } from './diffs.js';
 import { DIFFS } from './diffs-args.js';
 import { EXIT_CODES } from './exit-codes.js';
 import { flagLines, type CommandSpec, usageLine } from './flags.js';
+import { FAULTS, runFaults } from './faults.js';
 import { FLEET, runFleet } from './fleet.js';
 import { FORCE_VALUE, runForceValue } from './force-value.js';
 import { RESULTS, runResults } from './results.js';
@@ -34,6 +35,7 @@ export const COMMANDS: readonly { readonly spec: CommandSpec; readonly names: re
   { spec: RESULTS, names: ['results'], run: runResults },
   { spec: ACTION, names: ACTIONS, run: (args, io, name) => manualCommand(name)(args, io) },
   { spec: FORCE_VALUE, names: ['force-value'], run: (args, io) => runForceValue(args, io) },
+  { spec: FAULTS, names: ['faults'], run: (args, io) => runFaults(args, io) },
 ];
 
 /** Wraps a long usage line at flag boundaries, continuation lines indented under the command. */

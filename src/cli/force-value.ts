@@ -1,8 +1,9 @@
 /**
  * `fieldlab force-value ROUTE ARM [--ttl 1h] [--config FILE]`: mints a signed QA override value for
- * a route whose `force:` has a `secret` (routing/force.ts). The secret comes from the route in the
- * config file, else from FIELDLAB_FORCE_SECRET; never from the command line, where it would show in
- * `ps` and shell history.
+ * a route whose `force:` has a `secret` (routing/force.ts), or with ARM `fault:abort|fault:delay` a
+ * signed fault request for a route with `fault.header` (faults/header.ts). The secret comes from the
+ * route in the config file, else from FIELDLAB_FORCE_SECRET; never from the command line, where it
+ * would show in `ps` and shell history.
  */
 import { existsSync } from 'node:fs';
 import { loadConfigFile } from '../config/load.js';
@@ -56,15 +57,22 @@ export function runForceValue(args: string[], io: CliIo, now = Date.now()): numb
       io.err(`fieldlab force-value: no route "${route}" in ${file}`);
       return 2;
     }
-    if (!Object.hasOwn(r.arms, arm)) {
+    // `fault:abort` / `fault:delay` ask for a fault (fault.header), signed the same way.
+    const kind = arm.startsWith('fault:') ? arm.slice(6) : undefined;
+    if (kind !== undefined && (!r.fault?.header || (kind !== 'abort' && kind !== 'delay') || !r.fault[kind])) {
+      io.err(`fieldlab force-value: route "${route}" takes no "${arm}" (it needs fault.header and fault.${kind || 'abort'})`);
+      return 2;
+    }
+    if (kind === undefined && !Object.hasOwn(r.arms, arm)) {
       io.err(`fieldlab force-value: route "${route}" has no arm "${arm}" (${Object.keys(r.arms).join(', ')})`);
       return 2;
     }
     // The route's own secret is what the proxy checks, so it wins over the environment.
-    secret = typeof r.force === 'object' ? r.force.secret : undefined;
-    if (typeof r.force === 'object' && ttl.value > r.force.maxTtl) {
+    const lock = kind !== undefined ? r.fault?.header : typeof r.force === 'object' ? r.force : undefined;
+    secret = lock?.secret;
+    if (lock && ttl.value > lock.maxTtl) {
       io.err(
-        `fieldlab force-value: --ttl is longer than route "${route}"'s force.maxTtl (${r.force.maxTtl / 1000}s); the proxy would refuse the value`,
+        `fieldlab force-value: --ttl is longer than route "${route}"'s ${kind !== undefined ? 'fault.header' : 'force'}.maxTtl (${lock.maxTtl / 1000}s); the proxy would refuse the value`,
       );
       return 2;
     }

@@ -16,6 +16,7 @@ import { createUpstream, type Upstream } from '../forward/upstream.js';
 import type { RawConfig, RawRoute } from './schema.js';
 import { compileShadow, type CompiledShadow } from '../mirror/shadow-spec.js';
 import { compileRecord } from '../record/record-spec.js';
+import { compileFault } from '../faults/fault-spec.js';
 
 /** Everything a request needs, frozen at compile time. */
 export interface Snapshot {
@@ -125,6 +126,7 @@ function compileRoute(
     guardrails: route.guardrails,
     rollout: route.rollout,
     record: route.record ? compileRecord(route.record) : undefined,
+    fault: route.fault ? compileFault(route.fault, proxies) : undefined,
   });
 }
 

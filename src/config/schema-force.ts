@@ -9,10 +9,17 @@ import { parseCidr } from '../net/cidr.js';
 import { isLoopback } from '../net/ip.js';
 import { Duration } from './schema-primitives.js';
 
-const ForceSource = z
+/** `header:NAME` or `cookie:NAME` (also where a signed fault request comes from, schema-fault.ts). */
+export const ForceSource = z
   .string()
   .regex(/^(?:header|cookie):[^\s:]+$/, 'use header:NAME or cookie:NAME')
   .describe('Where a QA override naming an arm comes from: header:NAME or cookie:NAME');
+
+/** An HMAC secret for signed values (force and fault requests). */
+export const ForceSecret = z
+  .string()
+  .min(16, 'a signing secret needs at least 16 characters')
+  .refine((t) => t.trim() === t, 'secret has leading or trailing whitespace (a newline from a secret file?)');
 
 const ForceBlock = z.strictObject({
   from: ForceSource,
@@ -21,12 +28,9 @@ const ForceBlock = z.strictObject({
     .min(1)
     .optional()
     .describe('Only clients in these CIDRs may force (the client address as resolved behind trustedProxies)'),
-  secret: z
-    .string()
-    .min(16, 'a force secret needs at least 16 characters')
-    .refine((t) => t.trim() === t, 'secret has leading or trailing whitespace (a newline from a secret file?)')
-    .optional()
-    .describe('Values must be signed: ARM.EXPIRY.base64url(HMAC-SHA256(secret, ROUTE|ARM|EXPIRY)); mint with fieldlab force-value'),
+  secret: ForceSecret.optional().describe(
+    'Values must be signed: ARM.EXPIRY.base64url(HMAC-SHA256(secret, ROUTE|ARM|EXPIRY)); mint with fieldlab force-value',
+  ),
   maxTtl: Duration.prefault('7d').describe(
     'Longest a signed value may live from now; one claiming a later expiry is refused (a leaked value must not be forever)',
   ),

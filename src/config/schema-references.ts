@@ -14,6 +14,7 @@ import { forceIssue, type RawForce } from './schema-force.js';
 import { suggest } from './suggest.js';
 import { checkLayers } from './schema-targeting.js';
 import { holdbackIssue } from './schema-guardrails.js';
+import { checkFaultArms } from './schema-fault.js';
 
 type Path = (string | number)[];
 type Report = (path: Path, message: string) => void;
@@ -97,6 +98,7 @@ function checkRoute(route: Obj, report: Report, upstreams: string[] | undefined)
     if (arms && typeof sh.arm === 'string' && sh.arm !== '*' && !Object.hasOwn(arms, sh.arm))
       report(['shadow', j, 'arm'], `unknown arm "${sh.arm}" (use an arm of this route or "*")${suggest(sh.arm, Object.keys(arms))}`);
   });
+  if (isObj(route.fault)) checkFaultArms(route, report);
   if (!arms) return;
   const variants = Object.keys(arms).filter((a) => a !== 'control');
   const rollout = isObj(route.rollout) ? route.rollout : undefined;

@@ -15,6 +15,7 @@ import { parseCidr } from '../net/cidr.js';
 import { Force } from './schema-force.js';
 import { Traces } from './schema-traces.js';
 import { RouteRecord } from './schema-record.js';
+import { RouteFault } from './schema-fault.js';
 import { checkReferences } from './schema-references.js';
 
 const StickySource = z
@@ -58,6 +59,7 @@ const Route = z.strictObject({
   guardrails: Guardrails.optional(),
   experiment: Experiment.optional(),
   record: RouteRecord.optional(),
+  fault: RouteFault.optional(),
 });
 
 const Limits = z

@@ -38,8 +38,9 @@ export function createRuntimeAdapter(
   const observer: ExchangeObserver = {
     begin(x) {
       // Forced (QA) requests are not the split's users, nor are requests outside the experiment's
-      // audience (targeting, layer slice); either would bias the comparison (as in guardrails/runtime.ts).
-      if (x.forced || x.excluded || !runtime.engine(x.route.name)) return undefined;
+      // audience (targeting, layer slice); either would bias the comparison (as in guardrails/runtime.ts);
+      // nor are injected faults, which are ours and not the arm's.
+      if (x.forced || x.excluded || x.fault || !runtime.engine(x.route.name)) return undefined;
       const rules = outcomeRules(x.route.guardrails);
       const c = collectorFor(x.route);
       return {

@@ -202,7 +202,8 @@ export function createGuardrailsRuntime(deps: {
         const slot = slots.get(x.route.name);
         // Forced (QA) requests are not the split's users; they would bias the comparison. Nor are
         // requests outside the experiment's audience: control must be the same population as the variant.
-        if (!slot || slot.route !== x.route || x.forced || x.excluded) return undefined;
+        // Nor are injected faults: they are ours, not the arm's, and must never roll it back alone.
+        if (!slot || slot.route !== x.route || x.forced || x.excluded || x.fault) return undefined;
         const rules = outcomeRules(x.route.guardrails);
         return {
           end(outcome, totalMs) {

@@ -20,6 +20,7 @@ export function exchangeInfo(req: IncomingMessage, p: Prepared, startedAt: numbe
     key: p.assignment.key,
     forced: p.assignment.forced,
     excluded: p.assignment.excluded,
+    fault: p.fault?.kind,
     share: armShare(p.route, p.assignment.armIndex),
     method: req.method ?? 'GET',
     target: p.path,

@@ -36,6 +36,8 @@ export class Exchange implements ForwardListener {
   readonly #force: string | undefined;
   /** Why the request was outside its route's experiment (targeting, layer), if it was. */
   readonly #excluded: string | undefined;
+  /** The injected fault's kind (abort, reset, delay), if fault injection faulted the request. */
+  readonly #fault: string | undefined;
   #ended = false;
 
   constructor(
@@ -58,6 +60,7 @@ export class Exchange implements ForwardListener {
     this.#endpoint = p.ok ? p.endpoint.origin : undefined;
     this.#force = p.ok ? (p.assignment.forced ? 'followed' : p.assignment.forceRefused) : undefined;
     this.#excluded = p.ok ? p.assignment.excluded : undefined;
+    this.#fault = p.ok ? p.fault?.kind : undefined;
     this.tracker = tracker;
   }
 
@@ -82,6 +85,7 @@ export class Exchange implements ForwardListener {
         endpoint: this.#endpoint,
         force: this.#force,
         excluded: this.#excluded,
+        fault: this.#fault,
         status: o.status,
         code: o.code,
         ms: round(totalMs),

@@ -17,6 +17,7 @@ import { stickyCookie } from '../routing/sticky.js';
 import { resolveClientIp } from './client-ip.js';
 import { checkTarget } from './request-target.js';
 import { stripV4Mapped } from '../net/ip.js';
+import type { FaultDecision } from '../faults/decide.js';
 
 /** A request that is ready to forward. */
 export interface Prepared {
@@ -33,6 +34,8 @@ export interface Prepared {
   readonly extraHeaders: (readonly [string, string])[] | undefined;
   /** Content-Length other than 0, or Transfer-Encoding: decided once for forwarding and mirroring. */
   readonly hasBody: boolean;
+  /** The injected fault (faults/inject.ts), set by the handler on a route with `fault:`. */
+  readonly fault?: FaultDecision | undefined;
 }
 
 /** A request the proxy answers itself. */

@@ -7,6 +7,7 @@ import type { RawGuardrails, RawRollout } from '../config/schema.js';
 import type { Upstream } from '../forward/upstream.js';
 import type { CompiledShadow } from '../mirror/shadow-spec.js';
 import type { CompiledRecord } from '../record/record-spec.js';
+import type { CompiledFault } from '../faults/fault-spec.js';
 import type { RouteMatcher } from './route-table.js';
 import type { Audience } from './audience.js';
 import type { ForcePolicy } from './force.js';
@@ -47,4 +48,6 @@ export interface CompiledRoute {
   readonly rollout: RawRollout | undefined;
   /** `record:` (record and replay), when set; undefined costs the request path nothing. */
   readonly record: CompiledRecord | undefined;
+  /** `fault:` (fault injection), when set; undefined costs the request path nothing. */
+  readonly fault?: CompiledFault | undefined;
 }

@@ -58,6 +58,7 @@ export function createSpanObserver(deps: SpanObserverDeps): ExchangeObserver {
       if (!server.isRecording()) return unsampled(deps, server.spanContext(), x.endpoint !== undefined);
       server.setAttributes(arm.attributes);
       server.setAttributes(requestAttributes(x, captureQuery));
+      if (x.fault) server.setAttribute('fieldlab.fault', x.fault);
       const inServer = trace.setSpan(parent, server);
       let client: Span | undefined;
       if (x.endpoint !== undefined) {

@@ -9,6 +9,7 @@ import type { CapturedResponse } from '../compare/types.js';
 import type { Exclusion } from '../routing/audience.js';
 import type { CompiledRoute } from '../routing/route.js';
 import type { ForwardOutcome } from '../forward/forwarder.js';
+import type { FaultKind } from '../faults/decide.js';
 
 /** What observers see of one routed request. */
 export interface ExchangeInfo {
@@ -25,6 +26,8 @@ export interface ExchangeInfo {
   readonly forced: boolean;
   /** Set when the request is outside the split (experiment targeting or layer slice): control, no exposure. */
   readonly excluded?: Exclusion | undefined;
+  /** Set when fault injection faulted this request: guardrails keep it out of the arm's evidence. */
+  readonly fault?: FaultKind | undefined;
   /** The arm's routing share (0..1) at assignment: guardrails weigh evidence by it. */
   readonly share: number;
   readonly method: string;

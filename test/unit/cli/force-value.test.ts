@@ -6,6 +6,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runForceValue } from '../../../src/cli/force-value.js';
 import { compileForce } from '../../../src/routing/force.js';
+import { compileFault } from '../../../src/faults/fault-spec.js';
+import { readFaultHeader } from '../../../src/faults/header.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'fl-force-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -19,6 +21,10 @@ routes:
     match: { path: /checkout/* }   # a catch-all first would leave "plain" unreachable (a config error)
     arms: { control: a, variant: b }
     force: { from: header:x-fieldlab-arm, secret: "\${QA_SECRET}" }
+  - name: faulty
+    match: { path: /faulty/* }
+    arms: { control: a }
+    fault: { abort: { percent: 0 }, header: { from: header:x-fieldlab-fault, secret: "\${QA_SECRET}", maxTtl: 1h } }
   - name: plain
     arms: { control: a, variant: b }
     force: { from: header:x-fieldlab-arm, allowFrom: [10.0.0.0/8] }
@@ -57,6 +63,29 @@ describe('fieldlab force-value', () => {
         1_800_000_000,
       ),
     ).toEqual({ arm: 'variant' });
+  });
+
+  it('mints a fault request (fault:KIND) with fault.header.secret, only for a kind the route has, within its maxTtl', () => {
+    const env = { QA_SECRET: secret, FIELDLAB_FORCE_SECRET: 'env-secret-0123456789' };
+    const r = run(['faulty', 'fault:abort', '--ttl', '30m', '--config', file], env);
+    expect(r).toMatchObject({ code: 0, err: [] });
+    const fault = compileFault({
+      by: 'unit',
+      maxActive: 1,
+      abort: { percent: 0, status: 503, reset: false },
+      header: { from: 'header:x-fieldlab-fault', secret, maxTtl: 3_600_000 },
+    });
+    const input = { headers: { 'x-fieldlab-fault': r.out[0]! }, query: '', clientIp: '' };
+    expect(readFaultHeader(fault, 'faulty', input, 1_800_000_000)).toEqual({ result: 'followed', decision: { kind: 'abort' } });
+    expect(run(['faulty', 'fault:delay', '--config', file], env)).toMatchObject({ code: 2, err: [expect.stringContaining('fault.delay')] });
+    expect(run(['checkout', 'fault:abort', '--config', file], env)).toMatchObject({
+      code: 2,
+      err: [expect.stringContaining('fault.header')],
+    });
+    expect(run(['faulty', 'fault:abort', '--ttl', '2h', '--config', file], env)).toMatchObject({
+      code: 2,
+      err: [expect.stringContaining('fault.header.maxTtl')],
+    });
   });
 
   it('exits 2 on an unknown route or arm or a bad TTL, 1 without a secret', () => {

@@ -1,0 +1,82 @@
+/**
+ * The process-wide fault controls: the kill switch (`fieldlab faults off`, POST /faults/off) and the
+ * per-route cap on concurrently faulted requests (`fault.maxActive`). Both are per process: with
+ * `workers: N` or several replicas, each process keeps its own count and its own switch (README).
+ * Turning faults off also releases every delay being held at once, so no faulted request is still
+ * waiting a moment after the call.
+ */
+import type { FaultDecision } from './decide.js';
+import { countInjected, countSkipped } from './fault-stats.js';
+
+let enabled = true;
+let changedAt = new Date();
+const active = new Map<string, number>();
+/** Delays being held: their release callbacks (the timer's own, or the kill switch's). */
+const held = new Set<() => void>();
+
+/**
+ * Admits a drawn fault on `route`: undefined when the switch is off or the route already has
+ * `maxActive` faults in progress (both counted). An admitted fault must be ended with `endFault`.
+ * @example const d = admitFault('checkout', decision, 100)
+ */
+export function admitFault(route: string, d: FaultDecision, maxActive: number): FaultDecision | undefined {
+  if (!enabled) return void countSkipped(route, 'off');
+  const n = active.get(route) ?? 0;
+  if (n >= maxActive) return void countSkipped(route, 'max-active');
+  active.set(route, n + 1);
+  countInjected(route, d.kind);
+  return d;
+}
+
+/**
+ * Ends one admitted fault on `route` (the abort answered, the delay over).
+ * @example endFault('checkout')
+ */
+export function endFault(route: string): void {
+  const n = (active.get(route) ?? 1) - 1;
+  if (n <= 0) active.delete(route);
+  else active.set(route, n);
+}
+
+/**
+ * Calls `go` after `ms`, or at once when faults are turned off meanwhile.
+ * @example holdDelay(250, () => forward(...))
+ */
+export function holdDelay(ms: number, go: () => void): void {
+  let done = false;
+  const release = (): void => {
+    if (done) return;
+    done = true;
+    clearTimeout(timer);
+    held.delete(release);
+    go();
+  };
+  const timer = setTimeout(release, ms);
+  held.add(release);
+}
+
+/**
+ * Turns every fault on or off in this process; off also releases every held delay now.
+ * @example setFaultsEnabled(false)
+ */
+export function setFaultsEnabled(on: boolean): void {
+  if (on !== enabled) changedAt = new Date();
+  enabled = on;
+  if (!on) for (const release of [...held]) release();
+}
+
+/**
+ * The switch and the faults in progress (GET /faults).
+ * @example faultState() // { enabled: true, changedAt: '…', active: { checkout: 3 } }
+ */
+export function faultState(): {
+  enabled: boolean;
+  changedAt: string;
+  active: Record<string, number>;
+} {
+  return {
+    enabled,
+    changedAt: changedAt.toISOString(),
+    active: Object.fromEntries(active),
+  };
+}

@@ -1,0 +1,71 @@
+/**
+ * A route's `fault:` compiled for the hot path: thresholds in buckets, the arm set and the abort
+ * reply, built once per config, so a request on a faulting route pays one or two hashes and a few
+ * compares, and a request on any other route pays nothing.
+ */
+import type { RawFault } from '../config/schema-fault.js';
+import { type FieldlabErrorDef, FL_FAULT_INJECTED } from '../errors.js';
+import type { TrustedProxies } from '../net/cidr.js';
+import { compileForce, type ForcePolicy } from '../routing/force.js';
+import { BUCKETS } from '../routing/hash.js';
+
+/** One route's compiled `fault:`. */
+export interface CompiledFault {
+  /** Draw by the route's sticky key (true: the same units keep the fault) or anew per request. */
+  readonly byUnit: boolean;
+  /** Arms that may be faulted; undefined: all. */
+  readonly arms: ReadonlySet<string> | undefined;
+  /** The route has `abort:` / `delay:` (what a signed request may ask for, even at 0%). */
+  readonly hasAbort: boolean;
+  readonly hasDelay: boolean;
+  /** Abort when the abort bucket is below this (percent × 100); 0: no abort. */
+  readonly abortBelow: number;
+  /** The injected answer (FL_FAULT_INJECTED with the configured status), or undefined for a reset. */
+  readonly abortReply: FieldlabErrorDef | undefined;
+  /** Delay when the delay bucket is below this; 0: no delay. */
+  readonly delayBelow: number;
+  /** Delay bounds in ms (equal for a fixed delay). */
+  readonly delayMinMs: number;
+  readonly delayMaxMs: number;
+  /** Signed QA requests for a fault (`fault.header`): the force policy, verifying `fault:KIND` values. */
+  readonly header: ForcePolicy | undefined;
+  /** Faults in progress at once on this route, per process (faults/control.ts). */
+  readonly maxActive: number;
+}
+
+/**
+ * Compiles `fault:`.
+ * @example compileFault({ by: 'unit', abort: { percent: 10, status: 503, reset: false } }).abortBelow // 1000
+ */
+export function compileFault(raw: RawFault, proxies?: TrustedProxies): CompiledFault {
+  const status = raw.abort?.status ?? FL_FAULT_INJECTED.status;
+  return {
+    byUnit: raw.by === 'unit',
+    arms: raw.arms ? new Set(raw.arms) : undefined,
+    hasAbort: raw.abort !== undefined,
+    hasDelay: raw.delay !== undefined,
+    abortBelow: below(raw.abort?.percent),
+    abortReply: raw.abort?.reset ? undefined : status === FL_FAULT_INJECTED.status ? FL_FAULT_INJECTED : { ...FL_FAULT_INJECTED, status },
+    delayBelow: below(raw.delay?.percent),
+    delayMinMs: raw.delay?.fixed ?? raw.delay?.min ?? 0,
+    delayMaxMs: raw.delay?.fixed ?? raw.delay?.max ?? 0,
+    // The signing and checks of force: (routing/force.ts) as they are; a `fault:KIND` "arm" can never
+    // be a real arm (names have no colon), so a force value is never a fault request, nor the reverse.
+    header: raw.header
+      ? compileForce(
+          {
+            from: raw.header.from,
+            secret: raw.header.secret,
+            allowFrom: raw.header.allowFrom,
+            maxTtlSeconds: Math.floor(raw.header.maxTtl / 1000),
+          },
+          proxies,
+        )
+      : undefined,
+    maxActive: raw.maxActive,
+  };
+}
+
+function below(percent: number | undefined): number {
+  return Math.min(BUCKETS, Math.round((percent ?? 0) * 100));
+}
