@@ -352,7 +352,11 @@ export async function startApp(opts: AppOptions): Promise<App> {
       'GET /metrics': scrape,
       ...guardrailRoutes(member ? member.runtime : (hooks?.runtime ?? guardrails), stores.guardrails),
       ...fleetRoutes(member?.fleet),
-      ...faultRoutes((on) => log.warn({ faults: on ? 'on' : 'off' }, `fault injection switched ${on ? 'on' : 'off'} (this process)`)),
+      ...faultRoutes((on) => {
+        const workers = hooks?.faultsSwitched?.(on);
+        log.warn({ faults: on ? 'on' : 'off', ...(workers ? { workers } : {}) }, `fault injection switched ${on ? 'on' : 'off'}`);
+        return workers;
+      }),
       ...experimentRoutes(
         createExperimentResults({ store: stores.experiments, current: config.current, recorder: experiments.stats, nullBranch }),
       ),

@@ -2,6 +2,7 @@
  * The fault kill switch over HTTP: `POST /faults/off` stops every fault of this process at once
  * (held delays are released), `POST /faults/on` allows them again, `GET /faults` shows the switch,
  * the faults in progress and the injected/skipped counts per route. Writes need the write token.
+ * With `workers: N` the primary sends the switch to every worker (cluster/primary.ts).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { faultState, setFaultsEnabled } from '../faults/control.js';
@@ -10,16 +11,22 @@ import { sendJson } from './server.js';
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 
+/** With `workers: N`: how many workers the last switch reached (their channel took the message) of how many. */
+export type WorkersTold = { told: number; of: number };
+
 /**
+ * `onSwitch` returns, with `workers: N`, how many workers were told; it is in the answer and in
+ * GET /faults (`workers`), so a partial switch is visible instead of a plain OK.
  * @example createAdminServer({ ..., routes: { ...faultRoutes((on) => log.warn({ on }, 'faults switched')) } })
  */
-export function faultRoutes(onSwitch: (on: boolean) => void = () => undefined): Record<string, Handler> {
-  const body = () => ({ ...faultState(), routes: faultCounts() });
+export function faultRoutes(onSwitch: (on: boolean) => WorkersTold | undefined = () => undefined): Record<string, Handler> {
+  let workers: WorkersTold | undefined;
+  const body = () => ({ ...faultState(), ...(workers ? { workers } : {}), routes: faultCounts() });
   const set =
     (on: boolean): Handler =>
     (_req, res) => {
       setFaultsEnabled(on);
-      onSwitch(on);
+      workers = onSwitch(on);
       sendJson(res, body());
     };
   return {
