@@ -16,18 +16,27 @@ export type WorkersTold = { told: number; of: number };
 
 /**
  * `onSwitch` returns, with `workers: N`, how many workers were told; it is in the answer and in
- * GET /faults (`workers`), so a partial switch is visible instead of a plain OK.
+ * GET /faults (`workers`), so a partial switch is visible instead of a plain OK. `save` stores the
+ * switch (switch-store.ts); the answer waits for it and says `stored: true|false`.
  * @example createAdminServer({ ..., routes: { ...faultRoutes((on) => log.warn({ on }, 'faults switched')) } })
  */
-export function faultRoutes(onSwitch: (on: boolean) => WorkersTold | undefined = () => undefined): Record<string, Handler> {
+export function faultRoutes(
+  onSwitch: (on: boolean) => WorkersTold | undefined = () => undefined,
+  save?: (on: boolean) => Promise<void>,
+): Record<string, Handler> {
   let workers: WorkersTold | undefined;
   const body = () => ({ ...faultState(), ...(workers ? { workers } : {}), routes: faultCounts() });
   const set =
     (on: boolean): Handler =>
     (_req, res) => {
+      // In effect before the store answers: the switch must never wait on a slow store.
       setFaultsEnabled(on);
       workers = onSwitch(on);
-      sendJson(res, body());
+      if (!save) return sendJson(res, body());
+      void save(on).then(
+        () => sendJson(res, { ...body(), stored: true }),
+        () => sendJson(res, { ...body(), stored: false }),
+      );
     };
   return {
     'GET /faults': (_req, res) => sendJson(res, body()),

@@ -1,6 +1,7 @@
 // The fault kill switch with `fieldlab start --workers 2` as real processes: `fieldlab faults off` on
 // the primary reaches both workers (faulted answers stop within a second, held delays are released),
-// the answer says how many workers were told, and a worker restarted afterwards starts with faults off.
+// the answer says how many workers were told, a worker restarted afterwards starts with faults off,
+// and the switch is stored: the whole group restarted on the same SQLite file starts with it.
 import { spawn } from 'node:child_process';
 import { get } from 'node:http';
 import { fileURLToPath } from 'node:url';
@@ -44,12 +45,7 @@ describe('faults kill switch with --workers 2', () => {
   const tmp = tempDir();
   let up: TestUpstream;
   let r: Replica;
-  beforeAll(async () => {
-    up = await startUpstream('a');
-    r = await startReplica(
-      'faults',
-      tmp.dir,
-      ({ listen, admin }) => `listen: 127.0.0.1:${listen}
+  const yaml = ({ listen, admin }: { listen: number; admin: number }) => `listen: 127.0.0.1:${listen}
 admin: { listen: 127.0.0.1:${admin}, token: t0k }
 store: sqlite:${tmp.dir}/faults.db
 log: { level: info, access: false }
@@ -63,10 +59,10 @@ routes:
   - name: broken
     arms: { control: a }
     fault: { by: request, abort: { percent: 100, status: 503 } }
-`,
-      {},
-      ['--workers', '2'],
-    );
+`;
+  beforeAll(async () => {
+    up = await startUpstream('a');
+    r = await startReplica('faults', tmp.dir, yaml, {}, ['--workers', '2']);
   }, 30_000);
   afterAll(async () => {
     await r?.kill();
@@ -113,4 +109,21 @@ routes:
     expect((await cli(['faults', 'on', '--admin', r.adminUrl, '--token', 't0k'])).code).toBe(0);
     await eventually(async () => (await statuses(`${r.url}/x`, 20)).join() === '503', 1000, 'faults back on every worker');
   }, 40_000);
+
+  it('off is stored: the group restarted on the same store starts with faults off', async () => {
+    const off = await cli(['faults', 'off', '--admin', r.adminUrl, '--token', 't0k', '--json']);
+    expect(JSON.parse(off.out)).toMatchObject({ enabled: false, stored: true });
+    await r.stop();
+    r = await startReplica('faults-again', tmp.dir, yaml, {}, ['--workers', '2']);
+    expect(await faults()).toMatchObject({ enabled: false });
+    expect(await statuses(`${r.url}/x`, 20)).toEqual([200]);
+    expect(r.output().some((l) => l.includes('stored kill switch'))).toBe(true);
+    // On is stored too: the next start faults again.
+    expect(JSON.parse((await cli(['faults', 'on', '--admin', r.adminUrl, '--token', 't0k', '--json'])).out)).toMatchObject({
+      stored: true,
+    });
+    await r.stop();
+    r = await startReplica('faults-third', tmp.dir, yaml, {}, ['--workers', '2']);
+    expect(await statuses(`${r.url}/x`, 20)).toEqual([503]);
+  }, 60_000);
 });
