@@ -42,6 +42,7 @@ import { collectAppState } from './telemetry/metrics-state.js';
 import { withForceMetrics } from './routing/force-stats.js';
 import { withFaultMetrics } from './faults/fault-stats.js';
 import { faultRoutes } from './admin/faults-api.js';
+import { FAULT_SWITCH_KEY, restoreFaultSwitch } from './faults/switch-store.js';
 import { withAudienceMetrics } from './routing/audience-stats.js';
 import type { Tracing } from './telemetry/tracing.js';
 import type { Traces, TracesStats } from './traces/traces.js';
@@ -201,6 +202,8 @@ export async function startApp(opts: AppOptions): Promise<App> {
     log.error({ err }, 'guardrail state not loaded');
     return new Map<string, unknown>();
   });
+  // Faults switched off during an incident stay off across a restart (README "Kill switch").
+  if (restoreFaultSwitch(states)) log.warn('fault injection is off (stored kill switch): fieldlab faults on to allow it');
   const batcher = createDiffBatcher({
     store,
     maxEndpoints: cfg.store.maxEndpoints,
@@ -377,7 +380,18 @@ export async function startApp(opts: AppOptions): Promise<App> {
       'GET /metrics': scrape,
       ...guardrailRoutes(member ? member.runtime : (hooks?.runtime ?? guardrails), stores.guardrails, bandits.status),
       ...fleetRoutes(member?.fleet),
-      ...faultRoutes((on) => log.warn({ faults: on ? 'on' : 'off' }, `fault injection switched ${on ? 'on' : 'off'} (this process)`)),
+      ...faultRoutes(
+        (on) => {
+          const workers = hooks?.faultsSwitched?.(on);
+          log.warn({ faults: on ? 'on' : 'off', ...(workers ? { workers } : {}) }, `fault injection switched ${on ? 'on' : 'off'}`);
+          return workers;
+        },
+        (on) =>
+          stores.guardrails.saveState(FAULT_SWITCH_KEY, { enabled: on }, Date.now()).catch((err: unknown) => {
+            log.error({ err }, 'fault switch not stored: a restart would start with the previous one');
+            throw err;
+          }),
+      ),
       ...experimentRoutes(results, traces?.profiles),
       ...exportRoutes({ store: stores.experiments, current: config.current, log }),
       ...hooks?.routes,

@@ -2,6 +2,7 @@
  * The fault kill switch over HTTP: `POST /faults/off` stops every fault of this process at once
  * (held delays are released), `POST /faults/on` allows them again, `GET /faults` shows the switch,
  * the faults in progress and the injected/skipped counts per route. Writes need the write token.
+ * With `workers: N` the primary sends the switch to every worker (cluster/primary.ts).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { faultState, setFaultsEnabled } from '../faults/control.js';
@@ -10,17 +11,32 @@ import { sendJson } from './server.js';
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 
+/** With `workers: N`: how many workers the last switch reached (their channel took the message) of how many. */
+export type WorkersTold = { told: number; of: number };
+
 /**
+ * `onSwitch` returns, with `workers: N`, how many workers were told; it is in the answer and in
+ * GET /faults (`workers`), so a partial switch is visible instead of a plain OK. `save` stores the
+ * switch (switch-store.ts); the answer waits for it and says `stored: true|false`.
  * @example createAdminServer({ ..., routes: { ...faultRoutes((on) => log.warn({ on }, 'faults switched')) } })
  */
-export function faultRoutes(onSwitch: (on: boolean) => void = () => undefined): Record<string, Handler> {
-  const body = () => ({ ...faultState(), routes: faultCounts() });
+export function faultRoutes(
+  onSwitch: (on: boolean) => WorkersTold | undefined = () => undefined,
+  save?: (on: boolean) => Promise<void>,
+): Record<string, Handler> {
+  let workers: WorkersTold | undefined;
+  const body = () => ({ ...faultState(), ...(workers ? { workers } : {}), routes: faultCounts() });
   const set =
     (on: boolean): Handler =>
     (_req, res) => {
+      // In effect before the store answers: the switch must never wait on a slow store.
       setFaultsEnabled(on);
-      onSwitch(on);
-      sendJson(res, body());
+      workers = onSwitch(on);
+      if (!save) return sendJson(res, body());
+      void save(on).then(
+        () => sendJson(res, { ...body(), stored: true }),
+        () => sendJson(res, { ...body(), stored: false }),
+      );
     };
   return {
     'GET /faults': (_req, res) => sendJson(res, body()),

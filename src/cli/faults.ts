@@ -21,6 +21,8 @@ interface FaultsBody {
   enabled: boolean;
   changedAt: string;
   active: Record<string, number>;
+  /** With `workers: N`: how many workers the last switch reached. */
+  workers?: { told: number; of: number };
   routes: Record<string, { injected: Record<string, number>; skipped: Record<string, number> }>;
 }
 
@@ -45,7 +47,8 @@ export async function runFaults(args: string[], io: CliIo): Promise<number> {
     io.out(JSON.stringify(b, null, 2));
     return EXIT.OK;
   }
-  io.out(`faults ${b.enabled ? 'on' : 'off'} since ${b.changedAt} (this process)`);
+  const reach = b.workers ? `${b.workers.told} of ${b.workers.of} workers told` : 'this process';
+  io.out(`faults ${b.enabled ? 'on' : 'off'} since ${b.changedAt} (${reach})`);
   for (const [route, c] of Object.entries(b.routes)) {
     const injected = Object.entries(c.injected)
       .map(([k, n]) => `${k} ${n}`)

@@ -11,6 +11,7 @@
 import { sendJson } from '../admin/server.js';
 import { SHUTDOWN_GRACE_MS } from '../async/deadline.js';
 import type { GuardrailsRuntime } from '../guardrails/runtime.js';
+import { faultState } from '../faults/control.js';
 import { renderFamily } from '../telemetry/prom-text.js';
 import { createEvidencePool } from './evidence-pool.js';
 import { runStoreCall } from './ipc-stores.js';
@@ -68,10 +69,15 @@ function joinAsPrimary(parts: RoleParts, opts: Parameters<typeof createPrimaryRo
       // The null-branch check of the whole group (the experiments API reads the primary's).
       liveDropped += m.dropped;
       for (const o of m.items) parts.nullBranch.observe(o.route, o.arm, o.endpoint, o.status, o.bytes, o.latencyMs, o.digest);
+    } else if (m.t === 'hello') {
+      // Right after its config (the supervisor answered first): it must not serve one fault the switch forbids.
+      sup.send(index, { t: 'faults', enabled: faultState().enabled });
     } else if (m.t === 'ready') {
       // A reload while it was starting went to the ready workers only: bring it up to date.
       if (m.digest !== config.current().digest) sup.send(index, { t: 'reload', text: config.text(), trigger: 'primary' });
       if (!parts.fleet) sup.send(index, { t: 'states', states: Object.fromEntries(liveStates()) });
+      // A switch between its hello and now went to the ready workers only.
+      sup.send(index, { t: 'faults', enabled: faultState().enabled });
     } else if (m.t === 'evidence') {
       if (!parts.fleet) pool.add(index, m.through, m.seconds);
     } else if (m.t === 'store') {
@@ -125,7 +131,9 @@ function joinAsPrimary(parts: RoleParts, opts: Parameters<typeof createPrimaryRo
     ? undefined
     : setInterval(() => {
         decide();
-        if (++ticks % RESYNC_TICKS === 0) sup.broadcast({ t: 'states', states: Object.fromEntries(liveStates()) });
+        if (++ticks % RESYNC_TICKS !== 0) return;
+        sup.broadcast({ t: 'states', states: Object.fromEntries(liveStates()) });
+        sup.broadcast({ t: 'faults', enabled: faultState().enabled });
       }, 1000);
   timer?.unref();
 
@@ -199,6 +207,7 @@ function joinAsPrimary(parts: RoleParts, opts: Parameters<typeof createPrimaryRo
         // On SQLite the primary decides: the workers' mirrored guardrail gauges would count it N+1 times.
         parts.fleet ? undefined : (worker, family) => worker !== 'primary' && family.startsWith('fieldlab_guardrails_'),
       ),
+    faultsSwitched: (on) => ({ told: sup.broadcast({ t: 'faults', enabled: on }), of: opts.count }),
     routes: {
       'GET /workers': (_req, res) => sendJson(res, { sharing: opts.sharing, primary: process.pid, workers: sup.slots() }),
     },

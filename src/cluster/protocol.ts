@@ -7,7 +7,7 @@
  * Worker → primary: `ready` (listening), `evidence` (its completed guardrail seconds, once a
  * second), `metrics` (its rendered Prometheus text, once a second), `live` (its closed dashboard
  * seconds, just after each second ends), `store` (a store call to run on the one SQLite writer). Primary → worker: `states` (the deciding engine's states: weights to apply
- * at once), `reload` (config text the primary validated and applied), `drain`, `store-reply`.
+ * at once), `reload` (config text the primary validated and applied), `drain`, `faults` (the kill switch), `store-reply`.
  */
 import { isArmSecond, type ArmSecond } from '../guardrails/arm-second.js';
 import type { EvidenceSecond } from '../fleet/evidence-log.js';
@@ -45,6 +45,8 @@ export type PrimaryMessage =
   | { readonly t: 'states'; readonly states: Readonly<Record<string, unknown>> }
   | { readonly t: 'reload'; readonly text: string; readonly trigger: string }
   | { readonly t: 'drain' }
+  /** The fault kill switch (`fieldlab faults off`): sent after `config` and on every switch, so a restarted worker starts with it. */
+  | { readonly t: 'faults'; readonly enabled: boolean }
   | { readonly t: 'store-reply'; readonly id: number; readonly ok: true; readonly value: unknown }
   | { readonly t: 'store-reply'; readonly id: number; readonly ok: false; readonly error: string; readonly code?: string };
 
@@ -156,6 +158,8 @@ export function parsePrimaryMessage(x: unknown): PrimaryMessage | undefined {
       return typeof x.text === 'string' && typeof x.trigger === 'string' ? { t: 'reload', text: x.text, trigger: x.trigger } : undefined;
     case 'drain':
       return { t: 'drain' };
+    case 'faults':
+      return typeof x.enabled === 'boolean' ? { t: 'faults', enabled: x.enabled } : undefined;
     case 'store-reply':
       if (!isInt(x.id)) return undefined;
       if (x.ok === true) return { t: 'store-reply', id: x.id, ok: true, value: x.value };

@@ -51,6 +51,8 @@ export interface RoleHooks {
   readonly ready?: () => boolean;
   /** Partial failures for /readyz (a worker crash-looping). */
   readonly degraded?: () => string[];
+  /** The fault kill switch was flipped here (the primary: tell every worker); what it returns is in the answer. */
+  readonly faultsSwitched?: (on: boolean) => { told: number; of: number };
   /** Called by app.stop once requests have drained (a worker: its last evidence goes out). */
   stop(): Promise<void>;
 }

@@ -51,7 +51,8 @@ export interface Supervisor {
    */
   start(): Promise<void>;
   /** Sends `m` to every running worker (dropped and counted for a worker whose channel is full). */
-  broadcast(m: PrimaryMessage): void;
+  /** Returns how many ready workers' channels took it. */
+  broadcast(m: PrimaryMessage): number;
   send(index: number, m: PrimaryMessage): void;
   slots(): SlotView[];
   stats(): { restarts: number; dropped: number; malformed: number; ready: number; crashLooping: number };
@@ -242,7 +243,13 @@ export function createSupervisor(opts: {
       }
     },
     broadcast(m) {
-      for (const s of slots) if (s.channel && s.state === 'ready' && !s.channel.send(m)) lostMessages++;
+      let told = 0;
+      for (const s of slots) {
+        if (!s.channel || s.state !== 'ready') continue;
+        if (s.channel.send(m)) told++;
+        else lostMessages++;
+      }
+      return told;
     },
     send(index, m) {
       const s = slots[index - 1];

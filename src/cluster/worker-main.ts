@@ -10,6 +10,7 @@ import cluster from 'node:cluster';
 import { resolve } from 'node:path';
 import { startApp, type App } from '../app.js';
 import { FL_STARTUP_FAILED, isRegisteredCode } from '../errors.js';
+import { setFaultsEnabled } from '../faults/control.js';
 import { parsePrimaryMessage, type WorkerMessage } from './protocol.js';
 import { createWorkerRole, type WorkerRole } from './worker.js';
 
@@ -43,6 +44,8 @@ const configText = new Promise<string>((resolveText, reject) => {
       clearTimeout(timer);
       resolveText(m.text);
     } else if (m.t === 'drain') void stop();
+    // Module-wide state: applied even before the app exists, so a restarted worker never serves a fault the switch forbids.
+    else if (m.t === 'faults') setFaultsEnabled(m.enabled);
     else worker?.receive(m);
   });
 });

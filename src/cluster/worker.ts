@@ -33,7 +33,7 @@ const LIVE_AFTER_MS = 20;
 export interface WorkerRole {
   readonly role: ProcessRole;
   /** A message from the primary (already parsed), other than `drain` (worker-main stops the app). */
-  receive(m: Exclude<PrimaryMessage, { t: 'drain' | 'config' }>): void;
+  receive(m: Exclude<PrimaryMessage, { t: 'drain' | 'config' | 'faults' }>): void;
   /** The primary is gone: fail waiting store calls. */
   disconnected(): void;
   readonly channel: Channel<WorkerMessage>;

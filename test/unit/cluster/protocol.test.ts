@@ -78,6 +78,7 @@ describe('parsePrimaryMessage', () => {
     expect(parsePrimaryMessage({ t: 'config', text: 'a: 1' })).toEqual({ t: 'config', text: 'a: 1' });
     expect(parsePrimaryMessage({ t: 'states', states: { checkout: {} } })).toEqual({ t: 'states', states: { checkout: {} } });
     expect(parsePrimaryMessage({ t: 'reload', text: 'a: 1', trigger: 'SIGHUP' })).toMatchObject({ t: 'reload' });
+    expect(parsePrimaryMessage({ t: 'faults', enabled: false })).toEqual({ t: 'faults', enabled: false });
     expect(parsePrimaryMessage({ t: 'store-reply', id: 1, ok: true, value: 3 })).toEqual({ t: 'store-reply', id: 1, ok: true, value: 3 });
     expect(parsePrimaryMessage({ t: 'store-reply', id: 1, ok: false, error: 'full', code: 'FL_STORE_BUSY' })).toMatchObject({
       code: 'FL_STORE_BUSY',
@@ -85,6 +86,8 @@ describe('parsePrimaryMessage', () => {
     for (const m of [
       { t: 'states', states: [] },
       { t: 'reload', text: 1 },
+      { t: 'faults', enabled: 'off' },
+      { t: 'faults' },
       { t: 'store-reply', id: 1, ok: false },
       { t: 'store-reply', ok: true },
     ])
