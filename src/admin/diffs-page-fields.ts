@@ -5,7 +5,7 @@
  * the verdicts without burying the real differences.
  */
 import type { EndpointReport, FieldReport } from '../compare/report.js';
-import { pct, VERDICT_HELP } from '../compare/report-format.js';
+import { pairedDelta, pct, VERDICT_HELP } from '../compare/report-format.js';
 import { type Html, html } from './html.js';
 
 /**
@@ -36,7 +36,7 @@ function fieldCell(field: string): Html {
 function fieldRow(f: FieldReport): Html {
   const noise = f.noiseCompared > 0 ? html`${pct(f.noiseRate)} <small>≤ ${pct(f.noiseUpper)}</small>` : html`<small>not observed</small>`;
   return html`<tr class="f-${f.verdict}" data-field="${f.field}" data-verdict="${f.verdict}" data-kind="${f.kind}">
-<td>${verdictBadge(f.verdict)}</td><td class="fp">${fieldCell(f.field)}</td><td><span class="kind">${f.kind}</span></td>
+<td>${verdictBadge(f.verdict)}</td><td class="fp">${fieldCell(f.field)}${f.meanDeltaMs === undefined ? '' : html` <small class="delta">${pairedDelta(f)}</small>`}</td><td><span class="kind">${f.kind}</span></td>
 <td class="num">${pct(f.rate)} <small>≥ ${pct(f.lower)}</small></td><td>${rateBar(f)}</td>
 <td class="num">${noise}</td><td class="num">${f.differed} / ${f.compared}</td><td class="num">${f.noiseDiffered} / ${f.noiseCompared}</td></tr>\n`;
 }

@@ -5,7 +5,7 @@
  */
 import type { DiffReport, EndpointReport, FieldReport } from '../compare/report.js';
 import { type DiffExample, OVERFLOW } from '../storage/types.js';
-import { describeFilter, ms, pct, SKIP_REASONS, signedMs } from '../compare/report-format.js';
+import { describeFilter, ms, pairedDelta, pct, SKIP_REASONS, signedMs } from '../compare/report-format.js';
 import { fieldValues } from '../compare/report-values.js';
 import { plural } from './plural.js';
 
@@ -56,7 +56,7 @@ function fieldLines(e: EndpointReport, p: Paint): string[] {
       `${f.differed}/${f.compared}`,
       `${f.noiseDiffered}/${f.noiseCompared}`,
       f.kind,
-      f.field,
+      f.meanDeltaMs === undefined ? f.field : `${f.field}  (${pairedDelta(f)})`,
     ]);
   }
   const out = table(rows, '   ', (i, line) => {

@@ -38,6 +38,14 @@ export function signedMs(v: number | undefined): string {
 }
 
 /**
+ * The paired latency delta shown beside a `trace:slower:` field (empty for other fields).
+ * @example pairedDelta({ meanDeltaMs: 40.2 }) // '+40.2 ms mean paired delta'
+ */
+export function pairedDelta(f: { readonly meanDeltaMs?: number }): string {
+  return f.meanDeltaMs === undefined ? '' : `${signedMs(f.meanDeltaMs)} ms mean paired delta`;
+}
+
+/**
  * The report's filter and time window in words.
  * @example describeFilter({ route: 'checkout', since: 0 }) // 'route checkout · since 1970-01-01T00:00:00.000Z'
  */

@@ -7,6 +7,7 @@ import type { DiffKind } from './types.js';
 import { type DiffFilter, type DiffRows, OVERFLOW } from '../storage/types.js';
 import { DELTA_BOUNDS, LATENCY_BOUNDS, count, quantile } from '../stats/histogram.js';
 import { classifyField, type NoiseOptions, type Verdict } from './noise.js';
+import { TRACE_FIELD } from '../traces/tree-diff.js';
 
 /** One differing field of an endpoint. */
 export interface FieldReport {
@@ -23,6 +24,11 @@ export interface FieldReport {
   readonly lower: number;
   readonly noiseUpper: number;
   readonly verdict: Verdict;
+  /**
+   * `trace:slower:` fields: the mean paired latency delta of the operation (shadow − primary, ms)
+   * over every pair that called it on both sides — how much slower, beside how often.
+   */
+  readonly meanDeltaMs?: number;
 }
 
 /** Quantiles in ms (undefined when no samples). */
@@ -165,18 +171,31 @@ export function rankEndpoints(rows: DiffRows, opts: NoiseOptions = {}): Endpoint
     noise.set(k, acc);
   }
   const comparedByField = new Map<string, number>();
+  const deltaByField = new Map<string, number>();
   for (const f of rows.fields) {
     const k = `${key(f)}\u0000${f.field}`;
     comparedByField.set(k, (comparedByField.get(k) ?? 0) + f.compared);
+    if (f.field.startsWith(TRACE_FIELD.slower)) deltaByField.set(k, (deltaByField.get(k) ?? 0) + (f.deltaMs ?? 0));
   }
   const fieldsByEndpoint = new Map<string, FieldReport[]>();
   for (const f of rows.fields) {
     if (f.kind === 'same' || f.differed === 0) continue;
     const compared = comparedByField.get(`${key(f)}\u0000${f.field}`) ?? f.compared;
+    const delta = deltaByField.get(`${key(f)}\u0000${f.field}`);
+    const meanDeltaMs = delta === undefined || compared === 0 ? undefined : Math.round((delta / compared) * 10) / 10;
     const n = noise.get(`${f.route}\u0000${f.endpoint}\u0000${f.field}`) ?? { compared: 0, differed: 0 };
     const v = classifyField({ compared, differed: f.differed, noiseCompared: n.compared, noiseDiffered: n.differed }, opts);
     const list = fieldsByEndpoint.get(key(f)) ?? [];
-    list.push({ field: f.field, kind: f.kind, compared, differed: f.differed, noiseCompared: n.compared, noiseDiffered: n.differed, ...v });
+    list.push({
+      field: f.field,
+      kind: f.kind,
+      compared,
+      differed: f.differed,
+      noiseCompared: n.compared,
+      noiseDiffered: n.differed,
+      ...v,
+      ...(meanDeltaMs === undefined ? {} : { meanDeltaMs }),
+    });
     fieldsByEndpoint.set(key(f), list);
   }
   const statusesBy = groupBy(rows.statuses, key);

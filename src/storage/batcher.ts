@@ -44,8 +44,11 @@ export interface DiffBatcherStats {
 /** The request path's handle on storage: every method returns at once and never throws. */
 export interface DiffBatcher {
   pair(target: DiffTarget): void;
-  /** One compared field; `compared` sums over kinds give the field's denominator. */
-  field(target: DiffTarget, field: string, kind: DiffKind, differed: boolean): void;
+  /**
+   * One compared field; `compared` sums over kinds give the field's denominator. `deltaMs`, for
+   * `trace:slower:` fields, is the pair's latency delta (shadow − primary), summed per row.
+   */
+  field(target: DiffTarget, field: string, kind: DiffKind, differed: boolean, deltaMs?: number): void;
   /** One noise observation (target.shadow may be '*' for route-wide noise). */
   noise(target: DiffTarget, field: string, differed: boolean): void;
   status(target: DiffTarget, primary: number, candidate: number): void;
@@ -243,15 +246,16 @@ export function createDiffBatcher(opts: DiffBatcherOptions): DiffBatcher {
       const row = slot(pairs, scopeKey(hour, t), () => ({ ...scopeOf(hour, t), count: 0 }));
       if (row) row.count++;
     },
-    field(target, name, kind, differed) {
+    field(target, name, kind, differed, deltaMs) {
       const t = capped(target);
       const field = cappedField(t, name);
       const hour = hourNow();
       const key = `${scopeKey(hour, t)}\0${field}\0${kind}`;
-      const row = slot(fields, key, () => ({ ...scopeOf(hour, t), field, kind, compared: 0, differed: 0 }));
+      const row = slot(fields, key, (): Row<'fields'> => ({ ...scopeOf(hour, t), field, kind, compared: 0, differed: 0 }));
       if (!row) return;
       row.compared++;
       if (differed) row.differed++;
+      if (deltaMs !== undefined && Number.isFinite(deltaMs)) row.deltaMs = (row.deltaMs ?? 0) + deltaMs;
     },
     noise(target, name, differed) {
       const t = capped(target);

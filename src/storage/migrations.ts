@@ -75,6 +75,9 @@ export const MIGRATIONS: readonly Migration[] = [
     'CREATE INDEX record_samples_route ON record_samples (route, id, bytes)',
     'CREATE INDEX record_samples_at ON record_samples (at)',
   ],
+  // 6: per field, the sum of paired latency deltas (shadow − primary, ms) — `trace:slower:OP` fields
+  // carry it, so the report shows how much slower, not only how often (0 for every other field).
+  ['ALTER TABLE diff_fields ADD COLUMN delta_ms REAL NOT NULL DEFAULT 0'],
 ];
 
 /** Opening a database written by a newer Fieldlab: refused rather than guessed at. */

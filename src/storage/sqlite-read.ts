@@ -46,7 +46,8 @@ export function createSqliteReader(db: Database.Database): {
     `SELECT route, shadow, endpoint, SUM(count) AS count FROM diff_pairs ${WHERE} ${GROUP}`,
   );
   const fields = db.prepare<Params, DiffRows['fields'][number]>(
-    `SELECT route, shadow, endpoint, field, kind, SUM(compared) AS compared, SUM(differed) AS differed
+    `SELECT route, shadow, endpoint, field, kind, SUM(compared) AS compared, SUM(differed) AS differed,
+       SUM(delta_ms) AS deltaMs
      FROM diff_fields ${WHERE} ${GROUP}, field, kind`,
   );
   const noise = db.prepare<Params, DiffRows['noise'][number]>(

@@ -19,10 +19,11 @@ export function createSqliteWriter(db: Database.Database, maxPerSignature: numbe
      ON CONFLICT (${SCOPE}) DO UPDATE SET count = count + excluded.count`,
   );
   const fields = db.prepare(
-    `INSERT INTO diff_fields (${SCOPE}, field, kind, compared, differed)
-     VALUES (${VALUES}, @field, @kind, @compared, @differed)
+    `INSERT INTO diff_fields (${SCOPE}, field, kind, compared, differed, delta_ms)
+     VALUES (${VALUES}, @field, @kind, @compared, @differed, @deltaMs)
      ON CONFLICT (${SCOPE}, field, kind) DO UPDATE SET
-       compared = compared + excluded.compared, differed = differed + excluded.differed`,
+       compared = compared + excluded.compared, differed = differed + excluded.differed,
+       delta_ms = delta_ms + excluded.delta_ms`,
   );
   const noise = db.prepare(
     `INSERT INTO diff_noise (${SCOPE}, field, compared, differed) VALUES (${VALUES}, @field, @compared, @differed)
@@ -78,7 +79,7 @@ export function createSqliteWriter(db: Database.Database, maxPerSignature: numbe
 
   const apply = db.transaction((batch: DiffBatch) => {
     for (const row of batch.pairs) pairs.run(row);
-    for (const row of batch.fields) fields.run(row);
+    for (const row of batch.fields) fields.run({ ...row, deltaMs: row.deltaMs ?? 0 });
     for (const row of batch.noise) noise.run(row);
     for (const row of batch.statuses) statuses.run(row);
     for (const row of batch.latency) {

@@ -36,6 +36,8 @@ export interface DiffBatch {
     readonly kind: DiffKind;
     readonly compared: number;
     readonly differed: number;
+    /** Sum of paired latency deltas (shadow − primary, ms) over the compared pairs; `trace:slower:` fields only. */
+    readonly deltaMs?: number;
   })[];
   /** Noise observations per field (primary vs primary-copy, or repeated primary responses). */
   readonly noise: readonly (DiffScope & { readonly field: string; readonly compared: number; readonly differed: number })[];
@@ -100,6 +102,8 @@ export interface DiffRows {
     kind: DiffKind;
     compared: number;
     differed: number;
+    /** Summed paired latency deltas, ms (0 for fields without latency). */
+    deltaMs?: number;
   }[];
   readonly noise: readonly { route: string; shadow: string; endpoint: string; field: string; compared: number; differed: number }[];
   readonly statuses: readonly { route: string; shadow: string; endpoint: string; primary: number; candidate: number; count: number }[];

@@ -142,7 +142,7 @@ export function createTraceJoin(opts: TraceJoinOptions): TraceJoin {
       for (const f of diff.fields) batcher.noise(target, f.field, f.differed);
       return;
     }
-    for (const f of diff.fields) batcher.field(target, f.field, f.kind, f.differed);
+    for (const f of diff.fields) batcher.field(target, f.field, f.kind, f.differed, f.deltaMs);
     learnRepeat(pair, target, primary);
     const differing = diff.fields.filter((f) => f.differed);
     const wanted = differing.filter((f) => batcher.wantsExample(target, f.field, f.kind));

@@ -7,7 +7,8 @@
  * - `trace:errors:OP` — its error count differs (`error`);
  * - `trace:slower:OP` — called on both sides and the shadow spent longer in it (`value`): a paired
  *   sign test — about half the pairs when nothing changed, so only a shift beyond what noise pairs
- *   show is `real`; the size of the shift is kept as paired deltas (`latency`).
+ *   show is `real`; the size of the shift is the field's paired delta (`deltaMs`, summed in storage
+ *   and shown as the mean paired delta beside the field).
  *
  * Calls and errors are compared for every operation the endpoint is `known` to call, present in
  * these trees or not, in shadow and noise pairs alike: the two rates then share a denominator, so
@@ -22,6 +23,8 @@ export interface TraceField {
   readonly field: string;
   readonly kind: DiffKind;
   readonly differed: boolean;
+  /** `trace:slower:` only: shadow ms − primary ms in the operation, this pair. */
+  readonly deltaMs?: number;
 }
 
 /** Time spent in one operation on both sides. */
@@ -68,7 +71,7 @@ export function diffTrees(primary: Pick<CallTree, 'ops'>, candidate: Pick<CallTr
     fields.push({ field: TRACE_FIELD.errors + op, kind: pe === ce ? 'same' : 'error', differed: pe !== ce });
     if (p && c) {
       const slower = c.totalMs > p.totalMs;
-      fields.push({ field: TRACE_FIELD.slower + op, kind: slower ? 'value' : 'same', differed: slower });
+      fields.push({ field: TRACE_FIELD.slower + op, kind: slower ? 'value' : 'same', differed: slower, deltaMs: c.totalMs - p.totalMs });
       latency.push({ op, primaryMs: p.totalMs, candidateMs: c.totalMs });
     }
   }

@@ -134,6 +134,12 @@ routes:
     // A sign test: slower in (nearly) every pair, against about half of the noise pairs.
     expect(f?.verdict).toBe('real');
     expect(f!.rate).toBeGreaterThan(f!.noiseRate);
+    // How much slower: the dark build works 40 ms instead of 1 ms, so the mean paired delta is about +39 ms.
+    expect(f!.meanDeltaMs).toBeGreaterThan(25);
+    expect(f!.meanDeltaMs).toBeLessThan(150);
+    // An operation both builds call alike (slower in about half the pairs) carries a delta near 0.
+    const inv = field('trace:slower:inventory GET /items/:id');
+    expect(Math.abs(inv!.meanDeltaMs!)).toBeLessThan(25);
   });
 
   it('classifies a random call present in both builds as noise', () => {
@@ -161,6 +167,7 @@ routes:
     const page = await (await request(`${fl.adminUrl}/diffs`)).body.text();
     expect(page).toContain('trace:calls:fraud POST /check');
     expect(page).toContain('fraud POST /check  ');
+    expect(page).toMatch(/trace:slower:checkout SELECT orders.*?\+\d+(\.\d)? ms mean paired delta/s);
   });
 
   it('forwards every batch to the collector unchanged', async () => {

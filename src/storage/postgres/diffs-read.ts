@@ -31,8 +31,8 @@ export function createPgDiffReader(db: PgDatabase): {
   ];
   const sql = {
     pairs: `SELECT route, shadow, endpoint, sum(count) AS count FROM ${db.t('diff_pairs')} ${WHERE} ${GROUP}`,
-    fields: `SELECT route, shadow, endpoint, field, kind, sum(compared) AS compared, sum(differed) AS differed
-      FROM ${db.t('diff_fields')} ${WHERE} ${GROUP}, field, kind`,
+    fields: `SELECT route, shadow, endpoint, field, kind, sum(compared) AS compared, sum(differed) AS differed,
+      sum(delta_ms) AS "deltaMs" FROM ${db.t('diff_fields')} ${WHERE} ${GROUP}, field, kind`,
     noise: `SELECT route, shadow, endpoint, field, sum(compared) AS compared, sum(differed) AS differed
       FROM ${db.t('diff_noise')} ${WHERE} ${GROUP}, field`,
     statuses: `SELECT route, shadow, endpoint, primary_status AS "primary", candidate_status AS candidate, sum(count) AS count

@@ -61,9 +61,9 @@ export function createPgDiffWriter(db: PgDatabase, maxPerSignature: number): (ba
     pairs: upsert(db.t('diff_pairs'), `${SCOPE_COLS}, count bigint`, s, ['count']),
     fields: upsert(
       db.t('diff_fields'),
-      `${SCOPE_COLS}, field text, kind text, compared bigint, differed bigint`,
+      `${SCOPE_COLS}, field text, kind text, compared bigint, differed bigint, delta_ms float8`,
       [...s, 'field', 'kind'],
-      ['compared', 'differed'],
+      ['compared', 'differed', 'delta_ms'],
     ),
     noise: upsert(
       db.t('diff_noise'),
@@ -137,7 +137,14 @@ export function createPgDiffWriter(db: PgDatabase, maxPerSignature: number): (ba
         if (rows.length > 0) await q(stmt, [JSON.stringify(rows)]);
       };
       await put(sql.pairs, sumBy(batch.pairs, SCOPE, ['count']));
-      await put(sql.fields, sumBy(batch.fields, [...SCOPE, 'field', 'kind'], ['compared', 'differed']));
+      await put(
+        sql.fields,
+        sumBy(
+          batch.fields.map(({ deltaMs, ...r }) => ({ ...r, delta_ms: deltaMs ?? 0 })),
+          [...SCOPE, 'field', 'kind'],
+          ['compared', 'differed', 'delta_ms'],
+        ),
+      );
       await put(sql.noise, sumBy(batch.noise, [...SCOPE, 'field'], ['compared', 'differed']));
       await put(
         sql.statuses,

@@ -105,6 +105,8 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
     `CREATE INDEX record_samples_route ON ${t('record_samples')} (route, id) INCLUDE (bytes)`,
     `CREATE INDEX record_samples_at ON ${t('record_samples')} (at)`,
   ],
+  // 8: per field, the sum of paired latency deltas in ms (SQLite's migration 6).
+  (t) => [`ALTER TABLE ${t('diff_fields')} ADD COLUMN delta_ms DOUBLE PRECISION NOT NULL DEFAULT 0`],
 ];
 
 /** Key of the transaction-level advisory lock that serializes migrators of one schema. */

@@ -81,14 +81,25 @@ const noiseOnly: DiffBatch = {
   skips: [],
 };
 
+/** The shadow spends 40 ms more in one downstream operation in every pair (a trace:slower field). */
+const slowerOp = 'trace:slower:db SELECT orders';
+const slowerOnly: DiffBatch = {
+  ...noiseOnly,
+  pairs: [{ ...cart, count: 20 }],
+  fields: [{ ...cart, field: slowerOp, kind: 'value', compared: 20, differed: 20, deltaMs: 20 * 40 }],
+  noise: [{ ...routeWide(cart), field: slowerOp, compared: 20, differed: 10 }],
+};
+
 const dir = mkdtempSync(join(tmpdir(), 'fieldlab-cli-diffs-'));
 const regressed = join(dir, 'regressed.db');
 const quiet = join(dir, 'quiet.db');
+const slower = join(dir, 'slower.db');
 
 beforeAll(async () => {
   for (const [file, batch] of [
     [regressed, regression],
     [quiet, noiseOnly],
+    [slower, slowerOnly],
   ] as const) {
     const store = openSqliteStore(file);
     await store.write(batch);
@@ -124,6 +135,15 @@ describe('fieldlab diffs (text)', () => {
     expect(out).toContain('primary 10  shadow 11');
     expect(out).toMatch(/checkout → v2\s+method\s+4\s+method not mirrored/);
     expect(out).not.toContain('\u001b[');
+  });
+
+  it('shows the mean paired latency delta beside a trace:slower field, and in the JSON', async () => {
+    const r = await run('--store', `sqlite:${slower}`);
+    expect(r.out).toMatch(/REAL\s.*trace:slower:db SELECT orders {2}\(\+40\.0 ms mean paired delta\)/);
+    const json = JSON.parse((await run('--store', `sqlite:${slower}`, '--json')).out) as {
+      endpoints: { fields: { field: string; meanDeltaMs?: number }[] }[];
+    };
+    expect(json.endpoints[0]!.fields.find((f) => f.field === slowerOp)?.meanDeltaMs).toBe(40);
   });
 
   it('colours only on a terminal, and never with NO_COLOR', async () => {

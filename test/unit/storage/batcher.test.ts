@@ -68,6 +68,21 @@ describe('createDiffBatcher', () => {
     expect(b.stats()).toMatchObject({ flushes: 1, written: 6, pending: 0 });
   });
 
+  it("sums a field's paired latency deltas in its row, and leaves fields without one alone", async () => {
+    const { b, batches } = setup();
+    b.field(cart, 'trace:slower:db SELECT orders', 'value', true, 41.5);
+    b.field(cart, 'trace:slower:db SELECT orders', 'value', true, 38.5);
+    b.field(cart, 'trace:slower:db SELECT orders', 'same', false, -1);
+    b.field(cart, 'body:$.total', 'value', true);
+    await b.flush();
+    const by = Object.fromEntries(batches[0]!.fields.map((f) => [`${f.field} ${f.kind}`, f.deltaMs]));
+    expect(by).toEqual({
+      'trace:slower:db SELECT orders value': 80,
+      'trace:slower:db SELECT orders same': -1,
+      'body:$.total value': undefined,
+    });
+  });
+
   it('observes latency into the shared histogram layouts, delta signed', async () => {
     const { b, batches } = setup();
     b.latency(cart, 10, 25);

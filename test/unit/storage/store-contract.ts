@@ -76,7 +76,26 @@ export function runStoreContract(name: string, open: (limits?: DiffStoreLimits) 
       const r = await s.rows({});
       expect(r.pairs).toEqual([{ route: 'checkout', shadow: 'v2', endpoint: 'GET /cart', count: 10 }]);
       expect(r.fields).toEqual([
-        { route: 'checkout', shadow: 'v2', endpoint: 'GET /cart', field: 'status', kind: 'status', compared: 10, differed: 3 },
+        { route: 'checkout', shadow: 'v2', endpoint: 'GET /cart', field: 'status', kind: 'status', compared: 10, differed: 3, deltaMs: 0 },
+      ]);
+    });
+
+    it('sums paired latency deltas of a field across writes and hours', async () => {
+      const s = await fresh();
+      const op = 'trace:slower:db SELECT orders';
+      await s.write(
+        batch({
+          fields: [
+            { ...field(op, 'value', 3, 3), deltaMs: 120.5 },
+            { ...field(op, 'same', 1, 0), deltaMs: -2 },
+          ],
+        }),
+      );
+      await s.write(batch({ fields: [{ ...field(op, 'value', 2, 2, { hour: T0 + H }), deltaMs: 80 }] }));
+      const r = await s.rows({});
+      expect(r.fields.map((f) => [f.kind, f.compared, f.deltaMs]).sort()).toEqual([
+        ['same', 1, -2],
+        ['value', 5, 200.5],
       ]);
     });
 

@@ -64,6 +64,8 @@ describe('diffTrees', () => {
       'trace:slower:inventory GET /items/:id': 'value',
     });
     expect(d.latency).toContainEqual({ op: 'checkout GET /checkout/:id', primaryMs: 10, candidateMs: 30 });
+    // The pair's delta rides on its slower field, for the report's mean paired delta.
+    expect(d.fields.find((f) => f.field === 'trace:slower:checkout GET /checkout/:id')?.deltaMs).toBe(20);
   });
 
   it('compares known operations absent from both trees as the same (the shared denominator)', () => {
