@@ -38,7 +38,7 @@ describe('diff storage across a restart', () => {
     const after = openSqliteStore(file);
     const rows = await after.rows({ route: 'checkout', shadow: 'v2' });
     expect(rows.pairs).toEqual([{ ...cart, count: 11 }]);
-    expect(rows.fields).toEqual([{ ...cart, field: 'body:$.total', kind: 'value', compared: 10, differed: 2 }]);
+    expect(rows.fields).toEqual([{ ...cart, field: 'body:$.total', kind: 'value', compared: 10, differed: 2, deltaMs: 0 }]);
     expect(rows.latency[0]!.primary.reduce((a, b) => a + b, 0)).toBe(10);
     await after.close();
   });
