@@ -9,7 +9,7 @@ import { hostname } from 'node:os';
 import { request } from 'undici';
 import { loadConfigFile } from '../config/load.js';
 import type { FlagTable } from './flags.js';
-import { flag, type CliIo } from './start.js';
+import { flag, type CliIo } from './io.js';
 
 /** The flags of every command that talks to a running Fieldlab. */
 export const ADMIN_FLAGS: FlagTable = {

@@ -4,8 +4,7 @@
  * code (or undefined for long-running ones).
  */
 import { ACTION, ACTIONS, manualCommand, runStatus, STATUS } from './control.js';
-import { DEMO, runDemo } from './demo.js';
-import { runDiffs } from './diffs.js';
+import { DEMO } from './demo-args.js';
 import { DIFFS } from './diffs-args.js';
 import { EXIT_CODES } from './exit-codes.js';
 import { flagLines, type CommandSpec, usageLine } from './flags.js';
@@ -13,14 +12,21 @@ import { FAULTS, runFaults } from './faults.js';
 import { FLEET, runFleet } from './fleet.js';
 import { FORCE_VALUE, runForceValue } from './force-value.js';
 import { RESULTS, runResults } from './results.js';
-import { runReplayCommand } from './replay.js';
 import { REPLAY } from './replay-args.js';
 import { runSchema, SCHEMA } from './schema.js';
-import { runStart, START, type CliIo } from './start.js';
+import type { CliIo } from './io.js';
+import { START } from './start-args.js';
 import { runValidate, VALIDATE } from './validate.js';
 
 /** Runs a command; `name` is the word it was called by (one spec serves the five manual actions). */
 type Run = (args: string[], io: CliIo, name: string) => number | undefined | Promise<number | undefined>;
+
+// The commands that load the proxy, a store or the compare engine are imported when they run: the
+// help, `status` and the other admin-API commands then start in a fraction of the time.
+const runStart: Run = async (args, io) => (await import('./start.js')).runStart(args, io);
+const runDemo: Run = async (args, io) => (await import('./demo.js')).runDemo(args, io);
+const runDiffs: Run = async (args, io) => (await import('./diffs.js')).runDiffs(args, io);
+const runReplayCommand: Run = async (args, io) => (await import('./replay.js')).runReplayCommand(args, io);
 
 /** Every command, in the order the help lists them. */
 export const COMMANDS: readonly { readonly spec: CommandSpec; readonly names: readonly string[]; readonly run: Run }[] = [

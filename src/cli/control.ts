@@ -10,7 +10,7 @@ import { FL_ADMIN_BAD_REQUEST, FL_NO_CHANGE, FL_ROUTE_NOT_FOUND } from '../error
 import { ADMIN_FLAGS, adminCall, adminTarget, type AdminTarget } from './admin-client.js';
 import { EXIT } from './exit-codes.js';
 import { type CommandSpec, readFlags } from './flags.js';
-import { flag, type CliIo } from './start.js';
+import { flag, type CliIo } from './io.js';
 
 interface WaitItem {
   what: string;

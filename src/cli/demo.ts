@@ -13,7 +13,10 @@ import type { ExperimentResult } from '../experiments/analysis.js';
 import { startDemoDependency, startDemoService, type DemoService } from '../demo/services.js';
 import type { ServiceCall } from '../demo/otel-service.js';
 import { loadConfigFile } from '../config/load.js';
-import { type CommandSpec, readFlags } from './flags.js';
+import { readFlags } from './flags.js';
+import { DEMO } from './demo-args.js';
+
+export { DEMO } from './demo-args.js';
 import { plural } from './plural.js';
 import { isTraceField } from '../traces/tree-diff.js';
 import { startWithSignals, type CliIo } from './start.js';
@@ -80,16 +83,6 @@ function prepareStore(env: Record<string, string | undefined>, resume: boolean):
   for (const suffix of ['', '-wal', '-shm']) rmSync(resolve(`${path}${suffix}`), { force: true });
   return `fresh store ${url} (the previous run's data was removed; --resume keeps it)`;
 }
-
-/** `fieldlab demo`: its flags. */
-export const DEMO: CommandSpec = {
-  name: 'demo',
-  summary: 'the proxy with bundled demo services and a self-check (what `npm start` does)',
-  flags: {
-    users: { value: 'N', help: 'simulated users in the self-check, 1 to 100000 (default 500)' },
-    resume: { help: "keep the previous run's store (default: start fresh)" },
-  },
-};
 
 /** `fieldlab demo [--users N] [--resume]` */
 export async function runDemo(args: string[], io: CliIo): Promise<number | undefined> {

@@ -15,7 +15,7 @@ import { openReportStore } from './diffs-store.js';
 import { EXIT } from './exit-codes.js';
 import { plural } from './plural.js';
 import { type FieldExamples, paint, renderDiffsText } from './diffs-text.js';
-import type { CliIo } from './start.js';
+import type { CliIo } from './io.js';
 
 /** CliIo plus whether stdout is a terminal (colour); when absent, process.stdout is asked. */
 export type DiffsIo = CliIo & { readonly isTTY?: boolean };

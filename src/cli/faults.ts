@@ -6,7 +6,7 @@ import { ADMIN_FLAGS, adminCall, adminTarget } from './admin-client.js';
 import { fail } from './control.js';
 import { EXIT } from './exit-codes.js';
 import { type CommandSpec, readFlags } from './flags.js';
-import type { CliIo } from './start.js';
+import type { CliIo } from './io.js';
 
 /** `fieldlab faults`: its flags. */
 export const FAULTS: CommandSpec = {

@@ -5,7 +5,7 @@
  */
 
 import { suggest } from '../config/suggest.js';
-import type { CliIo } from './start.js';
+import type { CliIo } from './io.js';
 
 /** One flag: `value` names its argument (FILE, N) when it takes one. */
 export interface FlagSpec {

@@ -8,7 +8,7 @@ import { ADMIN_FLAGS, adminCall, adminTarget } from './admin-client.js';
 import { fail } from './control.js';
 import { type CommandSpec, readFlags } from './flags.js';
 import { plural } from './plural.js';
-import type { CliIo } from './start.js';
+import type { CliIo } from './io.js';
 
 /** `fieldlab fleet`: its flags. */
 export const FLEET: CommandSpec = {

@@ -10,7 +10,7 @@ import { loadConfigFile } from '../config/load.js';
 import { parseDuration } from '../config/units.js';
 import { signForce } from '../routing/force.js';
 import { type CommandSpec, readFlags } from './flags.js';
-import type { CliIo } from './start.js';
+import type { CliIo } from './io.js';
 
 /** `fieldlab force-value ROUTE ARM`: its flags. */
 export const FORCE_VALUE: CommandSpec = {

@@ -2,7 +2,7 @@
 /** The `fieldlab` entry point: finds the command (commands.ts) and sets the exit code it returns. */
 import { buildInfo } from '../telemetry/build-info.js';
 import { COMMANDS, helpText } from './commands.js';
-import type { CliIo } from './start.js';
+import type { CliIo } from './io.js';
 
 async function main(argv: string[]): Promise<void> {
   const [name, ...args] = argv;

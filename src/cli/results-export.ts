@@ -12,7 +12,7 @@ import { request } from 'undici';
 import type { AdminTarget } from './admin-client.js';
 import { fail } from './control.js';
 import { EXIT } from './exit-codes.js';
-import type { CliIo } from './start.js';
+import type { CliIo } from './io.js';
 
 /** What to download. */
 export interface ExportArgs {

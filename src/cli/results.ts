@@ -9,7 +9,7 @@ import { ADMIN_FLAGS, adminCall, adminTarget } from './admin-client.js';
 import { fail } from './control.js';
 import { runResultsExport } from './results-export.js';
 import { type CommandSpec, readFlags, usageLine } from './flags.js';
-import type { CliIo } from './start.js';
+import type { CliIo } from './io.js';
 
 /** `fieldlab results ROUTE`: its flags. */
 export const RESULTS: CommandSpec = {

@@ -12,24 +12,13 @@ import { loadConfigFile } from '../config/load.js';
 import { StartupConfigError } from '../config/manager.js';
 import { MAX_WORKERS } from '../config/schema-workers.js';
 import { FL_STARTUP_FAILED, isRegisteredCode } from '../errors.js';
-import { type CommandSpec, readFlags, usageLine } from './flags.js';
+import { readFlags, usageLine } from './flags.js';
+import { flag, type CliIo } from './io.js';
+import { START } from './start-args.js';
 
-/** Console-like sinks, so commands are testable in-process. */
-export interface CliIo {
-  out(line: string): void;
-  err(line: string): void;
-  /** Raw bytes to stdout, with backpressure (streamed output, e.g. `results --export`); else `out` per chunk. */
-  write?(chunk: Uint8Array): Promise<void>;
-  env: Record<string, string | undefined>;
-}
-
-/** Reads `--name value` or `--name=value` from args. */
-export function flag(args: readonly string[], name: string): string | undefined {
-  const i = args.findIndex((a) => a === `--${name}` || a.startsWith(`--${name}=`));
-  if (i === -1) return undefined;
-  const a = args[i]!;
-  return a.includes('=') ? a.slice(a.indexOf('=') + 1) : args[i + 1];
-}
+// Re-exported: start.ts was their home, and embedders import them from here.
+export { flag, type CliIo } from './io.js';
+export { START } from './start-args.js';
 
 /**
  * Starts the app for `file` and installs signal handlers. Returns undefined (after printing why)
@@ -89,17 +78,6 @@ export function workerCount(
   if (!(n >= 1 && n <= MAX_WORKERS)) return { ok: false, error: `--workers takes a number from 1 to ${MAX_WORKERS} or auto, not "${raw}"` };
   return { ok: true, count: n };
 }
-
-/** `fieldlab start`: its flags (add a row to add a flag; the parser, usage and --help follow). */
-export const START: CommandSpec = {
-  name: 'start',
-  summary: 'run the proxy until SIGTERM/SIGINT',
-  flags: {
-    config: { value: 'FILE', help: 'the config to run (default config/fieldlab.yaml)' },
-    'no-watch': { help: 'reload only on SIGHUP or POST /reload, not when the file changes' },
-    workers: { value: 'N|auto', help: "N processes share the port (auto: one per core); default: the config's workers:" },
-  },
-};
 
 /** `fieldlab start [--config FILE] [--no-watch] [--workers N|auto]` */
 export async function runStart(args: string[], io: CliIo): Promise<number | undefined> {
