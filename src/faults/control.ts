@@ -11,7 +11,7 @@ import { countInjected, countSkipped } from './fault-stats.js';
 let enabled = true;
 let changedAt = new Date();
 const active = new Map<string, number>();
-/** Delays being held: their release callbacks (the timer's own, or the kill switch's). */
+/** Delays and response faults being held: their release callbacks (the timer's own, or the kill switch's). */
 const held = new Set<() => void>();
 
 /**
@@ -53,6 +53,16 @@ export function holdDelay(ms: number, go: () => void): void {
   };
   const timer = setTimeout(release, ms);
   held.add(release);
+}
+
+/**
+ * Registers `release` to run when faults are turned off (a response fault in progress); returns
+ * the call that unregisters it.
+ * @example const unregister = onFaultsOff(() => sendEverythingNow())
+ */
+export function onFaultsOff(release: () => void): () => void {
+  held.add(release);
+  return () => void held.delete(release);
 }
 
 /**
