@@ -14,6 +14,7 @@ import { createPgDatabase, type PgDatabase } from '../storage/postgres/pool.js';
 import { parsePostgresUrl } from '../storage/postgres/url.js';
 import type { ExchangeObserver } from '../telemetry/hooks.js';
 import type { Logger } from '../telemetry/logger.js';
+import { startFleetFaultSwitch, type FleetFaultSwitch } from '../faults/fleet-switch.js';
 import { startFleet, type Fleet } from './fleet.js';
 import { replicaIdentity } from './identity.js';
 import { createRuntimeAdapter } from './runtime-adapter.js';
@@ -24,6 +25,8 @@ export interface FleetMember {
   readonly observer: ExchangeObserver;
   /** The runtime as the admin API should see it: a manual action is applied here and published to the fleet. */
   readonly runtime: GuardrailsRuntime;
+  /** The fault kill switch across the fleet (faults/fleet-switch.ts). */
+  readonly faults: FleetFaultSwitch;
   stop(): Promise<void>;
 }
 
@@ -71,6 +74,8 @@ export async function joinFleet(deps: {
     log: deps.log.child({ replica: me.replica }),
     timings: { leaseMs: t.lease, pollMs: t.poll, graceSec: Math.max(1, Math.round(t.grace / 1000)), listen: t.listen },
   });
+  // Polled twice a second besides LISTEN, so a lost NOTIFY still switches within a second.
+  const faults = startFleetFaultSwitch({ db, log: deps.log, listen: t.listen, pollMs: 500 });
   deps.log.info({ replica: me.replica, instance: me.instance, store: target.display }, 'joined the fleet');
   const runtime: GuardrailsRuntime = {
     ...deps.runtime,
@@ -87,7 +92,9 @@ export async function joinFleet(deps: {
     fleet,
     observer: adapter.observer,
     runtime,
+    faults,
     async stop() {
+      await faults.stop();
       await fleet.stop();
       await db.close();
     },
