@@ -250,7 +250,9 @@ export async function startApp(opts: AppOptions): Promise<App> {
     ...(fleetMode || role ? { evaluateEveryMs: 0 } : {}),
   });
   guardrails.attach(config.current());
-  const member = fleetMode ? await joinFleet({ url: cfg.store.url, config, runtime: guardrails, notifier, log, env }) : undefined;
+  const member = fleetMode
+    ? await joinFleet({ url: cfg.store.url, config, runtime: guardrails, notifier, log, env, serves: role?.proxy !== false })
+    : undefined;
   // Experiments: exposures and goal events batched to the store from a timer, never per request.
   const experiments = createExperimentRecorder({
     store: stores.experiments,

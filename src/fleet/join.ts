@@ -14,6 +14,7 @@ import { createPgDatabase, type PgDatabase } from '../storage/postgres/pool.js';
 import { parsePostgresUrl } from '../storage/postgres/url.js';
 import type { ExchangeObserver } from '../telemetry/hooks.js';
 import type { Logger } from '../telemetry/logger.js';
+import { startFleetFaultShare } from '../faults/fleet-share.js';
 import { startFleetFaultSwitch, type FleetFaultSwitch } from '../faults/fleet-switch.js';
 import { startFleet, type Fleet } from './fleet.js';
 import { replicaIdentity } from './identity.js';
@@ -48,6 +49,8 @@ export async function joinFleet(deps: {
   notifier: WebhookNotifier;
   log: Logger;
   env: Record<string, string | undefined>;
+  /** false: serves no traffic (a group's primary): no share of fault.maxActive. Default true. */
+  serves?: boolean;
 }): Promise<FleetMember> {
   const target = parsePostgresUrl(deps.url);
   if ('error' in target) throw new Error(`store ${deps.url}: ${target.error}`);
@@ -73,7 +76,10 @@ export async function joinFleet(deps: {
     notifier: deps.notifier,
     log: deps.log.child({ replica: me.replica }),
     timings: { leaseMs: t.lease, pollMs: t.poll, graceSec: Math.max(1, Math.round(t.grace / 1000)), listen: t.listen },
+    serves: deps.serves ?? true,
   });
+  // fault.maxActive is the fleet's: each serving replica holds its part of it (faults/fleet-share.ts).
+  const share = deps.serves === false ? undefined : startFleetFaultShare({ db, instance: me.instance, log: deps.log });
   // Polled twice a second besides LISTEN, so a lost NOTIFY still switches within a second.
   const faults = startFleetFaultSwitch({ db, log: deps.log, listen: t.listen, pollMs: 500 });
   deps.log.info({ replica: me.replica, instance: me.instance, store: target.display }, 'joined the fleet');
@@ -94,6 +100,7 @@ export async function joinFleet(deps: {
     runtime,
     faults,
     async stop() {
+      share?.stop();
       await faults.stop();
       await fleet.stop();
       await db.close();

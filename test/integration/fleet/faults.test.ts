@@ -53,6 +53,8 @@ describe('fleet: faults', () => {
     up = await startUpstream('up', (_q, res) => res.end('ok'));
     big = await startUpstream('big', (_q, res) => res.end(Buffer.alloc(256 * 1024, 0x61)));
     for (const id of ['edge-0', 'edge-1']) replicas.push(await startReplica(id, tmp.dir, yaml(pgs.url, up.url, big.url)));
+    // A replica takes its part of maxActive once it has seen itself in the fleet's view (two reads).
+    for (const r of replicas) await eventually(async () => (await faults(r)).share?.of === 2, 10_000, `${r.id} to see the fleet`);
   });
   afterAll(async () => {
     await Promise.all(replicas.map((r) => r.stop()));
@@ -94,4 +96,27 @@ describe('fleet: faults', () => {
     for (const r of replicas) await eventually(async () => (await faults(r)).enabled, 5_000, `${r.id} to switch on`);
     expect(performance.now() - t0).toBeLessThan(1500);
   }, 30_000);
+
+  it("maxActive is the fleet's: two replicas hold parts 2 and 1 of 3, whatever each is sent", async () => {
+    const held = replicas.flatMap((r) =>
+      Array.from({ length: 3 }, (_, i) => request(`${r.url}/held/x`, { headers: { 'x-user-id': `${r.id}-${i}` } })),
+    );
+    // Two of each replica's three go straight through: whichever ranks first holds 2, the other 1.
+    await eventually(
+      async () => {
+        const active = await Promise.all(replicas.map(async (r) => (await faults(r)).active.held ?? 0));
+        return active.sort().join(',') === '1,2' && active;
+      },
+      10_000,
+      'the fleet to hold 3',
+    );
+    await new Promise((r) => setTimeout(r, 300));
+    const active = await Promise.all(replicas.map(async (r) => (await faults(r)).active.held ?? 0));
+    expect(active.reduce((a, b) => a + b, 0)).toBe(3);
+    await post(replicas[0]!, '/faults/off');
+    for (const res of await Promise.all(held)) {
+      expect(res.statusCode).toBe(200);
+      await res.body.text();
+    }
+  }, 60_000);
 });
