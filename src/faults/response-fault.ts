@@ -71,13 +71,19 @@ class ResponseFaultHandler extends PassThroughHandler {
   }
 
   override onResponseStart(controller: Dispatcher.DispatchController, status: number, headers: ResponseHeaders, msg?: string): void {
-    // A 1xx is passed on as it comes: only the final answer is held.
-    if (this.#released || status < 200) return super.onResponseStart(controller, status, headers, msg);
+    if (this.#released || (status < 200 && this.#d.kind === 'throttle')) return super.onResponseStart(controller, status, headers, msg);
+    // The first byte is the first answer, a 1xx included; the hold starts when it arrives. A 1xx is
+    // queued without pausing (undici must not be paused while it waits for the final head), and
+    // the forward handler starts its 1xx headers deadline only once it sees it, after the hold.
+    if (this.#d.kind === 'first-byte' && !this.#held) {
+      this.#held = [];
+      this.#timer = setTimeout(() => this.#release(), this.#d.ms);
+    }
+    if (status < 200) return void this.#held!.push(() => this.inner.onResponseStart?.(controller, status, headers, msg));
     const gate = (this.#gate = new GatedController(controller));
     if (this.#d.kind === 'throttle') return this.inner.onResponseStart?.(gate, status, headers, msg);
-    this.#held = [() => this.inner.onResponseStart?.(gate, status, headers, msg)];
+    this.#held!.push(() => this.inner.onResponseStart?.(gate, status, headers, msg));
     gate.hold(true);
-    this.#timer = setTimeout(() => this.#release(), this.#d.ms);
   }
 
   override onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {

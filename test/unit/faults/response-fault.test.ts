@@ -82,6 +82,23 @@ describe('response faults', () => {
     expect(faultState().active).toEqual({});
   });
 
+  it('first byte: a 1xx is the first byte too; it is queued without pausing, the final head paused', () => {
+    const c = fakeController();
+    const r = recorder();
+    const h = admit('fb1', { kind: 'first-byte', ms: 100 }).wrap(r.h);
+    h.onResponseStart!(c as never, 100, {});
+    // undici waits for the final head here: it must not be paused.
+    expect(c.paused).toBe(false);
+    vi.advanceTimersByTime(50);
+    h.onResponseStart!(c as never, 200, {});
+    expect(c.paused).toBe(true);
+    expect(r.calls).toEqual([]);
+    vi.advanceTimersByTime(50);
+    expect(r.calls).toEqual(['start 100', 'start 200']);
+    expect(c.paused).toBe(false);
+    h.onResponseEnd!(c as never, {});
+  });
+
   it('throttle: at most the budget per tick, upstream paused until nothing waits', () => {
     const c = fakeController();
     const r = recorder();
