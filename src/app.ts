@@ -402,6 +402,7 @@ export async function startApp(opts: AppOptions): Promise<App> {
             },
           );
         },
+        member !== undefined,
       ),
       ...experimentRoutes(results, traces?.profiles),
       ...exportRoutes({ store: stores.experiments, current: config.current, log }),

@@ -12,6 +12,7 @@ interface FaultsBody {
   enabled: boolean;
   active: Record<string, number>;
   share?: Record<string, number>;
+  fleet?: boolean;
 }
 
 const yaml =
@@ -84,7 +85,7 @@ describe('fleet: faults', () => {
     expect(s.bytes).toBe(256 * 1024);
     // 30 s of delay and ~4 min of throttled body, released on the other replica by the NOTIFY.
     expect(Math.max(h.at, s.at) - offAt).toBeLessThan(1000);
-    expect(await faults(b)).toMatchObject({ enabled: false, active: {} });
+    expect(await faults(b)).toMatchObject({ enabled: false, active: {}, fleet: true });
   }, 60_000);
 
   it('a switch that only reached the row (a lost NOTIFY) arrives by the poll within a second', async () => {
