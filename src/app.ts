@@ -250,7 +250,9 @@ export async function startApp(opts: AppOptions): Promise<App> {
     ...(fleetMode || role ? { evaluateEveryMs: 0 } : {}),
   });
   guardrails.attach(config.current());
-  const member = fleetMode ? await joinFleet({ url: cfg.store.url, config, runtime: guardrails, notifier, log, env }) : undefined;
+  const member = fleetMode
+    ? await joinFleet({ url: cfg.store.url, config, runtime: guardrails, notifier, log, env, serves: role?.proxy !== false })
+    : undefined;
   // Experiments: exposures and goal events batched to the store from a timer, never per request.
   const experiments = createExperimentRecorder({
     store: stores.experiments,
@@ -386,11 +388,21 @@ export async function startApp(opts: AppOptions): Promise<App> {
           log.warn({ faults: on ? 'on' : 'off', ...(workers ? { workers } : {}) }, `fault injection switched ${on ? 'on' : 'off'}`);
           return workers;
         },
-        (on) =>
-          stores.guardrails.saveState(FAULT_SWITCH_KEY, { enabled: on }, Date.now()).catch((err: unknown) => {
-            log.error({ err }, 'fault switch not stored: a restart would start with the previous one');
-            throw err;
-          }),
+        (on) => {
+          const at = Date.now();
+          return stores.guardrails.saveState(FAULT_SWITCH_KEY, { enabled: on }, at).then(
+            // On a PostgreSQL fleet every replica hears it (faults/fleet-switch.ts); the others also poll the row.
+            () =>
+              void member?.faults
+                .announce(on, at)
+                .catch((err: unknown) => log.warn({ err }, 'fault switch not notified (replicas poll it)')),
+            (err: unknown) => {
+              log.error({ err }, 'fault switch not stored: a restart would start with the previous one');
+              throw err;
+            },
+          );
+        },
+        member !== undefined,
       ),
       ...experimentRoutes(results, traces?.profiles),
       ...exportRoutes({ store: stores.experiments, current: config.current, log }),

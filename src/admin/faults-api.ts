@@ -17,15 +17,18 @@ export type WorkersTold = { told: number; of: number };
 /**
  * `onSwitch` returns, with `workers: N`, how many workers were told; it is in the answer and in
  * GET /faults (`workers`), so a partial switch is visible instead of a plain OK. `save` stores the
- * switch (switch-store.ts); the answer waits for it and says `stored: true|false`.
+ * switch (switch-store.ts); the answer waits for it and says `stored: true|false`. `fleet`: the
+ * store is a PostgreSQL fleet's, so a stored switch reaches every replica (the answer says `fleet: true`).
  * @example createAdminServer({ ..., routes: { ...faultRoutes((on) => log.warn({ on }, 'faults switched')) } })
  */
 export function faultRoutes(
   onSwitch: (on: boolean) => WorkersTold | undefined = () => undefined,
   save?: (on: boolean) => Promise<void>,
+  fleet = false,
 ): Record<string, Handler> {
   let workers: WorkersTold | undefined;
-  const body = () => ({ ...faultState(), ...(workers ? { workers } : {}), routes: faultCounts() });
+  // `fleet: true`: a PostgreSQL fleet, where a stored switch is announced to every replica (faults/fleet-switch.ts).
+  const body = () => ({ ...faultState(), ...(workers ? { workers } : {}), ...(fleet ? { fleet } : {}), routes: faultCounts() });
   const set =
     (on: boolean): Handler =>
     (_req, res) => {

@@ -23,6 +23,8 @@ interface FaultsBody {
   active: Record<string, number>;
   /** With `workers: N`: how many workers the last switch reached. */
   workers?: { told: number; of: number };
+  /** A PostgreSQL fleet: a stored switch is announced to every replica. */
+  fleet?: boolean;
   routes: Record<string, { injected: Record<string, number>; skipped: Record<string, number> }>;
 }
 
@@ -47,7 +49,8 @@ export async function runFaults(args: string[], io: CliIo): Promise<number> {
     io.out(JSON.stringify(b, null, 2));
     return EXIT.OK;
   }
-  const reach = b.workers ? `${b.workers.told} of ${b.workers.of} workers told` : 'this process';
+  const here = b.workers ? `${b.workers.told} of ${b.workers.of} workers told` : 'this process';
+  const reach = b.fleet ? `${here}; every replica of the fleet once stored` : here;
   io.out(`faults ${b.enabled ? 'on' : 'off'} since ${b.changedAt} (${reach})`);
   for (const [route, c] of Object.entries(b.routes)) {
     const injected = Object.entries(c.injected)

@@ -7,6 +7,7 @@
  */
 import { existsSync } from 'node:fs';
 import { loadConfigFile } from '../config/load.js';
+import type { RawFault } from '../config/schema-fault.js';
 import { parseDuration } from '../config/units.js';
 import { signForce } from '../routing/force.js';
 import { type CommandSpec, readFlags } from './flags.js';
@@ -57,10 +58,10 @@ export function runForceValue(args: string[], io: CliIo, now = Date.now()): numb
       io.err(`fieldlab force-value: no route "${route}" in ${file}`);
       return 2;
     }
-    // `fault:abort` / `fault:delay` ask for a fault (fault.header), signed the same way.
+    // `fault:abort|delay|first-byte|throttle` ask for a fault (fault.header), signed the same way.
     const kind = arm.startsWith('fault:') ? arm.slice(6) : undefined;
-    if (kind !== undefined && (!r.fault?.header || (kind !== 'abort' && kind !== 'delay') || !r.fault[kind])) {
-      io.err(`fieldlab force-value: route "${route}" takes no "${arm}" (it needs fault.header and fault.${kind || 'abort'})`);
+    if (kind !== undefined && (!r.fault?.header || !faultBlock(r.fault, kind))) {
+      io.err(`fieldlab force-value: route "${route}" takes no "${arm}" (it needs fault.header and ${faultKey(kind)})`);
       return 2;
     }
     if (kind === undefined && !Object.hasOwn(r.arms, arm)) {
@@ -84,4 +85,17 @@ export function runForceValue(args: string[], io: CliIo, now = Date.now()): numb
   }
   io.out(signForce(secret, route, arm, Math.floor((now + ttl.value) / 1000)));
   return 0;
+}
+
+/** The config key a signed fault kind needs (`fault:first-byte` → fault.response.firstByte). */
+function faultKey(kind: string): string {
+  if (kind === 'first-byte') return 'fault.response.firstByte';
+  if (kind === 'throttle') return 'fault.response.throttle';
+  return `fault.${kind || 'abort'}`;
+}
+
+function faultBlock(f: RawFault, kind: string): boolean {
+  if (kind === 'abort' || kind === 'delay') return f[kind] !== undefined;
+  if (kind === 'first-byte') return f.response?.firstByte !== undefined;
+  return kind === 'throttle' && f.response?.throttle !== undefined;
 }

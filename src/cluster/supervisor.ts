@@ -103,6 +103,7 @@ export function createSupervisor(opts: {
   const fork = (slot: Slot) => {
     const worker = cluster.fork({
       FIELDLAB_WORKER_INDEX: String(slot.index),
+      FIELDLAB_WORKER_COUNT: String(opts.count),
       FIELDLAB_WORKER_CONFIG: opts.configFile,
       FIELDLAB_WORKER_SHARING: opts.sharing,
       ...(sharedPort !== undefined ? { FIELDLAB_WORKER_PORT: String(sharedPort) } : {}),

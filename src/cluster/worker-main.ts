@@ -10,7 +10,7 @@ import cluster from 'node:cluster';
 import { resolve } from 'node:path';
 import { startApp, type App } from '../app.js';
 import { FL_STARTUP_FAILED, isRegisteredCode } from '../errors.js';
-import { setFaultsEnabled } from '../faults/control.js';
+import { setFaultShare, setFaultsEnabled } from '../faults/control.js';
 import { parsePrimaryMessage, type WorkerMessage } from './protocol.js';
 import { createWorkerRole, type WorkerRole } from './worker.js';
 
@@ -19,6 +19,8 @@ const CONFIG_WAIT_MS = 10_000;
 
 const env = process.env;
 const index = Number(env.FIELDLAB_WORKER_INDEX ?? '0');
+// fault.maxActive is the group's: worker i (1-based) holds part i - 1 (on PostgreSQL the fleet's view replaces it).
+setFaultShare(Math.max(0, index - 1), Math.max(1, Number(env.FIELDLAB_WORKER_COUNT ?? '1') || 1));
 const send = (m: WorkerMessage, done: (err: Error | null) => void) => (process.send ? process.send(m, undefined, {}, done) : false);
 // node:cluster exits a worker the moment its primary disconnects, unless the disconnect was asked
 // for; marking it so lets the `disconnect` handler below drain in-flight requests first.

@@ -1,12 +1,13 @@
 /**
  * The `fault:` key of a route (fault injection, issue 14): abort a share of requests with a status
  * (or a connection reset), delay a share (fixed or uniform), on a sticky slice of units or per
- * request, on some arms or all. The arms it names are checked against the route's (`checkFaultArms`).
+ * request, on some arms or all; on the response, delay the first byte or throttle the body
+ * (`response:`). The arms it names are checked against the route's (`checkFaultArms`).
  */
 import { z } from 'zod';
 import { ForceSecret, ForceSource } from './schema-force.js';
 import { parseCidr } from '../net/cidr.js';
-import { Duration, Name, Percent } from './schema-primitives.js';
+import { Duration, Name, Percent, Size } from './schema-primitives.js';
 
 const Abort = z
   .strictObject({
@@ -64,6 +65,29 @@ const Header = z
   })
   .describe("QA: a request may ask for this route's abort or delay with a signed value (never an open header)");
 
+// Response faults: the upstream answers, and the client gets that answer late or slowly.
+const FirstByte = Delay.describe(
+  "Hold the upstream's response head (and so its first byte) this long before it goes to the client (fixed, or uniform between min and max)",
+);
+
+/** Bytes per second: a size with an optional "/s" (64KiB/s, 1MiB/s, 65536). */
+const Rate = z
+  .preprocess((v) => (typeof v === 'string' ? v.replace(/\/s\s*$/, '') : v), Size)
+  .refine((n) => n >= 1, { message: 'a throttle rate is at least 1 byte/s' })
+  .describe('Bytes per second: 64KiB/s, 1MiB/s (bare numbers are bytes/s)');
+
+const Throttle = z
+  .strictObject({
+    percent: Percent.describe('Share of units (or requests, with by: request) whose response body is throttled'),
+    rate: Rate.describe('Response body bandwidth of a throttled request, bytes/s (e.g. 64KiB/s)'),
+  })
+  .describe("Send the upstream's response body to the client at most this fast (the upstream is paused in step, never buffered)");
+
+const Response = z
+  .strictObject({ firstByte: FirstByte.optional(), throttle: Throttle.optional() })
+  .refine((r) => r.firstByte !== undefined || r.throttle !== undefined, 'fault.response needs firstByte:, throttle: or both')
+  .describe('Faults on the response: delay its first byte, throttle its body');
+
 /** `fault:` on a route. */
 export const RouteFault = z
   .strictObject({
@@ -74,15 +98,21 @@ export const RouteFault = z
     arms: z.array(Name).min(1).optional().describe('Arms whose requests may be faulted (default: every arm)'),
     abort: Abort.optional(),
     delay: Delay.optional(),
+    response: Response.optional(),
     header: Header.optional(),
     maxActive: z
       .number()
       .int()
       .positive()
       .prefault(100)
-      .describe('Most requests of this route in a fault at once, per process; beyond, no fault (counted)'),
+      .describe(
+        'Most requests of this route in a fault at once: per process, or on a PostgreSQL fleet for the whole fleet (each replica a share); beyond, no fault (counted)',
+      ),
   })
-  .refine((f) => f.abort !== undefined || f.delay !== undefined, 'a fault needs abort:, delay: or both')
+  .refine(
+    (f) => f.abort !== undefined || f.delay !== undefined || f.response !== undefined,
+    'a fault needs abort:, delay:, response: or several',
+  )
   .describe('Fault injection: abort or delay a sticky slice of units (or a share of requests); kill switch: fieldlab faults off');
 
 /** The validated `fault:`. */

@@ -1,7 +1,8 @@
 /**
  * The process-wide fault controls: the kill switch (`fieldlab faults off`, POST /faults/off) and the
- * per-route cap on concurrently faulted requests (`fault.maxActive`). Both are per process: with
- * `workers: N` or several replicas, each process keeps its own count and its own switch (README).
+ * per-route cap on concurrently faulted requests (`fault.maxActive`). Each process keeps its own
+ * count against its share of the cap (`setFaultShare`: a fleet replica's or a worker's part, so the
+ * parts add up to maxActive) and its own switch, which the primary and the fleet keep in step (README).
  * Turning faults off also releases every delay being held at once, so no faulted request is still
  * waiting a moment after the call.
  */
@@ -11,7 +12,9 @@ import { countInjected, countSkipped } from './fault-stats.js';
 let enabled = true;
 let changedAt = new Date();
 const active = new Map<string, number>();
-/** Delays being held: their release callbacks (the timer's own, or the kill switch's). */
+/** This process's part of every maxActive: its rank among `of` processes sharing the cap (of 1: all of it). */
+let share = { rank: 0, of: 1 };
+/** Delays and response faults being held: their release callbacks (the timer's own, or the kill switch's). */
 const held = new Set<() => void>();
 
 /**
@@ -22,10 +25,30 @@ const held = new Set<() => void>();
 export function admitFault(route: string, d: FaultDecision, maxActive: number): FaultDecision | undefined {
   if (!enabled) return void countSkipped(route, 'off');
   const n = active.get(route) ?? 0;
-  if (n >= maxActive) return void countSkipped(route, 'max-active');
+  if (n >= shareOf(maxActive)) return void countSkipped(route, 'max-active');
   active.set(route, n + 1);
   countInjected(route, d.kind);
   return d;
+}
+
+/**
+ * Sets this process's share of every route's maxActive: `of` processes split the cap, this one is
+ * `rank` of them (0-based); `of` 0 means no share yet (no fault is admitted). Set by the fleet's
+ * replica view (fleet-share.ts) or a `workers: N` worker's index.
+ * @example setFaultShare(1, 3) // maxActive 10: ranks 0..2 get 4, 3, 3
+ */
+export function setFaultShare(rank: number, of: number): void {
+  share = { rank, of };
+}
+
+/**
+ * This process's part of `maxActive`: floor(maxActive / of), plus one for the first
+ * `maxActive mod of` ranks, so the parts add up to exactly maxActive (a part may be 0).
+ * @example shareOf(10) // 10 alone; 4 as rank 0 of 3
+ */
+export function shareOf(maxActive: number): number {
+  if (share.of <= 0) return 0;
+  return Math.floor(maxActive / share.of) + (share.rank < maxActive % share.of ? 1 : 0);
 }
 
 /**
@@ -56,6 +79,16 @@ export function holdDelay(ms: number, go: () => void): void {
 }
 
 /**
+ * Registers `release` to run when faults are turned off (a response fault in progress); returns
+ * the call that unregisters it.
+ * @example const unregister = onFaultsOff(() => sendEverythingNow())
+ */
+export function onFaultsOff(release: () => void): () => void {
+  held.add(release);
+  return () => void held.delete(release);
+}
+
+/**
  * Turns every fault on or off in this process; off also releases every held delay now.
  * @example setFaultsEnabled(false)
  */
@@ -73,10 +106,12 @@ export function faultState(): {
   enabled: boolean;
   changedAt: string;
   active: Record<string, number>;
+  share: { rank: number; of: number };
 } {
   return {
     enabled,
     changedAt: changedAt.toISOString(),
     active: Object.fromEntries(active),
+    share: { ...share },
   };
 }

@@ -27,6 +27,17 @@ export interface CompiledFault {
   /** Delay bounds in ms (equal for a fixed delay). */
   readonly delayMinMs: number;
   readonly delayMaxMs: number;
+  /** The route has `response.firstByte` / `response.throttle`. */
+  readonly hasFirstByte: boolean;
+  readonly hasThrottle: boolean;
+  /** Hold the response head when the first-byte bucket is below this; 0: never. */
+  readonly firstByteBelow: number;
+  readonly firstByteMinMs: number;
+  readonly firstByteMaxMs: number;
+  /** Throttle the response body when the throttle bucket is below this; 0: never. */
+  readonly throttleBelow: number;
+  /** The throttled body's bandwidth, bytes/s. */
+  readonly throttleRate: number;
   /** Signed QA requests for a fault (`fault.header`): the force policy, verifying `fault:KIND` values. */
   readonly header: ForcePolicy | undefined;
   /** Faults in progress at once on this route, per process (faults/control.ts). */
@@ -49,6 +60,7 @@ export function compileFault(raw: RawFault, proxies?: TrustedProxies): CompiledF
     delayBelow: below(raw.delay?.percent),
     delayMinMs: raw.delay?.fixed ?? raw.delay?.min ?? 0,
     delayMaxMs: raw.delay?.fixed ?? raw.delay?.max ?? 0,
+    ...compileResponse(raw.response),
     // The signing and checks of force: (routing/force.ts) as they are; a `fault:KIND` "arm" can never
     // be a real arm (names have no colon), so a force value is never a fault request, nor the reverse.
     header: raw.header
@@ -63,6 +75,18 @@ export function compileFault(raw: RawFault, proxies?: TrustedProxies): CompiledF
         )
       : undefined,
     maxActive: raw.maxActive,
+  };
+}
+
+function compileResponse(r: RawFault['response']) {
+  return {
+    hasFirstByte: r?.firstByte !== undefined,
+    hasThrottle: r?.throttle !== undefined,
+    firstByteBelow: below(r?.firstByte?.percent),
+    firstByteMinMs: r?.firstByte?.fixed ?? r?.firstByte?.min ?? 0,
+    firstByteMaxMs: r?.firstByte?.fixed ?? r?.firstByte?.max ?? 0,
+    throttleBelow: below(r?.throttle?.percent),
+    throttleRate: r?.throttle?.rate ?? 0,
   };
 }
 

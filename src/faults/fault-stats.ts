@@ -25,7 +25,7 @@ function countsOf(route: string): FaultCounts {
     byRoute.set(
       route,
       (c = {
-        injected: { abort: 0, reset: 0, delay: 0 },
+        injected: { abort: 0, reset: 0, delay: 0, 'first-byte': 0, throttle: 0 },
         skipped: { off: 0, 'max-active': 0 },
         header: Object.fromEntries(HEADER_RESULTS.map((r) => [r, 0])) as Record<HeaderResult, number>,
       }),
@@ -80,7 +80,7 @@ function collectFaults(): MetricFamily[] {
   return [
     family(
       'fieldlab_fault_injected_total',
-      'Faults injected by fault: (abort with a status, connection reset, delay), by route and kind',
+      'Faults injected by fault: (abort with a status, connection reset, delay, response first-byte delay, response throttle), by route and kind',
       'kind',
       (c) => c.injected,
     ),

@@ -1,13 +1,14 @@
 /**
  * QA control of faults (`fault.header`): a request may ask for its route's abort or delay with a
  * value signed like a force override (routing/force.ts, the same HMAC code and checks), naming
- * `fault:abort` or `fault:delay` in place of an arm: `fault:KIND.EXPIRY.SIG`, minted with
+ * `fault:abort`, `fault:delay`, `fault:first-byte` or `fault:throttle` in place of an arm:
+ * `fault:KIND.EXPIRY.SIG`, minted with
  * `fieldlab force-value ROUTE fault:KIND`. There is no unsigned form. A refused value (unsigned,
  * bad signature, expired, too long, not allowed, a kind the route has no block for) is counted and
  * the request is drawn as if it had sent none, never an error.
  */
 import type { StickyInput } from '../routing/sticky.js';
-import { abortOf, delayOf, type FaultDecision } from './decide.js';
+import { abortOf, delayOf, type FaultDecision, firstByteOf, throttleOf } from './decide.js';
 import type { CompiledFault } from './fault-spec.js';
 
 /** Every result of a fault request, for counters. */
@@ -34,5 +35,7 @@ export function readFaultHeader(
   // Only a kind the route configures: its block gives the status or the delay range.
   if (read.arm === 'fault:abort' && f.hasAbort) return { result: 'followed', decision: abortOf(f) };
   if (read.arm === 'fault:delay' && f.hasDelay) return { result: 'followed', decision: delayOf(f, random) };
+  if (read.arm === 'fault:first-byte' && f.hasFirstByte) return { result: 'followed', decision: firstByteOf(f, random) };
+  if (read.arm === 'fault:throttle' && f.hasThrottle) return { result: 'followed', decision: throttleOf(f) };
   return { result: 'unknown-kind' };
 }

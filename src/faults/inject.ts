@@ -1,8 +1,9 @@
 /**
  * Injects a fault on the request path: draws it (decide.ts) or reads a signed QA request for one
  * (header.ts), admits it (kill switch,
- * maxActive), then answers with the configured status, resets the connection, or holds the request
- * for the delay before it is forwarded. Never throws; every faulted exchange still ends through the
+ * maxActive), then answers with the configured status, resets the connection, holds the request
+ * for the delay before it is forwarded, or forwards it at once for a response fault
+ * (response-fault.ts). Never throws; every faulted exchange still ends through the
  * exchange lifecycle, so it is logged and observed like any other (with `fault` set, which
  * guardrails read to keep it out of the arm's evidence).
  */
@@ -12,7 +13,7 @@ import type { ForwardListener } from '../forward/forwarder.js';
 import type { Prepared } from '../ingress/prepare.js';
 import { sendLocalReply } from '../net/local-reply.js';
 import { admitFault, endFault, holdDelay } from './control.js';
-import { decideFault, type FaultDecision } from './decide.js';
+import { decideFault, type FaultDecision, isResponseFault } from './decide.js';
 import { countHeader } from './fault-stats.js';
 import { readFaultHeader } from './header.js';
 import type { StickyInput } from '../routing/sticky.js';
@@ -63,18 +64,13 @@ export function injectFault(
         return;
       }
       // Off the handler's stack now: a bug here must still cost one request, not the process.
-      try {
-        proceed();
-      } catch {
-        sendLocalReply(res, FL_INTERNAL, p.requestId);
-        exchange.forwarded({
-          status: FL_INTERNAL.status,
-          code: FL_INTERNAL.code,
-          bytes: 0,
-          upstreamMs: undefined,
-        });
-      }
+      proceedSafely(p, res, exchange, proceed);
     });
+    return;
+  }
+  if (isResponseFault(d)) {
+    // Forwarded now; the fault acts on the response (response-fault.ts, added by the handler) and ends with it.
+    if (!proceedSafely(p, res, exchange, proceed)) endFault(route);
     return;
   }
   endFault(route);
@@ -98,4 +94,16 @@ export function injectFault(
     bytes: 0,
     upstreamMs: undefined,
   });
+}
+
+/** Runs `proceed`; a bug in it costs this request a 500, not the process. False when it threw. */
+function proceedSafely(p: Prepared, res: ServerResponse, exchange: ForwardListener, proceed: () => void): boolean {
+  try {
+    proceed();
+    return true;
+  } catch {
+    sendLocalReply(res, FL_INTERNAL, p.requestId);
+    exchange.forwarded({ status: FL_INTERNAL.status, code: FL_INTERNAL.code, bytes: 0, upstreamMs: undefined });
+    return false;
+  }
 }

@@ -93,6 +93,8 @@ export function startFleet<S>(deps: {
   notifier: WebhookNotifier;
   log: Logger;
   timings: FleetTimings;
+  /** false: this process serves no traffic (a group's primary); default true. */
+  serves?: boolean;
 }): Fleet {
   const { db, runtime, me, log, timings } = deps;
   const tickMs = timings.tickMs ?? 1000;
@@ -227,6 +229,7 @@ export function startFleet<S>(deps: {
           applied: Object.fromEntries(applied),
           leads: [...leading.keys()],
           evidenceThrough: sec,
+          serves: deps.serves ?? true,
         });
       });
       pending = pending.slice(flushing.length);

@@ -14,6 +14,8 @@ import { createPgDatabase, type PgDatabase } from '../storage/postgres/pool.js';
 import { parsePostgresUrl } from '../storage/postgres/url.js';
 import type { ExchangeObserver } from '../telemetry/hooks.js';
 import type { Logger } from '../telemetry/logger.js';
+import { startFleetFaultShare } from '../faults/fleet-share.js';
+import { startFleetFaultSwitch, type FleetFaultSwitch } from '../faults/fleet-switch.js';
 import { startFleet, type Fleet } from './fleet.js';
 import { replicaIdentity } from './identity.js';
 import { createRuntimeAdapter } from './runtime-adapter.js';
@@ -24,6 +26,8 @@ export interface FleetMember {
   readonly observer: ExchangeObserver;
   /** The runtime as the admin API should see it: a manual action is applied here and published to the fleet. */
   readonly runtime: GuardrailsRuntime;
+  /** The fault kill switch across the fleet (faults/fleet-switch.ts). */
+  readonly faults: FleetFaultSwitch;
   stop(): Promise<void>;
 }
 
@@ -45,6 +49,8 @@ export async function joinFleet(deps: {
   notifier: WebhookNotifier;
   log: Logger;
   env: Record<string, string | undefined>;
+  /** false: serves no traffic (a group's primary): no share of fault.maxActive. Default true. */
+  serves?: boolean;
 }): Promise<FleetMember> {
   const target = parsePostgresUrl(deps.url);
   if ('error' in target) throw new Error(`store ${deps.url}: ${target.error}`);
@@ -70,7 +76,12 @@ export async function joinFleet(deps: {
     notifier: deps.notifier,
     log: deps.log.child({ replica: me.replica }),
     timings: { leaseMs: t.lease, pollMs: t.poll, graceSec: Math.max(1, Math.round(t.grace / 1000)), listen: t.listen },
+    serves: deps.serves ?? true,
   });
+  // fault.maxActive is the fleet's: each serving replica holds its part of it (faults/fleet-share.ts).
+  const share = deps.serves === false ? undefined : startFleetFaultShare({ db, instance: me.instance, log: deps.log });
+  // Polled twice a second besides LISTEN, so a lost NOTIFY still switches within a second.
+  const faults = startFleetFaultSwitch({ db, log: deps.log, listen: t.listen, pollMs: 500 });
   deps.log.info({ replica: me.replica, instance: me.instance, store: target.display }, 'joined the fleet');
   const runtime: GuardrailsRuntime = {
     ...deps.runtime,
@@ -87,7 +98,10 @@ export async function joinFleet(deps: {
     fleet,
     observer: adapter.observer,
     runtime,
+    faults,
     async stop() {
+      share?.stop();
+      await faults.stop();
       await fleet.stop();
       await db.close();
     },

@@ -16,6 +16,8 @@ export interface Heartbeat {
   readonly leads: readonly string[];
   /** Every evidence second before this one is flushed (epoch seconds). */
   readonly evidenceThrough: number;
+  /** Serves traffic (default true; false for the primary of a `workers: N` group): takes a share of fault.maxActive. */
+  readonly serves?: boolean;
 }
 
 /** A replica as `GET /fleet` shows it. */
@@ -36,10 +38,11 @@ export interface ReplicaRow extends Heartbeat {
 export async function beat(db: PgDatabase, q: PgQuery, me: ReplicaIdentity, hb: Heartbeat): Promise<void> {
   await q(
     `INSERT INTO ${db.t('fleet_replicas')} (instance, replica, host, pid, version, config_digest, applied, evidence_through,
-       leads, started_at, last_seen)
-     VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8, $9::jsonb, now(), now())
+       leads, serves, started_at, last_seen)
+     VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8, $9::jsonb, $10, now(), now())
      ON CONFLICT (instance) DO UPDATE SET version = excluded.version, config_digest = excluded.config_digest,
-       applied = excluded.applied, evidence_through = excluded.evidence_through, leads = excluded.leads, last_seen = now()`,
+       applied = excluded.applied, evidence_through = excluded.evidence_through, leads = excluded.leads,
+       serves = excluded.serves, last_seen = now()`,
     [
       me.instance,
       me.replica,
@@ -50,6 +53,7 @@ export async function beat(db: PgDatabase, q: PgQuery, me: ReplicaIdentity, hb: 
       JSON.stringify(hb.applied),
       hb.evidenceThrough,
       JSON.stringify(hb.leads),
+      hb.serves ?? true,
     ],
   );
 }
@@ -67,6 +71,19 @@ export function listReplicas(db: PgDatabase, liveMs: number, keepMs = 3_600_000)
      FROM ${db.t('fleet_replicas')} WHERE last_seen > now() - $2 * interval '1 millisecond' ORDER BY replica, instance`,
     [liveMs, keepMs],
   );
+}
+
+/**
+ * The instances of the live replicas that serve traffic, in instance order (fault.maxActive shares).
+ * @example await liveServing(db, 3000) // ['edge-0#1a2b…', 'edge-1#3c4d…']
+ */
+export async function liveServing(db: PgDatabase, liveMs: number): Promise<string[]> {
+  const rows = await db.query<{ instance: string }>(
+    `SELECT instance FROM ${db.t('fleet_replicas')}
+     WHERE serves AND last_seen > now() - $1 * interval '1 millisecond' ORDER BY instance`,
+    [liveMs],
+  );
+  return rows.map((r) => r.instance);
 }
 
 /**

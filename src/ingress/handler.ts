@@ -9,7 +9,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Snapshot } from '../config/compile.js';
 import { FL_INTERNAL } from '../errors.js';
 import { type ResponseTap, withTap } from '../experiments/response-tap.js';
+import { isResponseFault } from '../faults/decide.js';
 import { drawFault, injectFault } from '../faults/inject.js';
+import { withResponseFault } from '../faults/response-fault.js';
 import { forward } from '../forward/forwarder.js';
 import { beginMirror, type MirrorDeps } from '../mirror/mirror.js';
 import { sendLocalReply } from '../net/local-reply.js';
@@ -67,6 +69,8 @@ export function createRequestHandler(deps: HandlerDeps): (req: IncomingMessage, 
 /** Mirroring, goal taps and recording, then the forward: the path of a request once it is admitted. */
 function proceed(deps: HandlerDeps, req: IncomingMessage, res: ServerResponse, p: Prepared, snap: Snapshot, exchange: Exchange): void {
   const mirror = p.route.shadows.length > 0 ? beginMirror(req, p, deps.mirror, exchange.tracker) : undefined;
-  const extras = withTap(mirror && { body: mirror.body, decorator: mirror.capture }, deps.responseTap?.(req, p));
+  const tapped = withTap(mirror && { body: mirror.body, decorator: mirror.capture }, deps.responseTap?.(req, p));
+  // A response fault (first-byte delay, throttle) rides next to the forward handler.
+  const extras = p.fault && isResponseFault(p.fault) ? withResponseFault(tapped, p.route.name, p.fault) : tapped;
   forward(req, res, p, snap.config.limits, exchange, p.route.record && deps.record ? deps.record(req, p, extras) : extras);
 }

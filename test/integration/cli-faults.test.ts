@@ -67,7 +67,7 @@ routes:
     expect(performance.now() - t0).toBeLessThan(1000);
     const status = await cli(['faults', 'status', ...admin]);
     expect(status.out).toContain('faults off');
-    expect(status.out).toMatch(/held: injected abort 0, reset 0, delay 1; skipped off 1, max-active 0; active 0/);
+    expect(status.out).toMatch(/held: injected abort 0, reset 0, delay 1, first-byte 0, throttle 0; skipped off 1, max-active 0; active 0/);
 
     expect((await cli(['faults', 'on', ...admin])).out).toMatch(/^faults on since /);
     const json = JSON.parse((await cli(['faults', 'status', '--json', ...admin])).out) as { enabled: boolean };

@@ -107,6 +107,9 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
   ],
   // 8: per field, the sum of paired latency deltas in ms (SQLite's migration 6).
   (t) => [`ALTER TABLE ${t('diff_fields')} ADD COLUMN delta_ms DOUBLE PRECISION NOT NULL DEFAULT 0`],
+  // 9: whether a replica serves traffic (the primary of a `workers: N` group does not): the fleet's
+  // fault.maxActive is shared among the replicas that do.
+  (t) => [`ALTER TABLE ${t('fleet_replicas')} ADD COLUMN serves BOOLEAN NOT NULL DEFAULT true`],
 ];
 
 /** Key of the transaction-level advisory lock that serializes migrators of one schema. */

@@ -45,9 +45,28 @@ describe('fault config', () => {
   });
 
   it('needs a fault, and a delay needs fixed or both min and max', () => {
-    expect(errorsOf('{ by: request }')).toContain('a fault needs abort:, delay: or both');
+    expect(errorsOf('{ by: request }')).toContain('a fault needs abort:, delay:, response: or several');
+    expect(errorsOf('{ response: {} }')).toContain('fault.response needs firstByte:, throttle: or both');
     expect(errorsOf('{ delay: { percent: 1, min: 1s } }')).toContain('a delay needs fixed: DURATION, or both min: and max:');
     expect(errorsOf('{ delay: { percent: 1, fixed: 1s, max: 2s } }')).toContain('use fixed, or min and max, not both');
     expect(errorsOf('{ delay: { percent: 1, fixed: 2m } }')).toContain('at most 60s');
+  });
+
+  it('response faults: a first-byte delay like delay:, a throttle rate in bytes/s', () => {
+    const r = loadConfigText(
+      cfg('{ response: { firstByte: { percent: 5%, min: 1s, max: 2s }, throttle: { percent: 2, rate: 64KiB/s } } }'),
+      'f.yaml',
+      {},
+    );
+    if (!r.ok) throw new Error(r.errors.map(formatConfigError).join('\n'));
+    expect(r.config.routes[0]!.fault?.response).toEqual({
+      firstByte: { percent: 5, min: 1000, max: 2000 },
+      throttle: { percent: 2, rate: 65536 },
+    });
+    const errors = errorsOf('{ response: { firstByte: { percent: 1, fixed: 2m }, throttle: { percent: 1, rate: fast } } }');
+    expect(errors).toContain('routes[0].fault.response.firstByte');
+    expect(errors).toContain('at most 60s');
+    expect(errors).toContain('routes[0].fault.response.throttle.rate');
+    expect(errorsOf('{ response: { throttle: { percent: 1, rate: 0 } } }')).toContain('at least 1 byte/s');
   });
 });

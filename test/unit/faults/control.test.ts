@@ -1,7 +1,7 @@
 // The kill switch and maxActive: off skips every drawn fault (counted) and releases held delays at
 // once; over the cap a drawn fault is skipped (counted) until one ends.
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { admitFault, endFault, faultState, holdDelay, setFaultsEnabled } from '../../../src/faults/control.js';
+import { admitFault, endFault, faultState, holdDelay, setFaultShare, setFaultsEnabled, shareOf } from '../../../src/faults/control.js';
 import { faultCounts } from '../../../src/faults/fault-stats.js';
 
 const ABORT = { kind: 'abort' } as const;
@@ -39,5 +39,32 @@ describe('fault control', () => {
     expect(released).toEqual(['a', 'b']); // each once
     setFaultsEnabled(true);
     expect(admitFault('off', ABORT, 10)).toBe(ABORT);
+  });
+
+  it('a share of maxActive: the parts of every rank add up to exactly the cap; no view, no part', () => {
+    try {
+      for (const [cap, of] of [
+        [10, 3],
+        [3, 2],
+        [2, 5],
+        [100, 7],
+      ] as const) {
+        const parts = Array.from({ length: of }, (_, rank) => {
+          setFaultShare(rank, of);
+          return shareOf(cap);
+        });
+        expect(parts.reduce((a, b) => a + b, 0)).toBe(cap);
+        expect(Math.max(...parts) - Math.min(...parts)).toBeLessThanOrEqual(1);
+      }
+      setFaultShare(1, 2);
+      expect(shareOf(3)).toBe(1);
+      expect(admitFault('shared', ABORT, 3)).toBe(ABORT);
+      expect(admitFault('shared', ABORT, 3)).toBeUndefined();
+      setFaultShare(0, 0);
+      endFault('shared');
+      expect(admitFault('shared', ABORT, 3)).toBeUndefined();
+    } finally {
+      setFaultShare(0, 1);
+    }
   });
 });

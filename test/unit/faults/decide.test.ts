@@ -59,4 +59,20 @@ describe('decideFault', () => {
     });
     expect(fault({ abort: { percent: 1, status: 503, reset: true } }).abortReply).toBeUndefined();
   });
+
+  it('response faults: each its own sticky slice, after abort and delay; one fault per request', () => {
+    const f = fault({
+      delay: { percent: 10, fixed: 100 },
+      response: { firstByte: { percent: 20, min: 100, max: 300 }, throttle: { percent: 30, rate: 4096 } },
+    });
+    const kinds = new Map(keys.map((k) => [k, decideFault(f, 'seed', k, 'control', () => 0.5)]));
+    const inSlice = (salt: string, pct: number) => (k: string) => bucketOf(`fault:${salt}\nseed`, k) < pct * 100;
+    const delay = keys.filter(inSlice('delay', 10));
+    const first = keys.filter((k) => !delay.includes(k) && inSlice('first-byte', 20)(k));
+    const throttle = keys.filter((k) => !delay.includes(k) && !first.includes(k) && inSlice('throttle', 30)(k));
+    expect(keys.filter((k) => kinds.get(k)?.kind === 'first-byte')).toEqual(first);
+    expect(keys.filter((k) => kinds.get(k)?.kind === 'throttle')).toEqual(throttle);
+    expect(kinds.get(first[0]!)).toEqual({ kind: 'first-byte', ms: 200 });
+    expect(kinds.get(throttle[0]!)).toEqual({ kind: 'throttle', bytesPerSec: 4096 });
+  });
 });
