@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { ForceSecret, ForceSource } from './schema-force.js';
 import { parseCidr } from '../net/cidr.js';
 import { Duration, Name, Percent } from './schema-primitives.js';
+import { FaultRamp } from './schema-fault-ramp.js';
 
 const Abort = z
   .strictObject({
@@ -81,8 +82,14 @@ export const RouteFault = z
       .positive()
       .prefault(100)
       .describe('Most requests of this route in a fault at once, per process; beyond, no fault (counted)'),
+    ramp: FaultRamp.optional(),
   })
-  .refine((f) => f.abort !== undefined || f.delay !== undefined, 'a fault needs abort:, delay: or both')
+  .refine((f) => f.abort !== undefined || f.delay !== undefined || f.ramp !== undefined, 'a fault needs abort:, delay:, both, or ramp:')
+  // The ramp sets its own level per step; a fixed abort or delay beside it would blur the slice.
+  .refine(
+    (f) => f.ramp === undefined || (f.abort === undefined && f.delay === undefined),
+    'fault.ramp replaces abort: and delay: (use one)',
+  )
   .describe('Fault injection: abort or delay a sticky slice of units (or a share of requests); kill switch: fieldlab faults off');
 
 /** The validated `fault:`. */

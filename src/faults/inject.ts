@@ -15,6 +15,7 @@ import { admitFault, endFault, holdDelay } from './control.js';
 import { decideFault, type FaultDecision } from './decide.js';
 import { countHeader } from './fault-stats.js';
 import { readFaultHeader } from './header.js';
+import { decideRamp } from './ramp-level.js';
 import type { StickyInput } from '../routing/sticky.js';
 
 /**
@@ -27,7 +28,13 @@ export function drawFault(p: Prepared, req: IncomingMessage): FaultDecision | un
   // A signed QA request wins over the draw (any arm); a refused one is counted and ignored.
   const asked = f.header ? readFaultHeader(f, route, stickyInput(p, req), Math.floor(Date.now() / 1000)) : undefined;
   if (asked) countHeader(route, asked.result);
-  const d = asked?.decision ?? decideFault(f, p.route.seed, p.assignment.key, p.arm);
+  const d =
+    asked?.decision ??
+    (f.ramp
+      ? f.arms && !f.arms.has(p.arm)
+        ? undefined
+        : decideRamp(f.ramp, route, p.route.seed, p.assignment.key)
+      : decideFault(f, p.route.seed, p.assignment.key, p.arm));
   return d && admitFault(route, d, f.maxActive);
 }
 
