@@ -148,13 +148,14 @@ export function createRampRuntime(deps: {
         // A signed QA fault on a control unit makes it neither slice nor control.
         const counted = judged && (slice || x.fault === undefined);
         const ev = slot.ev;
-        const unit = unitKey(x.key);
-        if (counted) ev.expose(unit, slice);
         return {
           end(outcome, totalMs) {
             slot.routeRequests++;
             // A request that began in an earlier step says nothing about this one.
             if (!counted || ev !== slot.ev) return;
+            // Exposed once answered (or given up on): a unit still waiting out its delay would count
+            // as "not converted" yet, biasing the slowest group against itself.
+            ev.expose(unitKey(x.key), slice);
             if (x.fault === 'abort' || x.fault === 'reset') {
               // The injected stream: kept apart from the real errors the vital signs judge.
               slot.injected++;
