@@ -383,6 +383,7 @@ export async function startApp(opts: AppOptions): Promise<App> {
     store: stores.guardrails,
     live,
     exemplars,
+    ramps: ramps.status,
     shadowDrops: () => {
       const d = dispatcher.stats();
       return d.dropped + d.overBudget + d.expired;
