@@ -85,11 +85,6 @@ export const RouteFault = z
     ramp: FaultRamp.optional(),
   })
   .refine((f) => f.abort !== undefined || f.delay !== undefined || f.ramp !== undefined, 'a fault needs abort:, delay:, both, or ramp:')
-  // The ramp sets its own level per step; a fixed abort or delay beside it would blur the slice.
-  .refine(
-    (f) => f.ramp === undefined || (f.abort === undefined && f.delay === undefined),
-    'fault.ramp replaces abort: and delay: (use one)',
-  )
   .describe('Fault injection: abort or delay a sticky slice of units (or a share of requests); kill switch: fieldlab faults off');
 
 /** The validated `fault:`. */
