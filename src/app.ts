@@ -43,6 +43,9 @@ import { withForceMetrics } from './routing/force-stats.js';
 import { withFaultMetrics } from './faults/fault-stats.js';
 import { faultRoutes } from './admin/faults-api.js';
 import { FAULT_SWITCH_KEY, restoreFaultSwitch } from './faults/switch-store.js';
+import { faultState } from './faults/control.js';
+import { createRampRuntime, type RampRuntime } from './faults/ramp-runtime.js';
+import { withRampMetrics } from './faults/ramp-metrics.js';
 import { withAudienceMetrics } from './routing/audience-stats.js';
 import type { Tracing } from './telemetry/tracing.js';
 import type { Traces, TracesStats } from './traces/traces.js';
@@ -113,6 +116,8 @@ export interface App {
   guardrails(): GuardrailsRuntime;
   /** The bandit runtime (`allocation: bandit`; tests drive `tick`). */
   bandits(): BanditRuntime;
+  /** The fault ramps (`fault.ramp`; tests drive `tick`). */
+  ramps(): RampRuntime;
   /** The tracer configured by `tracing:` (undefined without one). */
   tracing(): Tracing | undefined;
   /** The OTLP receiver and span-tree join configured by `traces:` (undefined without one). */
@@ -250,6 +255,15 @@ export async function startApp(opts: AppOptions): Promise<App> {
     ...(fleetMode || role ? { evaluateEveryMs: 0 } : {}),
   });
   guardrails.attach(config.current());
+  // The sick-canary ramp judges one process's traffic: not in a group or a fleet yet (README limits).
+  const ramps = createRampRuntime({
+    store: stores.guardrails,
+    states,
+    log,
+    faultsOn: () => faultState().enabled,
+    ...(role || fleetMode ? { unavailable: role ? 'workers > 1 (one process only)' : 'a fleet store (one process only)' } : {}),
+  });
+  ramps.attach(config.current());
   const member = fleetMode
     ? await joinFleet({ url: cfg.store.url, config, runtime: guardrails, notifier, log, env, serves: role?.proxy !== false })
     : undefined;
@@ -258,6 +272,7 @@ export async function startApp(opts: AppOptions): Promise<App> {
     store: stores.experiments,
     current: config.current,
     onError: (err) => log.warn({ err }, 'experiment batch not stored (dropped and counted)'),
+    onGoal: ramps.goal,
   });
   const nullBranch = createNullBranch();
   const results = createExperimentResults({ store: stores.experiments, current: config.current, recorder: experiments.stats, nullBranch });
@@ -282,33 +297,36 @@ export async function startApp(opts: AppOptions): Promise<App> {
     ...(traces ? { traces: traces.stats() } : {}),
   });
   const metrics = createMetrics({
-    collect: withRecordMetrics(
-      withBanditMetrics(
-        withExperimentMetrics(
-          withGuardrailMetrics(
-            withWebhookMetrics(
-              withForceMetrics(
-                withFaultMetrics(
-                  withAudienceMetrics(
-                    collectAppState({
-                      mirror: diffStats,
-                      shadows: { lanes: dispatcher.lanes, pairs: pipeline.pairCounts },
-                      config,
-                      ...(tracing ? { tracing: tracing.stats } : {}),
-                      ...(traces ? { traces: traces.metrics } : {}),
-                    }),
+    collect: withRampMetrics(
+      withRecordMetrics(
+        withBanditMetrics(
+          withExperimentMetrics(
+            withGuardrailMetrics(
+              withWebhookMetrics(
+                withForceMetrics(
+                  withFaultMetrics(
+                    withAudienceMetrics(
+                      collectAppState({
+                        mirror: diffStats,
+                        shadows: { lanes: dispatcher.lanes, pairs: pipeline.pairCounts },
+                        config,
+                        ...(tracing ? { tracing: tracing.stats } : {}),
+                        ...(traces ? { traces: traces.metrics } : {}),
+                      }),
+                    ),
                   ),
                 ),
+                notifier.stats,
               ),
-              notifier.stats,
+              () => guardrails,
             ),
-            () => guardrails,
+            { current: config.current, recorder: experiments.byRoute, tap: responseTap.stats },
           ),
-          { current: config.current, recorder: experiments.byRoute, tap: responseTap.stats },
+          () => bandits,
         ),
-        () => bandits,
+        recorder.metrics,
       ),
-      recorder.metrics,
+      () => ramps,
     ),
   });
   const hooks = role?.join({
@@ -328,6 +346,7 @@ export async function startApp(opts: AppOptions): Promise<App> {
     ...(tracing ? [namedObserver('tracing', traces ? profileObserver(tracing.observer, traces.profiles) : tracing.observer)] : []),
     namedObserver('guardrails', member ? member.observer : (hooks?.observer ?? guardrails.observer)),
     namedObserver('experiments', experiments.observer),
+    namedObserver('ramps', ramps.observer),
     namedObserver('rollups', rollup.observer),
     namedObserver('live', live.observer),
     namedObserver('exemplars', exemplars.observer),
@@ -352,6 +371,7 @@ export async function startApp(opts: AppOptions): Promise<App> {
     // Same tick as the swap: no request sees the new routes without their run-time weights.
     guardrails.attach(next);
     bandits.attach(next);
+    ramps.attach(next);
     applyLimits(proxy, next.config.limits);
     if (!opts.logger) log.level = next.config.log.level;
   });
@@ -365,6 +385,7 @@ export async function startApp(opts: AppOptions): Promise<App> {
     store: stores.guardrails,
     live,
     exemplars,
+    ramps: ramps.status,
     shadowDrops: () => {
       const d = dispatcher.stats();
       return d.dropped + d.overBudget + d.expired;
@@ -380,7 +401,7 @@ export async function startApp(opts: AppOptions): Promise<App> {
       ...diffRoutes({ store, stats: diffStats, traceUrl: () => config.current().config.admin.traceUrl }),
       ...rollupRoutes(stores.guardrails),
       'GET /metrics': scrape,
-      ...guardrailRoutes(member ? member.runtime : (hooks?.runtime ?? guardrails), stores.guardrails, bandits.status),
+      ...guardrailRoutes(member ? member.runtime : (hooks?.runtime ?? guardrails), stores.guardrails, bandits.status, ramps.status),
       ...fleetRoutes(member?.fleet),
       ...faultRoutes(
         (on) => {
@@ -432,6 +453,7 @@ export async function startApp(opts: AppOptions): Promise<App> {
     recorder: () => recorder,
     guardrails: () => guardrails,
     bandits: () => bandits,
+    ramps: () => ramps,
     tracing: () => tracing,
     traces: () => traces,
     tracesPort: () => (traces?.server.listening ? boundPort(traces.server) : undefined),
@@ -450,6 +472,8 @@ export async function startApp(opts: AppOptions): Promise<App> {
       await hooks?.stop();
       guardrails.stop();
       bandits.stop();
+      ramps.stop();
+      await raceDeadline(ramps.idle(), SHUTDOWN_GRACE_MS);
       await raceDeadline(notifier.idle(), SHUTDOWN_GRACE_MS);
       notifier.stop();
       await rollup.stop();

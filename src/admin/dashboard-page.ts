@@ -21,6 +21,8 @@ export interface PageOptions {
   readonly needsToken: boolean;
   /** Versioned asset URLs (so they can be cached forever). */
   readonly assets: { readonly js: string; readonly css: string };
+  /** The route's fault ramp section (dashboard-ramp.ts), if it has one. */
+  readonly ramp?: Html | null;
 }
 
 /**
@@ -46,7 +48,7 @@ function overview(): Html {
 <p class="hint">Weights, phases and alarms update live. Open a route for its charts, evidence and actions.</p>`;
 }
 
-function routeView(route: string, needsToken: boolean): Html {
+function routeView(route: string, needsToken: boolean, ramp: Html | null = null): Html {
   const q = encodeURIComponent(route);
   return html`<nav class="crumbs"><a href="/">← all routes</a></nav>
 <h2 id="route-name">${route}</h2>
@@ -65,6 +67,7 @@ function routeView(route: string, needsToken: boolean): Html {
 <figure class="chart" data-metric="p99"><figcaption>p99 latency (ms)</figcaption></figure>
 </section>
 <section id="variants"></section>
+${ramp}
 <section id="exemplars" class="exemplars-panel"></section>
 <section id="experiment" data-state="loading"><h3>Experiment</h3><p class="hint">loading…</p></section>
 <section id="actions" class="actions"><h3>Actions</h3>
@@ -104,7 +107,7 @@ export function renderDashboard(model: DashboardModel, opts: PageOptions): strin
 <link rel="stylesheet" href="${opts.assets.css}">
 </head><body>
 <header class="top"><h1><a href="/">Fieldlab</a></h1><span id="live" data-state="connecting" data-age-ms="">connecting…</span></header>
-<main>${opts.route === undefined ? overview() : routeView(opts.route, opts.needsToken)}</main>
+<main>${opts.route === undefined ? overview() : routeView(opts.route, opts.needsToken, opts.ramp ?? null)}</main>
 <script type="application/json" id="fl-boot">${raw(scriptJson(boot))}</script>
 <script src="${opts.assets.js}"></script>
 </body></html>

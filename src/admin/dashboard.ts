@@ -17,6 +17,8 @@ import type { LiveSeries } from '../telemetry/live-series.js';
 import { tokensConfigured } from './auth.js';
 import { createEventHub, type EventHub } from './dashboard-events.js';
 import { buildModel } from './dashboard-model.js';
+import { rampSection } from './dashboard-ramp.js';
+import type { RampStatus } from '../faults/ramp-runtime.js';
 import { renderDashboard } from './dashboard-page.js';
 import { readAsset } from './diffs-page-assets.js';
 import { sendJson } from './server.js';
@@ -31,6 +33,8 @@ export interface DashboardDeps {
   readonly shadowDrops?: () => number;
   /** Trace exemplars per route × arm (in the model, so the page and the event stream carry them). */
   readonly exemplars?: Pick<ExemplarKeeper, 'read'>;
+  /** The fault ramps (`fault.ramp`), shown on their route's page. */
+  readonly ramps?: (route?: string) => readonly RampStatus[];
 }
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
@@ -115,6 +119,7 @@ export function dashboardRoutes(deps: DashboardDeps): { routes: Record<string, H
           route,
           needsToken: tokensConfigured(deps.config.current().config.admin),
           assets: { js: a.js.url, css: a.css.url },
+          ramp: route === undefined ? null : rampSection(deps.ramps?.(route)[0]),
         });
         res.writeHead(200, {
           'content-type': 'text/html; charset=utf-8',

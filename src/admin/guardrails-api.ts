@@ -5,6 +5,7 @@
  * the actor from `x-fieldlab-actor`). JSON uses ISO timestamps and rounded numbers throughout.
  */
 import type { BanditStatus } from '../experiments/bandit.js';
+import type { RampStatus } from '../faults/ramp-runtime.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parseTimeBound } from '../compare/report-filter.js';
 import { FL_ADMIN_BAD_REQUEST, FL_FORCE_REQUIRED, FL_INTERNAL, FL_NO_CHANGE, FL_NO_GUARDRAILS, FL_ROUTE_NOT_FOUND } from '../errors.js';
@@ -41,6 +42,7 @@ export function guardrailRoutes(
   runtime: GuardrailsRuntime,
   store: Pick<GuardrailStore, 'decisions'>,
   bandits: (route?: string) => readonly BanditStatus[] = () => [],
+  ramps: (route?: string) => readonly RampStatus[] = () => [],
 ): Record<string, Handler> {
   // Works with a synchronous store and with an asynchronous one.
   const decisions = async (f: Parameters<GuardrailStore['decisions']>[0]): Promise<DecisionRecord[]> =>
@@ -65,6 +67,7 @@ export function guardrailRoutes(
           routes: runtime.status(route),
           unguarded: names.all.filter((n) => !names.guarded.includes(n) && (route === undefined || n === route)),
           bandits: bandits(route),
+          ramps: ramps(route),
           persistence: { ...runtime.health(), ...(decisionsError ? { readError: decisionsError } : {}) },
           decisions: recent,
         }),

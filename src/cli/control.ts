@@ -4,6 +4,7 @@
  * the numbers; every decision is shown with the rule, the actor and the reason behind it.
  */
 import { type BanditStatusBody, renderBandits } from './bandit-status.js';
+import { type RampStatusBody, renderRamps } from './ramp-status.js';
 import { hostname } from 'node:os';
 import { suggest } from '../config/suggest.js';
 import { FL_ADMIN_BAD_REQUEST, FL_NO_CHANGE, FL_ROUTE_NOT_FOUND } from '../errors.js';
@@ -35,6 +36,7 @@ interface StatusBody {
   }[];
   unguarded?: string[];
   bandits?: BanditStatusBody[];
+  ramps?: RampStatusBody[];
   persistence?: {
     degraded: boolean;
     stateFailures: number;
@@ -89,6 +91,7 @@ export function renderStatus(s: StatusBody): string {
   }
   for (const name of s.unguarded ?? []) lines.push(`route ${name}: no guardrails (insufficient evidence: nothing is measured)`);
   lines.push(...renderBandits(s.bandits ?? []));
+  lines.push(...renderRamps(s.ramps ?? []));
   const p = s.persistence;
   if (p?.degraded || (p && p.stateFailures + p.decisionFailures > 0))
     lines.push(

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { ForceSecret, ForceSource } from './schema-force.js';
 import { parseCidr } from '../net/cidr.js';
 import { Duration, Name, Percent, Size } from './schema-primitives.js';
+import { FaultRamp } from './schema-fault-ramp.js';
 
 const Abort = z
   .strictObject({
@@ -108,10 +109,11 @@ export const RouteFault = z
       .describe(
         'Most requests of this route in a fault at once: per process, or on a PostgreSQL fleet for the whole fleet (each replica a share); beyond, no fault (counted)',
       ),
+    ramp: FaultRamp.optional(),
   })
   .refine(
-    (f) => f.abort !== undefined || f.delay !== undefined || f.response !== undefined,
-    'a fault needs abort:, delay:, response: or several',
+    (f) => f.abort !== undefined || f.delay !== undefined || f.response !== undefined || f.ramp !== undefined,
+    'a fault needs abort:, delay:, response:, ramp: or several',
   )
   .describe('Fault injection: abort or delay a sticky slice of units (or a share of requests); kill switch: fieldlab faults off');
 

@@ -15,6 +15,7 @@ import { suggest } from './suggest.js';
 import { checkLayers } from './schema-targeting.js';
 import { holdbackIssue } from './schema-guardrails.js';
 import { checkFaultArms } from './schema-fault.js';
+import { checkRampGoal } from './schema-fault-ramp.js';
 
 type Path = (string | number)[];
 type Report = (path: Path, message: string) => void;
@@ -99,6 +100,7 @@ function checkRoute(route: Obj, report: Report, upstreams: string[] | undefined)
       report(['shadow', j, 'arm'], `unknown arm "${sh.arm}" (use an arm of this route or "*")${suggest(sh.arm, Object.keys(arms))}`);
   });
   if (isObj(route.fault)) checkFaultArms(route, report);
+  if (isObj(route.fault)) checkRampGoal(route, report);
   if (!arms) return;
   const variants = Object.keys(arms).filter((a) => a !== 'control');
   const rollout = isObj(route.rollout) ? route.rollout : undefined;

@@ -69,6 +69,8 @@ export function createExperimentRecorder(deps: {
   readonly flushMs?: number;
   readonly limits?: RecorderLimits;
   readonly onError?: (err: unknown) => void;
+  /** Also sees every goal event (the fault ramp judges its slice's goal on them). */
+  readonly onGoal?: (g: GoalSpec, unit: string, at: number, value: number) => void;
 }): ExperimentRecorder {
   const maxExposures = deps.limits?.maxExposures ?? 20_000;
   const maxEvents = deps.limits?.maxEvents ?? 50_000;
@@ -118,7 +120,10 @@ export function createExperimentRecorder(deps: {
     of(route).events++;
   };
 
-  const goal = (g: GoalSpec, unit: string, at: number, value: number) => event(g.experiment, g.name, unit, at, 1, value);
+  const goal = (g: GoalSpec, unit: string, at: number, value: number) => {
+    deps.onGoal?.(g, unit, at, value);
+    event(g.experiment, g.name, unit, at, 1, value);
+  };
 
   const begin = (x: ExchangeInfo) => {
     const exps = experimentsOf(deps.current());

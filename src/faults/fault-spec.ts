@@ -8,6 +8,7 @@ import { type FieldlabErrorDef, FL_FAULT_INJECTED } from '../errors.js';
 import type { TrustedProxies } from '../net/cidr.js';
 import { compileForce, type ForcePolicy } from '../routing/force.js';
 import { BUCKETS } from '../routing/hash.js';
+import { compileRamp, type CompiledRamp } from './ramp-spec.js';
 
 /** One route's compiled `fault:`. */
 export interface CompiledFault {
@@ -42,6 +43,8 @@ export interface CompiledFault {
   readonly header: ForcePolicy | undefined;
   /** Faults in progress at once on this route, per process (faults/control.ts). */
   readonly maxActive: number;
+  /** `fault.ramp` (the sick-canary ramp), which sets its own level per step (faults/ramp-level.ts). */
+  readonly ramp?: CompiledRamp | undefined;
 }
 
 /**
@@ -49,7 +52,7 @@ export interface CompiledFault {
  * @example compileFault({ by: 'unit', abort: { percent: 10, status: 503, reset: false } }).abortBelow // 1000
  */
 export function compileFault(raw: RawFault, proxies?: TrustedProxies): CompiledFault {
-  const status = raw.abort?.status ?? FL_FAULT_INJECTED.status;
+  const status = raw.abort?.status ?? raw.ramp?.status ?? FL_FAULT_INJECTED.status;
   return {
     byUnit: raw.by === 'unit',
     arms: raw.arms ? new Set(raw.arms) : undefined,
@@ -75,6 +78,7 @@ export function compileFault(raw: RawFault, proxies?: TrustedProxies): CompiledF
         )
       : undefined,
     maxActive: raw.maxActive,
+    ramp: raw.ramp ? compileRamp(raw.ramp) : undefined,
   };
 }
 

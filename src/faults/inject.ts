@@ -16,6 +16,8 @@ import { admitFault, endFault, holdDelay } from './control.js';
 import { decideFault, type FaultDecision, isResponseFault } from './decide.js';
 import { countHeader } from './fault-stats.js';
 import { readFaultHeader } from './header.js';
+import { decideRamp, rampLevel } from './ramp-level.js';
+import { inRampSlice } from './ramp-spec.js';
 import type { StickyInput } from '../routing/sticky.js';
 
 /**
@@ -28,7 +30,13 @@ export function drawFault(p: Prepared, req: IncomingMessage): FaultDecision | un
   // A signed QA request wins over the draw (any arm); a refused one is counted and ignored.
   const asked = f.header ? readFaultHeader(f, route, stickyInput(p, req), Math.floor(Date.now() / 1000)) : undefined;
   if (asked) countHeader(route, asked.result);
-  const d = asked?.decision ?? decideFault(f, p.route.seed, p.assignment.key, p.arm);
+  // A unit in a running ramp's slice gets the ramp's level only; the others keep the route's fixed faults.
+  const ramp = f.ramp && rampLevel(route) !== undefined && (!f.arms || f.arms.has(p.arm)) ? f.ramp : undefined;
+  const d =
+    asked?.decision ??
+    (ramp && inRampSlice(ramp, p.route.seed, p.assignment.key)
+      ? decideRamp(ramp, route, p.route.seed, p.assignment.key)
+      : decideFault(f, p.route.seed, p.assignment.key, p.arm));
   return d && admitFault(route, d, f.maxActive);
 }
 

@@ -33,6 +33,7 @@ const TIME_KEYS = new Set([
   'promotedAt',
   'endsAt',
   'releasedAt',
+  'endedAt',
 ]);
 
 /**

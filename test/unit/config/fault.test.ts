@@ -45,7 +45,7 @@ describe('fault config', () => {
   });
 
   it('needs a fault, and a delay needs fixed or both min and max', () => {
-    expect(errorsOf('{ by: request }')).toContain('a fault needs abort:, delay:, response: or several');
+    expect(errorsOf('{ by: request }')).toContain('a fault needs abort:, delay:, response:, ramp: or several');
     expect(errorsOf('{ response: {} }')).toContain('fault.response needs firstByte:, throttle: or both');
     expect(errorsOf('{ delay: { percent: 1, min: 1s } }')).toContain('a delay needs fixed: DURATION, or both min: and max:');
     expect(errorsOf('{ delay: { percent: 1, fixed: 1s, max: 2s } }')).toContain('use fixed, or min and max, not both');
@@ -68,5 +68,34 @@ describe('fault config', () => {
     expect(errors).toContain('at most 60s');
     expect(errors).toContain('routes[0].fault.response.throttle.rate');
     expect(errorsOf('{ response: { throttle: { percent: 1, rate: 0 } } }')).toContain('at least 1 byte/s');
+  });
+});
+
+describe('fault.ramp config', () => {
+  it('fills the defaults and compiles the levels', () => {
+    const r = loadConfigText(cfg('{ ramp: { delays: [100ms, 250ms, 1s], percent: 2% } }'), 'f.yaml', {});
+    if (!r.ok) throw new Error(r.errors.map(formatConfigError).join('\n'));
+    expect(r.config.routes[0]!.fault!.ramp).toEqual({
+      delays: [100, 250, 1000],
+      status: 503,
+      percent: 2,
+      dwell: 300_000,
+      minUnits: 30,
+      maxDrop: 0,
+      vitals: true,
+      tolerance: 1.5,
+      alpha: 0.05,
+      run: '1',
+    });
+  });
+
+  it('reports a ramp with both kinds, falling levels, long delays, judged on nothing, or on an unknown goal', () => {
+    expect(errorsOf('{ ramp: { delays: [100ms], aborts: [1%], percent: 1 } }')).toContain('a ramp needs delays: or aborts: (one of them)');
+    expect(errorsOf('{ ramp: { aborts: [5%, 1%], percent: 1 } }')).toContain('ramp levels must rise strictly');
+    expect(errorsOf('{ ramp: { delays: [1m, 2m], percent: 1 } }')).toContain('at most 60s');
+    expect(errorsOf('{ ramp: { delays: [1s], percent: 1, vitals: false } }')).toContain('a ramp judged on nothing');
+    expect(errorsOf('{ ramp: { delays: [1s], percent: 1, goal: buy } }')).toContain(
+      `routes[0].fault.ramp.goal: "buy" is not a goal of this route's experiment`,
+    );
   });
 });

@@ -1,0 +1,166 @@
+// The sick-canary ramp end to end, real upstreams and a real load generator whose clients give up
+// after 400 ms (so a unit served slower never buys): the ramp 100 → 250 → 500 → 1000 ms must stop
+// at 500 ms (first harmful) and report 250 ms as the last safe level, as decisions in the store, in
+// /status, in `fieldlab status` and the metrics; a restart on the same SQLite file reports the
+// finished ramp and injects nothing.
+import { spawn } from 'node:child_process';
+import { join, resolve } from 'node:path';
+import { Agent, request } from 'undici';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { compileRamp, inRampSlice } from '../../src/faults/ramp-spec.js';
+import { startFieldlab, startUpstream, tempDir, type TestFieldlab, type TestUpstream } from '../helpers/servers.js';
+import { waitFor } from '../helpers/wait.js';
+
+const CLI = resolve('dist/src/cli/main.js');
+const GIVE_UP_MS = 400;
+
+const cli = (args: string[]): Promise<{ code: number | null; out: string }> =>
+  new Promise((ok) => {
+    const child = spawn(process.execPath, [CLI, ...args], { env: process.env });
+    let out = '';
+    child.stdout.on('data', (c) => (out += c));
+    child.on('exit', (code) => ok({ code, out }));
+  });
+
+describe('fault.ramp: the breaking point', () => {
+  let shop: TestUpstream, pay: TestUpstream, fl: TestFieldlab;
+  const tmp = tempDir();
+  const yaml = (u: { shop: string; pay: string }) => `
+store: sqlite:${join(tmp.dir, 'ramp.db')}
+upstreams: { shop: ${u.shop}, pay: ${u.pay} }
+routes:
+  - name: shop
+    match: { path: /shop/* }
+    arms: { control: shop }
+    sticky: [header:x-user-id]
+    seed: ramp-acceptance
+    experiment:
+      goals: [{ name: buy, kind: conversion, route: pay, match: { method: POST, path: /pay } }]
+    fault:
+      # maxDrop: a busy CI host may slow a few 250 ms answers past 400 ms; only a proven 20% drop is harm.
+      ramp: { delays: [100ms, 250ms, 500ms, 1s], percent: 30, dwell: 2s, minUnits: 40, goal: buy, maxDrop: 20% }
+  - name: pay
+    match: { path: /pay }
+    arms: { control: pay }
+`;
+  const RAMP = compileRamp({
+    delays: [100, 250, 500, 1000],
+    percent: 30,
+    status: 503,
+    dwell: 2000,
+    minUnits: 40,
+    goal: 'buy',
+    maxDrop: 20,
+    vitals: true,
+    tolerance: 1.5,
+    alpha: 0.05,
+    run: '1',
+  });
+  let stop = false;
+  let load: Promise<void> | undefined;
+  const agent = new Agent({ connections: 64 });
+
+  beforeAll(async () => {
+    shop = await startUpstream('shop');
+    pay = await startUpstream('pay');
+    fl = await startFieldlab(yaml({ shop: shop.url, pay: pay.url }));
+    // The load generator: each visit is a new unit; 4 in 5 would buy if the page came in time.
+    let n = 0;
+    const visit = async () => {
+      const i = n++;
+      const user = `u${i}`;
+      try {
+        const res = await request(`${fl.url}/shop/item`, {
+          headers: { 'x-user-id': user },
+          dispatcher: agent,
+          signal: AbortSignal.timeout(GIVE_UP_MS),
+        });
+        await res.body.text();
+      } catch {
+        return; // gave up: this unit never buys
+      }
+      if (i % 5 === 0) return;
+      const r = await request(`${fl.url}/pay`, { method: 'POST', headers: { 'x-user-id': user }, dispatcher: agent });
+      await r.body.text();
+    };
+    load = Promise.all(
+      Array.from({ length: 12 }, async () => {
+        while (!stop) await visit();
+      }),
+    ).then(() => undefined);
+  });
+  afterAll(async () => {
+    stop = true;
+    await load;
+    await fl?.close();
+    await agent.close();
+    await Promise.all([shop.close(), pay.close()]);
+    tmp.remove();
+  });
+
+  const status = async () => (await (await request(`${fl.adminUrl}/status?route=shop`)).body.json()) as { ramps: any[] };
+
+  it('stops at 500 ms (first harmful) and reports 250 ms as the last safe level', async () => {
+    await waitFor(async () => (await status()).ramps[0]?.phase === 'done', 40_000);
+    stop = true;
+    await load;
+    const r = (await status()).ramps[0];
+    if (process.env.RAMP_PRINT)
+      console.log(JSON.stringify(r.steps.map((s: any) => [s.level, s.verdict, s.judgement.goal, s.judgement.injectedFailures])));
+    expect(r).toMatchObject({ route: 'shop', kind: 'delay', end: 'harm', level: null });
+    expect(r.lastSafe).toMatchObject({ level: 250, verdict: 'safe' });
+    expect(r.firstHarmful).toMatchObject({ level: 500, verdict: 'harm' });
+    expect(r.steps.map((s: { level: number }) => s.level)).toEqual([100, 250, 500]);
+    // Each step with its interval and the time it took; the safe ones dwelt at least 2 s.
+    for (const s of r.steps.slice(0, 2)) expect(Date.parse(s.endedAt) - Date.parse(s.startedAt)).toBeGreaterThanOrEqual(2_000);
+    const harm = r.firstHarmful.judgement.goal;
+    expect(harm.interval[1]).toBeLessThan(0);
+    expect(harm.slice.units).toBeGreaterThanOrEqual(30);
+    const safe = r.lastSafe.judgement.goal;
+    expect(safe.interval[0]).toBeLessThan(0);
+    expect(safe.interval[1]).toBeGreaterThan(0);
+    // The slice's abandoned delayed requests are the injected stream, not real errors.
+    expect(r.firstHarmful.judgement.injectedFailures).toBeGreaterThan(0);
+    expect(r.firstHarmful.judgement.vitals.slice.bad).toBe(0);
+  });
+
+  it('stores every step as a decision, shows it in fieldlab status and the metrics', async () => {
+    const body = (await (await request(`${fl.adminUrl}/decisions.json?route=shop`)).body.json()) as {
+      decisions: { action: string; rule: string; reason: string; evidence: any }[];
+    };
+    const ramp = body.decisions.filter((d) => d.rule === 'fault.ramp').reverse();
+    expect(ramp.map((d) => d.action)).toEqual(['ramp-start', 'ramp-advance', 'ramp-advance', 'ramp-done']);
+    expect(ramp[3]!.reason).toContain('breaking point: 500ms harms');
+    expect(ramp[3]!.evidence).toMatchObject({ lastSafe: { level: 250 }, firstHarmful: { level: 500 } });
+    const out = await cli(['status', '--admin', fl.adminUrl]);
+    if (process.env.RAMP_PRINT) console.log(out.out, JSON.stringify(ramp, null, 1));
+    expect(out.code).toBe(0);
+    expect(out.out).toContain('ramp shop (delay on 30% of units): done (harm)');
+    expect(out.out).toContain('breaking point: last safe 250ms, first harmful 500ms');
+    const metrics = await (await request(`${fl.adminUrl}/metrics`)).body.text();
+    expect(metrics).toContain('fieldlab_fault_ramp_done{route="shop",end="harm"} 1');
+    expect(metrics).toContain('fieldlab_fault_ramp_level{route="shop",kind="delay"} 0');
+  });
+
+  it('a restart on the same store reports the finished ramp and injects nothing', async () => {
+    await fl.app.ramps().idle();
+    await fl.app.stop(2_000);
+    fl = await startFieldlab(yaml({ shop: shop.url, pay: pay.url }));
+    const r = (await status()).ramps[0];
+    expect(r).toMatchObject({ phase: 'done', end: 'harm', lastSafe: { level: 250 }, firstHarmful: { level: 500 } });
+    // A slice unit is served without a fault (the injected counter is process-wide: compare).
+    const delays = async () => {
+      const text = await (await request(`${fl.adminUrl}/metrics`)).body.text();
+      return Number(/fieldlab_fault_injected_total\{route="shop",kind="delay"\} (\d+)/.exec(text)?.[1] ?? 0);
+    };
+    const before = await delays();
+    const users = Array.from({ length: 100 }, (_, i) => `after-${i}`).filter((u) => inRampSlice(RAMP, 'ramp-acceptance', u));
+    expect(users.length).toBeGreaterThan(10);
+    for (const user of users) {
+      const res = await request(`${fl.url}/shop/item`, { headers: { 'x-user-id': user }, dispatcher: agent });
+      await res.body.text();
+      expect(res.statusCode).toBe(200);
+    }
+    expect(await delays()).toBe(before);
+  });
+});
