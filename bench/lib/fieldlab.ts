@@ -49,14 +49,16 @@ function trackDir(dir: string): void {
 /**
  * What a production user keeps on: route matching, a 50/50 sticky split on x-user-id (so every request
  * pays for the match, the key extraction, the hash and the arm assignment), guardrails on the route,
- * metrics and rollups (always on), and, with `access`, one access-log line per request. Both arms point
- * at the same upstream so the split itself cannot change the upstream's cost.
+ * metrics and rollups (always on), and, with `access`, one access-log line per request. Access lines are
+ * logged at `info`, so that peer runs at `log.level: info` (at `warn` pino drops them before building
+ * them, and the "access log" peer measured none). Both arms point at the same upstream so the split
+ * itself cannot change the upstream's cost.
  */
 function configYaml(listen: number, admin: number, upstream: number, access: boolean): string {
   return `listen: 127.0.0.1:${listen}
 admin: { listen: 127.0.0.1:${admin} }
 store: "sqlite::memory:"
-log: { level: warn, access: ${access} }
+log: { level: ${access ? 'info' : 'warn'}, access: ${access} }
 drainTimeout: 2s
 upstreams:
   control: http://127.0.0.1:${upstream}

@@ -1,0 +1,61 @@
+// Access lines wait in the logger's batch (telemetry/logger.ts); nothing may be lost or reordered
+// on the way: not by a non-batched line, not by the timer, not at process exit.
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createLogger } from '../../src/telemetry/logger.js';
+import { tempDir } from '../helpers/servers.js';
+import { waitFor } from '../helpers/wait.js';
+
+interface Line {
+  type?: string;
+  n?: number;
+  msg: string;
+  time: string;
+  level: string;
+  svc: string;
+}
+
+const read = (file: string): Line[] =>
+  (existsSync(file) ? readFileSync(file, 'utf8') : '')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as Line);
+
+describe('logger batching', () => {
+  const tmp = tempDir();
+  afterAll(() => tmp.remove());
+
+  it('keeps every line and their order; a warning flushes the access lines before it', async () => {
+    const file = join(tmp.dir, 'order.log');
+    const log = createLogger('info', file, 60_000); // no timer flush within the test
+    for (let n = 0; n < 500; n++) log.info({ type: 'access', n, path: `/p/${'é'.repeat(n % 7)}` }, 'access');
+    log.warn({ n: 500 }, 'after the access lines');
+    await waitFor(() => read(file).length === 501);
+    const lines = read(file);
+    expect(lines.map((l) => l.n)).toEqual(Array.from({ length: 501 }, (_, i) => i));
+    expect(lines.at(-1)).toMatchObject({ level: 'warn', msg: 'after the access lines', svc: 'fieldlab' });
+    for (const l of lines) expect(new Date(l.time).toISOString()).toBe(l.time);
+  });
+
+  it('writes a small batch by the flush timer', async () => {
+    const file = join(tmp.dir, 'timer.log');
+    const log = createLogger('info', file, 50);
+    log.info({ type: 'access', n: 1 }, 'access');
+    await waitFor(() => read(file).length === 1);
+    expect(read(file)[0]).toMatchObject({ type: 'access', n: 1 });
+  });
+
+  it('writes what waits in the batch when the process exits', () => {
+    const file = join(tmp.dir, 'exit.log');
+    const logger = resolve('dist/src/telemetry/logger.js');
+    const script = `import(${JSON.stringify(logger)}).then(({ createLogger }) => {
+      const log = createLogger('info', ${JSON.stringify(file)}, 60000);
+      setTimeout(() => { for (let n = 0; n < 3; n++) log.info({ type: 'access', n }, 'access'); process.exit(0); }, 100);
+    });`;
+    const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 20_000 });
+    expect(r.status, r.stderr).toBe(0);
+    expect(read(file).map((l) => l.n)).toEqual([0, 1, 2]);
+  });
+});
