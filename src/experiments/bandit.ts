@@ -6,6 +6,8 @@
  * nested bucket ranges; units already seen keep their arm through the route's pins (routing/pins.ts),
  * refilled from the store's first exposures at start. Every applied change is a stored decision with
  * its posteriors, through the guardrails' retrying queue, so `/status` and `fieldlab status` show it.
+ * In a group or a fleet one process decides (bandit-lead.ts): a follower never updates, it adopts
+ * the decider's weights and keeps the last ones while no decider speaks.
  */
 import type { Snapshot } from '../config/compile.js';
 import type { RawBandit } from '../config/schema-bandit.js';
@@ -16,6 +18,7 @@ import type { ExperimentStore } from '../storage/experiment-types.js';
 import type { GuardrailStore } from '../storage/guardrail-types.js';
 import type { Logger } from '../telemetry/logger.js';
 import { createPersistence } from '../guardrails/persist.js';
+import { isBanditShared, type BanditLeader, type BanditShared } from './bandit-lead.js';
 import type { ExperimentResults } from './results.js';
 import { allocate, startThompson, type ArmPosterior } from './thompson.js';
 
@@ -27,6 +30,8 @@ export interface BanditStatus {
   readonly route: string;
   readonly goal: string;
   readonly phase: 'burn-in' | 'thompson';
+  /** decider: this process computes the weights; follower: it applies the decider's (a group's worker, a fleet replica without the lease). */
+  readonly role: 'decider' | 'follower';
   /** ISO time of the last update. */
   readonly updatedAt: string | null;
   readonly arms: readonly ArmPosterior[];
@@ -37,9 +42,12 @@ export interface BanditStatus {
   readonly lastError: string | null;
 }
 
-/** What one update did: moved the weights, left them (under minChange), found no results yet, or failed to read. */
-export type BanditOutcome = 'applied' | 'unchanged' | 'no-results' | 'failed';
-export const BANDIT_OUTCOMES: readonly BanditOutcome[] = ['applied', 'unchanged', 'no-results', 'failed'];
+/**
+ * What one update did: moved the weights, left them (under minChange), found no results yet, failed
+ * to read, or was refused by the store because another replica took the lease meanwhile (fenced).
+ */
+export type BanditOutcome = 'applied' | 'unchanged' | 'no-results' | 'failed' | 'fenced';
+export const BANDIT_OUTCOMES: readonly BanditOutcome[] = ['applied', 'unchanged', 'no-results', 'failed', 'fenced'];
 
 /** One bandit route's served weights and update counts since start (the metrics, bandit-metrics.ts). */
 export interface BanditCounts {
@@ -54,6 +62,15 @@ export interface BanditRuntime {
   attach(snap: Snapshot): void;
   /** Updates every due route now; resolves when their reads are done (tests drive this). */
   tick(force?: boolean): Promise<void>;
+  /**
+   * Applies a decider's weights (a follower; `seq`: the fleet decision's, older ones are ignored).
+   * False when `shared` is malformed, names other arms, or the route has no bandit here.
+   */
+  adopt(route: string, shared: unknown, seq?: number): boolean;
+  /** The weights of every route updated at least once, as followers adopt them. */
+  shared(): Record<string, BanditShared>;
+  /** Called with every change this process applied as decider (the primary tells its workers). */
+  onApplied(fn: (route: string, shared: BanditShared) => void): void;
   status(route?: string): BanditStatus[];
   counts(): BanditCounts[];
   /** Resolves when no decision write is in flight. */
@@ -70,6 +87,9 @@ interface Slot {
   percents: number[];
   arms: ArmPosterior[];
   phase: BanditStatus['phase'];
+  role: BanditStatus['role'];
+  /** The newest fleet decision adopted (0: none). */
+  seq: number;
   dueAt: number;
   updatedAt: number | null;
   updates: number;
@@ -94,11 +114,23 @@ export function createBanditRuntime(deps: {
   readonly seed?: number;
   /** 0: no timer (tests call tick). */
   readonly checkEveryMs?: number;
+  /** Fleet mode: decide only while holding the route's bandit lease. */
+  readonly leader?: BanditLeader;
+  /** A worker of a group: never decide, only adopt what the primary sends. */
+  readonly follower?: boolean;
 }): BanditRuntime {
   const now = deps.now ?? Date.now;
   const rnd: Rng = mulberry32(deps.seed ?? Math.floor(Math.random() * 2 ** 32));
   const persist = createPersistence(deps.decisions, deps.log, now);
   const slots = new Map<string, Slot>();
+  const appliedFns: ((route: string, shared: BanditShared) => void)[] = [];
+  const sharedOf = (s: Slot): BanditShared => ({
+    arms: s.route.arms.map((a) => a.name),
+    percents: s.percents,
+    posteriors: s.arms,
+    phase: s.phase,
+    updatedAt: s.updatedAt ?? 0,
+  });
 
   const apply = (slot: Slot) => {
     const cell = slot.route.weights;
@@ -111,7 +143,7 @@ export function createBanditRuntime(deps: {
     deps.follow?.(slot.route.name, Object.fromEntries(slot.route.arms.slice(1).map((a, i) => [a.name, slot.percents[i + 1]!])));
   };
 
-  const update = async (slot: Slot): Promise<BanditOutcome> => {
+  const update = async (slot: Slot, epoch: number | null): Promise<BanditOutcome> => {
     const { route, cfg } = slot;
     const { experiments } = await deps.results.read(route.name);
     const result = experiments[0];
@@ -141,14 +173,31 @@ export function createBanditRuntime(deps: {
       );
       arms = arms.map((a, i) => ({ ...a, percent: equal[i]! }));
     }
-    slot.arms = arms;
-    slot.phase = burnIn ? 'burn-in' : 'thompson';
-    slot.updatedAt = at;
     const next = arms.map((a) => a.percent);
     // A guardrail decision may have set the cell since (a rollback puts its arm to 0): compare with what is live.
     const live = [100 - cell.percents.reduce((s, p) => s + p, 0), ...cell.percents];
     const moved = next.some((p, i) => Math.abs(p - (live[i] ?? 0)) >= cfg.minChange || (p === 0) !== ((live[i] ?? 0) === 0));
-    if (!moved) return 'unchanged';
+    const phase = burnIn ? 'burn-in' : 'thompson';
+    if (!moved) {
+      // Followers keep the weights of the last change; only a change is published (one decision per change).
+      slot.arms = arms;
+      slot.phase = phase;
+      slot.updatedAt = at;
+      return 'unchanged';
+    }
+    const shared: BanditShared = { arms: route.arms.map((a) => a.name), percents: next, posteriors: arms, phase, updatedAt: at };
+    if (deps.leader && epoch !== null) {
+      // Published before it is applied or stored: a deposed decider changes nothing, anywhere.
+      const seq = await deps.leader.publish(route.name, epoch, shared);
+      if (seq === undefined) {
+        slot.role = 'follower';
+        return 'fenced';
+      }
+      slot.seq = Math.max(slot.seq, seq);
+    }
+    slot.arms = arms;
+    slot.phase = phase;
+    slot.updatedAt = at;
     slot.percents = next;
     apply(slot);
     slot.updates++;
@@ -174,6 +223,7 @@ export function createBanditRuntime(deps: {
         evidence: { goal: cfg.goal, phase: slot.phase, floor: cfg.floor, draws: cfg.draws, posteriors: arms },
       });
     });
+    for (const fn of appliedFns) fn(route.name, shared);
     return 'applied';
   };
 
@@ -199,13 +249,24 @@ export function createBanditRuntime(deps: {
     }
   };
 
+  /** The lease, renewed on every check (not only when an update is due) so it never lapses between updates. */
+  const decides = async (slot: Slot): Promise<number | null> => {
+    if (deps.follower) return null;
+    if (!deps.leader) return 0;
+    const epoch = await deps.leader.lead(slot.route.name);
+    slot.role = epoch === null ? 'follower' : 'decider';
+    return epoch;
+  };
+
   const tickSlot = async (slot: Slot, force: boolean) => {
-    const at = now();
-    if (slot.busy || (!force && at < slot.dueAt)) return;
+    if (slot.busy) return;
     slot.busy = true;
-    slot.dueAt = at + slot.cfg.every;
     try {
-      slot.outcomes[await update(slot)]++;
+      const epoch = await decides(slot);
+      const at = now();
+      if (epoch === null || (!force && at < slot.dueAt)) return;
+      slot.dueAt = at + slot.cfg.every;
+      slot.outcomes[await update(slot, deps.leader ? epoch : null)]++;
       slot.lastError = null;
     } catch (err) {
       slot.outcomes.failed++;
@@ -252,12 +313,14 @@ export function createBanditRuntime(deps: {
           ),
           arms: [],
           phase: 'burn-in',
+          role: deps.follower || deps.leader ? 'follower' : 'decider',
+          seq: 0,
           dueAt: 0,
           updatedAt: null,
           updates: 0,
           busy: false,
           lastError: null,
-          outcomes: { applied: 0, unchanged: 0, 'no-results': 0, failed: 0 },
+          outcomes: { applied: 0, unchanged: 0, 'no-results': 0, failed: 0, fenced: 0 },
         };
         slots.set(route.name, slot);
         apply(slot);
@@ -269,6 +332,22 @@ export function createBanditRuntime(deps: {
     async tick(force = false) {
       await Promise.all([...slots.values()].map((s) => tickSlot(s, force)));
     },
+    adopt(route, shared, seq = 0) {
+      const slot = slots.get(route);
+      if (!slot || !isBanditShared(shared) || (seq > 0 && seq <= slot.seq)) return false;
+      if (shared.arms.join('\n') !== slot.route.arms.map((a) => a.name).join('\n')) return false;
+      slot.seq = seq;
+      slot.percents = [...shared.percents];
+      slot.arms = [...shared.posteriors];
+      slot.phase = shared.phase;
+      slot.updatedAt = shared.updatedAt;
+      apply(slot);
+      return true;
+    },
+    shared: () => Object.fromEntries([...slots.values()].filter((s) => s.updatedAt !== null).map((s) => [s.route.name, sharedOf(s)])),
+    onApplied(fn) {
+      appliedFns.push(fn);
+    },
     status(route) {
       return [...slots.values()]
         .filter((s) => route === undefined || s.route.name === route)
@@ -276,6 +355,7 @@ export function createBanditRuntime(deps: {
           route: s.route.name,
           goal: s.cfg.goal,
           phase: s.phase,
+          role: s.role,
           updatedAt: s.updatedAt === null ? null : new Date(s.updatedAt).toISOString(),
           arms: s.arms,
           pinned: s.pins.size,

@@ -64,6 +64,8 @@ export interface Fleet {
   publishManual(route: string, decisions: readonly Decision[]): Promise<number | undefined>;
   /** Runs one tick now (tests). */
   tick(): Promise<void>;
+  /** Reads the newest decisions now and applies what is new (what NOTIFY and the poll do). */
+  resync(): Promise<void>;
   /** Hands its leases over, leaves the fleet and closes the listener (not the database). */
   stop(): Promise<void>;
 }
@@ -93,6 +95,8 @@ export function startFleet<S>(deps: {
   notifier: WebhookNotifier;
   log: Logger;
   timings: FleetTimings;
+  /** Sees every re-sync's newest rows (the bandits follow their `bandit:` rows, fleet/bandit-leader.ts). */
+  onLatest?: (rows: readonly FleetDecision[]) => void;
 }): Fleet {
   const { db, runtime, me, log, timings } = deps;
   const tickMs = timings.tickMs ?? 1000;
@@ -109,6 +113,7 @@ export function startFleet<S>(deps: {
 
   const adoptLatest = async () => {
     const latest = await decisionLog.latest();
+    deps.onLatest?.(latest);
     for (const d of latest) {
       if (!runtime.routes().includes(d.route) || d.seq <= (applied.get(d.route)?.seq ?? 0)) continue;
       runtime.adopt(d.route, d.state);
@@ -320,6 +325,7 @@ export function startFleet<S>(deps: {
       return res.seq;
     },
     tick,
+    resync,
     async stop() {
       stopped = true;
       clearInterval(timer);

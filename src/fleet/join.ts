@@ -14,7 +14,11 @@ import { createPgDatabase, type PgDatabase } from '../storage/postgres/pool.js';
 import { parsePostgresUrl } from '../storage/postgres/url.js';
 import type { ExchangeObserver } from '../telemetry/hooks.js';
 import type { Logger } from '../telemetry/logger.js';
+import type { BanditLeader } from '../experiments/bandit-lead.js';
+import { createFleetBanditLeader, followBanditRows } from './bandit-leader.js';
+import { createDecisionLog } from './decision-log.js';
 import { startFleet, type Fleet } from './fleet.js';
+import { createLeases } from './leases.js';
 import { replicaIdentity } from './identity.js';
 import { createRuntimeAdapter } from './runtime-adapter.js';
 
@@ -24,6 +28,10 @@ export interface FleetMember {
   readonly observer: ExchangeObserver;
   /** The runtime as the admin API should see it: a manual action is applied here and published to the fleet. */
   readonly runtime: GuardrailsRuntime;
+  /** Decides a bandit route while holding its `bandit:ROUTE` lease. */
+  readonly banditLeader: BanditLeader;
+  /** Where the fleet's bandit rows go (the bandit runtime exists after the member); then re-syncs once. */
+  followBandits(adopt: (route: string, state: unknown, seq: number) => void): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -61,6 +69,8 @@ export async function joinFleet(deps: {
   await migratePostgres(db);
   const adapter = createRuntimeAdapter(deps.runtime, () => deps.config.current().routes);
   const t = deps.config.current().config.fleet;
+  const banditLeader = createFleetBanditLeader(createLeases(db, me, t.lease), createDecisionLog(db, me));
+  let adoptBandit: ((route: string, state: unknown, seq: number) => void) | undefined;
   const fleet = startFleet({
     db,
     runtime: adapter.fleetRuntime,
@@ -70,6 +80,9 @@ export async function joinFleet(deps: {
     notifier: deps.notifier,
     log: deps.log.child({ replica: me.replica }),
     timings: { leaseMs: t.lease, pollMs: t.poll, graceSec: Math.max(1, Math.round(t.grace / 1000)), listen: t.listen },
+    onLatest: (rows) => {
+      if (adoptBandit) followBanditRows(rows, adoptBandit);
+    },
   });
   deps.log.info({ replica: me.replica, instance: me.instance, store: target.display }, 'joined the fleet');
   const runtime: GuardrailsRuntime = {
@@ -87,7 +100,13 @@ export async function joinFleet(deps: {
     fleet,
     observer: adapter.observer,
     runtime,
+    banditLeader,
+    followBandits(adopt) {
+      adoptBandit = adopt;
+      return fleet.resync();
+    },
     async stop() {
+      await banditLeader.release();
       await fleet.stop();
       await db.close();
     },
