@@ -24,6 +24,8 @@ import { allocate, startThompson, type ArmPosterior } from './thompson.js';
 
 /** Draws per slice between yields to the event loop (well under a millisecond each). */
 const SLICE = 500;
+/** How long a change waits for the pins' refresh from the store before it applies anyway. */
+const REFRESH_MS = 2000;
 
 /** One bandit route as `/status` shows it. */
 export interface BanditStatus {
@@ -90,6 +92,10 @@ interface Slot {
   role: BanditStatus['role'];
   /** The newest fleet decision adopted (0: none). */
   seq: number;
+  /** Bumped by every adopted change: a refresh that finishes after a newer change applies nothing. */
+  gen: number;
+  /** The store read refreshing the pins, while one runs. */
+  refilling: Promise<void> | undefined;
   dueAt: number;
   updatedAt: number | null;
   updates: number;
@@ -195,6 +201,8 @@ export function createBanditRuntime(deps: {
       }
       slot.seq = Math.max(slot.seq, seq);
     }
+    // Units first seen by other processes keep their arm through this change (see refreshPins).
+    if (shares) await refreshPins(slot);
     slot.arms = arms;
     slot.phase = phase;
     slot.updatedAt = at;
@@ -225,6 +233,22 @@ export function createBanditRuntime(deps: {
     });
     for (const fn of appliedFns) fn(route.name, shared);
     return 'applied';
+  };
+
+  /**
+   * Before a change applies in a group or a fleet: the pins take every stored first exposure (other
+   * processes' units too), so a unit first seen elsewhere before the change keeps its arm after it.
+   * One paged read per change (not per poll), bounded in time: late, the change applies anyway.
+   */
+  const shares = deps.leader !== undefined || deps.follower === true;
+  const refreshes = new Set<Promise<unknown>>();
+  const refreshPins = (slot: Slot): Promise<unknown> => {
+    slot.refilling ??= refill(slot)
+      .catch((err: unknown) => deps.log.warn({ err, route: slot.route.name }, 'bandit pins not refreshed from the store'))
+      .finally(() => (slot.refilling = undefined));
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<void>((resolve) => (timer = setTimeout(resolve, REFRESH_MS)));
+    return Promise.race([slot.refilling, late]).finally(() => clearTimeout(timer));
   };
 
   /** Start-up refill: every unit's first-exposure arm, a page at a time, up to the map's size. */
@@ -315,6 +339,8 @@ export function createBanditRuntime(deps: {
           phase: 'burn-in',
           role: deps.follower || deps.leader ? 'follower' : 'decider',
           seq: 0,
+          gen: 0,
+          refilling: undefined,
           dueAt: 0,
           updatedAt: null,
           updates: 0,
@@ -341,7 +367,16 @@ export function createBanditRuntime(deps: {
       slot.arms = [...shared.posteriors];
       slot.phase = shared.phase;
       slot.updatedAt = shared.updatedAt;
-      apply(slot);
+      if (!shares) {
+        apply(slot);
+        return true;
+      }
+      const gen = ++slot.gen;
+      const done = refreshPins(slot).then(() => {
+        if (slot.gen === gen) apply(slot);
+      });
+      refreshes.add(done);
+      void done.finally(() => refreshes.delete(done));
       return true;
     },
     shared: () => Object.fromEntries([...slots.values()].filter((s) => s.updatedAt !== null).map((s) => [s.route.name, sharedOf(s)])),
@@ -374,7 +409,10 @@ export function createBanditRuntime(deps: {
         }),
         outcomes: { ...s.outcomes },
       })),
-    idle: () => persist.idle(),
+    async idle() {
+      await Promise.all(refreshes);
+      await persist.idle();
+    },
     stop() {
       if (timer) clearInterval(timer);
     },

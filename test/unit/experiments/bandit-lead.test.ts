@@ -14,7 +14,7 @@ import type { DecisionRecord } from '../../../src/storage/guardrail-types.js';
 
 const bandit = { goal: 'buy', every: 5000, floor: 5, burnIn: 0, draws: 2000, minChange: 2, maxUnits: 1000 };
 
-function setup(opts: { leader?: BanditLeader; follower?: boolean }) {
+function setup(opts: { leader?: BanditLeader; follower?: boolean }, storedUnits: { unit: string; arm: string }[] = []) {
   const route = { name: 'p', arms: [{ name: 'control' }, { name: 'v2' }], weights: createWeightCell([10]) } as unknown as CompiledRoute;
   const snap = {
     routes: [route],
@@ -41,7 +41,13 @@ function setup(opts: { leader?: BanditLeader; follower?: boolean }) {
         return { experiments: [result] };
       },
     },
-    experiments: { exportUnits: async () => ({ units: [], goals: [], next: undefined }) },
+    experiments: {
+      exportUnits: async () => ({
+        units: storedUnits.map((u) => ({ ...u, firstAt: 1, weights: '50', arms: 1 })),
+        goals: [],
+        next: undefined,
+      }),
+    },
     decisions: { appendDecision: async (d) => void stored.push(d), saveState: async () => undefined },
     log: pino({ level: 'silent' }),
     now: () => 60_000,
@@ -90,6 +96,7 @@ describe('one bandit decider', () => {
     expect(b.stored).toEqual([]);
     expect(b.rt.status()[0]).toMatchObject({ role: 'follower' });
     expect(b.rt.adopt('p', shared([20, 80]))).toBe(true);
+    await b.rt.idle();
     expect(b.route.weights.percents).toEqual([80]);
     // The decider gone, nothing arrives: the last weights stay.
     await b.rt.tick(true);
@@ -138,6 +145,7 @@ describe('one bandit decider', () => {
     expect(b.reads()).toBe(0);
     expect(b.rt.status()[0]).toMatchObject({ role: 'follower' });
     expect(b.rt.adopt('p', shared([30, 70]), 7)).toBe(true);
+    await b.rt.idle();
     expect(b.route.weights.percents).toEqual([70]);
 
     // It gets the lease, but another replica takes it before the publish lands.
@@ -159,5 +167,23 @@ describe('one bandit decider', () => {
     await b.rt.tick();
     expect(f.leads()).toBe(3);
     expect(b.reads()).toBe(1); // every: 5s on a clock that stands still
+  });
+
+  it('refreshes its pins from the store before a change applies: a unit first seen by another process keeps its arm', async () => {
+    // Stored by another replica (or worker) after this one started: the start-up refill missed it.
+    const units: { unit: string; arm: string }[] = [];
+    const b = setup({ follower: true }, units);
+    await b.rt.idle();
+    expect(b.route.weights.pins?.get('elsewhere')).toBeUndefined();
+    units.push({ unit: 'elsewhere', arm: 'v2' });
+    b.rt.adopt('p', shared([95, 5]));
+    await b.rt.idle();
+    expect(b.route.weights.percents).toEqual([5]);
+    expect(b.route.weights.pins?.get('elsewhere')).toBe(1);
+    // Two changes in a row: the newer one is what stays applied.
+    b.rt.adopt('p', shared([60, 40]));
+    b.rt.adopt('p', shared([10, 90]));
+    await b.rt.idle();
+    expect(b.route.weights.percents).toEqual([90]);
   });
 });
