@@ -275,7 +275,7 @@ export async function startApp(opts: AppOptions): Promise<App> {
   // Before listening: a replica joining a running fleet serves the stored weights, not burn-in's.
   if (member)
     await raceDeadline(
-      member.followBandits((route, state, seq) => bandits.adopt(route, state, seq)),
+      member.followBandits((route, state, seq) => bandits.adopt(route, state, seq) || bandits.appliedSeq(route) >= seq),
       SHUTDOWN_GRACE_MS,
     );
   const responseTap = createResponseTap({ recorder: experiments, current: config.current, nullBranch });

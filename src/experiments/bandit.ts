@@ -69,6 +69,8 @@ export interface BanditRuntime {
    * False when `shared` is malformed, names other arms, or the route has no bandit here.
    */
   adopt(route: string, shared: unknown, seq?: number): boolean;
+  /** The newest fleet decision this process has applied for `route` (its own or adopted; 0: none). */
+  appliedSeq(route: string): number;
   /** The weights of every route updated at least once, as followers adopt them. */
   shared(): Record<string, BanditShared>;
   /** Called with every change this process applied as decider (the primary tells its workers). */
@@ -379,6 +381,7 @@ export function createBanditRuntime(deps: {
       void done.finally(() => refreshes.delete(done));
       return true;
     },
+    appliedSeq: (route) => slots.get(route)?.seq ?? 0,
     shared: () => Object.fromEntries([...slots.values()].filter((s) => s.updatedAt !== null).map((s) => [s.route.name, sharedOf(s)])),
     onApplied(fn) {
       appliedFns.push(fn);

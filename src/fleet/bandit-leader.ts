@@ -45,9 +45,14 @@ export function createFleetBanditLeader(leases: Leases, log: Pick<DecisionLog, '
 }
 
 /**
- * Hands the `bandit:` rows among a re-sync's newest decisions to `adopt` (route without the prefix).
- * @example followBanditRows(await decisionLog.latest(), (route, state, seq) => bandits.adopt(route, state, seq))
+ * Hands the `bandit:` rows among a re-sync's newest decisions to `adopt` (route without the prefix),
+ * and `applied` those this process now runs (adopted now or before), for its heartbeat.
+ * @example followBanditRows(await decisionLog.latest(), (route, state, seq) => bandits.adopt(route, state, seq) || bandits.appliedSeq(route) >= seq, fleet.markApplied)
  */
-export function followBanditRows(rows: readonly FleetDecision[], adopt: (route: string, state: unknown, seq: number) => void): void {
-  for (const d of rows) if (d.route.startsWith(PREFIX)) adopt(d.route.slice(PREFIX.length), d.state, d.seq);
+export function followBanditRows(
+  rows: readonly FleetDecision[],
+  adopt: (route: string, state: unknown, seq: number) => boolean,
+  applied: (key: string, seq: number) => void,
+): void {
+  for (const d of rows) if (d.route.startsWith(PREFIX) && adopt(d.route.slice(PREFIX.length), d.state, d.seq)) applied(d.route, d.seq);
 }

@@ -66,6 +66,8 @@ export interface Fleet {
   tick(): Promise<void>;
   /** Reads the newest decisions now and applies what is new (what NOTIFY and the poll do). */
   resync(): Promise<void>;
+  /** Notes a decision applied outside the guardrails (a `bandit:` row), so heartbeats and `GET /fleet` show it applied. */
+  markApplied(route: string, seq: number): void;
   /** Hands its leases over, leaves the fleet and closes the listener (not the database). */
   stop(): Promise<void>;
 }
@@ -326,6 +328,9 @@ export function startFleet<S>(deps: {
     },
     tick,
     resync,
+    markApplied(route, seq) {
+      if (seq > (applied.get(route)?.seq ?? 0)) applied.set(route, { seq, at: Date.now() });
+    },
     async stop() {
       stopped = true;
       clearInterval(timer);

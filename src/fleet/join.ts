@@ -31,7 +31,7 @@ export interface FleetMember {
   /** Decides a bandit route while holding its `bandit:ROUTE` lease. */
   readonly banditLeader: BanditLeader;
   /** Where the fleet's bandit rows go (the bandit runtime exists after the member); then re-syncs once. */
-  followBandits(adopt: (route: string, state: unknown, seq: number) => void): Promise<void>;
+  followBandits(adopt: (route: string, state: unknown, seq: number) => boolean): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -70,7 +70,7 @@ export async function joinFleet(deps: {
   const adapter = createRuntimeAdapter(deps.runtime, () => deps.config.current().routes);
   const t = deps.config.current().config.fleet;
   const banditLeader = createFleetBanditLeader(createLeases(db, me, t.lease), createDecisionLog(db, me));
-  let adoptBandit: ((route: string, state: unknown, seq: number) => void) | undefined;
+  let adoptBandit: ((route: string, state: unknown, seq: number) => boolean) | undefined;
   const fleet = startFleet({
     db,
     runtime: adapter.fleetRuntime,
@@ -81,7 +81,7 @@ export async function joinFleet(deps: {
     log: deps.log.child({ replica: me.replica }),
     timings: { leaseMs: t.lease, pollMs: t.poll, graceSec: Math.max(1, Math.round(t.grace / 1000)), listen: t.listen },
     onLatest: (rows) => {
-      if (adoptBandit) followBanditRows(rows, adoptBandit);
+      if (adoptBandit) followBanditRows(rows, adoptBandit, (key, seq) => fleet.markApplied(key, seq));
     },
   });
   deps.log.info({ replica: me.replica, instance: me.instance, store: target.display }, 'joined the fleet');

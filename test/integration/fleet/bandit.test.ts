@@ -73,6 +73,15 @@ describe('fleet: one bandit decider', () => {
     expect(share(fresh, 'variant')).toBeGreaterThan(0.85);
     const leases = await pgs.query<{ route: string; replica: string }>(`SELECT route, replica FROM "${pgs.schema}".fleet_leases`);
     expect(leases).toContainEqual({ route: 'bandit:product', replica: decider.id });
+    // GET /fleet: the bandit's row is applied by both replicas (no replica reported behind).
+    await eventually(
+      async () => {
+        const v = (await follower.admin<{ routes: { route: string; behind: string[] }[] }>('/fleet')).body;
+        return v.routes.find((r) => r.route === 'bandit:product')?.behind.length === 0;
+      },
+      10_000,
+      'no replica behind on bandit:product',
+    );
 
     // The decider dies without handing anything over: the follower keeps serving its weights at
     // once, and takes the lease over once it expires (2 s).
