@@ -277,14 +277,24 @@ export async function startApp(opts: AppOptions): Promise<App> {
   const nullBranch = createNullBranch();
   const results = createExperimentResults({ store: stores.experiments, current: config.current, recorder: experiments.stats, nullBranch });
   // After the guardrails: a rolled-back arm (closed in the weight cell) stays at 0 under the bandit.
+  // One decider per group or fleet (experiments/bandit-lead.ts): a worker on SQLite follows its
+  // primary; a fleet replica decides only while it holds the route's bandit lease.
   const bandits = createBanditRuntime({
     results,
     experiments: stores.experiments,
     decisions: stores.guardrails,
     log,
     follow: (route, percents) => guardrails.follow(route, percents),
+    ...(member ? { leader: member.banditLeader } : {}),
+    ...(role?.admin === false && !fleetMode ? { follower: true } : {}),
   });
   bandits.attach(config.current());
+  // Before listening: a replica joining a running fleet serves the stored weights, not burn-in's.
+  if (member)
+    await raceDeadline(
+      member.followBandits((route, state, seq) => bandits.adopt(route, state, seq) || bandits.appliedSeq(route) >= seq),
+      SHUTDOWN_GRACE_MS,
+    );
   const responseTap = createResponseTap({ recorder: experiments, current: config.current, nullBranch });
   const rollup = createMinuteRollup(stores.guardrails, { onError: (err) => log.warn({ err }, 'minute rollup not stored') });
   const live = createLiveSeries();
@@ -338,6 +348,7 @@ export async function startApp(opts: AppOptions): Promise<App> {
     live,
     exemplars,
     nullBranch,
+    bandits,
     render: () => metrics.render(),
   });
   const observers: readonly ExchangeObserver[] = [
@@ -468,10 +479,11 @@ export async function startApp(opts: AppOptions): Promise<App> {
       // Pairs already captured are compared and stored before the process goes away.
       await raceDeadline(pipeline.idle(), SHUTDOWN_GRACE_MS);
       retention.stop();
+      // Before the fleet hands its leases over: no bandit check may take one again.
+      bandits.stop();
       await member?.stop();
       await hooks?.stop();
       guardrails.stop();
-      bandits.stop();
       ramps.stop();
       await raceDeadline(ramps.idle(), SHUTDOWN_GRACE_MS);
       await raceDeadline(notifier.idle(), SHUTDOWN_GRACE_MS);

@@ -57,6 +57,21 @@ function rulesOf(route: RawRoute | undefined): { rules: CompareRules; redact: re
   };
 }
 
+/**
+ * The route's noise copy as live mirroring uses it: its first shadow's `compare.noiseFrom` upstream,
+ * sent what that shadow is sent (its `methods`); undefined without one.
+ */
+function noiseOf(
+  config: RawConfig | undefined,
+  route: RawRoute | undefined,
+): { name: string; endpoints: readonly string[]; host: string | undefined; methods: ReadonlySet<string> } | undefined {
+  const shadow = route?.shadow[0];
+  const name = shadow?.compare?.noiseFrom;
+  const up = name === undefined ? undefined : config?.upstreams[name];
+  if (!shadow || name === undefined || !up) return undefined;
+  return { name, endpoints: up.endpoints, host: up.host, methods: new Set(shadow.methods) };
+}
+
 /** What a resumed run must share with the run it continues. */
 function selectionOf(o: ReplayOptions): string {
   return JSON.stringify({ since: o.sinceText ?? null, segment: o.segmentText ?? null });
@@ -116,6 +131,15 @@ export async function runReplayCommand(args: string[], io: ReplayIo): Promise<nu
     const name = `replay:${o.to}`;
     const timeouts = { connect: Math.min(o.timeoutMs, 5000), headers: o.timeoutMs, idle: o.timeoutMs };
     const candidate = createUpstream(name, [pools.endpoint(o.to, { timeouts, connections: o.concurrency })], undefined);
+    const copy = noiseOf(config, route);
+    const noise = copy && {
+      upstream: createUpstream(
+        copy.name,
+        copy.endpoints.map((url) => pools.endpoint(url, { timeouts, connections: o.concurrency })),
+        copy.host,
+      ),
+      methods: copy.methods,
+    };
     const shadow: CompiledShadow = {
       name,
       key: name,
@@ -177,6 +201,7 @@ export async function runReplayCommand(args: string[], io: ReplayIo): Promise<nu
         redact: redactRules(redact),
         pacer: createPacer(o.rate),
         ...(o.header ? { headers: [o.header] } : {}),
+        ...(noise ? { noise } : {}),
         onPage: save,
         onProgress: (s) => progress.update(s.replayed, s.candidateErrors),
       },
@@ -196,6 +221,7 @@ export async function runReplayCommand(args: string[], io: ReplayIo): Promise<nu
     note(
       `fieldlab replay: ${o.route} → ${o.to}: replayed ${plural(summary.replayed, 'request')} at most ${o.rate}/s` +
         `${o.resume ? ` (resumed; ${all} in this report)` : ''}, ${plural(base.errors + summary.candidateErrors, 'candidate error')}` +
+        `${copy ? `; ${plural(summary.noiseSent, 'request')} also to noise copy ${copy.name} (${summary.noiseErrors} failed)` : ''}` +
         `${remaining ? `; more remain: --resume continues after id ${summary.lastId}` : ''}`,
     );
     const d: DiffsOptions = {

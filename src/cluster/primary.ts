@@ -75,7 +75,10 @@ function joinAsPrimary(parts: RoleParts, opts: Parameters<typeof createPrimaryRo
     } else if (m.t === 'ready') {
       // A reload while it was starting went to the ready workers only: bring it up to date.
       if (m.digest !== config.current().digest) sup.send(index, { t: 'reload', text: config.text(), trigger: 'primary' });
-      if (!parts.fleet) sup.send(index, { t: 'states', states: Object.fromEntries(liveStates()) });
+      if (!parts.fleet) {
+        sup.send(index, { t: 'states', states: Object.fromEntries(liveStates()) });
+        sup.send(index, { t: 'bandit', shared: parts.bandits.shared() });
+      }
       // A switch between its hello and now went to the ready workers only.
       sup.send(index, { t: 'faults', enabled: faultState().enabled });
     } else if (m.t === 'evidence') {
@@ -133,9 +136,12 @@ function joinAsPrimary(parts: RoleParts, opts: Parameters<typeof createPrimaryRo
         decide();
         if (++ticks % RESYNC_TICKS !== 0) return;
         sup.broadcast({ t: 'states', states: Object.fromEntries(liveStates()) });
+        sup.broadcast({ t: 'bandit', shared: parts.bandits.shared() });
         sup.broadcast({ t: 'faults', enabled: faultState().enabled });
       }, 1000);
   timer?.unref();
+  // On SQLite the primary's bandit is the group's one decider: each change reaches every worker at once.
+  if (!parts.fleet) parts.bandits.onApplied((route, shared) => void sup.broadcast({ t: 'bandit', shared: { [route]: shared } }));
 
   config.onSwap(() => {
     sup.broadcast({ t: 'reload', text: config.text(), trigger: 'primary' });

@@ -7,7 +7,8 @@
  * Worker → primary: `ready` (listening), `evidence` (its completed guardrail seconds, once a
  * second), `metrics` (its rendered Prometheus text, once a second), `live` (its closed dashboard
  * seconds, just after each second ends), `store` (a store call to run on the one SQLite writer). Primary → worker: `states` (the deciding engine's states: weights to apply
- * at once), `reload` (config text the primary validated and applied), `drain`, `faults` (the kill switch), `store-reply`.
+ * at once), `bandit` (the primary's bandit weights, checked by the worker's bandit runtime before it applies them),
+ * `reload` (config text the primary validated and applied), `drain`, `faults` (the kill switch), `store-reply`.
  */
 import { isArmSecond, type ArmSecond } from '../guardrails/arm-second.js';
 import type { EvidenceSecond } from '../fleet/evidence-log.js';
@@ -43,6 +44,8 @@ export type PrimaryMessage =
   /** The answer to `hello`: the config text the primary runs (a worker never reads the file). */
   | { readonly t: 'config'; readonly text: string }
   | { readonly t: 'states'; readonly states: Readonly<Record<string, unknown>> }
+  /** Route → BanditShared (bandit-lead.ts), validated per route on arrival. */
+  | { readonly t: 'bandit'; readonly shared: Readonly<Record<string, unknown>> }
   | { readonly t: 'reload'; readonly text: string; readonly trigger: string }
   | { readonly t: 'drain' }
   /** The fault kill switch (`fieldlab faults off`): sent after `config` and on every switch, so a restarted worker starts with it. */
@@ -154,6 +157,8 @@ export function parsePrimaryMessage(x: unknown): PrimaryMessage | undefined {
       return typeof x.text === 'string' ? { t: 'config', text: x.text } : undefined;
     case 'states':
       return isObj(x.states) ? { t: 'states', states: x.states } : undefined;
+    case 'bandit':
+      return isObj(x.shared) ? { t: 'bandit', shared: x.shared } : undefined;
     case 'reload':
       return typeof x.text === 'string' && typeof x.trigger === 'string' ? { t: 'reload', text: x.text, trigger: x.trigger } : undefined;
     case 'drain':

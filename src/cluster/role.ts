@@ -6,6 +6,7 @@
  */
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { ConfigManager } from '../config/manager.js';
+import type { BanditRuntime } from '../experiments/bandit.js';
 import type { NullBranchCollector } from '../experiments/null-branch.js';
 import type { GuardrailsRuntime } from '../guardrails/runtime.js';
 import type { Stores } from '../storage/types.js';
@@ -31,6 +32,8 @@ export interface RoleParts {
   readonly exemplars: ExemplarKeeper;
   /** The experiments' null-branch check: a worker exports its observed responses, the primary observes them. */
   readonly nullBranch: NullBranchCollector;
+  /** The bandits: on SQLite the primary's decide and its workers adopt what it sends. */
+  readonly bandits: BanditRuntime;
   /** This process's own metrics text. */
   render(): string;
 }

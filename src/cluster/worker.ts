@@ -111,6 +111,12 @@ export function createWorkerRole(opts: {
     receive(m) {
       if (m.t === 'store-reply') return rpc.reply(m);
       if (!parts) return;
+      if (m.t === 'bandit') {
+        for (const [route, shared] of Object.entries(m.shared))
+          if (!parts.bandits.adopt(route, shared))
+            parts.log.warn({ route }, 'bandit weights from the primary not applied (malformed or other arms)');
+        return;
+      }
       if (m.t === 'states') {
         for (const [route, state] of Object.entries(m.states))
           parts.runtime.adopt(route, state as Parameters<RoleParts['runtime']['adopt']>[1]);

@@ -1,6 +1,6 @@
 /**
  * Prometheus families of the bandit: per bandit route and arm the weight it serves now, and its
- * updates since start by outcome (applied, unchanged, no-results, failed), so a bandit that stopped
+ * updates since start by outcome (applied, unchanged, no-results, failed, fenced), so a bandit that stopped
  * moving or keeps failing its read is something an alert can watch. Read at scrape time from the
  * runtime; nothing is counted per request.
  */
@@ -24,7 +24,7 @@ export function withBanditMetrics(collect: () => MetricFamily[], runtime: () => 
       { name: 'fieldlab_bandit_weight', help: 'Percent of new units the bandit route serves each arm now', type: 'gauge', samples: weight },
       {
         name: 'fieldlab_bandit_updates_total',
-        help: 'Bandit updates by outcome: applied (weights moved), unchanged (under minChange), no-results, failed (read error)',
+        help: 'Bandit updates by outcome: applied (weights moved), unchanged (under minChange), no-results, failed (read error), fenced (another replica took the lease)',
         type: 'counter',
         samples: updates,
       },

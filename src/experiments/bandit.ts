@@ -6,6 +6,8 @@
  * nested bucket ranges; units already seen keep their arm through the route's pins (routing/pins.ts),
  * refilled from the store's first exposures at start. Every applied change is a stored decision with
  * its posteriors, through the guardrails' retrying queue, so `/status` and `fieldlab status` show it.
+ * In a group or a fleet one process decides (bandit-lead.ts): a follower never updates, it adopts
+ * the decider's weights and keeps the last ones while no decider speaks.
  */
 import type { Snapshot } from '../config/compile.js';
 import type { RawBandit } from '../config/schema-bandit.js';
@@ -16,17 +18,22 @@ import type { ExperimentStore } from '../storage/experiment-types.js';
 import type { GuardrailStore } from '../storage/guardrail-types.js';
 import type { Logger } from '../telemetry/logger.js';
 import { createPersistence } from '../guardrails/persist.js';
+import { isBanditShared, type BanditLeader, type BanditShared } from './bandit-lead.js';
 import type { ExperimentResults } from './results.js';
 import { allocate, startThompson, type ArmPosterior } from './thompson.js';
 
 /** Draws per slice between yields to the event loop (well under a millisecond each). */
 const SLICE = 500;
+/** How long a change waits for the pins' refresh from the store before it applies anyway. */
+const REFRESH_MS = 2000;
 
 /** One bandit route as `/status` shows it. */
 export interface BanditStatus {
   readonly route: string;
   readonly goal: string;
   readonly phase: 'burn-in' | 'thompson';
+  /** decider: this process computes the weights; follower: it applies the decider's (a group's worker, a fleet replica without the lease). */
+  readonly role: 'decider' | 'follower';
   /** ISO time of the last update. */
   readonly updatedAt: string | null;
   readonly arms: readonly ArmPosterior[];
@@ -37,9 +44,12 @@ export interface BanditStatus {
   readonly lastError: string | null;
 }
 
-/** What one update did: moved the weights, left them (under minChange), found no results yet, or failed to read. */
-export type BanditOutcome = 'applied' | 'unchanged' | 'no-results' | 'failed';
-export const BANDIT_OUTCOMES: readonly BanditOutcome[] = ['applied', 'unchanged', 'no-results', 'failed'];
+/**
+ * What one update did: moved the weights, left them (under minChange), found no results yet, failed
+ * to read, or was refused by the store because another replica took the lease meanwhile (fenced).
+ */
+export type BanditOutcome = 'applied' | 'unchanged' | 'no-results' | 'failed' | 'fenced';
+export const BANDIT_OUTCOMES: readonly BanditOutcome[] = ['applied', 'unchanged', 'no-results', 'failed', 'fenced'];
 
 /** One bandit route's served weights and update counts since start (the metrics, bandit-metrics.ts). */
 export interface BanditCounts {
@@ -54,6 +64,17 @@ export interface BanditRuntime {
   attach(snap: Snapshot): void;
   /** Updates every due route now; resolves when their reads are done (tests drive this). */
   tick(force?: boolean): Promise<void>;
+  /**
+   * Applies a decider's weights (a follower; `seq`: the fleet decision's, older ones are ignored).
+   * False when `shared` is malformed, names other arms, or the route has no bandit here.
+   */
+  adopt(route: string, shared: unknown, seq?: number): boolean;
+  /** The newest fleet decision this process has applied for `route` (its own or adopted; 0: none). */
+  appliedSeq(route: string): number;
+  /** The weights of every route updated at least once, as followers adopt them. */
+  shared(): Record<string, BanditShared>;
+  /** Called with every change this process applied as decider (the primary tells its workers). */
+  onApplied(fn: (route: string, shared: BanditShared) => void): void;
   status(route?: string): BanditStatus[];
   counts(): BanditCounts[];
   /** Resolves when no decision write is in flight. */
@@ -70,6 +91,13 @@ interface Slot {
   percents: number[];
   arms: ArmPosterior[];
   phase: BanditStatus['phase'];
+  role: BanditStatus['role'];
+  /** The newest fleet decision adopted (0: none). */
+  seq: number;
+  /** Bumped by every adopted change: a refresh that finishes after a newer change applies nothing. */
+  gen: number;
+  /** The store read refreshing the pins, while one runs. */
+  refilling: Promise<void> | undefined;
   dueAt: number;
   updatedAt: number | null;
   updates: number;
@@ -94,11 +122,23 @@ export function createBanditRuntime(deps: {
   readonly seed?: number;
   /** 0: no timer (tests call tick). */
   readonly checkEveryMs?: number;
+  /** Fleet mode: decide only while holding the route's bandit lease. */
+  readonly leader?: BanditLeader;
+  /** A worker of a group: never decide, only adopt what the primary sends. */
+  readonly follower?: boolean;
 }): BanditRuntime {
   const now = deps.now ?? Date.now;
   const rnd: Rng = mulberry32(deps.seed ?? Math.floor(Math.random() * 2 ** 32));
   const persist = createPersistence(deps.decisions, deps.log, now);
   const slots = new Map<string, Slot>();
+  const appliedFns: ((route: string, shared: BanditShared) => void)[] = [];
+  const sharedOf = (s: Slot): BanditShared => ({
+    arms: s.route.arms.map((a) => a.name),
+    percents: s.percents,
+    posteriors: s.arms,
+    phase: s.phase,
+    updatedAt: s.updatedAt ?? 0,
+  });
 
   const apply = (slot: Slot) => {
     const cell = slot.route.weights;
@@ -111,7 +151,7 @@ export function createBanditRuntime(deps: {
     deps.follow?.(slot.route.name, Object.fromEntries(slot.route.arms.slice(1).map((a, i) => [a.name, slot.percents[i + 1]!])));
   };
 
-  const update = async (slot: Slot): Promise<BanditOutcome> => {
+  const update = async (slot: Slot, epoch: number | null): Promise<BanditOutcome> => {
     const { route, cfg } = slot;
     const { experiments } = await deps.results.read(route.name);
     const result = experiments[0];
@@ -141,14 +181,33 @@ export function createBanditRuntime(deps: {
       );
       arms = arms.map((a, i) => ({ ...a, percent: equal[i]! }));
     }
-    slot.arms = arms;
-    slot.phase = burnIn ? 'burn-in' : 'thompson';
-    slot.updatedAt = at;
     const next = arms.map((a) => a.percent);
     // A guardrail decision may have set the cell since (a rollback puts its arm to 0): compare with what is live.
     const live = [100 - cell.percents.reduce((s, p) => s + p, 0), ...cell.percents];
     const moved = next.some((p, i) => Math.abs(p - (live[i] ?? 0)) >= cfg.minChange || (p === 0) !== ((live[i] ?? 0) === 0));
-    if (!moved) return 'unchanged';
+    const phase = burnIn ? 'burn-in' : 'thompson';
+    if (!moved) {
+      // Followers keep the weights of the last change; only a change is published (one decision per change).
+      slot.arms = arms;
+      slot.phase = phase;
+      slot.updatedAt = at;
+      return 'unchanged';
+    }
+    const shared: BanditShared = { arms: route.arms.map((a) => a.name), percents: next, posteriors: arms, phase, updatedAt: at };
+    if (deps.leader && epoch !== null) {
+      // Published before it is applied or stored: a deposed decider changes nothing, anywhere.
+      const seq = await deps.leader.publish(route.name, epoch, shared);
+      if (seq === undefined) {
+        slot.role = 'follower';
+        return 'fenced';
+      }
+      slot.seq = Math.max(slot.seq, seq);
+    }
+    // Units first seen by other processes keep their arm through this change (see refreshPins).
+    if (shares) await refreshPins(slot);
+    slot.arms = arms;
+    slot.phase = phase;
+    slot.updatedAt = at;
     slot.percents = next;
     apply(slot);
     slot.updates++;
@@ -174,7 +233,24 @@ export function createBanditRuntime(deps: {
         evidence: { goal: cfg.goal, phase: slot.phase, floor: cfg.floor, draws: cfg.draws, posteriors: arms },
       });
     });
+    for (const fn of appliedFns) fn(route.name, shared);
     return 'applied';
+  };
+
+  /**
+   * Before a change applies in a group or a fleet: the pins take every stored first exposure (other
+   * processes' units too), so a unit first seen elsewhere before the change keeps its arm after it.
+   * One paged read per change (not per poll), bounded in time: late, the change applies anyway.
+   */
+  const shares = deps.leader !== undefined || deps.follower === true;
+  const refreshes = new Set<Promise<unknown>>();
+  const refreshPins = (slot: Slot): Promise<unknown> => {
+    slot.refilling ??= refill(slot)
+      .catch((err: unknown) => deps.log.warn({ err, route: slot.route.name }, 'bandit pins not refreshed from the store'))
+      .finally(() => (slot.refilling = undefined));
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<void>((resolve) => (timer = setTimeout(resolve, REFRESH_MS)));
+    return Promise.race([slot.refilling, late]).finally(() => clearTimeout(timer));
   };
 
   /** Start-up refill: every unit's first-exposure arm, a page at a time, up to the map's size. */
@@ -199,13 +275,24 @@ export function createBanditRuntime(deps: {
     }
   };
 
+  /** The lease, renewed on every check (not only when an update is due) so it never lapses between updates. */
+  const decides = async (slot: Slot): Promise<number | null> => {
+    if (deps.follower) return null;
+    if (!deps.leader) return 0;
+    const epoch = await deps.leader.lead(slot.route.name);
+    slot.role = epoch === null ? 'follower' : 'decider';
+    return epoch;
+  };
+
   const tickSlot = async (slot: Slot, force: boolean) => {
-    const at = now();
-    if (slot.busy || (!force && at < slot.dueAt)) return;
+    if (slot.busy) return;
     slot.busy = true;
-    slot.dueAt = at + slot.cfg.every;
     try {
-      slot.outcomes[await update(slot)]++;
+      const epoch = await decides(slot);
+      const at = now();
+      if (epoch === null || (!force && at < slot.dueAt)) return;
+      slot.dueAt = at + slot.cfg.every;
+      slot.outcomes[await update(slot, deps.leader ? epoch : null)]++;
       slot.lastError = null;
     } catch (err) {
       slot.outcomes.failed++;
@@ -252,12 +339,16 @@ export function createBanditRuntime(deps: {
           ),
           arms: [],
           phase: 'burn-in',
+          role: deps.follower || deps.leader ? 'follower' : 'decider',
+          seq: 0,
+          gen: 0,
+          refilling: undefined,
           dueAt: 0,
           updatedAt: null,
           updates: 0,
           busy: false,
           lastError: null,
-          outcomes: { applied: 0, unchanged: 0, 'no-results': 0, failed: 0 },
+          outcomes: { applied: 0, unchanged: 0, 'no-results': 0, failed: 0, fenced: 0 },
         };
         slots.set(route.name, slot);
         apply(slot);
@@ -269,6 +360,32 @@ export function createBanditRuntime(deps: {
     async tick(force = false) {
       await Promise.all([...slots.values()].map((s) => tickSlot(s, force)));
     },
+    adopt(route, shared, seq = 0) {
+      const slot = slots.get(route);
+      if (!slot || !isBanditShared(shared) || (seq > 0 && seq <= slot.seq)) return false;
+      if (shared.arms.join('\n') !== slot.route.arms.map((a) => a.name).join('\n')) return false;
+      slot.seq = seq;
+      slot.percents = [...shared.percents];
+      slot.arms = [...shared.posteriors];
+      slot.phase = shared.phase;
+      slot.updatedAt = shared.updatedAt;
+      if (!shares) {
+        apply(slot);
+        return true;
+      }
+      const gen = ++slot.gen;
+      const done = refreshPins(slot).then(() => {
+        if (slot.gen === gen) apply(slot);
+      });
+      refreshes.add(done);
+      void done.finally(() => refreshes.delete(done));
+      return true;
+    },
+    appliedSeq: (route) => slots.get(route)?.seq ?? 0,
+    shared: () => Object.fromEntries([...slots.values()].filter((s) => s.updatedAt !== null).map((s) => [s.route.name, sharedOf(s)])),
+    onApplied(fn) {
+      appliedFns.push(fn);
+    },
     status(route) {
       return [...slots.values()]
         .filter((s) => route === undefined || s.route.name === route)
@@ -276,6 +393,7 @@ export function createBanditRuntime(deps: {
           route: s.route.name,
           goal: s.cfg.goal,
           phase: s.phase,
+          role: s.role,
           updatedAt: s.updatedAt === null ? null : new Date(s.updatedAt).toISOString(),
           arms: s.arms,
           pinned: s.pins.size,
@@ -294,7 +412,10 @@ export function createBanditRuntime(deps: {
         }),
         outcomes: { ...s.outcomes },
       })),
-    idle: () => persist.idle(),
+    async idle() {
+      await Promise.all(refreshes);
+      await persist.idle();
+    },
     stop() {
       if (timer) clearInterval(timer);
     },

@@ -64,6 +64,10 @@ export interface Fleet {
   publishManual(route: string, decisions: readonly Decision[]): Promise<number | undefined>;
   /** Runs one tick now (tests). */
   tick(): Promise<void>;
+  /** Reads the newest decisions now and applies what is new (what NOTIFY and the poll do). */
+  resync(): Promise<void>;
+  /** Notes a decision applied outside the guardrails (a `bandit:` row), so heartbeats and `GET /fleet` show it applied. */
+  markApplied(route: string, seq: number): void;
   /** Hands its leases over, leaves the fleet and closes the listener (not the database). */
   stop(): Promise<void>;
 }
@@ -95,6 +99,8 @@ export function startFleet<S>(deps: {
   timings: FleetTimings;
   /** false: this process serves no traffic (a group's primary); default true. */
   serves?: boolean;
+  /** Sees every re-sync's newest rows (the bandits follow their `bandit:` rows, fleet/bandit-leader.ts). */
+  onLatest?: (rows: readonly FleetDecision[]) => void;
 }): Fleet {
   const { db, runtime, me, log, timings } = deps;
   const tickMs = timings.tickMs ?? 1000;
@@ -111,6 +117,7 @@ export function startFleet<S>(deps: {
 
   const adoptLatest = async () => {
     const latest = await decisionLog.latest();
+    deps.onLatest?.(latest);
     for (const d of latest) {
       if (!runtime.routes().includes(d.route) || d.seq <= (applied.get(d.route)?.seq ?? 0)) continue;
       runtime.adopt(d.route, d.state);
@@ -323,6 +330,10 @@ export function startFleet<S>(deps: {
       return res.seq;
     },
     tick,
+    resync,
+    markApplied(route, seq) {
+      if (seq > (applied.get(route)?.seq ?? 0)) applied.set(route, { seq, at: Date.now() });
+    },
     async stop() {
       stopped = true;
       clearInterval(timer);

@@ -14,9 +14,13 @@ import { createPgDatabase, type PgDatabase } from '../storage/postgres/pool.js';
 import { parsePostgresUrl } from '../storage/postgres/url.js';
 import type { ExchangeObserver } from '../telemetry/hooks.js';
 import type { Logger } from '../telemetry/logger.js';
+import type { BanditLeader } from '../experiments/bandit-lead.js';
+import { createFleetBanditLeader, followBanditRows } from './bandit-leader.js';
+import { createDecisionLog } from './decision-log.js';
 import { startFleetFaultShare } from '../faults/fleet-share.js';
 import { startFleetFaultSwitch, type FleetFaultSwitch } from '../faults/fleet-switch.js';
 import { startFleet, type Fleet } from './fleet.js';
+import { createLeases } from './leases.js';
 import { replicaIdentity } from './identity.js';
 import { createRuntimeAdapter } from './runtime-adapter.js';
 
@@ -28,6 +32,10 @@ export interface FleetMember {
   readonly runtime: GuardrailsRuntime;
   /** The fault kill switch across the fleet (faults/fleet-switch.ts). */
   readonly faults: FleetFaultSwitch;
+  /** Decides a bandit route while holding its `bandit:ROUTE` lease. */
+  readonly banditLeader: BanditLeader;
+  /** Where the fleet's bandit rows go (the bandit runtime exists after the member); then re-syncs once. */
+  followBandits(adopt: (route: string, state: unknown, seq: number) => boolean): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -67,6 +75,8 @@ export async function joinFleet(deps: {
   await migratePostgres(db);
   const adapter = createRuntimeAdapter(deps.runtime, () => deps.config.current().routes);
   const t = deps.config.current().config.fleet;
+  const banditLeader = createFleetBanditLeader(createLeases(db, me, t.lease), createDecisionLog(db, me));
+  let adoptBandit: ((route: string, state: unknown, seq: number) => boolean) | undefined;
   const fleet = startFleet({
     db,
     runtime: adapter.fleetRuntime,
@@ -77,6 +87,9 @@ export async function joinFleet(deps: {
     log: deps.log.child({ replica: me.replica }),
     timings: { leaseMs: t.lease, pollMs: t.poll, graceSec: Math.max(1, Math.round(t.grace / 1000)), listen: t.listen },
     serves: deps.serves ?? true,
+    onLatest: (rows) => {
+      if (adoptBandit) followBanditRows(rows, adoptBandit, (key, seq) => fleet.markApplied(key, seq));
+    },
   });
   // fault.maxActive is the fleet's: each serving replica holds its part of it (faults/fleet-share.ts).
   const share = deps.serves === false ? undefined : startFleetFaultShare({ db, instance: me.instance, log: deps.log });
@@ -99,7 +112,13 @@ export async function joinFleet(deps: {
     observer: adapter.observer,
     runtime,
     faults,
+    banditLeader,
+    followBandits(adopt) {
+      adoptBandit = adopt;
+      return fleet.resync();
+    },
     async stop() {
+      await banditLeader.release();
       share?.stop();
       await faults.stop();
       await fleet.stop();

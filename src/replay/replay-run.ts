@@ -4,7 +4,9 @@
  * mirror uses), and pairs the candidate's answer with the recorded one in the compare pipeline —
  * the same comparators, noise learning and aggregates as live shadow diffs. After every page it
  * waits for the page's comparisons to be stored, then moves the checkpoint, so a run that stops
- * anywhere resumes exactly after the last stored comparison.
+ * anywhere resumes exactly after the last stored comparison. With a noise copy (the route's
+ * `noiseFrom`), a request the live mirror would have sent it (the shadow's `methods`) goes to the
+ * copy too, and the recorded answer paired with the copy's is a noise pair, as live.
  */
 import type { ComparePipeline } from '../compare/pipeline.js';
 import type { CapturedResponse } from '../compare/types.js';
@@ -29,6 +31,9 @@ export interface ReplaySummary {
   readonly refused: number;
   /** The last id whose comparison is stored (the checkpoint). */
   readonly lastId: number;
+  /** Requests also sent to the noise copy, and those of them that failed there (not paired). */
+  readonly noiseSent: number;
+  readonly noiseErrors: number;
 }
 
 /** What a run needs. */
@@ -49,6 +54,8 @@ export interface ReplayDeps {
   onProgress?(s: ReplaySummary): void;
   /** Extra request headers for the candidate (`--header`), replacing recorded ones of the same name. */
   readonly headers?: readonly (readonly [string, string])[];
+  /** A second copy of control (`noiseFrom`) and the methods the live mirror sends it. */
+  readonly noise?: { readonly upstream: Upstream; readonly methods: ReadonlySet<string> };
 }
 
 /** What to replay. */
@@ -74,7 +81,9 @@ export async function runReplay(deps: ReplayDeps, plan: ReplayPlan): Promise<Rep
   let replayed = 0;
   let candidateErrors = 0;
   let refused = 0;
-  const summary = (): ReplaySummary => ({ selected, replayed, candidateErrors, refused, lastId });
+  let noiseSent = 0;
+  let noiseErrors = 0;
+  const summary = (): ReplaySummary => ({ selected, replayed, candidateErrors, refused, lastId, noiseSent, noiseErrors });
   while (replayed + refused < selected) {
     const want = Math.min(PAGE, selected - replayed - refused);
     const page = await deps.records.readRecords({ ...plan.query, afterId: lastId, limit: want });
@@ -86,7 +95,22 @@ export async function runReplay(deps: ReplayDeps, plan: ReplayPlan): Promise<Rep
         else await deps.pipeline.idle();
       }
       await deps.pacer.next();
-      const done = send(deps, plan, s).then((res) => {
+      const noise = deps.noise?.methods.has(s.method) ? deps.noise.upstream : undefined;
+      const copy = noise
+        ? send(deps, plan, s, noise, deps.shadow.noiseKey).then((res) => {
+            if (res === undefined) return;
+            noiseSent++;
+            // A failed copy says nothing about which fields change on their own: not paired.
+            if (res.error !== undefined) return void noiseErrors++;
+            deps.pipeline.pair(
+              replayPair(s, deps.shadow.name, res, deps.redact, deps.shadow.rules.maxBody, plan.routeTemplate),
+              deps.shadow,
+              'noise',
+            );
+          })
+        : Promise.resolve();
+      const done = send(deps, plan, s, deps.candidate, deps.shadow.key).then(async (res) => {
+        await copy;
         running.delete(done);
         if (res === undefined) return void refused++;
         replayed++;
@@ -110,16 +134,16 @@ export async function runReplay(deps: ReplayDeps, plan: ReplayPlan): Promise<Rep
   return summary();
 }
 
-/** Sends one sample; resolves to the candidate's answer, or undefined when the dispatcher refused it. */
-function send(deps: ReplayDeps, plan: ReplayPlan, s: StoredSample): Promise<CapturedResponse | undefined> {
+/** Sends one sample to `upstream`; resolves to its answer, or undefined when the dispatcher refused it. */
+function send(deps: ReplayDeps, plan: ReplayPlan, s: StoredSample, upstream: Upstream, key: string): Promise<CapturedResponse | undefined> {
   const body = s.requestBody === null ? null : Buffer.from(s.requestBody, 'base64');
   return new Promise((resolve) => {
     const refusal = deps.dispatcher.submit({
-      key: deps.shadow.key,
+      key,
       route: s.route,
       shadow: deps.shadow.name,
-      kind: 'shadow',
-      upstream: deps.candidate,
+      kind: key === deps.shadow.key ? 'shadow' : 'noise',
+      upstream,
       method: s.method,
       path: s.target,
       headers: requestHeaders(s, body, deps.headers ?? []),

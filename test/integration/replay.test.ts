@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { request } from 'undici';
 import type { DiffReport } from '../../src/compare/report.js';
 import { runReplayCommand } from '../../src/cli/replay.js';
+import { liveReport, postOrders } from '../helpers/replay.js';
 import { startFieldlab, startUpstream, tempDir, type TestFieldlab, type TestUpstream } from '../helpers/servers.js';
 
 /** v1 (control) and v2 (the changed build): v2 renames nothing but bumps `version`, doubles the price of every third item and adds `tag`. */
@@ -81,18 +82,8 @@ routes:
 `);
     // The same traffic for both: 60 reads over 6 items (repeats teach the noise) and 12 writes.
     for (let i = 0; i < 60; i++) await (await request(`${fl.url}/shop/items/${i % 6}`)).body.text();
-    for (let i = 0; i < 12; i++)
-      await (
-        await request(`${fl.url}/shop/orders`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ qty: i }),
-        })
-      ).body.text();
-    for (let i = 0; i < 200 && fl.app.mirrorStats().compare.compared < 72; i++) await new Promise((r) => setTimeout(r, 20));
-    await fl.app.flushDiffs();
-    await fl.app.recorder().flush();
-    live = (await (await request(`${fl.adminUrl}/diffs.json`)).body.json()) as DiffReport;
+    await postOrders(fl, 12);
+    live = await liveReport(fl, 72);
   });
   afterAll(async () => {
     await fl.close();

@@ -79,12 +79,16 @@ describe('parsePrimaryMessage', () => {
     expect(parsePrimaryMessage({ t: 'states', states: { checkout: {} } })).toEqual({ t: 'states', states: { checkout: {} } });
     expect(parsePrimaryMessage({ t: 'reload', text: 'a: 1', trigger: 'SIGHUP' })).toMatchObject({ t: 'reload' });
     expect(parsePrimaryMessage({ t: 'faults', enabled: false })).toEqual({ t: 'faults', enabled: false });
+    // The bandit's weights: each route's value is checked by the worker's bandit runtime (bandit-lead.ts).
+    expect(parsePrimaryMessage({ t: 'bandit', shared: { product: {} } })).toEqual({ t: 'bandit', shared: { product: {} } });
     expect(parsePrimaryMessage({ t: 'store-reply', id: 1, ok: true, value: 3 })).toEqual({ t: 'store-reply', id: 1, ok: true, value: 3 });
     expect(parsePrimaryMessage({ t: 'store-reply', id: 1, ok: false, error: 'full', code: 'FL_STORE_BUSY' })).toMatchObject({
       code: 'FL_STORE_BUSY',
     });
     for (const m of [
       { t: 'states', states: [] },
+      { t: 'bandit', shared: [] },
+      { t: 'bandit' },
       { t: 'reload', text: 1 },
       { t: 'faults', enabled: 'off' },
       { t: 'faults' },

@@ -102,7 +102,7 @@ describe('bandit runtime', () => {
           { arm: 'control', percent: 100 },
           { arm: 'v2', percent: 0 },
         ],
-        outcomes: { applied: 1, unchanged: 2, 'no-results': 0, failed: 0 },
+        outcomes: { applied: 1, unchanged: 2, 'no-results': 0, failed: 0, fenced: 0 },
       },
     ]);
   });
