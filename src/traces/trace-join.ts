@@ -148,7 +148,7 @@ export function createTraceJoin(opts: TraceJoinOptions): TraceJoin {
   const record = (w: Waiting, target: DiffTarget, primary: CallTree, candidate: CallTree, diff: TreeDiff) => {
     const { pair } = w;
     if (w.kind === 'noise') {
-      for (const f of diff.fields) batcher.noise(target, f.field, f.differed);
+      for (const f of diff.fields) batcher.noise(target, f.field, f.differed, f.deltaMs);
       return;
     }
     for (const f of diff.fields) batcher.field(target, f.field, f.kind, f.differed, f.deltaMs);
@@ -189,7 +189,7 @@ export function createTraceJoin(opts: TraceJoinOptions): TraceJoin {
     repeats.set(key, { ops: primary.ops, at: pair.at });
     if (!prev || pair.at - prev.at > REPEAT_MAX_AGE_MS || pair.at < prev.at) return;
     const seen = diffTrees({ ops: prev.ops }, primary, knownOps(target, primary));
-    for (const f of seen.fields) batcher.noise({ ...target, shadow: '*' }, f.field, f.differed);
+    for (const f of seen.fields) batcher.noise({ ...target, shadow: '*' }, f.field, f.differed, f.deltaMs);
   };
 
   const drain = (all = false) => {

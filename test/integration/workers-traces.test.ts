@@ -140,6 +140,8 @@ routes:
     const slower = field(report, 'trace:slower:checkout SELECT orders')!;
     expect(slower.verdict).toBe('real');
     expect(slower.meanDeltaMs).toBeGreaterThan(25);
+    expect(slower.deltaMs!.correctedP50).toBeGreaterThan(25);
+    expect(slower.deltaMs!.noisePairs).toBeGreaterThanOrEqual(N);
     expect(field(report, 'trace:calls:inventory GET /items/:id')).toBeUndefined();
   });
 

@@ -107,6 +107,11 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
   ],
   // 8: per field, the sum of paired latency deltas in ms (SQLite's migration 6).
   (t) => [`ALTER TABLE ${t('diff_fields')} ADD COLUMN delta_ms DOUBLE PRECISION NOT NULL DEFAULT 0`],
+  // 9: paired-delta histograms per `trace:slower:` field, shadow and noise pairs (SQLite's migration 7).
+  (t) => [
+    `CREATE TABLE ${t('diff_deltas')} (${KEY}, field TEXT NOT NULL, noise BOOLEAN NOT NULL, hist BIGINT[] NOT NULL,
+      PRIMARY KEY (hour, route, shadow, endpoint, field, noise))`,
+  ],
 ];
 
 /** Key of the transaction-level advisory lock that serializes migrators of one schema. */
