@@ -49,7 +49,7 @@ import { withRampMetrics } from './faults/ramp-metrics.js';
 import { withAudienceMetrics } from './routing/audience-stats.js';
 import type { Tracing } from './telemetry/tracing.js';
 import type { Traces, TracesStats } from './traces/traces.js';
-import { profileObserver } from './traces/arm-profiles.js';
+import { profileObserver, type ArmProfiles } from './traces/arm-profiles.js';
 import { createComparePipeline, type PipelineStats } from './compare/pipeline.js';
 import { createDiffBatcher, type DiffBatcherStats } from './storage/batcher.js';
 import { openStore } from './storage/open.js';
@@ -217,15 +217,15 @@ export async function startApp(opts: AppOptions): Promise<App> {
   });
   const pipeline = createComparePipeline({ batcher, onError: (err) => log.error({ err }, 'shadow compare failed') });
   // Span-tree diffs load only when configured: no `traces:`, no listener, no buffer, no timer. The
-  // receiver is one listener per address, so a `workers: N` group does not run it (README limits).
+  // receiver is one listener per address: in a `workers: N` group the primary runs it, and the
+  // workers relay their traced exchanges to it (cluster/trace-relay.ts).
   const traces =
-    cfg.traces && !role
+    cfg.traces && role?.proxy !== true
       ? (await import('./traces/traces.js')).createTraces(cfg.traces, batcher, {
           onError: (what, err) => log.warn({ err }, `${what} failed (dropped and counted)`),
         })
       : undefined;
   if (cfg.traces && !cfg.tracing) log.warn('traces: is set without tracing: — no traceparent is sent upstream, so no span can be joined');
-  if (cfg.traces && role) log.warn('traces: is not available with workers > 1; the receiver is not started');
   // Recording (`record:`): captured exchanges are redacted and batched to the store from a timer.
   const recorder = createRequestRecorder({
     store: stores.records,
@@ -349,12 +349,13 @@ export async function startApp(opts: AppOptions): Promise<App> {
     exemplars,
     nullBranch,
     bandits,
+    traces,
     render: () => metrics.render(),
   });
   const observers: readonly ExchangeObserver[] = [
     ...(opts.observers ?? []),
     // With `traces:`, sampled arm requests are also noted for the arms' dependency profiles.
-    ...(tracing ? [namedObserver('tracing', traces ? profileObserver(tracing.observer, traces.profiles) : tracing.observer)] : []),
+    ...(tracing ? [namedObserver('tracing', withProfiles(tracing.observer, traces?.profiles ?? hooks?.traceRelay))] : []),
     namedObserver('guardrails', member ? member.observer : (hooks?.observer ?? guardrails.observer)),
     namedObserver('experiments', experiments.observer),
     namedObserver('ramps', ramps.observer),
@@ -371,7 +372,7 @@ export async function startApp(opts: AppOptions): Promise<App> {
     current: config.current,
     log,
     draining: () => draining,
-    mirror: { dispatcher, sink: pairSink(pipeline, traces, opts.pairTap) },
+    mirror: { dispatcher, sink: pairSink(pipeline, traces?.join.tap ?? hooks?.traceRelay?.tap, opts.pairTap) },
     observers: () => observers,
     observerGuard,
     responseTap: responseTap.tap,
@@ -553,8 +554,13 @@ function seedRefs(cfg: {
   return [...cfg.routes, ...cfg.layers.map(layerSeedRef)];
 }
 
-/** The mirror's sink: the compare pipeline, seen first by the span join and an embedder's tap. */
-function pairSink(pipeline: PairSink, traces: Traces | undefined, tap: PairTap | undefined): PairSink {
-  const joined = traces ? tapPairSink(pipeline, traces.join.tap) : pipeline;
+/** The mirror's sink: the compare pipeline, seen first by the span join (or a worker's relay) and an embedder's tap. */
+function pairSink(pipeline: PairSink, join: PairTap | undefined, tap: PairTap | undefined): PairSink {
+  const joined = join ? tapPairSink(pipeline, join) : pipeline;
   return tap ? tapPairSink(joined, tap) : joined;
+}
+
+/** The tracing observer, noting sampled arm requests for the dependency profiles when traces are on. */
+function withProfiles(observer: ExchangeObserver, profiles: Pick<ArmProfiles, 'note'> | undefined): ExchangeObserver {
+  return profiles ? profileObserver(observer, profiles) : observer;
 }

@@ -3,6 +3,7 @@
  * an endpoint without its method is a usage error (exit 2), never silently ignored — a CI gate
  * with a typo must not pass.
  */
+import type { SlowerGate } from '../compare/paired-deltas.js';
 import { OVERFLOW } from '../storage/types.js';
 import { type CommandSpec, parseFlags } from './flags.js';
 
@@ -42,6 +43,10 @@ CI gate:
   --fail-on RATE     exit 1 when a field with verdict "real" differs in more than RATE of pairs
                      (1% or 0.01), listing those fields; exit 0 otherwise. No pairs at all is
                      never a pass: "no data", exit 3
+  --fail-on trace-slower:20ms
+                     exit 1 when a real trace:slower: field's noise-corrected p50 paired delta is
+                     above 20 ms (trace-slower:p95:50ms for the p95); comma-separate several gates:
+                     --fail-on 1%,trace-slower:20ms
   --strict           with --fail-on: fields whose noise is unmeasured count too
   --allow-empty      with --fail-on: no pairs passes (exit 0, still saying "no data")
 
@@ -65,6 +70,8 @@ export interface DiffsOptions {
   readonly html?: string;
   /** Fraction 0..1. */
   readonly failOn?: number;
+  /** `--fail-on trace-slower:[p50:|p95:]Nms`: a real `trace:slower:` field whose noise-corrected quantile exceeds N ms. */
+  readonly failOnSlower?: readonly SlowerGate[];
   readonly strict: boolean;
   readonly allowEmpty: boolean;
   readonly examples?: number;
@@ -92,7 +99,10 @@ export const DIFFS: CommandSpec = {
     offset: { value: 'N', help: 'start at the N-th endpoint of the ranking' },
     limit: { value: 'N', help: 'endpoints per page (default 50, at most 200)' },
     fields: { value: 'N', help: 'fields listed per endpoint (default 100, at most 200)' },
-    'fail-on': { value: 'RATE', help: 'CI gate: exit 1 when a real field differs in more than RATE of pairs' },
+    'fail-on': {
+      value: 'RATE',
+      help: 'CI gate: exit 1 when a real field differs in more than RATE of pairs (or trace-slower:[p95:]Nms; comma-separated)',
+    },
     strict: { help: 'with --fail-on: unmeasured fields count too' },
     'allow-empty': { help: 'with --fail-on: no pairs passes (default: "no data", exit 3)' },
   },
@@ -115,6 +125,15 @@ export function parseRate(text: string): number | undefined {
 }
 
 /**
+ * A `trace-slower:` gate: `trace-slower:20ms` (p50) or `trace-slower:p95:50ms`; undefined otherwise.
+ * @example parseSlowerGate('trace-slower:p95:50ms') // { quantile: 'p95', ms: 50 }
+ */
+export function parseSlowerGate(text: string): SlowerGate | undefined {
+  const m = /^\s*trace-slower:(?:(p50|p95):)?(\d{1,6}(?:\.\d+)?)ms\s*$/.exec(text);
+  return m ? { quantile: (m[1] ?? 'p50') as SlowerGate['quantile'], ms: Number(m[2]) } : undefined;
+}
+
+/**
  * Parses `fieldlab diffs` arguments (`--name value` or `--name=value`).
  * @example parseDiffsArgs(['--since', '1h', '--json']) // { ok: true, options: { since: '1h', json: true, … } }
  */
@@ -125,13 +144,21 @@ export function parseDiffsArgs(args: readonly string[]): { ok: true; options: Di
   const has = (name: string) => parsed.args.set.has(name);
   if (v('config') !== undefined && v('store') !== undefined) return { ok: false, error: 'use --config or --store, not both' };
   let failOn: number | undefined;
-  const rate = v('fail-on');
-  if (rate !== undefined) {
-    failOn = parseRate(rate);
-    if (failOn === undefined) return { ok: false, error: `invalid --fail-on "${rate}" (use a percentage like 1% or a fraction like 0.01)` };
+  let failOnSlower: SlowerGate[] | undefined;
+  const gates = v('fail-on');
+  for (const gate of gates === undefined ? [] : gates.split(',')) {
+    const slower = parseSlowerGate(gate);
+    if (slower) (failOnSlower ??= []).push(slower);
+    else if (failOn === undefined && (failOn = parseRate(gate)) !== undefined) continue;
+    else
+      return {
+        ok: false,
+        error: `invalid --fail-on "${gate}" (use a percentage like 1%, a fraction like 0.01, or trace-slower:20ms / trace-slower:p95:50ms)`,
+      };
   }
   for (const name of ['strict', 'allow-empty'])
-    if (has(name) && failOn === undefined && !has('help')) return { ok: false, error: `--${name} only applies with --fail-on` };
+    if (has(name) && failOn === undefined && failOnSlower === undefined && !has('help'))
+      return { ok: false, error: `--${name} only applies with --fail-on` };
   const endpoint = v('endpoint');
   // Endpoints are reported as "METHOD /path"; a bare path would match nothing and pass a gate.
   if (endpoint !== undefined && endpoint !== OVERFLOW && !/^[A-Z]+ \/\S*$/.test(endpoint))
@@ -170,6 +197,7 @@ export function parseDiffsArgs(args: readonly string[]): { ok: true; options: Di
       allowEmpty: has('allow-empty'),
       help: has('help'),
       failOn,
+      ...(failOnSlower ? { failOnSlower } : {}),
       examples,
     },
   };

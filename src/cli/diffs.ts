@@ -3,9 +3,10 @@
  * same HTML page the admin port serves; with `--fail-on` it is a CI gate. It builds the report with
  * the same buildReport as the admin API, so the terminal, JSON and page always agree.
  */
+import { slowerFailing, type SlowerGate } from '../compare/paired-deltas.js';
 import { writeFileSync } from 'node:fs';
 import { loadPageExamples, renderDiffsPage } from '../admin/diffs-page.js';
-import { pct } from '../compare/report-format.js';
+import { pct, signedMs } from '../compare/report-format.js';
 import { buildReport, failingFields, rankEndpoints, type DiffReport, type EndpointReport } from '../compare/report.js';
 import { parseDiffFilter } from '../compare/report-filter.js';
 import type { DiffExample, DiffFilter, DiffRows, DiffStore } from '../storage/types.js';
@@ -139,7 +140,7 @@ export async function writeReport(
  * @example gateReport(options, await store.rows({}), io) // 0, 1 or 3
  */
 export function gateReport(o: DiffsOptions, rows: DiffRows, io: DiffsIo, command = 'diffs'): number {
-  if (o.failOn === undefined) return 0;
+  if (o.failOn === undefined && o.failOnSlower === undefined) return 0;
   const note = o.json ? io.err : io.out;
   const what = o.strict ? 'real or unmeasured' : 'real';
   const pairs = rows.pairs.reduce((n, p) => n + p.count, 0);
@@ -153,12 +154,23 @@ export function gateReport(o: DiffsOptions, rows: DiffRows, io: DiffsIo, command
     note(`fieldlab ${command}: NO DATA — ${why}; nothing was judged, so the gate does not pass (--allow-empty lets it)`);
     return EXIT.NOTHING;
   }
-  const failing = failingFields({ endpoints: rankEndpoints(rows) }, o.failOn, o.strict);
-  if (failing.length === 0) {
-    note(`fieldlab ${command}: PASS — no ${what} field differs in more than ${pct(o.failOn)} of ${plural(pairs, 'pair')}`);
+  const endpoints = rankEndpoints(rows);
+  const slower = slowerFailing(endpoints, o.failOnSlower ?? []);
+  const failing = o.failOn === undefined ? [] : failingFields({ endpoints }, o.failOn, o.strict);
+  const gates = [
+    ...(o.failOn === undefined ? [] : [`${what} field differs in more than ${pct(o.failOn)}`]),
+    ...(o.failOnSlower ?? []).map(slowerWords),
+  ];
+  if (failing.length === 0 && slower.length === 0) {
+    note(`fieldlab ${command}: PASS — no ${gates.join(', no ')} of ${plural(pairs, 'pair')}`);
     return 0;
   }
-  note(`fieldlab ${command}: FAIL — ${plural(failing.length, `${what} field`)} above ${pct(o.failOn)}:`);
+  for (const { endpoint: e, field: f, gate, value } of slower)
+    note(
+      `fieldlab ${command}: FAIL — ${e.route} → ${e.shadow}  ${e.endpoint}  ${f.field}  ${signedMs(value)} ms ${gate.quantile} beyond noise, above ${gate.ms} ms`,
+    );
+  if (failing.length === 0) return 1;
+  note(`fieldlab ${command}: FAIL — ${plural(failing.length, `${what} field`)} above ${pct(o.failOn!)}:`);
   for (const { endpoint: e, field: f } of failing) {
     note(
       `  ${e.route} → ${e.shadow}  ${e.endpoint}  ${f.field}  ${f.verdict} ${pct(f.rate)} (${f.differed}/${f.compared}, ≥ ${pct(f.lower)}; noise ${f.noiseCompared > 0 ? pct(f.noiseRate) : 'unobserved'})`,
@@ -203,4 +215,9 @@ export async function runDiffs(args: string[], io: DiffsIo): Promise<number> {
   } finally {
     await opened.close();
   }
+}
+
+/** A latency gate in words, for the PASS line. */
+function slowerWords(g: SlowerGate): string {
+  return `real trace:slower: field's noise-corrected ${g.quantile} paired delta above ${g.ms} ms`;
 }

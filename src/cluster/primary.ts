@@ -48,6 +48,7 @@ function joinAsPrimary(parts: RoleParts, opts: Parameters<typeof createPrimaryRo
   const texts = new Map<number, string>();
   let started = false;
   let liveDropped = 0;
+  let tracesDropped = 0;
   const liveStates = () => {
     const out = new Map<string, unknown>();
     for (const route of runtime.routeNames().guarded) out.set(route, runtime.engine(route)?.state());
@@ -69,6 +70,14 @@ function joinAsPrimary(parts: RoleParts, opts: Parameters<typeof createPrimaryRo
       // The null-branch check of the whole group (the experiments API reads the primary's).
       liveDropped += m.dropped;
       for (const o of m.items) parts.nullBranch.observe(o.route, o.arm, o.endpoint, o.status, o.bytes, o.latencyMs, o.digest);
+    } else if (m.t === 'traced') {
+      // The group's one span join and arm profiles (trace-relay.ts: why the exchanges move here).
+      tracesDropped += m.dropped;
+      const t = parts.traces;
+      if (!t) return;
+      for (const x of m.pairs) t.join.admit(x.pair, x.kind);
+      for (const n of m.notes) t.profiles.note(n.route, n.arm, n.traceId, n.spanId);
+      if (m.untraced > 0) t.join.untraced(m.untraced);
     } else if (m.t === 'hello') {
       // Right after its config (the supervisor answered first): it must not serve one fault the switch forbids.
       sup.send(index, { t: 'faults', enabled: faultState().enabled });
@@ -189,13 +198,14 @@ function joinAsPrimary(parts: RoleParts, opts: Parameters<typeof createPrimaryRo
       }),
       renderFamily({
         name: 'fieldlab_worker_ipc_dropped_total',
-        help: 'IPC traffic dropped: messages to full or closed worker channels, malformed messages, evidence seconds past the pool bound, dashboard seconds or null-branch responses a worker could not queue (live)',
+        help: 'IPC traffic dropped: messages to full or closed worker channels, malformed messages, evidence seconds past the pool bound, dashboard seconds or null-branch responses a worker could not queue (live), traced pairs and arm requests a worker could not queue or send (traces)',
         type: 'counter',
         samples: [
           { labels: { kind: 'message' }, value: st.dropped },
           { labels: { kind: 'malformed' }, value: st.malformed },
           { labels: { kind: 'evidence' }, value: pool.stats().dropped },
           { labels: { kind: 'live' }, value: liveDropped },
+          { labels: { kind: 'traces' }, value: tracesDropped },
         ],
       }),
     ].join('');

@@ -6,7 +6,7 @@
  *
  * Worker → primary: `ready` (listening), `evidence` (its completed guardrail seconds, once a
  * second), `metrics` (its rendered Prometheus text, once a second), `live` (its closed dashboard
- * seconds, just after each second ends), `store` (a store call to run on the one SQLite writer). Primary → worker: `states` (the deciding engine's states: weights to apply
+ * seconds, just after each second ends), `traced` (its traced exchanges, trace-relay.ts), `store` (a store call to run on the one SQLite writer). Primary → worker: `states` (the deciding engine's states: weights to apply
  * at once), `bandit` (the primary's bandit weights, checked by the worker's bandit runtime before it applies them),
  * `reload` (config text the primary validated and applied), `drain`, `faults` (the kill switch), `store-reply`.
  */
@@ -16,6 +16,7 @@ import { LATENCY_BOUNDS } from '../stats/histogram.js';
 import type { ObservedResponse } from '../experiments/null-branch.js';
 import type { Exemplar } from '../telemetry/exemplars.js';
 import type { LiveSecond } from '../telemetry/live-series.js';
+import { isRelayedNote, isRelayedPair, type RelayedNote, type RelayedPair } from './trace-items.js';
 
 /** Live seconds (or observed responses) in one message at most; a longer list is malformed. */
 export const MAX_LIVE_SECONDS = 2048;
@@ -36,6 +37,17 @@ export type WorkerMessage =
   | { readonly t: 'responses'; readonly items: readonly ObservedResponse[]; readonly dropped: number }
   /** Trace exemplars it kept since the last message (the dashboard's per-arm errors and slowest); `dropped` as for `live`. */
   | { readonly t: 'exemplars'; readonly items: readonly Exemplar[]; readonly dropped: number }
+  /**
+   * Its traced exchanges for the primary's span join and arm profiles (trace-relay.ts); `untraced`:
+   * pairs without a sampled trace; `dropped`: items it could not queue or send since the last one.
+   */
+  | {
+      readonly t: 'traced';
+      readonly pairs: readonly RelayedPair[];
+      readonly notes: readonly RelayedNote[];
+      readonly untraced: number;
+      readonly dropped: number;
+    }
   /** `deadline` (epoch ms): after it the caller has given up, so the primary must not run it (it would be counted lost yet written). */
   | { readonly t: 'store'; readonly id: number; readonly op: string; readonly args: readonly unknown[]; readonly deadline: number };
 
@@ -136,6 +148,17 @@ export function parseWorkerMessage(x: unknown): WorkerMessage | undefined {
     case 'exemplars':
       return Array.isArray(x.items) && x.items.length <= MAX_LIVE_SECONDS && isInt(x.dropped) && x.items.every(isExemplar)
         ? { t: 'exemplars', items: x.items, dropped: x.dropped }
+        : undefined;
+    case 'traced':
+      return Array.isArray(x.pairs) &&
+        x.pairs.length <= MAX_LIVE_SECONDS &&
+        Array.isArray(x.notes) &&
+        x.notes.length <= MAX_LIVE_SECONDS &&
+        isInt(x.untraced) &&
+        isInt(x.dropped) &&
+        x.pairs.every(isRelayedPair) &&
+        x.notes.every(isRelayedNote)
+        ? { t: 'traced', pairs: x.pairs, notes: x.notes, untraced: x.untraced, dropped: x.dropped }
         : undefined;
     case 'store':
       return isInt(x.id) && typeof x.op === 'string' && Array.isArray(x.args) && isInt(x.deadline)

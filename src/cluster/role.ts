@@ -14,6 +14,8 @@ import type { ExchangeObserver } from '../telemetry/hooks.js';
 import type { ExemplarKeeper } from '../telemetry/exemplars.js';
 import type { LiveSeries } from '../telemetry/live-series.js';
 import type { Logger } from '../telemetry/logger.js';
+import type { Traces } from '../traces/traces.js';
+import type { TraceRelay } from './trace-relay.js';
 
 /** An admin API handler (admin/server.ts). */
 export type AdminHandler = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
@@ -34,6 +36,8 @@ export interface RoleParts {
   readonly nullBranch: NullBranchCollector;
   /** The bandits: on SQLite the primary's decide and its workers adopt what it sends. */
   readonly bandits: BanditRuntime;
+  /** The group's one OTLP receiver, span join and arm profiles (the primary, with `traces:`). */
+  readonly traces?: Traces | undefined;
   /** This process's own metrics text. */
   render(): string;
 }
@@ -42,6 +46,8 @@ export interface RoleParts {
 export interface RoleHooks {
   /** Replaces the guardrails observer (a worker on SQLite: collect seconds for the primary). */
   readonly observer?: ExchangeObserver;
+  /** Where traced pairs and sampled arm requests go instead of a local join (a worker, with `traces:`). */
+  readonly traceRelay?: Pick<TraceRelay, 'tap' | 'note'>;
   /** The runtime the admin API acts on (the primary: manual decisions reach every worker). */
   readonly runtime?: GuardrailsRuntime;
   /** What GET /metrics renders (the primary: every process of the group). */

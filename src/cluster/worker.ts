@@ -15,6 +15,7 @@ import type { Exemplar } from '../telemetry/exemplars.js';
 import type { LiveSecond } from '../telemetry/live-series.js';
 import type { ProcessRole, RoleHooks, RoleParts } from './role.js';
 import { createRpcClient, type RpcClient } from './rpc.js';
+import { createTraceRelay } from './trace-relay.js';
 import type { Sharing } from './sharing.js';
 import { listenShared } from './sharing.js';
 
@@ -68,13 +69,18 @@ export function createWorkerRole(opts: {
       parts = p;
       const metrics = () => channel.send({ t: 'metrics', text: p.render() });
       const live = pushLive(p, channel);
+      // With `traces:` the primary runs the group's receiver and join: traced exchanges go there.
+      const relay = p.config.current().config.traces ? createTraceRelay(channel) : undefined;
+      const traced = relay ? { traceRelay: relay } : {};
       if (p.fleet) {
         const timer = setInterval(metrics, PUSH_EVERY_MS);
         timer.unref();
         return {
+          ...traced,
           async stop() {
             clearInterval(timer);
             live.stop();
+            relay?.stop();
             metrics();
             await channel.idle();
           },
@@ -92,10 +98,12 @@ export function createWorkerRole(opts: {
       }, PUSH_EVERY_MS);
       timer.unref();
       return {
+        ...traced,
         observer: adapter.observer,
         async stop() {
           clearInterval(timer);
           live.stop();
+          relay?.stop();
           // Requests have drained: the current second is complete too.
           push(Math.floor(Date.now() / 1000) + 1);
           metrics();

@@ -2,6 +2,7 @@
  * How the shadow-diff report prints its numbers and words, shared by every view of it (the HTML
  * page, the terminal, the CI gate), so all of them print the same numbers the same way.
  */
+import type { PairedDeltas } from './paired-deltas.js';
 import { allSkipReasons } from '../mirror/skip-reasons.js';
 import type { DiffFilter } from '../storage/types.js';
 
@@ -38,11 +39,20 @@ export function signedMs(v: number | undefined): string {
 }
 
 /**
- * The paired latency delta shown beside a `trace:slower:` field (empty for other fields).
+ * The paired latency delta shown beside a `trace:slower:` field (empty for other fields): the
+ * noise-corrected p50 and p95 when the store has the quantiles, and the mean.
  * @example pairedDelta({ meanDeltaMs: 40.2 }) // '+40.2 ms mean paired delta'
+ * @example pairedDelta({ meanDeltaMs: 40.2, deltaMs }) // '+38.9 ms p50, +44.1 ms p95 beyond noise (raw +39.8 / +45.0; noise +0.9 / +0.9 over 40 pairs) · +40.2 ms mean paired delta'
  */
-export function pairedDelta(f: { readonly meanDeltaMs?: number }): string {
-  return f.meanDeltaMs === undefined ? '' : `${signedMs(f.meanDeltaMs)} ms mean paired delta`;
+export function pairedDelta(f: { readonly meanDeltaMs?: number; readonly deltaMs?: PairedDeltas }): string {
+  const mean = f.meanDeltaMs === undefined ? '' : `${signedMs(f.meanDeltaMs)} ms mean paired delta`;
+  const d = f.deltaMs;
+  if (!d) return mean;
+  const q =
+    d.noisePairs === 0
+      ? `${signedMs(d.p50)} ms p50, ${signedMs(d.p95)} ms p95 (noise unmeasured)`
+      : `${signedMs(d.correctedP50)} ms p50, ${signedMs(d.correctedP95)} ms p95 beyond noise (raw ${signedMs(d.p50)} / ${signedMs(d.p95)}; noise ${signedMs(d.noiseP50)} / ${signedMs(d.noiseP95)} over ${d.noisePairs} pairs)`;
+  return mean ? `${q} · ${mean}` : q;
 }
 
 /**

@@ -8,6 +8,7 @@ import { type DiffFilter, type DiffRows, OVERFLOW } from '../storage/types.js';
 import { DELTA_BOUNDS, LATENCY_BOUNDS, count, quantile } from '../stats/histogram.js';
 import { classifyField, type NoiseOptions, type Verdict } from './noise.js';
 import { TRACE_FIELD } from '../traces/tree-diff.js';
+import { pairedDeltas, type PairedDeltas } from './paired-deltas.js';
 
 /** One differing field of an endpoint. */
 export interface FieldReport {
@@ -29,6 +30,8 @@ export interface FieldReport {
    * over every pair that called it on both sides — how much slower, beside how often.
    */
   readonly meanDeltaMs?: number;
+  /** `trace:slower:` fields: the paired deltas' p50 and p95, raw and noise-corrected (paired-deltas.ts). */
+  readonly deltaMs?: PairedDeltas;
 }
 
 /** Quantiles in ms (undefined when no samples). */
@@ -177,6 +180,7 @@ export function rankEndpoints(rows: DiffRows, opts: NoiseOptions = {}): Endpoint
     comparedByField.set(k, (comparedByField.get(k) ?? 0) + f.compared);
     if (f.field.startsWith(TRACE_FIELD.slower)) deltaByField.set(k, (deltaByField.get(k) ?? 0) + (f.deltaMs ?? 0));
   }
+  const deltas = pairedDeltas(rows);
   const fieldsByEndpoint = new Map<string, FieldReport[]>();
   for (const f of rows.fields) {
     if (f.kind === 'same' || f.differed === 0) continue;
@@ -185,6 +189,7 @@ export function rankEndpoints(rows: DiffRows, opts: NoiseOptions = {}): Endpoint
     const meanDeltaMs = delta === undefined || compared === 0 ? undefined : Math.round((delta / compared) * 10) / 10;
     const n = noise.get(`${f.route}\u0000${f.endpoint}\u0000${f.field}`) ?? { compared: 0, differed: 0 };
     const v = classifyField({ compared, differed: f.differed, noiseCompared: n.compared, noiseDiffered: n.differed }, opts);
+    const dq = f.field.startsWith(TRACE_FIELD.slower) ? deltas.of(f.route, f.shadow, f.endpoint, f.field) : undefined;
     const list = fieldsByEndpoint.get(key(f)) ?? [];
     list.push({
       field: f.field,
@@ -195,6 +200,7 @@ export function rankEndpoints(rows: DiffRows, opts: NoiseOptions = {}): Endpoint
       noiseDiffered: n.differed,
       ...v,
       ...(meanDeltaMs === undefined ? {} : { meanDeltaMs }),
+      ...(dq === undefined ? {} : { deltaMs: dq }),
     });
     fieldsByEndpoint.set(key(f), list);
   }

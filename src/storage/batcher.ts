@@ -49,8 +49,11 @@ export interface DiffBatcher {
    * `trace:slower:` fields, is the pair's latency delta (shadow − primary), summed per row.
    */
   field(target: DiffTarget, field: string, kind: DiffKind, differed: boolean, deltaMs?: number): void;
-  /** One noise observation (target.shadow may be '*' for route-wide noise). */
-  noise(target: DiffTarget, field: string, differed: boolean): void;
+  /**
+   * One noise observation (target.shadow may be '*' for route-wide noise); `deltaMs` as for
+   * `field`, into the noise pairs' delta histogram.
+   */
+  noise(target: DiffTarget, field: string, differed: boolean, deltaMs?: number): void;
   status(target: DiffTarget, primary: number, candidate: number): void;
   latency(target: DiffTarget, primaryMs: number, candidateMs: number): void;
   /** False once this signature had its examples this hour: lets callers skip rendering bodies. */
@@ -81,7 +84,12 @@ export interface DiffBatcherOptions {
 }
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
-type Row<K extends keyof DiffBatch> = Mutable<DiffBatch[K][number]>;
+type Row<K extends keyof DiffBatch> = Mutable<NonNullable<DiffBatch[K]>[number]>;
+interface DeltaRow extends DiffScope {
+  readonly field: string;
+  readonly noise: boolean;
+  readonly hist: number[];
+}
 interface LatencyRow extends DiffScope {
   primary: number[];
   candidate: number[];
@@ -109,6 +117,7 @@ export function createDiffBatcher(opts: DiffBatcherOptions): DiffBatcher {
   let noise = new Map<string, Row<'noise'>>();
   let statuses = new Map<string, Row<'statuses'>>();
   let latency = new Map<string, LatencyRow>();
+  let deltas = new Map<string, DeltaRow>();
   let skips = new Map<string, Row<'skips'>>();
   let examples: DiffExample[] = [];
   let keys = 0;
@@ -189,10 +198,12 @@ export function createDiffBatcher(opts: DiffBatcherOptions): DiffBatcher {
       noise: [...noise.values()],
       statuses: [...statuses.values()],
       latency: [...latency.values()],
+      deltas: [...deltas.values()],
       skips: [...skips.values()],
       examples,
     };
     [pairs, fields, noise, statuses, latency, skips] = [new Map(), new Map(), new Map(), new Map(), new Map(), new Map()];
+    deltas = new Map();
     examples = [];
     keys = 0;
     return batch;
@@ -233,6 +244,14 @@ export function createDiffBatcher(opts: DiffBatcherOptions): DiffBatcher {
     return inflight;
   }
 
+  /** One paired delta into its field's histogram (the p50/p95 of the report, noise-corrected there). */
+  function delta(hour: number, t: DiffTarget, field: string, isNoise: boolean, ms: number | undefined): void {
+    if (ms === undefined || !Number.isFinite(ms)) return;
+    const key = `${scopeKey(hour, t)}\0${field}\0${isNoise ? 'n' : 'p'}`;
+    const row = slot(deltas, key, () => ({ ...scopeOf(hour, t), field, noise: isNoise, hist: emptyHistogram(DELTA_BOUNDS) }));
+    if (row) observe(row.hist, DELTA_BOUNDS, ms);
+  }
+
   let timer: NodeJS.Timeout | undefined = setInterval(() => {
     if (!inflight) void flush();
   }, flushMs);
@@ -255,9 +274,11 @@ export function createDiffBatcher(opts: DiffBatcherOptions): DiffBatcher {
       if (!row) return;
       row.compared++;
       if (differed) row.differed++;
-      if (deltaMs !== undefined && Number.isFinite(deltaMs)) row.deltaMs = (row.deltaMs ?? 0) + deltaMs;
+      if (deltaMs === undefined || !Number.isFinite(deltaMs)) return;
+      row.deltaMs = (row.deltaMs ?? 0) + deltaMs;
+      delta(hour, t, field, false, deltaMs);
     },
-    noise(target, name, differed) {
+    noise(target, name, differed, deltaMs) {
       const t = capped(target);
       const field = cappedField(t, name);
       const hour = hourNow();
@@ -266,6 +287,7 @@ export function createDiffBatcher(opts: DiffBatcherOptions): DiffBatcher {
       if (!row) return;
       row.compared++;
       if (differed) row.differed++;
+      delta(hour, t, field, true, deltaMs);
     },
     status(target, primary, candidate) {
       const t = capped(target);

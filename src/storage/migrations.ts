@@ -78,6 +78,12 @@ export const MIGRATIONS: readonly Migration[] = [
   // 6: per field, the sum of paired latency deltas (shadow − primary, ms) — `trace:slower:OP` fields
   // carry it, so the report shows how much slower, not only how often (0 for every other field).
   ['ALTER TABLE diff_fields ADD COLUMN delta_ms REAL NOT NULL DEFAULT 0'],
+  // 7: per `trace:slower:` field, histograms of the paired deltas (DELTA_BOUNDS) of shadow pairs
+  // (noise 0) and noise pairs (noise 1): the report's p50/p95, noise-corrected.
+  [
+    `CREATE TABLE diff_deltas (${KEY}, field TEXT NOT NULL, noise INTEGER NOT NULL, hist TEXT NOT NULL,
+      PRIMARY KEY (hour, route, shadow, endpoint, field, noise)) WITHOUT ROWID`,
+  ],
 ];
 
 /** Opening a database written by a newer Fieldlab: refused rather than guessed at. */

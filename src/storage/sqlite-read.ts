@@ -5,7 +5,7 @@
  */
 import type Database from 'better-sqlite3';
 import type { DiffExample, DiffFilter, DiffRows } from './types.js';
-import { addHistograms, decodeHistogram } from './histogram-codec.js';
+import { addHistograms, decodeHistogram, mergeDeltaHours } from './histogram-codec.js';
 
 type Params = Record<'since' | 'until' | 'route' | 'shadow' | 'endpoint' | 'field', number | string | null>;
 
@@ -62,6 +62,9 @@ export function createSqliteReader(db: Database.Database): {
     `SELECT route, shadow, endpoint, primary_hist AS p, candidate_hist AS c, delta_hist AS d
      FROM diff_latency ${WHERE} ORDER BY route, shadow, endpoint`,
   );
+  const deltas = db.prepare<Params, { route: string; shadow: string; endpoint: string; field: string; noise: number; h: string }>(
+    `SELECT route, shadow, endpoint, field, noise, hist AS h FROM diff_deltas ${WHERE}`,
+  );
   // Skips are per route and shadow only, so the endpoint filter does not apply to them.
   const skips = db.prepare<Params, DiffRows['skips'][number]>(
     `SELECT route, shadow, reason, SUM(count) AS count FROM diff_skips
@@ -107,6 +110,7 @@ export function createSqliteReader(db: Database.Database): {
         noise: noise.all(p),
         statuses: statuses.all(p),
         latency: mergedLatency(p),
+        deltas: mergeDeltaHours([...deltas.iterate(p)].map((r) => ({ ...r, noise: r.noise === 1, hist: decodeHistogram(r.h) }))),
         skips: skips.all(p),
       };
     },

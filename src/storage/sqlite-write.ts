@@ -44,6 +44,15 @@ export function createSqliteWriter(db: Database.Database, maxPerSignature: numbe
      ON CONFLICT (${SCOPE}) DO UPDATE SET
        primary_hist = excluded.primary_hist, candidate_hist = excluded.candidate_hist, delta_hist = excluded.delta_hist`,
   );
+  const deltaGet = db
+    .prepare<[number, string, string, string, string, number], string>(
+      `SELECT hist FROM diff_deltas WHERE hour = ? AND route = ? AND shadow = ? AND endpoint = ? AND field = ? AND noise = ?`,
+    )
+    .pluck();
+  const deltaPut = db.prepare(
+    `INSERT INTO diff_deltas (${SCOPE}, field, noise, hist) VALUES (${VALUES}, @field, @noise, @hist)
+     ON CONFLICT (${SCOPE}, field, noise) DO UPDATE SET hist = excluded.hist`,
+  );
   const skips = db.prepare(
     `INSERT INTO diff_skips (hour, route, shadow, reason, count) VALUES (@hour, @route, @shadow, @reason, @count)
      ON CONFLICT (hour, route, shadow, reason) DO UPDATE SET count = count + excluded.count`,
@@ -77,6 +86,8 @@ export function createSqliteWriter(db: Database.Database, maxPerSignature: numbe
     }
   }
 
+  const merge = (stored: string | undefined, add: readonly number[]) =>
+    encodeHistogram(stored === undefined ? add : addHistograms(decodeHistogram(stored), add));
   const apply = db.transaction((batch: DiffBatch) => {
     for (const row of batch.pairs) pairs.run(row);
     for (const row of batch.fields) fields.run({ ...row, deltaMs: row.deltaMs ?? 0 });
@@ -85,9 +96,20 @@ export function createSqliteWriter(db: Database.Database, maxPerSignature: numbe
     for (const row of batch.latency) {
       // Read-merge-write inside the transaction, so duplicate keys within one batch also add up.
       const old = latencyGet.get(row.hour, row.route, row.shadow, row.endpoint);
-      const merge = (stored: string | undefined, add: readonly number[]) =>
-        encodeHistogram(stored === undefined ? add : addHistograms(decodeHistogram(stored), add));
       latencyPut.run({ ...row, p: merge(old?.p, row.primary), c: merge(old?.c, row.candidate), d: merge(old?.d, row.delta) });
+    }
+    for (const row of batch.deltas ?? []) {
+      const noise = row.noise ? 1 : 0;
+      const old = deltaGet.get(row.hour, row.route, row.shadow, row.endpoint, row.field, noise);
+      deltaPut.run({
+        hour: row.hour,
+        route: row.route,
+        shadow: row.shadow,
+        endpoint: row.endpoint,
+        field: row.field,
+        noise,
+        hist: merge(old, row.hist),
+      });
     }
     for (const row of batch.skips) skips.run(row);
     insertExamples(batch.examples);

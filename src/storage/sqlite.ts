@@ -19,7 +19,7 @@ import { asyncRepo, type Sync } from './sync.js';
 import type { DiffStore, DiffStoreLimits, Stores } from './types.js';
 
 /** Aggregate tables pruned by hour. */
-const HOURLY_TABLES = ['diff_pairs', 'diff_fields', 'diff_noise', 'diff_statuses', 'diff_latency', 'diff_skips'];
+const HOURLY_TABLES = ['diff_pairs', 'diff_fields', 'diff_noise', 'diff_statuses', 'diff_latency', 'diff_deltas', 'diff_skips'];
 
 /** Both repositories on one database, synchronous (what the worker thread runs). */
 export interface SqliteRepos {

@@ -43,6 +43,11 @@ export interface DiffBatch {
   readonly noise: readonly (DiffScope & { readonly field: string; readonly compared: number; readonly differed: number })[];
   /** Status transitions primary → candidate. */
   readonly statuses: readonly (DiffScope & { readonly primary: number; readonly candidate: number; readonly count: number })[];
+  /**
+   * Paired latency delta histograms per `trace:slower:` field (DELTA_BOUNDS), to merge: `noise`
+   * false for shadow pairs, true for noise pairs (noiseFrom copies, repeated primaries).
+   */
+  readonly deltas?: readonly (DiffScope & { readonly field: string; readonly noise: boolean; readonly hist: readonly number[] })[];
   /** Latency histograms to merge (see stats/histogram.ts for the bucket layout). */
   readonly latency: readonly (DiffScope & {
     readonly primary: readonly number[];
@@ -108,6 +113,8 @@ export interface DiffRows {
   readonly noise: readonly { route: string; shadow: string; endpoint: string; field: string; compared: number; differed: number }[];
   readonly statuses: readonly { route: string; shadow: string; endpoint: string; primary: number; candidate: number; count: number }[];
   readonly latency: readonly { route: string; shadow: string; endpoint: string; primary: number[]; candidate: number[]; delta: number[] }[];
+  /** Paired delta histograms per field, summed over the hours (absent from stores that predate them). */
+  readonly deltas?: readonly { route: string; shadow: string; endpoint: string; field: string; noise: boolean; hist: number[] }[];
   readonly skips: readonly { route: string; shadow: string; reason: string; count: number }[];
 }
 

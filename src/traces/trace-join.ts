@@ -36,6 +36,12 @@ export interface TraceJoinStats {
 /** The join: a pair tap plus introspection. */
 export interface TraceJoin {
   readonly tap: Required<Pick<PairTap, 'pair'>>;
+  /**
+   * A pair already slimmed (a worker's, over IPC: cluster/trace-relay.ts); `untraced` adds the
+   * worker's count of pairs that carried no sampled trace.
+   */
+  admit(pair: JoinPair, kind: 'shadow' | 'noise'): void;
+  untraced(n: number): void;
   /** Diffs every waiting pair whose spans are in, now (tests, shutdown); `all` diffs the rest too. */
   drain(all?: boolean): void;
   stats(): TraceJoinStats;
@@ -62,7 +68,7 @@ export interface TraceJoinOptions {
  * What a waiting pair keeps: its identity, statuses and latencies — never the captured bodies
  * (up to compare.maxBody each), which would otherwise be held for traces.wait × maxPending.
  */
-interface JoinPair extends Omit<ComparePair, 'primary' | 'candidate' | 'spans'> {
+export interface JoinPair extends Omit<ComparePair, 'primary' | 'candidate' | 'spans'> {
   readonly spans: NonNullable<ComparePair['spans']>;
   readonly primary: Pick<CapturedResponse, 'status' | 'latencyMs'>;
   readonly candidate: Pick<CapturedResponse, 'status' | 'latencyMs'>;
@@ -74,8 +80,11 @@ interface Waiting {
   readonly due: number;
 }
 
-/** The pair without its bodies. */
-function slim(pair: ComparePair, spans: NonNullable<ComparePair['spans']>): JoinPair {
+/**
+ * The pair without its bodies.
+ * @example slimPair(pair, pair.spans).primary // { status: 200, latencyMs: 3.1 }
+ */
+export function slimPair(pair: ComparePair, spans: NonNullable<ComparePair['spans']>): JoinPair {
   const { primary, candidate, ...rest } = pair;
   return {
     ...rest,
@@ -139,7 +148,7 @@ export function createTraceJoin(opts: TraceJoinOptions): TraceJoin {
   const record = (w: Waiting, target: DiffTarget, primary: CallTree, candidate: CallTree, diff: TreeDiff) => {
     const { pair } = w;
     if (w.kind === 'noise') {
-      for (const f of diff.fields) batcher.noise(target, f.field, f.differed);
+      for (const f of diff.fields) batcher.noise(target, f.field, f.differed, f.deltaMs);
       return;
     }
     for (const f of diff.fields) batcher.field(target, f.field, f.kind, f.differed, f.deltaMs);
@@ -180,7 +189,7 @@ export function createTraceJoin(opts: TraceJoinOptions): TraceJoin {
     repeats.set(key, { ops: primary.ops, at: pair.at });
     if (!prev || pair.at - prev.at > REPEAT_MAX_AGE_MS || pair.at < prev.at) return;
     const seen = diffTrees({ ops: prev.ops }, primary, knownOps(target, primary));
-    for (const f of seen.fields) batcher.noise({ ...target, shadow: '*' }, f.field, f.differed);
+    for (const f of seen.fields) batcher.noise({ ...target, shadow: '*' }, f.field, f.differed, f.deltaMs);
   };
 
   const drain = (all = false) => {
@@ -204,6 +213,14 @@ export function createTraceJoin(opts: TraceJoinOptions): TraceJoin {
   const timer = setInterval(() => drain(false), opts.tickMs ?? 250);
   timer.unref();
 
+  const admit = (pair: JoinPair, kind: 'shadow' | 'noise') => {
+    if (waiting.length >= maxPending) {
+      totals.dropped++;
+      if (kind === 'shadow') batcher.skip(pair.route, pair.shadow, 'spans-dropped');
+      return;
+    }
+    waiting.push({ pair, kind, due: now() + opts.waitMs });
+  };
   return {
     tap: {
       pair(pair, _shadow, kind) {
@@ -211,14 +228,11 @@ export function createTraceJoin(opts: TraceJoinOptions): TraceJoin {
           totals.untraced++;
           return;
         }
-        if (waiting.length >= maxPending) {
-          totals.dropped++;
-          if (kind === 'shadow') batcher.skip(pair.route, pair.shadow, 'spans-dropped');
-          return;
-        }
-        waiting.push({ pair: slim(pair, pair.spans), kind, due: now() + opts.waitMs });
+        admit(slimPair(pair, pair.spans), kind);
       },
     },
+    admit,
+    untraced: (n) => void (totals.untraced += n),
     drain,
     stats: () => ({ pending: waiting.length, ...totals }),
     stop: () => clearInterval(timer),

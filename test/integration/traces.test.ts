@@ -140,6 +140,15 @@ routes:
     // An operation both builds call alike (slower in about half the pairs) carries a delta near 0.
     const inv = field('trace:slower:inventory GET /items/:id');
     expect(Math.abs(inv!.meanDeltaMs!)).toBeLessThan(25);
+    // The paired deltas' p50 / p95, minus the noise pairs' (noiseFrom copies and repeats): ≈ +39 ms.
+    expect(f!.deltaMs!.pairs).toBe(N);
+    expect(f!.deltaMs!.noisePairs).toBeGreaterThanOrEqual(N);
+    expect(f!.deltaMs!.correctedP50).toBeGreaterThan(25);
+    expect(f!.deltaMs!.correctedP50).toBeLessThan(150);
+    expect(f!.deltaMs!.p95).toBeGreaterThanOrEqual(f!.deltaMs!.p50);
+    // Two identical builds differ by little in SELECT orders (1 ms of work each).
+    expect(Math.abs(f!.deltaMs!.noiseP50!)).toBeLessThan(10);
+    expect(Math.abs(inv!.deltaMs!.correctedP50)).toBeLessThan(15);
   });
 
   it('classifies a random call present in both builds as noise', () => {
@@ -167,7 +176,9 @@ routes:
     const page = await (await request(`${fl.adminUrl}/diffs`)).body.text();
     expect(page).toContain('trace:calls:fraud POST /check');
     expect(page).toContain('fraud POST /check  ');
-    expect(page).toMatch(/trace:slower:checkout SELECT orders.*?\+\d+(\.\d)? ms mean paired delta/s);
+    expect(page).toMatch(
+      /trace:slower:checkout SELECT orders.*?\+\d+(\.\d)? ms p50, \+\d+(\.\d)? ms p95 beyond noise.*?ms mean paired delta/s,
+    );
   });
 
   it('forwards every batch to the collector unchanged', async () => {

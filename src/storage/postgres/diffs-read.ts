@@ -4,6 +4,7 @@
  * shadow '*' is route-wide and matches every shadow filter; optional filters bind NULL for "any".
  */
 import type { DiffExample, DiffFilter, DiffRows } from '../types.js';
+import { mergeDeltaHours, type DeltaHourRow } from '../histogram-codec.js';
 import type { PgDatabase } from './pool.js';
 
 const DEFAULT_EXAMPLES = 20;
@@ -40,6 +41,7 @@ export function createPgDiffReader(db: PgDatabase): {
     // One row per hour; summed per (route, shadow, endpoint) below, as histograms may differ in length.
     latency: `SELECT route, shadow, endpoint, primary_hist AS p, candidate_hist AS c, delta_hist AS d
       FROM ${db.t('diff_latency')} ${WHERE} ORDER BY route, shadow, endpoint, hour`,
+    deltas: `SELECT route, shadow, endpoint, field, noise, hist FROM ${db.t('diff_deltas')} ${WHERE}`,
     // Skips are per route and shadow only, so the endpoint filter does not apply to them.
     skips: `SELECT route, shadow, reason, sum(count) AS count FROM ${db.t('diff_skips')}
       WHERE hour >= $1::bigint AND hour <= $2::bigint AND ${MATCH} GROUP BY route, shadow, reason`,
@@ -57,13 +59,14 @@ export function createPgDiffReader(db: PgDatabase): {
     async rows(filter) {
       // Aggregates are per hour: the hour containing `since` counts (see sqlite-read.ts).
       const p = params(filter.since === undefined ? filter : { ...filter, since: filter.since - (filter.since % 3_600_000) });
-      const [pairs, fields, noise, statuses, latency, skips] = await Promise.all([
+      const [pairs, fields, noise, statuses, latency, skips, deltas] = await Promise.all([
         db.query<DiffRows['pairs'][number]>(sql.pairs, p),
         db.query<DiffRows['fields'][number]>(sql.fields, p),
         db.query<DiffRows['noise'][number]>(sql.noise, p),
         db.query<DiffRows['statuses'][number]>(sql.statuses, p),
         db.query<LatencyRow>(sql.latency, p),
         db.query<DiffRows['skips'][number]>(sql.skips, p.slice(0, 4)),
+        db.query<Omit<DeltaHourRow, 'hist'> & { hist: readonly string[] }>(sql.deltas, p),
       ]);
       return {
         pairs,
@@ -71,6 +74,8 @@ export function createPgDiffReader(db: PgDatabase): {
         noise,
         statuses,
         latency: mergeHours(latency),
+        // bigint[] arrive as arrays of strings.
+        deltas: mergeDeltaHours(deltas.map((r) => ({ ...r, hist: r.hist.map(Number) }))),
         skips,
       };
     },

@@ -90,6 +90,10 @@ export function createPgDiffWriter(db: PgDatabase, maxPerSignature: number): (ba
         primary_hist = ${histAdd('d.primary_hist', 'excluded.primary_hist')},
         candidate_hist = ${histAdd('d.candidate_hist', 'excluded.candidate_hist')},
         delta_hist = ${histAdd('d.delta_hist', 'excluded.delta_hist')}`,
+    deltas: `INSERT INTO ${db.t('diff_deltas')} AS d (hour, route, shadow, endpoint, field, noise, hist)
+      SELECT hour, route, shadow, endpoint, field, noise, ${jsonArray('h')}
+      FROM jsonb_to_recordset($1::jsonb) AS r(${SCOPE_COLS}, field text, noise boolean, h jsonb)
+      ON CONFLICT (hour, route, shadow, endpoint, field, noise) DO UPDATE SET hist = ${histAdd('d.hist', 'excluded.hist')}`,
   };
 
   const examples = async (q: PgQuery, list: readonly DiffExample[]) => {
@@ -162,6 +166,10 @@ export function createPgDiffWriter(db: PgDatabase, maxPerSignature: number): (ba
           c: candidate,
           dl: delta,
         })),
+      );
+      await put(
+        sql.deltas,
+        sumBy(batch.deltas ?? [], [...SCOPE, 'field', 'noise'], ['hist']).map(({ hist, ...r }) => ({ ...r, h: hist })),
       );
       await put(sql.skips, sumBy(batch.skips, ['hour', 'route', 'shadow', 'reason'], ['count']));
       await examples(q, batch.examples);

@@ -9,7 +9,7 @@ import { createPgDiffWriter } from './diffs-write.js';
 import type { PgDatabase } from './pool.js';
 
 /** Aggregate tables pruned by hour. */
-const HOURLY_TABLES = ['diff_pairs', 'diff_fields', 'diff_noise', 'diff_statuses', 'diff_latency', 'diff_skips'];
+const HOURLY_TABLES = ['diff_pairs', 'diff_fields', 'diff_noise', 'diff_statuses', 'diff_latency', 'diff_deltas', 'diff_skips'];
 
 /**
  * The repository on a migrated database (the backend closes the pool, not `close`).

@@ -110,6 +110,11 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
   // 9: whether a replica serves traffic (the primary of a `workers: N` group does not): the fleet's
   // fault.maxActive is shared among the replicas that do.
   (t) => [`ALTER TABLE ${t('fleet_replicas')} ADD COLUMN serves BOOLEAN NOT NULL DEFAULT true`],
+  // 10: paired-delta histograms per `trace:slower:` field, shadow and noise pairs (SQLite's migration 7).
+  (t) => [
+    `CREATE TABLE ${t('diff_deltas')} (${KEY}, field TEXT NOT NULL, noise BOOLEAN NOT NULL, hist BIGINT[] NOT NULL,
+      PRIMARY KEY (hour, route, shadow, endpoint, field, noise))`,
+  ],
 ];
 
 /** Key of the transaction-level advisory lock that serializes migrators of one schema. */

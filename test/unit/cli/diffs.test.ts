@@ -83,11 +83,22 @@ const noiseOnly: DiffBatch = {
 
 /** The shadow spends 40 ms more in one downstream operation in every pair (a trace:slower field). */
 const slowerOp = 'trace:slower:db SELECT orders';
+/** A paired-delta histogram of `values` (ms), as the batcher keeps them. */
+function deltaHist(values: readonly number[]): number[] {
+  const h = emptyHistogram(DELTA_BOUNDS);
+  for (const v of values) observe(h, DELTA_BOUNDS, v);
+  return h;
+}
 const slowerOnly: DiffBatch = {
   ...noiseOnly,
   pairs: [{ ...cart, count: 20 }],
   fields: [{ ...cart, field: slowerOp, kind: 'value', compared: 20, differed: 20, deltaMs: 20 * 40 }],
   noise: [{ ...routeWide(cart), field: slowerOp, compared: 20, differed: 10 }],
+  // 18 pairs 40 ms slower, 2 of them 60 ms; the noise pairs differ by 2 ms (and 5 ms at p95).
+  deltas: [
+    { ...cart, field: slowerOp, noise: false, hist: deltaHist([...Array<number>(18).fill(40), 60, 60]) },
+    { ...routeWide(cart), field: slowerOp, noise: true, hist: deltaHist([...Array<number>(18).fill(2), 5, 5]) },
+  ],
 };
 
 const dir = mkdtempSync(join(tmpdir(), 'fieldlab-cli-diffs-'));
@@ -139,7 +150,10 @@ describe('fieldlab diffs (text)', () => {
 
   it('shows the mean paired latency delta beside a trace:slower field, and in the JSON', async () => {
     const r = await run('--store', `sqlite:${slower}`);
-    expect(r.out).toMatch(/REAL\s.*trace:slower:db SELECT orders {2}\(\+40\.0 ms mean paired delta\)/);
+    // Quantiles are bucket bounds (~10% apart): p50 ≈ 40, noise p50 ≈ 2, so ≈ +38 ms beyond noise.
+    expect(r.out).toMatch(
+      /REAL\s.*trace:slower:db SELECT orders {2}\(\+3\d\.\d ms p50, \+\d+\.\d ms p95 beyond noise \(raw \+4\d\.\d \/ \+6\d\.\d; noise \+2\.\d \/ \+5\.\d over 20 pairs\) · \+40\.0 ms mean paired delta\)/,
+    );
     const json = JSON.parse((await run('--store', `sqlite:${slower}`, '--json')).out) as {
       endpoints: { fields: { field: string; meanDeltaMs?: number }[] }[];
     };
@@ -197,6 +211,35 @@ describe('fieldlab diffs --json / --html', () => {
     const html = readFileSync(file, 'utf8');
     expect(html).toMatch(/<tr class="f-real" data-field="body:\$\.total" data-verdict="real"/);
     expect(html).toContain('data-trace-id="4bf92f3577b34da6a3ce929d0e0e4736"');
+  });
+});
+
+describe('fieldlab diffs --fail-on trace-slower', () => {
+  it('exits 1 when a real trace:slower field is slower beyond noise than the gate, at p50 or p95', async () => {
+    const r = await run('--store', `sqlite:${slower}`, '--fail-on', 'trace-slower:20ms');
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(
+      /FAIL — checkout → v2\s+GET \/cart\/:id\s+trace:slower:db SELECT orders\s+\+3\d\.\d ms p50 beyond noise, above 20 ms/,
+    );
+    expect((await run('--store', `sqlite:${slower}`, '--fail-on', 'trace-slower:p95:50ms')).code).toBe(1);
+  });
+
+  it('passes under the gate, alone or beside a rate gate', async () => {
+    const r = await run('--store', `sqlite:${slower}`, '--fail-on', 'trace-slower:45ms');
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('PASS');
+    expect((await run('--store', `sqlite:${slower}`, '--fail-on', 'trace-slower:p95:80ms')).code).toBe(0);
+    // The rate gate still trips on its own (every pair is slower).
+    expect((await run('--store', `sqlite:${slower}`, '--fail-on', '1%,trace-slower:45ms')).code).toBe(1);
+    expect((await run('--store', `sqlite:${regressed}`, '--fail-on', 'trace-slower:1ms')).code).toBe(0);
+  });
+
+  it('refuses a malformed latency gate', async () => {
+    for (const gate of ['trace-slower:20', 'trace-slower:p99:20ms', 'trace-slower:-5ms', '1%,2%']) {
+      const r = await run('--store', `sqlite:${slower}`, '--fail-on', gate);
+      expect(r.code, gate).toBe(2);
+      expect(r.err, gate).toContain('invalid --fail-on');
+    }
   });
 });
 

@@ -62,7 +62,7 @@ export function runStoreContract(name: string, open: (limits?: DiffStoreLimits) 
     it('reads back nothing from an empty store, and accepts an empty batch', async () => {
       const s = await fresh();
       await s.write(batch());
-      expect(await s.rows({})).toEqual({ pairs: [], fields: [], noise: [], statuses: [], latency: [], skips: [] });
+      expect(await s.rows({})).toEqual({ pairs: [], fields: [], noise: [], statuses: [], latency: [], deltas: [], skips: [] });
       expect(await s.examples({})).toEqual([]);
     });
 
@@ -78,6 +78,23 @@ export function runStoreContract(name: string, open: (limits?: DiffStoreLimits) 
       expect(r.fields).toEqual([
         { route: 'checkout', shadow: 'v2', endpoint: 'GET /cart', field: 'status', kind: 'status', compared: 10, differed: 3, deltaMs: 0 },
       ]);
+    });
+
+    it('merges paired-delta histograms per field, shadow pairs and noise pairs apart, across writes and hours', async () => {
+      const s = await fresh();
+      const field = 'trace:slower:db SELECT orders';
+      const d = (hist: number[], noise = false, over: Partial<DiffScope> = {}) => ({ ...scope(over), field, noise, hist });
+      await s.write(batch({ deltas: [d([1, 0, 2]), d([0, 4, 0], true, { shadow: '*' })] }));
+      // Two rows of one key in one batch, and another hour: all add up.
+      await s.write(batch({ deltas: [d([0, 1, 0]), d([1, 0, 0]), d([0, 0, 5], false, { hour: T0 + H })] }));
+      const r = await s.rows({});
+      const byNoise = (noise: boolean) => r.deltas!.filter((x) => x.noise === noise);
+      expect(byNoise(false)).toEqual([{ route: 'checkout', shadow: 'v2', endpoint: 'GET /cart', field, noise: false, hist: [2, 1, 7] }]);
+      expect(byNoise(true)).toEqual([{ route: 'checkout', shadow: '*', endpoint: 'GET /cart', field, noise: true, hist: [0, 4, 0] }]);
+      expect((await s.rows({ until: T0 })).deltas!.find((x) => !x.noise)!.hist).toEqual([2, 1, 2]);
+      // Route-wide noise matches every shadow filter, like the counts.
+      expect((await s.rows({ shadow: 'v2' })).deltas).toHaveLength(2);
+      expect((await s.rows({ shadow: 'v3' })).deltas).toEqual([byNoise(true)[0]]);
     });
 
     it('sums paired latency deltas of a field across writes and hours', async () => {
@@ -235,14 +252,15 @@ export function runStoreContract(name: string, open: (limits?: DiffStoreLimits) 
           pairs: hours.map((hour) => ({ ...scope({ hour }), count: 1 })),
           noise: hours.map((hour) => ({ ...scope({ hour, shadow: '*' }), field: 'header:date', compared: 1, differed: 1 })),
           latency: hours.map((hour) => ({ ...scope({ hour }), primary: [1], candidate: [1], delta: [1] })),
+          deltas: hours.map((hour) => ({ ...scope({ hour }), field: 'trace:slower:db', noise: false, hist: [1] })),
           examples: hours.map((hour, i) => example(hour + 1, { field: `f${i}` })),
         }),
       );
-      expect(await s.prune(T0 + H)).toBe(4); // one pairs, one noise, one latency row, one example
+      expect(await s.prune(T0 + H)).toBe(5); // one pairs, one noise, one latency, one delta row, one example
       expect((await s.rows({})).pairs.map((p) => p.count)).toEqual([2]);
       expect((await s.examples({})).map((e) => e.field)).toEqual(['f2', 'f1']);
       expect(await s.prune(T0 + H)).toBe(0);
-      expect(await s.prune(T0 + 10 * H)).toBe(8);
+      expect(await s.prune(T0 + 10 * H)).toBe(10);
       expect((await s.rows({})).pairs).toEqual([]);
     });
 
