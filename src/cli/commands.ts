@@ -4,7 +4,7 @@
  * code (or undefined for long-running ones).
  */
 import { ACTION, ACTIONS, manualCommand, runStatus, STATUS } from './control.js';
-import { DEMO } from './demo-args.js';
+import { DEMO, parseDemoArgs } from './demo-args.js';
 import { DIFFS } from './diffs-args.js';
 import { EXIT_CODES } from './exit-codes.js';
 import { flagLines, type CommandSpec, usageLine } from './flags.js';
@@ -24,7 +24,10 @@ type Run = (args: string[], io: CliIo, name: string) => number | undefined | Pro
 // The commands that load the proxy, a store or the compare engine are imported when they run: the
 // help, `status` and the other admin-API commands then start in a fraction of the time.
 const runStart: Run = async (args, io) => (await import('./start.js')).runStart(args, io);
-const runDemo: Run = async (args, io) => (await import('./demo.js')).runDemo(args, io);
+const runDemo: Run = async (args, io) => {
+  const bad = parseDemoArgs(args, io);
+  return typeof bad === 'number' ? bad : (await import('./demo.js')).runDemo(args, io);
+};
 const runDiffs: Run = async (args, io) => (await import('./diffs.js')).runDiffs(args, io);
 const runReplayCommand: Run = async (args, io) => (await import('./replay.js')).runReplayCommand(args, io);
 

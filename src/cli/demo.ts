@@ -13,8 +13,7 @@ import type { ExperimentResult } from '../experiments/analysis.js';
 import { startDemoDependency, startDemoService, type DemoService } from '../demo/services.js';
 import type { ServiceCall } from '../demo/otel-service.js';
 import { loadConfigFile } from '../config/load.js';
-import { readFlags } from './flags.js';
-import { DEMO } from './demo-args.js';
+import { parseDemoArgs } from './demo-args.js';
 
 export { DEMO } from './demo-args.js';
 import { plural } from './plural.js';
@@ -86,15 +85,9 @@ function prepareStore(env: Record<string, string | undefined>, resume: boolean):
 
 /** `fieldlab demo [--users N] [--resume]` */
 export async function runDemo(args: string[], io: CliIo): Promise<number | undefined> {
-  const parsed = readFlags(DEMO, args, io);
+  const parsed = parseDemoArgs(args, io);
   if (typeof parsed === 'number') return parsed;
-  const usersText = parsed.values.get('users') ?? '500';
-  const users = /^\d{1,6}$/.test(usersText) ? Number(usersText) : Number.NaN;
-  if (!(users >= 1 && users <= 100_000)) {
-    io.err(`fieldlab demo: invalid --users "${usersText}" (a whole number, 1 to 100000)\nusage: fieldlab demo [--users N] [--resume]`);
-    return 2;
-  }
-  const resume = parsed.set.has('resume');
+  const { users, resume } = parsed;
   const storeNote = prepareStore(io.env, resume);
   const services = await startServices();
   const [control, variant, copy, dark, canary] = services as [DemoService, DemoService, DemoService, DemoService, DemoService];
