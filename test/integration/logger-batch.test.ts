@@ -58,4 +58,20 @@ describe('logger batching', () => {
     expect(r.status, r.stderr).toBe(0);
     expect(read(file).map((l) => l.n)).toEqual([0, 1, 2]);
   });
+
+  // A full disk (/dev/full answers every write with ENOSPC): sonic-boom's write error used to be
+  // uncaught (crash) and its exit flushSync retried ENOSPC forever, so the process never exited.
+  it('survives a full disk and still exits', () => {
+    const logger = resolve('dist/src/telemetry/logger.js');
+    const script = `import(${JSON.stringify(logger)}).then(({ createLogger }) => {
+      const log = createLogger('info', '/dev/full', 20);
+      for (let n = 0; n < 200; n++) log.info({ type: 'access', n, pad: 'x'.repeat(100) }, 'access');
+      log.warn('flushed at once');
+      setTimeout(() => { log.info({ type: 'access', n: 201 }, 'access'); console.log('alive'); process.exit(0); }, 300);
+    });`;
+    const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 20_000 });
+    expect(r.signal, r.stderr).toBeNull();
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toContain('alive');
+  });
 });
