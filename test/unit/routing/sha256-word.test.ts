@@ -32,7 +32,8 @@ describe('sha256Word', () => {
     for (let i = 0; i < 20_000; i++) {
       let key = '';
       const len = next() % 40;
-      while (key.length < len) key += next() % 5 === 0 ? String.fromCodePoint(0x10000 + (next() % 0xfffff)) : String.fromCharCode(pick[next() % 4]!());
+      while (key.length < len)
+        key += next() % 5 === 0 ? String.fromCodePoint(0x10000 + (next() % 0xfffff)) : String.fromCharCode(pick[next() % 4]!());
       const text = `seed\n${key}`;
       const word = sha256Word(text);
       if (word === -1) expect(Buffer.byteLength(text, 'utf8')).toBeGreaterThan(ONE_BLOCK_BYTES);
