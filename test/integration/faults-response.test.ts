@@ -185,6 +185,17 @@ routes:
     expect(await active()).toEqual({});
   });
 
+  // A held or throttled response ends with the upstream's controller still held by the fault; the
+  // pooled upstream connection (and the client's keep-alive one) must still serve the next request.
+  it('keep-alive connections are reused after a held response', async () => {
+    for (let i = 0; i < 3; i++) {
+      const res = await request(`${fl.url}/late/x`, { headers: { 'x-user-id': 'u1' } });
+      expect(res.statusCode).toBe(200);
+      expect((await res.body.text()).length).toBeGreaterThan(0);
+    }
+    expect(await active()).toEqual({});
+  });
+
   it('a client that leaves during a first-byte hold ends the fault', async () => {
     const c = rawGet(fl.url, '/held/x');
     for (let i = 0; i < 40 && Object.keys(await active()).length === 0; i++) await sleep(25);
