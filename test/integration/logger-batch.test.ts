@@ -39,6 +39,18 @@ describe('logger batching', () => {
     for (const l of lines) expect(new Date(l.time).toISOString()).toBe(l.time);
   });
 
+  it("keeps lines larger than a batch (and larger than sonic-boom's 16 KiB write) whole and in order", async () => {
+    const file = join(tmp.dir, 'big.log');
+    const log = createLogger('info', file, 60_000);
+    const sizes = [10, 5000, 10, 40_000, 3, 4096, 1];
+    sizes.forEach((size, n) => log.info({ type: 'access', n, pad: 'é'.repeat(size) }, 'access'));
+    log.warn({ n: sizes.length }, 'last');
+    await waitFor(() => read(file).length === sizes.length + 1);
+    const lines = read(file) as (Line & { pad?: string })[];
+    expect(lines.map((l) => l.n)).toEqual(Array.from({ length: sizes.length + 1 }, (_, i) => i));
+    expect(lines.slice(0, -1).map((l) => l.pad?.length)).toEqual(sizes);
+  });
+
   it('writes a small batch by the flush timer', async () => {
     const file = join(tmp.dir, 'timer.log');
     const log = createLogger('info', file, 50);
