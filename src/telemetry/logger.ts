@@ -26,7 +26,7 @@ export const LOG_FLUSH_MS = 250;
  * @example const log = createLogger('info'); log.info({ route: 'checkout' }, 'reloaded')
  */
 export function createLogger(level: string, dest: number | string = 1, flushMs = LOG_FLUSH_MS): Logger {
-  const stream = new LineBatch(pino.destination({ dest, sync: false, minLength: BATCH_CHARS }));
+  const stream = new LineBatch(pino.destination({ dest, sync: false, minLength: BATCH_CHARS, maxLength: MAX_BUFFERED }));
   // Set by a batched line, cleared by a flush: an idle logger makes no write calls.
   let pending = false;
   const flush = () => {
@@ -57,11 +57,18 @@ export function createLogger(level: string, dest: number | string = 1, flushMs =
 /** About 4 KiB of lines per write (characters: an access line is ASCII but for what clients send). */
 const BATCH_CHARS = 4096;
 
+/**
+ * At most this much waits in the destination while it cannot write (a full disk): later lines are
+ * dropped (sonic-boom's `maxLength`), so a stuck log never grows the heap without bound.
+ */
+const MAX_BUFFERED = 8 * 1024 * 1024;
+
 /** What LineBatch needs of pino's destination. */
 interface Destination {
   write(data: string): boolean;
   flush(cb?: (err?: Error) => void): void;
   flushSync(): void;
+  on(event: 'error' | 'write', fn: (err?: NodeJS.ErrnoException) => void): unknown;
 }
 
 /** Every logger's batch, weakly held, for one shared exit listener (no listener per logger). */
@@ -94,7 +101,28 @@ class LineBatch {
 
   constructor(dest: Destination) {
     this.#dest = dest;
+    this.#survive(dest);
     watchExit(this);
+  }
+
+  /**
+   * A write error (ENOSPC on a full disk, EIO) must not crash the proxy: pino re-emits a non-EPIPE
+   * error to no listener, and the exit flush after that crash looped forever (sonic-boom's
+   * flushSync retries every error but EAGAIN without end), so the process never exited. The error
+   * is said once on stderr; while writes fail, the exit flushes (pino's and ours) are skipped and
+   * what waits is lost. A later successful write clears the state.
+   */
+  #survive(dest: Destination): void {
+    let failing = false;
+    dest.on('error', (err) => {
+      if (!failing) process.stderr.write(`fieldlab: log write failed (${err?.code ?? String(err)}); lines are dropped while it fails\n`);
+      failing = true;
+    });
+    dest.on('write', () => (failing = false));
+    const flushSync = dest.flushSync.bind(dest);
+    dest.flushSync = () => {
+      if (!failing) flushSync();
+    };
   }
 
   /** The process is exiting: what waits is written now, synchronously. */

@@ -170,6 +170,41 @@ routes:
     expect(await active()).toEqual({});
   }, 15_000);
 
+  // The fault is admitted before the request body is read; a client that left during that read
+  // meant no dispatch, so the fault handler heard nothing and the route's count stayed up for good
+  // (enough such requests and maxActive refused every later fault).
+  it('a client that leaves before its request is dispatched does not keep the fault counted', async () => {
+    const { port } = new URL(fl.url);
+    const socket = connect(Number(port), '127.0.0.1');
+    socket.on('error', () => undefined);
+    socket.write('POST /slow/x HTTP/1.1\r\nhost: x\r\nx-user-id: u1\r\ncontent-length: 1000\r\n\r\n0123456789');
+    for (let i = 0; i < 40 && Object.keys(await active()).length === 0; i++) await sleep(25);
+    expect(await active()).toEqual({ slow: 1 });
+    socket.destroy();
+    for (let i = 0; i < 40 && Object.keys(await active()).length > 0; i++) await sleep(50);
+    expect(await active()).toEqual({});
+  });
+
+  // A held or throttled response ends with the upstream's controller still held by the fault; the
+  // pooled upstream connection (and the client's keep-alive one) must still serve the next request.
+  it('keep-alive connections are reused after a held response', async () => {
+    for (let i = 0; i < 3; i++) {
+      const res = await request(`${fl.url}/late/x`, { headers: { 'x-user-id': 'u1' } });
+      expect(res.statusCode).toBe(200);
+      expect((await res.body.text()).length).toBeGreaterThan(0);
+    }
+    expect(await active()).toEqual({});
+  });
+
+  it('a client that leaves during a first-byte hold ends the fault', async () => {
+    const c = rawGet(fl.url, '/held/x');
+    for (let i = 0; i < 40 && Object.keys(await active()).length === 0; i++) await sleep(25);
+    expect(await active()).toEqual({ held: 1 });
+    c.socket.destroy();
+    for (let i = 0; i < 40 && Object.keys(await active()).length > 0; i++) await sleep(50);
+    expect(await active()).toEqual({});
+  });
+
   it('the kill switch releases a held head and a throttled body at once', async () => {
     bigState.written = 0;
     const held = rawGet(fl.url, '/held/x');

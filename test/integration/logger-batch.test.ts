@@ -39,6 +39,18 @@ describe('logger batching', () => {
     for (const l of lines) expect(new Date(l.time).toISOString()).toBe(l.time);
   });
 
+  it("keeps lines larger than a batch (and larger than sonic-boom's 16 KiB write) whole and in order", async () => {
+    const file = join(tmp.dir, 'big.log');
+    const log = createLogger('info', file, 60_000);
+    const sizes = [10, 5000, 10, 40_000, 3, 4096, 1];
+    sizes.forEach((size, n) => log.info({ type: 'access', n, pad: 'é'.repeat(size) }, 'access'));
+    log.warn({ n: sizes.length }, 'last');
+    await waitFor(() => read(file).length === sizes.length + 1);
+    const lines = read(file) as (Line & { pad?: string })[];
+    expect(lines.map((l) => l.n)).toEqual(Array.from({ length: sizes.length + 1 }, (_, i) => i));
+    expect(lines.slice(0, -1).map((l) => l.pad?.length)).toEqual(sizes);
+  });
+
   it('writes a small batch by the flush timer', async () => {
     const file = join(tmp.dir, 'timer.log');
     const log = createLogger('info', file, 50);
@@ -57,5 +69,21 @@ describe('logger batching', () => {
     const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 20_000 });
     expect(r.status, r.stderr).toBe(0);
     expect(read(file).map((l) => l.n)).toEqual([0, 1, 2]);
+  });
+
+  // A full disk (/dev/full answers every write with ENOSPC): sonic-boom's write error used to be
+  // uncaught (crash) and its exit flushSync retried ENOSPC forever, so the process never exited.
+  it('survives a full disk and still exits', () => {
+    const logger = resolve('dist/src/telemetry/logger.js');
+    const script = `import(${JSON.stringify(logger)}).then(({ createLogger }) => {
+      const log = createLogger('info', '/dev/full', 20);
+      for (let n = 0; n < 200; n++) log.info({ type: 'access', n, pad: 'x'.repeat(100) }, 'access');
+      log.warn('flushed at once');
+      setTimeout(() => { log.info({ type: 'access', n: 201 }, 'access'); console.log('alive'); process.exit(0); }, 300);
+    });`;
+    const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 20_000 });
+    expect(r.signal, r.stderr).toBeNull();
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toContain('alive');
   });
 });
