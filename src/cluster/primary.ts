@@ -197,13 +197,15 @@ function joinAsPrimary(parts: RoleParts, opts: Parameters<typeof createPrimaryRo
       }),
       renderFamily({
         name: 'fieldlab_worker_ipc_dropped_total',
-        help: 'IPC traffic dropped: messages to full or closed worker channels, malformed messages, evidence seconds past the pool bound, dashboard seconds or null-branch responses a worker could not queue (live)',
+        help: 'IPC traffic dropped: messages to full or closed worker channels, malformed messages, evidence seconds past the pool bound, dashboard seconds or null-branch responses a worker could not queue (live), ramp evidence of a step already judged (ramp-stale)',
         type: 'counter',
         samples: [
           { labels: { kind: 'message' }, value: st.dropped },
           { labels: { kind: 'malformed' }, value: st.malformed },
           { labels: { kind: 'evidence' }, value: pool.stats().dropped },
           { labels: { kind: 'live' }, value: liveDropped },
+          // A worker's ramp batch of a step the primary no longer judges (it moved on meanwhile).
+          { labels: { kind: 'ramp-stale' }, value: parts.ramps.stale() },
         ],
       }),
     ].join('');

@@ -83,7 +83,6 @@ routes:
 
   it('the primary judges both workers’ evidence once: stops at 500 ms, 250 ms last safe', async () => {
     const fl = r!;
-    // biome-ignore lint/suspicious/noExplicitAny: the status JSON as served
     const status = async () => (await fl.admin<{ ramps: any[] }>('/status?route=shop')).body.ramps[0];
     const done = await eventually(async () => ((await status())?.phase === 'done' ? status() : undefined), 45_000, 'the ramp done');
     stop = true;
@@ -110,5 +109,6 @@ routes:
     // The ramp's gauges are the judge's only (a worker's follower copy would count it three times).
     expect(metrics).toContain('fieldlab_fault_ramp_done{worker="primary",route="shop",end="harm"} 1');
     expect(metrics).not.toMatch(/fieldlab_fault_ramp_\w+\{worker="[12]"/);
+    expect(metrics).toMatch(/fieldlab_worker_ipc_dropped_total\{worker="primary",kind="ramp-stale"\} \d+/);
   }, 60_000);
 });
