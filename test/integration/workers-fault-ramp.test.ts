@@ -6,6 +6,7 @@
 import { join } from 'node:path';
 import { Agent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { compileRamp, inRampSlice } from '../../src/faults/ramp-spec.js';
 import { type Replica, eventually, startReplica } from '../helpers/replicas.js';
 import { startUpstream, tempDir, type TestUpstream } from '../helpers/servers.js';
 
@@ -43,6 +44,14 @@ routes:
   - name: pay
     match: { path: /pay }
     arms: { control: pay }
+  # A ramp that stays at its first step (aborts every request of its slice): for the restart check.
+  - name: boom
+    match: { path: /boom/* }
+    arms: { control: shop }
+    sticky: [header:x-user-id]
+    seed: ramp-restart
+    fault:
+      ramp: { aborts: [100%], percent: 30, dwell: 10m, minUnits: 100000 }
 `,
       {},
       ['--workers', '2'],
@@ -111,4 +120,60 @@ routes:
     expect(metrics).not.toMatch(/fieldlab_fault_ramp_\w+\{worker="[12]"/);
     expect(metrics).toMatch(/fieldlab_worker_ipc_dropped_total\{worker="primary",kind="ramp-stale"\} \d+/);
   }, 60_000);
+
+  it('a worker restarted mid-ramp injects the step in force from its first request', async () => {
+    const fl = r!;
+    const ramp = compileRamp({
+      aborts: [100],
+      percent: 30,
+      status: 503,
+      dwell: 600_000,
+      minUnits: 100_000,
+      maxDrop: 0,
+      vitals: true,
+      tolerance: 1.5,
+      alpha: 0.05,
+      run: '1',
+    });
+    const users = Array.from({ length: 200 }, (_, i) => `boom-${i}`)
+      .filter((u) => inRampSlice(ramp, 'ramp-restart', u))
+      .slice(0, 16);
+    // A new connection per request: the cluster module hands each to the next worker.
+    const statuses = async () => {
+      const out = new Set<number>();
+      for (const user of users) {
+        const one = new Agent({ connections: 1 });
+        const res = await request(`${fl.url}/boom/x`, { headers: { 'x-user-id': user }, dispatcher: one });
+        await res.body.text();
+        out.add(res.statusCode);
+        await one.close();
+      }
+      return [...out];
+    };
+    expect(await statuses()).toEqual([503]);
+    const workers = async () =>
+      (await fl.admin<{ workers: { index: number; pid: number | null; state: string }[] }>('/workers')).body.workers;
+    const before = await workers();
+    process.kill(before[0]!.pid!, 'SIGKILL');
+    await eventually(
+      async () => {
+        const w = (await workers())[0]!;
+        return w.state === 'ready' && w.pid !== before[0]!.pid;
+      },
+      15_000,
+      'worker 1 restarted',
+    );
+    // At once, not after the 5 s resync: the step came with its config (hello) and again on ready.
+    expect(await statuses()).toEqual([503]);
+    // And the new worker 1 is among those that served them (its metrics arrive once a second).
+    await eventually(
+      async () => {
+        expect(await statuses()).toEqual([503]);
+        const metrics = await (await request(`${fl.adminUrl}/metrics`)).body.text();
+        return /fieldlab_fault_injected_total\{worker="1",route="boom",kind="abort"\} [1-9]/.test(metrics);
+      },
+      5_000,
+      'worker 1 injected the step',
+    );
+  }, 30_000);
 });
