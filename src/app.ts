@@ -255,13 +255,18 @@ export async function startApp(opts: AppOptions): Promise<App> {
     ...(fleetMode || role ? { evaluateEveryMs: 0 } : {}),
   });
   guardrails.attach(config.current());
-  // The sick-canary ramp judges one process's traffic: not in a group or a fleet yet (README limits).
+  // The sick-canary ramp has one judge: the process itself, or a group's primary on its workers'
+  // relayed evidence (cluster/primary.ts). Not on a fleet store yet (README limits).
   const ramps = createRampRuntime({
     store: stores.guardrails,
     states,
     log,
     faultsOn: () => faultState().enabled,
-    ...(role || fleetMode ? { unavailable: role ? 'workers > 1 (one process only)' : 'a fleet store (one process only)' } : {}),
+    ...(fleetMode
+      ? { unavailable: 'a fleet store (one judge per fleet is not built)' }
+      : role
+        ? { mode: role.proxy ? 'follow' : 'judge' }
+        : {}),
   });
   ramps.attach(config.current());
   const member = fleetMode
@@ -350,6 +355,7 @@ export async function startApp(opts: AppOptions): Promise<App> {
     nullBranch,
     bandits,
     traces,
+    ramps,
     render: () => metrics.render(),
   });
   const observers: readonly ExchangeObserver[] = [

@@ -81,17 +81,22 @@ function joinAsPrimary(parts: RoleParts, opts: Parameters<typeof createPrimaryRo
     } else if (m.t === 'hello') {
       // Right after its config (the supervisor answered first): it must not serve one fault the switch forbids.
       sup.send(index, { t: 'faults', enabled: faultState().enabled });
+      // And the ramp step in force (sent again on ready: one that comes before its app exists waits in its role).
+      if (!parts.fleet) sup.send(index, { t: 'ramp', shared: parts.ramps.shared() });
     } else if (m.t === 'ready') {
       // A reload while it was starting went to the ready workers only: bring it up to date.
       if (m.digest !== config.current().digest) sup.send(index, { t: 'reload', text: config.text(), trigger: 'primary' });
       if (!parts.fleet) {
         sup.send(index, { t: 'states', states: Object.fromEntries(liveStates()) });
         sup.send(index, { t: 'bandit', shared: parts.bandits.shared() });
+        sup.send(index, { t: 'ramp', shared: parts.ramps.shared() });
       }
       // A switch between its hello and now went to the ready workers only.
       sup.send(index, { t: 'faults', enabled: faultState().enabled });
     } else if (m.t === 'evidence') {
       if (!parts.fleet) pool.add(index, m.through, m.seconds);
+    } else if (m.t === 'ramp-evidence') {
+      for (const b of m.batches) parts.ramps.absorb(b);
     } else if (m.t === 'store') {
       // The worker has given up on it (and counted it lost): running it now would write it after all.
       if (Date.now() > m.deadline)
@@ -146,11 +151,14 @@ function joinAsPrimary(parts: RoleParts, opts: Parameters<typeof createPrimaryRo
         if (++ticks % RESYNC_TICKS !== 0) return;
         sup.broadcast({ t: 'states', states: Object.fromEntries(liveStates()) });
         sup.broadcast({ t: 'bandit', shared: parts.bandits.shared() });
+        sup.broadcast({ t: 'ramp', shared: parts.ramps.shared() });
         sup.broadcast({ t: 'faults', enabled: faultState().enabled });
       }, 1000);
   timer?.unref();
   // On SQLite the primary's bandit is the group's one decider: each change reaches every worker at once.
   if (!parts.fleet) parts.bandits.onApplied((route, shared) => void sup.broadcast({ t: 'bandit', shared: { [route]: shared } }));
+  // The primary is the ramps' one judge: each step change reaches every worker at once.
+  parts.ramps.onChange((route, shared) => void sup.broadcast({ t: 'ramp', shared: { [route]: shared } }));
 
   config.onSwap(() => {
     sup.broadcast({ t: 'reload', text: config.text(), trigger: 'primary' });
@@ -198,7 +206,7 @@ function joinAsPrimary(parts: RoleParts, opts: Parameters<typeof createPrimaryRo
       }),
       renderFamily({
         name: 'fieldlab_worker_ipc_dropped_total',
-        help: 'IPC traffic dropped: messages to full or closed worker channels, malformed messages, evidence seconds past the pool bound, dashboard seconds or null-branch responses a worker could not queue (live), traced pairs and arm requests a worker could not queue or send (traces)',
+        help: 'IPC traffic dropped: messages to full or closed worker channels, malformed messages, evidence seconds past the pool bound, dashboard seconds or null-branch responses a worker could not queue (live), traced pairs and arm requests a worker could not queue or send (traces), ramp evidence of a step already judged (ramp-stale)',
         type: 'counter',
         samples: [
           { labels: { kind: 'message' }, value: st.dropped },
@@ -206,6 +214,8 @@ function joinAsPrimary(parts: RoleParts, opts: Parameters<typeof createPrimaryRo
           { labels: { kind: 'evidence' }, value: pool.stats().dropped },
           { labels: { kind: 'live' }, value: liveDropped },
           { labels: { kind: 'traces' }, value: tracesDropped },
+          // A worker's ramp batch of a step the primary no longer judges (it moved on meanwhile).
+          { labels: { kind: 'ramp-stale' }, value: parts.ramps.stale() },
         ],
       }),
     ].join('');
@@ -221,7 +231,11 @@ function joinAsPrimary(parts: RoleParts, opts: Parameters<typeof createPrimaryRo
           ...[...texts].sort(([a], [b]) => a - b).map(([i, text]) => ({ worker: String(i), text })),
         ],
         // On SQLite the primary decides: the workers' mirrored guardrail gauges would count it N+1 times.
-        parts.fleet ? undefined : (worker, family) => worker !== 'primary' && family.startsWith('fieldlab_guardrails_'),
+        // Likewise the ramps: the primary judges, a worker only follows its step.
+        parts.fleet
+          ? undefined
+          : (worker, family) =>
+              worker !== 'primary' && (family.startsWith('fieldlab_guardrails_') || family.startsWith('fieldlab_fault_ramp_')),
       ),
     faultsSwitched: (on) => ({ told: sup.broadcast({ t: 'faults', enabled: on }), of: opts.count }),
     routes: {

@@ -6,9 +6,9 @@
  *
  * Worker → primary: `ready` (listening), `evidence` (its completed guardrail seconds, once a
  * second), `metrics` (its rendered Prometheus text, once a second), `live` (its closed dashboard
- * seconds, just after each second ends), `traced` (its traced exchanges, trace-relay.ts), `store` (a store call to run on the one SQLite writer). Primary → worker: `states` (the deciding engine's states: weights to apply
+ * seconds, just after each second ends), `traced` (its traced exchanges, trace-relay.ts), `ramp-evidence` (its fault ramps' evidence, once a second), `store` (a store call to run on the one SQLite writer). Primary → worker: `states` (the deciding engine's states: weights to apply
  * at once), `bandit` (the primary's bandit weights, checked by the worker's bandit runtime before it applies them),
- * `reload` (config text the primary validated and applied), `drain`, `faults` (the kill switch), `store-reply`.
+ * `ramp` (the ramp step in force per route: the primary is the ramps' one judge), `reload` (config text the primary validated and applied), `drain`, `faults` (the kill switch), `store-reply`.
  */
 import { isArmSecond, type ArmSecond } from '../guardrails/arm-second.js';
 import type { EvidenceSecond } from '../fleet/evidence-log.js';
@@ -17,6 +17,7 @@ import type { ObservedResponse } from '../experiments/null-branch.js';
 import type { Exemplar } from '../telemetry/exemplars.js';
 import type { LiveSecond } from '../telemetry/live-series.js';
 import { isRelayedNote, isRelayedPair, type RelayedNote, type RelayedPair } from './trace-items.js';
+import { parseRampBatch, type RampBatch } from '../faults/ramp-relay.js';
 
 /** Live seconds (or observed responses) in one message at most; a longer list is malformed. */
 export const MAX_LIVE_SECONDS = 2048;
@@ -48,6 +49,8 @@ export type WorkerMessage =
       readonly untraced: number;
       readonly dropped: number;
     }
+  /** Its running ramps' evidence since the last message (faults/ramp-relay.ts), one batch per route. */
+  | { readonly t: 'ramp-evidence'; readonly batches: readonly RampBatch[] }
   /** `deadline` (epoch ms): after it the caller has given up, so the primary must not run it (it would be counted lost yet written). */
   | { readonly t: 'store'; readonly id: number; readonly op: string; readonly args: readonly unknown[]; readonly deadline: number };
 
@@ -58,6 +61,8 @@ export type PrimaryMessage =
   | { readonly t: 'states'; readonly states: Readonly<Record<string, unknown>> }
   /** Route → BanditShared (bandit-lead.ts), validated per route on arrival. */
   | { readonly t: 'bandit'; readonly shared: Readonly<Record<string, unknown>> }
+  /** Route → RampShared | null (faults/ramp-relay.ts): the step in force, validated per route on arrival. */
+  | { readonly t: 'ramp'; readonly shared: Readonly<Record<string, unknown>> }
   | { readonly t: 'reload'; readonly text: string; readonly trigger: string }
   | { readonly t: 'drain' }
   /** The fault kill switch (`fieldlab faults off`): sent after `config` and on every switch, so a restarted worker starts with it. */
@@ -160,6 +165,11 @@ export function parseWorkerMessage(x: unknown): WorkerMessage | undefined {
         x.notes.every(isRelayedNote)
         ? { t: 'traced', pairs: x.pairs, notes: x.notes, untraced: x.untraced, dropped: x.dropped }
         : undefined;
+    case 'ramp-evidence': {
+      if (!Array.isArray(x.batches) || x.batches.length > MAX_LIVE_SECONDS) return undefined;
+      const batches = x.batches.map(parseRampBatch);
+      return batches.every((b) => b !== undefined) ? { t: 'ramp-evidence', batches: batches as RampBatch[] } : undefined;
+    }
     case 'store':
       return isInt(x.id) && typeof x.op === 'string' && Array.isArray(x.args) && isInt(x.deadline)
         ? { t: 'store', id: x.id, op: x.op, args: x.args, deadline: x.deadline }
@@ -182,6 +192,8 @@ export function parsePrimaryMessage(x: unknown): PrimaryMessage | undefined {
       return isObj(x.states) ? { t: 'states', states: x.states } : undefined;
     case 'bandit':
       return isObj(x.shared) ? { t: 'bandit', shared: x.shared } : undefined;
+    case 'ramp':
+      return isObj(x.shared) ? { t: 'ramp', shared: x.shared } : undefined;
     case 'reload':
       return typeof x.text === 'string' && typeof x.trigger === 'string' ? { t: 'reload', text: x.text, trigger: x.trigger } : undefined;
     case 'drain':

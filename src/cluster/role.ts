@@ -7,6 +7,7 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { ConfigManager } from '../config/manager.js';
 import type { BanditRuntime } from '../experiments/bandit.js';
+import type { RampRuntime } from '../faults/ramp-runtime.js';
 import type { NullBranchCollector } from '../experiments/null-branch.js';
 import type { GuardrailsRuntime } from '../guardrails/runtime.js';
 import type { Stores } from '../storage/types.js';
@@ -38,6 +39,8 @@ export interface RoleParts {
   readonly bandits: BanditRuntime;
   /** The group's one OTLP receiver, span join and arm profiles (the primary, with `traces:`). */
   readonly traces?: Traces | undefined;
+  /** The fault ramps: on SQLite the primary judges on its workers' relayed evidence and they follow its step. */
+  readonly ramps: RampRuntime;
   /** This process's own metrics text. */
   render(): string;
 }

@@ -55,6 +55,8 @@ export function createWorkerRole(opts: {
   const channel = createChannel<WorkerMessage>(opts.send, { max: CHANNEL_MAX });
   const rpc: RpcClient = createRpcClient(channel, { max: RPC_MAX, timeoutMs: RPC_TIMEOUT_MS });
   let parts: RoleParts | undefined;
+  // The primary's ramp steps may arrive before the app exists: applied once it joins.
+  let pendingRamp: Readonly<Record<string, unknown>> | undefined;
 
   const role: ProcessRole = {
     configText: opts.text,
@@ -67,6 +69,8 @@ export function createWorkerRole(opts: {
       : {}),
     join(p): RoleHooks {
       parts = p;
+      if (pendingRamp) p.ramps.adopt(pendingRamp);
+      pendingRamp = undefined;
       const metrics = () => channel.send({ t: 'metrics', text: p.render() });
       const live = pushLive(p, channel);
       // With `traces:` the primary runs the group's receiver and join: traced exchanges go there.
@@ -91,6 +95,8 @@ export function createWorkerRole(opts: {
         const seconds = adapter.fleetRuntime.drain(before);
         // Sent even when empty: `through` tells the primary this worker has nothing older to add.
         channel.send({ t: 'evidence', through: before, seconds });
+        const batches = p.ramps.relay();
+        if (batches.length > 0) channel.send({ t: 'ramp-evidence', batches });
       };
       const timer = setInterval(() => {
         push(Math.floor(Date.now() / 1000));
@@ -118,7 +124,9 @@ export function createWorkerRole(opts: {
     channel,
     receive(m) {
       if (m.t === 'store-reply') return rpc.reply(m);
+      if (m.t === 'ramp' && !parts) pendingRamp = { ...pendingRamp, ...m.shared };
       if (!parts) return;
+      if (m.t === 'ramp') return parts.ramps.adopt(m.shared);
       if (m.t === 'bandit') {
         for (const [route, shared] of Object.entries(m.shared))
           if (!parts.bandits.adopt(route, shared))

@@ -26,8 +26,10 @@ export interface StepEvidence {
   expose(unit: string, slice: boolean): void;
   /** A goal event of `unit` with `value`; a conversion (`once`) counts 1 per unit however often. */
   goal(unit: string, value: number, once: boolean): void;
-  /** An injected failure (an abort, a reset, a delayed request that ended in a failure). */
-  injectedFailure(): void;
+  /** One second's counts at once (a worker's relayed second, faults/ramp-relay.ts): n slice, n control, bad of each. */
+  addSecond(sec: number, nf: number, nc: number, bf: number, bc: number): void;
+  /** `n` (default 1) injected failures (an abort, a reset, a delayed request that ended in a failure). */
+  injectedFailure(n?: number): void;
   /** Moves every second before `sec` into the ratio test's log-likelihoods. */
   settle(sec: number): void;
   readonly ll: Float64Array;
@@ -53,19 +55,27 @@ export function createStepEvidence(tolerance: number, limits: { maxUnits?: numbe
   const control: GroupCounts = { requests: 0, bad: 0 };
   let injected = 0;
   let dropped = 0;
+  const addSecond = (sec: number, nf: number, nc: number, bf: number, bc: number): void => {
+    slice.requests += nf;
+    slice.bad += bf;
+    control.requests += nc;
+    control.bad += bc;
+    let cell = seconds.get(sec);
+    if (!cell) {
+      if (seconds.size >= maxSeconds) return void dropped++;
+      seconds.set(sec, (cell = [0, 0, 0, 0]));
+    }
+    cell[0] += nf;
+    cell[1] += nc;
+    cell[2] += bf;
+    cell[3] += bc;
+  };
   return {
     request(inSlice, sec, bad) {
-      const g = inSlice ? slice : control;
-      g.requests++;
-      if (bad) g.bad++;
-      let cell = seconds.get(sec);
-      if (!cell) {
-        if (seconds.size >= maxSeconds) return void dropped++;
-        seconds.set(sec, (cell = [0, 0, 0, 0]));
-      }
-      cell[inSlice ? 0 : 1]++;
-      if (bad) cell[inSlice ? 2 : 3]++;
+      const b = bad ? 1 : 0;
+      addSecond(sec, inSlice ? 1 : 0, inSlice ? 0 : 1, inSlice ? b : 0, inSlice ? 0 : b);
     },
+    addSecond,
     expose(unit, inSlice) {
       if (units.has(unit)) return;
       if (units.size >= maxUnits) return void dropped++;
@@ -82,8 +92,8 @@ export function createStepEvidence(tolerance: number, limits: { maxUnits?: numbe
       s.sumSq += next * next - u.value * u.value;
       u.value = next;
     },
-    injectedFailure() {
-      injected++;
+    injectedFailure(n = 1) {
+      injected += n;
     },
     settle(sec) {
       for (const [s, [nf, nc, bf, bc]] of seconds) {

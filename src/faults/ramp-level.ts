@@ -1,7 +1,7 @@
 /**
  * The ramp level in force per route, published by the ramp runtime (faults/ramp-runtime.ts) and
  * read on the request path: one map lookup, no store, no await. No entry: the ramp injects nothing
- * (not started here, finished, stopped by the kill switch, or in a `workers: N` group — README).
+ * (not started here, finished, stopped by the kill switch, on a fleet store, or a worker not told its step yet).
  */
 import type { FaultDecision } from './decide.js';
 import { inRampSlice, type CompiledRamp } from './ramp-spec.js';

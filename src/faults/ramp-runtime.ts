@@ -6,6 +6,9 @@
  * decision in the guardrails' decision log, and the state is stored under `ramp:ROUTE` (a key no
  * route can have), so a restart resumes the ramp at its step or reports the finished one — never
  * silently from step 1. Nothing here runs on the request path but a hash and a few counters.
+ * In a `workers: N` group the primary is the one judge (`mode: 'judge'`: it `absorb`s its workers'
+ * batches) and each worker a follower (`mode: 'follow'`: it `adopt`s the step the primary sends and
+ * `relay`s its evidence), faults/ramp-relay.ts.
  */
 import type { Snapshot } from '../config/compile.js';
 import type { GoalSpec } from '../experiments/spec.js';
@@ -20,6 +23,7 @@ import { createStepEvidence, type StepEvidence } from './ramp-evidence.js';
 import { judgeStep, type StepJudgement } from './ramp-judge.js';
 import { setRampLevel } from './ramp-level.js';
 import { breakingPoint, fmt, startRamp, tickRamp, type RampState, type RampStep } from './ramp-machine.js';
+import { createIntake, createRelay, parseRampShared, type Intake, type RampBatch, type RampShared, type Relay } from './ramp-relay.js';
 import { inRampSlice, type CompiledRamp } from './ramp-spec.js';
 
 /** The state row's key of `route`'s ramp (not a valid route name: no engine ever loads it). */
@@ -65,6 +69,18 @@ export interface RampRuntime {
   health(): PersistenceHealth;
   idle(): Promise<void>;
   stop(): void;
+  /** The judge: a worker's batch for its running step (others are counted stale and ignored). */
+  absorb(b: RampBatch): void;
+  /** The judge: the step in force per route, for its workers (null: none). */
+  shared(): Record<string, RampShared | null>;
+  /** The judge: called when a route's step in force changes. */
+  onChange(cb: (route: string, shared: RampShared | null) => void): void;
+  /** A follower: the primary's steps (route → RampShared | null), applied at once. */
+  adopt(shared: Readonly<Record<string, unknown>>): void;
+  /** A follower: its evidence since the last call, per running ramp. */
+  relay(): RampBatch[];
+  /** Batches for another ramp or step than the one judged (a worker's late second), ignored. */
+  stale(): number;
 }
 
 interface Slot {
@@ -72,6 +88,9 @@ interface Slot {
   ramp: CompiledRamp;
   state: RampState;
   ev: StepEvidence;
+  /** A follower's sink in place of `ev`; the judge's intake of its workers' batches into `ev`. */
+  relay?: Relay;
+  intake?: Intake;
   /** Counted since the last tick (the machine adds them to the budget's terms). */
   injected: number;
   routeRequests: number;
@@ -96,14 +115,23 @@ export function createRampRuntime(deps: {
   evaluateEveryMs?: number;
   /** Why ramps cannot run in this process (a `workers: N` group, a fleet store): they stay off, logged. */
   unavailable?: string;
+  /** judge: the primary of a group (no traffic, its workers' batches); follow: a worker. Default: alone. */
+  mode?: 'judge' | 'follow';
 }): RampRuntime {
   const now = deps.now ?? Date.now;
   const persist = createPersistence(deps.store, deps.log, now);
   const saved = new Map<string, unknown>(deps.states);
   const slots = new Map<string, Slot>();
   let lastSave = now();
+  const follow = deps.mode === 'follow';
+  const judge = deps.mode === 'judge';
+  const told = new Map<string, RampShared | null>();
+  const listeners: ((route: string, shared: RampShared | null) => void)[] = [];
+  let stale = 0;
 
   const save = (name: string, slot: Slot) => {
+    // A follower's store is the primary's: only the judge writes the ramp's state.
+    if (follow) return;
     saved.set(rampKey(name), slot.state);
     persist.saveState(rampKey(name), slot.state);
   };
@@ -127,11 +155,34 @@ export function createRampRuntime(deps: {
     });
     save(name, slot);
   };
-  const publish = (slot: Slot) =>
+  const sharedOf = (slot: Slot): RampShared | null =>
+    slot.state.phase === 'running'
+      ? { identity: slot.state.identity, step: slot.state.step, level: slot.state.levels[slot.state.step]! }
+      : null;
+  const publish = (slot: Slot) => {
     setRampLevel(slot.route.name, slot.state.phase === 'running' ? slot.state.levels[slot.state.step] : undefined);
-  const fresh = (ramp: CompiledRamp) => createStepEvidence(ramp.tolerance);
+    if (judge) for (const cb of listeners) cb(slot.route.name, sharedOf(slot));
+  };
+  const newSlot = (route: CompiledRoute, ramp: CompiledRamp, state: RampState): Slot => {
+    const slot: Slot = { route, ramp, state, ev: createStepEvidence(ramp.tolerance), injected: 0, routeRequests: 0, dropped: 0 };
+    renew(slot);
+    return slot;
+  };
+  /** A new step's evidence (and a follower's relay, the judge's intake). */
+  const renew = (slot: Slot) => {
+    slot.ev = createStepEvidence(slot.ramp.tolerance);
+    if (follow) slot.relay = createRelay();
+    if (judge) slot.intake = createIntake(slot.ev, () => slot.dropped++);
+  };
+  /** A follower's state: the primary's step if it sent one for this ramp, else nothing in force. */
+  const followed = (slot: Slot, at: number): RampState => {
+    const t = told.get(slot.route.name);
+    const base = { ...slot.state, stepStartedAt: at };
+    if (!t || t.identity !== slot.ramp.identity || t.step >= slot.state.levels.length) return { ...base, phase: 'done' };
+    return { ...base, phase: 'running', step: t.step };
+  };
 
-  const every = deps.evaluateEveryMs ?? 1000;
+  const every = follow ? 0 : (deps.evaluateEveryMs ?? 1000);
   const timer = every > 0 ? setInterval(() => runtime.tick(), every) : undefined;
   timer?.unref();
 
@@ -147,12 +198,12 @@ export function createRampRuntime(deps: {
         const slice = judged && inRampSlice(slot.ramp, x.route.seed, x.key);
         // A signed QA fault on a control unit makes it neither slice nor control.
         const counted = judged && (slice || x.fault === undefined);
-        const ev = slot.ev;
+        const ev = slot.relay ?? slot.ev;
         return {
           end(outcome, totalMs) {
             slot.routeRequests++;
             // A request that began in an earlier step says nothing about this one.
-            if (!counted || ev !== slot.ev) return;
+            if (!counted || ev !== (slot.relay ?? slot.ev)) return;
             // Exposed once answered (or given up on): a unit still waiting out its delay would count
             // as "not converted" yet, biasing the slowest group against itself.
             ev.expose(unitKey(x.key), slice);
@@ -174,7 +225,7 @@ export function createRampRuntime(deps: {
     goal(g, unit, _at, value) {
       const slot = slots.get(g.experiment);
       if (!slot || slot.ramp.goal !== g.name || slot.state.phase !== 'running') return;
-      slot.ev.goal(unit, value, g.kind === 'conversion');
+      (slot.relay ?? slot.ev).goal(unit, value, g.kind === 'conversion');
     },
     attach(snap) {
       if (deps.unavailable) {
@@ -195,10 +246,18 @@ export function createRampRuntime(deps: {
           prev.ramp = ramp;
           continue;
         }
+        if (follow) {
+          // A worker decides nothing: it injects the step the primary sent, or nothing until told.
+          const slot = newSlot(route, ramp, startRamp(ramp, at));
+          slot.state = followed(slot, at);
+          slots.set(route.name, slot);
+          publish(slot);
+          continue;
+        }
         const stored = saved.get(rampKey(route.name)) as RampState | undefined;
         const resume = stored?.v === 1 && stored.identity === ramp.identity ? stored : undefined;
         const state = resume?.phase === 'running' ? { ...resume, stepStartedAt: at } : (resume ?? startRamp(ramp, at));
-        const slot: Slot = { route, ramp, state, ev: fresh(ramp), injected: 0, routeRequests: 0, dropped: 0 };
+        const slot = newSlot(route, ramp, state);
         slots.set(route.name, slot);
         publish(slot);
         const level = fmt(state.kind, state.levels[state.step]!);
@@ -224,9 +283,11 @@ export function createRampRuntime(deps: {
         save(name, slot);
         setRampLevel(name, undefined);
         slots.delete(name);
+        if (judge) for (const cb of listeners) cb(name, null);
       }
     },
     tick(at = now()) {
+      if (follow) return;
       for (const [name, slot] of slots) {
         if (slot.state.phase !== 'running') continue;
         try {
@@ -248,7 +309,7 @@ export function createRampRuntime(deps: {
           slot.state = state;
           if (!transition) continue;
           slot.dropped += slot.ev.dropped;
-          slot.ev = fresh(slot.ramp);
+          renew(slot);
           publish(slot);
           decide(slot, at, transition.action, transition.reason, { judgement, ...(state.phase === 'done' ? breakingPoint(state) : {}) });
         } catch (err) {
@@ -291,6 +352,49 @@ export function createRampRuntime(deps: {
           };
         });
     },
+    absorb(b) {
+      const slot = slots.get(b.route);
+      if (!slot?.intake || slot.state.phase !== 'running' || slot.state.identity !== b.identity || slot.state.step !== b.step)
+        return void stale++;
+      slot.injected += b.injected;
+      slot.routeRequests += b.routeRequests;
+      slot.dropped += b.dropped;
+      slot.intake.absorb(b);
+    },
+    shared: () => Object.fromEntries([...slots].map(([name, slot]) => [name, sharedOf(slot)])),
+    onChange(cb) {
+      listeners.push(cb);
+    },
+    adopt(shared) {
+      const at = now();
+      for (const [route, raw] of Object.entries(shared)) {
+        const t = parseRampShared(raw);
+        if (t === undefined) {
+          deps.log.warn({ route }, 'ramp step from the primary not applied (malformed)');
+          continue;
+        }
+        told.set(route, t);
+        const slot = slots.get(route);
+        if (!slot) continue;
+        const next = followed(slot, at);
+        if (next.phase === slot.state.phase && next.step === slot.state.step) continue;
+        slot.state = next;
+        renew(slot);
+        publish(slot);
+      }
+    },
+    relay() {
+      const out: RampBatch[] = [];
+      for (const [route, slot] of slots) {
+        if (!slot.relay || slot.state.phase !== 'running') continue;
+        const { identity, step } = slot.state;
+        out.push({ route, identity, step, routeRequests: slot.routeRequests, ...slot.relay.drain() });
+        slot.routeRequests = 0;
+        slot.injected = 0;
+      }
+      return out;
+    },
+    stale: () => stale,
     health: () => persist.health(),
     idle: () => persist.idle(),
     stop() {

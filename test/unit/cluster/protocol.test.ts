@@ -38,6 +38,25 @@ describe('parseWorkerMessage', () => {
     });
   });
 
+  it('checks ramp evidence batch by batch, and the primary ramp step', () => {
+    const batch = {
+      route: 'shop',
+      identity: 'x',
+      step: 1,
+      routeRequests: 2,
+      injected: 1,
+      seconds: [9, 1, 1, 0, 0],
+      exposed: [['u', 1]],
+      goals: [],
+      dropped: 0,
+    };
+    expect(parseWorkerMessage({ t: 'ramp-evidence', batches: [batch] })).toEqual({ t: 'ramp-evidence', batches: [batch] });
+    expect(parseWorkerMessage({ t: 'ramp-evidence', batches: [batch, { ...batch, step: 'one' }] })).toBeUndefined();
+    expect(parseWorkerMessage({ t: 'ramp-evidence', batches: {} })).toBeUndefined();
+    expect(parsePrimaryMessage({ t: 'ramp', shared: { shop: null } })).toEqual({ t: 'ramp', shared: { shop: null } });
+    expect(parsePrimaryMessage({ t: 'ramp', shared: [] })).toBeUndefined();
+  });
+
   it('refuses malformed messages instead of throwing', () => {
     const badArm = { ...emptyArmSecond(), requests: -1 };
     for (const m of [

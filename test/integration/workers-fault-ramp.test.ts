@@ -1,0 +1,179 @@
+// The sick-canary ramp under `fieldlab start --workers 2`, as real processes on one SQLite file: the
+// primary (no traffic) is the one judge on both workers' relayed evidence, and both workers inject
+// the step it sends. Same scenario as fault-ramp.test.ts: clients give up after 400 ms and then
+// never buy, so 100 → 250 → 500 → 1000 ms must stop at 500 ms with 250 ms as the last safe level,
+// decided once (one ramp-start, one ramp-done), never once per process.
+import { join } from 'node:path';
+import { Agent, request } from 'undici';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { compileRamp, inRampSlice } from '../../src/faults/ramp-spec.js';
+import { type Replica, eventually, startReplica } from '../helpers/replicas.js';
+import { startUpstream, tempDir, type TestUpstream } from '../helpers/servers.js';
+
+const GIVE_UP_MS = 400;
+
+describe('fault.ramp with --workers 2', () => {
+  const tmp = tempDir();
+  let shop: TestUpstream, pay: TestUpstream;
+  let r: Replica | undefined;
+  let stop = false;
+  let load: Promise<void> | undefined;
+  // Several connections: the cluster module spreads them over both workers.
+  const agent = new Agent({ connections: 64, pipelining: 0 });
+
+  beforeAll(async () => {
+    shop = await startUpstream('shop');
+    pay = await startUpstream('pay');
+    r = await startReplica(
+      'ramp',
+      tmp.dir,
+      ({ listen, admin }) => `listen: 127.0.0.1:${listen}
+admin: { listen: 127.0.0.1:${admin} }
+store: sqlite:${join(tmp.dir, 'ramp.db')}
+upstreams: { shop: ${shop.url}, pay: ${pay.url} }
+routes:
+  - name: shop
+    match: { path: /shop/* }
+    arms: { control: shop }
+    sticky: [header:x-user-id]
+    seed: ramp-acceptance
+    experiment:
+      goals: [{ name: buy, kind: conversion, route: pay, match: { method: POST, path: /pay } }]
+    fault:
+      ramp: { delays: [100ms, 250ms, 500ms, 1s], percent: 30, dwell: 2s, minUnits: 40, goal: buy, maxDrop: 20% }
+  - name: pay
+    match: { path: /pay }
+    arms: { control: pay }
+  # A ramp that stays at its first step (aborts every request of its slice): for the restart check.
+  - name: boom
+    match: { path: /boom/* }
+    arms: { control: shop }
+    sticky: [header:x-user-id]
+    seed: ramp-restart
+    fault:
+      ramp: { aborts: [100%], percent: 30, dwell: 10m, minUnits: 100000 }
+`,
+      {},
+      ['--workers', '2'],
+    );
+    const url = r.url;
+    let n = 0;
+    const visit = async () => {
+      const i = n++;
+      const user = `u${i}`;
+      try {
+        const res = await request(`${url}/shop/item`, {
+          headers: { 'x-user-id': user },
+          dispatcher: agent,
+          signal: AbortSignal.timeout(GIVE_UP_MS),
+        });
+        await res.body.text();
+      } catch {
+        return; // gave up: this unit never buys
+      }
+      if (i % 5 === 0) return;
+      const p = await request(`${url}/pay`, { method: 'POST', headers: { 'x-user-id': user }, dispatcher: agent });
+      await p.body.text();
+    };
+    load = Promise.all(
+      Array.from({ length: 12 }, async () => {
+        while (!stop) await visit();
+      }),
+    ).then(() => undefined);
+  }, 30_000);
+  afterAll(async () => {
+    stop = true;
+    await load;
+    await r?.kill();
+    await agent.close();
+    await Promise.all([shop?.close(), pay?.close()]);
+    tmp.remove();
+  });
+
+  it('the primary judges both workers’ evidence once: stops at 500 ms, 250 ms last safe', async () => {
+    const fl = r!;
+    const status = async () => (await fl.admin<{ ramps: any[] }>('/status?route=shop')).body.ramps[0];
+    const done = await eventually(async () => ((await status())?.phase === 'done' ? status() : undefined), 45_000, 'the ramp done');
+    stop = true;
+    await load;
+    expect(done).toMatchObject({ route: 'shop', kind: 'delay', end: 'harm', level: null });
+    expect(done.lastSafe).toMatchObject({ level: 250, verdict: 'safe' });
+    expect(done.firstHarmful).toMatchObject({ level: 500, verdict: 'harm' });
+    expect(done.steps.map((s: { level: number }) => s.level)).toEqual([100, 250, 500]);
+    // Judged on relayed evidence: the primary itself served nothing.
+    expect(done.firstHarmful.judgement.goal.slice.units).toBeGreaterThanOrEqual(30);
+    expect(done.firstHarmful.judgement.goal.interval[1]).toBeLessThan(0);
+    expect(done.firstHarmful.judgement.injectedFailures).toBeGreaterThan(0);
+    expect(done.routeRequests).toBeGreaterThan(100);
+
+    // One judge: one sequence of decisions, not one per process.
+    const { decisions } = (await fl.admin<{ decisions: { action: string; rule: string }[] }>('/decisions.json?route=shop')).body;
+    const ramp = decisions.filter((d) => d.rule === 'fault.ramp').reverse();
+    expect(ramp.map((d) => d.action)).toEqual(['ramp-start', 'ramp-advance', 'ramp-advance', 'ramp-done']);
+
+    const metrics = await (await request(`${fl.adminUrl}/metrics`)).body.text();
+    // Both workers served the route and injected the primary's steps.
+    for (const w of ['1', '2'])
+      expect(metrics).toMatch(new RegExp(`fieldlab_fault_injected_total\\{worker="${w}",route="shop",kind="delay"\\} [1-9]`));
+    // The ramp's gauges are the judge's only (a worker's follower copy would count it three times).
+    expect(metrics).toContain('fieldlab_fault_ramp_done{worker="primary",route="shop",end="harm"} 1');
+    expect(metrics).not.toMatch(/fieldlab_fault_ramp_\w+\{worker="[12]"/);
+    expect(metrics).toMatch(/fieldlab_worker_ipc_dropped_total\{worker="primary",kind="ramp-stale"\} \d+/);
+  }, 60_000);
+
+  it('a worker restarted mid-ramp injects the step in force from its first request', async () => {
+    const fl = r!;
+    const ramp = compileRamp({
+      aborts: [100],
+      percent: 30,
+      status: 503,
+      dwell: 600_000,
+      minUnits: 100_000,
+      maxDrop: 0,
+      vitals: true,
+      tolerance: 1.5,
+      alpha: 0.05,
+      run: '1',
+    });
+    const users = Array.from({ length: 200 }, (_, i) => `boom-${i}`)
+      .filter((u) => inRampSlice(ramp, 'ramp-restart', u))
+      .slice(0, 16);
+    // A new connection per request: the cluster module hands each to the next worker.
+    const statuses = async () => {
+      const out = new Set<number>();
+      for (const user of users) {
+        const one = new Agent({ connections: 1 });
+        const res = await request(`${fl.url}/boom/x`, { headers: { 'x-user-id': user }, dispatcher: one });
+        await res.body.text();
+        out.add(res.statusCode);
+        await one.close();
+      }
+      return [...out];
+    };
+    expect(await statuses()).toEqual([503]);
+    const workers = async () =>
+      (await fl.admin<{ workers: { index: number; pid: number | null; state: string }[] }>('/workers')).body.workers;
+    const before = await workers();
+    process.kill(before[0]!.pid!, 'SIGKILL');
+    await eventually(
+      async () => {
+        const w = (await workers())[0]!;
+        return w.state === 'ready' && w.pid !== before[0]!.pid;
+      },
+      15_000,
+      'worker 1 restarted',
+    );
+    // At once, not after the 5 s resync: the step came with its config (hello) and again on ready.
+    expect(await statuses()).toEqual([503]);
+    // And the new worker 1 is among those that served them (its metrics arrive once a second).
+    await eventually(
+      async () => {
+        expect(await statuses()).toEqual([503]);
+        const metrics = await (await request(`${fl.adminUrl}/metrics`)).body.text();
+        return /fieldlab_fault_injected_total\{worker="1",route="boom",kind="abort"\} [1-9]/.test(metrics);
+      },
+      5_000,
+      'worker 1 injected the step',
+    );
+  }, 30_000);
+});
