@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createDiffBatcher } from '../../../src/storage/batcher.js';
+import { emptyProfileRow } from '../../../src/storage/profile-rows.js';
 import { createPgDiffStore } from '../../../src/storage/postgres/diffs.js';
 import { openSqliteStore } from '../../../src/storage/sqlite.js';
 import type { DiffStore } from '../../../src/storage/types.js';
@@ -97,6 +98,9 @@ describe('arm profiles on SQLite', () => {
     await store.close();
 
     const reopened = openSqliteStore(file);
+    // A day-old minute is stored but outside the profile's 24-hour window.
+    const old = { ...emptyProfileRow(Date.now() - 25 * 3_600_000, 'shop', 'control', ''), requests: 100 };
+    await reopened.write({ pairs: [], fields: [], noise: [], statuses: [], latency: [], examples: [], skips: [], profiles: [old] });
     const b = replica(reopened);
     const inv = await inventory(b.profiles);
     expect(inv.arms.control).toMatchObject({ requests: 4, calls: 4, callsPerRequest: { mean: 1, lower: 1, upper: 1 } });
