@@ -222,6 +222,7 @@ export async function startApp(opts: AppOptions): Promise<App> {
   const traces =
     cfg.traces && role?.proxy !== true
       ? (await import('./traces/traces.js')).createTraces(cfg.traces, batcher, {
+          ...(store.profiles ? { storedProfiles: store.profiles.bind(store) } : {}),
           onError: (what, err) => log.warn({ err }, `${what} failed (dropped and counted)`),
         })
       : undefined;

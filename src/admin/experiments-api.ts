@@ -26,15 +26,19 @@ export function experimentRoutes(
     'GET /experiments.json': async (req, res) => {
       const route = new URL(req.url ?? '/', 'http://admin').searchParams.get('route') ?? undefined;
       let out: Awaited<ReturnType<ExperimentResults['read']>>;
+      let experiments: readonly object[];
       try {
         out = await results.read(route || undefined);
+        // With `traces:`, each experiment carries its arms' dependency profile (README "Arm profiles"),
+        // read from the store (every replica's minutes) plus the minutes not yet written.
+        experiments = profiles
+          ? await Promise.all(out.experiments.map(async (e) => ({ ...e, profile: (await profiles.read(e.route)) ?? NO_SPANS })))
+          : out.experiments;
       } catch (err) {
         return sendLocalReply(res, storeErrorDef(err), undefined, err instanceof Error ? err.message : String(err));
       }
       if (out.missing === 'route') return sendLocalReply(res, FL_ROUTE_NOT_FOUND, undefined, `no route "${route}" in the running config`);
       if (out.missing === 'experiment') return sendLocalReply(res, FL_NO_EXPERIMENT, undefined, `route "${route}" has no experiment:`);
-      // With `traces:`, each experiment carries its arms' dependency profile (README "Arm profiles").
-      const experiments = profiles ? out.experiments.map((e) => ({ ...e, profile: profiles.read(e.route) ?? NO_SPANS })) : out.experiments;
       sendJson(res, { generatedAt: new Date().toISOString(), experiments });
     },
   };

@@ -7,6 +7,7 @@
  */
 import { DELTA_BOUNDS, LATENCY_BOUNDS, emptyHistogram, observe } from '../stats/histogram.js';
 import type { DiffKind } from '../compare/types.js';
+import { addProfileRow, emptyProfileRow, type ProfileRow } from './profile-rows.js';
 import { OVERFLOW, type DiffBatch, type DiffExample, type DiffScope, type DiffStore } from './types.js';
 
 /** What a diff is counted against; the batcher adds the hour from its clock. */
@@ -60,6 +61,13 @@ export interface DiffBatcher {
   wantsExample(target: DiffTarget, field: string, kind: DiffKind): boolean;
   example(ex: Omit<DiffExample, 'hour'>): void;
   skip(route: string, shadow: string, reason: string): void;
+  /** Adds one arm-profile increment to its minute's row (arm-profiles.ts; the minute comes from the row). */
+  profile(row: ProfileRow): void;
+  /**
+   * The route's profile rows not yet stored: pending, plus the batch being written (its rows are
+   * dropped from here once the write settles), so a read of the store plus these counts each once.
+   */
+  pendingProfiles(route: string): ProfileRow[];
   /** Writes everything pending now (after a write in flight); resolves once stored or dropped. Never rejects. */
   flush(): Promise<void>;
   /** Stops the timer and flushes what is pending. */
@@ -119,6 +127,8 @@ export function createDiffBatcher(opts: DiffBatcherOptions): DiffBatcher {
   let latency = new Map<string, LatencyRow>();
   let deltas = new Map<string, DeltaRow>();
   let skips = new Map<string, Row<'skips'>>();
+  let profiles = new Map<string, ProfileRow>();
+  let writingProfiles: readonly ProfileRow[] = [];
   let examples: DiffExample[] = [];
   let keys = 0;
   // Examples passed on per signature this hour; cleared each hour so pruned signatures get new ones.
@@ -200,10 +210,12 @@ export function createDiffBatcher(opts: DiffBatcherOptions): DiffBatcher {
       latency: [...latency.values()],
       deltas: [...deltas.values()],
       skips: [...skips.values()],
+      profiles: [...profiles.values()],
       examples,
     };
     [pairs, fields, noise, statuses, latency, skips] = [new Map(), new Map(), new Map(), new Map(), new Map(), new Map()];
     deltas = new Map();
+    profiles = new Map();
     examples = [];
     keys = 0;
     return batch;
@@ -218,9 +230,11 @@ export function createDiffBatcher(opts: DiffBatcherOptions): DiffBatcher {
     const rows = keys + examples.length;
     const batch = takeBatch();
     const started = performance.now();
+    writingProfiles = batch.profiles ?? [];
     const done = () => {
       lastFlushMs = performance.now() - started;
       inflight = undefined;
+      writingProfiles = [];
     };
     inflight = new Promise<void>((resolve) => resolve(store.write(batch))).then(
       () => {
@@ -332,6 +346,12 @@ export function createDiffBatcher(opts: DiffBatcherOptions): DiffBatcher {
       const row = slot(skips, key, () => ({ hour, route, shadow, reason, count: 0 }));
       if (row) row.count++;
     },
+    profile(inc) {
+      const key = `${inc.minute}\0${inc.route}\0${inc.arm}\0${inc.op}`;
+      const row = slot(profiles, key, () => emptyProfileRow(inc.minute, inc.route, inc.arm, inc.op));
+      if (row) addProfileRow(row, inc);
+    },
+    pendingProfiles: (route) => [...writingProfiles, ...profiles.values()].filter((r) => r.route === route),
     flush,
     stop() {
       if (timer) clearInterval(timer);

@@ -84,6 +84,15 @@ export const MIGRATIONS: readonly Migration[] = [
     `CREATE TABLE diff_deltas (${KEY}, field TEXT NOT NULL, noise INTEGER NOT NULL, hist TEXT NOT NULL,
       PRIMARY KEY (hour, route, shadow, endpoint, field, noise)) WITHOUT ROWID`,
   ],
+  // 8: arm profiles per minute × route × arm × operation (storage/profile-rows.ts; op '' is the arm's
+  // own row), so a profile survives a restart; pruned by minute with the other rollups.
+  [
+    `CREATE TABLE arm_profiles (minute INTEGER NOT NULL, route TEXT NOT NULL, arm TEXT NOT NULL, op TEXT NOT NULL,
+      requests INTEGER NOT NULL, missing INTEGER NOT NULL, calls INTEGER NOT NULL, errors INTEGER NOT NULL,
+      sum_sq INTEGER NOT NULL, total_ms REAL NOT NULL, latency TEXT NOT NULL,
+      PRIMARY KEY (minute, route, arm, op)) WITHOUT ROWID`,
+    'CREATE INDEX arm_profiles_route ON arm_profiles (route, minute)',
+  ],
 ];
 
 /** Opening a database written by a newer Fieldlab: refused rather than guessed at. */

@@ -5,6 +5,7 @@
 import type Database from 'better-sqlite3';
 import type { DiffBatch, DiffExample } from './types.js';
 import { addHistograms, decodeHistogram, encodeHistogram } from './histogram-codec.js';
+import { createSqliteProfiles } from './sqlite-profiles.js';
 
 const SCOPE = 'hour, route, shadow, endpoint';
 const VALUES = '@hour, @route, @shadow, @endpoint';
@@ -86,6 +87,7 @@ export function createSqliteWriter(db: Database.Database, maxPerSignature: numbe
     }
   }
 
+  const profiles = createSqliteProfiles(db);
   const merge = (stored: string | undefined, add: readonly number[]) =>
     encodeHistogram(stored === undefined ? add : addHistograms(decodeHistogram(stored), add));
   const apply = db.transaction((batch: DiffBatch) => {
@@ -112,6 +114,7 @@ export function createSqliteWriter(db: Database.Database, maxPerSignature: numbe
       });
     }
     for (const row of batch.skips) skips.run(row);
+    profiles.write(batch.profiles ?? []);
     insertExamples(batch.examples);
   });
 

@@ -13,6 +13,7 @@ import { createSqliteExperimentStore } from './sqlite-experiments.js';
 import { createSqliteGuardrailStore } from './sqlite-guardrails.js';
 import { createSqliteRecordStore } from './sqlite-records.js';
 import type { RecordStore } from './record-types.js';
+import { createSqliteProfiles } from './sqlite-profiles.js';
 import { createSqliteReader } from './sqlite-read.js';
 import { createSqliteWriter } from './sqlite-write.js';
 import { asyncRepo, type Sync } from './sync.js';
@@ -78,6 +79,7 @@ function createSqliteDiffs(db: BetterSqlite3.Database, opts: DiffStoreLimits): S
   const maxExamples = opts.maxExamples ?? 5000;
   const write = createSqliteWriter(db, maxPerSignature);
   const read = createSqliteReader(db);
+  const profiles = createSqliteProfiles(db);
 
   const pruneHourly = HOURLY_TABLES.map((t) => db.prepare<[number]>(`DELETE FROM ${t} WHERE hour < ?`));
   const pruneExamples = db.prepare<[number]>('DELETE FROM diff_examples WHERE at < ?');
@@ -87,6 +89,7 @@ function createSqliteDiffs(db: BetterSqlite3.Database, opts: DiffStoreLimits): S
     let deleted = 0;
     for (const stmt of pruneHourly) deleted += stmt.run(before).changes;
     deleted += pruneExamples.run(before).changes;
+    deleted += profiles.prune(before);
     // Computed here rather than in SQL: a negative LIMIT means "no limit" to SQLite.
     const excess = countExamples.get()! - maxExamples;
     if (excess > 0) deleted += trimExamples.run(excess).changes;
@@ -97,6 +100,7 @@ function createSqliteDiffs(db: BetterSqlite3.Database, opts: DiffStoreLimits): S
     write,
     rows: (filter) => read.rows(filter),
     examples: (filter) => read.examples(filter),
+    profiles: (route, since) => profiles.read(route, since),
     // Built here, next to the data: in the worker, only the bounded page crosses to the proxy's thread.
     report: (q) => buildReport(read.rows(q.filter), q.filter, {}, q.page),
     prune: (before) => prune.immediate(before),

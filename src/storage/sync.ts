@@ -6,7 +6,7 @@
 
 /** `T` with every Promise-returning method made synchronous. */
 export type Sync<T> = {
-  [K in keyof T]: T[K] extends (...args: infer A) => Promise<infer R> ? (...args: A) => R : never;
+  [K in keyof T]: NonNullable<T[K]> extends (...args: infer A) => Promise<infer R> ? (...args: A) => R : never;
 };
 
 /**

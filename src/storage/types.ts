@@ -8,6 +8,7 @@ import type { DiffReport, ReportPage } from '../compare/report.js';
 import type { DiffKind } from '../compare/types.js';
 import type { ExperimentStore } from './experiment-types.js';
 import type { GuardrailStore } from './guardrail-types.js';
+import type { ProfileRow } from './profile-rows.js';
 import type { RecordStore } from './record-types.js';
 
 /**
@@ -48,6 +49,8 @@ export interface DiffBatch {
    * false for shadow pairs, true for noise pairs (noiseFrom copies, repeated primaries).
    */
   readonly deltas?: readonly (DiffScope & { readonly field: string; readonly noise: boolean; readonly hist: readonly number[] })[];
+  /** Arm-profile increments per minute (storage/profile-rows.ts), to add. */
+  readonly profiles?: readonly ProfileRow[];
   /** Latency histograms to merge (see stats/histogram.ts for the bucket layout). */
   readonly latency: readonly (DiffScope & {
     readonly primary: readonly number[];
@@ -154,6 +157,11 @@ export interface DiffStore {
    * proxy's loop). Any backend may return `buildReport(await this.rows(q.filter), q.filter, {}, q.page)`.
    */
   report(query: ReportQuery): Promise<DiffReport>;
+  /**
+   * The route's stored arm-profile rows at or after `since` (epoch ms), summed per arm and operation
+   * (every replica's, on a shared store). Optional so stores that predate profiles still type-check.
+   */
+  profiles?(route: string, since: number): Promise<ProfileRow[]>;
   /** Deletes data older than `before` (epoch ms) and trims examples; resolves to rows deleted. */
   prune(before: number): Promise<number>;
   /** Idempotent. */

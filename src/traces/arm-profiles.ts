@@ -3,12 +3,17 @@
  * the call Fieldlab made upstream are counted by (service, operation) — calls per request, time
  * per call, errors — so control and variant can be compared ("variant makes 2.1 calls to
  * `inventory` per request vs 1.0"). Off the request path: `note` only appends a trace id and span
- * id to a bounded list; a timer settles them like the span join does. Bounded: pending requests
- * (`maxPending`), operations per route (`maxOps`), routes, latency samples per operation; every
- * drop is counted.
+ * id to a bounded list; a timer settles them like the span join does. Each settled request becomes
+ * per-minute increments written through the diff batcher (storage/profile-rows.ts), so a profile
+ * survives a restart and, on a shared PostgreSQL store, sums every replica; `read` adds the stored
+ * rows to the batcher's rows not yet written. Bounded: pending requests (`maxPending`), operations
+ * per route (`maxOps`), routes; every drop is counted (and the batcher's own key cap applies).
  */
 import { wilson, type Interval } from '../compare/noise.js';
 import { createLru } from '../compare/lru.js';
+import { LATENCY_BOUNDS, emptyHistogram, observe, quantile } from '../stats/histogram.js';
+import type { DiffBatcher } from '../storage/batcher.js';
+import { ARM_ROW, addProfileRow, emptyProfileRow, mergeProfileRows, type ProfileRow } from '../storage/profile-rows.js';
 import type { ExchangeObserver } from '../telemetry/hooks.js';
 import { parseTraceparent } from '../telemetry/traceparent.js';
 import type { SpanBuffer } from './span-buffer.js';
@@ -28,7 +33,7 @@ export interface ArmOperation {
   readonly calls: number;
   readonly errors: number;
   readonly callsPerRequest: MeanInterval;
-  /** Per call: median over the latest samples, mean over all calls. */
+  /** Per call: median (upper bound of its ~10%-wide histogram bucket), mean over all calls. */
   readonly latencyMs: { readonly p50: number; readonly mean: number };
   /** Errors per call, Wilson interval. */
   readonly errorRate: Interval;
@@ -65,8 +70,11 @@ export interface ArmProfiles {
   note(route: string, arm: string, traceId: string, spanId: string): void;
   /** Settles waiting requests whose spans are in (tests, shutdown); `all` settles the rest too. */
   drain(all?: boolean): void;
-  /** The route's profile, or undefined when none of its requests was noted. */
-  read(route: string): RouteProfile | undefined;
+  /**
+   * The route's profile over the stored minutes plus those not yet written, or undefined when it has
+   * no rows. Rejects when the store does.
+   */
+  read(route: string): Promise<RouteProfile | undefined>;
   stats(): ArmProfileStats;
   stop(): void;
 }
@@ -84,27 +92,17 @@ export interface ArmProfileOptions {
   /** Per tick, most ms spent profiling (default 4). */
   readonly sliceMs?: number;
   readonly now?: () => number;
+  /** Where increments go and what is not yet stored (the diff batcher); default: in memory only. */
+  readonly sink?: Pick<DiffBatcher, 'profile' | 'pendingProfiles'>;
+  /** The stored rows (DiffStore.profiles), summed over minutes since `since`. */
+  readonly stored?: (route: string, since: number) => Promise<ProfileRow[]>;
+  /** Wall clock for the minute of each increment (default Date.now). */
+  readonly clock?: () => number;
 }
 
-interface OpAcc {
-  calls: number;
-  sumSq: number;
-  errors: number;
-  totalMs: number;
-  /** Ring of the latest per-call durations (p50). */
-  readonly samples: number[];
-  next: number;
-}
-
-interface ArmAcc {
-  requests: number;
-  missing: number;
-}
-
+/** Per route, in memory: the operations admitted (the `maxOps` cap) and those turned away. */
 interface RouteAcc {
-  readonly arms: Map<string, ArmAcc>;
-  /** op → arm → accumulator. */
-  readonly ops: Map<string, Map<string, OpAcc>>;
+  readonly ops: Set<string>;
   droppedOps: number;
 }
 
@@ -116,8 +114,27 @@ interface Pending {
   readonly due: number;
 }
 
-const SAMPLES = 256;
 const MAX_ROUTES = 256;
+const MINUTE_MS = 60_000;
+/** What a profile covers: the stored minutes of the last day, plus the rows not yet written. */
+const WINDOW_MS = 86_400_000;
+
+/**
+ * A sink that keeps every increment in memory (no store: tests, embedding), summed per key.
+ * @example createArmProfiles({ buffer, waitMs, sink: memoryProfileSink() })
+ */
+export function memoryProfileSink(): Pick<DiffBatcher, 'profile' | 'pendingProfiles'> {
+  const rows = new Map<string, ProfileRow>();
+  return {
+    profile(inc) {
+      const key = `${inc.route}\0${inc.arm}\0${inc.op}`;
+      let row = rows.get(key);
+      if (!row) rows.set(key, (row = emptyProfileRow(0, inc.route, inc.arm, inc.op)));
+      addProfileRow(row, inc);
+    },
+    pendingProfiles: (route) => [...rows.values()].filter((r) => r.route === route),
+  };
+}
 
 /**
  * Creates the profiles and starts their timer (unref'd).
@@ -132,15 +149,12 @@ export function createArmProfiles(opts: ArmProfileOptions): ArmProfiles {
   let waiting: Pending[] = [];
   const totals = { profiled: 0, missing: 0, dropped: 0 };
 
+  const sink = opts.sink ?? memoryProfileSink();
+  const clock = opts.clock ?? Date.now;
   const routeAcc = (name: string): RouteAcc => {
     let r = routes.get(name);
-    if (!r) routes.set(name, (r = { arms: new Map(), ops: new Map(), droppedOps: 0 }));
+    if (!r) routes.set(name, (r = { ops: new Set(), droppedOps: 0 }));
     return r;
-  };
-  const armAcc = (r: RouteAcc, arm: string): ArmAcc => {
-    let a = r.arms.get(arm);
-    if (!a) r.arms.set(arm, (a = { requests: 0, missing: 0 }));
-    return a;
   };
 
   const settle = (p: Pending, force: boolean): boolean => {
@@ -150,49 +164,38 @@ export function createArmProfiles(opts: ArmProfileOptions): ArmProfiles {
     const tree = held ? callTree(held.spans, p.spanId) : undefined;
     if (!tree && !force && t < p.due) return false;
     const r = routeAcc(p.route);
-    const a = armAcc(r, p.arm);
+    const minute = Math.floor(clock() / MINUTE_MS) * MINUTE_MS;
+    const armRow = emptyProfileRow(minute, p.route, p.arm, ARM_ROW);
     if (!tree) {
-      a.missing++;
+      armRow.missing = 1;
+      sink.profile(armRow);
       totals.missing++;
       return true;
     }
     totals.profiled++;
-    a.requests++;
-    const perRequest = new Map<string, { o: OpAcc; n: number }>();
+    armRow.requests = 1;
+    sink.profile(armRow);
+    // This request's increment per operation; calls² feeds the variance of calls per request.
+    const perRequest = new Map<string, ProfileRow>();
     for (const { span, op } of tree.spans) {
-      let byArm = r.ops.get(op);
-      if (!byArm) {
+      if (!r.ops.has(op)) {
         if (r.ops.size >= maxOps) {
           r.droppedOps++;
           continue;
         }
-        r.ops.set(op, (byArm = new Map()));
+        r.ops.add(op);
       }
-      let o = byArm.get(p.arm);
-      if (!o)
-        byArm.set(
-          p.arm,
-          (o = {
-            calls: 0,
-            sumSq: 0,
-            errors: 0,
-            totalMs: 0,
-            samples: [],
-            next: 0,
-          }),
-        );
+      let o = perRequest.get(op);
+      if (!o) perRequest.set(op, (o = { ...emptyProfileRow(minute, p.route, p.arm, op), latency: emptyHistogram(LATENCY_BOUNDS) }));
       o.calls++;
       o.errors += span.error ? 1 : 0;
       o.totalMs += span.durationMs;
-      if (o.samples.length < SAMPLES) o.samples.push(span.durationMs);
-      else o.samples[o.next] = span.durationMs;
-      o.next = (o.next + 1) % SAMPLES;
-      const seen = perRequest.get(op);
-      if (seen) seen.n++;
-      else perRequest.set(op, { o, n: 1 });
+      observe(o.latency, LATENCY_BOUNDS, span.durationMs);
     }
-    // Squares of this request's call counts, for the variance of calls per request.
-    for (const { o, n } of perRequest.values()) o.sumSq += n * n;
+    for (const o of perRequest.values()) {
+      o.sumSq = o.calls * o.calls;
+      sink.profile(o);
+    }
     return true;
   };
 
@@ -221,52 +224,53 @@ export function createArmProfiles(opts: ArmProfileOptions): ArmProfiles {
       waiting.push({ route, arm, traceId, spanId, due: now() + opts.waitMs });
     },
     drain,
-    read: (name) => {
-      const r = routes.get(name);
-      return r ? snapshot(r) : undefined;
+    async read(name) {
+      // The last 24 h, not the whole retention: a read sums every stored minute (measured ~0.4 s in the
+      // store's thread for a day of 2 arms × 8 operations), and the dashboard reads it on each poll.
+      const stored = opts.stored ? await opts.stored(name, clock() - WINDOW_MS) : [];
+      // Read after the store answered: a batch whose write settled meanwhile is in `stored`, not here.
+      const rows = mergeProfileRows([...stored, ...sink.pendingProfiles(name)]);
+      return rows.length === 0 ? undefined : snapshot(rows, routes.get(name)?.droppedOps ?? 0);
     },
     stats: () => ({ pending: waiting.length, ...totals }),
     stop: () => clearInterval(timer),
   };
 }
 
-function snapshot(r: RouteAcc): RouteProfile {
-  const arms = Object.fromEntries([...r.arms].map(([k, a]) => [k, { requests: a.requests, missing: a.missing }]));
-  const operations = [...r.ops.keys()].sort().map((op) => {
-    const byArm = r.ops.get(op)!;
+function snapshot(rows: readonly ProfileRow[], droppedOps: number): RouteProfile {
+  const armRows = rows.filter((r) => r.op === ARM_ROW).sort((a, b) => a.arm.localeCompare(b.arm));
+  const arms = Object.fromEntries(armRows.map((a) => [a.arm, { requests: a.requests, missing: a.missing }]));
+  const byOp = new Map<string, Map<string, ProfileRow>>();
+  for (const r of rows) {
+    if (r.op === ARM_ROW) continue;
+    let m = byOp.get(r.op);
+    if (!m) byOp.set(r.op, (m = new Map()));
+    m.set(r.arm, r);
+  }
+  const operations = [...byOp.keys()].sort().map((op) => {
+    const byArm = byOp.get(op)!;
     const space = op.indexOf(' ');
     const out: Record<string, ArmOperation> = {};
-    for (const [arm, a] of r.arms) {
-      if (a.requests === 0) continue;
-      out[arm] = armOperation(a.requests, byArm.get(arm));
-    }
-    return {
-      op,
-      service: op.slice(0, space),
-      operation: op.slice(space + 1),
-      arms: out,
-    };
+    for (const a of armRows) if (a.requests > 0) out[a.arm] = armOperation(a.requests, byArm.get(a.arm));
+    return { op, service: op.slice(0, space), operation: op.slice(space + 1), arms: out };
   });
-  const any = [...r.arms.values()].some((a) => a.requests > 0);
-  return {
-    arms,
-    operations,
-    droppedOps: r.droppedOps,
-    ...(any ? {} : { note: 'no spans' as const }),
-  };
+  const any = armRows.some((a) => a.requests > 0);
+  return { arms, operations, droppedOps, ...(any ? {} : { note: 'no spans' as const }) };
 }
 
 /**
  * One arm's figures for one operation; `o` undefined = the arm never called it.
  * @example armOperation(10, acc).callsPerRequest // { mean: 2, lower: 2, upper: 2 }
  */
-export function armOperation(requests: number, o: OpAcc | undefined): ArmOperation {
+export function armOperation(
+  requests: number,
+  o: Pick<ProfileRow, 'calls' | 'sumSq' | 'errors' | 'totalMs' | 'latency'> | undefined,
+): ArmOperation {
   const calls = o?.calls ?? 0;
   const mean = calls / requests;
   const variance = requests > 1 ? Math.max(0, ((o?.sumSq ?? 0) - requests * mean * mean) / (requests - 1)) : undefined;
   const half = variance === undefined ? undefined : 1.96 * Math.sqrt(variance / requests);
-  const sorted = [...(o?.samples ?? [])].sort((x, y) => x - y);
-  const p50 = sorted.length === 0 ? 0 : sorted[Math.floor((sorted.length - 1) / 2)]!;
+  const p50 = (o && quantile(o.latency, LATENCY_BOUNDS, 0.5)) ?? 0;
   return {
     requests,
     calls,

@@ -5,6 +5,7 @@
  */
 import type { RawTraces } from '../config/schema-traces.js';
 import type { DiffBatcher } from '../storage/batcher.js';
+import type { ProfileRow } from '../storage/profile-rows.js';
 import type { MetricFamily } from '../telemetry/prom-text.js';
 import { createArmProfiles, type ArmProfileStats, type ArmProfiles } from './arm-profiles.js';
 import { createDecodePool } from './decode-pool.js';
@@ -42,6 +43,8 @@ export interface TracesOptions {
   /** Quiet time before a trace's trees count as complete (default 1 s). */
   readonly settleMs?: number;
   readonly onError?: (what: string, err: unknown) => void;
+  /** The stored arm-profile rows (DiffStore.profiles); without it profiles live in memory. */
+  readonly storedProfiles?: (route: string, since: number) => Promise<ProfileRow[]>;
 }
 
 /**
@@ -74,6 +77,8 @@ export function createTraces(cfg: RawTraces, batcher: DiffBatcher, opts: TracesO
     waitMs: cfg.wait,
     maxPending: cfg.maxPending,
     maxOps: cfg.profileOps,
+    // Stored through the batcher, read back from the store: the profile outlives a restart.
+    ...(opts.storedProfiles ? { sink: batcher, stored: opts.storedProfiles } : {}),
     ...(opts.settleMs !== undefined ? { settleMs: opts.settleMs } : {}),
   });
   const stats = (): TracesStats => ({

@@ -7,36 +7,13 @@
  */
 import type { DiffBatch, DiffExample } from '../types.js';
 import type { PgDatabase, PgQuery } from './pool.js';
+import { writeProfiles } from './profiles.js';
+import { histAdd, jsonArray, sumBy } from './sql-sums.js';
+
+export { sumBy } from './sql-sums.js';
 
 const SCOPE = ['hour', 'route', 'shadow', 'endpoint'] as const;
 const SCOPE_COLS = 'hour bigint, route text, shadow text, endpoint text';
-
-/**
- * Sums rows that share a key: one INSERT … ON CONFLICT DO UPDATE may not touch a row twice, so
- * duplicate keys within a batch are added up here first.
- * @example sumBy([{ k: 'a', n: 1 }, { k: 'a', n: 2 }], ['k'], ['n']) // [{ k: 'a', n: 3 }]
- */
-export function sumBy<T extends object>(rows: readonly T[], keys: readonly (keyof T)[], sums: readonly (keyof T)[]): T[] {
-  const out = new Map<string, T>();
-  for (const r of rows) {
-    const k = JSON.stringify(keys.map((f) => r[f]));
-    const seen = out.get(k) as Record<keyof T, unknown> | undefined;
-    if (!seen) {
-      out.set(k, { ...r });
-      continue;
-    }
-    for (const f of sums) {
-      const a = seen[f];
-      const b = r[f];
-      seen[f] = Array.isArray(a) ? addArrays(a as number[], b as number[]) : (a as number) + (b as number);
-    }
-  }
-  return [...out.values()];
-}
-
-function addArrays(a: readonly number[], b: readonly number[]): number[] {
-  return Array.from({ length: Math.max(a.length, b.length) }, (_, i) => (a[i] ?? 0) + (b[i] ?? 0));
-}
 
 /** An UPSERT of `cols` from a JSON array parameter, adding `sums` on conflict. */
 function upsert(t: string, cols: string, key: readonly string[], sums: readonly string[], source = '*'): string {
@@ -45,11 +22,6 @@ function upsert(t: string, cols: string, key: readonly string[], sums: readonly 
   return `INSERT INTO ${t} AS d (${names.join(', ')}) SELECT ${source} FROM jsonb_to_recordset($1::jsonb) AS r(${cols})
     ON CONFLICT (${key.join(', ')}) DO UPDATE SET ${add}`;
 }
-
-/** Element-wise sum of two bigint[] columns, in SQL (arrays of unequal length are padded with 0). */
-const histAdd = (a: string, b: string) =>
-  `(SELECT coalesce(array_agg(coalesce(x, 0) + coalesce(y, 0) ORDER BY i), '{}') FROM unnest(${a}, ${b}) WITH ORDINALITY AS u(x, y, i))`;
-const jsonArray = (col: string) => `ARRAY(SELECT jsonb_array_elements_text(r.${col})::bigint)`;
 
 /**
  * Builds `write(batch)` for one database.
@@ -172,6 +144,7 @@ export function createPgDiffWriter(db: PgDatabase, maxPerSignature: number): (ba
         sumBy(batch.deltas ?? [], [...SCOPE, 'field', 'noise'], ['hist']).map(({ hist, ...r }) => ({ ...r, h: hist })),
       );
       await put(sql.skips, sumBy(batch.skips, ['hour', 'route', 'shadow', 'reason'], ['count']));
+      await writeProfiles(db, q, batch.profiles ?? []);
       await examples(q, batch.examples);
     });
 }

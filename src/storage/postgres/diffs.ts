@@ -7,6 +7,7 @@ import type { DiffStoreLimits } from '../types.js';
 import { createPgDiffReader } from './diffs-read.js';
 import { createPgDiffWriter } from './diffs-write.js';
 import type { PgDatabase } from './pool.js';
+import { pruneProfiles, readProfiles } from './profiles.js';
 
 /** Aggregate tables pruned by hour. */
 const HOURLY_TABLES = ['diff_pairs', 'diff_fields', 'diff_noise', 'diff_statuses', 'diff_latency', 'diff_deltas', 'diff_skips'];
@@ -24,6 +25,7 @@ export function createPgDiffStore(db: PgDatabase, opts: DiffStoreLimits = {}) {
     write,
     rows: read.rows,
     examples: read.examples,
+    profiles: (route: string, since: number) => readProfiles(db, route, since),
     prune: (before: number): Promise<number> =>
       db.tx(async (q) => {
         let deleted = 0;
@@ -31,6 +33,7 @@ export function createPgDiffStore(db: PgDatabase, opts: DiffStoreLimits = {}) {
           (await q<{ n: number }>(`WITH gone AS (${sql} RETURNING 1) SELECT count(*) AS n FROM gone`, params))[0]!.n;
         for (const t of HOURLY_TABLES) deleted += await count(`DELETE FROM ${db.t(t)} WHERE hour < $1`, [before]);
         deleted += await count(`DELETE FROM ${ex} WHERE at < $1`, [before]);
+        deleted += await pruneProfiles(q, db, before);
         deleted += await count(
           `DELETE FROM ${ex} WHERE id IN (SELECT id FROM ${ex} ORDER BY at, id
              LIMIT GREATEST(0, (SELECT count(*) FROM ${ex}) - $1::bigint))`,

@@ -115,6 +115,14 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
     `CREATE TABLE ${t('diff_deltas')} (${KEY}, field TEXT NOT NULL, noise BOOLEAN NOT NULL, hist BIGINT[] NOT NULL,
       PRIMARY KEY (hour, route, shadow, endpoint, field, noise))`,
   ],
+  // 11: arm profiles per minute × route × arm × operation (SQLite's migration 8), summed by every replica.
+  (t) => [
+    `CREATE TABLE ${t('arm_profiles')} (minute BIGINT NOT NULL, route TEXT NOT NULL, arm TEXT NOT NULL, op TEXT NOT NULL,
+      requests BIGINT NOT NULL, missing BIGINT NOT NULL, calls BIGINT NOT NULL, errors BIGINT NOT NULL,
+      sum_sq BIGINT NOT NULL, total_ms DOUBLE PRECISION NOT NULL, latency BIGINT[] NOT NULL,
+      PRIMARY KEY (minute, route, arm, op))`,
+    `CREATE INDEX arm_profiles_route ON ${t('arm_profiles')} (route, minute)`,
+  ],
 ];
 
 /** Key of the transaction-level advisory lock that serializes migrators of one schema. */

@@ -2,6 +2,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildReport } from '../../../src/compare/report.js';
 import type { DiffKind } from '../../../src/compare/types.js';
+import { emptyProfileRow } from '../../../src/storage/profile-rows.js';
 import type { DiffBatch, DiffExample, DiffScope, DiffStore, DiffStoreLimits } from '../../../src/storage/types.js';
 
 const H = 3_600_000;
@@ -95,6 +96,35 @@ export function runStoreContract(name: string, open: (limits?: DiffStoreLimits) 
       // Route-wide noise matches every shadow filter, like the counts.
       expect((await s.rows({ shadow: 'v2' })).deltas).toHaveLength(2);
       expect((await s.rows({ shadow: 'v3' })).deltas).toEqual([byNoise(true)[0]]);
+    });
+
+    it('adds arm-profile rows per arm and operation across writes, minutes and duplicate keys; since and prune by minute', async () => {
+      const s = await fresh();
+      const row = (minute: number, arm: string, op: string, calls: number, latency: number[] = []) => ({
+        ...emptyProfileRow(minute, 'checkout', arm, op),
+        requests: op === '' ? calls : 0,
+        calls: op === '' ? 0 : calls,
+        sumSq: calls * calls,
+        totalMs: calls * 2,
+        latency,
+      });
+      const M = 60_000;
+      // Two writers (replicas) of one minute, a duplicate key within a batch, another minute, another route.
+      await s.write(
+        batch({ profiles: [row(T0, 'v2', '', 3), row(T0, 'v2', 'db SELECT', 2, [1, 0]), row(T0, 'v2', 'db SELECT', 1, [0, 1])] }),
+      );
+      await s.write(
+        batch({ profiles: [row(T0, 'v2', '', 4), row(T0 + M, 'v2', 'db SELECT', 5, [2, 2]), { ...row(T0, 'v2', '', 9), route: 'other' }] }),
+      );
+      const all = await s.profiles!('checkout', 0);
+      const by = (op: string) => all.find((r) => r.op === op)!;
+      expect(all).toHaveLength(2);
+      expect(by('')).toMatchObject({ route: 'checkout', arm: 'v2', requests: 7, calls: 0 });
+      expect(by('db SELECT')).toMatchObject({ calls: 8, sumSq: 4 + 1 + 25, totalMs: 16, latency: [3, 3] });
+      expect((await s.profiles!('checkout', T0 + M)).map((r) => r.op)).toEqual(['db SELECT']);
+      expect(await s.prune(T0 + M)).toBe(3);
+      expect((await s.profiles!('checkout', 0)).map((r) => r.calls)).toEqual([5]);
+      expect(await s.profiles!('other', 0)).toEqual([]);
     });
 
     it('sums paired latency deltas of a field across writes and hours', async () => {
