@@ -3,6 +3,7 @@
 // then never buy (so 500 ms harms, 250 ms is the last safe level), and a `boom` route whose ramp
 // aborts its whole slice and stays at its first step (for restart checks).
 import { type Agent, request } from 'undici';
+import { expect } from 'vitest';
 import { compileRamp, inRampSlice } from '../../src/faults/ramp-spec.js';
 
 export const GIVE_UP_MS = 400;
@@ -92,4 +93,16 @@ export function boomSliceUsers(count: number): string[] {
   return Array.from({ length: 200 }, (_, i) => `boom-${i}`)
     .filter((u) => inRampSlice(ramp, 'ramp-restart', u))
     .slice(0, count);
+}
+
+/** The acceptance verdict on `done` (`GET /status` `ramps[0]`): stopped at 500 ms, 250 ms last safe, on enough units. */
+export function expectBreakingPoint(done: any): void {
+  expect(done).toMatchObject({ route: 'shop', kind: 'delay', end: 'harm', level: null });
+  expect(done.lastSafe).toMatchObject({ level: 250, verdict: 'safe' });
+  expect(done.firstHarmful).toMatchObject({ level: 500, verdict: 'harm' });
+  expect(done.steps.map((s: { level: number }) => s.level)).toEqual([100, 250, 500]);
+  expect(done.firstHarmful.judgement.goal.slice.units).toBeGreaterThanOrEqual(30);
+  expect(done.firstHarmful.judgement.goal.interval[1]).toBeLessThan(0);
+  expect(done.firstHarmful.judgement.injectedFailures).toBeGreaterThan(0);
+  expect(done.routeRequests).toBeGreaterThan(100);
 }
