@@ -98,7 +98,7 @@ export async function joinFleet(deps: {
     serves: deps.serves ?? true,
     onLatest: (rows) => {
       if (adoptBandit) followBanditRows(rows, adoptBandit, (key, seq) => fleet.markApplied(key, seq));
-      ramps?.onLatest(rows);
+      ramps?.onLatest(rows, (key, seq) => fleet.markApplied(key, seq));
     },
   });
   // fault.maxActive is the fleet's: each serving replica holds its part of it (faults/fleet-share.ts).

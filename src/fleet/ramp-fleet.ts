@@ -37,8 +37,11 @@ export interface FleetRampStats {
 
 /** The running fleet ramps of one replica. */
 export interface FleetRamps {
-  /** A fleet re-sync's newest rows: the `ramp:` ones are the steps the follower adopts. */
-  onLatest(rows: readonly FleetDecision[]): void;
+  /**
+   * A fleet re-sync's newest rows: the `ramp:` ones are the steps the follower adopts, then marked
+   * `applied` (heartbeats and `GET /fleet` show them applied, not behind).
+   */
+  onLatest(rows: readonly FleetDecision[], applied: (key: string, seq: number) => void): void;
   /** The judge this replica runs now (it holds at least one `ramp:ROUTE` lease). */
   judge(): RampRuntime | undefined;
   stats(): FleetRampStats;
@@ -171,10 +174,11 @@ export function startFleetRamps(deps: {
   timer.unref();
 
   return {
-    onLatest(rows) {
-      const steps: Record<string, unknown> = {};
-      for (const d of rows) if (d.route.startsWith(PREFIX)) steps[d.route.slice(PREFIX.length)] = d.state;
-      if (Object.keys(steps).length > 0) deps.follower.adopt(steps);
+    onLatest(rows, applied) {
+      const mine = rows.filter((d) => d.route.startsWith(PREFIX));
+      if (mine.length === 0) return;
+      deps.follower.adopt(Object.fromEntries(mine.map((d) => [d.route.slice(PREFIX.length), d.state])));
+      for (const d of mine) applied(d.route, d.seq);
     },
     judge: () => judge,
     stats: () => ({ ...stats, judging: [...stats.judging] }),

@@ -62,6 +62,11 @@ describe('fleet: fault.ramp with one judge', () => {
       }
       return undefined;
     };
+    // Rows the judge must skip, not crash on: malformed, and a batch of another ramp identity.
+    await pgs.query(
+      `INSERT INTO "${pgs.schema}".ramp_evidence (batch) VALUES ('{"route":"shop","step":"x"}'), ('[1,2]'),
+        ('{"route":"shop","identity":"other","step":0,"routeRequests":5,"injected":5,"seconds":[],"exposed":[],"goals":[],"dropped":0}')`,
+    );
     const { r: judge, s: done } = (await eventually(judged, 45_000, 'the ramp done'))!;
     await load?.stop();
     expectBreakingPoint(done);
@@ -75,6 +80,15 @@ describe('fleet: fault.ramp with one judge', () => {
     for (const r of replicas) expect(await rampDecisions(r, 'shop')).toEqual(['ramp-start', 'ramp-advance', 'ramp-advance', 'ramp-done']);
     const leases = await pgs.query<{ route: string; replica: string }>(`SELECT route, replica FROM "${pgs.schema}".fleet_leases`);
     expect(leases).toContainEqual({ route: 'ramp:shop', replica: judge.id });
+    // GET /fleet: the step rows are applied by both replicas (none reported behind).
+    await eventually(
+      async () => {
+        const v = (await judge.admin<{ routes: { route: string; behind: string[] }[] }>('/fleet')).body;
+        return v.routes.find((r) => r.route === 'ramp:shop')?.behind.length === 0;
+      },
+      10_000,
+      'no replica behind on ramp:shop',
+    );
   }, 60_000);
 
   it('a dead judge: the follower keeps the last step, takes the lease and resumes the stored ramp', async () => {
