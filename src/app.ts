@@ -356,7 +356,8 @@ export async function startApp(opts: AppOptions): Promise<App> {
         ),
         recorder.metrics,
       ),
-      () => ramps,
+      // On a fleet, the judge's numbers where this replica judges (README: The sick-canary ramp).
+      () => member?.rampJudge() ?? ramps,
     ),
   });
   const hooks = role?.join({

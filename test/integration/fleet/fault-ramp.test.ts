@@ -80,6 +80,8 @@ describe('fleet: fault.ramp with one judge', () => {
     for (const r of replicas) expect(await rampDecisions(r, 'shop')).toEqual(['ramp-start', 'ramp-advance', 'ramp-advance', 'ramp-done']);
     const leases = await pgs.query<{ route: string; replica: string }>(`SELECT route, replica FROM "${pgs.schema}".fleet_leases`);
     expect(leases).toContainEqual({ route: 'ramp:shop', replica: judge.id });
+    // The judge's metrics are the judge's numbers (a follower's copy has no judged steps).
+    expect(await (await request(`${judge.adminUrl}/metrics`)).body.text()).toContain('fieldlab_fault_ramp_done{route="shop",end="harm"} 1');
     // GET /fleet: the step rows are applied by both replicas (none reported behind).
     await eventually(
       async () => {
