@@ -257,17 +257,14 @@ export async function startApp(opts: AppOptions): Promise<App> {
   });
   guardrails.attach(config.current());
   // The sick-canary ramp has one judge: the process itself, or a group's primary on its workers'
-  // relayed evidence (cluster/primary.ts). Not on a fleet store yet (README limits).
+  // relayed evidence (cluster/primary.ts), or on a fleet store the holder of the route's lease.
   const ramps = createRampRuntime({
     store: stores.guardrails,
     states,
     log,
     faultsOn: () => faultState().enabled,
-    ...(fleetMode
-      ? { unavailable: 'a fleet store (one judge per fleet is not built)' }
-      : role
-        ? { mode: role.proxy ? 'follow' : 'judge' }
-        : {}),
+    // On a fleet store every replica follows; the holder of `ramp:ROUTE` also runs a judge (fleet/ramp-fleet.ts).
+    ...(fleetMode ? { mode: 'follow' as const } : role ? { mode: role.proxy ? 'follow' : 'judge' } : {}),
   });
   ramps.attach(config.current());
   const member = fleetMode
@@ -301,6 +298,23 @@ export async function startApp(opts: AppOptions): Promise<App> {
       member.followBandits((route, state, seq) => bandits.adopt(route, state, seq) || bandits.appliedSeq(route) >= seq),
       SHUTDOWN_GRACE_MS,
     );
+  if (member)
+    await raceDeadline(
+      member.followRamps(ramps, async () =>
+        createRampRuntime({
+          store: stores.guardrails,
+          states: await stores.guardrails.loadStates(),
+          log,
+          faultsOn: () => faultState().enabled,
+          mode: 'judge',
+          evaluateEveryMs: 0,
+          injects: false,
+        }),
+      ),
+      SHUTDOWN_GRACE_MS,
+    );
+  // What the admin API shows: the judge's view where this replica judges, else what it follows.
+  const rampStatus = (route?: string) => member?.rampJudge()?.status(route) ?? ramps.status(route);
   const responseTap = createResponseTap({ recorder: experiments, current: config.current, nullBranch });
   const rollup = createMinuteRollup(stores.guardrails, { onError: (err) => log.warn({ err }, 'minute rollup not stored') });
   const live = createLiveSeries();
@@ -342,7 +356,8 @@ export async function startApp(opts: AppOptions): Promise<App> {
         ),
         recorder.metrics,
       ),
-      () => ramps,
+      // On a fleet, the judge's numbers where this replica judges (README: The sick-canary ramp).
+      () => member?.rampJudge() ?? ramps,
     ),
   });
   const hooks = role?.join({
@@ -404,7 +419,7 @@ export async function startApp(opts: AppOptions): Promise<App> {
     store: stores.guardrails,
     live,
     exemplars,
-    ramps: ramps.status,
+    ramps: rampStatus,
     shadowDrops: () => {
       const d = dispatcher.stats();
       return d.dropped + d.overBudget + d.expired;
@@ -420,7 +435,7 @@ export async function startApp(opts: AppOptions): Promise<App> {
       ...diffRoutes({ store, stats: diffStats, traceUrl: () => config.current().config.admin.traceUrl }),
       ...rollupRoutes(stores.guardrails),
       'GET /metrics': scrape,
-      ...guardrailRoutes(member ? member.runtime : (hooks?.runtime ?? guardrails), stores.guardrails, bandits.status, ramps.status),
+      ...guardrailRoutes(member ? member.runtime : (hooks?.runtime ?? guardrails), stores.guardrails, bandits.status, rampStatus),
       ...fleetRoutes(member?.fleet),
       ...faultRoutes(
         (on) => {

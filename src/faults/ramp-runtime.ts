@@ -117,6 +117,8 @@ export function createRampRuntime(deps: {
   unavailable?: string;
   /** judge: the primary of a group (no traffic, its workers' batches); follow: a worker. Default: alone. */
   mode?: 'judge' | 'follow';
+  /** false: never sets the level in force (a fleet judge: the replica's follower injects what it adopts). */
+  injects?: boolean;
 }): RampRuntime {
   const now = deps.now ?? Date.now;
   const persist = createPersistence(deps.store, deps.log, now);
@@ -159,8 +161,11 @@ export function createRampRuntime(deps: {
     slot.state.phase === 'running'
       ? { identity: slot.state.identity, step: slot.state.step, level: slot.state.levels[slot.state.step]! }
       : null;
+  const setLevel = (route: string, ms: number | undefined) => {
+    if (deps.injects !== false) setRampLevel(route, ms);
+  };
   const publish = (slot: Slot) => {
-    setRampLevel(slot.route.name, slot.state.phase === 'running' ? slot.state.levels[slot.state.step] : undefined);
+    setLevel(slot.route.name, slot.state.phase === 'running' ? slot.state.levels[slot.state.step] : undefined);
     if (judge) for (const cb of listeners) cb(slot.route.name, sharedOf(slot));
   };
   const newSlot = (route: CompiledRoute, ramp: CompiledRamp, state: RampState): Slot => {
@@ -281,7 +286,7 @@ export function createRampRuntime(deps: {
       for (const [name, slot] of [...slots]) {
         if (live.has(name)) continue;
         save(name, slot);
-        setRampLevel(name, undefined);
+        setLevel(name, undefined);
         slots.delete(name);
         if (judge) for (const cb of listeners) cb(name, null);
       }
@@ -401,7 +406,7 @@ export function createRampRuntime(deps: {
       if (timer) clearInterval(timer);
       for (const [name, slot] of slots) {
         save(name, slot);
-        setRampLevel(name, undefined);
+        setLevel(name, undefined);
       }
     },
   };

@@ -17,6 +17,8 @@ import type { Logger } from '../telemetry/logger.js';
 import type { BanditLeader } from '../experiments/bandit-lead.js';
 import { createFleetBanditLeader, followBanditRows } from './bandit-leader.js';
 import { createDecisionLog } from './decision-log.js';
+import type { RampRuntime } from '../faults/ramp-runtime.js';
+import { startFleetRamps } from './ramp-fleet.js';
 import { startFleetFaultShare } from '../faults/fleet-share.js';
 import { startFleetFaultSwitch, type FleetFaultSwitch } from '../faults/fleet-switch.js';
 import { startFleet, type Fleet } from './fleet.js';
@@ -36,6 +38,10 @@ export interface FleetMember {
   readonly banditLeader: BanditLeader;
   /** Where the fleet's bandit rows go (the bandit runtime exists after the member); then re-syncs once. */
   followBandits(adopt: (route: string, state: unknown, seq: number) => boolean): Promise<void>;
+  /** Starts the fleet's fault ramps (fleet/ramp-fleet.ts) over this replica's follower runtime. */
+  followRamps(follower: RampRuntime, judge: () => Promise<RampRuntime>): Promise<void>;
+  /** The ramp judge this replica runs now (it holds a `ramp:ROUTE` lease), if any. */
+  rampJudge(): RampRuntime | undefined;
   stop(): Promise<void>;
 }
 
@@ -75,7 +81,10 @@ export async function joinFleet(deps: {
   await migratePostgres(db);
   const adapter = createRuntimeAdapter(deps.runtime, () => deps.config.current().routes);
   const t = deps.config.current().config.fleet;
-  const banditLeader = createFleetBanditLeader(createLeases(db, me, t.lease), createDecisionLog(db, me));
+  const leases = createLeases(db, me, t.lease);
+  const decisionLog = createDecisionLog(db, me);
+  const banditLeader = createFleetBanditLeader(leases, decisionLog);
+  let ramps: ReturnType<typeof startFleetRamps> | undefined;
   let adoptBandit: ((route: string, state: unknown, seq: number) => boolean) | undefined;
   const fleet = startFleet({
     db,
@@ -89,6 +98,7 @@ export async function joinFleet(deps: {
     serves: deps.serves ?? true,
     onLatest: (rows) => {
       if (adoptBandit) followBanditRows(rows, adoptBandit, (key, seq) => fleet.markApplied(key, seq));
+      ramps?.onLatest(rows, (key, seq) => fleet.markApplied(key, seq));
     },
   });
   // fault.maxActive is the fleet's: each serving replica holds its part of it (faults/fleet-share.ts).
@@ -117,7 +127,13 @@ export async function joinFleet(deps: {
       adoptBandit = adopt;
       return fleet.resync();
     },
+    followRamps(follower, judge) {
+      ramps = startFleetRamps({ db, leases, decisions: decisionLog, follower, judge, current: deps.config.current, log: deps.log });
+      return fleet.resync();
+    },
+    rampJudge: () => ramps?.judge(),
     async stop() {
+      await ramps?.stop();
       await banditLeader.release();
       share?.stop();
       await faults.stop();

@@ -6,18 +6,15 @@
 import { join } from 'node:path';
 import { Agent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { compileRamp, inRampSlice } from '../../src/faults/ramp-spec.js';
+import { boomSliceUsers, expectBreakingPoint, rampYaml, startRampLoad } from '../helpers/ramp-traffic.js';
 import { type Replica, eventually, startReplica } from '../helpers/replicas.js';
 import { startUpstream, tempDir, type TestUpstream } from '../helpers/servers.js';
-
-const GIVE_UP_MS = 400;
 
 describe('fault.ramp with --workers 2', () => {
   const tmp = tempDir();
   let shop: TestUpstream, pay: TestUpstream;
   let r: Replica | undefined;
-  let stop = false;
-  let load: Promise<void> | undefined;
+  let load: { stop(): Promise<void> } | undefined;
   // Several connections: the cluster module spreads them over both workers.
   const agent = new Agent({ connections: 64, pipelining: 0 });
 
@@ -27,63 +24,14 @@ describe('fault.ramp with --workers 2', () => {
     r = await startReplica(
       'ramp',
       tmp.dir,
-      ({ listen, admin }) => `listen: 127.0.0.1:${listen}
-admin: { listen: 127.0.0.1:${admin} }
-store: sqlite:${join(tmp.dir, 'ramp.db')}
-upstreams: { shop: ${shop.url}, pay: ${pay.url} }
-routes:
-  - name: shop
-    match: { path: /shop/* }
-    arms: { control: shop }
-    sticky: [header:x-user-id]
-    seed: ramp-acceptance
-    experiment:
-      goals: [{ name: buy, kind: conversion, route: pay, match: { method: POST, path: /pay } }]
-    fault:
-      ramp: { delays: [100ms, 250ms, 500ms, 1s], percent: 30, dwell: 2s, minUnits: 40, goal: buy, maxDrop: 20% }
-  - name: pay
-    match: { path: /pay }
-    arms: { control: pay }
-  # A ramp that stays at its first step (aborts every request of its slice): for the restart check.
-  - name: boom
-    match: { path: /boom/* }
-    arms: { control: shop }
-    sticky: [header:x-user-id]
-    seed: ramp-restart
-    fault:
-      ramp: { aborts: [100%], percent: 30, dwell: 10m, minUnits: 100000 }
-`,
+      (p) => rampYaml({ ...p, store: `sqlite:${join(tmp.dir, 'ramp.db')}`, shop: shop.url, pay: pay.url }),
       {},
       ['--workers', '2'],
     );
-    const url = r.url;
-    let n = 0;
-    const visit = async () => {
-      const i = n++;
-      const user = `u${i}`;
-      try {
-        const res = await request(`${url}/shop/item`, {
-          headers: { 'x-user-id': user },
-          dispatcher: agent,
-          signal: AbortSignal.timeout(GIVE_UP_MS),
-        });
-        await res.body.text();
-      } catch {
-        return; // gave up: this unit never buys
-      }
-      if (i % 5 === 0) return;
-      const p = await request(`${url}/pay`, { method: 'POST', headers: { 'x-user-id': user }, dispatcher: agent });
-      await p.body.text();
-    };
-    load = Promise.all(
-      Array.from({ length: 12 }, async () => {
-        while (!stop) await visit();
-      }),
-    ).then(() => undefined);
+    load = startRampLoad([r.url], agent);
   }, 30_000);
   afterAll(async () => {
-    stop = true;
-    await load;
+    await load?.stop();
     await r?.kill();
     await agent.close();
     await Promise.all([shop?.close(), pay?.close()]);
@@ -94,17 +42,8 @@ routes:
     const fl = r!;
     const status = async () => (await fl.admin<{ ramps: any[] }>('/status?route=shop')).body.ramps[0];
     const done = await eventually(async () => ((await status())?.phase === 'done' ? status() : undefined), 45_000, 'the ramp done');
-    stop = true;
-    await load;
-    expect(done).toMatchObject({ route: 'shop', kind: 'delay', end: 'harm', level: null });
-    expect(done.lastSafe).toMatchObject({ level: 250, verdict: 'safe' });
-    expect(done.firstHarmful).toMatchObject({ level: 500, verdict: 'harm' });
-    expect(done.steps.map((s: { level: number }) => s.level)).toEqual([100, 250, 500]);
-    // Judged on relayed evidence: the primary itself served nothing.
-    expect(done.firstHarmful.judgement.goal.slice.units).toBeGreaterThanOrEqual(30);
-    expect(done.firstHarmful.judgement.goal.interval[1]).toBeLessThan(0);
-    expect(done.firstHarmful.judgement.injectedFailures).toBeGreaterThan(0);
-    expect(done.routeRequests).toBeGreaterThan(100);
+    await load?.stop();
+    expectBreakingPoint(done);
 
     // One judge: one sequence of decisions, not one per process.
     const { decisions } = (await fl.admin<{ decisions: { action: string; rule: string }[] }>('/decisions.json?route=shop')).body;
@@ -123,21 +62,7 @@ routes:
 
   it('a worker restarted mid-ramp injects the step in force from its first request', async () => {
     const fl = r!;
-    const ramp = compileRamp({
-      aborts: [100],
-      percent: 30,
-      status: 503,
-      dwell: 600_000,
-      minUnits: 100_000,
-      maxDrop: 0,
-      vitals: true,
-      tolerance: 1.5,
-      alpha: 0.05,
-      run: '1',
-    });
-    const users = Array.from({ length: 200 }, (_, i) => `boom-${i}`)
-      .filter((u) => inRampSlice(ramp, 'ramp-restart', u))
-      .slice(0, 16);
+    const users = boomSliceUsers(16);
     // A new connection per request: the cluster module hands each to the next worker.
     const statuses = async () => {
       const out = new Set<number>();

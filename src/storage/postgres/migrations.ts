@@ -123,6 +123,12 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
       PRIMARY KEY (minute, route, arm, op))`,
     `CREATE INDEX arm_profiles_route ON ${t('arm_profiles')} (route, minute)`,
   ],
+  // 12: the fleet ramp's evidence: every replica's RampBatch once a second, read by the judge by id, pruned.
+  (t) => [
+    `CREATE TABLE ${t('ramp_evidence')} (id BIGSERIAL PRIMARY KEY, at TIMESTAMPTZ NOT NULL DEFAULT now(),
+      batch JSONB NOT NULL)`,
+    `CREATE INDEX ramp_evidence_at ON ${t('ramp_evidence')} (at)`,
+  ],
 ];
 
 /** Key of the transaction-level advisory lock that serializes migrators of one schema. */
