@@ -7,19 +7,8 @@ import type Database from 'better-sqlite3';
 import { decodeHistogram, encodeHistogram } from './histogram-codec.js';
 import { addProfileRow, emptyProfileRow, mergeProfileRows, type ProfileRow } from './profile-rows.js';
 
-interface Stored {
-  minute: number;
-  route: string;
-  arm: string;
-  op: string;
-  requests: number;
-  missing: number;
-  calls: number;
-  errors: number;
-  sumSq: number;
-  totalMs: number;
-  latency: string;
-}
+/** A stored row as SQLite returns it: the latency histogram is still its JSON text. */
+type Stored = Omit<ProfileRow, 'latency'> & { latency: string };
 
 const COLS = `minute, route, arm, op, requests, missing, calls, errors, sum_sq AS sumSq, total_ms AS totalMs, latency`;
 
