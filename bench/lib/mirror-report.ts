@@ -135,7 +135,7 @@ export function verdicts(summaries: ScenarioSummary[], outcomes: ScenarioOutcome
     };
   };
   return [
-    ratio('mirror-healthy throughput ≥ 0.6× baseline', 'mirror-healthy', 'rps', 0.6, true),
+    ratio('mirror-healthy throughput ≥ 0.65× baseline', 'mirror-healthy', 'rps', 0.65, true),
     ratio('mirror-slow p99 ≤ 1.10× baseline', 'mirror-slow', 'p99', 1.1, false),
     ratio('mirror-dead p99 ≤ 1.10× baseline', 'mirror-dead', 'p99', 1.1, false),
     memory('mirror-slow'),

@@ -5,10 +5,14 @@
  * error — is flushed as it is written, so nothing of importance sits in a buffer when the process
  * is killed (kill -9 included: the write has been handed to the kernel).
  *
- * Lines are gathered in an array and handed to pino's destination (sonic-boom) once per ~4 KiB:
+ * Lines are gathered in an array and handed to pino's destination (sonic-boom) once per ~64 KiB:
  * sonic-boom appends every write to one growing string and measures that string's byte length each
  * time, a cost that grows with the batch (≈ several µs per access line at 4 KiB batches), so it gets
- * one write per batch instead of one per line.
+ * one write per batch instead of one per line. 64 KiB rather than 4 KiB because every write is a
+ * round trip through libuv's thread pool (a wake-up of a worker thread and one of the event loop):
+ * at 4 KiB (a dozen lines) those wake-ups cost about 5 µs per access line on a busy proxy.
+ *
+ * The access line itself skips pino's per-field walk (`lineWriter`, telemetry/access-line.ts).
  */
 import { pino, type Logger } from 'pino';
 import { isoTime } from './log-time.js';
@@ -26,14 +30,10 @@ export const LOG_FLUSH_MS = 250;
  * @example const log = createLogger('info'); log.info({ route: 'checkout' }, 'reloaded')
  */
 export function createLogger(level: string, dest: number | string = 1, flushMs = LOG_FLUSH_MS): Logger {
-  const stream = new LineBatch(pino.destination({ dest, sync: false, minLength: BATCH_CHARS, maxLength: MAX_BUFFERED }));
-  // Set by a batched line, cleared by a flush: an idle logger makes no write calls.
-  let pending = false;
-  const flush = () => {
-    pending = false;
-    stream.flush();
-  };
-  setInterval(() => pending && flush(), flushMs).unref();
+  const stream = new LineBatch(pino.destination({ dest, sync: false, minLength: MIN_WRITE, maxWrite: MAX_WRITE, maxLength: MAX_BUFFERED }));
+  const flush = () => stream.flush();
+  // An idle logger makes no write calls: the timer flushes only when a batched line waits.
+  setInterval(() => stream.pending && flush(), flushMs).unref();
   return pino(
     {
       level,
@@ -45,7 +45,7 @@ export function createLogger(level: string, dest: number | string = 1, flushMs =
           method.apply(this, args);
           const first = args[0] as { type?: unknown } | undefined;
           const bulk = lvl < 40 && typeof first === 'object' && first !== null && BATCHED_LOG_TYPES.has(String(first.type));
-          if (bulk) pending = true;
+          if (bulk) stream.pending = true;
           else flush();
         },
       },
@@ -54,8 +54,17 @@ export function createLogger(level: string, dest: number | string = 1, flushMs =
   );
 }
 
-/** About 4 KiB of lines per write (characters: an access line is ASCII but for what clients send). */
-const BATCH_CHARS = 4096;
+/** About 64 KiB of lines per write (characters: an access line is ASCII but for what clients send). */
+const BATCH_CHARS = 64 * 1024;
+
+/**
+ * sonic-boom writes what it is handed at once (minLength 0: the batching is LineBatch's), at most
+ * MAX_WRITE per call, so a batch plus what queued behind a write in flight goes out as one. With a
+ * minLength, a flush asked while a write was in flight was lost (sonic-boom returns early), and what
+ * was left after that write waited below minLength for some later line: a warning could sit unwritten.
+ */
+const MIN_WRITE = 0;
+const MAX_WRITE = 4 * BATCH_CHARS;
 
 /**
  * At most this much waits in the destination while it cannot write (a full disk): later lines are
@@ -95,6 +104,8 @@ function exitAll(): void {
  * destination as one string, in order. On exit what waits is written synchronously.
  */
 class LineBatch {
+  /** A batched line waits (set by the writer, cleared by a flush): what the flush timer checks. */
+  pending = false;
   readonly #dest: Destination;
   #lines: string[] = [];
   #chars = 0;
@@ -140,6 +151,7 @@ class LineBatch {
 
   /** Hands what waits to the destination and asks it to write (pino's `logger.flush(cb)` lands here too). */
   flush(cb?: (err?: Error) => void): void {
+    this.pending = false;
     this.#hand();
     this.#guard(() => this.#dest.flush(cb));
   }
@@ -159,4 +171,49 @@ class LineBatch {
       // Destroyed at exit (or not open yet at a very early exit): nothing more can be written.
     }
   }
+}
+
+/** Writes lines built by the caller into a logger's batch; see `lineWriter`. */
+export interface LineWriter {
+  /** False while the logger's level filters out `info`: build nothing then. */
+  infoEnabled(): boolean;
+  /**
+   * One batched `info` line: `fields` is the JSON text of the fields after the logger's own
+   * (`,"type":"access",…`), `msg` the message (plain ASCII). The line waits for the batch like an
+   * access line logged through pino.
+   */
+  batchedInfo(fields: string, msg: string): void;
+}
+
+const INFO = 30;
+const writers = new WeakMap<Logger, LineWriter | null>();
+
+/**
+ * A writer for pre-built lines into `log`'s batch, with the same prefix pino writes (level, time,
+ * bindings, child bindings included); undefined for a logger not made by createLogger (tests' own
+ * pino instances), which then gets the line through pino as before.
+ * @example const w = lineWriter(log); if (w?.infoEnabled()) w.batchedInfo(',"type":"access","rid":"r1"', 'access')
+ */
+export function lineWriter(log: Logger): LineWriter | undefined {
+  let w = writers.get(log);
+  if (w === undefined) {
+    w = makeWriter(log) ?? null;
+    writers.set(log, w);
+  }
+  return w ?? undefined;
+}
+
+function makeWriter(log: Logger): LineWriter | undefined {
+  const held = log as unknown as Record<symbol, unknown>;
+  const stream = held[pino.symbols.streamSym];
+  if (!(stream instanceof LineBatch)) return undefined;
+  return {
+    infoEnabled: () => log.levelVal <= INFO,
+    batchedInfo(fields, msg) {
+      // Read per line: bindings can change (`setBindings`) and cost a property read.
+      const bindings = held[pino.symbols.chindingsSym] as string;
+      stream.write(`{"level":"info"${isoTime()}${bindings}${fields},"msg":"${msg}"}\n`);
+      stream.pending = true;
+    },
+  };
 }

@@ -39,10 +39,10 @@ describe('logger batching', () => {
     for (const l of lines) expect(new Date(l.time).toISOString()).toBe(l.time);
   });
 
-  it("keeps lines larger than a batch (and larger than sonic-boom's 16 KiB write) whole and in order", async () => {
+  it("keeps lines larger than a batch (64 KiB) and than sonic-boom's largest write (256 KiB) whole and in order", async () => {
     const file = join(tmp.dir, 'big.log');
     const log = createLogger('info', file, 60_000);
-    const sizes = [10, 5000, 10, 40_000, 3, 4096, 1];
+    const sizes = [10, 5000, 10, 40_000, 3, 4096, 70_000, 1, 300_000, 2];
     sizes.forEach((size, n) => log.info({ type: 'access', n, pad: 'é'.repeat(size) }, 'access'));
     log.warn({ n: sizes.length }, 'last');
     await waitFor(() => read(file).length === sizes.length + 1);
