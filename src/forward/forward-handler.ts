@@ -257,7 +257,8 @@ export class ForwardHandler implements Dispatcher.DispatchHandler, Waiter, BodyS
     if (statusCode < 100 || statusCode > 599) return this.#cutWith(FL_UPSTREAM_PROTOCOL);
     if (statusCode < 200) return this.#interim(controller, statusCode, headers);
     if (this.#timer) clearTimeout(this.#timer);
-    recordConnect(this.#target.endpoint, true, Date.now());
+    // A success needs no clock (it only clears the failure count), so none is read.
+    recordConnect(this.#target.endpoint, true, 0);
     const now = performance.now();
     // A streamed body counts as sent at its last byte, unless the answer came before it (early reply).
     const from = Math.max(this.#streamedBodyEnd, this.#sentAt);
@@ -277,10 +278,12 @@ export class ForwardHandler implements Dispatcher.DispatchHandler, Waiter, BodyS
       res.useChunkedEncodingByDefault;
     if (!chunked) delete out.trailer;
     this.#relayTrailers = chunked && out.trailer !== undefined;
-    for (const [name, value] of this.#target.extraHeaders ?? []) {
-      const prev = out[name];
-      out[name] = prev === undefined ? value : name === 'set-cookie' ? [...[prev].flat(), value] : value;
-    }
+    const extra = this.#target.extraHeaders;
+    if (extra)
+      for (const [name, value] of extra) {
+        const prev = out[name];
+        out[name] = prev === undefined ? value : name === 'set-cookie' ? [...[prev].flat(), value] : value;
+      }
     // Relay the reason phrase only when Node will accept it (RFC 9112 §4: HTAB, SP, VCHAR, obs-text);
     // a bad one would throw here, after Node has already stored it.
     // The head is written with the first body byte (or the end): Node sends it no sooner anyway, and

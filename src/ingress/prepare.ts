@@ -49,6 +49,11 @@ export interface Rejected {
 
 const SANE_ID = /^[\w.:@/+=-]{1,200}$/;
 
+// A module function, not a closure over the request id: nothing is allocated for the common, accepted case.
+function rejected(requestId: string, error: FieldlabErrorDef, route?: CompiledRoute, arm?: string): Rejected {
+  return { ok: false, requestId, error, route, arm };
+}
+
 /**
  * Prepares `req` against the snapshot it arrived under.
  * @example const p = prepareRequest(req, snapshot); if (p.ok) forward(req, res, p, done)
@@ -56,15 +61,14 @@ const SANE_ID = /^[\w.:@/+=-]{1,200}$/;
 export function prepareRequest(req: IncomingMessage, snap: Snapshot): Prepared | Rejected {
   const given = req.headers['x-request-id'];
   const requestId = typeof given === 'string' && SANE_ID.test(given) ? given : randomUUID();
-  const reject = (error: FieldlabErrorDef, route?: CompiledRoute, arm?: string): Rejected => ({ ok: false, requestId, error, route, arm });
 
-  if (req.rawHeaders.length > snap.config.limits.maxHeaders * 2) return reject(FL_HEADERS_TOO_LARGE);
+  if (req.rawHeaders.length > snap.config.limits.maxHeaders * 2) return rejected(requestId, FL_HEADERS_TOO_LARGE);
   const target = checkTarget(req, snap.config.paths);
-  if (!target.ok) return reject(target.error);
+  if (!target.ok) return rejected(requestId, target.error);
   const { host, hostHeader, path, query, url } = target;
 
   const route = findRoute(snap.routes, { method: req.method ?? 'GET', host, path, headers: req.headers });
-  if (!route) return reject(FL_NO_ROUTE);
+  if (!route) return rejected(requestId, FL_NO_ROUTE);
 
   const peer = req.socket.remoteAddress ?? '';
   const rawXff = req.headers['x-forwarded-for'];
@@ -74,7 +78,7 @@ export function prepareRequest(req: IncomingMessage, snap: Snapshot): Prepared |
   const assignment = assignArm(route, { headers: req.headers, query, clientIp });
   const arm = route.arms[assignment.armIndex]!;
   const endpoint = arm.upstream.pick(Date.now());
-  if (!endpoint) return reject(FL_NO_ENDPOINT, route, arm.name);
+  if (!endpoint) return rejected(requestId, FL_NO_ENDPOINT, route, arm.name);
 
   const tls = (req.socket as TLSSocket).encrypted === true;
   const givenProto = req.headers['x-forwarded-proto'];
