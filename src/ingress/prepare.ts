@@ -34,6 +34,8 @@ export interface Prepared {
   readonly extraHeaders: (readonly [string, string])[] | undefined;
   /** Content-Length other than 0, or Transfer-Encoding: decided once for forwarding and mirroring. */
   readonly hasBody: boolean;
+  /** Date.now() as the request was prepared (the endpoint pick's clock); the observers' arrival time. */
+  readonly at: number;
   /** The injected fault (faults/inject.ts), set by the handler on a route with `fault:`. */
   readonly fault?: FaultDecision | undefined;
 }
@@ -77,7 +79,8 @@ export function prepareRequest(req: IncomingMessage, snap: Snapshot): Prepared |
   const clientIp = resolveClientIp(peer, xff, snap.trustedProxies);
   const assignment = assignArm(route, { headers: req.headers, query, clientIp });
   const arm = route.arms[assignment.armIndex]!;
-  const endpoint = arm.upstream.pick(Date.now());
+  const at = Date.now();
+  const endpoint = arm.upstream.pick(at);
   if (!endpoint) return rejected(requestId, FL_NO_ENDPOINT, route, arm.name);
 
   const tls = (req.socket as TLSSocket).encrypted === true;
@@ -102,5 +105,5 @@ export function prepareRequest(req: IncomingMessage, snap: Snapshot): Prepared |
   const te = req.headers['transfer-encoding'];
   const cl = req.headers['content-length'];
   const hasBody = te !== undefined || (cl !== undefined && cl !== '0');
-  return { ok: true, requestId, clientIp, route, assignment, arm: arm.name, endpoint, path: url, headers, extraHeaders, hasBody };
+  return { ok: true, requestId, clientIp, route, assignment, arm: arm.name, endpoint, path: url, headers, extraHeaders, hasBody, at };
 }
