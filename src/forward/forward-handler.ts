@@ -276,7 +276,8 @@ export class ForwardHandler implements Dispatcher.DispatchHandler, Waiter, BodyS
       statusCode !== 304 &&
       this.#req.method !== 'HEAD' &&
       res.useChunkedEncodingByDefault;
-    if (!chunked) delete out.trailer;
+    // Guarded: a `delete` of an absent field is still a runtime call per response.
+    if (!chunked && out.trailer !== undefined) delete out.trailer;
     this.#relayTrailers = chunked && out.trailer !== undefined;
     const extra = this.#target.extraHeaders;
     if (extra)
