@@ -87,6 +87,7 @@ export class ForwardHandler implements Dispatcher.DispatchHandler, Waiter, BodyS
   #windowBytes = 0;
   #uploading = false;
   #pausedAt = 0;
+  #drainHooked = false;
   /** While paused: the buffered length at the last sweep and when it last shrank (the client read). */
   #lastLength = 0;
   #lastProgress = 0;
@@ -293,7 +294,6 @@ export class ForwardHandler implements Dispatcher.DispatchHandler, Waiter, BodyS
     this.#headFields = out;
     this.#headStatus = statusCode;
     this.#responseController = controller;
-    res.on('drain', onClientDrain);
   }
 
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
@@ -305,6 +305,12 @@ export class ForwardHandler implements Dispatcher.DispatchHandler, Waiter, BodyS
     // connection at once; past it, push back on the upstream and start the stall clock.
     if (res.writableLength > this.#limits.responseBuffer && !this.#pausedAt) {
       controller.pause();
+      // Only a paused response waits for 'drain' (drained() ignores it otherwise): the listener is
+      // added at the first pause, not for every response.
+      if (!this.#drainHooked) {
+        this.#drainHooked = true;
+        res.on('drain', onClientDrain);
+      }
       this.#pausedAt = this.#lastProgress = performance.now();
       this.#lastLength = res.writableLength;
       watch.add(this);
