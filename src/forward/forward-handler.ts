@@ -87,6 +87,7 @@ export class ForwardHandler implements Dispatcher.DispatchHandler, Waiter, BodyS
   #windowBytes = 0;
   #uploading = false;
   #pausedAt = 0;
+  #drainHooked = false;
   /** While paused: the buffered length at the last sweep and when it last shrank (the client read). */
   #lastLength = 0;
   #lastProgress = 0;
@@ -257,7 +258,8 @@ export class ForwardHandler implements Dispatcher.DispatchHandler, Waiter, BodyS
     if (statusCode < 100 || statusCode > 599) return this.#cutWith(FL_UPSTREAM_PROTOCOL);
     if (statusCode < 200) return this.#interim(controller, statusCode, headers);
     if (this.#timer) clearTimeout(this.#timer);
-    recordConnect(this.#target.endpoint, true, Date.now());
+    // A success needs no clock (it only clears the failure count), so none is read.
+    recordConnect(this.#target.endpoint, true, 0);
     const now = performance.now();
     // A streamed body counts as sent at its last byte, unless the answer came before it (early reply).
     const from = Math.max(this.#streamedBodyEnd, this.#sentAt);
@@ -275,12 +277,15 @@ export class ForwardHandler implements Dispatcher.DispatchHandler, Waiter, BodyS
       statusCode !== 304 &&
       this.#req.method !== 'HEAD' &&
       res.useChunkedEncodingByDefault;
-    if (!chunked) delete out.trailer;
+    // Guarded: a `delete` of an absent field is still a runtime call per response.
+    if (!chunked && out.trailer !== undefined) delete out.trailer;
     this.#relayTrailers = chunked && out.trailer !== undefined;
-    for (const [name, value] of this.#target.extraHeaders ?? []) {
-      const prev = out[name];
-      out[name] = prev === undefined ? value : name === 'set-cookie' ? [...[prev].flat(), value] : value;
-    }
+    const extra = this.#target.extraHeaders;
+    if (extra)
+      for (const [name, value] of extra) {
+        const prev = out[name];
+        out[name] = prev === undefined ? value : name === 'set-cookie' ? [...[prev].flat(), value] : value;
+      }
     // Relay the reason phrase only when Node will accept it (RFC 9112 §4: HTAB, SP, VCHAR, obs-text);
     // a bad one would throw here, after Node has already stored it.
     // The head is written with the first body byte (or the end): Node sends it no sooner anyway, and
@@ -289,7 +294,6 @@ export class ForwardHandler implements Dispatcher.DispatchHandler, Waiter, BodyS
     this.#headFields = out;
     this.#headStatus = statusCode;
     this.#responseController = controller;
-    res.on('drain', onClientDrain);
   }
 
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
@@ -301,6 +305,12 @@ export class ForwardHandler implements Dispatcher.DispatchHandler, Waiter, BodyS
     // connection at once; past it, push back on the upstream and start the stall clock.
     if (res.writableLength > this.#limits.responseBuffer && !this.#pausedAt) {
       controller.pause();
+      // Only a paused response waits for 'drain' (drained() ignores it otherwise): the listener is
+      // added at the first pause, not for every response.
+      if (!this.#drainHooked) {
+        this.#drainHooked = true;
+        res.on('drain', onClientDrain);
+      }
       this.#pausedAt = this.#lastProgress = performance.now();
       this.#lastLength = res.writableLength;
       watch.add(this);

@@ -12,13 +12,14 @@ import type { RawGuardrails, RawRollout } from '../config/schema.js';
 import type { CompiledRoute } from '../routing/route.js';
 import { toJsonSafe } from '../net/json-safe.js';
 import type { GuardrailStore } from '../storage/guardrail-types.js';
-import type { ExchangeObserver } from '../telemetry/hooks.js';
+import type { ForwardOutcome } from '../forward/forwarder.js';
+import type { ExchangeInfo, ExchangeObserver, ExchangeTracker } from '../telemetry/hooks.js';
 import type { Logger } from '../telemetry/logger.js';
 import { createEngine, type Engine } from './engine.js';
 import type { Refusal } from './manual.js';
 import type { DecisionCounts } from './metrics.js';
 import type { WebhookNotifier } from './notify-webhook.js';
-import { classifyOutcome, outcomeRules } from './outcome.js';
+import { classifyOutcome, outcomeRules, type OutcomeRules } from './outcome.js';
 import { createPersistence, type PersistenceHealth } from './persist.js';
 import type { Decision, Evidence, ManualAction, ManualOptions, RouteState } from './types.js';
 
@@ -98,6 +99,31 @@ interface Slot {
   route: CompiledRoute;
   /** Identity of the config the engine was built from; a change rebuilds it (keeping state). */
   fingerprint: string;
+}
+
+/** One exchange's evidence for its route's engine: one object with fields, not a closure and an object per request. */
+class EvidenceTracker implements ExchangeTracker {
+  readonly #slot: Slot;
+  readonly #x: ExchangeInfo;
+  readonly #rules: OutcomeRules;
+  readonly #now: () => number;
+
+  constructor(slot: Slot, x: ExchangeInfo, rules: OutcomeRules, now: () => number) {
+    this.#slot = slot;
+    this.#x = x;
+    this.#rules = rules;
+    this.#now = now;
+  }
+
+  end(outcome: ForwardOutcome, totalMs: number): void {
+    // The upstream's time (request sent → response headers), never the client's upload.
+    const upstreamMs = outcome.upstreamMs ?? totalMs;
+    const c = classifyOutcome(this.#rules, outcome.status, upstreamMs);
+    if (!c.counted) return;
+    const x = this.#x;
+    // slot.engine is read at the end, as before: an engine adopted mid-exchange gets the evidence.
+    this.#slot.engine.record({ arm: x.arm, key: x.key, client: x.clientIp, bad: c.bad, slow: c.slow, upstreamMs, at: this.#now() });
+  }
 }
 
 const DEFAULT_GUARDRAILS: RawGuardrails = GuardrailsSchema.parse({});
@@ -204,16 +230,7 @@ export function createGuardrailsRuntime(deps: {
         // requests outside the experiment's audience: control must be the same population as the variant.
         // Nor are injected faults: they are ours, not the arm's, and must never roll it back alone.
         if (!slot || slot.route !== x.route || x.forced || x.excluded || x.fault) return undefined;
-        const rules = outcomeRules(x.route.guardrails);
-        return {
-          end(outcome, totalMs) {
-            // The upstream's time (request sent → response headers), never the client's upload.
-            const upstreamMs = outcome.upstreamMs ?? totalMs;
-            const c = classifyOutcome(rules, outcome.status, upstreamMs);
-            if (c.counted)
-              slot.engine.record({ arm: x.arm, key: x.key, client: x.clientIp, bad: c.bad, slow: c.slow, upstreamMs, at: now() });
-          },
-        };
+        return new EvidenceTracker(slot, x, outcomeRules(x.route.guardrails), now);
       },
     },
     attach(snap, rebuild = false) {

@@ -27,7 +27,8 @@ export function exchangeInfo(req: IncomingMessage, p: Prepared, startedAt: numbe
     headers: req.headers,
     clientIp: p.clientIp,
     startedAt,
-    startedAtEpoch: Date.now(),
+    // Read once per request, in prepare: the same clock the endpoint was picked by.
+    startedAtEpoch: p.at,
   };
 }
 

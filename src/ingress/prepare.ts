@@ -34,6 +34,8 @@ export interface Prepared {
   readonly extraHeaders: (readonly [string, string])[] | undefined;
   /** Content-Length other than 0, or Transfer-Encoding: decided once for forwarding and mirroring. */
   readonly hasBody: boolean;
+  /** Date.now() as the request was prepared (the endpoint pick's clock); the observers' arrival time. */
+  readonly at: number;
   /** The injected fault (faults/inject.ts), set by the handler on a route with `fault:`. */
   readonly fault?: FaultDecision | undefined;
 }
@@ -49,6 +51,11 @@ export interface Rejected {
 
 const SANE_ID = /^[\w.:@/+=-]{1,200}$/;
 
+// A module function, not a closure over the request id: nothing is allocated for the common, accepted case.
+function rejected(requestId: string, error: FieldlabErrorDef, route?: CompiledRoute, arm?: string): Rejected {
+  return { ok: false, requestId, error, route, arm };
+}
+
 /**
  * Prepares `req` against the snapshot it arrived under.
  * @example const p = prepareRequest(req, snapshot); if (p.ok) forward(req, res, p, done)
@@ -56,15 +63,14 @@ const SANE_ID = /^[\w.:@/+=-]{1,200}$/;
 export function prepareRequest(req: IncomingMessage, snap: Snapshot): Prepared | Rejected {
   const given = req.headers['x-request-id'];
   const requestId = typeof given === 'string' && SANE_ID.test(given) ? given : randomUUID();
-  const reject = (error: FieldlabErrorDef, route?: CompiledRoute, arm?: string): Rejected => ({ ok: false, requestId, error, route, arm });
 
-  if (req.rawHeaders.length > snap.config.limits.maxHeaders * 2) return reject(FL_HEADERS_TOO_LARGE);
+  if (req.rawHeaders.length > snap.config.limits.maxHeaders * 2) return rejected(requestId, FL_HEADERS_TOO_LARGE);
   const target = checkTarget(req, snap.config.paths);
-  if (!target.ok) return reject(target.error);
+  if (!target.ok) return rejected(requestId, target.error);
   const { host, hostHeader, path, query, url } = target;
 
   const route = findRoute(snap.routes, { method: req.method ?? 'GET', host, path, headers: req.headers });
-  if (!route) return reject(FL_NO_ROUTE);
+  if (!route) return rejected(requestId, FL_NO_ROUTE);
 
   const peer = req.socket.remoteAddress ?? '';
   const rawXff = req.headers['x-forwarded-for'];
@@ -73,8 +79,9 @@ export function prepareRequest(req: IncomingMessage, snap: Snapshot): Prepared |
   const clientIp = resolveClientIp(peer, xff, snap.trustedProxies);
   const assignment = assignArm(route, { headers: req.headers, query, clientIp });
   const arm = route.arms[assignment.armIndex]!;
-  const endpoint = arm.upstream.pick(Date.now());
-  if (!endpoint) return reject(FL_NO_ENDPOINT, route, arm.name);
+  const at = Date.now();
+  const endpoint = arm.upstream.pick(at);
+  if (!endpoint) return rejected(requestId, FL_NO_ENDPOINT, route, arm.name);
 
   const tls = (req.socket as TLSSocket).encrypted === true;
   const givenProto = req.headers['x-forwarded-proto'];
@@ -98,5 +105,5 @@ export function prepareRequest(req: IncomingMessage, snap: Snapshot): Prepared |
   const te = req.headers['transfer-encoding'];
   const cl = req.headers['content-length'];
   const hasBody = te !== undefined || (cl !== undefined && cl !== '0');
-  return { ok: true, requestId, clientIp, route, assignment, arm: arm.name, endpoint, path: url, headers, extraHeaders, hasBody };
+  return { ok: true, requestId, clientIp, route, assignment, arm: arm.name, endpoint, path: url, headers, extraHeaders, hasBody, at };
 }

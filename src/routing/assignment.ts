@@ -10,8 +10,12 @@ import type { Exclusion } from './audience.js';
 import type { ForceRefusal } from './force.js';
 import { countExcluded } from './audience-stats.js';
 import { countForce } from './force-stats.js';
+import { createBucketMemo } from './bucket-memo.js';
 import { bucketOf } from './hash.js';
 import type { StickyInput } from './sticky.js';
+
+/** Buckets of recently seen sticky keys (every route's, by seed): a returning user costs no hash. */
+const stickyBucket = createBucketMemo();
 
 /** The result of assignment, carried through the request for logs and headers. */
 export interface Assignment {
@@ -61,7 +65,8 @@ export function assignArm(route: CompiledRoute, input: StickyInput): Assignment 
   // Outside the experiment's audience: control, and not one of the split's units.
   const excluded = route.audience?.exclude(input, sticky.key);
   if (excluded) countExcluded(route.name, excluded);
-  const bucket = excluded ? -1 : bucketOf(route.seed, sticky.key);
+  // A generated key is new by definition: hashed directly, never kept in the memo of returning keys.
+  const bucket = excluded ? -1 : sticky.source === 'generated' ? bucketOf(route.seed, sticky.key) : stickyBucket(route.seed, sticky.key);
   let armIndex = excluded ? 0 : armForBucket(route.weights.ranges, bucket);
   // A bandit route: a known unit keeps its first arm (only new units follow the moving weights);
   // one whose arm a guardrail rolled back goes to control, as a rollback sends everyone.

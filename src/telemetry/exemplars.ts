@@ -9,8 +9,9 @@
  * comparison against the current minute's slowest-kept floor. Recorded when the exchange has ended,
  * so it can never delay a response.
  */
-import { classifyOutcome, outcomeRules } from '../guardrails/outcome.js';
-import type { ExchangeObserver } from './hooks.js';
+import type { ForwardOutcome } from '../forward/forwarder.js';
+import { classifyOutcome, outcomeRules, type OutcomeRules } from '../guardrails/outcome.js';
+import type { ExchangeInfo, ExchangeObserver, ExchangeTracker } from './hooks.js';
 import { parseTraceparent } from './traceparent.js';
 
 /** Bad exchanges kept per arm (newest first). */
@@ -110,6 +111,56 @@ class Slots {
   }
 }
 
+/** What an exchange's tracker needs of its keeper. */
+interface Keeper {
+  slotsOf(route: string, arm: string): Slots | undefined;
+  readonly emit: { fn?: (e: Exemplar) => void };
+}
+
+/** One exchange's exemplar tracker: one object with fields, not a closure and an object per request. */
+class ExemplarTracker implements ExchangeTracker {
+  readonly #keeper: Keeper;
+  readonly #x: ExchangeInfo;
+  readonly #arm: string;
+  readonly #rules: OutcomeRules;
+
+  constructor(keeper: Keeper, x: ExchangeInfo, arm: string, rules: OutcomeRules) {
+    this.#keeper = keeper;
+    this.#x = x;
+    this.#arm = arm;
+    this.#rules = rules;
+  }
+
+  end(o: ForwardOutcome, totalMs: number, traceId?: string): void {
+    const c = classifyOutcome(this.#rules, o.status, totalMs);
+    if (!c.counted) return;
+    const x = this.#x;
+    const route = x.route.name;
+    const arm = this.#arm;
+    const s = this.#keeper.slotsOf(route, arm);
+    // The end time from the request's own readings: no clock call per request.
+    const at = Math.round(x.startedAtEpoch + totalMs);
+    // Cheap reject first: most requests are good and faster than this minute's kept five.
+    if (!s?.wants(c.bad, totalMs, at)) return;
+    // Without Fieldlab's tracing the client's traceparent goes upstream as is: its id is the trace.
+    const tp = x.headers.traceparent;
+    const id = traceId ?? (typeof tp === 'string' ? parseTraceparent(tp)?.traceId : undefined) ?? null;
+    const e: Exemplar = {
+      route,
+      arm,
+      at,
+      status: o.status,
+      code: o.code ?? null,
+      ms: Math.round(totalMs * 10) / 10,
+      method: x.method,
+      path: x.route.matcher.path.pattern,
+      traceId: id,
+      bad: c.bad,
+    };
+    if (s.add(e)) this.#keeper.emit.fn?.(e);
+  }
+}
+
 /**
  * Creates the keeper (`now`: the clock `read` judges "the last minute" by); register `observer` after tracing (the trace id comes from the exchange's combined tracker).
  * @example const exemplars = createExemplarKeeper(); observers.push(namedObserver('exemplars', exemplars.observer))
@@ -139,43 +190,13 @@ export function createExemplarKeeper(opts: { now?: () => number } = {}): Exempla
     const s = slotsOf(e.route, e.arm);
     if (s?.wants(e.bad, e.ms, e.at) && s.add(e)) emit.fn?.(e);
   };
+  const keeper: Keeper = { slotsOf, emit };
 
   return {
     observer: {
       begin(x) {
-        const rules = outcomeRules(x.route.guardrails);
-        const route = x.route.name;
         const arm = x.excluded === undefined ? x.arm : `outside:${x.arm}`;
-        const method = x.method;
-        const path = x.route.matcher.path.pattern;
-        const tp = x.headers.traceparent;
-        const epoch = x.startedAtEpoch;
-        return {
-          end(o, totalMs, traceId) {
-            const c = classifyOutcome(rules, o.status, totalMs);
-            if (!c.counted) return;
-            const s = slotsOf(route, arm);
-            // The end time from the request's own readings: no clock call per request.
-            const at = Math.round(epoch + totalMs);
-            // Cheap reject first: most requests are good and faster than this minute's kept five.
-            if (!s?.wants(c.bad, totalMs, at)) return;
-            // Without Fieldlab's tracing the client's traceparent goes upstream as is: its id is the trace.
-            const id = traceId ?? (typeof tp === 'string' ? parseTraceparent(tp)?.traceId : undefined) ?? null;
-            const e: Exemplar = {
-              route,
-              arm,
-              at,
-              status: o.status,
-              code: o.code ?? null,
-              ms: Math.round(totalMs * 10) / 10,
-              method,
-              path,
-              traceId: id,
-              bad: c.bad,
-            };
-            if (s.add(e)) emit.fn?.(e);
-          },
-        };
+        return new ExemplarTracker(keeper, x, arm, outcomeRules(x.route.guardrails));
       },
     },
     offer,

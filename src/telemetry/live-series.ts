@@ -9,7 +9,8 @@
  */
 import { classifyOutcome, outcomeRules, type OutcomeRules } from '../guardrails/outcome.js';
 import { emptyHistogram, LATENCY_BOUNDS, observe, quantile } from '../stats/histogram.js';
-import type { ExchangeObserver } from './hooks.js';
+import type { ForwardOutcome } from '../forward/forwarder.js';
+import type { ExchangeObserver, ExchangeTracker, ShadowTracker } from './hooks.js';
 
 /** Seconds kept per series (one hour). */
 export const LIVE_SECONDS = 3600;
@@ -165,6 +166,35 @@ class Ring {
   }
 }
 
+type RecordFn = (route: string, arm: string, status: number, latencyMs: number, rules: OutcomeRules) => void;
+
+/** One exchange's live tracker: one object with fields, not a closure and an object per request. */
+class LiveTracker implements ExchangeTracker {
+  readonly #record: RecordFn;
+  readonly #route: string;
+  readonly #arm: string;
+  readonly #rules: OutcomeRules;
+
+  constructor(record: RecordFn, route: string, arm: string, rules: OutcomeRules) {
+    this.#record = record;
+    this.#route = route;
+    this.#arm = arm;
+    this.#rules = rules;
+  }
+
+  end(o: ForwardOutcome, totalMs: number): void {
+    this.#record(this.#route, this.#arm, o.status, totalMs, this.#rules);
+  }
+
+  shadow(name: string, kind: 'shadow' | 'noise'): ShadowTracker | undefined {
+    if (kind !== 'shadow') return undefined;
+    const record = this.#record;
+    const route = this.#route;
+    const rules = this.#rules;
+    return { end: (res) => record(route, `shadow:${name}`, res.status, res.latencyMs, rules) };
+  }
+}
+
 /**
  * Creates the live series source; register `observer` with the other exchange observers.
  * @example
@@ -209,7 +239,7 @@ export function createLiveSeries(opts: { now?: () => number } = {}): LiveSeries 
     return size < MAX_LIVE_SERIES;
   };
 
-  const record = (route: string, arm: string, status: number, latencyMs: number, rules: OutcomeRules) => {
+  const record: RecordFn = (route, arm, status, latencyMs, rules) => {
     const c = classifyOutcome(rules, status, latencyMs);
     if (!c.counted) return;
     // Recorded when the exchange ends (not when it began): the newest second is what a live chart shows.
@@ -222,17 +252,11 @@ export function createLiveSeries(opts: { now?: () => number } = {}): LiveSeries 
       begin(x) {
         let rules = rulesByRoute.get(x.route);
         if (!rules) rulesByRoute.set(x.route, (rules = outcomeRules(x.route.guardrails)));
-        const r = rules;
-        const route = x.route.name;
         // A request outside the experiment's audience (targeting, layer slice) is served by control
         // but is no control exposure: it gets its own series, `outside:control`, so the control
         // line compares like with like.
         const arm = x.excluded === undefined ? x.arm : `outside:${x.arm}`;
-        return {
-          end: (o, totalMs) => record(route, arm, o.status, totalMs, r),
-          shadow: (name, kind) =>
-            kind === 'shadow' ? { end: (res) => record(route, `shadow:${name}`, res.status, res.latencyMs, r) } : undefined,
-        };
+        return new LiveTracker(record, x.route.name, arm, rules);
       },
     },
     read(route, since) {

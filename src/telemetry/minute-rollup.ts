@@ -5,7 +5,8 @@
  */
 import { LATENCY_BOUNDS, emptyHistogram, observe } from '../stats/histogram.js';
 import type { GuardrailStore, MinuteRow } from '../storage/guardrail-types.js';
-import type { ExchangeObserver } from './hooks.js';
+import type { ForwardOutcome } from '../forward/forwarder.js';
+import type { ExchangeInfo, ExchangeObserver, ExchangeTracker, ShadowTracker } from './hooks.js';
 import { classifyOutcome, outcomeRules, type OutcomeRules } from '../guardrails/outcome.js';
 
 /** A MinuteRow being filled in; `flushed` once written (then a new cell takes its place). */
@@ -20,6 +21,34 @@ export interface MinuteRollup {
 }
 
 const MAX_CELLS = 10_000;
+
+type Add = (owner: object, route: string, arm: string, at: number, status: number, latencyMs: number, rules: OutcomeRules) => void;
+
+/** One exchange's rollup tracker: one object with fields, not a closure and an object per request. */
+class RollupTracker implements ExchangeTracker {
+  readonly #add: Add;
+  readonly #x: ExchangeInfo;
+  readonly #rules: OutcomeRules;
+
+  constructor(add: Add, x: ExchangeInfo, rules: OutcomeRules) {
+    this.#add = add;
+    this.#x = x;
+    this.#rules = rules;
+  }
+
+  end(o: ForwardOutcome, totalMs: number): void {
+    const x = this.#x;
+    this.#add(x.route, x.route.name, x.arm, x.startedAtEpoch, o.status, totalMs, this.#rules);
+  }
+
+  shadow(name: string, kind: 'shadow' | 'noise'): ShadowTracker | undefined {
+    if (kind !== 'shadow') return undefined;
+    const { route, startedAtEpoch } = this.#x;
+    const add = this.#add;
+    const rules = this.#rules;
+    return { end: (res) => add(route, route.name, `shadow:${name}`, startedAtEpoch, res.status, res.latencyMs, rules) };
+  }
+}
 
 /**
  * Creates the rollup; flushes complete minutes every `flushMs` (default 10 s).
@@ -36,7 +65,7 @@ export function createMinuteRollup(
   const current = new WeakMap<object, Map<string, Cell>>();
   let dropped = 0;
 
-  const add = (owner: object, route: string, arm: string, at: number, status: number, latencyMs: number, rules: OutcomeRules) => {
+  const add: Add = (owner, route, arm, at, status, latencyMs, rules) => {
     const c = classifyOutcome(rules, status, latencyMs);
     if (!c.counted) return;
     const minute = at - (at % 60_000);
@@ -86,14 +115,7 @@ export function createMinuteRollup(
       begin(x) {
         let rules = rulesByRoute.get(x.route);
         if (!rules) rulesByRoute.set(x.route, (rules = outcomeRules(x.route.guardrails)));
-        const r = rules;
-        return {
-          end: (o, totalMs) => add(x.route, x.route.name, x.arm, x.startedAtEpoch, o.status, totalMs, r),
-          shadow: (name, kind) =>
-            kind === 'shadow'
-              ? { end: (res) => add(x.route, x.route.name, `shadow:${name}`, x.startedAtEpoch, res.status, res.latencyMs, r) }
-              : undefined,
-        };
+        return new RollupTracker(add, x, rules);
       },
     },
     flush,
