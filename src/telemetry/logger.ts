@@ -10,10 +10,13 @@
  * time, a cost that grows with the batch (≈ several µs per access line at 4 KiB batches), so it gets
  * one write per batch instead of one per line. 64 KiB rather than 4 KiB because every write is a
  * round trip through libuv's thread pool (a wake-up of a worker thread and one of the event loop):
- * at 4 KiB (a dozen lines) those wake-ups cost about 5 µs per access line on a busy proxy.
+ * at 4 KiB (a dozen lines) those wake-ups cost about 5 µs per access line on a busy proxy. On a pipe
+ * or socket (a container's stdout, shared by a group's workers) pieces stay within PIPE_BUF so no
+ * write is split and interleaved with another process's (see PIPE_BUF below).
  *
  * The access line itself skips pino's per-field walk (`lineWriter`, telemetry/access-line.ts).
  */
+import { fstatSync, writeSync } from 'node:fs';
 import { pino, type Logger } from 'pino';
 import { isoTime } from './log-time.js';
 
@@ -30,7 +33,18 @@ export const LOG_FLUSH_MS = 250;
  * @example const log = createLogger('info'); log.info({ route: 'checkout' }, 'reloaded')
  */
 export function createLogger(level: string, dest: number | string = 1, flushMs = LOG_FLUSH_MS): Logger {
-  const stream = new LineBatch(pino.destination({ dest, sync: false, minLength: MIN_WRITE, maxWrite: MAX_WRITE, maxLength: MAX_BUFFERED }));
+  const atomic = sharedPipe(dest);
+  const stream = new LineBatch(
+    pino.destination({
+      dest,
+      sync: false,
+      minLength: MIN_WRITE,
+      maxWrite: atomic ? PIPE_BUF : MAX_WRITE,
+      maxLength: MAX_BUFFERED,
+      retryEAGAIN,
+    }),
+    atomic,
+  );
   const flush = () => stream.flush();
   // An idle logger makes no write calls: the timer flushes only when a batched line waits.
   setInterval(() => stream.pending && flush(), flushMs).unref();
@@ -54,7 +68,7 @@ export function createLogger(level: string, dest: number | string = 1, flushMs =
   );
 }
 
-/** About 64 KiB of lines per write (characters: an access line is ASCII but for what clients send). */
+/** About 64 KiB of lines per write to a file (characters: an access line is ASCII but for what clients send). */
 const BATCH_CHARS = 64 * 1024;
 
 /**
@@ -67,6 +81,27 @@ const MIN_WRITE = 0;
 const MAX_WRITE = 4 * BATCH_CHARS;
 
 /**
+ * Linux writes at most this many bytes to a pipe or socket atomically (POSIX PIPE_BUF). Workers of a
+ * group share the primary's stdout, and under Docker or Kubernetes stdout is a pipe: a larger write can
+ * be split by the kernel and interleaved with a sibling's, tearing lines into invalid JSON. On a pipe or
+ * socket, lines are therefore handed in pieces of whole lines of at most PIPE_BUF bytes, and sonic-boom
+ * never merges pieces past it (only a single line longer than PIPE_BUF can still be split). A file
+ * (regular or not a pipe) keeps the 64 KiB batches: the kernel serialises writes to one open file.
+ */
+const PIPE_BUF = 4096;
+
+/** True when `dest` is an open pipe or socket (fd 1 under a container runtime, `| tee`, a shared stdout). */
+function sharedPipe(dest: number | string): boolean {
+  if (typeof dest !== 'number') return false;
+  try {
+    const st = fstatSync(dest);
+    return st.isFIFO() || st.isSocket();
+  } catch {
+    return false;
+  }
+}
+
+/**
  * At most this much waits in the destination while it cannot write (a full disk): later lines are
  * dropped (sonic-boom's `maxLength`), so a stuck log never grows the heap without bound.
  */
@@ -74,6 +109,8 @@ const MAX_BUFFERED = 8 * 1024 * 1024;
 
 /** What LineBatch needs of pino's destination. */
 interface Destination {
+  /** The open file descriptor, -1 until a path is open (sonic-boom has it; its types don't say so). */
+  readonly fd?: number;
   write(data: string): boolean;
   flush(cb?: (err?: Error) => void): void;
   flushSync(): void;
@@ -96,22 +133,44 @@ function watchExit(batch: LineBatch): void {
 }
 
 function exitAll(): void {
+  exiting();
   for (const ref of liveBatches) ref.deref()?.exit();
 }
 
+function exiting(): void {
+  if (exitDeadline === Number.POSITIVE_INFINITY) exitDeadline = Date.now() + EXIT_WRITE_MS;
+}
+
 /**
- * The stream pino writes to: lines wait in an array until ~4 KiB or a flush, then go to the
- * destination as one string, in order. On exit what waits is written synchronously.
+ * Set when the process exits: past it, a full pipe (a stopped reader) is given up on. sonic-boom's
+ * own exit flush retried EAGAIN forever, so such an exit hung; while running, EAGAIN is retried
+ * (and what can't be written is bounded by MAX_BUFFERED).
+ */
+let exitDeadline = Number.POSITIVE_INFINITY;
+const retryEAGAIN = (): boolean => Date.now() < exitDeadline;
+
+/**
+ * The stream pino writes to: lines wait in an array until ~64 KiB (on a pipe: whole lines up to
+ * PIPE_BUF bytes) or a flush, then go to the destination as one string, in order. On exit what
+ * waits is written synchronously.
  */
 class LineBatch {
   /** A batched line waits (set by the writer, cleared by a flush): what the flush timer checks. */
   pending = false;
   readonly #dest: Destination;
+  /** On a pipe or socket: sizes are UTF-8 bytes and a handed piece stays within PIPE_BUF. */
+  readonly #atomic: boolean;
+  readonly #limit: number;
   #lines: string[] = [];
-  #chars = 0;
+  /** Characters (bytes on a pipe) waiting in #lines. */
+  #size = 0;
+  /** Set by a failed write (a full disk), cleared by a good one: exit writes are skipped meanwhile. */
+  #failing = false;
 
-  constructor(dest: Destination) {
+  constructor(dest: Destination, atomic: boolean) {
     this.#dest = dest;
+    this.#atomic = atomic;
+    this.#limit = atomic ? PIPE_BUF : BATCH_CHARS;
     this.#survive(dest);
     watchExit(this);
   }
@@ -124,28 +183,43 @@ class LineBatch {
    * what waits is lost. A later successful write clears the state.
    */
   #survive(dest: Destination): void {
-    let failing = false;
     dest.on('error', (err) => {
-      if (!failing) process.stderr.write(`fieldlab: log write failed (${err?.code ?? String(err)}); lines are dropped while it fails\n`);
-      failing = true;
+      if (!this.#failing)
+        process.stderr.write(`fieldlab: log write failed (${err?.code ?? String(err)}); lines are dropped while it fails\n`);
+      this.#failing = true;
     });
-    dest.on('write', () => (failing = false));
+    dest.on('write', () => (this.#failing = false));
     const flushSync = dest.flushSync.bind(dest);
     dest.flushSync = () => {
-      if (!failing) flushSync();
+      // Only exits flush synchronously (pino's exit hook, ours): from here a full pipe is waited on
+      // for EXIT_WRITE_MS at most.
+      exiting();
+      if (!this.#failing) flushSync();
     };
   }
 
-  /** The process is exiting: what waits is written now, synchronously. */
+  /**
+   * The process is exiting: what waits is written now, synchronously — first what sonic-boom holds
+   * (older), then this batch with our own writes. Handing the batch to sonic-boom would start an
+   * asynchronous write that the exiting process never finishes (the last lines were lost on a pipe).
+   */
   exit(): void {
-    this.#hand();
     this.#guard(() => this.#dest.flushSync());
+    if (this.#failing || this.#lines.length === 0) return;
+    const fd = this.#dest.fd;
+    const pieces = this.#pieces();
+    this.#lines = [];
+    this.#size = 0;
+    if (typeof fd === 'number' && fd >= 0) for (const piece of pieces) if (!writeAllSync(fd, piece, exitDeadline)) return;
   }
 
   write(line: string): boolean {
+    const n = this.#atomic ? Buffer.byteLength(line) : line.length;
+    // On a pipe, a line that would take the piece past PIPE_BUF starts the next piece.
+    if (this.#atomic && this.#size + n > this.#limit) this.#hand();
     this.#lines.push(line);
-    this.#chars += line.length;
-    if (this.#chars >= BATCH_CHARS) this.#hand();
+    this.#size += n;
+    if (this.#size >= this.#limit) this.#hand();
     return true;
   }
 
@@ -160,8 +234,28 @@ class LineBatch {
     if (this.#lines.length === 0) return;
     const data = this.#lines.length === 1 ? this.#lines[0]! : this.#lines.join('');
     this.#lines = [];
-    this.#chars = 0;
+    this.#size = 0;
     this.#guard(() => this.#dest.write(data));
+  }
+
+  /** What waits, as the strings #hand would have written (on a pipe: pieces within PIPE_BUF). */
+  #pieces(): string[] {
+    if (!this.#atomic) return [this.#lines.join('')];
+    const out: string[] = [];
+    let piece = '';
+    let bytes = 0;
+    for (const line of this.#lines) {
+      const n = Buffer.byteLength(line);
+      if (bytes + n > PIPE_BUF && piece !== '') {
+        out.push(piece);
+        piece = '';
+        bytes = 0;
+      }
+      piece += line;
+      bytes += n;
+    }
+    if (piece !== '') out.push(piece);
+    return out;
   }
 
   #guard(fn: () => void): void {
@@ -216,4 +310,25 @@ function makeWriter(log: Logger): LineWriter | undefined {
       stream.pending = true;
     },
   };
+}
+
+/** How long the exit writes wait for a full pipe to take their data before giving up (the reader may be stopped). */
+const EXIT_WRITE_MS = 2000;
+const pause = new Int32Array(new SharedArrayBuffer(4));
+
+/**
+ * Writes `data` to `fd` synchronously, waiting out EAGAIN (a non-blocking pipe that is full) until
+ * `until`; false when it gives up or the write fails (EPIPE: no reader), so exit never hangs.
+ */
+function writeAllSync(fd: number, data: string, until: number): boolean {
+  let buf = Buffer.from(data);
+  while (buf.length > 0) {
+    try {
+      buf = buf.subarray(writeSync(fd, buf));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EAGAIN' || Date.now() > until) return false;
+      Atomics.wait(pause, 0, 0, 10);
+    }
+  }
+  return true;
 }
