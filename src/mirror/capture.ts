@@ -10,6 +10,8 @@ import { isRegisteredCode } from '../errors.js';
 import { bodilessLengthMismatch, classifyUpstreamError } from '../forward/classify.js';
 import { type Controller, PassThroughHandler, type ResponseHeaders } from '../forward/decorator.js';
 
+const EMPTY = Buffer.alloc(0);
+
 /** What a forwarder or shadow handler reports into. */
 export interface CaptureSink {
   start(status: number, headers: Record<string, string | string[] | undefined>): void;
@@ -43,7 +45,8 @@ export function createCapture(cap: number, startedAt: number): CaptureSink {
       status: error ? 0 : status,
       ...(error ? { error } : {}),
       headers,
-      body: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, kept),
+      // Most bodies arrive in one chunk (and a discarded copy keeps none): no concat, no copy.
+      body: chunks.length === 1 ? chunks[0]! : chunks.length === 0 ? EMPTY : Buffer.concat(chunks, kept),
       truncated: seen > kept,
       bodyBytes: seen,
       latencyMs: performance.now() - startedAt,

@@ -51,6 +51,8 @@ export interface ShadowJob {
   readonly queue: number;
   /** Body bytes captured for comparison; the exchange is aborted one byte past it. */
   readonly captureCap: number;
+  /** The response won't be compared: read it as usual (cut at captureCap) but keep none of its body. */
+  readonly discard?: boolean;
   /** Response bytes per second this shadow may read (its lane's budget; 0 = unlimited). */
   readonly bytesPerSecond: number;
   /** Called once with the shadow's response or failure. */
@@ -207,7 +209,7 @@ function send(
   totals: Totals,
   done: (res: CapturedResponse) => void,
 ): void {
-  const capture = createCapture(job.captureCap, performance.now());
+  const capture = createCapture(job.discard ? 0 : job.captureCap, performance.now());
   void capture.done.then(done);
   const endpoint = job.upstream.pick(Date.now());
   if (!endpoint) return capture.fail(FL_NO_ENDPOINT.code);

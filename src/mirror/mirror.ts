@@ -149,8 +149,18 @@ function send(
   const span = tracker?.shadow?.(s.name, kind);
   const headers = shadowHeaders(p.headers, req.headers.host, s, kind);
   if (span?.traceparent) setHeader(headers, 'traceparent', span.traceparent);
-  let settle!: (res: CapturedResponse) => void;
-  const candidate = new Promise<CapturedResponse>((r) => (settle = r));
+  // Paired once both sides are in, without a promise per side: whichever settles last pairs them.
+  // Both callbacks run from promise jobs (capture.done, the dispatcher's), never inside the primary's
+  // exchange. The shadow always settles (it has its own timeout).
+  let primary: CapturedResponse | undefined;
+  let candidate: CapturedResponse | undefined;
+  const paired = () => {
+    if (primary!.error === FL_CLIENT_ABORTED.code) return deps.sink.skip(p.route.name, s.name, 'client_aborted');
+    const skip = candidate!.error === undefined ? undefined : DISPATCH_SKIPS[candidate!.error];
+    if (skip) return deps.sink.skip(p.route.name, s.name, skip);
+    const spans = sampledSpans(tracker?.traceparent, span?.traceparent);
+    deps.sink.pair({ ...base, shadow: s.name, ...(spans ? { spans } : {}), primary: primary!, candidate: candidate! }, s, kind);
+  };
   const refused = deps.dispatcher.submit({
     key: kind === 'shadow' ? s.key : s.noiseKey,
     route: p.route.name,
@@ -165,23 +175,28 @@ function send(
     concurrency: s.concurrency,
     queue: s.queue,
     captureCap: s.rules.maxBody,
+    // Not compared: the copy is still sent and read (cut at the same cap), but its body isn't kept.
+    discard: capture === undefined,
     bytesPerSecond: s.bytesPerSecond,
-    onDone: (res) => {
-      span?.end(res);
-      settle(res);
-    },
+    onDone: capture
+      ? (res) => {
+          span?.end(res);
+          candidate = res;
+          if (primary) paired();
+        }
+      : span
+        ? (res) => span.end(res)
+        : ignore,
   });
   if (refused) return deps.sink.skip(p.route.name, s.name, refused);
   if (!capture) return deps.sink.skip(p.route.name, s.name, 'compare_dropped');
-  // Pair once both sides are in; the shadow always settles (it has its own timeout).
-  void Promise.all([capture.done, candidate]).then(([primary, shadow]) => {
-    if (primary.error === FL_CLIENT_ABORTED.code) return deps.sink.skip(p.route.name, s.name, 'client_aborted');
-    const skip = shadow.error === undefined ? undefined : DISPATCH_SKIPS[shadow.error];
-    if (skip) return deps.sink.skip(p.route.name, s.name, skip);
-    const spans = sampledSpans(tracker?.traceparent, span?.traceparent);
-    deps.sink.pair({ ...base, shadow: s.name, ...(spans ? { spans } : {}), primary, candidate: shadow }, s, kind);
+  void capture.done.then((res) => {
+    primary = res;
+    if (candidate) paired();
   });
 }
+
+const ignore = (): void => undefined;
 
 /** The span ids sent to the primary and the copy, when both were sent and the trace is sampled. */
 function sampledSpans(primary: string | undefined, copy: string | undefined): ComparePair['spans'] {
