@@ -174,10 +174,36 @@ export function createDiffBatcher(opts: DiffBatcherOptions): DiffBatcher {
   }
 
   /** A field of a capped target, itself capped per endpoint. */
-  function cappedField(t: DiffTarget, field: string): string {
-    if (field === OVERFLOW || admit(fieldsSeen, `${t.route}\0${t.shadow}\0${t.endpoint}`, field, maxFields)) return field;
+  function cappedField(t: DiffTarget, field: string, fieldScope = `${t.route}\0${t.shadow}\0${t.endpoint}`): string {
+    if (field === OVERFLOW || admit(fieldsSeen, fieldScope, field, maxFields)) return field;
     overflow.fields++;
     return OVERFLOW;
+  }
+
+  /**
+   * The last target's capped form and keys: the compare stage sends one target with every field of
+   * a pair (tens of calls), so its keys are built once per pair, not once per field. Counts as
+   * capped() would on every call (an endpoint over the cap is counted each time).
+   */
+  let last: { target: DiffTarget; route: string; shadow: string; endpoint: string; hour: number; t: DiffTarget; fieldScope: string; key: string } | undefined;
+  function scopeFor(target: DiffTarget): { readonly hour: number; readonly t: DiffTarget; readonly fieldScope: string; readonly key: string } {
+    const hour = hourNow();
+    const l = last;
+    if (
+      l !== undefined &&
+      l.target === target &&
+      l.route === target.route &&
+      l.shadow === target.shadow &&
+      l.endpoint === target.endpoint &&
+      l.hour === hour &&
+      capHour === hour
+    ) {
+      if (l.t !== target) overflow.endpoints++;
+      return l;
+    }
+    const t = capped(target);
+    last = { target, route: target.route, shadow: target.shadow, endpoint: target.endpoint, hour, t, fieldScope: `${t.route}\0${t.shadow}\0${t.endpoint}`, key: scopeKey(hour, t) };
+    return last;
   }
   const scopeKey = (hour: number, t: DiffTarget) => `${hour}\0${t.route}\0${t.shadow}\0${t.endpoint}`;
   // A copy, not the caller's object: targets may carry more properties than a stored row should.
@@ -279,16 +305,14 @@ export function createDiffBatcher(opts: DiffBatcherOptions): DiffBatcher {
 
   return {
     pair(target) {
-      const t = capped(target);
-      const hour = hourNow();
-      const row = slot(pairs, scopeKey(hour, t), () => ({ ...scopeOf(hour, t), count: 0 }));
+      const { t, hour, key } = scopeFor(target);
+      const row = slot(pairs, key, () => ({ ...scopeOf(hour, t), count: 0 }));
       if (row) row.count++;
     },
     field(target, name, kind, differed, deltaMs) {
-      const t = capped(target);
-      const field = cappedField(t, name);
-      const hour = hourNow();
-      const key = `${scopeKey(hour, t)}\0${field}\0${kind}`;
+      const { t, hour, fieldScope, key: scope } = scopeFor(target);
+      const field = cappedField(t, name, fieldScope);
+      const key = `${scope}\0${field}\0${kind}`;
       const row = slot(fields, key, (): Row<'fields'> => ({ ...scopeOf(hour, t), field, kind, compared: 0, differed: 0 }));
       if (!row) return;
       row.compared++;
@@ -298,10 +322,9 @@ export function createDiffBatcher(opts: DiffBatcherOptions): DiffBatcher {
       delta(hour, t, field, false, deltaMs);
     },
     noise(target, name, differed, deltaMs) {
-      const t = capped(target);
-      const field = cappedField(t, name);
-      const hour = hourNow();
-      const key = `${scopeKey(hour, t)}\0${field}`;
+      const { t, hour, fieldScope, key: scope } = scopeFor(target);
+      const field = cappedField(t, name, fieldScope);
+      const key = `${scope}\0${field}`;
       const row = slot(noise, key, () => ({ ...scopeOf(hour, t), field, compared: 0, differed: 0 }));
       if (!row) return;
       row.compared++;
@@ -309,16 +332,14 @@ export function createDiffBatcher(opts: DiffBatcherOptions): DiffBatcher {
       delta(hour, t, field, true, deltaMs);
     },
     status(target, primary, candidate) {
-      const t = capped(target);
-      const hour = hourNow();
-      const key = `${scopeKey(hour, t)}\0${primary}\0${candidate}`;
+      const { t, hour, key: scope } = scopeFor(target);
+      const key = `${scope}\0${primary}\0${candidate}`;
       const row = slot(statuses, key, () => ({ ...scopeOf(hour, t), primary, candidate, count: 0 }));
       if (row) row.count++;
     },
     latency(target, primaryMs, candidateMs) {
-      const t = capped(target);
-      const hour = hourNow();
-      const row = slot(latency, scopeKey(hour, t), () => ({
+      const { t, hour, key } = scopeFor(target);
+      const row = slot(latency, key, () => ({
         ...scopeOf(hour, t),
         primary: emptyHistogram(LATENCY_BOUNDS),
         candidate: emptyHistogram(LATENCY_BOUNDS),
