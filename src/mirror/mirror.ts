@@ -208,10 +208,18 @@ function sampledSpans(primary: string | undefined, copy: string | undefined): Co
 /** The primary's upstream headers, re-aimed at the shadow: original Host, rewrites, a marker. */
 function shadowHeaders(primary: readonly string[], clientHost: string | undefined, s: CompiledShadow, kind: 'shadow' | 'noise'): string[] {
   const out: string[] = [];
+  // The common shadow rewrites no headers: then only Host is taken out, found by its length first
+  // (no lower-casing of every name).
+  const rewrites = s.removeHeaders.size > 0 || s.setHeaders.length > 0;
   for (let i = 0; i < primary.length; i += 2) {
-    const name = primary[i]!.toLowerCase();
-    if (name === 'host' || s.removeHeaders.has(name) || s.setHeaders.some(([k]) => k === name)) continue;
-    out.push(primary[i]!, primary[i + 1]!);
+    const raw = primary[i]!;
+    if (!rewrites) {
+      if (raw.length === 4 && raw.toLowerCase() === 'host') continue;
+    } else {
+      const name = raw.toLowerCase();
+      if (name === 'host' || s.removeHeaders.has(name) || s.setHeaders.some(([k]) => k === name)) continue;
+    }
+    out.push(raw, primary[i + 1]!);
   }
   const host = kind === 'shadow' ? (s.host ?? clientHost) : clientHost;
   if (host) out.push('host', host);

@@ -106,6 +106,18 @@ interface LatencyRow extends DiffScope {
 
 const HOUR_MS = 3_600_000;
 
+/** A target as the batcher last saw it: its fields then, its capped form and keys (see scopeFor). */
+interface TargetScope {
+  readonly target: DiffTarget;
+  readonly route: string;
+  readonly shadow: string;
+  readonly endpoint: string;
+  readonly hour: number;
+  readonly t: DiffTarget;
+  readonly fieldScope: string;
+  readonly key: string;
+}
+
 /**
  * Creates a batcher flushing to `store` every `flushMs`.
  * @example
@@ -185,8 +197,8 @@ export function createDiffBatcher(opts: DiffBatcherOptions): DiffBatcher {
    * a pair (tens of calls), so its keys are built once per pair, not once per field. Counts as
    * capped() would on every call (an endpoint over the cap is counted each time).
    */
-  let last: { target: DiffTarget; route: string; shadow: string; endpoint: string; hour: number; t: DiffTarget; fieldScope: string; key: string } | undefined;
-  function scopeFor(target: DiffTarget): { readonly hour: number; readonly t: DiffTarget; readonly fieldScope: string; readonly key: string } {
+  let last: TargetScope | undefined;
+  function scopeFor(target: DiffTarget): TargetScope {
     const hour = hourNow();
     const l = last;
     if (
@@ -202,7 +214,16 @@ export function createDiffBatcher(opts: DiffBatcherOptions): DiffBatcher {
       return l;
     }
     const t = capped(target);
-    last = { target, route: target.route, shadow: target.shadow, endpoint: target.endpoint, hour, t, fieldScope: `${t.route}\0${t.shadow}\0${t.endpoint}`, key: scopeKey(hour, t) };
+    last = {
+      target,
+      route: target.route,
+      shadow: target.shadow,
+      endpoint: target.endpoint,
+      hour,
+      t,
+      fieldScope: `${t.route}\0${t.shadow}\0${t.endpoint}`,
+      key: scopeKey(hour, t),
+    };
     return last;
   }
   const scopeKey = (hour: number, t: DiffTarget) => `${hour}\0${t.route}\0${t.shadow}\0${t.endpoint}`;
