@@ -26,6 +26,8 @@ export interface PipelineStats {
 
 /** The pipeline: a PairSink plus introspection. */
 export interface ComparePipeline extends PairSink {
+  reserve(): void;
+  release(): void;
   stats(): PipelineStats;
   /** Per route and shadow: pairs compared, pairs differing (by part) and skips by reason. */
   pairCounts(): PairCounts[];
@@ -67,6 +69,10 @@ export function createComparePipeline(opts: {
   const learnBudget = tokenBucket(opts.repeatPerSecond ?? 200);
   const queue: Job[] = [];
   let scheduled = false;
+  /** Captured copies whose shadow hasn't answered yet (reserve/release). */
+  let inFlight = 0;
+  /** The last slice ended with pairs still queued: comparing is behind the traffic. */
+  let behind = false;
   let idleWaiters: (() => void)[] = [];
   const totals = { compared: 0, dropped: 0, failed: 0 };
   const counts = createPairCounter();
@@ -91,6 +97,7 @@ export function createComparePipeline(opts: {
         opts.onError?.(err);
       }
     }
+    behind = queue.length > 0;
     if (queue.length > 0) {
       // Duty cycle: after a slice of `busy` ms, rest busy × (1/maxShare − 1) ms, so comparing never
       // takes more than maxShare of the loop however much traffic is mirrored. Under saturation the
@@ -125,7 +132,12 @@ export function createComparePipeline(opts: {
       schedule();
     },
     skip,
-    accepting: () => queue.length < maxQueue,
+    // While comparing keeps up, copies in flight will be compared when they arrive. While it is
+    // behind, they would find the queue as full as it is now: each counts against its room, so a
+    // copy that would be dropped at pairing isn't captured (the skip is the same, compare_dropped).
+    accepting: () => queue.length + (behind ? inFlight : 0) < maxQueue,
+    reserve: () => void inFlight++,
+    release: () => void (inFlight > 0 && inFlight--),
     stats: () => ({ queued: queue.length, ...totals }),
     pairCounts: () => counts.all(),
     idle: () => (queue.length === 0 && !scheduled ? Promise.resolve() : new Promise<void>((r) => idleWaiters.push(r))),

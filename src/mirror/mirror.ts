@@ -32,6 +32,13 @@ export interface PairSink {
   pair(pair: ComparePair, shadow: CompiledShadow, kind: 'shadow' | 'noise'): void;
   /** False while the compare stage is saturated: copies are still sent, but not captured or paired. */
   accepting(): boolean;
+  /**
+   * A captured copy was sent: it counts against the compare stage's room until its answer is in
+   * (`release`), so copies that would only be dropped at pairing aren't captured at all.
+   */
+  reserve?(): void;
+  /** The reserved copy's answer is in (it is paired or skipped next). */
+  release?(): void;
   skip(route: string, shadow: string, reason: SkipReason): void;
 }
 
@@ -161,6 +168,9 @@ function send(
     const spans = sampledSpans(tracker?.traceparent, span?.traceparent);
     deps.sink.pair({ ...base, shadow: s.name, ...(spans ? { spans } : {}), primary: primary!, candidate: candidate! }, s, kind);
   };
+  // Reserved before submit (whose onDone releases it), released at once when refused. The shadow
+  // always answers (its own timeout, expiry, pool close), so a reservation can't leak.
+  if (capture) deps.sink.reserve?.();
   const refused = deps.dispatcher.submit({
     key: kind === 'shadow' ? s.key : s.noiseKey,
     route: p.route.name,
@@ -180,6 +190,7 @@ function send(
     bytesPerSecond: s.bytesPerSecond,
     onDone: capture
       ? (res) => {
+          deps.sink.release?.();
           span?.end(res);
           candidate = res;
           if (primary) paired();
@@ -188,7 +199,10 @@ function send(
         ? (res) => span.end(res)
         : ignore,
   });
-  if (refused) return deps.sink.skip(p.route.name, s.name, refused);
+  if (refused) {
+    if (capture) deps.sink.release?.();
+    return deps.sink.skip(p.route.name, s.name, refused);
+  }
   if (!capture) return deps.sink.skip(p.route.name, s.name, 'compare_dropped');
   void capture.done.then((res) => {
     primary = res;
