@@ -12,6 +12,7 @@ import { comparePair } from './compare.js';
 import { createPairCounter, type PairCounter, type PairCounts } from './pair-counts.js';
 import { decodedOf, jsonOf } from './parsed.js';
 import { flattenLeaves } from './flatten.js';
+import { createCompareShare, loopClock, type LoopClock } from './duty-cycle.js';
 import { createRepeatNoise, repeatKey, type RepeatLearner } from './repeat-noise.js';
 import { redactJson } from './redact.js';
 import type { CapturedResponse, ComparePair, PairDiff } from './types.js';
@@ -57,6 +58,14 @@ export function createComparePipeline(opts: {
   sliceMs?: number;
   /** Most of the event loop's time comparing may take (default 0.15); beyond it pairs queue, then drop. */
   maxShare?: number;
+  /**
+   * The share while client traffic saturates the loop (duty-cycle.ts). Default 0.05; a caller that
+   * sets its own maxShare keeps it throughout unless it sets this too (replay: the loop's traffic is
+   * its own, and it waits on `accepting` instead of dropping).
+   */
+  saturatedShare?: number;
+  /** Time and loop utilization (tests). */
+  clock?: LoopClock;
   /** Most repeat-noise observations per second (default 200): noise rates need a sample, not every pair. */
   repeatPerSecond?: number;
   repeat?: RepeatLearner;
@@ -70,6 +79,12 @@ export function createComparePipeline(opts: {
   const maxQueue = opts.maxQueue ?? 64;
   const sliceMs = opts.sliceMs ?? 2;
   const maxShare = opts.maxShare ?? 0.15;
+  const clock = opts.clock ?? loopClock;
+  const duty = createCompareShare({
+    clock,
+    maxShare,
+    saturatedShare: opts.saturatedShare ?? (opts.maxShare === undefined ? 0.05 : maxShare),
+  });
   const repeat = opts.repeat ?? createRepeatNoise();
   const learnBudget = tokenBucket(opts.repeatPerSecond ?? 200);
   const queue: Job[] = [];
@@ -89,9 +104,9 @@ export function createComparePipeline(opts: {
 
   const drain = () => {
     scheduled = false;
-    const started = performance.now();
+    const started = clock.now();
     const until = started + sliceMs;
-    while (queue.length > 0 && performance.now() < until) {
+    while (queue.length > 0 && clock.now() < until) {
       const job = queue.shift()!;
       try {
         handle(job, batcher, repeat, learnBudget, counts, skip);
@@ -103,12 +118,14 @@ export function createComparePipeline(opts: {
       }
     }
     behind = queue.length > 0;
+    const busy = clock.now() - started;
+    duty.busy(busy);
     if (queue.length > 0) {
-      // Duty cycle: after a slice of `busy` ms, rest busy × (1/maxShare − 1) ms, so comparing never
-      // takes more than maxShare of the loop however much traffic is mirrored. Under saturation the
-      // queue fills and pairs are dropped and counted instead of slowing clients down.
-      const busy = performance.now() - started;
-      const rest = busy * (1 / maxShare - 1);
+      // Duty cycle: after a slice of `busy` ms, rest busy × (1/share − 1) ms, so comparing never
+      // takes more than its share of the loop however much traffic is mirrored: maxShare, or less
+      // while clients saturate the loop (duty-cycle.ts). Under saturation the queue fills and pairs
+      // are dropped and counted instead of slowing clients down.
+      const rest = busy * (1 / duty.share() - 1);
       scheduled = true;
       if (rest < 1) setImmediate(drain);
       else setTimeout(drain, rest);
