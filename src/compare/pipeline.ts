@@ -93,6 +93,8 @@ export function createComparePipeline(opts: {
   let inFlight = 0;
   /** The last slice ended with pairs still queued: comparing is behind the traffic. */
   let behind = false;
+  /** When the rest after the last slice ends (clock.now()). */
+  let restUntil = 0;
   let idleWaiters: (() => void)[] = [];
   const totals = { compared: 0, dropped: 0, failed: 0 };
   const counts = createPairCounter();
@@ -118,17 +120,17 @@ export function createComparePipeline(opts: {
       }
     }
     behind = queue.length > 0;
+    // Duty cycle: after a slice of `busy` ms, rest busy × (1/share − 1) ms, so comparing never takes
+    // more than its share of the loop however much traffic is mirrored: maxShare, or less while
+    // clients saturate the loop (duty-cycle.ts). The rest holds whether the slice emptied the queue
+    // or not: otherwise pairs arriving one by one are compared as they come, without any bound.
+    // Under saturation the queue fills and pairs are dropped and counted instead of slowing clients.
     const busy = clock.now() - started;
     duty.busy(busy);
+    restUntil = clock.now() + busy * (1 / duty.share() - 1);
     if (queue.length > 0) {
-      // Duty cycle: after a slice of `busy` ms, rest busy × (1/share − 1) ms, so comparing never
-      // takes more than its share of the loop however much traffic is mirrored: maxShare, or less
-      // while clients saturate the loop (duty-cycle.ts). Under saturation the queue fills and pairs
-      // are dropped and counted instead of slowing clients down.
-      const rest = busy * (1 / duty.share() - 1);
       scheduled = true;
-      if (rest < 1) setImmediate(drain);
-      else setTimeout(drain, rest);
+      later();
     } else {
       const waiters = idleWaiters;
       idleWaiters = [];
@@ -136,10 +138,15 @@ export function createComparePipeline(opts: {
     }
   };
   // setImmediate yields to pending I/O between slices, so client traffic always goes first.
+  const later = () => {
+    const rest = restUntil - clock.now();
+    if (rest < 1) setImmediate(drain);
+    else setTimeout(drain, rest);
+  };
   const schedule = () => {
     if (!scheduled) {
       scheduled = true;
-      setImmediate(drain);
+      later();
     }
   };
 
