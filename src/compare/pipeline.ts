@@ -53,7 +53,6 @@ const SAFE = new Set(['GET', 'HEAD', 'OPTIONS']);
  */
 export function createComparePipeline(opts: {
   batcher: DiffBatcher;
-  /** Most pairs waiting to be compared (default 64). */
   maxQueue?: number;
   sliceMs?: number;
   /** Most of the event loop's time comparing may take (default 0.15); beyond it pairs queue, then drop. */
@@ -72,11 +71,7 @@ export function createComparePipeline(opts: {
   onError?: (err: unknown) => void;
 }): ComparePipeline {
   const { batcher } = opts;
-  // About two slices' worth at the measured compare cost (45–75 µs a pair, 2 ms slices): enough to
-  // keep the duty cycle fed, short enough that a waiting pair is compared (or dropped) within tens of
-  // ms instead of surviving scavenges into the old generation. Under saturation the reports get a
-  // sample either way; a longer queue only makes each pair wait longer before the same drop rate.
-  const maxQueue = opts.maxQueue ?? 64;
+  const maxQueue = opts.maxQueue ?? 1000;
   const sliceMs = opts.sliceMs ?? 2;
   const maxShare = opts.maxShare ?? 0.15;
   const clock = opts.clock ?? loopClock;
