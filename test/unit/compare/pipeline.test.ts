@@ -1,7 +1,8 @@
 // The compare pipeline's admission: pairs queue up to maxQueue, and while comparing is behind (a
 // slice ended with pairs still queued) every captured copy still waiting for its shadow counts
 // against the queue's room, so a copy that would be dropped at pairing isn't captured at all.
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { LoopClock } from '../../../src/compare/duty-cycle.js';
 import { createComparePipeline } from '../../../src/compare/pipeline.js';
 import type { ComparePair } from '../../../src/compare/types.js';
 import type { CompiledShadow } from '../../../src/mirror/shadow-spec.js';
@@ -41,5 +42,25 @@ describe('compare pipeline admission', () => {
       failed: 3,
       dropped: 0,
     });
+  });
+});
+
+describe('compare pipeline duty cycle', () => {
+  afterEach(() => vi.useRealTimers());
+
+  it('rests after a slice that emptied the queue too: a pair arriving during the rest waits for it', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'setImmediate'] });
+    // A fake clock: each pair takes 1 ms; at a 10% share a 1 ms slice is followed by a 9 ms rest.
+    let t = 0;
+    const clock: LoopClock = { now: () => t, elu: () => ({ idle: 0, active: 0 }) };
+    const pipeline = createComparePipeline({ batcher, clock, maxShare: 0.1, onError: () => void (t += 1) });
+    pipeline.pair(broken, shadow, 'shadow');
+    await vi.advanceTimersByTimeAsync(0);
+    expect(pipeline.stats()).toMatchObject({ queued: 0, failed: 1 });
+    pipeline.pair(broken, shadow, 'shadow');
+    await vi.advanceTimersByTimeAsync(0);
+    expect(pipeline.stats()).toMatchObject({ queued: 1, failed: 1 });
+    await vi.advanceTimersByTimeAsync(9);
+    expect(pipeline.stats()).toMatchObject({ queued: 0, failed: 2 });
   });
 });
