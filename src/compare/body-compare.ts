@@ -64,6 +64,18 @@ function classify(r: CapturedResponse, d: Extract<Decoded, { ok: true }>, maxBod
   return { ...common, cls };
 }
 
+/**
+ * The candidate as JSON without parsing it, when its decoded bytes are the primary's (the common
+ * case for a healthy shadow) and it classes as JSON too: the same bytes parse to the same value, so
+ * the primary's parse is shared (both sides are only read).
+ */
+function sameJson(a: Side, c: CapturedResponse, dc: Extract<Decoded, { ok: true }>): Side | undefined {
+  if (a.cls !== 'json' || c.truncated || dc.cut || !dc.body.equals(a.body)) return undefined;
+  if (contentClass(c.headers['content-type'], dc.body) !== 'json') return undefined;
+  const identity = codingsOf(c.headers['content-encoding']).length === 0;
+  return { body: dc.body, truncated: false, identity, bodyBytes: c.bodyBytes, cls: 'json', json: a.json };
+}
+
 function undecodable(p: CapturedResponse, dp: Decoded, c: CapturedResponse, dc: Decoded): BodyDiff {
   if ((!dp.ok && dp.reason === 'too-large') || (!dc.ok && dc.reason === 'too-large'))
     return { fields: [], compared: [], skipped: 'decoded-too-large' };
@@ -114,7 +126,7 @@ export function compareBody(p: CapturedResponse, c: CapturedResponse, rules: Com
   const dc = decodedOf(c, rules.maxBody);
   if (!dp.ok || !dc.ok) return undecodable(p, dp, c, dc);
   const a = classify(p, dp, rules.maxBody);
-  const b = classify(c, dc, rules.maxBody);
+  const b = sameJson(a, c, dc) ?? classify(c, dc, rules.maxBody);
   if (a.cls === 'empty' && b.cls === 'empty') return { fields: [], compared: [] };
   if (a.cls === 'partial-json' || b.cls === 'partial-json') return { fields: [], compared: [], skipped: 'body-truncated' };
   if (a.cls === 'json' && b.cls === 'json') {

@@ -132,6 +132,15 @@ class JsonWalker {
 
   #walkArray(a: unknown[], b: unknown[], path: string, st: IgnoreStates, depth: number): void {
     const el = indexPath(path);
+    // One array on both sides (identical bodies share one parse): aligning by id pairs every
+    // element with itself and nothing is reordered, so the index walk below is the same walk.
+    if (a === b) {
+      for (let i = 0; i < a.length; i++) {
+        const next = this.ignore.step(st, i);
+        if (next !== undefined) this.walk(a[i], a[i], el, next, depth + 1);
+      }
+      return;
+    }
     const key = alignKey(a, b, usableKey(this.ignore, st));
     if (key !== undefined) return this.#walkById(a, b, key, path, st, depth);
     if (a.length === b.length && a.length >= 2 && this.#isPermutation(a, b, st, depth)) {

@@ -18,12 +18,44 @@ export type PathSegment = { readonly any: true } | { readonly key: string } | { 
 const IDENT = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
 
 /**
+ * Child paths already built, per parent path. Bodies repeat the same shapes (every element of an
+ * array, every response of an endpoint), so a compared body asks for the same few hundred paths
+ * over and over: the memo hands back one string each time instead of concatenating (and testing
+ * the key against the id shapes) again, and a string that comes back is already hashed when it is
+ * looked up in a Set or Map. Bounded: past MEMO_MAX entries it starts over.
+ */
+const MEMO_MAX = 50_000;
+const MEMO_KEY_MAX = 128;
+const MEMO_PATH_MAX = 512;
+let keyMemo = new Map<string, Map<string, string>>();
+let indexMemo = new Map<string, string>();
+let memoSize = 0;
+
+function remember(): void {
+  if (++memoSize <= MEMO_MAX) return;
+  [keyMemo, indexMemo, memoSize] = [new Map(), new Map(), 1];
+}
+
+/**
  * The folded path of object key `key` under `parent`.
  * @example keyPath('$', 'cart') // '$.cart'
  * @example keyPath('$', 'a.b') // "$['a.b']"
  * @example keyPath('$.users', '12345') // '$.users.*'
  */
 export function keyPath(parent: string, key: string): string {
+  // Long keys and paths are rare and would make the memo's memory unbounded in practice: built each time.
+  if (key.length > MEMO_KEY_MAX || parent.length > MEMO_PATH_MAX) return buildKeyPath(parent, key);
+  let children = keyMemo.get(parent);
+  const known = children?.get(key);
+  if (known !== undefined) return known;
+  const path = buildKeyPath(parent, key);
+  remember();
+  if (!children) keyMemo.set(parent, (children = new Map()));
+  children.set(key, path);
+  return path;
+}
+
+function buildKeyPath(parent: string, key: string): string {
   if (paramOf(key) !== undefined) return `${parent}.*`;
   if (IDENT.test(key)) return `${parent}.${key}`;
   return `${parent}['${key.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}']`;
@@ -34,7 +66,13 @@ export function keyPath(parent: string, key: string): string {
  * @example indexPath('$.items') // '$.items[*]'
  */
 export function indexPath(parent: string): string {
-  return `${parent}[*]`;
+  if (parent.length > MEMO_PATH_MAX) return `${parent}[*]`;
+  const known = indexMemo.get(parent);
+  if (known !== undefined) return known;
+  const path = `${parent}[*]`;
+  remember();
+  indexMemo.set(parent, path);
+  return path;
 }
 
 /**

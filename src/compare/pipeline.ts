@@ -12,6 +12,7 @@ import { comparePair } from './compare.js';
 import { createPairCounter, type PairCounter, type PairCounts } from './pair-counts.js';
 import { decodedOf, jsonOf } from './parsed.js';
 import { flattenLeaves } from './flatten.js';
+import { createCompareShare, loopClock, type LoopClock } from './duty-cycle.js';
 import { createRepeatNoise, repeatKey, type RepeatLearner } from './repeat-noise.js';
 import { redactJson } from './redact.js';
 import type { CapturedResponse, ComparePair, PairDiff } from './types.js';
@@ -26,6 +27,8 @@ export interface PipelineStats {
 
 /** The pipeline: a PairSink plus introspection. */
 export interface ComparePipeline extends PairSink {
+  reserve(): void;
+  release(): void;
   stats(): PipelineStats;
   /** Per route and shadow: pairs compared, pairs differing (by part) and skips by reason. */
   pairCounts(): PairCounts[];
@@ -54,6 +57,14 @@ export function createComparePipeline(opts: {
   sliceMs?: number;
   /** Most of the event loop's time comparing may take (default 0.15); beyond it pairs queue, then drop. */
   maxShare?: number;
+  /**
+   * The share while client traffic saturates the loop (duty-cycle.ts). Default 0.05; a caller that
+   * sets its own maxShare keeps it throughout unless it sets this too (replay: the loop's traffic is
+   * its own, and it waits on `accepting` instead of dropping).
+   */
+  saturatedShare?: number;
+  /** Time and loop utilization (tests). */
+  clock?: LoopClock;
   /** Most repeat-noise observations per second (default 200): noise rates need a sample, not every pair. */
   repeatPerSecond?: number;
   repeat?: RepeatLearner;
@@ -63,10 +74,22 @@ export function createComparePipeline(opts: {
   const maxQueue = opts.maxQueue ?? 1000;
   const sliceMs = opts.sliceMs ?? 2;
   const maxShare = opts.maxShare ?? 0.15;
+  const clock = opts.clock ?? loopClock;
+  const duty = createCompareShare({
+    clock,
+    maxShare,
+    saturatedShare: opts.saturatedShare ?? (opts.maxShare === undefined ? 0.05 : maxShare),
+  });
   const repeat = opts.repeat ?? createRepeatNoise();
   const learnBudget = tokenBucket(opts.repeatPerSecond ?? 200);
   const queue: Job[] = [];
   let scheduled = false;
+  /** Captured copies whose shadow hasn't answered yet (reserve/release). */
+  let inFlight = 0;
+  /** The last slice ended with pairs still queued: comparing is behind the traffic. */
+  let behind = false;
+  /** When the rest after the last slice ends (clock.now()). */
+  let restUntil = 0;
   let idleWaiters: (() => void)[] = [];
   const totals = { compared: 0, dropped: 0, failed: 0 };
   const counts = createPairCounter();
@@ -78,9 +101,9 @@ export function createComparePipeline(opts: {
 
   const drain = () => {
     scheduled = false;
-    const started = performance.now();
+    const started = clock.now();
     const until = started + sliceMs;
-    while (queue.length > 0 && performance.now() < until) {
+    while (queue.length > 0 && clock.now() < until) {
       const job = queue.shift()!;
       try {
         handle(job, batcher, repeat, learnBudget, counts, skip);
@@ -91,15 +114,18 @@ export function createComparePipeline(opts: {
         opts.onError?.(err);
       }
     }
+    behind = queue.length > 0;
+    // Duty cycle: after a slice of `busy` ms, rest busy × (1/share − 1) ms, so comparing never takes
+    // more than its share of the loop however much traffic is mirrored: maxShare, or less while
+    // clients saturate the loop (duty-cycle.ts). The rest holds whether the slice emptied the queue
+    // or not: otherwise pairs arriving one by one are compared as they come, without any bound.
+    // Under saturation the queue fills and pairs are dropped and counted instead of slowing clients.
+    const busy = clock.now() - started;
+    duty.busy(busy);
+    restUntil = clock.now() + busy * (1 / duty.share() - 1);
     if (queue.length > 0) {
-      // Duty cycle: after a slice of `busy` ms, rest busy × (1/maxShare − 1) ms, so comparing never
-      // takes more than maxShare of the loop however much traffic is mirrored. Under saturation the
-      // queue fills and pairs are dropped and counted instead of slowing clients down.
-      const busy = performance.now() - started;
-      const rest = busy * (1 / maxShare - 1);
       scheduled = true;
-      if (rest < 1) setImmediate(drain);
-      else setTimeout(drain, rest);
+      later();
     } else {
       const waiters = idleWaiters;
       idleWaiters = [];
@@ -107,10 +133,15 @@ export function createComparePipeline(opts: {
     }
   };
   // setImmediate yields to pending I/O between slices, so client traffic always goes first.
+  const later = () => {
+    const rest = restUntil - clock.now();
+    if (rest < 1) setImmediate(drain);
+    else setTimeout(drain, rest);
+  };
   const schedule = () => {
     if (!scheduled) {
       scheduled = true;
-      setImmediate(drain);
+      later();
     }
   };
 
@@ -125,7 +156,12 @@ export function createComparePipeline(opts: {
       schedule();
     },
     skip,
-    accepting: () => queue.length < maxQueue,
+    // While comparing keeps up, copies in flight will be compared when they arrive. While it is
+    // behind, they would find the queue as full as it is now: each counts against its room, so a
+    // copy that would be dropped at pairing isn't captured (the skip is the same, compare_dropped).
+    accepting: () => queue.length + (behind ? inFlight : 0) < maxQueue,
+    reserve: () => void inFlight++,
+    release: () => void (inFlight > 0 && inFlight--),
     stats: () => ({ queued: queue.length, ...totals }),
     pairCounts: () => counts.all(),
     idle: () => (queue.length === 0 && !scheduled ? Promise.resolve() : new Promise<void>((r) => idleWaiters.push(r))),

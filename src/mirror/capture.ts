@@ -10,6 +10,8 @@ import { isRegisteredCode } from '../errors.js';
 import { bodilessLengthMismatch, classifyUpstreamError } from '../forward/classify.js';
 import { type Controller, PassThroughHandler, type ResponseHeaders } from '../forward/decorator.js';
 
+const EMPTY = Buffer.alloc(0);
+
 /** What a forwarder or shadow handler reports into. */
 export interface CaptureSink {
   start(status: number, headers: Record<string, string | string[] | undefined>): void;
@@ -28,48 +30,69 @@ export interface CaptureSink {
  * @example const c = createCapture(256 * 1024, performance.now()); forward(..., { capture: c })
  */
 export function createCapture(cap: number, startedAt: number): CaptureSink {
-  let status = 0;
-  let headers: Record<string, string | string[]> = {};
-  const chunks: Buffer[] = [];
-  let kept = 0;
-  let seen = 0;
-  let settled = false;
-  let resolve!: (r: CapturedResponse) => void;
-  const done = new Promise<CapturedResponse>((r) => (resolve = r));
-  const settle = (error?: string) => {
-    if (settled) return;
-    settled = true;
-    resolve({
-      status: error ? 0 : status,
+  return new Capture(cap, startedAt);
+}
+
+/** The sink as one object with its methods on the prototype: a copy captures two responses, often. */
+class Capture implements CaptureSink {
+  readonly done: Promise<CapturedResponse>;
+  #resolve!: (r: CapturedResponse) => void;
+  #status = 0;
+  #headers: Record<string, string | string[]> = {};
+  readonly #chunks: Buffer[] = [];
+  #kept = 0;
+  #seen = 0;
+  #settled = false;
+
+  constructor(
+    readonly cap: number,
+    readonly startedAt: number,
+  ) {
+    this.done = new Promise<CapturedResponse>((r) => (this.#resolve = r));
+  }
+
+  start(s: number, h: Record<string, string | string[] | undefined>): void {
+    this.#status = s;
+    const clean: Record<string, string | string[]> = {};
+    for (const k in h) if (h[k] !== undefined) clean[k] = h[k]!;
+    this.#headers = clean;
+  }
+
+  data(chunk: Buffer): void {
+    this.#seen += chunk.length;
+    if (this.#kept >= this.cap) return;
+    const take = Math.min(chunk.length, this.cap - this.#kept);
+    this.#chunks.push(take === chunk.length ? chunk : chunk.subarray(0, take));
+    this.#kept += take;
+  }
+
+  end(): void {
+    this.#settle();
+  }
+
+  fail(code: string): void {
+    this.#settle(code);
+  }
+
+  wrap(inner: Dispatcher.DispatchHandler): Dispatcher.DispatchHandler {
+    return new CaptureHandler(this, inner);
+  }
+
+  #settle(error?: string): void {
+    if (this.#settled) return;
+    this.#settled = true;
+    const chunks = this.#chunks;
+    this.#resolve({
+      status: error ? 0 : this.#status,
       ...(error ? { error } : {}),
-      headers,
-      body: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, kept),
-      truncated: seen > kept,
-      bodyBytes: seen,
-      latencyMs: performance.now() - startedAt,
+      headers: this.#headers,
+      // Most bodies arrive in one chunk (and a discarded copy keeps none): no concat, no copy.
+      body: chunks.length === 1 ? chunks[0]! : chunks.length === 0 ? EMPTY : Buffer.concat(chunks, this.#kept),
+      truncated: this.#seen > this.#kept,
+      bodyBytes: this.#seen,
+      latencyMs: performance.now() - this.startedAt,
     });
-  };
-  return {
-    start(s, h) {
-      status = s;
-      const clean: Record<string, string | string[]> = {};
-      for (const k in h) if (h[k] !== undefined) clean[k] = h[k]!;
-      headers = clean;
-    },
-    data(chunk) {
-      seen += chunk.length;
-      if (kept >= cap) return;
-      const take = Math.min(chunk.length, cap - kept);
-      chunks.push(take === chunk.length ? chunk : chunk.subarray(0, take));
-      kept += take;
-    },
-    end: () => settle(),
-    fail: (code) => settle(code),
-    done,
-    wrap(inner) {
-      return new CaptureHandler(this, inner);
-    },
-  };
+  }
 }
 
 /**

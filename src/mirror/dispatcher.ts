@@ -17,7 +17,7 @@ import { FL_NO_ENDPOINT, FL_UPSTREAM_TIMEOUT } from '../errors.js';
 import { classifyUpstreamError } from '../forward/classify.js';
 import type { Upstream } from '../forward/upstream.js';
 import { recordConnect } from '../forward/upstream.js';
-import { createCapture } from './capture.js';
+import { createCapture, type CaptureSink } from './capture.js';
 import { createByteBudget, type ByteBudget } from './byte-budget.js';
 import type { CapturedResponse } from '../compare/types.js';
 
@@ -51,6 +51,8 @@ export interface ShadowJob {
   readonly queue: number;
   /** Body bytes captured for comparison; the exchange is aborted one byte past it. */
   readonly captureCap: number;
+  /** The response won't be compared: read it as usual (cut at captureCap) but keep none of its body. */
+  readonly discard?: boolean;
   /** Response bytes per second this shadow may read (its lane's budget; 0 = unlimited). */
   readonly bytesPerSecond: number;
   /** Called once with the shadow's response or failure. */
@@ -207,79 +209,110 @@ function send(
   totals: Totals,
   done: (res: CapturedResponse) => void,
 ): void {
-  const capture = createCapture(job.captureCap, performance.now());
+  const capture = createCapture(job.discard ? 0 : job.captureCap, performance.now());
   void capture.done.then(done);
   const endpoint = job.upstream.pick(Date.now());
   if (!endpoint) return capture.fail(FL_NO_ENDPOINT.code);
-  let controller: Dispatcher.DispatchController | undefined;
-  // Set once we ended the exchange ourselves (timeout, cap, budget): the abort error that follows is ours.
-  let stopped = false;
-  let seen = 0;
-  let charged = false;
-  const overBudget = () => {
-    totals.overBudget++;
-    stop('shadow byte budget exhausted');
-    capture.fail(SHADOW_OVER_BUDGET);
-  };
-  const stop = (why: string) => {
-    stopped = true;
-    clearTimeout(timer);
-    controller?.abort(new Error(why));
-  };
-  const timer = setTimeout(
-    () => {
-      stop('shadow timeout');
-      capture.fail(FL_UPSTREAM_TIMEOUT.code);
-    },
-    Math.max(0, deadline - performance.now()),
-  );
-  timer.unref();
-  const handler: Dispatcher.DispatchHandler = {
-    onRequestStart(c) {
-      controller = c;
-      if (stopped) c.abort(new Error('shadow stopped'));
-    },
-    onResponseStart(_c, status, headers) {
-      if (status < 200) return;
-      recordConnect(endpoint, true, Date.now());
-      capture.start(status, headers as Record<string, string | string[] | undefined>);
-      // A declared length is charged in full, however little of it is read: the shadow sends it
-      // (the kernel buffers megabytes before our abort lands) and every cut costs a new connection.
-      const declared = Number(headers['content-length']);
-      if (budget && declared > 0) {
-        charged = true;
-        if (!budget.take(declared, performance.now())) overBudget();
-      }
-    },
-    onResponseData(_c, chunk) {
-      if (stopped) return;
-      capture.data(chunk);
-      seen += chunk.length;
-      const withinBudget = budget && !charged ? budget.take(chunk.length, performance.now()) : true;
-      if (seen > job.captureCap) {
-        // Everything compared is in; the rest would only cost the proxy's loop.
-        totals.truncated++;
-        stop('compare cap reached');
-        capture.end();
-      } else if (!withinBudget) overBudget();
-    },
-    onResponseEnd() {
-      clearTimeout(timer);
-      capture.end();
-    },
-    onResponseError(_c, err) {
-      clearTimeout(timer);
-      if (stopped) return;
-      if (CLOSED_CODES.has((err as { code?: string }).code ?? '')) return capture.fail(SHADOW_POOL_CLOSED);
-      const { def, connectFailure } = classifyUpstreamError(err);
-      if (connectFailure) recordConnect(endpoint, false, Date.now());
-      capture.fail(def.code);
-    },
-  };
+  const exchange = new ShadowExchange(job, endpoint, budget, totals, capture, deadline);
   try {
-    endpoint.pool.dispatch({ method: job.method as Dispatcher.HttpMethod, path: job.path, headers: job.headers, body: job.body }, handler);
+    endpoint.pool.dispatch({ method: job.method as Dispatcher.HttpMethod, path: job.path, headers: job.headers, body: job.body }, exchange);
   } catch (err) {
-    clearTimeout(timer);
+    exchange.clear();
     capture.fail(CLOSED_CODES.has((err as { code?: string }).code ?? '') ? SHADOW_POOL_CLOSED : classifyUpstreamError(err).def.code);
+  }
+}
+
+type Endpoint = NonNullable<ReturnType<Upstream['pick']>>;
+
+const onTimeout = (x: ShadowExchange): void => x.timeout();
+
+/**
+ * One shadow exchange's handler: its state in fields and its callbacks on the prototype, so a copy
+ * costs one object and a timer rather than a closure per callback.
+ */
+class ShadowExchange implements Dispatcher.DispatchHandler {
+  #controller: Dispatcher.DispatchController | undefined;
+  // Set once we ended the exchange ourselves (timeout, cap, budget): the abort error that follows is ours.
+  #stopped = false;
+  #seen = 0;
+  #charged = false;
+  readonly #timer: NodeJS.Timeout;
+
+  constructor(
+    readonly job: ShadowJob,
+    readonly endpoint: Endpoint,
+    readonly budget: ByteBudget | undefined,
+    readonly totals: Totals,
+    readonly capture: CaptureSink,
+    deadline: number,
+  ) {
+    this.#timer = setTimeout(onTimeout, Math.max(0, deadline - performance.now()), this);
+    this.#timer.unref();
+  }
+
+  clear(): void {
+    clearTimeout(this.#timer);
+  }
+
+  timeout(): void {
+    this.#stop('shadow timeout');
+    this.capture.fail(FL_UPSTREAM_TIMEOUT.code);
+  }
+
+  #stop(why: string): void {
+    this.#stopped = true;
+    clearTimeout(this.#timer);
+    this.#controller?.abort(new Error(why));
+  }
+
+  #overBudget(): void {
+    this.totals.overBudget++;
+    this.#stop('shadow byte budget exhausted');
+    this.capture.fail(SHADOW_OVER_BUDGET);
+  }
+
+  onRequestStart(c: Dispatcher.DispatchController): void {
+    this.#controller = c;
+    if (this.#stopped) c.abort(new Error('shadow stopped'));
+  }
+
+  onResponseStart(_c: Dispatcher.DispatchController, status: number, headers: Record<string, string | string[] | undefined>): void {
+    if (status < 200) return;
+    recordConnect(this.endpoint, true, Date.now());
+    this.capture.start(status, headers);
+    // A declared length is charged in full, however little of it is read: the shadow sends it
+    // (the kernel buffers megabytes before our abort lands) and every cut costs a new connection.
+    const declared = Number(headers['content-length']);
+    if (this.budget && declared > 0) {
+      this.#charged = true;
+      if (!this.budget.take(declared, performance.now())) this.#overBudget();
+    }
+  }
+
+  onResponseData(_c: Dispatcher.DispatchController, chunk: Buffer): void {
+    if (this.#stopped) return;
+    this.capture.data(chunk);
+    this.#seen += chunk.length;
+    const withinBudget = this.budget && !this.#charged ? this.budget.take(chunk.length, performance.now()) : true;
+    if (this.#seen > this.job.captureCap) {
+      // Everything compared is in; the rest would only cost the proxy's loop.
+      this.totals.truncated++;
+      this.#stop('compare cap reached');
+      this.capture.end();
+    } else if (!withinBudget) this.#overBudget();
+  }
+
+  onResponseEnd(): void {
+    clearTimeout(this.#timer);
+    this.capture.end();
+  }
+
+  onResponseError(_c: Dispatcher.DispatchController, err: Error): void {
+    clearTimeout(this.#timer);
+    if (this.#stopped) return;
+    if (CLOSED_CODES.has((err as { code?: string }).code ?? '')) return this.capture.fail(SHADOW_POOL_CLOSED);
+    const { def, connectFailure } = classifyUpstreamError(err);
+    if (connectFailure) recordConnect(this.endpoint, false, Date.now());
+    this.capture.fail(def.code);
   }
 }

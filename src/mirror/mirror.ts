@@ -32,6 +32,13 @@ export interface PairSink {
   pair(pair: ComparePair, shadow: CompiledShadow, kind: 'shadow' | 'noise'): void;
   /** False while the compare stage is saturated: copies are still sent, but not captured or paired. */
   accepting(): boolean;
+  /**
+   * A captured copy was sent: it counts against the compare stage's room until its answer is in
+   * (`release`), so copies that would only be dropped at pairing aren't captured at all.
+   */
+  reserve?(): void;
+  /** The reserved copy's answer is in (it is paired or skipped next). */
+  release?(): void;
   skip(route: string, shadow: string, reason: SkipReason): void;
 }
 
@@ -149,8 +156,21 @@ function send(
   const span = tracker?.shadow?.(s.name, kind);
   const headers = shadowHeaders(p.headers, req.headers.host, s, kind);
   if (span?.traceparent) setHeader(headers, 'traceparent', span.traceparent);
-  let settle!: (res: CapturedResponse) => void;
-  const candidate = new Promise<CapturedResponse>((r) => (settle = r));
+  // Paired once both sides are in, without a promise per side: whichever settles last pairs them.
+  // Both callbacks run from promise jobs (capture.done, the dispatcher's), never inside the primary's
+  // exchange. The shadow always settles (it has its own timeout).
+  let primary: CapturedResponse | undefined;
+  let candidate: CapturedResponse | undefined;
+  const paired = () => {
+    if (primary!.error === FL_CLIENT_ABORTED.code) return deps.sink.skip(p.route.name, s.name, 'client_aborted');
+    const skip = candidate!.error === undefined ? undefined : DISPATCH_SKIPS[candidate!.error];
+    if (skip) return deps.sink.skip(p.route.name, s.name, skip);
+    const spans = sampledSpans(tracker?.traceparent, span?.traceparent);
+    deps.sink.pair({ ...base, shadow: s.name, ...(spans ? { spans } : {}), primary: primary!, candidate: candidate! }, s, kind);
+  };
+  // Reserved before submit (whose onDone releases it), released at once when refused. The shadow
+  // always answers (its own timeout, expiry, pool close), so a reservation can't leak.
+  if (capture) deps.sink.reserve?.();
   const refused = deps.dispatcher.submit({
     key: kind === 'shadow' ? s.key : s.noiseKey,
     route: p.route.name,
@@ -165,23 +185,32 @@ function send(
     concurrency: s.concurrency,
     queue: s.queue,
     captureCap: s.rules.maxBody,
+    // Not compared: the copy is still sent and read (cut at the same cap), but its body isn't kept.
+    discard: capture === undefined,
     bytesPerSecond: s.bytesPerSecond,
-    onDone: (res) => {
-      span?.end(res);
-      settle(res);
-    },
+    onDone: capture
+      ? (res) => {
+          deps.sink.release?.();
+          span?.end(res);
+          candidate = res;
+          if (primary) paired();
+        }
+      : span
+        ? (res) => span.end(res)
+        : ignore,
   });
-  if (refused) return deps.sink.skip(p.route.name, s.name, refused);
+  if (refused) {
+    if (capture) deps.sink.release?.();
+    return deps.sink.skip(p.route.name, s.name, refused);
+  }
   if (!capture) return deps.sink.skip(p.route.name, s.name, 'compare_dropped');
-  // Pair once both sides are in; the shadow always settles (it has its own timeout).
-  void Promise.all([capture.done, candidate]).then(([primary, shadow]) => {
-    if (primary.error === FL_CLIENT_ABORTED.code) return deps.sink.skip(p.route.name, s.name, 'client_aborted');
-    const skip = shadow.error === undefined ? undefined : DISPATCH_SKIPS[shadow.error];
-    if (skip) return deps.sink.skip(p.route.name, s.name, skip);
-    const spans = sampledSpans(tracker?.traceparent, span?.traceparent);
-    deps.sink.pair({ ...base, shadow: s.name, ...(spans ? { spans } : {}), primary, candidate: shadow }, s, kind);
+  void capture.done.then((res) => {
+    primary = res;
+    if (candidate) paired();
   });
 }
+
+const ignore = (): void => undefined;
 
 /** The span ids sent to the primary and the copy, when both were sent and the trace is sampled. */
 function sampledSpans(primary: string | undefined, copy: string | undefined): ComparePair['spans'] {
@@ -193,10 +222,18 @@ function sampledSpans(primary: string | undefined, copy: string | undefined): Co
 /** The primary's upstream headers, re-aimed at the shadow: original Host, rewrites, a marker. */
 function shadowHeaders(primary: readonly string[], clientHost: string | undefined, s: CompiledShadow, kind: 'shadow' | 'noise'): string[] {
   const out: string[] = [];
+  // The common shadow rewrites no headers: then only Host is taken out, found by its length first
+  // (no lower-casing of every name).
+  const rewrites = s.removeHeaders.size > 0 || s.setHeaders.length > 0;
   for (let i = 0; i < primary.length; i += 2) {
-    const name = primary[i]!.toLowerCase();
-    if (name === 'host' || s.removeHeaders.has(name) || s.setHeaders.some(([k]) => k === name)) continue;
-    out.push(primary[i]!, primary[i + 1]!);
+    const raw = primary[i]!;
+    if (!rewrites) {
+      if (raw.length === 4 && raw.toLowerCase() === 'host') continue;
+    } else {
+      const name = raw.toLowerCase();
+      if (name === 'host' || s.removeHeaders.has(name) || s.setHeaders.some(([k]) => k === name)) continue;
+    }
+    out.push(raw, primary[i + 1]!);
   }
   const host = kind === 'shadow' ? (s.host ?? clientHost) : clientHost;
   if (host) out.push('host', host);

@@ -14,6 +14,8 @@ export type PairTap = Partial<Pick<PairSink, 'pair' | 'skip'>>;
 export function tapPairSink(sink: PairSink, tap: PairTap): PairSink {
   return {
     accepting: () => sink.accepting(),
+    reserve: () => sink.reserve?.(),
+    release: () => sink.release?.(),
     pair(p, shadow, kind) {
       tap.pair?.(p, shadow, kind);
       sink.pair(p, shadow, kind);

@@ -106,6 +106,18 @@ interface LatencyRow extends DiffScope {
 
 const HOUR_MS = 3_600_000;
 
+/** A target as the batcher last saw it: its fields then, its capped form and keys (see scopeFor). */
+interface TargetScope {
+  readonly target: DiffTarget;
+  readonly route: string;
+  readonly shadow: string;
+  readonly endpoint: string;
+  readonly hour: number;
+  readonly t: DiffTarget;
+  readonly fieldScope: string;
+  readonly key: string;
+}
+
 /**
  * Creates a batcher flushing to `store` every `flushMs`.
  * @example
@@ -127,6 +139,10 @@ export function createDiffBatcher(opts: DiffBatcherOptions): DiffBatcher {
   let latency = new Map<string, LatencyRow>();
   let deltas = new Map<string, DeltaRow>();
   let skips = new Map<string, Row<'skips'>>();
+  // The same skips' rows by route → shadow → reason, for `hourOfSkips`: a saturated shadow skips on
+  // every request, and building the string key each time was most of the cost of a dropped copy.
+  let skipRows = new Map<string, Map<string, Map<string, Row<'skips'>>>>();
+  let hourOfSkips = 0;
   let profiles = new Map<string, ProfileRow>();
   let writingProfiles: readonly ProfileRow[] = [];
   let examples: DiffExample[] = [];
@@ -170,10 +186,45 @@ export function createDiffBatcher(opts: DiffBatcherOptions): DiffBatcher {
   }
 
   /** A field of a capped target, itself capped per endpoint. */
-  function cappedField(t: DiffTarget, field: string): string {
-    if (field === OVERFLOW || admit(fieldsSeen, `${t.route}\0${t.shadow}\0${t.endpoint}`, field, maxFields)) return field;
+  function cappedField(t: DiffTarget, field: string, fieldScope = `${t.route}\0${t.shadow}\0${t.endpoint}`): string {
+    if (field === OVERFLOW || admit(fieldsSeen, fieldScope, field, maxFields)) return field;
     overflow.fields++;
     return OVERFLOW;
+  }
+
+  /**
+   * The last target's capped form and keys: the compare stage sends one target with every field of
+   * a pair (tens of calls), so its keys are built once per pair, not once per field. Counts as
+   * capped() would on every call (an endpoint over the cap is counted each time).
+   */
+  let last: TargetScope | undefined;
+  function scopeFor(target: DiffTarget): TargetScope {
+    const hour = hourNow();
+    const l = last;
+    if (
+      l !== undefined &&
+      l.target === target &&
+      l.route === target.route &&
+      l.shadow === target.shadow &&
+      l.endpoint === target.endpoint &&
+      l.hour === hour &&
+      capHour === hour
+    ) {
+      if (l.t !== target) overflow.endpoints++;
+      return l;
+    }
+    const t = capped(target);
+    last = {
+      target,
+      route: target.route,
+      shadow: target.shadow,
+      endpoint: target.endpoint,
+      hour,
+      t,
+      fieldScope: `${t.route}\0${t.shadow}\0${t.endpoint}`,
+      key: scopeKey(hour, t),
+    };
+    return last;
   }
   const scopeKey = (hour: number, t: DiffTarget) => `${hour}\0${t.route}\0${t.shadow}\0${t.endpoint}`;
   // A copy, not the caller's object: targets may carry more properties than a stored row should.
@@ -215,6 +266,7 @@ export function createDiffBatcher(opts: DiffBatcherOptions): DiffBatcher {
     };
     [pairs, fields, noise, statuses, latency, skips] = [new Map(), new Map(), new Map(), new Map(), new Map(), new Map()];
     deltas = new Map();
+    skipRows = new Map();
     profiles = new Map();
     examples = [];
     keys = 0;
@@ -274,16 +326,14 @@ export function createDiffBatcher(opts: DiffBatcherOptions): DiffBatcher {
 
   return {
     pair(target) {
-      const t = capped(target);
-      const hour = hourNow();
-      const row = slot(pairs, scopeKey(hour, t), () => ({ ...scopeOf(hour, t), count: 0 }));
+      const { t, hour, key } = scopeFor(target);
+      const row = slot(pairs, key, () => ({ ...scopeOf(hour, t), count: 0 }));
       if (row) row.count++;
     },
     field(target, name, kind, differed, deltaMs) {
-      const t = capped(target);
-      const field = cappedField(t, name);
-      const hour = hourNow();
-      const key = `${scopeKey(hour, t)}\0${field}\0${kind}`;
+      const { t, hour, fieldScope, key: scope } = scopeFor(target);
+      const field = cappedField(t, name, fieldScope);
+      const key = `${scope}\0${field}\0${kind}`;
       const row = slot(fields, key, (): Row<'fields'> => ({ ...scopeOf(hour, t), field, kind, compared: 0, differed: 0 }));
       if (!row) return;
       row.compared++;
@@ -293,10 +343,9 @@ export function createDiffBatcher(opts: DiffBatcherOptions): DiffBatcher {
       delta(hour, t, field, false, deltaMs);
     },
     noise(target, name, differed, deltaMs) {
-      const t = capped(target);
-      const field = cappedField(t, name);
-      const hour = hourNow();
-      const key = `${scopeKey(hour, t)}\0${field}`;
+      const { t, hour, fieldScope, key: scope } = scopeFor(target);
+      const field = cappedField(t, name, fieldScope);
+      const key = `${scope}\0${field}`;
       const row = slot(noise, key, () => ({ ...scopeOf(hour, t), field, compared: 0, differed: 0 }));
       if (!row) return;
       row.compared++;
@@ -304,16 +353,14 @@ export function createDiffBatcher(opts: DiffBatcherOptions): DiffBatcher {
       delta(hour, t, field, true, deltaMs);
     },
     status(target, primary, candidate) {
-      const t = capped(target);
-      const hour = hourNow();
-      const key = `${scopeKey(hour, t)}\0${primary}\0${candidate}`;
+      const { t, hour, key: scope } = scopeFor(target);
+      const key = `${scope}\0${primary}\0${candidate}`;
       const row = slot(statuses, key, () => ({ ...scopeOf(hour, t), primary, candidate, count: 0 }));
       if (row) row.count++;
     },
     latency(target, primaryMs, candidateMs) {
-      const t = capped(target);
-      const hour = hourNow();
-      const row = slot(latency, scopeKey(hour, t), () => ({
+      const { t, hour, key } = scopeFor(target);
+      const row = slot(latency, key, () => ({
         ...scopeOf(hour, t),
         primary: emptyHistogram(LATENCY_BOUNDS),
         candidate: emptyHistogram(LATENCY_BOUNDS),
@@ -342,9 +389,21 @@ export function createDiffBatcher(opts: DiffBatcherOptions): DiffBatcher {
     },
     skip(route, shadow, reason) {
       const hour = hourNow();
+      if (hour !== hourOfSkips) [skipRows, hourOfSkips] = [new Map(), hour];
+      let byShadow = skipRows.get(route);
+      if (!byShadow) skipRows.set(route, (byShadow = new Map()));
+      let byReason = byShadow.get(shadow);
+      if (!byReason) byShadow.set(shadow, (byReason = new Map()));
+      const known = byReason.get(reason);
+      if (known) {
+        known.count++;
+        return;
+      }
       const key = `${hour}\0${route}\0${shadow}\0${reason}`;
       const row = slot(skips, key, () => ({ hour, route, shadow, reason, count: 0 }));
-      if (row) row.count++;
+      if (!row) return;
+      byReason.set(reason, row);
+      row.count++;
     },
     profile(inc) {
       const key = `${inc.minute}\0${inc.route}\0${inc.arm}\0${inc.op}`;

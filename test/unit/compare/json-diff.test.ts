@@ -186,3 +186,29 @@ describe('diffJson', () => {
     expect(() => diffJson(JSON.parse(text), JSON.parse(text.replace('[]', '[1]')), R)).not.toThrow();
   });
 });
+
+describe("diffJson of one parsed value on both sides (a shadow that shares the primary's parse)", () => {
+  const bodies: unknown[] = [
+    {
+      items: [
+        { id: 1, p: 2 },
+        { id: 2, p: 3 },
+      ],
+      n: 1,
+    },
+    {
+      rows: [
+        [1, 2],
+        [2, 1],
+      ],
+      tags: ['b', 'a', 'b'],
+    },
+    { users: { '12345': { name: 'x', roles: [{ sku: 'a' }, { sku: 'b' }] } }, 'a.b': [null, true, 'z'] },
+  ];
+  it.each(bodies)('walks the same paths as two separate parses of it, and finds nothing: %j', (body) => {
+    const rules = { ignoreBody: ['$.items[*].p'], numericTolerance: 0 };
+    const same = diffJson(body, body, rules);
+    expect(same).toEqual(diffJson(body, structuredClone(body), rules));
+    expect(same.fields).toEqual([]);
+  });
+});

@@ -7,15 +7,42 @@ import { RULES, resp } from './fixtures.js';
 describe('captured bodies are decoded and parsed once', () => {
   afterEach(() => vi.restoreAllMocks());
 
-  it('parses a primary compared with three shadows once, plus once per shadow', () => {
+  it('parses a primary compared with three shadows once, plus once per shadow whose bytes differ', () => {
     const primary = resp({ total: 3, items: [1, 2, 3] });
     const shadows = [resp({ total: 3, items: [1, 2, 3] }), resp({ total: 4, items: [1, 2, 3] }), resp({ total: 3 })];
     const parse = vi.spyOn(JSON, 'parse');
     for (const s of shadows) compareBody(primary, s, RULES);
-    expect(parse).toHaveBeenCalledTimes(4);
+    // The first shadow's bytes are the primary's: it shares the primary's parse.
+    expect(parse).toHaveBeenCalledTimes(3);
     // The pipeline's own reads (repeat noise, examples) find it parsed too.
     expect(jsonOf(primary, RULES.maxBody)?.value).toEqual({ total: 3, items: [1, 2, 3] });
-    expect(parse).toHaveBeenCalledTimes(4);
+    expect(parse).toHaveBeenCalledTimes(3);
+  });
+
+  it('compares a shadow with the very bytes of the primary like one parsed apart: every path compared, nothing differs', () => {
+    const body = {
+      items: [
+        { id: 1, p: 2 },
+        { id: 2, p: 3 },
+      ],
+      tags: ['a', 'b'],
+      n: 1.5,
+    };
+    const parse = vi.spyOn(JSON, 'parse');
+    const shared = compareBody(resp(body), resp(body), RULES);
+    expect(parse).toHaveBeenCalledTimes(1);
+    parse.mockRestore();
+    // The same comparison with the candidate parsed on its own (an extra space: other bytes, same JSON).
+    const apart = compareBody(
+      resp(body),
+      resp(Buffer.from(JSON.stringify(body) + ' '), { headers: { 'content-type': 'application/json' } }),
+      RULES,
+    );
+    expect(shared).toEqual(apart);
+    expect(shared.compared).toContain('body:$.items[*].p');
+    // A candidate typed as text is still compared as a type change, bytes equal or not.
+    const text = compareBody(resp(body), resp(body, { headers: { 'content-type': 'text/plain' } }), RULES);
+    expect(text.fields).toEqual([{ field: 'body:$', kind: 'type', primary: '"json"', candidate: '"text"' }]);
   });
 
   it('inflates a gzipped capture once, and again only under another cap', () => {

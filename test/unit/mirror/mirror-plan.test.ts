@@ -69,3 +69,40 @@ describe('beginMirror: who gets a copy', () => {
     expect(r).toEqual({ result: undefined, skips: ['dark:body_too_large'] });
   });
 });
+
+describe('beginMirror: compare room', () => {
+  it('reserves room for a captured copy and gives it back when the copy is refused', () => {
+    const held: string[] = [];
+    const sink: PairSink = {
+      accepting: () => true,
+      reserve: () => void held.push('reserve'),
+      release: () => void held.push('release'),
+      pair: () => undefined,
+      skip: (_r, s, reason) => void held.push(`${s}:${reason}`),
+    };
+    const dispatcher = {
+      refusal: () => undefined,
+      submit: () => 'queue_full',
+    } as unknown as ShadowDispatcher;
+    const prepared = {
+      hasBody: false,
+      requestId: 'req-1',
+      arm: 'control',
+      headers: [],
+      path: '/',
+      route: {
+        name: 'r',
+        shadows: [
+          shadow({
+            rules: { maxBody: 100 },
+            removeHeaders: new Set(),
+            setHeaders: [],
+          } as unknown as Partial<CompiledShadow>),
+        ],
+      },
+    } as unknown as Prepared;
+    const result = beginMirror({ method: 'GET', headers: {} } as unknown as IncomingMessage, prepared, { dispatcher, sink });
+    expect(result?.capture).toBeDefined();
+    expect(held).toEqual(['reserve', 'release', 'dark:queue_full']);
+  });
+});
