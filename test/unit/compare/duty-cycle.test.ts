@@ -1,5 +1,5 @@
 // The compare share: maxShare while the loop has idle time, saturatedShare while client traffic
-// alone (the loop's busy time minus compare's own) fills more than 1 − maxShare of a window; re-decided
+// alone (the loop's busy time minus compare's own) fills more than 1 − maxShare − 0.05 of a window; re-decided
 // once per window. A fake clock and event-loop utilization source drive it.
 import { describe, expect, it } from 'vitest';
 import { createCompareShare, type LoopClock } from '../../../src/compare/duty-cycle.js';
@@ -25,7 +25,7 @@ describe('compare share', () => {
     spend(1000, 700);
     duty.busy(100);
     expect(duty.share()).toBe(0.15);
-    // 100% busy of which compare took 10%: clients 90% > 85%.
+    // 100% busy of which compare took 10%: clients 90% > 80%.
     spend(1000, 1000);
     duty.busy(100);
     expect(duty.share()).toBe(0.05);
@@ -40,11 +40,21 @@ describe('compare share', () => {
   it("counts compare's own busy time out: a loop kept busy by comparing is not saturated by clients", () => {
     const { clock, spend } = fakeLoop();
     const duty = createCompareShare({ clock, maxShare: 0.15, saturatedShare: 0.05, windowMs: 1000 });
+    // 95% busy, but 20% of it comparing (a burst it catches up on): clients 75%, room to spare.
     spend(1000, 950);
-    duty.busy(150);
+    duty.busy(200);
     expect(duty.share()).toBe(0.15);
     spend(1000, 950);
     duty.busy(50);
+    expect(duty.share()).toBe(0.05);
+  });
+
+  it('switches on at saturation even while compare still takes its full share (clients at 1 − maxShare)', () => {
+    const { clock, spend } = fakeLoop();
+    const duty = createCompareShare({ clock, maxShare: 0.15, saturatedShare: 0.05, windowMs: 1000 });
+    // A saturated loop: no idle time, compare 15%, clients 84% (the loop's own overhead takes the rest).
+    spend(1000, 1000);
+    duty.busy(160);
     expect(duty.share()).toBe(0.05);
   });
 
