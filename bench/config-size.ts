@@ -3,8 +3,8 @@
  * matched route listed last), 2 / 8 arms, 10 / 60 request headers, 1 KiB / 1 MiB response bodies and
  * 64 / 256 / 1,024 connections. Each scenario changes one thing from the baseline (1 route, 2 arms, 10
  * headers, 1 KiB, 64 connections) and is reported against it, measured in the same run; the 1 MiB
- * scenario is also reported against the bare undici proxy on the same upstream, because the body copy
- * dominates it. Access log on, guardrails on: the production config of bench/proxy.ts.
+ * scenario, the 60-header one and the baseline are also run through the bare undici proxy on the same
+ * upstream (rows `undici …`), so what any Node proxy pays for them shows apart from Fieldlab's. Access log on, guardrails on: the production config of bench/proxy.ts.
  *
  *   npm run build && node dist/bench/config-size.js --duration 8
  *   options: --duration S --warmup S --only baseline,routes-1000,… --json
@@ -42,6 +42,15 @@ const SCENARIOS: Scenario[] = [
   { ...BASE, name: 'conns-256', connections: 256 },
   { ...BASE, name: 'conns-1024', connections: 1024 },
 ];
+
+/**
+ * Scenarios also run through the bare undici proxy, on the same upstream and load: what the request
+ * headers or a 1 MiB body cost any Node proxy, apart from what they cost Fieldlab. Route and arm
+ * counts mean nothing to it; at 256 client connections and more it answers nothing at all (its Pool of
+ * 128 connections with more requests queued than connections stalls; measured 2026-12-03, not yet
+ * understood), so the connection scenarios have no reference row.
+ */
+const WITH_UNDICI = new Set(['baseline', 'headers-60', 'body-1mib']);
 
 /** The production bench config, with `routes - 1` unmatched routes before the matched one and `arms` arms. */
 function yaml(s: Scenario, listen: number, admin: number, upstream: number): string {
@@ -147,11 +156,11 @@ async function main(): Promise<void> {
     } finally {
       await fl.stop();
     }
-    if (s.bigBody) {
+    if (WITH_UNDICI.has(s.name)) {
       const undici = await startPeer('undici', upstream.port);
       try {
         const r = await measure(undici.port, undici.pid!, s, durationS, warmupS);
-        rows.push({ name: 'undici body-1mib', ...r });
+        rows.push({ name: `undici ${s.name}`, ...r });
         log(`  undici: ${Math.round(r.rps)} req/s, ${r.cpuUs.toFixed(1)} µs/req`);
       } finally {
         await undici.stop();
