@@ -205,12 +205,10 @@ class LineBatch {
    */
   exit(): void {
     this.#guard(() => this.#dest.flushSync());
-    if (this.#failing || this.#lines.length === 0) return;
+    const data = this.#take();
     const fd = this.#dest.fd;
-    const pieces = this.#pieces();
-    this.#lines = [];
-    this.#size = 0;
-    if (typeof fd === 'number' && fd >= 0) for (const piece of pieces) if (!writeAllSync(fd, piece, exitDeadline)) return;
+    // What waits is one piece #hand would have written (on a pipe within PIPE_BUF: write() hands at it).
+    if (data !== undefined && !this.#failing && typeof fd === 'number' && fd >= 0) writeAllSync(fd, data, exitDeadline);
   }
 
   write(line: string): boolean {
@@ -231,31 +229,17 @@ class LineBatch {
   }
 
   #hand(): void {
-    if (this.#lines.length === 0) return;
+    const data = this.#take();
+    if (data !== undefined) this.#guard(() => this.#dest.write(data));
+  }
+
+  /** What waits, as one string, and the batch emptied; undefined when nothing waits. */
+  #take(): string | undefined {
+    if (this.#lines.length === 0) return undefined;
     const data = this.#lines.length === 1 ? this.#lines[0]! : this.#lines.join('');
     this.#lines = [];
     this.#size = 0;
-    this.#guard(() => this.#dest.write(data));
-  }
-
-  /** What waits, as the strings #hand would have written (on a pipe: pieces within PIPE_BUF). */
-  #pieces(): string[] {
-    if (!this.#atomic) return [this.#lines.join('')];
-    const out: string[] = [];
-    let piece = '';
-    let bytes = 0;
-    for (const line of this.#lines) {
-      const n = Buffer.byteLength(line);
-      if (bytes + n > PIPE_BUF && piece !== '') {
-        out.push(piece);
-        piece = '';
-        bytes = 0;
-      }
-      piece += line;
-      bytes += n;
-    }
-    if (piece !== '') out.push(piece);
-    return out;
+    return data;
   }
 
   #guard(fn: () => void): void {
