@@ -45,12 +45,12 @@ const SCENARIOS: Scenario[] = [
 
 /**
  * Scenarios also run through the bare undici proxy, on the same upstream and load: what the request
- * headers or a 1 MiB body cost any Node proxy, apart from what they cost Fieldlab. Route and arm
- * counts mean nothing to it; at 256 client connections and more it answers nothing at all (its Pool of
- * 128 connections with more requests queued than connections stalls; measured 2026-12-03, not yet
- * understood), so the connection scenarios have no reference row.
+ * headers, a 1 MiB body or many client connections cost any Node proxy, apart from what they cost
+ * Fieldlab. Route and arm counts mean nothing to it. (Until 2026-12-04 it answered nothing from 256
+ * connections: it never aborted an exchange whose client had hung up, so each run leaked paused pool
+ * connections; see peers/undici-proxy.ts.)
  */
-const WITH_UNDICI = new Set(['baseline', 'headers-60', 'body-1mib']);
+const WITH_UNDICI = new Set(['baseline', 'headers-60', 'body-1mib', 'conns-256', 'conns-1024']);
 
 /** The production bench config, with `routes - 1` unmatched routes before the matched one and `arms` arms. */
 function yaml(s: Scenario, listen: number, admin: number, upstream: number): string {

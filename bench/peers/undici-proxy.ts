@@ -34,17 +34,33 @@ function endToEnd(headers: IncomingHttpHeaders): IncomingHttpHeaders {
   return out;
 }
 
-/** Streams the upstream response into `res`, pausing undici while the client socket is full. */
+/**
+ * Streams the upstream response into `res`, pausing undici while the client socket is full, and aborts
+ * the upstream exchange when the client goes away first. Without the abort, a client that hangs up while
+ * its response is paused (or still queued in the pool) leaves that pool connection paused for ever: 'drain'
+ * never comes on a closed socket. Every load run ends with such hang-ups, so the pool's 128 connections
+ * leaked a few per run until the proxy answered nothing (seen from 256 client connections, 2026-12-03).
+ * Fieldlab aborts the same way (forward/forward-handler.ts), so the reference does the work it does.
+ */
 class RelayHandler implements Dispatcher.DispatchHandler {
   readonly #res: ServerResponse;
+  #controller: Dispatcher.DispatchController | undefined;
+  #gone = false;
 
   constructor(res: ServerResponse) {
     this.#res = res;
+    res.once('close', () => {
+      if (res.writableFinished) return;
+      this.#gone = true;
+      this.#controller?.abort(new Error('client closed'));
+    });
   }
 
-  // Required even though empty: undici 7 treats a handler without onRequestStart as a legacy
-  // (onConnect/onHeaders) handler and fails every request.
-  onRequestStart(): void {}
+  // Required (undici 7 treats a handler without onRequestStart as a legacy onConnect/onHeaders handler).
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    this.#controller = controller;
+    if (this.#gone) controller.abort(new Error('client closed'));
+  }
 
   onResponseStart(controller: Dispatcher.DispatchController, statusCode: number, headers: IncomingHttpHeaders): void {
     this.#res.writeHead(statusCode, endToEnd(headers));
