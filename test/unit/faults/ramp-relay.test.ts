@@ -3,91 +3,23 @@
 // advances and ends the ramp on that relayed evidence alone, ignores (and counts) a batch for an old
 // step, and a goal that arrives before its unit's exposure (another worker's batch) still counts.
 // Malformed batches and steps are rejected, never thrown.
-import pino from 'pino';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Snapshot } from '../../../src/config/compile.js';
-import { experimentsOf } from '../../../src/experiments/spec.js';
 import { createStepEvidence } from '../../../src/faults/ramp-evidence.js';
 import { rampLevel } from '../../../src/faults/ramp-level.js';
 import { createIntake, MAX_BATCH_ITEMS, parseRampBatch, parseRampShared, type RampBatch } from '../../../src/faults/ramp-relay.js';
-import { createRampRuntime, type RampRuntime } from '../../../src/faults/ramp-runtime.js';
-import { inRampSlice } from '../../../src/faults/ramp-spec.js';
-import type { DecisionRecord } from '../../../src/storage/guardrail-types.js';
-import { exchangeInfo } from '../../helpers/exchange-info.js';
-import { snapshotOf } from '../experiments/fixtures.js';
-
-const yaml = `
-upstreams: { a: "http://127.0.0.1:9" }
-routes:
-  - name: shop
-    match: { path: /shop/* }
-    arms: { control: a }
-    sticky: [header:x-user]
-    seed: ramp-relay
-    experiment:
-      goals: [{ name: buy, kind: conversion, route: pay, match: { method: POST, path: /pay } }]
-    fault:
-      ramp: { delays: [100ms, 250ms, 500ms], percent: 50, dwell: 10s, goal: buy, vitals: false, run: relay }
-  - name: pay
-    match: { path: /pay }
-    arms: { control: a }
-`;
-
-const memoryStore = () => {
-  const decisions: DecisionRecord[] = [];
-  const saved: string[] = [];
-  return {
-    decisions,
-    saved,
-    saveState: async (k: string) => void saved.push(k),
-    appendDecision: async (d: DecisionRecord) => void decisions.push(d),
-  };
-};
+import { rampStore, rampTraffic, rampUnitYaml, type RampStore, useRampRuntimes } from '../../helpers/ramp-runtimes.js';
 
 describe('ramp relay: one judge for a group', () => {
-  const closers: (() => Promise<void>)[] = [];
-  const runtimes: RampRuntime[] = [];
-  afterEach(async () => {
-    for (const r of runtimes.splice(0)) r.stop();
-    for (const c of closers.splice(0)) await c();
-  });
+  const ramps = useRampRuntimes();
   let clock = 2_000_000;
-  const snapshot = (): Snapshot => {
-    const { snap, close } = snapshotOf(yaml);
-    closers.push(close);
-    return snap;
-  };
-  const runtime = (mode: 'judge' | 'follow', store: ReturnType<typeof memoryStore>, snap: Snapshot) => {
-    const r = createRampRuntime({
-      store,
-      states: new Map(),
-      log: pino({ level: 'silent' }),
-      faultsOn: () => true,
-      now: () => clock,
-      evaluateEveryMs: 0,
-      mode,
-    });
-    runtimes.push(r);
-    r.attach(snap);
-    return r;
-  };
-  // 200 new units on the follower; control always converts, the slice only when `sliceConverts`.
-  const traffic = (r: RampRuntime, snap: Snapshot, sliceConverts: boolean) => {
-    const route = snap.routes.find((x) => x.name === 'shop')!;
-    const goal = experimentsOf(snap).byRoute.get('shop')!.goals[0]!;
-    for (let i = 0; i < 200; i++) {
-      const key = `u${i}-${clock}`;
-      const slice = inRampSlice(route.fault!.ramp!, route.seed, key);
-      r.observer
-        .begin(exchangeInfo(route, 'control', { key, startedAtEpoch: clock, ...(slice ? { fault: 'delay' as const } : {}) }))
-        ?.end({ status: 200, code: undefined, bytes: 0, upstreamMs: 5 }, 5);
-      if (!slice || sliceConverts) r.goal(goal, key, clock, 0);
-    }
-  };
+  const snapshot = (): Snapshot => ramps.snapshot(rampUnitYaml('ramp-relay', 'relay'));
+  const runtime = (mode: 'judge' | 'follow', store: RampStore, snap: Snapshot) =>
+    ramps.boot(snap, { store, states: new Map(), faultsOn: () => true, now: () => clock, mode });
 
   it('the judge decides on relayed evidence; the follower injects its step and stores nothing', async () => {
-    const js = memoryStore();
-    const fs = memoryStore();
+    const js = rampStore();
+    const fs = rampStore();
     const snap = snapshot();
     const worker = runtime('follow', fs, snap);
     // Not told yet: nothing in force, nothing observed.
@@ -99,7 +31,7 @@ describe('ramp relay: one judge for a group', () => {
     worker.adopt(primary.shared());
     expect(rampLevel('shop')).toBe(100);
 
-    traffic(worker, snap, true);
+    rampTraffic(worker, snap, true, clock); // 200 new units on the follower, all converting
     const [b0] = worker.relay();
     expect(b0).toMatchObject({ route: 'shop', step: 0, routeRequests: 200 });
     expect(b0!.exposed.length).toBe(200);
@@ -117,7 +49,7 @@ describe('ramp relay: one judge for a group', () => {
     expect(primary.stale()).toBe(1);
     expect(primary.status()[0]!.current!.goal!.slice.units).toBe(0);
 
-    traffic(worker, snap, false);
+    rampTraffic(worker, snap, false, clock); // the slice stops buying
     primary.absorb(worker.relay()[0]!);
     clock += 1_000;
     primary.tick(clock);

@@ -2,93 +2,28 @@
 // the control are judged on the goal, a passing step advances, harm ends the ramp with its breaking
 // point, and a restart resumes the stored step (or reports the finished ramp) — never step 1 again
 // silently. The kill switch stops a running ramp and clears its level.
-import { afterEach, describe, expect, it } from 'vitest';
-import { experimentsOf } from '../../../src/experiments/spec.js';
-import { rampLevel } from '../../../src/faults/ramp-level.js';
-import { createRampRuntime, rampKey, type RampRuntime } from '../../../src/faults/ramp-runtime.js';
-import { inRampSlice } from '../../../src/faults/ramp-spec.js';
+import { describe, expect, it } from 'vitest';
 import type { Snapshot } from '../../../src/config/compile.js';
-import type { DecisionRecord } from '../../../src/storage/guardrail-types.js';
+import { rampLevel } from '../../../src/faults/ramp-level.js';
+import { rampKey } from '../../../src/faults/ramp-runtime.js';
 import { exchangeInfo } from '../../helpers/exchange-info.js';
-import { snapshotOf } from '../experiments/fixtures.js';
-import pino from 'pino';
-
-const yaml = (run = '1') => `
-upstreams: { a: "http://127.0.0.1:9" }
-routes:
-  - name: shop
-    match: { path: /shop/* }
-    arms: { control: a }
-    sticky: [header:x-user]
-    seed: ramp-unit
-    experiment:
-      goals: [{ name: buy, kind: conversion, route: pay, match: { method: POST, path: /pay } }]
-    fault:
-      ramp: { delays: [100ms, 250ms, 500ms], percent: 50, dwell: 10s, goal: buy, vitals: false, run: "${run}" }
-  - name: pay
-    match: { path: /pay }
-    arms: { control: a }
-`;
-
-const memoryStore = () => {
-  const states = new Map<string, unknown>();
-  const decisions: DecisionRecord[] = [];
-  return {
-    states,
-    decisions,
-    saveState: async (k: string, s: unknown) => void states.set(k, structuredClone(s)),
-    appendDecision: async (d: DecisionRecord) => void decisions.push(d),
-  };
-};
+import { rampStore, rampTraffic, rampUnitYaml, type RampStore, useRampRuntimes } from '../../helpers/ramp-runtimes.js';
 
 describe('ramp runtime', () => {
-  const closers: (() => Promise<void>)[] = [];
-  const runtimes: RampRuntime[] = [];
-  afterEach(async () => {
-    for (const r of runtimes.splice(0)) r.stop();
-    for (const c of closers.splice(0)) await c();
-  });
-  const compiled = (run?: string): Snapshot => {
-    const { snap, close } = snapshotOf(yaml(run));
-    closers.push(close);
-    return snap;
-  };
+  const ramps = useRampRuntimes();
+  const compiled = (run = '1'): Snapshot => ramps.snapshot(rampUnitYaml('ramp-unit', run));
   let clock = 1_000_000;
-  const boot = (store: ReturnType<typeof memoryStore>, snap: Snapshot, on = { faults: true }) => {
-    const r = createRampRuntime({
-      store,
-      states: store.states,
-      log: pino({ level: 'silent' }),
-      faultsOn: () => on.faults,
-      now: () => clock,
-      evaluateEveryMs: 0,
-    });
-    runtimes.push(r);
-    r.attach(snap);
-    return r;
-  };
-  // 200 new units request the shop; control always converts, the slice only when `sliceConverts`.
-  const traffic = (r: RampRuntime, snap: Snapshot, sliceConverts: boolean) => {
-    const route = snap.routes.find((x) => x.name === 'shop')!;
-    const goal = experimentsOf(snap).byRoute.get('shop')!.goals[0]!;
-    for (let i = 0; i < 200; i++) {
-      const key = `u${i}-${clock}`;
-      const slice = inRampSlice(route.fault!.ramp!, route.seed, key);
-      r.observer
-        .begin(exchangeInfo(route, 'control', { key, startedAtEpoch: clock, ...(slice ? { fault: 'delay' as const } : {}) }))
-        ?.end({ status: 200, code: undefined, bytes: 0, upstreamMs: 5 }, 5);
-      if (!slice || sliceConverts) r.goal(goal, key, clock, 0);
-    }
-  };
+  const boot = (store: RampStore, snap: Snapshot, on = { faults: true }) =>
+    ramps.boot(snap, { store, states: store.states, faultsOn: () => on.faults, now: () => clock });
 
   it('advances a harmless step after its dwell, stops at harm, and a restart resumes or reports — never step 1', async () => {
-    const store = memoryStore();
+    const store = rampStore();
     const snap = compiled();
     let r = boot(store, snap);
     expect(rampLevel('shop')).toBe(100);
     await r.idle();
     expect(store.decisions.map((d) => d.action)).toEqual(['ramp-start']);
-    traffic(r, snap, true);
+    rampTraffic(r, snap, true, clock); // 200 new units, all converting
     clock += 9_000;
     r.tick(clock);
     expect(r.status()[0]).toMatchObject({ step: 0, phase: 'running' });
@@ -112,7 +47,7 @@ describe('ramp runtime', () => {
     // The slice stops converting: harm at 250ms, inside the dwell.
     const snap2 = compiled();
     r.attach(snap2);
-    traffic(r, snap2, false);
+    rampTraffic(r, snap2, false, clock);
     clock += 1_000;
     r.tick(clock);
     const done = r.status()[0]!;
@@ -144,7 +79,7 @@ describe('ramp runtime', () => {
   });
 
   it('the kill switch stops a running ramp at its next evaluation and clears its level', async () => {
-    const store = memoryStore();
+    const store = rampStore();
     const on = { faults: true };
     const r = boot(store, compiled('kill'), on);
     expect(rampLevel('shop')).toBe(100);
@@ -158,7 +93,7 @@ describe('ramp runtime', () => {
   });
 
   it('keeps injected aborts out of the vital signs: they are their own stream', () => {
-    const store = memoryStore();
+    const store = rampStore();
     const snap = compiled('streams');
     const r = boot(store, snap);
     const route = snap.routes.find((x) => x.name === 'shop')!;
