@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { Agent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { compileRamp, inRampSlice } from '../../src/faults/ramp-spec.js';
+import { expectVerdict, SHOP_RAMP_ROUTES, sliceUsers, startRampLoad } from '../helpers/ramp-traffic.js';
 import { startFieldlab, startUpstream, tempDir, type TestFieldlab, type TestUpstream } from '../helpers/servers.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -29,35 +29,8 @@ describe('fault.ramp: the breaking point', () => {
 store: sqlite:${join(tmp.dir, 'ramp.db')}
 upstreams: { shop: ${u.shop}, pay: ${u.pay} }
 routes:
-  - name: shop
-    match: { path: /shop/* }
-    arms: { control: shop }
-    sticky: [header:x-user-id]
-    seed: ramp-acceptance
-    experiment:
-      goals: [{ name: buy, kind: conversion, route: pay, match: { method: POST, path: /pay } }]
-    fault:
-      # maxDrop: a busy CI host may slow a few 250 ms answers past 400 ms; only a proven 20% drop is harm.
-      ramp: { delays: [100ms, 250ms, 500ms, 1s], percent: 30, dwell: 2s, minUnits: 40, goal: buy, maxDrop: 20% }
-  - name: pay
-    match: { path: /pay }
-    arms: { control: pay }
-`;
-  const RAMP = compileRamp({
-    delays: [100, 250, 500, 1000],
-    percent: 30,
-    status: 503,
-    dwell: 2000,
-    minUnits: 40,
-    goal: 'buy',
-    maxDrop: 20,
-    vitals: true,
-    tolerance: 1.5,
-    alpha: 0.05,
-    run: '1',
-  });
-  let stop = false;
-  let load: Promise<void> | undefined;
+${SHOP_RAMP_ROUTES}`;
+  let load: { stop(): Promise<void> } | undefined;
   const agent = new Agent({ connections: 64 });
 
   beforeAll(async () => {
@@ -65,33 +38,10 @@ routes:
     pay = await startUpstream('pay');
     fl = await startFieldlab(yaml({ shop: shop.url, pay: pay.url }));
     // The load generator: each visit is a new unit; 4 in 5 would buy if the page came in time.
-    let n = 0;
-    const visit = async () => {
-      const i = n++;
-      const user = `u${i}`;
-      try {
-        const res = await request(`${fl.url}/shop/item`, {
-          headers: { 'x-user-id': user },
-          dispatcher: agent,
-          signal: AbortSignal.timeout(GIVE_UP_MS),
-        });
-        await res.body.text();
-      } catch {
-        return; // gave up: this unit never buys
-      }
-      if (i % 5 === 0) return;
-      const r = await request(`${fl.url}/pay`, { method: 'POST', headers: { 'x-user-id': user }, dispatcher: agent });
-      await r.body.text();
-    };
-    load = Promise.all(
-      Array.from({ length: 12 }, async () => {
-        while (!stop) await visit();
-      }),
-    ).then(() => undefined);
+    load = startRampLoad([fl.url], agent, GIVE_UP_MS);
   });
   afterAll(async () => {
-    stop = true;
-    await load;
+    await load?.stop();
     await fl?.close();
     await agent.close();
     await Promise.all([shop.close(), pay.close()]);
@@ -102,25 +52,18 @@ routes:
 
   it('stops at 500 ms (first harmful) and reports 250 ms as the last safe level', async () => {
     await waitFor(async () => (await status()).ramps[0]?.phase === 'done', 40_000);
-    stop = true;
-    await load;
+    await load?.stop();
     const r = (await status()).ramps[0];
     if (process.env.RAMP_PRINT)
       console.log(JSON.stringify(r.steps.map((s: any) => [s.level, s.verdict, s.judgement.goal, s.judgement.injectedFailures])));
-    expect(r).toMatchObject({ route: 'shop', kind: 'delay', end: 'harm', level: null });
-    expect(r.lastSafe).toMatchObject({ level: 250, verdict: 'safe' });
-    expect(r.firstHarmful).toMatchObject({ level: 500, verdict: 'harm' });
-    expect(r.steps.map((s: { level: number }) => s.level)).toEqual([100, 250, 500]);
+    // Stopped at 500 ms, 250 ms last safe; the harm's interval below 0 on ≥ 30 units, with injected failures.
+    expectVerdict(r);
     // Each step with its interval and the time it took; the safe ones dwelt at least 2 s.
     for (const s of r.steps.slice(0, 2)) expect(Date.parse(s.endedAt) - Date.parse(s.startedAt)).toBeGreaterThanOrEqual(2_000);
-    const harm = r.firstHarmful.judgement.goal;
-    expect(harm.interval[1]).toBeLessThan(0);
-    expect(harm.slice.units).toBeGreaterThanOrEqual(30);
     const safe = r.lastSafe.judgement.goal;
     expect(safe.interval[0]).toBeLessThan(0);
     expect(safe.interval[1]).toBeGreaterThan(0);
     // The slice's abandoned delayed requests are the injected stream, not real errors.
-    expect(r.firstHarmful.judgement.injectedFailures).toBeGreaterThan(0);
     expect(r.firstHarmful.judgement.vitals.slice.bad).toBe(0);
   });
 
@@ -154,7 +97,8 @@ routes:
       return Number(/fieldlab_fault_injected_total\{route="shop",kind="delay"\} (\d+)/.exec(text)?.[1] ?? 0);
     };
     const before = await delays();
-    const users = Array.from({ length: 100 }, (_, i) => `after-${i}`).filter((u) => inRampSlice(RAMP, 'ramp-acceptance', u));
+    const candidates = Array.from({ length: 100 }, (_, i) => `after-${i}`);
+    const users = sliceUsers('shop', candidates);
     expect(users.length).toBeGreaterThan(10);
     for (const user of users) {
       const res = await request(`${fl.url}/shop/item`, { headers: { 'x-user-id': user }, dispatcher: agent });
