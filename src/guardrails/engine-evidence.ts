@@ -55,18 +55,9 @@ export function zeroTotals(): ArmTotals {
   return Object.fromEntries(TOTAL_KEYS.map((k) => [k, 0])) as unknown as ArmTotals;
 }
 
+/** Adds a second's counts into totals: every count but `units`, by the same key list zeroTotals uses (a new count can't be left out). */
 function addTotals(t: ArmTotals, s: ArmSecond): void {
-  t.requests += s.requests;
-  t.bad += s.bad;
-  t.slow += s.slow;
-  t.exposure += s.exposure;
-  t.exposureBad += s.exposureBad;
-  t.exposureSlow += s.exposureSlow;
-  t.badObs += s.badObs;
-  t.slowObs += s.slowObs;
-  t.badClients += s.badClients;
-  t.topBad += s.topBad;
-  t.topSlow += s.topSlow;
+  for (const k of TOTAL_KEYS) t[k] += s[k];
 }
 
 const hist = () => new Array<number>(LATENCY_BINS).fill(0);
