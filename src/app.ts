@@ -3,11 +3,11 @@
  * together. No request logic lives here.
  */
 import { createAdminServer } from './admin/server.js';
-import { createConfigManager, type ConfigManager, type ReloadResult } from './config/manager.js';
+import { createConfigManager } from './config/manager.js';
 import { watchConfig } from './config/watch.js';
 import { createPoolRegistry } from './forward/pools.js';
-import { type ForwardStats, forwardStats } from './forward/stats.js';
-import { createShadowDispatcher, type DispatcherStats } from './mirror/dispatcher.js';
+import { forwardStats } from './forward/stats.js';
+import { createShadowDispatcher } from './mirror/dispatcher.js';
 import { tapPairSink, type PairTap } from './mirror/sink-tap.js';
 import type { PairSink } from './mirror/mirror.js';
 import { diffRoutes } from './admin/diffs-api.js';
@@ -18,7 +18,7 @@ import { createExemplarKeeper } from './telemetry/exemplars.js';
 import { dashboardRoutes } from './admin/dashboard.js';
 import { createWebhookNotifier } from './guardrails/notify-webhook.js';
 import { withWebhookMetrics } from './guardrails/webhook-metrics.js';
-import { createGuardrailsRuntime, type GuardrailsRuntime } from './guardrails/runtime.js';
+import { createGuardrailsRuntime } from './guardrails/runtime.js';
 import { withGuardrailMetrics } from './guardrails/metrics.js';
 import { guardrailRoutes } from './admin/guardrails-api.js';
 import { fleetRoutes } from './admin/fleet-api.js';
@@ -27,13 +27,13 @@ import { experimentRoutes } from './admin/experiments-api.js';
 import { exportRoutes } from './admin/experiment-export-api.js';
 import { createExperimentRecorder } from './experiments/recorder.js';
 import { createExperimentResults } from './experiments/results.js';
-import { createBanditRuntime, type BanditRuntime } from './experiments/bandit.js';
+import { createBanditRuntime } from './experiments/bandit.js';
 import { createResponseTap } from './experiments/response-tap.js';
 import { createNullBranch } from './experiments/null-branch.js';
 import { experimentPrunable } from './experiments/retention.js';
 import { withExperimentMetrics } from './experiments/metrics.js';
 import { withBanditMetrics } from './experiments/bandit-metrics.js';
-import { createRequestRecorder, type RequestRecorder, withRecordMetrics } from './record/recorder.js';
+import { createRequestRecorder, withRecordMetrics } from './record/recorder.js';
 import { createRecordTap } from './record/record-tap.js';
 import { isFleetStore, joinFleet } from './fleet/join.js';
 import { createMetrics } from './telemetry/metrics.js';
@@ -44,100 +44,28 @@ import { withFaultMetrics } from './faults/fault-stats.js';
 import { faultRoutes } from './admin/faults-api.js';
 import { FAULT_SWITCH_KEY, restoreFaultSwitch } from './faults/switch-store.js';
 import { faultState } from './faults/control.js';
-import { createRampRuntime, type RampRuntime } from './faults/ramp-runtime.js';
+import { createRampRuntime } from './faults/ramp-runtime.js';
 import { withRampMetrics } from './faults/ramp-metrics.js';
 import { withAudienceMetrics } from './routing/audience-stats.js';
-import type { Tracing } from './telemetry/tracing.js';
-import type { Traces, TracesStats } from './traces/traces.js';
 import { profileObserver, type ArmProfiles } from './traces/arm-profiles.js';
-import { createComparePipeline, type PipelineStats } from './compare/pipeline.js';
-import { createDiffBatcher, type DiffBatcherStats } from './storage/batcher.js';
+import { createComparePipeline } from './compare/pipeline.js';
+import { createDiffBatcher } from './storage/batcher.js';
 import { openStore } from './storage/open.js';
 import { createRetention } from './storage/retention.js';
 import { prepareStorePath, storeOpenError } from './storage/prepare-path.js';
 import { createMetricsListener } from './admin/metrics-listener.js';
-import type { DiffStore, Stores } from './storage/types.js';
+import type { Stores } from './storage/types.js';
 import { createObserverGuard, namedObserver, type ExchangeObserver } from './telemetry/hooks.js';
 import { createDrain } from './ingress/drain.js';
 import { createSeedBook } from './routing/seeds.js';
 import { layerSeedRef } from './routing/audience.js';
 import { applyLimits, createProxyServer } from './ingress/listener.js';
-import { createLogger, type Logger } from './telemetry/logger.js';
+import { createLogger } from './telemetry/logger.js';
 import { raceDeadline, SHUTDOWN_GRACE_MS } from './async/deadline.js';
 import { boundAddress, boundPort, httpBase, listen } from './net/listen.js';
-import type { ProcessRole } from './cluster/role.js';
+import type { App, AppOptions, MirrorStats } from './app/types.js';
 
-/** Counters of the shadow path: dispatch, compare and storage. */
-export interface MirrorStats {
-  readonly dispatcher: DispatcherStats;
-  readonly compare: PipelineStats;
-  readonly storage: DiffBatcherStats;
-  /** The store backend's own counters (SQLite: its worker thread's requests, drops and time). */
-  readonly store: Readonly<Record<string, number>>;
-  /** The traces receiver and span join (only with `traces:`). */
-  readonly traces?: TracesStats;
-}
-
-/** How to build an app. */
-export interface AppOptions {
-  readonly configFile: string;
-  readonly env?: Record<string, string | undefined>;
-  /** Defaults to a JSON logger on stdout at the config's level. */
-  readonly logger?: Logger;
-  /** Watch the file for changes (default true). */
-  readonly watch?: boolean;
-  /** Extra exchange observers (custom exporters, tests), called before the built-in ones. */
-  readonly observers?: readonly ExchangeObserver[];
-  /** Sees every shadow pair and skip on its way into the compare pipeline (embedders, tests). */
-  readonly pairTap?: PairTap;
-  /** This process's part in a `workers: N` group (cluster/); undefined: a lone Fieldlab. */
-  readonly role?: ProcessRole;
-}
-
-/** A running Fieldlab. */
-export interface App {
-  readonly config: ConfigManager;
-  readonly log: Logger;
-  /** Bound proxy port (useful with `listen: 127.0.0.1:0`). */
-  proxyPort(): number;
-  adminPort(): number;
-  reload(trigger?: string): Promise<ReloadResult>;
-  /** Observer failures so far, per observer (tracing, metrics, guardrails, rollups). */
-  observerFailures(): Readonly<Record<string, number>>;
-  /** Slow-client and queue protections so far: cuts, 503s, retries (process-wide counters). */
-  forwardStats(): Readonly<ForwardStats>;
-  /** Mirror pipeline counters (also on GET /mirror). */
-  mirrorStats(): MirrorStats;
-  /** The shadow-diff store (reports read it). */
-  diffs(): DiffStore;
-  /** Writes pending shadow-diff aggregates now (tests, CLI). */
-  flushDiffs(): Promise<void>;
-  /** The guardrails runtime (tests drive `tick`; the CLI uses the admin API). */
-  guardrails(): GuardrailsRuntime;
-  /** The bandit runtime (`allocation: bandit`; tests drive `tick`). */
-  bandits(): BanditRuntime;
-  /** The fault ramps (`fault.ramp`; tests drive `tick`). */
-  ramps(): RampRuntime;
-  /** The tracer configured by `tracing:` (undefined without one). */
-  tracing(): Tracing | undefined;
-  /** The OTLP receiver and span-tree join configured by `traces:` (undefined without one). */
-  traces(): Traces | undefined;
-  /** The traces receiver's port, when `traces.listen` is configured. */
-  tracesPort(): number | undefined;
-  /** Writes per-minute arm rollups now (all minutes, including the current one, by default). */
-  flushRollups(all?: boolean): Promise<void>;
-  /** Writes pending experiment exposures and goal events now (tests, CLI). */
-  flushExperiments(): Promise<void>;
-  /** The request recorder (`record:`): flush and counters for tests. */
-  recorder(): RequestRecorder;
-  /** The metrics listener's port, when `metrics.listen` is configured. */
-  metricsPort(): number | undefined;
-  /**
-   * Graceful stop: readiness fails at once; new connections are still accepted for `delayMs`
-   * (drainDelay), then refused while in-flight requests finish up to `deadlineMs` (drainTimeout).
-   */
-  stop(deadlineMs?: number, delayMs?: number): Promise<void>;
-}
+export type { App, AppOptions, MirrorStats } from './app/types.js';
 
 /**
  * Loads the config and starts both listeners. Rejects with StartupConfigError on an invalid file.
