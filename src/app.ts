@@ -22,7 +22,6 @@ import { createGuardrailsRuntime } from './guardrails/runtime.js';
 import { withGuardrailMetrics } from './guardrails/metrics.js';
 import { guardrailRoutes } from './admin/guardrails-api.js';
 import { fleetRoutes } from './admin/fleet-api.js';
-import { waitForStore } from './admin/starting-server.js';
 import { experimentRoutes } from './admin/experiments-api.js';
 import { exportRoutes } from './admin/experiment-export-api.js';
 import { createExperimentRecorder } from './experiments/recorder.js';
@@ -50,9 +49,7 @@ import { withAudienceMetrics } from './routing/audience-stats.js';
 import { profileObserver, type ArmProfiles } from './traces/arm-profiles.js';
 import { createComparePipeline } from './compare/pipeline.js';
 import { createDiffBatcher } from './storage/batcher.js';
-import { openStore } from './storage/open.js';
 import { createRetention } from './storage/retention.js';
-import { prepareStorePath, storeOpenError } from './storage/prepare-path.js';
 import { createMetricsListener } from './admin/metrics-listener.js';
 import type { Stores } from './storage/types.js';
 import { createObserverGuard, namedObserver, type ExchangeObserver } from './telemetry/hooks.js';
@@ -64,6 +61,7 @@ import { createLogger } from './telemetry/logger.js';
 import { raceDeadline, SHUTDOWN_GRACE_MS } from './async/deadline.js';
 import { boundAddress, boundPort, httpBase, listen } from './net/listen.js';
 import type { App, AppOptions, MirrorStats } from './app/types.js';
+import { openAppStores } from './app/stores.js';
 
 export type { App, AppOptions, MirrorStats } from './app/types.js';
 
@@ -104,22 +102,7 @@ export async function startApp(opts: AppOptions): Promise<App> {
   if (!opts.logger) log.level = cfg.log.level;
   // Storage: opened once (restart to change `store`), written only from timers, read by admin requests;
   // SQLite runs in a worker thread, so no store call ever blocks the proxy's loop.
-  // The path is checked first, and any failure names store.url and the path (ops: FL_STORE_OPEN).
-  const stores = await Promise.resolve()
-    .then(() => {
-      const own = role?.openStores?.(cfg.store.url);
-      if (own) return own;
-      prepareStorePath(cfg.store.url);
-      // A PostgreSQL store that is not reachable yet is waited for (not ready, no traffic), see waitForStore.
-      return waitForStore(cfg.store.url, () => openStore(cfg.store.url, { pool: cfg.store.pool, queue: cfg.store.queue }), {
-        // A worker has no admin listener: its primary answers the probes.
-        listens: role?.admin === false ? [] : [cfg.admin.listen, ...(cfg.metrics ? [cfg.metrics.listen] : [])],
-        log,
-      });
-    })
-    .catch((err: unknown) => {
-      throw storeOpenError(cfg.store.url, err);
-    });
+  const stores = await openAppStores(cfg, role, log);
   seedStores = stores;
   const fleetMode = isFleetStore(cfg.store.url);
   try {
