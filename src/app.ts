@@ -62,6 +62,7 @@ import { raceDeadline, SHUTDOWN_GRACE_MS } from './async/deadline.js';
 import { boundAddress, boundPort, httpBase, listen } from './net/listen.js';
 import type { App, AppOptions, MirrorStats } from './app/types.js';
 import { openAppStores } from './app/stores.js';
+import { loadTraces } from './app/traces.js';
 
 export type { App, AppOptions, MirrorStats } from './app/types.js';
 
@@ -127,17 +128,7 @@ export async function startApp(opts: AppOptions): Promise<App> {
     onError: (err) => log.warn({ err }, 'shadow-diff batch not stored (dropped and counted)'),
   });
   const pipeline = createComparePipeline({ batcher, onError: (err) => log.error({ err }, 'shadow compare failed') });
-  // Span-tree diffs load only when configured: no `traces:`, no listener, no buffer, no timer. The
-  // receiver is one listener per address: in a `workers: N` group the primary runs it, and the
-  // workers relay their traced exchanges to it (cluster/trace-relay.ts).
-  const traces =
-    cfg.traces && role?.proxy !== true
-      ? (await import('./traces/traces.js')).createTraces(cfg.traces, batcher, {
-          ...(store.profiles ? { storedProfiles: store.profiles.bind(store) } : {}),
-          onError: (what, err) => log.warn({ err }, `${what} failed (dropped and counted)`),
-        })
-      : undefined;
-  if (cfg.traces && !cfg.tracing) log.warn('traces: is set without tracing: — no traceparent is sent upstream, so no span can be joined');
+  const traces = await loadTraces(cfg, role, batcher, store, log);
   // Recording (`record:`): captured exchanges are redacted and batched to the store from a timer.
   const recorder = createRequestRecorder({
     store: stores.records,
