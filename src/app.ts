@@ -62,6 +62,7 @@ import { raceDeadline, SHUTDOWN_GRACE_MS } from './async/deadline.js';
 import { boundAddress, boundPort, httpBase, listen } from './net/listen.js';
 import type { App, AppOptions, MirrorStats } from './app/types.js';
 import { openAppStores } from './app/stores.js';
+import { followFleet } from './app/fleet-follow.js';
 import { loadTraces } from './app/traces.js';
 
 export type { App, AppOptions, MirrorStats } from './app/types.js';
@@ -195,26 +196,7 @@ export async function startApp(opts: AppOptions): Promise<App> {
   });
   bandits.attach(config.current());
   // Before listening: a replica joining a running fleet serves the stored weights, not burn-in's.
-  if (member)
-    await raceDeadline(
-      member.followBandits((route, state, seq) => bandits.adopt(route, state, seq) || bandits.appliedSeq(route) >= seq),
-      SHUTDOWN_GRACE_MS,
-    );
-  if (member)
-    await raceDeadline(
-      member.followRamps(ramps, async () =>
-        createRampRuntime({
-          store: stores.guardrails,
-          states: await stores.guardrails.loadStates(),
-          log,
-          faultsOn: () => faultState().enabled,
-          mode: 'judge',
-          evaluateEveryMs: 0,
-          injects: false,
-        }),
-      ),
-      SHUTDOWN_GRACE_MS,
-    );
+  if (member) await followFleet(member, { bandits, ramps, store: stores.guardrails, log });
   // What the admin API shows: the judge's view where this replica judges, else what it follows.
   const rampStatus = (route?: string) => member?.rampJudge()?.status(route) ?? ramps.status(route);
   const responseTap = createResponseTap({ recorder: experiments, current: config.current, nullBranch });
