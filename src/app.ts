@@ -16,25 +16,19 @@ import { createMinuteRollup } from './telemetry/minute-rollup.js';
 import { createLiveSeries } from './telemetry/live-series.js';
 import { createExemplarKeeper } from './telemetry/exemplars.js';
 import { dashboardRoutes } from './admin/dashboard.js';
-import { createWebhookNotifier } from './guardrails/notify-webhook.js';
 import { withWebhookMetrics } from './guardrails/webhook-metrics.js';
-import { createGuardrailsRuntime } from './guardrails/runtime.js';
 import { withGuardrailMetrics } from './guardrails/metrics.js';
 import { guardrailRoutes } from './admin/guardrails-api.js';
 import { fleetRoutes } from './admin/fleet-api.js';
 import { experimentRoutes } from './admin/experiments-api.js';
 import { exportRoutes } from './admin/experiment-export-api.js';
-import { createExperimentRecorder } from './experiments/recorder.js';
-import { createExperimentResults } from './experiments/results.js';
-import { createBanditRuntime } from './experiments/bandit.js';
 import { createResponseTap } from './experiments/response-tap.js';
-import { createNullBranch } from './experiments/null-branch.js';
 import { experimentPrunable } from './experiments/retention.js';
 import { withExperimentMetrics } from './experiments/metrics.js';
 import { withBanditMetrics } from './experiments/bandit-metrics.js';
 import { createRequestRecorder, withRecordMetrics } from './record/recorder.js';
 import { createRecordTap } from './record/record-tap.js';
-import { isFleetStore, joinFleet } from './fleet/join.js';
+import { isFleetStore } from './fleet/join.js';
 import { createMetrics } from './telemetry/metrics.js';
 import { metricsRoute } from './admin/metrics-route.js';
 import { collectAppState } from './telemetry/metrics-state.js';
@@ -42,8 +36,6 @@ import { withForceMetrics } from './routing/force-stats.js';
 import { withFaultMetrics } from './faults/fault-stats.js';
 import { faultRoutes } from './admin/faults-api.js';
 import { FAULT_SWITCH_KEY, restoreFaultSwitch } from './faults/switch-store.js';
-import { faultState } from './faults/control.js';
-import { createRampRuntime } from './faults/ramp-runtime.js';
 import { withRampMetrics } from './faults/ramp-metrics.js';
 import { withAudienceMetrics } from './routing/audience-stats.js';
 import { profileObserver, type ArmProfiles } from './traces/arm-profiles.js';
@@ -62,7 +54,7 @@ import { raceDeadline, SHUTDOWN_GRACE_MS } from './async/deadline.js';
 import { boundAddress, boundPort, httpBase, listen } from './net/listen.js';
 import type { App, AppOptions, MirrorStats } from './app/types.js';
 import { openAppStores } from './app/stores.js';
-import { followFleet } from './app/fleet-follow.js';
+import { startDeciders } from './app/deciders.js';
 import { loadTraces } from './app/traces.js';
 
 export type { App, AppOptions, MirrorStats } from './app/types.js';
@@ -143,62 +135,18 @@ export async function startApp(opts: AppOptions): Promise<App> {
   });
   // Tracing loads the OpenTelemetry SDK only when configured: no `tracing:`, no cost.
   const tracing = cfg.tracing ? (await import('./telemetry/tracing.js')).createTracing(cfg.tracing, env) : undefined;
-  const notifier = createWebhookNotifier({
-    onError: (err, job) => log.warn({ err, url: job.url, attempt: job.attempt }, 'webhook delivery failed'),
+  const { notifier, guardrails, ramps, member, experiments, nullBranch, results, bandits, rampStatus } = await startDeciders({
+    cfg,
+    config,
+    stores,
+    states,
+    fleetMode,
+    role,
+    env,
+    log,
     // The default link in a message (none for a decision made before the admin listener exists).
     adminUrl: () => httpBase(admin),
   });
-  // Fleet mode (a postgres:// store): the fleet feeds the engines the fleet's evidence, decides on
-  // one replica, and sends each decision's webhook once, with its sequence number.
-  const guardrails = createGuardrailsRuntime({
-    store: stores.guardrails,
-    states,
-    notifier: fleetMode ? { ...notifier, notify: () => true } : notifier,
-    log,
-    // In a group on SQLite the primary decides on every worker's evidence (cluster/primary.ts).
-    ...(fleetMode || role ? { evaluateEveryMs: 0 } : {}),
-  });
-  guardrails.attach(config.current());
-  // The sick-canary ramp has one judge: the process itself, or a group's primary on its workers'
-  // relayed evidence (cluster/primary.ts), or on a fleet store the holder of the route's lease.
-  const ramps = createRampRuntime({
-    store: stores.guardrails,
-    states,
-    log,
-    faultsOn: () => faultState().enabled,
-    // On a fleet store every replica follows; the holder of `ramp:ROUTE` also runs a judge (fleet/ramp-fleet.ts).
-    ...(fleetMode ? { mode: 'follow' as const } : role ? { mode: role.proxy ? 'follow' : 'judge' } : {}),
-  });
-  ramps.attach(config.current());
-  const member = fleetMode
-    ? await joinFleet({ url: cfg.store.url, config, runtime: guardrails, notifier, log, env, serves: role?.proxy !== false })
-    : undefined;
-  // Experiments: exposures and goal events batched to the store from a timer, never per request.
-  const experiments = createExperimentRecorder({
-    store: stores.experiments,
-    current: config.current,
-    onError: (err) => log.warn({ err }, 'experiment batch not stored (dropped and counted)'),
-    onGoal: ramps.goal,
-  });
-  const nullBranch = createNullBranch();
-  const results = createExperimentResults({ store: stores.experiments, current: config.current, recorder: experiments.stats, nullBranch });
-  // After the guardrails: a rolled-back arm (closed in the weight cell) stays at 0 under the bandit.
-  // One decider per group or fleet (experiments/bandit-lead.ts): a worker on SQLite follows its
-  // primary; a fleet replica decides only while it holds the route's bandit lease.
-  const bandits = createBanditRuntime({
-    results,
-    experiments: stores.experiments,
-    decisions: stores.guardrails,
-    log,
-    follow: (route, percents) => guardrails.follow(route, percents),
-    ...(member ? { leader: member.banditLeader } : {}),
-    ...(role?.admin === false && !fleetMode ? { follower: true } : {}),
-  });
-  bandits.attach(config.current());
-  // Before listening: a replica joining a running fleet serves the stored weights, not burn-in's.
-  if (member) await followFleet(member, { bandits, ramps, store: stores.guardrails, log });
-  // What the admin API shows: the judge's view where this replica judges, else what it follows.
-  const rampStatus = (route?: string) => member?.rampJudge()?.status(route) ?? ramps.status(route);
   const responseTap = createResponseTap({ recorder: experiments, current: config.current, nullBranch });
   const rollup = createMinuteRollup(stores.guardrails, { onError: (err) => log.warn({ err }, 'minute rollup not stored') });
   const live = createLiveSeries();
