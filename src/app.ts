@@ -16,28 +16,18 @@ import { createMinuteRollup } from './telemetry/minute-rollup.js';
 import { createLiveSeries } from './telemetry/live-series.js';
 import { createExemplarKeeper } from './telemetry/exemplars.js';
 import { dashboardRoutes } from './admin/dashboard.js';
-import { withWebhookMetrics } from './guardrails/webhook-metrics.js';
-import { withGuardrailMetrics } from './guardrails/metrics.js';
 import { guardrailRoutes } from './admin/guardrails-api.js';
 import { fleetRoutes } from './admin/fleet-api.js';
 import { experimentRoutes } from './admin/experiments-api.js';
 import { exportRoutes } from './admin/experiment-export-api.js';
 import { createResponseTap } from './experiments/response-tap.js';
 import { experimentPrunable } from './experiments/retention.js';
-import { withExperimentMetrics } from './experiments/metrics.js';
-import { withBanditMetrics } from './experiments/bandit-metrics.js';
-import { createRequestRecorder, withRecordMetrics } from './record/recorder.js';
+import { createRequestRecorder } from './record/recorder.js';
 import { createRecordTap } from './record/record-tap.js';
 import { isFleetStore } from './fleet/join.js';
-import { createMetrics } from './telemetry/metrics.js';
 import { metricsRoute } from './admin/metrics-route.js';
-import { collectAppState } from './telemetry/metrics-state.js';
-import { withForceMetrics } from './routing/force-stats.js';
-import { withFaultMetrics } from './faults/fault-stats.js';
 import { faultRoutes } from './admin/faults-api.js';
 import { FAULT_SWITCH_KEY, restoreFaultSwitch } from './faults/switch-store.js';
-import { withRampMetrics } from './faults/ramp-metrics.js';
-import { withAudienceMetrics } from './routing/audience-stats.js';
 import { profileObserver, type ArmProfiles } from './traces/arm-profiles.js';
 import { createComparePipeline } from './compare/pipeline.js';
 import { createDiffBatcher } from './storage/batcher.js';
@@ -55,6 +45,7 @@ import { boundAddress, boundPort, httpBase, listen } from './net/listen.js';
 import type { App, AppOptions, MirrorStats } from './app/types.js';
 import { openAppStores } from './app/stores.js';
 import { startDeciders } from './app/deciders.js';
+import { createAppMetrics } from './app/metrics.js';
 import { loadTraces } from './app/traces.js';
 
 export type { App, AppOptions, MirrorStats } from './app/types.js';
@@ -158,39 +149,21 @@ export async function startApp(opts: AppOptions): Promise<App> {
     store: stores.stats?.() ?? {},
     ...(traces ? { traces: traces.stats() } : {}),
   });
-  const metrics = createMetrics({
-    collect: withRampMetrics(
-      withRecordMetrics(
-        withBanditMetrics(
-          withExperimentMetrics(
-            withGuardrailMetrics(
-              withWebhookMetrics(
-                withForceMetrics(
-                  withFaultMetrics(
-                    withAudienceMetrics(
-                      collectAppState({
-                        mirror: diffStats,
-                        shadows: { lanes: dispatcher.lanes, pairs: pipeline.pairCounts },
-                        config,
-                        ...(tracing ? { tracing: tracing.stats } : {}),
-                        ...(traces ? { traces: traces.metrics } : {}),
-                      }),
-                    ),
-                  ),
-                ),
-                notifier.stats,
-              ),
-              () => guardrails,
-            ),
-            { current: config.current, recorder: experiments.byRoute, tap: responseTap.stats },
-          ),
-          () => bandits,
-        ),
-        recorder.metrics,
-      ),
-      // On a fleet, the judge's numbers where this replica judges (README: The sick-canary ramp).
-      () => member?.rampJudge() ?? ramps,
-    ),
+  const metrics = createAppMetrics({
+    mirror: diffStats,
+    dispatcher,
+    pipeline,
+    config,
+    tracing,
+    traces,
+    notifier,
+    guardrails,
+    experiments,
+    responseTap,
+    bandits,
+    recorder,
+    // On a fleet, the judge's numbers where this replica judges (README: The sick-canary ramp).
+    ramps: () => member?.rampJudge() ?? ramps,
   });
   const hooks = role?.join({
     config,
