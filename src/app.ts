@@ -28,13 +28,12 @@ import { isFleetStore } from './fleet/join.js';
 import { metricsRoute } from './admin/metrics-route.js';
 import { faultRoutes } from './admin/faults-api.js';
 import { FAULT_SWITCH_KEY, restoreFaultSwitch } from './faults/switch-store.js';
-import { profileObserver, type ArmProfiles } from './traces/arm-profiles.js';
 import { createComparePipeline } from './compare/pipeline.js';
 import { createDiffBatcher } from './storage/batcher.js';
 import { createRetention } from './storage/retention.js';
 import { createMetricsListener } from './admin/metrics-listener.js';
 import type { Stores } from './storage/types.js';
-import { createObserverGuard, namedObserver, type ExchangeObserver } from './telemetry/hooks.js';
+import { createObserverGuard } from './telemetry/hooks.js';
 import { createDrain } from './ingress/drain.js';
 import { createSeedBook } from './routing/seeds.js';
 import { layerSeedRef } from './routing/audience.js';
@@ -46,6 +45,7 @@ import type { App, AppOptions, MirrorStats } from './app/types.js';
 import { openAppStores } from './app/stores.js';
 import { startDeciders } from './app/deciders.js';
 import { createAppMetrics } from './app/metrics.js';
+import { appObservers } from './app/observers.js';
 import { loadTraces } from './app/traces.js';
 
 export type { App, AppOptions, MirrorStats } from './app/types.js';
@@ -179,18 +179,18 @@ export async function startApp(opts: AppOptions): Promise<App> {
     ramps,
     render: () => metrics.render(),
   });
-  const observers: readonly ExchangeObserver[] = [
-    ...(opts.observers ?? []),
-    // With `traces:`, sampled arm requests are also noted for the arms' dependency profiles.
-    ...(tracing ? [namedObserver('tracing', withProfiles(tracing.observer, traces?.profiles ?? hooks?.traceRelay))] : []),
-    namedObserver('guardrails', member ? member.observer : (hooks?.observer ?? guardrails.observer)),
-    namedObserver('experiments', experiments.observer),
-    namedObserver('ramps', ramps.observer),
-    namedObserver('rollups', rollup.observer),
-    namedObserver('live', live.observer),
-    namedObserver('exemplars', exemplars.observer),
-    namedObserver('metrics', metrics.observer),
-  ];
+  const observers = appObservers({
+    extra: opts.observers,
+    tracing,
+    profiles: traces?.profiles ?? hooks?.traceRelay,
+    guardrails: member ? member.observer : (hooks?.observer ?? guardrails.observer),
+    experiments,
+    ramps,
+    rollup,
+    live,
+    exemplars,
+    metrics,
+  });
   const startedAt = new Date();
   let draining = false;
   let listening = false;
@@ -385,9 +385,4 @@ function seedRefs(cfg: {
 function pairSink(pipeline: PairSink, join: PairTap | undefined, tap: PairTap | undefined): PairSink {
   const joined = join ? tapPairSink(pipeline, join) : pipeline;
   return tap ? tapPairSink(joined, tap) : joined;
-}
-
-/** The tracing observer, noting sampled arm requests for the dependency profiles when traces are on. */
-function withProfiles(observer: ExchangeObserver, profiles: Pick<ArmProfiles, 'note'> | undefined): ExchangeObserver {
-  return profiles ? profileObserver(observer, profiles) : observer;
 }
