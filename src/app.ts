@@ -10,24 +10,17 @@ import { forwardStats } from './forward/stats.js';
 import { createShadowDispatcher } from './mirror/dispatcher.js';
 import { tapPairSink, type PairTap } from './mirror/sink-tap.js';
 import type { PairSink } from './mirror/mirror.js';
-import { diffRoutes } from './admin/diffs-api.js';
-import { rollupRoutes } from './admin/rollups-api.js';
 import { createMinuteRollup } from './telemetry/minute-rollup.js';
 import { createLiveSeries } from './telemetry/live-series.js';
 import { createExemplarKeeper } from './telemetry/exemplars.js';
 import { dashboardRoutes } from './admin/dashboard.js';
-import { guardrailRoutes } from './admin/guardrails-api.js';
-import { fleetRoutes } from './admin/fleet-api.js';
-import { experimentRoutes } from './admin/experiments-api.js';
-import { exportRoutes } from './admin/experiment-export-api.js';
 import { createResponseTap } from './experiments/response-tap.js';
 import { experimentPrunable } from './experiments/retention.js';
 import { createRequestRecorder } from './record/recorder.js';
 import { createRecordTap } from './record/record-tap.js';
 import { isFleetStore } from './fleet/join.js';
 import { metricsRoute } from './admin/metrics-route.js';
-import { faultRoutes } from './admin/faults-api.js';
-import { FAULT_SWITCH_KEY, restoreFaultSwitch } from './faults/switch-store.js';
+import { restoreFaultSwitch } from './faults/switch-store.js';
 import { createComparePipeline } from './compare/pipeline.js';
 import { createDiffBatcher } from './storage/batcher.js';
 import { createRetention } from './storage/retention.js';
@@ -47,6 +40,7 @@ import { startDeciders } from './app/deciders.js';
 import { createAppMetrics } from './app/metrics.js';
 import { appObservers } from './app/observers.js';
 import { loadTraces } from './app/traces.js';
+import { adminRoutes } from './app/admin-routes.js';
 
 export type { App, AppOptions, MirrorStats } from './app/types.js';
 
@@ -218,9 +212,11 @@ export async function startApp(opts: AppOptions): Promise<App> {
   const ready = () => listening && !draining && (hooks?.ready?.() ?? true);
   // Probes and scrapes without a token, apart from the admin API (metrics.listen; optional).
   const metricsListener = cfg.metrics && role?.admin !== false ? createMetricsListener({ metrics: scrape, ready }) : undefined;
+  // The runtime the admin API acts on: a fleet member's or a group primary's manual action reaches the others.
+  const adminRuntime = member ? member.runtime : (hooks?.runtime ?? guardrails);
   const dashboard = dashboardRoutes({
     config,
-    guardrails: member ? member.runtime : (hooks?.runtime ?? guardrails),
+    guardrails: adminRuntime,
     store: stores.guardrails,
     live,
     exemplars,
@@ -236,39 +232,21 @@ export async function startApp(opts: AppOptions): Promise<App> {
     log,
     ready,
     startedAt,
-    routes: {
-      ...diffRoutes({ store, stats: diffStats, traceUrl: () => config.current().config.admin.traceUrl }),
-      ...rollupRoutes(stores.guardrails),
-      'GET /metrics': scrape,
-      ...guardrailRoutes(member ? member.runtime : (hooks?.runtime ?? guardrails), stores.guardrails, bandits.status, rampStatus),
-      ...fleetRoutes(member?.fleet),
-      ...faultRoutes(
-        (on) => {
-          const workers = hooks?.faultsSwitched?.(on);
-          log.warn({ faults: on ? 'on' : 'off', ...(workers ? { workers } : {}) }, `fault injection switched ${on ? 'on' : 'off'}`);
-          return workers;
-        },
-        (on) => {
-          const at = Date.now();
-          return stores.guardrails.saveState(FAULT_SWITCH_KEY, { enabled: on }, at).then(
-            // On a PostgreSQL fleet every replica hears it (faults/fleet-switch.ts); the others also poll the row.
-            () =>
-              void member?.faults
-                .announce(on, at)
-                .catch((err: unknown) => log.warn({ err }, 'fault switch not notified (replicas poll it)')),
-            (err: unknown) => {
-              log.error({ err }, 'fault switch not stored: a restart would start with the previous one');
-              throw err;
-            },
-          );
-        },
-        member !== undefined,
-      ),
-      ...experimentRoutes(results, traces?.profiles),
-      ...exportRoutes({ store: stores.experiments, current: config.current, log }),
-      ...hooks?.routes,
-      ...dashboard.routes,
-    },
+    routes: adminRoutes({
+      config,
+      stores,
+      mirror: diffStats,
+      scrape,
+      guardrails: adminRuntime,
+      bandits,
+      ramps: rampStatus,
+      member,
+      hooks,
+      results,
+      traces,
+      dashboard: dashboard.routes,
+      log,
+    }),
   });
 
   let stopWatch = (): void => undefined;
