@@ -6,7 +6,6 @@ import { createAdminServer } from './admin/server.js';
 import { createConfigManager } from './config/manager.js';
 import { watchConfig } from './config/watch.js';
 import { createPoolRegistry } from './forward/pools.js';
-import { forwardStats } from './forward/stats.js';
 import { createShadowDispatcher } from './mirror/dispatcher.js';
 import { tapPairSink, type PairTap } from './mirror/sink-tap.js';
 import type { PairSink } from './mirror/mirror.js';
@@ -32,8 +31,7 @@ import { createSeedBook } from './routing/seeds.js';
 import { layerSeedRef } from './routing/audience.js';
 import { applyLimits, createProxyServer } from './ingress/listener.js';
 import { createLogger } from './telemetry/logger.js';
-import { raceDeadline, SHUTDOWN_GRACE_MS } from './async/deadline.js';
-import { boundAddress, boundPort, httpBase, listen } from './net/listen.js';
+import { boundAddress, httpBase, listen } from './net/listen.js';
 import type { App, AppOptions, MirrorStats } from './app/types.js';
 import { openAppStores } from './app/stores.js';
 import { startDeciders } from './app/deciders.js';
@@ -41,6 +39,7 @@ import { createAppMetrics } from './app/metrics.js';
 import { appObservers } from './app/observers.js';
 import { loadTraces } from './app/traces.js';
 import { adminRoutes } from './app/admin-routes.js';
+import { type AppLife, runningApp } from './app/running-app.js';
 
 export type { App, AppOptions, MirrorStats } from './app/types.js';
 
@@ -186,13 +185,14 @@ export async function startApp(opts: AppOptions): Promise<App> {
     metrics,
   });
   const startedAt = new Date();
-  let draining = false;
+  // Shared with the running app's stop: draining fails readiness at once; the watch is set once listening.
+  const life: AppLife = { draining: false, stopWatch: () => undefined };
   let listening = false;
 
   const proxy = createProxyServer(cfg.limits, {
     current: config.current,
     log,
-    draining: () => draining,
+    draining: () => life.draining,
     mirror: { dispatcher, sink: pairSink(pipeline, traces?.join.tap ?? hooks?.traceRelay?.tap, opts.pairTap) },
     observers: () => observers,
     observerGuard,
@@ -209,7 +209,7 @@ export async function startApp(opts: AppOptions): Promise<App> {
     if (!opts.logger) log.level = next.config.log.level;
   });
   const scrape = metricsRoute(hooks?.render ? { render: hooks.render } : metrics);
-  const ready = () => listening && !draining && (hooks?.ready?.() ?? true);
+  const ready = () => listening && !life.draining && (hooks?.ready?.() ?? true);
   // Probes and scrapes without a token, apart from the admin API (metrics.listen; optional).
   const metricsListener = cfg.metrics && role?.admin !== false ? createMetricsListener({ metrics: scrape, ready }) : undefined;
   // The runtime the admin API acts on: a fleet member's or a group primary's manual action reaches the others.
@@ -249,80 +249,39 @@ export async function startApp(opts: AppOptions): Promise<App> {
     }),
   });
 
-  let stopWatch = (): void => undefined;
-  const app: App = {
-    config,
-    log,
-    proxyPort: () => boundPort(proxy),
-    adminPort: () => boundPort(admin),
-    metricsPort: () => (metricsListener?.listening ? boundPort(metricsListener) : undefined),
-    reload: (trigger = 'api') => config.reload(trigger),
-    mirrorStats: diffStats,
-    observerFailures: () => observerGuard.stats(),
-    forwardStats: () => ({ ...forwardStats }),
-    diffs: () => store,
-    async flushDiffs() {
-      await pipeline.idle();
-      await batcher.flush();
+  const app = runningApp(
+    {
+      config,
+      log,
+      role,
+      pools,
+      shadowPools,
+      proxy,
+      drain,
+      admin,
+      metricsListener,
+      dashboard,
+      observerGuard,
+      mirrorStats: diffStats,
+      stores,
+      pipeline,
+      batcher,
+      retention,
+      recorder,
+      tracing,
+      traces,
+      notifier,
+      guardrails,
+      ramps,
+      member,
+      experiments,
+      bandits,
+      rollup,
+      metrics,
+      hooks,
     },
-    flushRollups: (all = true) => rollup.flush(all),
-    flushExperiments: () => experiments.flush(),
-    recorder: () => recorder,
-    guardrails: () => guardrails,
-    bandits: () => bandits,
-    ramps: () => ramps,
-    tracing: () => tracing,
-    traces: () => traces,
-    tracesPort: () => (traces?.server.listening ? boundPort(traces.server) : undefined),
-    async stop(deadlineMs = config.current().config.drainTimeout, delayMs = config.current().config.drainDelay) {
-      if (draining) return;
-      draining = true;
-      config.close();
-      stopWatch();
-      // The primary of a group has no listener to keep open: its workers wait out drainDelay.
-      const how = await drain.drain(deadlineMs, role?.proxy === false ? 0 : delayMs);
-      await Promise.all([pools.closeAll(how === 'deadline'), shadowPools.closeAll(true)]);
-      // Pairs already captured are compared and stored before the process goes away.
-      await raceDeadline(pipeline.idle(), SHUTDOWN_GRACE_MS);
-      retention.stop();
-      // Before the fleet hands its leases over: no bandit check may take one again.
-      bandits.stop();
-      await member?.stop();
-      await hooks?.stop();
-      guardrails.stop();
-      ramps.stop();
-      await raceDeadline(ramps.idle(), SHUTDOWN_GRACE_MS);
-      await raceDeadline(notifier.idle(), SHUTDOWN_GRACE_MS);
-      notifier.stop();
-      await rollup.stop();
-      await experiments.stop();
-      await recorder.stop();
-      metrics.close();
-      if (tracing) await raceDeadline(tracing.shutdown(), SHUTDOWN_GRACE_MS);
-      if (traces) {
-        traces.server.close();
-        traces.server.closeAllConnections();
-        await raceDeadline(traces.stop(), SHUTDOWN_GRACE_MS);
-      }
-      await batcher.stop();
-      // Admin goes before the store: a late admin request must not find a closed database.
-      dashboard.hub.close();
-      await new Promise<void>((resolve) => {
-        admin.close(() => resolve());
-        admin.closeAllConnections();
-      });
-      if (metricsListener) {
-        await new Promise<void>((resolve) => {
-          metricsListener.close(() => resolve());
-          metricsListener.closeAllConnections();
-        });
-      }
-      // After the admin and every writer: pending store requests finish, then the file closes.
-      await stores.close();
-      log.info('stopped');
-      log.flush();
-    },
-  };
+    life,
+  );
 
   try {
     if (role?.proxy !== false) await (role?.listenProxy ?? listen)(proxy, cfg.listen.host, cfg.listen.port);
@@ -336,7 +295,7 @@ export async function startApp(opts: AppOptions): Promise<App> {
     throw err;
   }
   listening = true;
-  if (opts.watch !== false) stopWatch = watchConfig(opts.configFile, () => void config.reload('watch'));
+  if (opts.watch !== false) life.stopWatch = watchConfig(opts.configFile, () => void config.reload('watch'));
   log.info(
     {
       ...(role?.proxy !== false ? { listen: boundAddress(proxy) } : {}),
