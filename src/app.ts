@@ -1,6 +1,6 @@
 /**
  * The composition root: wires config, pools, the proxy listener, the admin listener and reloads
- * together. No request logic lives here.
+ * together, in the order of startup; the pieces it wires with are in app/. No request logic lives here.
  */
 import { createAdminServer } from './admin/server.js';
 import { createConfigManager } from './config/manager.js';
