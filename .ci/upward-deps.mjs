@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Lists Fieldlab's upward dependencies: imports from a later stage of a request's life to an earlier
 // one (README "Development" keeps the list and the reasons). `errors.ts`, `net/`, `stats/` and
-// `async/` are shared foundations, not stages; `app.ts`/`main.ts` compose everything.
+// `async/` are shared foundations, not stages; `app.ts` (with `app/`) and `main.ts` compose everything.
 // Usage: node .ci/upward-deps.mjs [src]   (prints `from → to: n (types only | k values)` and files)
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, normalize, relative } from 'node:path';

@@ -1,143 +1,47 @@
 /**
  * The composition root: wires config, pools, the proxy listener, the admin listener and reloads
- * together. No request logic lives here.
+ * together, in the order of startup; the pieces it wires with are in app/. No request logic lives here.
  */
 import { createAdminServer } from './admin/server.js';
-import { createConfigManager, type ConfigManager, type ReloadResult } from './config/manager.js';
+import { createConfigManager } from './config/manager.js';
 import { watchConfig } from './config/watch.js';
 import { createPoolRegistry } from './forward/pools.js';
-import { type ForwardStats, forwardStats } from './forward/stats.js';
-import { createShadowDispatcher, type DispatcherStats } from './mirror/dispatcher.js';
+import { createShadowDispatcher } from './mirror/dispatcher.js';
 import { tapPairSink, type PairTap } from './mirror/sink-tap.js';
 import type { PairSink } from './mirror/mirror.js';
-import { diffRoutes } from './admin/diffs-api.js';
-import { rollupRoutes } from './admin/rollups-api.js';
 import { createMinuteRollup } from './telemetry/minute-rollup.js';
 import { createLiveSeries } from './telemetry/live-series.js';
 import { createExemplarKeeper } from './telemetry/exemplars.js';
 import { dashboardRoutes } from './admin/dashboard.js';
-import { createWebhookNotifier } from './guardrails/notify-webhook.js';
-import { withWebhookMetrics } from './guardrails/webhook-metrics.js';
-import { createGuardrailsRuntime, type GuardrailsRuntime } from './guardrails/runtime.js';
-import { withGuardrailMetrics } from './guardrails/metrics.js';
-import { guardrailRoutes } from './admin/guardrails-api.js';
-import { fleetRoutes } from './admin/fleet-api.js';
-import { waitForStore } from './admin/starting-server.js';
-import { experimentRoutes } from './admin/experiments-api.js';
-import { exportRoutes } from './admin/experiment-export-api.js';
-import { createExperimentRecorder } from './experiments/recorder.js';
-import { createExperimentResults } from './experiments/results.js';
-import { createBanditRuntime, type BanditRuntime } from './experiments/bandit.js';
 import { createResponseTap } from './experiments/response-tap.js';
-import { createNullBranch } from './experiments/null-branch.js';
 import { experimentPrunable } from './experiments/retention.js';
-import { withExperimentMetrics } from './experiments/metrics.js';
-import { withBanditMetrics } from './experiments/bandit-metrics.js';
-import { createRequestRecorder, type RequestRecorder, withRecordMetrics } from './record/recorder.js';
+import { createRequestRecorder } from './record/recorder.js';
 import { createRecordTap } from './record/record-tap.js';
-import { isFleetStore, joinFleet } from './fleet/join.js';
-import { createMetrics } from './telemetry/metrics.js';
+import { isFleetStore } from './fleet/join.js';
 import { metricsRoute } from './admin/metrics-route.js';
-import { collectAppState } from './telemetry/metrics-state.js';
-import { withForceMetrics } from './routing/force-stats.js';
-import { withFaultMetrics } from './faults/fault-stats.js';
-import { faultRoutes } from './admin/faults-api.js';
-import { FAULT_SWITCH_KEY, restoreFaultSwitch } from './faults/switch-store.js';
-import { faultState } from './faults/control.js';
-import { createRampRuntime, type RampRuntime } from './faults/ramp-runtime.js';
-import { withRampMetrics } from './faults/ramp-metrics.js';
-import { withAudienceMetrics } from './routing/audience-stats.js';
-import type { Tracing } from './telemetry/tracing.js';
-import type { Traces, TracesStats } from './traces/traces.js';
-import { profileObserver, type ArmProfiles } from './traces/arm-profiles.js';
-import { createComparePipeline, type PipelineStats } from './compare/pipeline.js';
-import { createDiffBatcher, type DiffBatcherStats } from './storage/batcher.js';
-import { openStore } from './storage/open.js';
+import { restoreFaultSwitch } from './faults/switch-store.js';
+import { createComparePipeline } from './compare/pipeline.js';
+import { createDiffBatcher } from './storage/batcher.js';
 import { createRetention } from './storage/retention.js';
-import { prepareStorePath, storeOpenError } from './storage/prepare-path.js';
 import { createMetricsListener } from './admin/metrics-listener.js';
-import type { DiffStore, Stores } from './storage/types.js';
-import { createObserverGuard, namedObserver, type ExchangeObserver } from './telemetry/hooks.js';
+import type { Stores } from './storage/types.js';
+import { createObserverGuard } from './telemetry/hooks.js';
 import { createDrain } from './ingress/drain.js';
 import { createSeedBook } from './routing/seeds.js';
 import { layerSeedRef } from './routing/audience.js';
 import { applyLimits, createProxyServer } from './ingress/listener.js';
-import { createLogger, type Logger } from './telemetry/logger.js';
-import { raceDeadline, SHUTDOWN_GRACE_MS } from './async/deadline.js';
-import { boundAddress, boundPort, httpBase, listen } from './net/listen.js';
-import type { ProcessRole } from './cluster/role.js';
+import { createLogger } from './telemetry/logger.js';
+import { boundAddress, httpBase, listen } from './net/listen.js';
+import type { App, AppOptions, MirrorStats } from './app/types.js';
+import { openAppStores } from './app/stores.js';
+import { startDeciders } from './app/deciders.js';
+import { createAppMetrics } from './app/metrics.js';
+import { appObservers } from './app/observers.js';
+import { loadTraces } from './app/traces.js';
+import { adminRoutes } from './app/admin-routes.js';
+import { type AppLife, runningApp } from './app/running-app.js';
 
-/** Counters of the shadow path: dispatch, compare and storage. */
-export interface MirrorStats {
-  readonly dispatcher: DispatcherStats;
-  readonly compare: PipelineStats;
-  readonly storage: DiffBatcherStats;
-  /** The store backend's own counters (SQLite: its worker thread's requests, drops and time). */
-  readonly store: Readonly<Record<string, number>>;
-  /** The traces receiver and span join (only with `traces:`). */
-  readonly traces?: TracesStats;
-}
-
-/** How to build an app. */
-export interface AppOptions {
-  readonly configFile: string;
-  readonly env?: Record<string, string | undefined>;
-  /** Defaults to a JSON logger on stdout at the config's level. */
-  readonly logger?: Logger;
-  /** Watch the file for changes (default true). */
-  readonly watch?: boolean;
-  /** Extra exchange observers (custom exporters, tests), called before the built-in ones. */
-  readonly observers?: readonly ExchangeObserver[];
-  /** Sees every shadow pair and skip on its way into the compare pipeline (embedders, tests). */
-  readonly pairTap?: PairTap;
-  /** This process's part in a `workers: N` group (cluster/); undefined: a lone Fieldlab. */
-  readonly role?: ProcessRole;
-}
-
-/** A running Fieldlab. */
-export interface App {
-  readonly config: ConfigManager;
-  readonly log: Logger;
-  /** Bound proxy port (useful with `listen: 127.0.0.1:0`). */
-  proxyPort(): number;
-  adminPort(): number;
-  reload(trigger?: string): Promise<ReloadResult>;
-  /** Observer failures so far, per observer (tracing, metrics, guardrails, rollups). */
-  observerFailures(): Readonly<Record<string, number>>;
-  /** Slow-client and queue protections so far: cuts, 503s, retries (process-wide counters). */
-  forwardStats(): Readonly<ForwardStats>;
-  /** Mirror pipeline counters (also on GET /mirror). */
-  mirrorStats(): MirrorStats;
-  /** The shadow-diff store (reports read it). */
-  diffs(): DiffStore;
-  /** Writes pending shadow-diff aggregates now (tests, CLI). */
-  flushDiffs(): Promise<void>;
-  /** The guardrails runtime (tests drive `tick`; the CLI uses the admin API). */
-  guardrails(): GuardrailsRuntime;
-  /** The bandit runtime (`allocation: bandit`; tests drive `tick`). */
-  bandits(): BanditRuntime;
-  /** The fault ramps (`fault.ramp`; tests drive `tick`). */
-  ramps(): RampRuntime;
-  /** The tracer configured by `tracing:` (undefined without one). */
-  tracing(): Tracing | undefined;
-  /** The OTLP receiver and span-tree join configured by `traces:` (undefined without one). */
-  traces(): Traces | undefined;
-  /** The traces receiver's port, when `traces.listen` is configured. */
-  tracesPort(): number | undefined;
-  /** Writes per-minute arm rollups now (all minutes, including the current one, by default). */
-  flushRollups(all?: boolean): Promise<void>;
-  /** Writes pending experiment exposures and goal events now (tests, CLI). */
-  flushExperiments(): Promise<void>;
-  /** The request recorder (`record:`): flush and counters for tests. */
-  recorder(): RequestRecorder;
-  /** The metrics listener's port, when `metrics.listen` is configured. */
-  metricsPort(): number | undefined;
-  /**
-   * Graceful stop: readiness fails at once; new connections are still accepted for `delayMs`
-   * (drainDelay), then refused while in-flight requests finish up to `deadlineMs` (drainTimeout).
-   */
-  stop(deadlineMs?: number, delayMs?: number): Promise<void>;
-}
+export type { App, AppOptions, MirrorStats } from './app/types.js';
 
 /**
  * Loads the config and starts both listeners. Rejects with StartupConfigError on an invalid file.
@@ -176,22 +80,7 @@ export async function startApp(opts: AppOptions): Promise<App> {
   if (!opts.logger) log.level = cfg.log.level;
   // Storage: opened once (restart to change `store`), written only from timers, read by admin requests;
   // SQLite runs in a worker thread, so no store call ever blocks the proxy's loop.
-  // The path is checked first, and any failure names store.url and the path (ops: FL_STORE_OPEN).
-  const stores = await Promise.resolve()
-    .then(() => {
-      const own = role?.openStores?.(cfg.store.url);
-      if (own) return own;
-      prepareStorePath(cfg.store.url);
-      // A PostgreSQL store that is not reachable yet is waited for (not ready, no traffic), see waitForStore.
-      return waitForStore(cfg.store.url, () => openStore(cfg.store.url, { pool: cfg.store.pool, queue: cfg.store.queue }), {
-        // A worker has no admin listener: its primary answers the probes.
-        listens: role?.admin === false ? [] : [cfg.admin.listen, ...(cfg.metrics ? [cfg.metrics.listen] : [])],
-        log,
-      });
-    })
-    .catch((err: unknown) => {
-      throw storeOpenError(cfg.store.url, err);
-    });
+  const stores = await openAppStores(cfg, role, log);
   seedStores = stores;
   const fleetMode = isFleetStore(cfg.store.url);
   try {
@@ -216,17 +105,7 @@ export async function startApp(opts: AppOptions): Promise<App> {
     onError: (err) => log.warn({ err }, 'shadow-diff batch not stored (dropped and counted)'),
   });
   const pipeline = createComparePipeline({ batcher, onError: (err) => log.error({ err }, 'shadow compare failed') });
-  // Span-tree diffs load only when configured: no `traces:`, no listener, no buffer, no timer. The
-  // receiver is one listener per address: in a `workers: N` group the primary runs it, and the
-  // workers relay their traced exchanges to it (cluster/trace-relay.ts).
-  const traces =
-    cfg.traces && role?.proxy !== true
-      ? (await import('./traces/traces.js')).createTraces(cfg.traces, batcher, {
-          ...(store.profiles ? { storedProfiles: store.profiles.bind(store) } : {}),
-          onError: (what, err) => log.warn({ err }, `${what} failed (dropped and counted)`),
-        })
-      : undefined;
-  if (cfg.traces && !cfg.tracing) log.warn('traces: is set without tracing: — no traceparent is sent upstream, so no span can be joined');
+  const traces = await loadTraces(cfg, role, batcher, store, log);
   // Recording (`record:`): captured exchanges are redacted and batched to the store from a timer.
   const recorder = createRequestRecorder({
     store: stores.records,
@@ -240,81 +119,18 @@ export async function startApp(opts: AppOptions): Promise<App> {
   });
   // Tracing loads the OpenTelemetry SDK only when configured: no `tracing:`, no cost.
   const tracing = cfg.tracing ? (await import('./telemetry/tracing.js')).createTracing(cfg.tracing, env) : undefined;
-  const notifier = createWebhookNotifier({
-    onError: (err, job) => log.warn({ err, url: job.url, attempt: job.attempt }, 'webhook delivery failed'),
+  const { notifier, guardrails, ramps, member, experiments, nullBranch, results, bandits, rampStatus } = await startDeciders({
+    cfg,
+    config,
+    stores,
+    states,
+    fleetMode,
+    role,
+    env,
+    log,
     // The default link in a message (none for a decision made before the admin listener exists).
     adminUrl: () => httpBase(admin),
   });
-  // Fleet mode (a postgres:// store): the fleet feeds the engines the fleet's evidence, decides on
-  // one replica, and sends each decision's webhook once, with its sequence number.
-  const guardrails = createGuardrailsRuntime({
-    store: stores.guardrails,
-    states,
-    notifier: fleetMode ? { ...notifier, notify: () => true } : notifier,
-    log,
-    // In a group on SQLite the primary decides on every worker's evidence (cluster/primary.ts).
-    ...(fleetMode || role ? { evaluateEveryMs: 0 } : {}),
-  });
-  guardrails.attach(config.current());
-  // The sick-canary ramp has one judge: the process itself, or a group's primary on its workers'
-  // relayed evidence (cluster/primary.ts), or on a fleet store the holder of the route's lease.
-  const ramps = createRampRuntime({
-    store: stores.guardrails,
-    states,
-    log,
-    faultsOn: () => faultState().enabled,
-    // On a fleet store every replica follows; the holder of `ramp:ROUTE` also runs a judge (fleet/ramp-fleet.ts).
-    ...(fleetMode ? { mode: 'follow' as const } : role ? { mode: role.proxy ? 'follow' : 'judge' } : {}),
-  });
-  ramps.attach(config.current());
-  const member = fleetMode
-    ? await joinFleet({ url: cfg.store.url, config, runtime: guardrails, notifier, log, env, serves: role?.proxy !== false })
-    : undefined;
-  // Experiments: exposures and goal events batched to the store from a timer, never per request.
-  const experiments = createExperimentRecorder({
-    store: stores.experiments,
-    current: config.current,
-    onError: (err) => log.warn({ err }, 'experiment batch not stored (dropped and counted)'),
-    onGoal: ramps.goal,
-  });
-  const nullBranch = createNullBranch();
-  const results = createExperimentResults({ store: stores.experiments, current: config.current, recorder: experiments.stats, nullBranch });
-  // After the guardrails: a rolled-back arm (closed in the weight cell) stays at 0 under the bandit.
-  // One decider per group or fleet (experiments/bandit-lead.ts): a worker on SQLite follows its
-  // primary; a fleet replica decides only while it holds the route's bandit lease.
-  const bandits = createBanditRuntime({
-    results,
-    experiments: stores.experiments,
-    decisions: stores.guardrails,
-    log,
-    follow: (route, percents) => guardrails.follow(route, percents),
-    ...(member ? { leader: member.banditLeader } : {}),
-    ...(role?.admin === false && !fleetMode ? { follower: true } : {}),
-  });
-  bandits.attach(config.current());
-  // Before listening: a replica joining a running fleet serves the stored weights, not burn-in's.
-  if (member)
-    await raceDeadline(
-      member.followBandits((route, state, seq) => bandits.adopt(route, state, seq) || bandits.appliedSeq(route) >= seq),
-      SHUTDOWN_GRACE_MS,
-    );
-  if (member)
-    await raceDeadline(
-      member.followRamps(ramps, async () =>
-        createRampRuntime({
-          store: stores.guardrails,
-          states: await stores.guardrails.loadStates(),
-          log,
-          faultsOn: () => faultState().enabled,
-          mode: 'judge',
-          evaluateEveryMs: 0,
-          injects: false,
-        }),
-      ),
-      SHUTDOWN_GRACE_MS,
-    );
-  // What the admin API shows: the judge's view where this replica judges, else what it follows.
-  const rampStatus = (route?: string) => member?.rampJudge()?.status(route) ?? ramps.status(route);
   const responseTap = createResponseTap({ recorder: experiments, current: config.current, nullBranch });
   const rollup = createMinuteRollup(stores.guardrails, { onError: (err) => log.warn({ err }, 'minute rollup not stored') });
   const live = createLiveSeries();
@@ -326,39 +142,21 @@ export async function startApp(opts: AppOptions): Promise<App> {
     store: stores.stats?.() ?? {},
     ...(traces ? { traces: traces.stats() } : {}),
   });
-  const metrics = createMetrics({
-    collect: withRampMetrics(
-      withRecordMetrics(
-        withBanditMetrics(
-          withExperimentMetrics(
-            withGuardrailMetrics(
-              withWebhookMetrics(
-                withForceMetrics(
-                  withFaultMetrics(
-                    withAudienceMetrics(
-                      collectAppState({
-                        mirror: diffStats,
-                        shadows: { lanes: dispatcher.lanes, pairs: pipeline.pairCounts },
-                        config,
-                        ...(tracing ? { tracing: tracing.stats } : {}),
-                        ...(traces ? { traces: traces.metrics } : {}),
-                      }),
-                    ),
-                  ),
-                ),
-                notifier.stats,
-              ),
-              () => guardrails,
-            ),
-            { current: config.current, recorder: experiments.byRoute, tap: responseTap.stats },
-          ),
-          () => bandits,
-        ),
-        recorder.metrics,
-      ),
-      // On a fleet, the judge's numbers where this replica judges (README: The sick-canary ramp).
-      () => member?.rampJudge() ?? ramps,
-    ),
+  const metrics = createAppMetrics({
+    mirror: diffStats,
+    dispatcher,
+    pipeline,
+    config,
+    tracing,
+    traces,
+    notifier,
+    guardrails,
+    experiments,
+    responseTap,
+    bandits,
+    recorder,
+    // On a fleet, the judge's numbers where this replica judges (README: The sick-canary ramp).
+    ramps: () => member?.rampJudge() ?? ramps,
   });
   const hooks = role?.join({
     config,
@@ -374,26 +172,27 @@ export async function startApp(opts: AppOptions): Promise<App> {
     ramps,
     render: () => metrics.render(),
   });
-  const observers: readonly ExchangeObserver[] = [
-    ...(opts.observers ?? []),
-    // With `traces:`, sampled arm requests are also noted for the arms' dependency profiles.
-    ...(tracing ? [namedObserver('tracing', withProfiles(tracing.observer, traces?.profiles ?? hooks?.traceRelay))] : []),
-    namedObserver('guardrails', member ? member.observer : (hooks?.observer ?? guardrails.observer)),
-    namedObserver('experiments', experiments.observer),
-    namedObserver('ramps', ramps.observer),
-    namedObserver('rollups', rollup.observer),
-    namedObserver('live', live.observer),
-    namedObserver('exemplars', exemplars.observer),
-    namedObserver('metrics', metrics.observer),
-  ];
+  const observers = appObservers({
+    extra: opts.observers,
+    tracing,
+    profiles: traces?.profiles ?? hooks?.traceRelay,
+    guardrails: member ? member.observer : (hooks?.observer ?? guardrails.observer),
+    experiments,
+    ramps,
+    rollup,
+    live,
+    exemplars,
+    metrics,
+  });
   const startedAt = new Date();
-  let draining = false;
+  // Shared with the running app's stop: draining fails readiness at once; the watch is set once listening.
+  const life: AppLife = { draining: false, stopWatch: () => undefined };
   let listening = false;
 
   const proxy = createProxyServer(cfg.limits, {
     current: config.current,
     log,
-    draining: () => draining,
+    draining: () => life.draining,
     mirror: { dispatcher, sink: pairSink(pipeline, traces?.join.tap ?? hooks?.traceRelay?.tap, opts.pairTap) },
     observers: () => observers,
     observerGuard,
@@ -410,12 +209,14 @@ export async function startApp(opts: AppOptions): Promise<App> {
     if (!opts.logger) log.level = next.config.log.level;
   });
   const scrape = metricsRoute(hooks?.render ? { render: hooks.render } : metrics);
-  const ready = () => listening && !draining && (hooks?.ready?.() ?? true);
+  const ready = () => listening && !life.draining && (hooks?.ready?.() ?? true);
   // Probes and scrapes without a token, apart from the admin API (metrics.listen; optional).
   const metricsListener = cfg.metrics && role?.admin !== false ? createMetricsListener({ metrics: scrape, ready }) : undefined;
+  // The runtime the admin API acts on: a fleet member's or a group primary's manual action reaches the others.
+  const adminRuntime = member ? member.runtime : (hooks?.runtime ?? guardrails);
   const dashboard = dashboardRoutes({
     config,
-    guardrails: member ? member.runtime : (hooks?.runtime ?? guardrails),
+    guardrails: adminRuntime,
     store: stores.guardrails,
     live,
     exemplars,
@@ -431,115 +232,56 @@ export async function startApp(opts: AppOptions): Promise<App> {
     log,
     ready,
     startedAt,
-    routes: {
-      ...diffRoutes({ store, stats: diffStats, traceUrl: () => config.current().config.admin.traceUrl }),
-      ...rollupRoutes(stores.guardrails),
-      'GET /metrics': scrape,
-      ...guardrailRoutes(member ? member.runtime : (hooks?.runtime ?? guardrails), stores.guardrails, bandits.status, rampStatus),
-      ...fleetRoutes(member?.fleet),
-      ...faultRoutes(
-        (on) => {
-          const workers = hooks?.faultsSwitched?.(on);
-          log.warn({ faults: on ? 'on' : 'off', ...(workers ? { workers } : {}) }, `fault injection switched ${on ? 'on' : 'off'}`);
-          return workers;
-        },
-        (on) => {
-          const at = Date.now();
-          return stores.guardrails.saveState(FAULT_SWITCH_KEY, { enabled: on }, at).then(
-            // On a PostgreSQL fleet every replica hears it (faults/fleet-switch.ts); the others also poll the row.
-            () =>
-              void member?.faults
-                .announce(on, at)
-                .catch((err: unknown) => log.warn({ err }, 'fault switch not notified (replicas poll it)')),
-            (err: unknown) => {
-              log.error({ err }, 'fault switch not stored: a restart would start with the previous one');
-              throw err;
-            },
-          );
-        },
-        member !== undefined,
-      ),
-      ...experimentRoutes(results, traces?.profiles),
-      ...exportRoutes({ store: stores.experiments, current: config.current, log }),
-      ...hooks?.routes,
-      ...dashboard.routes,
-    },
+    routes: adminRoutes({
+      config,
+      stores,
+      mirror: diffStats,
+      scrape,
+      guardrails: adminRuntime,
+      bandits,
+      ramps: rampStatus,
+      member,
+      hooks,
+      results,
+      traces,
+      dashboard: dashboard.routes,
+      log,
+    }),
   });
 
-  let stopWatch = (): void => undefined;
-  const app: App = {
-    config,
-    log,
-    proxyPort: () => boundPort(proxy),
-    adminPort: () => boundPort(admin),
-    metricsPort: () => (metricsListener?.listening ? boundPort(metricsListener) : undefined),
-    reload: (trigger = 'api') => config.reload(trigger),
-    mirrorStats: diffStats,
-    observerFailures: () => observerGuard.stats(),
-    forwardStats: () => ({ ...forwardStats }),
-    diffs: () => store,
-    async flushDiffs() {
-      await pipeline.idle();
-      await batcher.flush();
+  const app = runningApp(
+    {
+      config,
+      log,
+      role,
+      pools,
+      shadowPools,
+      proxy,
+      drain,
+      admin,
+      metricsListener,
+      dashboard,
+      observerGuard,
+      mirrorStats: diffStats,
+      stores,
+      pipeline,
+      batcher,
+      retention,
+      recorder,
+      tracing,
+      traces,
+      notifier,
+      guardrails,
+      ramps,
+      member,
+      experiments,
+      bandits,
+      rollup,
+      metrics,
+      hooks,
     },
-    flushRollups: (all = true) => rollup.flush(all),
-    flushExperiments: () => experiments.flush(),
-    recorder: () => recorder,
-    guardrails: () => guardrails,
-    bandits: () => bandits,
-    ramps: () => ramps,
-    tracing: () => tracing,
-    traces: () => traces,
-    tracesPort: () => (traces?.server.listening ? boundPort(traces.server) : undefined),
-    async stop(deadlineMs = config.current().config.drainTimeout, delayMs = config.current().config.drainDelay) {
-      if (draining) return;
-      draining = true;
-      config.close();
-      stopWatch();
-      // The primary of a group has no listener to keep open: its workers wait out drainDelay.
-      const how = await drain.drain(deadlineMs, role?.proxy === false ? 0 : delayMs);
-      await Promise.all([pools.closeAll(how === 'deadline'), shadowPools.closeAll(true)]);
-      // Pairs already captured are compared and stored before the process goes away.
-      await raceDeadline(pipeline.idle(), SHUTDOWN_GRACE_MS);
-      retention.stop();
-      // Before the fleet hands its leases over: no bandit check may take one again.
-      bandits.stop();
-      await member?.stop();
-      await hooks?.stop();
-      guardrails.stop();
-      ramps.stop();
-      await raceDeadline(ramps.idle(), SHUTDOWN_GRACE_MS);
-      await raceDeadline(notifier.idle(), SHUTDOWN_GRACE_MS);
-      notifier.stop();
-      await rollup.stop();
-      await experiments.stop();
-      await recorder.stop();
-      metrics.close();
-      if (tracing) await raceDeadline(tracing.shutdown(), SHUTDOWN_GRACE_MS);
-      if (traces) {
-        traces.server.close();
-        traces.server.closeAllConnections();
-        await raceDeadline(traces.stop(), SHUTDOWN_GRACE_MS);
-      }
-      await batcher.stop();
-      // Admin goes before the store: a late admin request must not find a closed database.
-      dashboard.hub.close();
-      await new Promise<void>((resolve) => {
-        admin.close(() => resolve());
-        admin.closeAllConnections();
-      });
-      if (metricsListener) {
-        await new Promise<void>((resolve) => {
-          metricsListener.close(() => resolve());
-          metricsListener.closeAllConnections();
-        });
-      }
-      // After the admin and every writer: pending store requests finish, then the file closes.
-      await stores.close();
-      log.info('stopped');
-      log.flush();
-    },
-  };
+    life,
+  );
 
   try {
     if (role?.proxy !== false) await (role?.listenProxy ?? listen)(proxy, cfg.listen.host, cfg.listen.port);
@@ -553,7 +295,7 @@ export async function startApp(opts: AppOptions): Promise<App> {
     throw err;
   }
   listening = true;
-  if (opts.watch !== false) stopWatch = watchConfig(opts.configFile, () => void config.reload('watch'));
+  if (opts.watch !== false) life.stopWatch = watchConfig(opts.configFile, () => void config.reload('watch'));
   log.info(
     {
       ...(role?.proxy !== false ? { listen: boundAddress(proxy) } : {}),
@@ -580,9 +322,4 @@ function seedRefs(cfg: {
 function pairSink(pipeline: PairSink, join: PairTap | undefined, tap: PairTap | undefined): PairSink {
   const joined = join ? tapPairSink(pipeline, join) : pipeline;
   return tap ? tapPairSink(joined, tap) : joined;
-}
-
-/** The tracing observer, noting sampled arm requests for the dependency profiles when traces are on. */
-function withProfiles(observer: ExchangeObserver, profiles: Pick<ArmProfiles, 'note'> | undefined): ExchangeObserver {
-  return profiles ? profileObserver(observer, profiles) : observer;
 }
