@@ -210,7 +210,7 @@ function send(
   done: (res: CapturedResponse) => void,
 ): void {
   const capture = createCapture(job.discard ? 0 : job.captureCap, performance.now());
-  void capture.done.then(done);
+  capture.onDone(done);
   const endpoint = job.upstream.pick(Date.now());
   if (!endpoint) return capture.fail(FL_NO_ENDPOINT.code);
   const exchange = new ShadowExchange(job, endpoint, budget, totals, capture, deadline);

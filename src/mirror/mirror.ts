@@ -98,7 +98,7 @@ export function beginMirror(req: IncomingMessage, p: Prepared, deps: MirrorDeps,
   // When comparing can't keep up, copies still go out (the dark build still gets its load) but the
   // primary isn't captured and nothing is paired: counted as compare_dropped.
   const compare = deps.sink.accepting();
-  const capture = compare ? createCapture(Math.max(...chosen.map((s) => s.rules.maxBody)), startedAt) : undefined;
+  const capture = compare ? createCapture(maxOf(chosen, (s) => s.rules.maxBody), startedAt) : undefined;
   const base = pairBase(req, p, tracker?.traceId);
   // body: null when the request has none, undefined when it outgrew every shadow's cap.
   const sendAll = (body: Buffer | null | undefined) => {
@@ -117,7 +117,7 @@ export function beginMirror(req: IncomingMessage, p: Prepared, deps: MirrorDeps,
   }
   return {
     capture,
-    body: teeBody(req, Math.max(...chosen.map((s) => s.maxBody)), sendAll, () =>
+    body: teeBody(req, maxOf(chosen, (s) => s.maxBody), sendAll, () =>
       chosen!.forEach((s) => deps.sink.skip(p.route.name, s.name, 'client_aborted')),
     ),
   };
@@ -157,7 +157,7 @@ function send(
   const headers = shadowHeaders(p.headers, req.headers.host, s, kind);
   if (span?.traceparent) setHeader(headers, 'traceparent', span.traceparent);
   // Paired once both sides are in, without a promise per side: whichever settles last pairs them.
-  // Both callbacks run from promise jobs (capture.done, the dispatcher's), never inside the primary's
+  // Both callbacks run from promise jobs (capture.onDone, the dispatcher's), never inside the primary's
   // exchange. The shadow always settles (it has its own timeout).
   let primary: CapturedResponse | undefined;
   let candidate: CapturedResponse | undefined;
@@ -204,13 +204,20 @@ function send(
     return deps.sink.skip(p.route.name, s.name, refused);
   }
   if (!capture) return deps.sink.skip(p.route.name, s.name, 'compare_dropped');
-  void capture.done.then((res) => {
+  capture.onDone((res) => {
     primary = res;
     if (candidate) paired();
   });
 }
 
 const ignore = (): void => undefined;
+
+/** The largest `of(s)` over the chosen shadows (no array and spread per mirrored request). */
+function maxOf(chosen: readonly CompiledShadow[], of: (s: CompiledShadow) => number): number {
+  let max = Number.NEGATIVE_INFINITY;
+  for (const s of chosen) max = Math.max(max, of(s));
+  return max;
+}
 
 /** The span ids sent to the primary and the copy, when both were sent and the trace is sampled. */
 function sampledSpans(primary: string | undefined, copy: string | undefined): ComparePair['spans'] {

@@ -76,7 +76,7 @@ export function createRecordTap(deps: {
     });
     const at = Date.now();
     const headers = withClientHost(p.headers, req.headers.host);
-    void capture.done.then(async (response) => {
+    capture.onDone(async (response) => {
       // A failed exchange may never read the body: don't wait for it.
       const copy = response.error !== undefined ? null : await settled(requestBody);
       inFlight--;

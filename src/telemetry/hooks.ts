@@ -177,20 +177,33 @@ class GuardedTrackers implements ExchangeTracker {
         this.#guard.failed(nameOf(this.#observers, i), err);
       }
     }
-    if (!subs) return undefined;
-    const guard = this.#guard;
-    const all = subs;
-    return {
-      traceparent: all.find((s) => s.traceparent)?.traceparent,
-      end(res) {
-        for (let i = 0; i < all.length; i++) {
-          try {
-            all[i]!.end(res);
-          } catch (err) {
-            guard.failed(names![i]!, err);
-          }
-        }
-      },
-    };
+    return subs ? new GuardedShadow(subs, names!, this.#guard) : undefined;
+  }
+}
+
+/** One shadow copy's trackers behind one guarded facade (one object per copy, its `end` on the prototype). */
+class GuardedShadow implements ShadowTracker {
+  readonly traceparent: string | undefined;
+  readonly #all: readonly ShadowTracker[];
+  readonly #names: readonly string[];
+  readonly #guard: ObserverGuard;
+
+  constructor(all: readonly ShadowTracker[], names: readonly string[], guard: ObserverGuard) {
+    this.#all = all;
+    this.#names = names;
+    this.#guard = guard;
+    let tp: string | undefined;
+    for (const s of all) if (!tp && s.traceparent) tp = s.traceparent;
+    this.traceparent = tp;
+  }
+
+  end(res: CapturedResponse): void {
+    for (let i = 0; i < this.#all.length; i++) {
+      try {
+        this.#all[i]!.end(res);
+      } catch (err) {
+        this.#guard.failed(this.#names[i]!, err);
+      }
+    }
   }
 }

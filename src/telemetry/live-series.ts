@@ -10,6 +10,7 @@
 import { classifyOutcome, outcomeRules, type OutcomeRules } from '../guardrails/outcome.js';
 import { emptyHistogram, LATENCY_BOUNDS, observe, quantile } from '../stats/histogram.js';
 import type { ForwardOutcome } from '../forward/forwarder.js';
+import type { CapturedResponse } from '../compare/types.js';
 import type { ExchangeObserver, ExchangeTracker, ShadowTracker } from './hooks.js';
 
 /** Seconds kept per series (one hour). */
@@ -188,10 +189,34 @@ class LiveTracker implements ExchangeTracker {
 
   shadow(name: string, kind: 'shadow' | 'noise'): ShadowTracker | undefined {
     if (kind !== 'shadow') return undefined;
-    const record = this.#record;
-    const route = this.#route;
-    const rules = this.#rules;
-    return { end: (res) => record(route, `shadow:${name}`, res.status, res.latencyMs, rules) };
+    return new LiveShadow(this.#record, this.#route, shadowSeries(name), this.#rules);
+  }
+}
+
+/** Series names of shadows (`shadow:NAME`), built once per configured name rather than per copy. */
+const shadowSeriesNames = new Map<string, string>();
+
+function shadowSeries(name: string): string {
+  let s = shadowSeriesNames.get(name);
+  if (s === undefined) {
+    // Names come from the config (bounded); a reload's renames add a few.
+    if (shadowSeriesNames.size >= 4096) shadowSeriesNames.clear();
+    shadowSeriesNames.set(name, (s = `shadow:${name}`));
+  }
+  return s;
+}
+
+/** One shadow copy's live tracker: fields, not a closure and an object per copy. */
+class LiveShadow implements ShadowTracker {
+  constructor(
+    readonly record: RecordFn,
+    readonly route: string,
+    readonly series: string,
+    readonly rules: OutcomeRules,
+  ) {}
+
+  end(res: CapturedResponse): void {
+    this.record(this.route, this.series, res.status, res.latencyMs, this.rules);
   }
 }
 
