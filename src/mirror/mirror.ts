@@ -98,7 +98,12 @@ export function beginMirror(req: IncomingMessage, p: Prepared, deps: MirrorDeps,
   // When comparing can't keep up, copies still go out (the dark build still gets its load) but the
   // primary isn't captured and nothing is paired: counted as compare_dropped.
   const compare = deps.sink.accepting();
-  const capture = compare ? createCapture(maxOf(chosen, (s) => s.rules.maxBody), startedAt) : undefined;
+  const capture = compare
+    ? createCapture(
+        maxOf(chosen, (s) => s.rules.maxBody),
+        startedAt,
+      )
+    : undefined;
   const base = pairBase(req, p, tracker?.traceId);
   // body: null when the request has none, undefined when it outgrew every shadow's cap.
   const sendAll = (body: Buffer | null | undefined) => {
@@ -117,8 +122,11 @@ export function beginMirror(req: IncomingMessage, p: Prepared, deps: MirrorDeps,
   }
   return {
     capture,
-    body: teeBody(req, maxOf(chosen, (s) => s.maxBody), sendAll, () =>
-      chosen!.forEach((s) => deps.sink.skip(p.route.name, s.name, 'client_aborted')),
+    body: teeBody(
+      req,
+      maxOf(chosen, (s) => s.maxBody),
+      sendAll,
+      () => chosen!.forEach((s) => deps.sink.skip(p.route.name, s.name, 'client_aborted')),
     ),
   };
 }

@@ -4,10 +4,11 @@
 // weight. The overview's route row, the route's alarms and its experiment panel all show the
 // sample-ratio mismatch; a healthy route next to it shows none.
 import type { Browser, Page } from 'playwright-core';
-import { Pool } from 'undici';
+import { Pool, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bucketOf } from '../../src/routing/hash.js';
 import { launchChromium } from '../helpers/chromium.js';
+import { waitFor } from '../helpers/wait.js';
 import { startFieldlab, startUpstream, type TestFieldlab, type TestUpstream } from '../helpers/servers.js';
 
 describe('SRM alarm on the dashboard in Chromium', () => {
@@ -49,6 +50,20 @@ routes:${route('product', '/product/*', 'variant')}${route('healthy', '/healthy/
     page.on('pageerror', (err) => pageErrors.push(err.message));
   });
 
+  /** Waits for the page; on a timeout the error also says what the API answered then (for a flake's post-mortem). */
+  async function explained<T>(wait: Promise<T>): Promise<T> {
+    try {
+      return await wait;
+    } catch (err) {
+      const now = await request(`${fl.adminUrl}/experiments.json?route=product`)
+        .then((r) => r.body.text())
+        .catch((e: unknown) => `(no answer: ${String(e)})`);
+      throw new Error(
+        `${(err as Error).message}\n/experiments.json?route=product now: ${now.slice(0, 3000)}\npage errors: ${pageErrors.join('; ')}`,
+      );
+    }
+  }
+
   afterAll(async () => {
     await browser?.close();
     await pool?.close();
@@ -60,7 +75,8 @@ routes:${route('product', '/product/*', 'variant')}${route('healthy', '/healthy/
   it('shows the mismatch on the overview, for the broken route only', async () => {
     await page.goto(`${fl.adminUrl}/`);
     const broken = page.locator('#routes tr[data-route="product"] .alarm[data-kind="srm"]');
-    await broken.waitFor({ timeout: 10_000 });
+    // 20 s: a hang guard over the page's retry after a failed load (2 s), not a speed limit.
+    await explained(broken.waitFor({ timeout: 20_000 }));
     expect(await broken.innerText()).toContain('sample-ratio mismatch');
     expect(await page.locator('#routes tr[data-route="healthy"] .alarm[data-kind="srm"]').count()).toBe(0);
   });
@@ -68,7 +84,7 @@ routes:${route('product', '/product/*', 'variant')}${route('healthy', '/healthy/
   it('shows it on the route: in its alarms and in the experiment panel’s diagnostics', async () => {
     await page.goto(`${fl.adminUrl}/?route=product`);
     const panel = page.locator('#experiment');
-    await page.waitForSelector('#experiment[data-state="alarm"]', { timeout: 10_000 });
+    await explained(page.waitForSelector('#experiment[data-state="alarm"]', { timeout: 20_000 }));
     const srm = panel.locator('li[data-diag="srm"]');
     expect(await srm.getAttribute('data-alarm')).toBe('1');
     expect(await srm.innerText()).toContain('MISMATCH');
@@ -78,5 +94,25 @@ routes:${route('product', '/product/*', 'variant')}${route('healthy', '/healthy/
     await page.waitForSelector('#experiment:not([data-state="loading"])', { timeout: 10_000 });
     expect(await page.locator('#experiment li[data-diag="srm"]').getAttribute('data-alarm')).toBe('0');
     expect(pageErrors).toEqual([]);
+  });
+  it('tries a failed results load again within seconds, not at the next 15 s refresh', async () => {
+    const retried = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
+    try {
+      let refused = 0;
+      // The first answer fails as a restarting admin or a stalled store would; the next ones go through.
+      await retried.route('**/experiments.json*', (r) => (refused++ === 0 ? r.fulfill({ status: 503, body: '{}' }) : r.continue()));
+      // The page's clock is ours: only 2.5 s pass for it, so the 15 s refresh can't be what brings the alarm.
+      // Frozen until runFor: installed clocks otherwise tick with real time.
+      const t0 = Date.now();
+      await retried.clock.install({ time: t0 });
+      await retried.clock.pauseAt(t0 + 100);
+      await retried.goto(`${fl.adminUrl}/`);
+      await waitFor(() => refused >= 1, 20_000);
+      await retried.clock.runFor(2500);
+      await retried.locator('#routes tr[data-route="product"] .alarm[data-kind="srm"]').waitFor({ timeout: 20_000 });
+      expect(refused).toBe(2);
+    } finally {
+      await retried.close();
+    }
   });
 });

@@ -253,14 +253,21 @@
       window.FieldlabProfile ? window.FieldlabProfile(x.profile, el) : null, // dashboard-profile.js
     );
   }
+  let experimentsRetry = null;
   async function loadExperiments() {
+    let failed = false;
     try {
       const res = await fetch(`/experiments.json${ROUTE === null ? '' : `?route=${encodeURIComponent(ROUTE)}`}`, { credentials: 'same-origin' });
+      failed = !res.ok;
       const body = res.ok ? await res.json() : null;
       experiments = new Map(((body && body.experiments) || []).map((x) => [x.route, x]));
     } catch {
+      failed = true;
       experiments = new Map();
     }
+    // A failed load (admin restarting, a slow store) is tried again in 2 s, not at the next 15 s refresh:
+    // an SRM alarm or a verdict should not stay hidden for a refresh period because of one bad answer.
+    if (failed && experimentsRetry === null) experimentsRetry = setTimeout(() => ((experimentsRetry = null), void loadExperiments()), 2000);
     if (ROUTE !== null) renderExperiment(experiments.get(ROUTE));
     render();
   }
