@@ -13,7 +13,7 @@ describe('a pair tap that throws for one shadow', () => {
 
   beforeAll(async () => {
     // The primary answers last, so both shadows' pairs are made from the primary capture's waiters.
-    control = await startUpstream('control', (_req, res) => void setTimeout(() => res.end('v1'), 150));
+    control = await startUpstream('control', (_req, res) => void setTimeout(() => res.end('v1'), 300));
     a = await startUpstream('a', (_req, res) => res.end('v1'));
     b = await startUpstream('b', (_req, res) => res.end('v1'));
     fl = await startFieldlab(
