@@ -99,8 +99,12 @@ routes:${route('product', '/product/*', 'variant')}${route('healthy', '/healthy/
     const retried = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
     try {
       let refused = 0;
-      // The first answer fails as a restarting admin or a stalled store would; the next ones go through.
-      await retried.route('**/experiments.json*', (r) => (refused++ === 0 ? r.fulfill({ status: 503, body: '{}' }) : r.continue()));
+      // The first answer fails as a stalled store would, after a while; the next ones go through.
+      await retried.route('**/experiments.json*', async (r) => {
+        if (refused++ > 0) return r.continue();
+        await new Promise((done) => setTimeout(done, 300));
+        await r.fulfill({ status: 503, body: '{}' });
+      });
       // The page's clock is ours: only 2.5 s pass for it, so the 15 s refresh can't be what brings the alarm.
       // Frozen until runFor: installed clocks otherwise tick with real time.
       const t0 = Date.now();
