@@ -105,14 +105,19 @@ routes:${route('product', '/product/*', 'variant')}${route('healthy', '/healthy/
         await new Promise((done) => setTimeout(done, 300));
         await r.fulfill({ status: 503, body: '{}' });
       });
-      // The page's clock is ours: only 2.5 s pass for it, so the 15 s refresh can't be what brings the alarm.
+      // The page's clock is ours: at most 10 s pass for it, so the 15 s refresh can't be what brings the alarm.
       // Frozen until runFor: installed clocks otherwise tick with real time.
       const t0 = Date.now();
       await retried.clock.install({ time: t0 });
       await retried.clock.pauseAt(t0 + 100);
       await retried.goto(`${fl.adminUrl}/`);
       await waitFor(() => refused >= 1, 20_000);
-      await retried.clock.runFor(2500);
+      // In steps, with real time between them: the page sets its retry timer only once the failed answer
+      // is in, and a clock run before that would pass the timer by.
+      for (let ms = 0; ms < 10_000 && refused < 2; ms += 500) {
+        await retried.clock.runFor(500);
+        await new Promise((done) => setTimeout(done, 100));
+      }
       await retried.locator('#routes tr[data-route="product"] .alarm[data-kind="srm"]').waitFor({ timeout: 20_000 });
       expect(refused).toBe(2);
     } finally {
