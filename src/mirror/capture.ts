@@ -38,10 +38,6 @@ export function createCapture(cap: number, startedAt: number): CaptureSink {
 
 type Waiter = (r: CapturedResponse) => void;
 
-function deliverAll(waiters: readonly Waiter[], r: CapturedResponse): void {
-  for (const fn of waiters) fn(r);
-}
-
 /**
  * The sink as one object with its methods on the prototype: a copy captures two responses, often.
  * Waiters are called from a promise job, as before, but the promise is made only at the end, already
@@ -122,8 +118,11 @@ class Capture implements CaptureSink {
     const w = this.#waiting;
     this.#waiting = undefined;
     if (w === undefined) return;
-    if (Array.isArray(w)) void Promise.resolve(r).then((x) => deliverAll(w, x));
-    else void Promise.resolve(r).then(w);
+    const done = Promise.resolve(r);
+    // One job per waiter, as with one promise's then()s: a waiter that throws (an embedder's pair tap)
+    // rejects only its own job, and the shadows waiting after it on the same primary still pair.
+    if (Array.isArray(w)) for (const fn of w) void done.then(fn);
+    else void done.then(w);
   }
 }
 

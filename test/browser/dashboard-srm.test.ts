@@ -99,16 +99,25 @@ routes:${route('product', '/product/*', 'variant')}${route('healthy', '/healthy/
     const retried = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
     try {
       let refused = 0;
-      // The first answer fails as a restarting admin or a stalled store would; the next ones go through.
-      await retried.route('**/experiments.json*', (r) => (refused++ === 0 ? r.fulfill({ status: 503, body: '{}' }) : r.continue()));
-      // The page's clock is ours: only 2.5 s pass for it, so the 15 s refresh can't be what brings the alarm.
+      // The first answer fails as a stalled store would, after a while; the next ones go through.
+      await retried.route('**/experiments.json*', async (r) => {
+        if (refused++ > 0) return r.continue();
+        await new Promise((done) => setTimeout(done, 300));
+        await r.fulfill({ status: 503, body: '{}' });
+      });
+      // The page's clock is ours: at most 10 s pass for it, so the 15 s refresh can't be what brings the alarm.
       // Frozen until runFor: installed clocks otherwise tick with real time.
       const t0 = Date.now();
       await retried.clock.install({ time: t0 });
       await retried.clock.pauseAt(t0 + 100);
       await retried.goto(`${fl.adminUrl}/`);
       await waitFor(() => refused >= 1, 20_000);
-      await retried.clock.runFor(2500);
+      // In steps, with real time between them: the page sets its retry timer only once the failed answer
+      // is in, and a clock run before that would pass the timer by.
+      for (let ms = 0; ms < 10_000 && refused < 2; ms += 500) {
+        await retried.clock.runFor(500);
+        await new Promise((done) => setTimeout(done, 100));
+      }
       await retried.locator('#routes tr[data-route="product"] .alarm[data-kind="srm"]').waitFor({ timeout: 20_000 });
       expect(refused).toBe(2);
     } finally {

@@ -258,7 +258,9 @@
     let failed = false;
     try {
       const res = await fetch(`/experiments.json${ROUTE === null ? '' : `?route=${encodeURIComponent(ROUTE)}`}`, { credentials: 'same-origin' });
-      failed = !res.ok;
+      // Only an answer that may change within seconds: a 4xx (no experiment, no such route, signed
+      // out) stays as it is until the config or the session changes, and waits for the refresh.
+      failed = res.status >= 500;
       const body = res.ok ? await res.json() : null;
       experiments = new Map(((body && body.experiments) || []).map((x) => [x.route, x]));
     } catch {
