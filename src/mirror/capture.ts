@@ -69,8 +69,9 @@ class Capture implements CaptureSink {
 
   start(s: number, h: Record<string, string | string[] | undefined>): void {
     this.#status = s;
-    // A copy that keeps no body (cap 0: a shadow copy not compared) is counted and timed, not
-    // compared: undici's own header object is kept as it is (nothing else holds it), not copied.
+    // A capture that keeps no body (cap 0: a shadow copy not compared, or compare.maxBody 0) is
+    // counted and timed, not compared: undici's own header object is kept as it is, not copied.
+    // Others may hold it too (the experiments response tap), but nothing writes to it.
     if (this.cap === 0) {
       this.#headers = h as Record<string, string | string[]>;
       return;
