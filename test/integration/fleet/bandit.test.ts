@@ -42,6 +42,19 @@ describe('fleet: one bandit decider', () => {
     const urls = replicas.map((r) => r.url);
     const early = Array.from({ length: 300 }, (_, i) => `early-${i}`);
     const first = await visitAll(urls, early);
+    // Every early unit's first exposure is stored before any converts (and so before the bandit can
+    // change anything): a unit first seen within the flush of a change follows its bucket on the
+    // other replica (README: Bandits), and a loaded machine's flush can lag past the decision.
+    await eventually(
+      async () => {
+        const [row] = await pgs.query<{ n: number }>(
+          `SELECT count(*)::int AS n FROM "${pgs.schema}".experiment_units WHERE route = 'product'`,
+        );
+        return row!.n === early.length;
+      },
+      20_000,
+      'every early unit stored',
+    );
     await checkOut(urls, early, first, 5);
 
     // Both replicas serve the bandit's ≥ 90% (the follower by adopting the decider's stored row).
