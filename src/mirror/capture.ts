@@ -45,7 +45,8 @@ type Waiter = (r: CapturedResponse) => void;
  * against queueMicrotask (an async resource each) and process.nextTick (a tick object each): cheapest.
  */
 class Capture implements CaptureSink {
-  #result: CapturedResponse | undefined;
+  /** Set when the capture settles, already resolved: every waiter gets its own job on it. */
+  #done: Promise<CapturedResponse> | undefined;
   #waiting: Waiter | Waiter[] | undefined;
   #status = 0;
   #headers: Record<string, string | string[]> = {};
@@ -60,8 +61,7 @@ class Capture implements CaptureSink {
   ) {}
 
   onDone(fn: Waiter): void {
-    const r = this.#result;
-    if (r) void Promise.resolve(r).then(fn);
+    if (this.#done) void this.#done.then(fn);
     else if (this.#waiting === undefined) this.#waiting = fn;
     else if (Array.isArray(this.#waiting)) this.#waiting.push(fn);
     else this.#waiting = [this.#waiting, fn];
@@ -115,11 +115,11 @@ class Capture implements CaptureSink {
       bodyBytes: this.#seen,
       latencyMs: performance.now() - this.startedAt,
     };
-    this.#result = r;
+    const done = Promise.resolve(r);
+    this.#done = done;
     const w = this.#waiting;
     this.#waiting = undefined;
     if (w === undefined) return;
-    const done = Promise.resolve(r);
     // One job per waiter, as with one promise's then()s: a waiter that throws (an embedder's pair tap)
     // rejects only its own job, and the shadows waiting after it on the same primary still pair.
     if (Array.isArray(w)) for (const fn of w) void done.then(fn);
