@@ -1,9 +1,9 @@
 /**
  * Shared evidence: every replica flushes, once a second, each route's completed seconds of per-arm
  * sufficient statistics (plain counts that add up; the engine's own type). The decider reads the
- * fleet's seconds up to a watermark — the oldest `evidenceThrough` among live replicas, or
- * `graceSec` ago, whichever is later — so it decides on seconds every live replica has reported, and
- * a stalled replica delays decisions by at most `graceSec`. A flush is idempotent (same key, same
+ * fleet's seconds up to a watermark — the oldest `evidenceThrough` among replicas seen within the
+ * grace, or `graceSec` ago, whichever is later — so it decides on seconds every replica has reported,
+ * and a stalled or dead replica delays decisions by at most `graceSec`. A flush is idempotent (same key, same
  * row), so a retried flush never double-counts.
  */
 import type { PgDatabase, PgQuery } from '../storage/postgres/pool.js';
@@ -32,13 +32,19 @@ export async function flushEvidence<S>(db: PgDatabase, q: PgQuery, me: ReplicaId
 }
 
 /**
- * The second before which the decider may sum: every live replica has flushed it, or it is older than `graceSec`.
- * @example const upTo = await evidenceWatermark(db, nowSec, 3, 5000)
+ * The second before which the decider may sum: every replica seen lately has flushed it, or it is older than `graceSec`.
+ * A replica counts as "seen lately" for the whole grace, not only while it is live: one whose flush
+ * stalls past the liveness window (a loaded machine, a slow database) still holds the watermark until
+ * the grace runs out, so the seconds it flushes late are summed, as `fleet.grace` promises. Only rows
+ * older than the grace are ignored, so a dead replica delays the decider by at most the grace.
+ * @example const upTo = await evidenceWatermark(db, nowSec, 3, 3000)
  */
 export async function evidenceWatermark(db: PgDatabase, nowSec: number, graceSec: number, liveMs: number): Promise<number> {
+  // A beat at time T carries floor(T); one more second covers that rounding.
+  const holdMs = Math.max(liveMs, graceSec * 1000 + 1000);
   const [row] = await db.query<{ w: number | null }>(
     `SELECT min(evidence_through) AS w FROM ${db.t('fleet_replicas')} WHERE last_seen > now() - $1 * interval '1 millisecond'`,
-    [liveMs],
+    [holdMs],
   );
   return Math.min(nowSec, Math.max(row?.w ?? nowSec, nowSec - graceSec));
 }

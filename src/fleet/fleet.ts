@@ -27,7 +27,7 @@ export interface FleetTimings {
   readonly leaseMs: number;
   /** How often every replica re-reads the newest decisions (the fallback for a lost NOTIFY). */
   readonly pollMs: number;
-  /** Seconds older than this are summed even if a live replica has not reported them. */
+  /** How long the decider waits for a stalled or dead replica's evidence seconds before summing without them. */
   readonly graceSec: number;
   /** false: no LISTEN (polling only, e.g. behind a transaction-mode pooler). */
   readonly listen: boolean;

@@ -73,6 +73,12 @@ describe('fleet: decider failover', () => {
     const first = await eventually(decider, 10_000, 'a decider');
     const others = [...replicas.values()].filter((r) => r !== first);
     await drive([...replicas.values()], 600, 0);
+    // A replica that stalls past the liveness window (3 s) but inside the grace (10 s) — a loaded
+    // machine, a slow database — holds the decider back: its late-flushed seconds count too.
+    const stalled = others[0]!;
+    stalled.proc.kill('SIGSTOP');
+    await new Promise((r) => setTimeout(r, 5000));
+    stalled.proc.kill('SIGCONT');
     // The victim's own seconds are flushed before it dies (kill -9 loses what it has not flushed, at
     // most its last second, on a machine that keeps up; a fixed 2 s wait missed that on a loaded one).
     await drive(others, 300, 1000);
