@@ -30,8 +30,19 @@ export interface FieldlabOptions {
   args?: string[];
   /** The default config with access logs on (a production setting); stdout then goes to a file. */
   accessLog?: boolean;
-  /** Extra node flags before the CLI script (e.g. `--cpu-prof`). */
+  /** Extra node flags before the CLI script (e.g. `--inspect`). */
   nodeFlags?: string[];
+  /** The .cpuprofile's name under BENCH_CPU_PROF (default `fieldlab`). */
+  profileName?: string;
+}
+
+/**
+ * `BENCH_CPU_PROF=DIR` profiles every proxy peer and every bench's Fieldlab (`node --cpu-prof`), one
+ * .cpuprofile per run in DIR, so Fieldlab and the bare undici proxy are profiled under the same load.
+ */
+export function profileFlags(name: string): string[] {
+  const dir = process.env.BENCH_CPU_PROF;
+  return dir ? ['--cpu-prof', '--cpu-prof-dir', dir, '--cpu-prof-name', `${name}-${Date.now()}.cpuprofile`] : [];
 }
 
 /** Temp dirs of running Fieldlabs, removed synchronously if the bench exits (Ctrl-C, deadline) first. */
@@ -95,7 +106,15 @@ export async function startFieldlab(upstreamPort: number, timeoutMs: number, opt
   await writeFile(config, text);
   // Access lines go to a file, as they would in production; the parent reading them would cost the loader.
   const out = opts.accessLog ? openSync(join(dir, 'stdout.log'), 'w') : undefined;
-  const args = [...(opts.nodeFlags ?? []), FIELDLAB_CLI, 'start', '--config', config, ...(opts.args ?? [])];
+  const args = [
+    ...profileFlags(opts.profileName ?? 'fieldlab'),
+    ...(opts.nodeFlags ?? []),
+    FIELDLAB_CLI,
+    'start',
+    '--config',
+    config,
+    ...(opts.args ?? []),
+  ];
   const child = spawnNode('fieldlab', args, ROOT, out);
   if (out !== undefined) closeSync(out);
   const stop = async (): Promise<void> => {

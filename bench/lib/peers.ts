@@ -1,7 +1,7 @@
 /** The peers compared in one run, and how to start each one against the shared upstream. */
 import { join } from 'node:path';
 import { spawnNode, waitForPortLine, type Child } from './children.js';
-import { startFieldlab } from './fieldlab.js';
+import { profileFlags, startFieldlab } from './fieldlab.js';
 import { BENCH_DIR } from './paths.js';
 
 /**
@@ -52,17 +52,8 @@ export async function startPeer(name: PeerName, upstreamPort: number): Promise<R
     }
     case 'fieldlab':
     case 'fieldlab-nolog': {
-      const fl = await startFieldlab(upstreamPort, STARTUP_TIMEOUT_MS, { accessLog: name === 'fieldlab', nodeFlags: profileFlags(name) });
+      const fl = await startFieldlab(upstreamPort, STARTUP_TIMEOUT_MS, { accessLog: name === 'fieldlab', profileName: name });
       return { port: fl.port, pid: fl.child.proc.pid, stop: fl.stop };
     }
   }
-}
-
-/**
- * `BENCH_CPU_PROF=DIR` profiles every proxy peer (`node --cpu-prof`), one .cpuprofile per run in DIR, so
- * Fieldlab and the bare undici proxy are profiled under the same load in the same run.
- */
-function profileFlags(name: PeerName): string[] {
-  const dir = process.env.BENCH_CPU_PROF;
-  return dir ? ['--cpu-prof', '--cpu-prof-dir', dir, '--cpu-prof-name', `${name}-${Date.now()}.cpuprofile`] : [];
 }
