@@ -52,6 +52,17 @@ export function accessFields(f: AccessFields): string {
 
 /** As pino writes a number: a non-finite one is null. */
 function num(n: number): string {
+  if (n > 0 && n < 1e13 && !Number.isInteger(n)) {
+    // Durations come rounded to hundredths. Number-to-string of a fraction (shortest round trip)
+    // cost ~120 ns here; from two integers ~45 ns. Same text: h / 100 === n means "whole.ff" is the
+    // decimal nearest n, and at these magnitudes no shorter decimal names the same double.
+    const h = Math.round(n * 100);
+    if (h / 100 === n) {
+      const whole = Math.floor(h / 100);
+      const frac = h - whole * 100;
+      return frac % 10 === 0 ? `${whole}.${frac / 10}` : `${whole}.${frac < 10 ? '0' : ''}${frac}`;
+    }
+  }
   return Number.isFinite(n) ? String(n) : 'null';
 }
 

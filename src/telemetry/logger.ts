@@ -5,10 +5,14 @@
  * error — is flushed as it is written, so nothing of importance sits in a buffer when the process
  * is killed (kill -9 included: the write has been handed to the kernel).
  *
- * Lines are gathered in an array and handed to pino's destination (sonic-boom) once per ~64 KiB:
- * sonic-boom appends every write to one growing string and measures that string's byte length each
- * time, a cost that grows with the batch (≈ several µs per access line at 4 KiB batches), so it gets
- * one write per batch instead of one per line. 64 KiB rather than 4 KiB because every write is a
+ * Lines are encoded into a 64 KiB buffer as they are written and handed to pino's destination
+ * (sonic-boom, in buffer mode) once per full buffer: sonic-boom's string mode appends every write to
+ * one growing string and measures that string's byte length each time, a cost that grows with the
+ * batch (≈ several µs per access line at 4 KiB batches), so it gets one write per batch instead of
+ * one per line. Encoding at once rather than keeping the strings until the batch is full matters
+ * too: a line is a rope of its fields' pieces, and one kept for ~250 lines survived the young
+ * generation's collections and was then joined from cold memory (≈ 1 µs per line on a busy proxy,
+ * most of what the access log cost; round 6 of the README's performance notes). 64 KiB rather than 4 KiB because every write is a
  * round trip through libuv's thread pool (a wake-up of a worker thread and one of the event loop):
  * at 4 KiB (a dozen lines) those wake-ups cost about 5 µs per access line on a busy proxy. On a pipe
  * or socket (a container's stdout, shared by a group's workers) pieces stay within PIPE_BUF so no
@@ -35,14 +39,16 @@ export const LOG_FLUSH_MS = 250;
 export function createLogger(level: string, dest: number | string = 1, flushMs = LOG_FLUSH_MS): Logger {
   const atomic = sharedPipe(dest);
   const stream = new LineBatch(
+    // Buffer mode: its types only know strings.
     pino.destination({
       dest,
       sync: false,
       minLength: MIN_WRITE,
+      contentMode: 'buffer',
       maxWrite: atomic ? PIPE_BUF : MAX_WRITE,
       maxLength: MAX_BUFFERED,
       retryEAGAIN,
-    }),
+    }) as unknown as Destination,
     atomic,
   );
   const flush = () => stream.flush();
@@ -68,8 +74,8 @@ export function createLogger(level: string, dest: number | string = 1, flushMs =
   );
 }
 
-/** About 64 KiB of lines per write to a file (characters: an access line is ASCII but for what clients send). */
-const BATCH_CHARS = 64 * 1024;
+/** About 64 KiB of lines per write to a file. */
+const BATCH_BYTES = 64 * 1024;
 
 /**
  * sonic-boom writes what it is handed at once (minLength 0: the batching is LineBatch's), at most
@@ -78,7 +84,7 @@ const BATCH_CHARS = 64 * 1024;
  * was left after that write waited below minLength for some later line: a warning could sit unwritten.
  */
 const MIN_WRITE = 0;
-const MAX_WRITE = 4 * BATCH_CHARS;
+const MAX_WRITE = 4 * BATCH_BYTES;
 
 /**
  * Linux writes at most this many bytes to a pipe or socket atomically (POSIX PIPE_BUF). Workers of a
@@ -111,7 +117,7 @@ const MAX_BUFFERED = 8 * 1024 * 1024;
 interface Destination {
   /** The open file descriptor, -1 until a path is open (sonic-boom has it; its types don't say so). */
   readonly fd?: number;
-  write(data: string): boolean;
+  write(data: Buffer): boolean;
   flush(cb?: (err?: Error) => void): void;
   flushSync(): void;
   on(event: 'error' | 'write', fn: (err?: NodeJS.ErrnoException) => void): unknown;
@@ -150,9 +156,9 @@ let exitDeadline = Number.POSITIVE_INFINITY;
 const retryEAGAIN = (): boolean => Date.now() < exitDeadline;
 
 /**
- * The stream pino writes to: lines wait in an array until ~64 KiB (on a pipe: whole lines up to
- * PIPE_BUF bytes) or a flush, then go to the destination as one string, in order. On exit what
- * waits is written synchronously.
+ * The stream pino writes to: lines are encoded into a buffer as they come and wait there until it is
+ * full (~64 KiB; on a pipe: whole lines up to PIPE_BUF bytes) or a flush, then go to the destination
+ * as one piece, in order. On exit what waits is written synchronously.
  */
 class LineBatch {
   /** A batched line waits (set by the writer, cleared by a flush): what the flush timer checks. */
@@ -161,8 +167,9 @@ class LineBatch {
   /** On a pipe or socket: sizes are UTF-8 bytes and a handed piece stays within PIPE_BUF. */
   readonly #atomic: boolean;
   readonly #limit: number;
-  #lines: string[] = [];
-  /** Characters (bytes on a pipe) waiting in #lines. */
+  /** Where lines are encoded; allocated on the first line after a hand-over (an idle logger holds none). */
+  #buf: Buffer | undefined;
+  /** Bytes waiting in #buf. */
   #size = 0;
   /** Set by a failed write (a full disk), cleared by a good one: exit writes are skipped meanwhile. */
   #failing = false;
@@ -170,7 +177,7 @@ class LineBatch {
   constructor(dest: Destination, atomic: boolean) {
     this.#dest = dest;
     this.#atomic = atomic;
-    this.#limit = atomic ? PIPE_BUF : BATCH_CHARS;
+    this.#limit = atomic ? PIPE_BUF : BATCH_BYTES;
     this.#survive(dest);
     watchExit(this);
   }
@@ -212,12 +219,18 @@ class LineBatch {
   }
 
   write(line: string): boolean {
-    const n = this.#atomic ? Buffer.byteLength(line) : line.length;
-    // On a pipe, a line that would take the piece past PIPE_BUF starts the next piece.
-    if (this.#atomic && this.#size + n > this.#limit) this.#hand();
-    this.#lines.push(line);
-    this.#size += n;
-    if (this.#size >= this.#limit) this.#hand();
+    // On a pipe the exact size decides where a piece ends; elsewhere the worst case (3 bytes per
+    // UTF-16 unit) saves a pass over the line: a buffer may be handed a few lines early.
+    const n = this.#atomic ? Buffer.byteLength(line) : 3 * line.length;
+    // A line that would take the piece past its limit starts the next piece.
+    if (this.#size + n > this.#limit) this.#hand();
+    if (n > this.#limit) {
+      // Longer than a piece by itself (a huge error line): handed alone, as it is.
+      this.#guard(() => this.#dest.write(Buffer.from(line)));
+      return true;
+    }
+    this.#buf ??= Buffer.allocUnsafe(this.#limit);
+    this.#size += this.#buf.write(line, this.#size, 'utf8');
     return true;
   }
 
@@ -233,11 +246,14 @@ class LineBatch {
     if (data !== undefined) this.#guard(() => this.#dest.write(data));
   }
 
-  /** What waits, as one string, and the batch emptied; undefined when nothing waits. */
-  #take(): string | undefined {
-    if (this.#lines.length === 0) return undefined;
-    const data = this.#lines.length === 1 ? this.#lines[0]! : this.#lines.join('');
-    this.#lines = [];
+  /**
+   * What waits, and the batch emptied; undefined when nothing waits. The buffer goes with it (the
+   * destination may hold it until its write completes), so the next line gets a fresh one.
+   */
+  #take(): Buffer | undefined {
+    if (this.#size === 0 || this.#buf === undefined) return undefined;
+    const data = this.#buf.subarray(0, this.#size);
+    this.#buf = undefined;
     this.#size = 0;
     return data;
   }
@@ -304,8 +320,8 @@ const pause = new Int32Array(new SharedArrayBuffer(4));
  * Writes `data` to `fd` synchronously, waiting out EAGAIN (a non-blocking pipe that is full) until
  * `until`; false when it gives up or the write fails (EPIPE: no reader), so exit never hangs.
  */
-function writeAllSync(fd: number, data: string, until: number): boolean {
-  let buf = Buffer.from(data);
+function writeAllSync(fd: number, data: Buffer, until: number): boolean {
+  let buf = data;
   while (buf.length > 0) {
     try {
       buf = buf.subarray(writeSync(fd, buf));

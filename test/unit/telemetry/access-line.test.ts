@@ -51,6 +51,13 @@ const cases: AccessFields[] = [
   { ...base, ms: 0.1 + 0.2, upstreamMs: -0 },
   { ...base, route: 'r "quoted"', arm: 'arm\\1', upstream: 'up\u00e9', endpoint: 'http://[::1]:80' },
   { ...base, path: `/${'long-'.repeat(40)}` },
+  // Durations in hundredths (how lifecycle rounds them) take a shortcut: it must print what pino does.
+  ...[0.01, 0.05, 0.1, 0.3, 0.99, 1.01, 1.1, 9.9, 10.5, 99.99, 123.4, 1000.07, 65535.5, 86_400_000.01, 1e12 + 0.25].map((ms) => ({
+    ...base,
+    ms,
+    upstreamMs: Math.round((ms / 3) * 100) / 100,
+  })),
+  ...Array.from({ length: 200 }, (_, i) => ({ ...base, ms: Math.round(i ** 2.7 * 1.37) / 100, upstreamMs: (i * 7) / 1000 })),
 ];
 
 const lines = (file: string): string[] => (existsSync(file) ? readFileSync(file, 'utf8') : '').split('\n').filter(Boolean);
