@@ -58,14 +58,24 @@ export interface ForwardedInfo {
   /** Send Upgrade/Connection for protocol switches (websocket) — undici adds them itself. */
 }
 
-/** Names listed in Connection (RFC 9110 §7.6.1), lower-cased; undefined when none. */
-function connectionNamed(raw: readonly string[]): Set<string> | undefined {
-  let named: Set<string> | undefined;
+/**
+ * Names listed in Connection (RFC 9110 §7.6.1) beyond the hop-by-hop ones (dropped anyway),
+ * lower-cased; undefined when none. A client sends the same value every time (`keep-alive`), so each
+ * value is parsed once (namedIn); the memo's set is shared, so several Connection fields get a new one.
+ */
+function connectionNamed(raw: readonly string[]): ReadonlySet<string> | undefined {
+  let named: ReadonlySet<string> | undefined;
+  let merged = false;
   for (let i = 0; i < raw.length; i += 2) {
     if (raw[i]!.length === 10 && raw[i]!.toLowerCase() === 'connection') {
-      for (const token of raw[i + 1]!.split(',')) {
-        const t = token.trim().toLowerCase();
-        if (t) (named ??= new Set()).add(t);
+      const more = namedIn(raw[i + 1]!);
+      if (!more) continue;
+      if (!named) named = more;
+      else {
+        const union = merged ? (named as Set<string>) : new Set(named);
+        for (const n of more) union.add(n);
+        named = union;
+        merged = true;
       }
     }
   }

@@ -104,7 +104,8 @@ export function beginMirror(req: IncomingMessage, p: Prepared, deps: MirrorDeps,
         startedAt,
       )
     : undefined;
-  const base = pairBase(req, p, tracker?.traceId);
+  // Only a compared copy is paired: a copy sent while comparing is saturated needs no pair.
+  const base = capture ? pairBase(req, p, tracker?.traceId) : undefined;
   // body: null when the request has none, undefined when it outgrew every shadow's cap.
   const sendAll = (body: Buffer | null | undefined) => {
     for (const s of chosen!) {
@@ -158,7 +159,7 @@ function send(
   p: Prepared,
   body: Buffer | null,
   capture: CaptureSink | undefined,
-  base: PairBase,
+  base: PairBase | undefined,
   tracker: ExchangeTracker | undefined,
 ): void {
   const span = tracker?.shadow?.(s.name, kind);
@@ -174,7 +175,7 @@ function send(
     const skip = candidate!.error === undefined ? undefined : DISPATCH_SKIPS[candidate!.error];
     if (skip) return deps.sink.skip(p.route.name, s.name, skip);
     const spans = sampledSpans(tracker?.traceparent, span?.traceparent);
-    deps.sink.pair({ ...base, shadow: s.name, ...(spans ? { spans } : {}), primary: primary!, candidate: candidate! }, s, kind);
+    deps.sink.pair({ ...base!, shadow: s.name, ...(spans ? { spans } : {}), primary: primary!, candidate: candidate! }, s, kind);
   };
   // Reserved before submit (whose onDone releases it), released at once when refused. The shadow
   // always answers (its own timeout, expiry, pool close), so a reservation can't leak.

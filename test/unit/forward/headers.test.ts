@@ -41,6 +41,14 @@ describe('upstream request headers', () => {
       expect(out[h]).toBeUndefined();
     expect(out.accept).toBe('*/*');
   });
+  it('drops the names of every Connection field; one request naming a field does not drop it from the next', () => {
+    const raw = ['Connection', 'X-A', 'connection', ' x-B ,keep-alive', 'X-A', '1', 'X-B', '2', 'X-C', '3'];
+    const out = pairs(upstreamRequestHeaders(raw, info));
+    expect([out['x-a'], out['x-b'], out['x-c']]).toEqual([undefined, undefined, '3']);
+    // The same first value again, alone: its parsed names are remembered, and were not widened by the union.
+    const next = pairs(upstreamRequestHeaders(['Connection', 'X-A', 'X-A', '1', 'X-B', '2'], info));
+    expect([next['x-a'], next['x-b']]).toEqual([undefined, '2']);
+  });
   it('sets forwarding headers and the arm, overriding anything the client claimed', () => {
     const raw = [
       'X-Fieldlab-Arm',
