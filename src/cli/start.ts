@@ -15,6 +15,7 @@ import { FL_STARTUP_FAILED, isRegisteredCode } from '../errors.js';
 import { readFlags, usageLine } from './flags.js';
 import { flag, type CliIo } from './io.js';
 import { START } from './start-args.js';
+import { settleLog } from '../telemetry/logger.js';
 
 // Re-exported: start.ts was their home, and embedders import them from here.
 export { flag, type CliIo } from './io.js';
@@ -46,7 +47,11 @@ export async function startWithSignals(file: string, io: CliIo, watch = true, ro
   const stop = (signal: string) => {
     app.log.info({ signal }, 'shutdown requested');
     // 0 unless something set an exit code on the way (a primary whose every worker crash-loops: 1).
-    void app.stop().then(() => process.exit());
+    // The last lines (the drain's) are written before exiting, in order (telemetry/logger.ts settleLog).
+    void app
+      .stop()
+      .then(() => settleLog(app.log))
+      .then(() => process.exit());
   };
   process.once('SIGTERM', () => stop('SIGTERM'));
   process.once('SIGINT', () => stop('SIGINT'));

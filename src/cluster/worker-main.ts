@@ -13,6 +13,7 @@ import { FL_STARTUP_FAILED, isRegisteredCode } from '../errors.js';
 import { setFaultShare, setFaultsEnabled } from '../faults/control.js';
 import { parsePrimaryMessage, type WorkerMessage } from './protocol.js';
 import { createWorkerRole, type WorkerRole } from './worker.js';
+import { settleLog } from '../telemetry/logger.js';
 
 /** How long a new worker waits for the primary's config before it gives up. */
 const CONFIG_WAIT_MS = 10_000;
@@ -33,6 +34,7 @@ let stopping: Promise<void> | undefined;
 const stop = (delayMs?: number) =>
   (stopping ??= (async () => {
     await app?.stop(undefined, delayMs);
+    if (app) await settleLog(app.log);
     process.exit(0);
   })());
 

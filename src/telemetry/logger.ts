@@ -120,7 +120,11 @@ interface Destination {
   write(data: Buffer): boolean;
   flush(cb?: (err?: Error) => void): void;
   flushSync(): void;
-  on(event: 'error' | 'write', fn: (err?: NodeJS.ErrnoException) => void): unknown;
+  on(event: 'error', fn: (err?: NodeJS.ErrnoException) => void): unknown;
+  /** Bytes written by one write call. */
+  on(event: 'write', fn: (n: number) => void): unknown;
+  /** A piece refused past `maxLength` (never written). */
+  on(event: 'drop', fn: (data: Buffer) => void): unknown;
 }
 
 /** Every logger's batch, weakly held, for one shared exit listener (no listener per logger). */
@@ -167,10 +171,20 @@ class LineBatch {
   /** On a pipe or socket: sizes are UTF-8 bytes and a handed piece stays within PIPE_BUF. */
   readonly #atomic: boolean;
   readonly #limit: number;
-  /** Where lines are encoded; allocated on the first line after a hand-over (an idle logger holds none). */
+  /**
+   * Where lines are encoded. Handed pieces are views of it, so later lines go after them and a fresh
+   * buffer comes only when a line does not fit: a piece per warning line while the disk is full would
+   * otherwise hold a whole buffer each (hundreds of MiB below the 8 MiB cap, found by attacking this).
+   */
   #buf: Buffer | undefined;
+  /** Where the waiting bytes start in #buf (what is before was handed and may still be in flight). */
+  #start = 0;
   /** Bytes waiting in #buf. */
   #size = 0;
+  /** Bytes handed to the destination and not yet written (nor dropped by it). */
+  #unwritten = 0;
+  /** Called once nothing handed is left unwritten (see settle). */
+  #settled: (() => void)[] = [];
   /** Set by a failed write (a full disk), cleared by a good one: exit writes are skipped meanwhile. */
   #failing = false;
 
@@ -194,8 +208,14 @@ class LineBatch {
       if (!this.#failing)
         process.stderr.write(`fieldlab: log write failed (${err?.code ?? String(err)}); lines are dropped while it fails\n`);
       this.#failing = true;
+      // What failed is not coming: nobody waits for it (a later write may still report it: clamped).
+      this.#written(this.#unwritten);
     });
-    dest.on('write', () => (this.#failing = false));
+    dest.on('write', (n) => {
+      this.#failing = false;
+      this.#written(n);
+    });
+    dest.on('drop', (data) => this.#written(data.length));
     const flushSync = dest.flushSync.bind(dest);
     dest.flushSync = () => {
       // Only exits flush synchronously (pino's exit hook, ours): from here a full pipe is waited on
@@ -226,11 +246,15 @@ class LineBatch {
     if (this.#size + n > this.#limit) this.#hand();
     if (n > this.#limit) {
       // Longer than a piece by itself (a huge error line): handed alone, as it is.
-      this.#guard(() => this.#dest.write(Buffer.from(line)));
+      this.#give(Buffer.from(line));
       return true;
     }
-    this.#buf ??= Buffer.allocUnsafe(this.#limit);
-    this.#size += this.#buf.write(line, this.#size, 'utf8');
+    if (this.#buf === undefined || this.#start + this.#size + n > this.#buf.length) {
+      this.#hand();
+      this.#buf = Buffer.allocUnsafe(this.#limit);
+      this.#start = 0;
+    }
+    this.#size += this.#buf.write(line, this.#start + this.#size, 'utf8');
     return true;
   }
 
@@ -243,17 +267,48 @@ class LineBatch {
 
   #hand(): void {
     const data = this.#take();
-    if (data !== undefined) this.#guard(() => this.#dest.write(data));
+    if (data !== undefined) this.#give(data);
+  }
+
+  #give(data: Buffer): void {
+    this.#unwritten += data.length;
+    this.#guard(() => this.#dest.write(data));
+  }
+
+  #written(n: number): void {
+    this.#unwritten = Math.max(0, this.#unwritten - n);
+    if (this.#unwritten > 0) return;
+    const waiting = this.#settled;
+    this.#settled = [];
+    for (const fn of waiting) fn();
   }
 
   /**
-   * What waits, and the batch emptied; undefined when nothing waits. The buffer goes with it (the
-   * destination may hold it until its write completes), so the next line gets a fresh one.
+   * Hands what waits and resolves once the destination has written it all, or after `ms`, or at once
+   * while writes fail. For a clean exit: what an asynchronous write still holds when the process exits
+   * is written last by libuv, after what the exit flush writes synchronously, so lines came out of order
+   * (seen with the thread pool busy, as DNS, zlib or crypto can keep it).
+   */
+  settle(ms: number): Promise<void> {
+    this.flush();
+    if (this.#unwritten <= 0 || this.#failing) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      this.#settled.push(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+
+  /**
+   * What waits, and the batch emptied; undefined when nothing waits. The piece is a view: the bytes
+   * before `#start` are never written again (the destination may hold them until its write completes).
    */
   #take(): Buffer | undefined {
     if (this.#size === 0 || this.#buf === undefined) return undefined;
-    const data = this.#buf.subarray(0, this.#size);
-    this.#buf = undefined;
+    const data = this.#buf.subarray(this.#start, this.#start + this.#size);
+    this.#start += this.#size;
     this.#size = 0;
     return data;
   }
@@ -265,6 +320,16 @@ class LineBatch {
       // Destroyed at exit (or not open yet at a very early exit): nothing more can be written.
     }
   }
+}
+
+/**
+ * Waits until what `log` has logged is written (at most `ms`): call before `process.exit` on a clean stop.
+ * Resolves at once for a logger not made by createLogger.
+ * @example await app.stop(); await settleLog(app.log); process.exit()
+ */
+export function settleLog(log: Logger, ms = EXIT_WRITE_MS): Promise<void> {
+  const stream = (log as unknown as Record<symbol, unknown>)[pino.symbols.streamSym];
+  return stream instanceof LineBatch ? stream.settle(ms) : Promise.resolve();
 }
 
 /** Writes lines built by the caller into a logger's batch; see `lineWriter`. */

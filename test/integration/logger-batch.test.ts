@@ -51,6 +51,51 @@ describe('logger batching', () => {
     expect(lines.slice(0, -1).map((l) => l.pad?.length)).toEqual(sizes);
   });
 
+  it('holds about what waits while the destination cannot write, not a batch buffer per line (full disk)', () => {
+    // Every warning is handed at once; each used to be a view of its own 64 KiB buffer, so 4,000 of them
+    // (0.7 MB of text) held 250 MiB while /dev/full refused them.
+    const script = `import(${JSON.stringify(resolve('dist/src/telemetry/logger.js'))}).then(async ({ createLogger }) => {
+      const log = createLogger('info', '/dev/full', 60000);
+      await new Promise((r) => setTimeout(r, 200));
+      const before = process.memoryUsage().arrayBuffers;
+      for (let n = 0; n < 4000; n++) {
+        log.warn({ n, pad: 'x'.repeat(100) }, 'upstream failed');
+        if (n % 100 === 0) await new Promise((r) => setImmediate(r));
+      }
+      await new Promise((r) => setTimeout(r, 300));
+      console.log(JSON.stringify({ retained: process.memoryUsage().arrayBuffers - before }));
+      process.exit(0);
+    });`;
+    const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 30_000 });
+    expect(r.status, r.stderr).toBe(0);
+    const { retained } = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { retained: number };
+    expect(retained / 2 ** 20).toBeLessThan(16);
+  });
+
+  it('keeps the order of the last lines on a clean stop while a write is in flight (settleLog before exit)', () => {
+    // One thread-pool thread, kept busy: the first batch's asynchronous write waits behind it. Exiting
+    // then wrote the later lines synchronously and libuv the first batch last (0, 1, 2 came after 205).
+    const file = join(tmp.dir, 'inflight.log');
+    const script = `import(${JSON.stringify(resolve('dist/src/telemetry/logger.js'))}).then(({ createLogger, settleLog }) => {
+      const log = createLogger('info', ${JSON.stringify(file)}, 60000);
+      setTimeout(async () => {
+        require('node:crypto').pbkdf2('x', 'y', 300000, 32, 'sha256', () => {});
+        for (let n = 0; n < 2000; n++) log.info({ type: 'access', n, pad: 'x'.repeat(200) }, 'access');
+        log.warn({ n: 2000 }, 'stopped');
+        await settleLog(log, 20000);
+        process.exit(0);
+      }, 100);
+    });`;
+    const r = spawnSync(process.execPath, ['-e', script], {
+      encoding: 'utf8',
+      timeout: 30_000,
+      env: { ...process.env, UV_THREADPOOL_SIZE: '1' },
+    });
+    expect(r.status, r.stderr).toBe(0);
+    const ns = read(file).map((l) => l.n);
+    expect(ns).toEqual(Array.from({ length: 2001 }, (_, i) => i));
+  });
+
   it('writes a small batch by the flush timer', async () => {
     const file = join(tmp.dir, 'timer.log');
     const log = createLogger('info', file, 50);
