@@ -14,7 +14,7 @@
  *
  *   npm run build && node dist/bench/mirror.js            # 2 s warmup + 10 s per scenario, about a minute
  *   node dist/bench/mirror.js --duration 5 --passes 2     # second pass in reverse order, averaged
- *   options: --duration S --warmup S --connections N --passes 1|2 --users N --json --only a,b
+ *   options: --duration S --warmup S --connections N --passes 1-20 --users N --json --only a,b
  *
  * Every server is its own process (primary, shadow, Fieldlab via `dist/src/cli/main.js start --no-watch`,
  * autocannon in this one), started per scenario and stopped after it. Before load each Fieldlab must
@@ -139,7 +139,7 @@ async function main(): Promise<void> {
 
   const outcomes = new Map<ScenarioName, ScenarioOutcome>(o.only.map((name) => [name, { name, passes: [] }]));
   for (let pass = 0; pass < o.passes; pass++) {
-    const order = pass === 0 ? o.only : [...o.only].reverse();
+    const order = pass % 2 === 0 ? o.only : [...o.only].reverse();
     for (const name of order) {
       const outcome = outcomes.get(name)!;
       if (outcome.failure) continue;

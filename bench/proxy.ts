@@ -6,8 +6,9 @@
  *   npm run bench                                   # build, then 2 s warmup + 10 s per peer
  *   node dist/bench/proxy.js --duration 3 --only direct,undici,http-proxy
  *   node dist/bench/proxy.js --passes 2 --json      # second pass in reverse order, averaged; JSON out
+ *   node dist/bench/proxy.js --passes 8 --duration 4  # many short passes: per-pass ratios, their median (noisy machines)
  *   node dist/bench/proxy.js --only fieldlab --rss 60   # plus a 60 s Fieldlab-only RSS run
- *   options: --duration S --warmup S --connections N --passes 1|2 --users N --rss S --only a,b --json
+ *   options: --duration S --warmup S --connections N --passes 1-20 --users N --rss S --only a,b --json
  *
  * What it measures: every component is its own process (a ~1 KiB JSON upstream, each proxy, and
  * autocannon in this process), so each proxy gets a core and doesn't share one with the load generator.
@@ -31,6 +32,7 @@ import { type CpuReport, watchCpu } from './lib/cpu.js';
 import { PATH, runLoad, type LoadResult, type RunCpu } from './lib/load.js';
 import { PEERS, STARTUP_TIMEOUT_MS, startPeer, startUpstream, type PeerName } from './lib/peers.js';
 import { machineInfo, markdown, summarise, verdicts, type PeerOutcome, type Report } from './lib/report.js';
+import { pairedRatios } from './lib/paired.js';
 import { fetchOnce, preflight } from './lib/preflight.js';
 import { sampleRss } from './lib/rss.js';
 
@@ -116,8 +118,8 @@ async function main(): Promise<void> {
 
   const outcomes = new Map<PeerName, PeerOutcome>(o.peers.map((name) => [name, { name, passes: [] }]));
   for (let pass = 0; pass < o.passes; pass++) {
-    // Reversing the second pass cancels slow drift (heat, background load) instead of biasing late peers.
-    const order = pass === 0 ? o.peers : [...o.peers].reverse();
+    // Reversing every second pass cancels slow drift (heat, background load) instead of biasing late peers.
+    const order = pass % 2 === 0 ? o.peers : [...o.peers].reverse();
     for (const name of order) {
       const outcome = outcomes.get(name)!;
       if (outcome.failure) continue;
@@ -148,6 +150,7 @@ async function main(): Promise<void> {
   const failed = [...outcomes.values()].flatMap((x) => (x.failure ? [{ name: x.name, reason: x.failure }] : []));
   const report: Report = { machine, options: o, peers: measured, failed, targets: verdicts(measured, failed) };
   if (rss) report.rss = rss;
+  if (o.passes > 1) report.paired = pairedRatios([...outcomes.values()], 'undici');
   const text = o.json ? JSON.stringify(report, null, 2) + '\n' : markdown(report);
   // Exit explicitly: an autocannon timer or a half-closed socket must not keep a finished bench alive.
   process.stdout.write(text, () => process.exit(0));

@@ -8,7 +8,7 @@ export interface MirrorOptions {
   durationS: number;
   warmupS: number;
   connections: number;
-  passes: 1 | 2;
+  passes: number;
   users: number;
   json: boolean;
   /** Scenarios to run, in canonical order (`--only baseline,mirror-big-50mib`; default all). */

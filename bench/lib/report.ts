@@ -5,6 +5,7 @@ import type { LoadResult } from './load.js';
 import type { PeerName } from './peers.js';
 import type { RssReport } from './rss.js';
 import { fmt, fmtRatio, indent } from './format.js';
+import type { PairedRatio, Spread } from './paired.js';
 
 /** One peer's measured passes, or why it couldn't be measured. */
 export interface PeerOutcome {
@@ -49,6 +50,8 @@ export interface Report {
   failed: { name: PeerName; reason: string }[];
   targets: TargetVerdict[];
   rss?: (RssReport & { load: PeerSummary }) | { failure: string };
+  /** Per-pass ratios to the bare undici proxy (with 2 or more passes). */
+  paired?: PairedRatio[];
 }
 
 const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
@@ -157,7 +160,7 @@ export function markdown(r: Report): string {
   const busy = Number(m.loadavg1m) / Number(m.cpus);
   if (busy > 0.5)
     notes.push(
-      `⚠ machine was already busy when the run started (1-min load ${m.loadavg1m} on ${m.cpus} CPUs): absolute numbers are noisy; prefer --passes 2`,
+      `⚠ machine was already busy when the run started (1-min load ${m.loadavg1m} on ${m.cpus} CPUs): absolute numbers are noisy; prefer many short passes (--passes 8 --duration 4) and their paired ratios`,
     );
   const foreign = Math.max(...r.peers.map((p) => p.foreignCores));
   if (Number.isFinite(foreign))
@@ -173,6 +176,21 @@ export function markdown(r: Report): string {
   if (fl) notes.push(splitLine(fl.arms));
   for (const f of r.failed) notes.push(`✗ ${f.name} could not be measured: ${indent(f.reason)}`);
   if (notes.length > 0) out.push('', ...notes);
+  if (r.paired && r.paired.length > 0) {
+    const sp = (x: Spread | undefined): string =>
+      x === undefined || !Number.isFinite(x.median) ? 'n/a' : `${fmtRatio(x.median)} (${fmtRatio(x.min)}–${fmtRatio(x.max)})`;
+    out.push(
+      '',
+      '## Paired by pass (median and range of the per-pass ratios to undici)',
+      '',
+      'Each pass measures every peer within a minute, so a ratio inside one pass sees the same machine on both sides;',
+      'on a noisy machine the median of many short passes (`--passes 8 --duration 4`) is the number to quote.',
+      '',
+      '| peer | passes | CPU/req vs undici | req/s vs undici | p99 vs undici |',
+      '|---|---:|---:|---:|---:|',
+    );
+    for (const p of r.paired) out.push(`| ${p.name} | ${p.passes} | ${sp(p.cpu)} | ${sp(p.rps)} | ${sp(p.p99)} |`);
+  }
   out.push('', '## Targets', '');
   for (const t of r.targets) out.push(`- ${t.target}: **${t.status}** — ${t.detail}`);
   if (r.rss) {
