@@ -12,9 +12,10 @@
  * one per line. Encoding at once rather than keeping the strings until the batch is full matters
  * too: a line is a rope of its fields' pieces, and one kept for ~250 lines survived the young
  * generation's collections and was then joined from cold memory (≈ 1 µs per line on a busy proxy,
- * most of what the access log cost; round 6 of the README's performance notes). 64 KiB rather than 4 KiB because every write is a
- * round trip through libuv's thread pool (a wake-up of a worker thread and one of the event loop):
- * at 4 KiB (a dozen lines) those wake-ups cost about 5 µs per access line on a busy proxy. On a pipe
+ * the largest single part of the access log's cost; round 6 of the README's performance notes).
+ * 64 KiB rather than 4 KiB because every write is a round trip through libuv's thread pool (a
+ * wake-up of a worker thread and one of the event loop): at 4 KiB (a dozen lines) those wake-ups cost
+ * about 5 µs per access line on a busy proxy. On a pipe
  * or socket (a container's stdout, shared by a group's workers) pieces stay within PIPE_BUF so no
  * write is split and interleaved with another process's (see PIPE_BUF below).
  *
