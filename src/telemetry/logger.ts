@@ -378,8 +378,12 @@ function makeWriter(log: Logger): LineWriter | undefined {
   };
 }
 
-/** How long the exit writes wait for a full pipe to take their data before giving up (the reader may be stopped). */
-const EXIT_WRITE_MS = 2000;
+/**
+ * How long the exit writes wait for a full pipe to take their data before giving up (the reader may be
+ * stopped), and how long a clean stop waits for the log first (settleLog): a stop can take twice this
+ * after the drain.
+ */
+export const EXIT_WRITE_MS = 2000;
 const pause = new Int32Array(new SharedArrayBuffer(4));
 
 /**

@@ -14,6 +14,7 @@ import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBudget';
 import { ServiceMonitor } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/ServiceMonitor';
 import { loadConfigText } from '../../src/config/load.js';
+import { EXIT_WRITE_MS } from '../../src/telemetry/logger.js';
 
 const DIR = 'config/kubernetes';
 
@@ -173,7 +174,8 @@ describe('config/kubernetes manifests', () => {
         if (!loaded.ok) return expect.fail('config invalid');
         const preStop = container.lifecycle.preStop.exec.command as string[];
         expect(preStop[0]).toBe('sleep');
-        const budget = Number(preStop[1]) * 1000 + loaded.config.drainDelay + loaded.config.drainTimeout;
+        // After the drain, the log is settled and then flushed at exit, each for at most EXIT_WRITE_MS.
+        const budget = Number(preStop[1]) * 1000 + loaded.config.drainDelay + loaded.config.drainTimeout + 2 * EXIT_WRITE_MS;
         expect(pod.terminationGracePeriodSeconds * 1000).toBeGreaterThan(budget);
       });
     });
