@@ -6,7 +6,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { request } from 'undici';
+import { Pool, request } from 'undici';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const CLI = join(ROOT, 'dist/src/cli/main.js');
@@ -196,4 +196,25 @@ routes:
     ${o.rollout ? `rollout: ${o.rollout}` : 'split: { variant: 20 }'}   # a rollout sets the weights itself (split beside it is an error)
     guardrails: ${o.guardrails ? o.guardrails.replace(/^\{/, '{ clientCap: 0, ') : '{ clientCap: 0 }'}
 `;
+}
+
+/**
+ * Sends `n` GETs of `/`, `batch` at a time, round-robin over `to`, user ids u<from>…u<from+n-1>; resolves
+ * once every response is read.
+ * @example await driveReplicas(replicas, 600, 0)
+ */
+export async function driveReplicas(to: readonly Replica[], n: number, from: number, batch = 20): Promise<void> {
+  const pools = to.map((r) => new Pool(r.url, { connections: 4 }));
+  for (let i = 0; i < n; i += batch)
+    await Promise.all(
+      Array.from({ length: Math.min(batch, n - i) }, async (_, j) => {
+        const res = await pools[(i + j) % pools.length]!.request({
+          path: '/',
+          method: 'GET',
+          headers: { 'x-user-id': `u${from + i + j}` },
+        });
+        await res.body.text();
+      }),
+    );
+  await Promise.all(pools.map((p) => p.close()));
 }

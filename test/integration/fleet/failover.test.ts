@@ -2,9 +2,8 @@
 // checkpoint so no flushed second of evidence is lost or counted twice, the next decision is made
 // once, and the killed replica, restarted, resumes the fleet's state.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Pool } from 'undici';
 import { createTestSchema, type TestSchema } from '../../helpers/pg.js';
-import { type Replica, type ReplicaPorts, eventually, fleetYaml, startReplica } from '../../helpers/replicas.js';
+import { type Replica, type ReplicaPorts, driveReplicas, eventually, fleetYaml, startReplica } from '../../helpers/replicas.js';
 import { startUpstream, tempDir, type TestUpstream } from '../../helpers/servers.js';
 
 interface FleetBody {
@@ -42,21 +41,7 @@ describe('fleet: decider failover', () => {
     tmp.remove();
   });
 
-  const drive = async (to: Replica[], n: number, from: number) => {
-    const pools = to.map((r) => new Pool(r.url, { connections: 4 }));
-    for (let i = 0; i < n; i += 20)
-      await Promise.all(
-        Array.from({ length: 20 }, async (_, j) => {
-          const res = await pools[(i + j) % pools.length]!.request({
-            path: '/',
-            method: 'GET',
-            headers: { 'x-user-id': `u${from + i + j}` },
-          });
-          await res.body.text();
-        }),
-      );
-    await Promise.all(pools.map((p) => p.close()));
-  };
+  const drive = (to: Replica[], n: number, from: number) => driveReplicas(to, n, from);
   /**
    * The replica the database says holds checkout's lease, once its own /fleet agrees. On a loaded
    * machine a replica whose renewal is stuck on a slow query still reports `leads` while another has

@@ -2,9 +2,8 @@
 // machine, a slow database; here a SIGSTOP of 5 s) still holds the decider back: what it flushes late
 // is summed. Before the fix, the decider went on without it after 3 s and its last seconds were lost.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Pool } from 'undici';
 import { createTestSchema, type TestSchema } from '../../helpers/pg.js';
-import { type Replica, eventually, fleetYaml, startReplica } from '../../helpers/replicas.js';
+import { type Replica, driveReplicas, eventually, fleetYaml, startReplica } from '../../helpers/replicas.js';
 import { startUpstream, tempDir, type TestUpstream } from '../../helpers/servers.js';
 
 interface FleetBody {
@@ -35,21 +34,7 @@ describe('fleet: a stalled replica within the grace', () => {
     tmp.remove();
   });
 
-  const drive = async (to: Replica[], n: number, from: number) => {
-    const pools = to.map((r) => new Pool(r.url, { connections: 4 }));
-    for (let i = 0; i < n; i += 10)
-      await Promise.all(
-        Array.from({ length: 10 }, async (_, j) => {
-          const res = await pools[(i + j) % pools.length]!.request({
-            path: '/',
-            method: 'GET',
-            headers: { 'x-user-id': `u${from + i + j}` },
-          });
-          await res.body.text();
-        }),
-      );
-    await Promise.all(pools.map((p) => p.close()));
-  };
+  const drive = (to: Replica[], n: number, from: number) => driveReplicas(to, n, from, 10);
   const decider = async () => {
     const [row] = await pgs.query<{ replica: string }>(
       `SELECT replica FROM "${pgs.schema}".fleet_leases WHERE route = 'checkout' AND expires_at > now()`,
