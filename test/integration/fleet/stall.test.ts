@@ -53,15 +53,16 @@ describe('fleet: a stalled replica within the grace', () => {
     // Counted from what the decider holds when the attempt starts (a retry runs on the same replicas).
     const from = 100_000 * ++attempt;
     const d = await eventually(decider, 15_000, 'a decider');
-    let before = -1;
-    await eventually(
+    // A first trickle: the very first second a replica serves was seen missing from the decider's sum
+    // on a loaded machine (README: Limits, under investigation); this test is about the stall.
+    await drive(replicas, 30, from + 50_000);
+    const before = await eventually(
       async () => {
-        const now = await evidence(d);
-        const still = now === before;
-        before = now;
-        return still;
+        const a = await evidence(d);
+        await new Promise((done) => setTimeout(done, 1500));
+        return a > 0 && (await evidence(d)) === a ? a : undefined;
       },
-      20_000,
+      30_000,
       'the evidence to settle',
     );
     const stalled = replicas.find((r) => r !== d)!;
