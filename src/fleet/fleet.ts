@@ -64,6 +64,12 @@ export interface Fleet {
   publishManual(route: string, decisions: readonly Decision[]): Promise<number | undefined>;
   /** Runs one tick now (tests). */
   tick(): Promise<void>;
+  /**
+   * The first tick (heartbeat included), started at once: await it before reporting ready. Until its
+   * row exists a replica does not hold the evidence watermark back, so the decider summed a new
+   * replica's first seconds of traffic without them (seen as one replica-second missing).
+   */
+  readonly first: Promise<void>;
   /** Reads the newest decisions now and applies what is new (what NOTIFY and the poll do). */
   resync(): Promise<void>;
   /** Notes a decision applied outside the guardrails (a `bandit:` row), so heartbeats and `GET /fleet` show it applied. */
@@ -262,14 +268,17 @@ export function startFleet<S>(deps: {
   };
 
   let running = false;
-  const timer = setInterval(() => {
-    if (running || stopped) return;
+  const runTick = (): Promise<void> => {
+    if (running || stopped) return Promise.resolve();
     running = true;
-    void tick().finally(() => {
+    return tick().finally(() => {
       running = false;
     });
-  }, tickMs);
+  };
+  const timer = setInterval(() => void runTick(), tickMs);
   timer.unref();
+  // The first heartbeat at once (see `first`).
+  const first = runTick();
   const poll = setInterval(() => void resync(), timings.pollMs);
   poll.unref();
   const listener: Listener | undefined = timings.listen
@@ -330,6 +339,7 @@ export function startFleet<S>(deps: {
       return res.seq;
     },
     tick,
+    first,
     resync,
     markApplied(route, seq) {
       if (seq > (applied.get(route)?.seq ?? 0)) applied.set(route, { seq, at: Date.now() });

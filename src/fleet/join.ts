@@ -101,6 +101,9 @@ export async function joinFleet(deps: {
       ramps?.onLatest(rows, (key, seq) => fleet.markApplied(key, seq));
     },
   });
+  // The first heartbeat before this replica can be ready (a new pod of a rolling deploy gets traffic
+  // as soon as it is): see Fleet.first. A tick never throws; a failed first beat is retried every second.
+  await fleet.first;
   // fault.maxActive is the fleet's: each serving replica holds its part of it (faults/fleet-share.ts).
   const share = deps.serves === false ? undefined : startFleetFaultShare({ db, instance: me.instance, log: deps.log });
   // Polled twice a second besides LISTEN, so a lost NOTIFY still switches within a second.
