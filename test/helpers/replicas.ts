@@ -218,3 +218,26 @@ export async function driveReplicas(to: readonly Replica[], n: number, from: num
     );
   await Promise.all(pools.map((p) => p.close()));
 }
+
+/** Requests in the guardrail evidence of the fleet test route's first variant and control, as `r` sees them. */
+export async function replicaEvidence(r: Replica): Promise<number> {
+  type Status = { routes: { variants: { evidence: { variant: { requests: number }; control: { requests: number } } }[] }[] };
+  const v = (await r.admin<Status>('/status')).body.routes[0]!.variants[0]!;
+  return v.evidence.variant.requests + v.evidence.control.requests;
+}
+
+/**
+ * `r`'s evidence once it holds some and two reads 1.5 s apart (more than a fleet tick) agree.
+ * @example const base = await settledEvidence(decider)
+ */
+export function settledEvidence(r: Replica): Promise<number> {
+  return eventually(
+    async () => {
+      const a = await replicaEvidence(r);
+      await new Promise((done) => setTimeout(done, 1500));
+      return a > 0 && (await replicaEvidence(r)) === a ? a : undefined;
+    },
+    30_000,
+    'the evidence to settle',
+  );
+}

@@ -3,7 +3,16 @@
 // once, and the killed replica, restarted, resumes the fleet's state.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestSchema, type TestSchema } from '../../helpers/pg.js';
-import { type Replica, type ReplicaPorts, driveReplicas, eventually, fleetYaml, startReplica } from '../../helpers/replicas.js';
+import {
+  type Replica,
+  type ReplicaPorts,
+  driveReplicas,
+  eventually,
+  fleetYaml,
+  replicaEvidence,
+  settledEvidence,
+  startReplica,
+} from '../../helpers/replicas.js';
 import { startUpstream, tempDir, type TestUpstream } from '../../helpers/servers.js';
 
 interface FleetBody {
@@ -55,21 +64,7 @@ describe('fleet: decider failover', () => {
     const f = await r?.admin<FleetBody>('/fleet').catch(() => undefined);
     return r && f?.body.self.leads.includes('checkout') ? { r, epoch: row!.epoch } : undefined;
   };
-  const evidence = async (r: Replica) => {
-    const v = (await r.admin<StatusBody>('/status')).body.routes[0]!.variants[0]!;
-    return v.evidence.variant.requests + v.evidence.control.requests;
-  };
-  /** `r`'s evidence once it holds some and two reads 1.5 s apart (more than a tick) agree. */
-  const settledEvidence = (r: Replica) =>
-    eventually(
-      async () => {
-        const a = await evidence(r);
-        await new Promise((done) => setTimeout(done, 1500));
-        return a > 0 && (await evidence(r)) === a ? a : undefined;
-      },
-      30_000,
-      'the evidence to settle',
-    );
+  const evidence = replicaEvidence;
   /** The decider once it holds `n` requests of evidence (whoever decides by then). */
   const deciderWith = (n: number, what: string) =>
     eventually(
@@ -107,9 +102,8 @@ describe('fleet: decider failover', () => {
   it('another replica decides within 10 s, with every flushed second of evidence, and decides once', async () => {
     const first = await eventually(decider, 10_000, 'a decider');
     const others = () => [...replicas.values()].filter((r) => r !== first.r);
-    // Counted from what the decider holds after a first trickle of traffic: on a loaded machine the
-    // very first second a replica serves was seen missing from the decider's sum (README: Limits,
-    // under investigation); this test is about the failover.
+    // Counted from what the decider holds after a first trickle of traffic (a warm-up: before replicas
+    // beat before ready, a loaded machine's first second went missing; fleet/join.ts, Fleet.first).
     await drive([...replicas.values()], 30, 900_000);
     const base = await settledEvidence(first.r);
     await drive([...replicas.values()], 600, 0);

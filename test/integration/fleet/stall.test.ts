@@ -3,14 +3,19 @@
 // is summed. Before the fix, the decider went on without it after 3 s and its last seconds were lost.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestSchema, type TestSchema } from '../../helpers/pg.js';
-import { type Replica, driveReplicas, eventually, fleetYaml, startReplica } from '../../helpers/replicas.js';
+import {
+  type Replica,
+  driveReplicas,
+  eventually,
+  fleetYaml,
+  replicaEvidence,
+  settledEvidence,
+  startReplica,
+} from '../../helpers/replicas.js';
 import { startUpstream, tempDir, type TestUpstream } from '../../helpers/servers.js';
 
 interface FleetBody {
   self: { leads: string[] };
-}
-interface StatusBody {
-  routes: { variants: { evidence: { variant: { requests: number }; control: { requests: number } } }[] }[];
 }
 
 describe('fleet: a stalled replica within the grace', () => {
@@ -43,28 +48,16 @@ describe('fleet: a stalled replica within the grace', () => {
     const f = await r?.admin<FleetBody>('/fleet').catch(() => undefined);
     return r && f?.body.self.leads.includes('checkout') ? r : undefined;
   };
-  const evidence = async (r: Replica) => {
-    const v = (await r.admin<StatusBody>('/status')).body.routes[0]!.variants[0]!;
-    return v.evidence.variant.requests + v.evidence.control.requests;
-  };
+  const evidence = replicaEvidence;
   let attempt = 0;
 
   it('sums the seconds it flushes after 5 s stopped', async () => {
     // Counted from what the decider holds when the attempt starts (a retry runs on the same replicas).
     const from = 100_000 * ++attempt;
     const d = await eventually(decider, 15_000, 'a decider');
-    // A first trickle: the very first second a replica serves was seen missing from the decider's sum
-    // on a loaded machine (README: Limits, under investigation); this test is about the stall.
+    // A first trickle (a warm-up; see the failover test).
     await drive(replicas, 30, from + 50_000);
-    const before = await eventually(
-      async () => {
-        const a = await evidence(d);
-        await new Promise((done) => setTimeout(done, 1500));
-        return a > 0 && (await evidence(d)) === a ? a : undefined;
-      },
-      30_000,
-      'the evidence to settle',
-    );
+    const before = await settledEvidence(d);
     const stalled = replicas.find((r) => r !== d)!;
     // Its last requests are in its unflushed second when it stops.
     await drive(replicas, 300, from);
